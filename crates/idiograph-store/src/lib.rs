@@ -1,1 +1,22 @@
-//! placeholder
+//! Persistence of Idiograph projects: the only crate that speaks SQL.
+//!
+//! A project is one SQLite file (the embedded default) or one schema of a PostgreSQL database.
+//! Callers see a concrete [`Store`]; the backend stays private. Every change is made through a
+//! [`Tx`]: it applies row changes with optimistic checks, and on commit writes one audit event
+//! with the before/after row images that make the command undoable ([`Store::undo`],
+//! [`Store::redo`]). [`Store::withdraw_participant`] erases a participant's data everywhere,
+//! audit payloads included, and leaves a content-free record.
+
+mod codec;
+mod db;
+mod error;
+mod row;
+mod store;
+mod tables;
+mod version;
+
+pub use crate::codec::STUDY_ID;
+pub use crate::db::{Backend, MIGRATIONS};
+pub use crate::error::StoreError;
+pub use crate::store::{AuditEvent, Store, Tx, UndoOutcome};
+pub use crate::version::content_hash;

@@ -1,11 +1,35 @@
 //! Canonical transcript text and the offset vocabulary of Idiograph.
 //!
 //! Every position in the system is a UTF-8 byte offset into the canonical text of one
-//! immutable transcript version. This crate says what canonical text is ([`normalize`]).
+//! immutable transcript version. This crate says what canonical text is ([`normalize`]), how
+//! offsets make checked [`Span`]s, how they convert to the characters and UTF-16 units other
+//! tools count in ([`UnitIndex`]), how a transcript is laid out in numbered lines and pages
+//! for citations ([`Layout`]), and how a quote is found again in a revised transcript
+//! ([`Quote`]).
+//!
+//! ```
+//! use idiograph_text::{normalize, Layout, LayoutParams, Span};
+//!
+//! let text = normalize("Interviewer: How was it?\r\nOlivia: Hard at first, then it felt like home.\r\n");
+//! let layout = Layout::compute(&text, LayoutParams::new(20, 5)?);
+//! assert_eq!(layout.line_text(&text, 4), Some("first, then it felt"));
+//!
+//! let start = text.find("Hard").unwrap();
+//! let end = text.find(" home").unwrap();
+//! let span = Span::new(&text, start, end)?;
+//! assert_eq!(layout.span_lines(span).to_string(), "p. 1, ll. 3–5");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod layout;
+mod quote;
 mod span;
+mod units;
 
+pub use crate::layout::{Layout, LayoutError, LayoutParams, LinePos, LineRange};
+pub use crate::quote::Quote;
 pub use crate::span::{Span, SpanError, TextSize};
+pub use crate::units::UnitIndex;
 
 use unicode_normalization::UnicodeNormalization;
 

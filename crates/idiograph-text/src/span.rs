@@ -52,9 +52,10 @@ pub enum SpanError {
         /// The length of the text in the unit of the request.
         len: usize,
     },
-    /// An offset falls inside a multi-byte character.
+    /// An offset falls inside a character: a multi-byte UTF-8 character, or a surrogate pair
+    /// when the request counts UTF-16 code units.
     NotCharBoundary {
-        /// The offending byte offset.
+        /// The offending offset, in the unit of the request.
         offset: usize,
     },
 }
@@ -62,9 +63,15 @@ pub enum SpanError {
 impl fmt::Display for SpanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SpanError::Reversed { start, end } => write!(f, "span start {start} lies after its end {end}"),
-            SpanError::OutOfBounds { end, len } => write!(f, "span end {end} lies beyond the end of the text ({len})"),
-            SpanError::NotCharBoundary { offset } => write!(f, "offset {offset} falls inside a character"),
+            SpanError::Reversed { start, end } => {
+                write!(f, "span start {start} lies after its end {end}")
+            }
+            SpanError::OutOfBounds { end, len } => {
+                write!(f, "span end {end} lies beyond the end of the text ({len})")
+            }
+            SpanError::NotCharBoundary { offset } => {
+                write!(f, "offset {offset} falls inside a character")
+            }
         }
     }
 }
@@ -96,19 +103,35 @@ impl Span {
             return Err(SpanError::Reversed { start, end });
         }
         if end > text.len() {
-            return Err(SpanError::OutOfBounds { end, len: text.len() });
+            return Err(SpanError::OutOfBounds {
+                end,
+                len: text.len(),
+            });
         }
         for offset in [start, end] {
             if !text.is_char_boundary(offset) {
                 return Err(SpanError::NotCharBoundary { offset });
             }
         }
-        Ok(Span { start: TextSize(start as u32), end: TextSize(end as u32) })
+        Ok(Span {
+            start: TextSize(start as u32),
+            end: TextSize(end as u32),
+        })
+    }
+
+    /// Makes a span from offsets already known to be ordered char boundaries of one text, as
+    /// the unit index and the layout produce them, or as storage reads back a span that was
+    /// checked when it was made. Reversed bounds are swapped rather than trusted.
+    pub fn from_bounds(start: TextSize, end: TextSize) -> Span {
+        Span { start: start.min(end), end: start.max(end) }
     }
 
     /// The whole of `text`.
     pub fn full(text: &str) -> Span {
-        Span { start: TextSize(0), end: TextSize(text.len() as u32) }
+        Span {
+            start: TextSize(0),
+            end: TextSize(text.len() as u32),
+        }
     }
 
     /// Where the span starts.

@@ -1,0 +1,251 @@
+//! Connections, migrations and the generic row operations on either backend.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row as _};
+use tokio::sync::Mutex;
+
+use crate::row::{ColType, Row, Table, Value};
+use crate::StoreError;
+
+/// `PRAGMA application_id` of an Idiograph project file: "IDGP" in ASCII.
+pub const APPLICATION_ID: i64 = 1_229_211_472;
+
+/// Embedded migrations, oldest first: (name, SQLite script, PostgreSQL script).
+/// Up-only; a file of the same name exists under both `migrations/` folders (tested).
+pub const MIGRATIONS: &[(&str, &str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// Which database engine holds the project.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// One project per file.
+    Sqlite {
+        /// The project file.
+        path: PathBuf,
+    },
+    /// One project per schema of a server database.
+    Postgres {
+        /// The schema holding the project.
+        schema: String,
+    },
+}
+
+/// The connection pool and the lock that serialises writers within this process.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    pub write_lock: Arc<Mutex<()>>,
+}
+
+fn install_drivers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(sqlx::any::install_default_drivers);
+}
+
+fn sqlite_url(path: &Path, create: bool) -> String {
+    // The path goes in as given; sqlx reads everything before '?' as the file name.
+    format!("sqlite://{}?mode={}", path.display(), if create { "rwc" } else { "rw" })
+}
+
+/// Checks that `path` is an SQLite file before handing it to the driver, for a clear message.
+pub fn check_sqlite_header(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => StoreError::NotFound(format!("project file {shown}")),
+        _ => StoreError::Io { path: shown.clone(), source: e },
+    })?;
+    let mut header = [0u8; 16];
+    let n = f.read(&mut header).map_err(|e| StoreError::Io { path: shown.clone(), source: e })?;
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(StoreError::NotAProject { path: shown, reason: "it is not an SQLite database".into() });
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Opens (or with `create`, makes) an SQLite project file.
+    pub async fn open_sqlite(path: &Path, create: bool) -> Result<Db, StoreError> {
+        install_drivers();
+        let options: AnyConnectOptions = sqlite_url(path, create).parse().map_err(StoreError::Database)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // FULL makes every acknowledged commit durable in WAL mode (NORMAL may lose the
+                    // last commits on power loss); foreign keys are off by default in SQLite.
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL")
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Database)?;
+        Ok(Db { pool, backend: Backend::Sqlite { path: path.to_owned() }, write_lock: Arc::new(Mutex::new(())) })
+    }
+
+    /// Whether this is the SQLite backend.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite { .. })
+    }
+
+    /// Names of migrations already applied, oldest first.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let exists: Option<AnyRow> = match self.backend {
+            Backend::Sqlite { .. } => {
+                conn.fetch_optional("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migration'")
+                    .await?
+            }
+            Backend::Postgres { .. } => {
+                conn.fetch_optional(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migration'",
+                )
+                .await?
+            }
+        };
+        if exists.is_none() {
+            return Ok(vec![]);
+        }
+        let rows = conn.fetch_all("SELECT name FROM schema_migration ORDER BY name").await?;
+        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+    }
+
+    /// Applies the pending migrations, each in its own transaction with its bookkeeping row.
+    pub async fn migrate(&self, now: &str) -> Result<usize, StoreError> {
+        let applied = self.applied_migrations().await?;
+        let mut conn = self.pool.acquire().await?;
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .await?;
+        let mut count = 0;
+        for (name, sqlite, postgres) in MIGRATIONS {
+            if applied.iter().any(|a| a == name) {
+                continue;
+            }
+            let script = if self.is_sqlite() { sqlite } else { postgres };
+            let mut tx = conn.begin().await?;
+            tx.execute(*script).await?;
+            sqlx::query("INSERT INTO schema_migration (name, applied_at) VALUES ($1, $2)")
+                .bind(*name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+fn column_list(table: &Table) -> String {
+    table.columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+}
+
+fn bind_value<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    value: &Value,
+    ty: ColType,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match (value, ty) {
+        (Value::Null, ColType::Int) => q.bind(None::<i64>),
+        (Value::Null, ColType::Text) => q.bind(None::<String>),
+        (Value::Int(i), _) => q.bind(*i),
+        (Value::Text(s), _) => q.bind(s.clone()),
+    }
+}
+
+fn decode(table: &'static Table, row: &AnyRow) -> Result<Row, StoreError> {
+    let mut values = Vec::with_capacity(table.columns.len());
+    for (i, (_, ty)) in table.columns.iter().enumerate() {
+        let v = match ty {
+            ColType::Int => row.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::Int),
+            ColType::Text => row.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::Text),
+        };
+        values.push(v);
+    }
+    Ok(Row { table, values })
+}
+
+/// Rows of `table` matching `filter` (an SQL condition over `$1…`), ordered by `order`.
+pub async fn select(
+    conn: &mut AnyConnection,
+    table: &'static Table,
+    filter: &str,
+    binds: &[Value],
+    order: &str,
+) -> Result<Vec<Row>, StoreError> {
+    let sql = format!("SELECT {} FROM {} WHERE {filter} ORDER BY {order}", column_list(table), table.name);
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = bind_value(q, b, if matches!(b, Value::Int(_)) { ColType::Int } else { ColType::Text });
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| decode(table, r)).collect()
+}
+
+/// The current image of row `id` of `table`, if it exists.
+pub async fn current(conn: &mut AnyConnection, table: &'static Table, id: &str) -> Result<Option<Row>, StoreError> {
+    Ok(select(conn, table, "id = $1", &[Value::text(id)], "id").await?.pop())
+}
+
+pub async fn insert(conn: &mut AnyConnection, row: &Row) -> Result<(), StoreError> {
+    let table = row.table;
+    let placeholders = (1..=table.columns.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT INTO {} ({}) VALUES ({placeholders})", table.name, column_list(table));
+    let mut q = sqlx::query(&sql);
+    for (v, (_, ty)) in row.values.iter().zip(table.columns) {
+        q = bind_value(q, v, *ty);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut AnyConnection, row: &Row) -> Result<(), StoreError> {
+    let table = row.table;
+    let sets = table.columns.iter().enumerate().skip(1).map(|(i, (c, _))| format!("{c} = ${}", i + 1));
+    let sql = format!("UPDATE {} SET {} WHERE id = $1", table.name, sets.collect::<Vec<_>>().join(", "));
+    let mut q = sqlx::query(&sql);
+    for (v, (_, ty)) in row.values.iter().zip(table.columns) {
+        q = bind_value(q, v, *ty);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, table: &Table, id: &str) -> Result<(), StoreError> {
+    sqlx::query(&format!("DELETE FROM {} WHERE id = $1", table.name)).bind(id.to_owned()).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Moves row `id` from the image `expected` (None: absent) to `target` (None: deleted),
+/// refusing if someone else changed it in between. This is the whole of optimistic concurrency.
+pub async fn transition(
+    conn: &mut AnyConnection,
+    table: &'static Table,
+    id: &str,
+    expected: Option<&Row>,
+    target: Option<&Row>,
+) -> Result<(), StoreError> {
+    let now = current(conn, table, id).await?;
+    if now.as_ref() != expected {
+        return Err(StoreError::Conflict(format!(
+            "{} {} was changed by someone else in the meantime; reload and try again",
+            table.name.replace('_', " "),
+            id
+        )));
+    }
+    match (expected, target) {
+        (None, Some(t)) => insert(conn, t).await,
+        (Some(_), Some(t)) => update(conn, t).await,
+        (Some(_), None) => delete(conn, table, id).await,
+        (None, None) => Ok(()),
+    }
+}

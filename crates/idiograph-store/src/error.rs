@@ -1,0 +1,63 @@
+//! Errors of the store, each naming the thing and the reason.
+
+/// What went wrong while reading or writing a project.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but is not an Idiograph project.
+    #[error("{path} is not an Idiograph project: {reason}")]
+    NotAProject {
+        /// The file.
+        path: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The project was written by a newer Idiograph.
+    #[error("{path} was written by a newer version of Idiograph (it has migration {migration}); upgrade Idiograph to open it")]
+    NewerVersion {
+        /// The file or database.
+        path: String,
+        /// The migration this build does not know.
+        migration: String,
+    },
+    /// A new project would overwrite an existing file.
+    #[error("{0} already exists; choose another name")]
+    Exists(String),
+    /// Something named does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Someone else changed the same object first, or the change breaks a uniqueness rule.
+    #[error("{0}")]
+    Conflict(String),
+    /// Stored data cannot be read back.
+    #[error("the project is damaged: {0}")]
+    Corrupt(String),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Turns uniqueness and foreign-key violations into a conflict with a readable message.
+    pub(crate) fn from_write(e: sqlx::Error, what: &str) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return StoreError::Conflict(format!("{what}: an object with the same key already exists"))
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::Conflict(format!("{what}: it refers to an object that does not exist or is still referred to"))
+                }
+                _ => {}
+            }
+        }
+        StoreError::Database(e)
+    }
+}

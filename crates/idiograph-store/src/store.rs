@@ -1,0 +1,512 @@
+//! The `Store` façade: opening projects, command transactions, audit, undo/redo, withdrawal.
+
+use std::path::Path;
+
+use idiograph_model::{ObjectId, ObjectKind, StudySettings, TranscriptVersion};
+use sqlx::{Executor, Row as _};
+
+use crate::codec::Codec;
+use crate::db::{self, Db, APPLICATION_ID, MIGRATIONS};
+use crate::row::{Row, Table, Value};
+use crate::tables::{self, ALL};
+use crate::{version, Backend, StoreError};
+
+/// An open project.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    name: String,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Position in the log (increasing).
+    pub seq: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub author: String,
+    /// The command, e.g. `add note`.
+    pub action: String,
+    /// What it did, by short ids (no transcript content).
+    pub summary: String,
+    /// For an undo or redo: the event it reverted or re-applied.
+    pub target_seq: Option<i64>,
+    /// Whether the command is currently undone.
+    pub undone: bool,
+}
+
+/// What an undo or redo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoOutcome {
+    /// The command undone or redone.
+    pub target: AuditEvent,
+    /// The new event recording the undo or redo.
+    pub event_seq: i64,
+}
+
+/// A transaction over the project: reads see one consistent state; a writing transaction
+/// applies changes and records them for the audit log and undo when committed.
+/// Dropping it without [`Tx::commit`] rolls everything back.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    author: String,
+    at: String,
+    changes: Vec<(&'static Table, String, Option<Row>, Option<Row>)>,
+}
+
+impl Store {
+    /// Makes a new project file at `path` with `settings`; refuses to overwrite anything.
+    pub async fn create_sqlite(path: &Path, settings: &StudySettings, now: &str) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Exists(path.display().to_string()));
+        }
+        let db = Db::open_sqlite(path, true).await?;
+        let made = async {
+            let mut conn = db.pool.acquire().await?;
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+            conn.execute(format!("PRAGMA application_id = {APPLICATION_ID}").as_str()).await?;
+            drop(conn);
+            db.migrate(now).await?;
+            let store = Store { db: db.clone(), name: path.display().to_string() };
+            let mut conn = store.db.pool.acquire().await?;
+            db::insert(&mut conn, &settings.to_row()).await?;
+            Ok::<_, StoreError>(store)
+        }
+        .await;
+        if made.is_err() {
+            db.pool.close().await;
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        made
+    }
+
+    /// Opens an existing project file, migrating it (after a backup copy) if it is older.
+    pub async fn open_sqlite(path: &Path, now: &str) -> Result<Store, StoreError> {
+        db::check_sqlite_header(path)?;
+        let shown = path.display().to_string();
+        let db = Db::open_sqlite(path, false).await?;
+        let store = Store { db, name: shown.clone() };
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&store.db.pool).await?;
+        if app_id != APPLICATION_ID {
+            return Err(StoreError::NotAProject { path: shown, reason: "it is an SQLite database of another program".into() });
+        }
+        let applied = store.db.applied_migrations().await?;
+        if let Some(unknown) = applied.iter().find(|a| !MIGRATIONS.iter().any(|(n, _, _)| n == a)) {
+            return Err(StoreError::NewerVersion { path: shown, migration: unknown.clone() });
+        }
+        if applied.len() < MIGRATIONS.len() {
+            // Migrations are up-only, so keep the file as it was before changing its schema.
+            let backup = format!("{shown}.before-{}.bak", MIGRATIONS.last().map_or("", |m| m.0));
+            store.backup(Path::new(&backup)).await?;
+            store.db.migrate(now).await?;
+        }
+        Ok(store)
+    }
+
+    /// A name for messages: the file path or the server schema.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Which backend holds the project.
+    pub fn backend(&self) -> &Backend {
+        &self.db.backend
+    }
+
+    /// Closes the connections (waits for them to finish).
+    pub async fn close(&self) {
+        self.db.pool.close().await;
+    }
+
+    /// Starts a read-only transaction: a consistent view for queries.
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        Ok(Tx { tx: self.db.pool.begin().await?, _guard: None, author: String::new(), at: String::new(), changes: vec![] })
+    }
+
+    /// Starts a command transaction for `author` at time `at`; writers queue one after another.
+    pub async fn begin(&self, author: &str, at: &str) -> Result<Tx, StoreError> {
+        let guard = self.db.write_lock.clone().lock_owned().await;
+        let mut tx = self.db.pool.begin().await?;
+        if self.db.is_sqlite() {
+            // Take SQLite's write lock now, so a read-then-write command cannot fail half-way
+            // with SQLITE_BUSY when another process (a backup, a second CLI) writes meanwhile.
+            tx.execute("UPDATE counter SET next = next WHERE kind = ''").await?;
+        }
+        Ok(Tx { tx, _guard: Some(guard), author: author.to_owned(), at: at.to_owned(), changes: vec![] })
+    }
+
+    /// The audit log, newest first, at most `limit` events.
+    pub async fn history(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.at, e.author, e.action, e.summary, e.target_seq, COALESCE(u.undone, 0)
+             FROM audit_event e LEFT JOIN undo_entry u ON u.seq = e.seq ORDER BY e.seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Undoes `author`'s most recent command that is not undone yet.
+    pub async fn undo(&self, author: &str, at: &str) -> Result<Option<UndoOutcome>, StoreError> {
+        let mut tx = self.begin(author, at).await?;
+        let entry = sqlx::query("SELECT seq, undoable FROM undo_entry WHERE author = $1 AND undone = 0 ORDER BY seq DESC LIMIT 1")
+            .bind(author.to_owned())
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        let Some(entry) = entry else { return Ok(None) };
+        let (seq, undoable): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
+        let target = tx.event(seq).await?;
+        if undoable == 0 {
+            return Err(StoreError::Conflict(format!(
+                "cannot undo '{}' (#{seq}): its data was erased when a participant withdrew",
+                target.action
+            )));
+        }
+        let changes = tx.recorded_changes(seq).await?;
+        for (table, id, before, after) in changes.iter().rev() {
+            db::transition(&mut tx.tx, table, id, after.as_ref(), before.as_ref()).await.map_err(|e| cannot("undo", &target, e))?;
+        }
+        let event_seq = tx.append_event("undo", &format!("undo #{seq}: {}", target.summary), Some(seq)).await?;
+        sqlx::query("UPDATE undo_entry SET undone = 1, undone_by = $1 WHERE seq = $2")
+            .bind(event_seq)
+            .bind(seq)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.tx.commit().await?;
+        Ok(Some(UndoOutcome { target, event_seq }))
+    }
+
+    /// Re-applies `author`'s most recently undone command, if nothing new was done since.
+    pub async fn redo(&self, author: &str, at: &str) -> Result<Option<UndoOutcome>, StoreError> {
+        let mut tx = self.begin(author, at).await?;
+        let entry = sqlx::query(
+            "SELECT seq, undone_by FROM undo_entry WHERE author = $1 AND undone = 1 AND undoable = 1 ORDER BY undone_by DESC LIMIT 1",
+        )
+        .bind(author.to_owned())
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        let Some(entry) = entry else { return Ok(None) };
+        let (seq, undone_by): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
+        // A new command after the undo ends the redo chain, as in every editor.
+        let newer: Option<i64> = sqlx::query_scalar("SELECT seq FROM undo_entry WHERE author = $1 AND seq > $2 LIMIT 1")
+            .bind(author.to_owned())
+            .bind(undone_by)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        if newer.is_some() {
+            return Ok(None);
+        }
+        let target = tx.event(seq).await?;
+        for (table, id, before, after) in tx.recorded_changes(seq).await? {
+            db::transition(&mut tx.tx, table, &id, before.as_ref(), after.as_ref()).await.map_err(|e| cannot("redo", &target, e))?;
+        }
+        let event_seq = tx.append_event("redo", &format!("redo #{seq}: {}", target.summary), Some(seq)).await?;
+        sqlx::query("UPDATE undo_entry SET undone = 0, undone_by = NULL WHERE seq = $1").bind(seq).execute(&mut *tx.tx).await?;
+        tx.tx.commit().await?;
+        Ok(Some(UndoOutcome { target, event_seq }))
+    }
+
+    /// Erases every trace of a participant's data: their rows, the texts of their transcripts,
+    /// the row images in the audit log, and (SQLite) the freed pages of the file. The audit log
+    /// keeps a content-free record that a withdrawal happened. This cannot be undone.
+    pub async fn withdraw_participant(&self, participant: &ObjectId, author: &str, at: &str) -> Result<i64, StoreError> {
+        let mut tx = self.begin(author, at).await?;
+        let pid = participant.as_str().to_owned();
+        let touched = "SELECT DISTINCT seq FROM audit_change WHERE participant_id = $1";
+        sqlx::query(&format!("UPDATE undo_entry SET undoable = 0 WHERE seq IN ({touched})"))
+            .bind(pid.clone())
+            .execute(&mut *tx.tx)
+            .await?;
+        sqlx::query(&format!(
+            "UPDATE audit_event SET summary = action || ' (data of a withdrawn participant, erased)' WHERE seq IN ({touched})"
+        ))
+        .bind(pid.clone())
+        .execute(&mut *tx.tx)
+        .await?;
+        sqlx::query("DELETE FROM audit_change WHERE participant_id = $1").bind(pid.clone()).execute(&mut *tx.tx).await?;
+        // Children first, so that foreign keys hold at every step.
+        for table in ALL.iter().rev() {
+            if let Some(col) = table.participant_column {
+                sqlx::query(&format!("DELETE FROM {} WHERE {col} = $1", table.name))
+                    .bind(pid.clone())
+                    .execute(&mut *tx.tx)
+                    .await?;
+            }
+        }
+        sqlx::query("DELETE FROM content WHERE participant_id = $1").bind(pid).execute(&mut *tx.tx).await?;
+        let seq = tx.append_event("withdraw participant", "a participant withdrew consent; their data was erased", None).await?;
+        tx.tx.commit().await?;
+        if self.db.is_sqlite() {
+            // Deleted rows stay readable in free pages and in the WAL until the file is rewritten.
+            let mut conn = self.db.pool.acquire().await?;
+            conn.execute("VACUUM").await?;
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        }
+        Ok(seq)
+    }
+
+    /// Writes a consistent copy of the project to `dest` (which must not exist), even while
+    /// other connections or processes use it.
+    pub async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        if dest.exists() {
+            return Err(StoreError::Exists(dest.display().to_string()));
+        }
+        if !self.db.is_sqlite() {
+            return Err(StoreError::Conflict("backup copies a project file; on a server use `idiograph migrate --from`".into()));
+        }
+        let mut conn = self.db.pool.acquire().await?;
+        sqlx::query("VACUUM INTO $1").bind(dest.display().to_string()).execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Every domain row and stored text in a canonical order, one line each: two projects with
+    /// equal dumps hold the same study. The audit log and id counters are not part of it.
+    pub async fn dump(&self) -> Result<String, StoreError> {
+        let mut tx = self.read().await?;
+        let mut out = String::new();
+        for table in ALL {
+            for row in db::select(&mut tx.tx, table, "1 = 1", &[], "id").await? {
+                out.push_str(table.name);
+                out.push(' ');
+                out.push_str(&row.to_json());
+                out.push('\n');
+            }
+        }
+        let hashes = sqlx::query("SELECT hash FROM content ORDER BY hash").fetch_all(&mut *tx.tx).await?;
+        for h in hashes {
+            out.push_str("content ");
+            out.push_str(&h.try_get::<String, _>(0)?);
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
+fn cannot(what: &str, target: &AuditEvent, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict(reason) => {
+            StoreError::Conflict(format!("cannot {what} '{}' (#{}): {reason}", target.action, target.seq))
+        }
+        other => other,
+    }
+}
+
+fn event_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent, StoreError> {
+    Ok(AuditEvent {
+        seq: r.try_get(0)?,
+        at: r.try_get(1)?,
+        author: r.try_get(2)?,
+        action: r.try_get(3)?,
+        summary: r.try_get(4)?,
+        target_seq: r.try_get(5)?,
+        undone: r.try_get::<i64, _>(6)? != 0,
+    })
+}
+
+impl Tx {
+    /// The object with stable id `id`.
+    pub async fn get<T: Codec>(&mut self, id: &ObjectId) -> Result<T, StoreError> {
+        match db::current(&mut self.tx, T::table(), id.as_str()).await? {
+            Some(row) => T::from_row(&row),
+            None => Err(StoreError::NotFound(format!("{} {id}", T::table().name.replace('_', " ")))),
+        }
+    }
+
+    /// The object with short number `short` (e.g. 12 for `N12`), if any.
+    pub async fn by_short<T: Codec>(&mut self, short: u32) -> Result<Option<T>, StoreError> {
+        let rows = db::select(&mut self.tx, T::table(), "short = $1", &[Value::Int(short as i64)], "id").await?;
+        rows.first().map(T::from_row).transpose()
+    }
+
+    /// All objects of a kind, in creation order.
+    pub async fn all<T: Codec>(&mut self) -> Result<Vec<T>, StoreError> {
+        let rows = db::select(&mut self.tx, T::table(), "1 = 1", &[], order_of(T::table())).await?;
+        rows.iter().map(T::from_row).collect()
+    }
+
+    /// The objects whose `column` equals `value` (e.g. notes of one transcript), in creation order.
+    pub async fn where_eq<T: Codec>(&mut self, column: &str, value: &str) -> Result<Vec<T>, StoreError> {
+        let table = T::table();
+        let Some((col, _)) = table.columns.iter().find(|(c, _)| *c == column) else {
+            return Err(StoreError::NotFound(format!("column {column} of {}", table.name)));
+        };
+        let rows = db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], order_of(table)).await?;
+        rows.iter().map(T::from_row).collect()
+    }
+
+    /// The study settings.
+    pub async fn settings(&mut self) -> Result<StudySettings, StoreError> {
+        self.get(&ObjectId::new(crate::STUDY_ID)).await
+    }
+
+    /// A transcript version with its text.
+    pub async fn version(&mut self, id: &ObjectId) -> Result<TranscriptVersion, StoreError> {
+        let row = db::current(&mut self.tx, &tables::VERSION, id.as_str())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("transcript version {id}")))?;
+        let text: Option<String> = sqlx::query_scalar("SELECT body FROM content WHERE hash = $1")
+            .bind(row.text("text_hash"))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let text = text.ok_or_else(|| StoreError::Corrupt(format!("the text of transcript version {id} is missing")))?;
+        version::from_row(&row, text)
+    }
+
+    /// The next unused short number of `kind`; numbers are never handed out twice, even after undo.
+    pub async fn next_short(&mut self, kind: ObjectKind) -> Result<u32, StoreError> {
+        let next: Option<i64> = sqlx::query_scalar("SELECT next FROM counter WHERE kind = $1")
+            .bind(kind.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let n = next.unwrap_or(1);
+        sqlx::query("INSERT INTO counter (kind, next) VALUES ($1, $2) ON CONFLICT (kind) DO UPDATE SET next = excluded.next")
+            .bind(kind.as_str())
+            .bind(n + 1)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(n as u32)
+    }
+
+    /// Adds a new object.
+    pub async fn insert<T: Codec>(&mut self, value: &T) -> Result<(), StoreError> {
+        let row = value.to_row();
+        db::insert(&mut self.tx, &row).await.map_err(|e| write_error(e, row.table, row.id()))?;
+        self.changes.push((row.table, row.id().to_owned(), None, Some(row)));
+        Ok(())
+    }
+
+    /// Replaces `before` by `after` (same id); refuses if the stored object is no longer `before`.
+    pub async fn update<T: Codec>(&mut self, before: &T, after: &T) -> Result<(), StoreError> {
+        let (b, a) = (before.to_row(), after.to_row());
+        if b == a {
+            return Ok(());
+        }
+        db::transition(&mut self.tx, b.table, b.id(), Some(&b), Some(&a)).await.map_err(|e| write_error(e, b.table, b.id()))?;
+        self.changes.push((b.table, b.id().to_owned(), Some(b), Some(a)));
+        Ok(())
+    }
+
+    /// Deletes an object; refuses if it changed since it was read or is still referred to.
+    pub async fn delete<T: Codec>(&mut self, value: &T) -> Result<(), StoreError> {
+        let row = value.to_row();
+        db::transition(&mut self.tx, row.table, row.id(), Some(&row), None).await.map_err(|e| write_error(e, row.table, row.id()))?;
+        self.changes.push((row.table, row.id().to_owned(), Some(row), None));
+        Ok(())
+    }
+
+    /// Stores a new transcript version (its text once, by content hash).
+    pub async fn insert_version(&mut self, v: &TranscriptVersion, participant: &ObjectId) -> Result<(), StoreError> {
+        let hash = version::content_hash(&v.text);
+        sqlx::query("INSERT INTO content (hash, participant_id, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING")
+            .bind(hash)
+            .bind(participant.as_str().to_owned())
+            .bind(v.text.clone())
+            .execute(&mut *self.tx)
+            .await?;
+        let row = version::to_row(v, participant);
+        db::insert(&mut self.tx, &row).await.map_err(|e| write_error(e, row.table, row.id()))?;
+        self.changes.push((row.table, row.id().to_owned(), None, Some(row)));
+        Ok(())
+    }
+
+    /// Commits the changes as one command with an audit event; returns the event's number.
+    pub async fn commit(mut self, action: &str, summary: &str) -> Result<i64, StoreError> {
+        if self._guard.is_none() {
+            return Err(StoreError::Conflict("a read transaction cannot commit changes".into()));
+        }
+        let seq = self.append_event(action, summary, None).await?;
+        for (ordinal, (table, id, before, after)) in self.changes.iter().enumerate() {
+            let participant = before.as_ref().or(after.as_ref()).and_then(Row::participant);
+            sqlx::query(
+                "INSERT INTO audit_change (seq, ordinal, participant_id, tbl, row_id, before_row, after_row) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(seq)
+            .bind(ordinal as i64)
+            .bind(participant)
+            .bind(table.name)
+            .bind(id.clone())
+            .bind(before.as_ref().map(Row::to_json))
+            .bind(after.as_ref().map(Row::to_json))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        if !self.changes.is_empty() {
+            sqlx::query("INSERT INTO undo_entry (seq, author, undone, undone_by, undoable) VALUES ($1, $2, 0, NULL, 1)")
+                .bind(seq)
+                .bind(self.author.clone())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn append_event(&mut self, action: &str, summary: &str, target: Option<i64>) -> Result<i64, StoreError> {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO audit_event (at, author, action, summary, target_seq) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+        )
+        .bind(self.at.clone())
+        .bind(self.author.clone())
+        .bind(action.to_owned())
+        .bind(summary.to_owned())
+        .bind(target)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(seq)
+    }
+
+    async fn event(&mut self, seq: i64) -> Result<AuditEvent, StoreError> {
+        let row = sqlx::query(
+            "SELECT e.seq, e.at, e.author, e.action, e.summary, e.target_seq, COALESCE(u.undone, 0)
+             FROM audit_event e LEFT JOIN undo_entry u ON u.seq = e.seq WHERE e.seq = $1",
+        )
+        .bind(seq)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        event_from_row(&row)
+    }
+
+    async fn recorded_changes(
+        &mut self,
+        seq: i64,
+    ) -> Result<Vec<(&'static Table, String, Option<Row>, Option<Row>)>, StoreError> {
+        let rows = sqlx::query("SELECT tbl, row_id, before_row, after_row FROM audit_change WHERE seq = $1 ORDER BY ordinal")
+            .bind(seq)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let name: String = r.try_get(0)?;
+            let table = tables::by_name(&name).ok_or_else(|| StoreError::Corrupt(format!("audit names unknown table {name}")))?;
+            let image = |text: Option<String>| -> Result<Option<Row>, StoreError> {
+                text.map(|t| Row::from_json(table, &t).ok_or_else(|| StoreError::Corrupt(format!("audit row image of {name}"))))
+                    .transpose()
+            };
+            out.push((table, r.try_get(1)?, image(r.try_get(2)?)?, image(r.try_get(3)?)?));
+        }
+        Ok(out)
+    }
+}
+
+fn order_of(table: &Table) -> &'static str {
+    if table.columns.iter().any(|(c, _)| *c == "short") {
+        "short"
+    } else if table.columns.iter().any(|(c, _)| *c == "created_at") {
+        "created_at, id"
+    } else {
+        "id"
+    }
+}
+
+fn write_error(e: StoreError, table: &Table, id: &str) -> StoreError {
+    match e {
+        StoreError::Database(e) => StoreError::from_write(e, &format!("{} {id}", table.name.replace('_', " "))),
+        other => other,
+    }
+}

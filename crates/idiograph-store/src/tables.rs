@@ -1,0 +1,101 @@
+//! The domain tables, described once for the generic row code.
+
+use crate::row::{ColType::*, Table};
+
+pub static STUDY: Table = Table {
+    name: "study",
+    columns: &[
+        ("id", Text), ("title", Text), ("research_question", Text), ("terminology", Text),
+        ("recurrence_rule", Text), ("chars_per_line", Int), ("lines_per_page", Int),
+    ],
+    participant_column: None,
+};
+
+pub static PARTICIPANT: Table = Table {
+    name: "participant",
+    columns: &[("id", Text), ("short", Int), ("pseudonym", Text), ("attributes", Text), ("interview", Text)],
+    participant_column: Some("id"),
+};
+
+pub static TRANSCRIPT: Table = Table {
+    name: "transcript",
+    columns: &[
+        ("id", Text), ("short", Int), ("participant_id", Text), ("title", Text), ("current_version", Text),
+        ("speakers", Text), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static VERSION: Table = Table {
+    name: "transcript_version",
+    columns: &[
+        ("id", Text), ("transcript_id", Text), ("participant_id", Text), ("number", Int), ("text_hash", Text),
+        ("chars_per_line", Int), ("lines_per_page", Int), ("layout", Text), ("turns", Text), ("source_name", Text),
+        ("source_sha256", Text), ("source_format", Text), ("source_encoding", Text), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static NOTE: Table = Table {
+    name: "note",
+    columns: &[
+        ("id", Text), ("short", Int), ("participant_id", Text), ("transcript_id", Text), ("version_id", Text),
+        ("start_byte", Int), ("end_byte", Int), ("quote_prefix", Text), ("quote_exact", Text), ("quote_suffix", Text),
+        ("kind", Text), ("body", Text), ("author", Text), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static STATEMENT: Table = Table {
+    name: "statement",
+    columns: &[
+        ("id", Text), ("short", Int), ("participant_id", Text), ("body", Text), ("anchors", Text),
+        ("from_notes", Text), ("author", Text), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static THEME: Table = Table {
+    name: "theme",
+    columns: &[
+        ("id", Text), ("short", Int), ("participant_id", Text), ("parent_id", Text), ("title", Text),
+        ("description", Text), ("position", Int), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static ASSIGNMENT: Table = Table {
+    name: "assignment",
+    columns: &[
+        ("id", Text), ("theme_id", Text), ("statement_id", Text), ("member_theme_id", Text),
+        ("participant_id", Text), ("strategy", Text), ("rationale", Text), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static EXTRACT: Table = Table {
+    name: "extract",
+    columns: &[
+        ("id", Text), ("short", Int), ("theme_id", Text), ("participant_id", Text), ("transcript_id", Text),
+        ("version_id", Text), ("start_byte", Int), ("end_byte", Int), ("quote_prefix", Text),
+        ("quote_exact", Text), ("quote_suffix", Text), ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static JOURNAL: Table = Table {
+    name: "journal",
+    columns: &[
+        ("id", Text), ("short", Int), ("author", Text), ("created_at", Text), ("body", Text), ("about_id", Text),
+        ("participant_id", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+/// Every domain table, parents before children (the order a dump and a withdrawal rely on).
+pub static ALL: &[&Table] =
+    &[&STUDY, &PARTICIPANT, &TRANSCRIPT, &VERSION, &NOTE, &STATEMENT, &THEME, &ASSIGNMENT, &EXTRACT, &JOURNAL];
+
+pub fn by_name(name: &str) -> Option<&'static Table> {
+    ALL.iter().copied().find(|t| t.name == name)
+}
