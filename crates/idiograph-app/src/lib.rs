@@ -1,1 +1,150 @@
-//! placeholder
+//! Application commands: the one path by which anything in a project changes.
+//!
+//! A [`Workbench`] is an open project plus the researcher working in it. Each command method
+//! (`add_note`, `assign`, `import_files`, …) validates its input, applies its changes in one
+//! transaction and writes one audit event with enough data to undo it. The command line, the
+//! web workbench and importers all call these methods; none of them touches the store directly.
+//! Queries (`snapshot`, `recurrence`, `report`) read one consistent state.
+//!
+//! Positions are UTF-8 byte offsets into one transcript version ([`Target`]); callers convert
+//! characters, lines or UTF-16 offsets at their own edge.
+
+mod annotate;
+mod demo;
+mod error;
+mod participants;
+mod queries;
+mod report;
+mod themes;
+mod transcripts;
+
+use std::path::Path;
+
+use idiograph_model::{ObjectId, StudySettings, Terminology};
+use idiograph_store::Store;
+
+pub use crate::annotate::Target;
+pub use crate::demo::{build_demo, DEMO_TITLE};
+pub use crate::error::AppError;
+pub use crate::participants::ParticipantChanges;
+pub use crate::queries::Snapshot;
+pub use crate::report::ReportFormat;
+pub use crate::themes::{MemberRef, ThemeChanges};
+pub use crate::transcripts::{ImportOutcome, ImportedFile, RefusedFile};
+pub use idiograph_store::{AuditEvent, UndoOutcome};
+
+/// An open project and the researcher using it.
+#[derive(Clone)]
+pub struct Workbench {
+    store: Store,
+    author: String,
+}
+
+/// The current time in RFC 3339, for audit events and created-at stamps.
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// A new globally unique id.
+fn new_id() -> ObjectId {
+    ObjectId::new(uuid::Uuid::new_v4().to_string())
+}
+
+impl Workbench {
+    /// Makes a new project file with a title and terminology.
+    pub async fn create(
+        path: &Path,
+        title: &str,
+        terminology: Terminology,
+        author: &str,
+    ) -> Result<Workbench, AppError> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(AppError::Invalid("a study title cannot be empty".into()));
+        }
+        let mut settings = StudySettings::new(title);
+        settings.terminology = terminology;
+        let store = Store::create_sqlite(path, &settings, &now()).await?;
+        Ok(Workbench { store, author: author.to_owned() })
+    }
+
+    /// Opens an existing project file.
+    pub async fn open(path: &Path, author: &str) -> Result<Workbench, AppError> {
+        let store = Store::open_sqlite(path, &now()).await?;
+        Ok(Workbench { store, author: author.to_owned() })
+    }
+
+    /// Who the commands are recorded as.
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    /// The same project, used by another researcher (e.g. one web session per analyst).
+    pub fn with_author(&self, author: &str) -> Workbench {
+        Workbench { store: self.store.clone(), author: author.to_owned() }
+    }
+
+    /// Closes the project's connections.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Undoes this researcher's last command; `None` if there is nothing to undo.
+    pub async fn undo(&self) -> Result<Option<UndoOutcome>, AppError> {
+        Ok(self.store.undo(&self.author, &now()).await?)
+    }
+
+    /// Redoes this researcher's last undone command; `None` if there is nothing to redo.
+    pub async fn redo(&self) -> Result<Option<UndoOutcome>, AppError> {
+        Ok(self.store.redo(&self.author, &now()).await?)
+    }
+
+    /// The audit log, newest first.
+    pub async fn history(&self, limit: i64) -> Result<Vec<AuditEvent>, AppError> {
+        Ok(self.store.history(limit).await?)
+    }
+
+    /// A consistent copy of the project file at `dest`, safe while others have it open.
+    pub async fn backup(&self, dest: &Path) -> Result<(), AppError> {
+        Ok(self.store.backup(dest).await?)
+    }
+
+    /// Every stored object in canonical order; equal dumps mean equal projects.
+    pub async fn dump(&self) -> Result<String, AppError> {
+        Ok(self.store.dump().await?)
+    }
+
+    /// Changes the study's title, research question, terminology or recurrence rule.
+    pub async fn update_study(
+        &self,
+        title: Option<&str>,
+        research_question: Option<&str>,
+        terminology: Option<Terminology>,
+        rule: Option<idiograph_model::RecurrenceRule>,
+    ) -> Result<StudySettings, AppError> {
+        let mut tx = self.begin().await?;
+        let before = tx.settings().await?;
+        let mut after = before.clone();
+        if let Some(t) = title {
+            after.title = annotate::check_text("a study title", t, 500)?;
+        }
+        if let Some(q) = research_question {
+            after.research_question = (!q.trim().is_empty()).then(|| q.trim().to_owned());
+        }
+        if let Some(t) = terminology {
+            after.terminology = t;
+        }
+        if let Some(r) = rule {
+            after.recurrence_rule = r;
+        }
+        tx.update(&before, &after).await?;
+        tx.commit("edit study", "edit study settings").await?;
+        Ok(after)
+    }
+
+    async fn begin(&self) -> Result<idiograph_store::Tx, AppError> {
+        Ok(self.store.begin(&self.author, &now()).await?)
+    }
+}

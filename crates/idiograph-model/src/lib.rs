@@ -24,19 +24,16 @@ mod theme;
 mod transcript;
 
 pub use crate::annotation::{
-    Anchor, AnchorError, ExperientialStatement, Extract, JournalEntry, NoteKind, ExploratoryNote,
+    Anchor, AnchorError, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, NoteKind,
 };
 pub use crate::ids::{ObjectId, ObjectKind, ShortId, ShortIdError};
 pub use crate::participant::{InterviewMeta, Participant, PseudonymError};
 pub use crate::recurrence::{Recurrence, RecurrenceCell, RecurrenceRow};
 pub use crate::study::{RecurrenceRule, StudySettings, Term, Terminology};
 pub use crate::theme::{
-    Assignment, GroupingStrategy, Member, Theme, ThemeRuleError, ThemeScope, check_assignment,
-    check_parent,
+    check_assignment, check_parent, Assignment, GroupingStrategy, Member, Theme, ThemeRuleError, ThemeScope,
 };
-pub use crate::transcript::{
-    Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn, cite,
-};
+pub use crate::transcript::{cite, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn};
 
 /// Why a value given as text is not one of the accepted words.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -64,7 +64,7 @@ impl Recurrence {
             children.entry(t.parent.as_ref()).or_default().push(t);
         }
         for list in children.values_mut() {
-            list.sort_by(|a, b| (a.position, a.short).cmp(&(b.position, b.short)));
+            list.sort_by_key(|t| (t.position, t.short));
         }
         let statement_participant: HashMap<&ObjectId, &ObjectId> =
             statements.iter().map(|s| (&s.id, &s.participant_id)).collect();
@@ -105,7 +105,10 @@ impl Recurrence {
                     let cell = &mut cells[*col];
                     if !cell.pets.contains(pet) {
                         cell.pets.push((*pet).clone());
-                        cell.statements += descendants(&children, pet).iter().map(|p| pet_statements.get(p).copied().unwrap_or(0)).sum::<usize>();
+                        cell.statements += descendants(&children, pet)
+                            .iter()
+                            .map(|p| pet_statements.get(p).copied().unwrap_or(0))
+                            .sum::<usize>();
                     }
                 }
             }

@@ -188,7 +188,11 @@ mod tests {
 
     #[test]
     fn rules_round_trip_through_text() {
-        for rule in [RecurrenceRule::default(), RecurrenceRule::Fraction { numerator: 2, denominator: 3 }, RecurrenceRule::AtLeast(2)] {
+        for rule in [
+            RecurrenceRule::default(),
+            RecurrenceRule::Fraction { numerator: 2, denominator: 3 },
+            RecurrenceRule::AtLeast(2),
+        ] {
             assert_eq!(RecurrenceRule::parse(&rule.encode()).unwrap(), rule);
         }
         assert!(RecurrenceRule::parse("0/3").is_err());

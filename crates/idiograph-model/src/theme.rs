@@ -116,10 +116,18 @@ impl std::fmt::Display for ThemeRuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             ThemeRuleError::StatementIntoOtherCase => "a statement can only be clustered into a theme of its own case",
-            ThemeRuleError::StatementIntoGroupTheme => "a statement goes into a personal theme; personal themes go into group themes",
-            ThemeRuleError::ThemeIntoCaseTheme => "a personal theme can only be assigned to a group theme (use --parent for a sub-theme)",
-            ThemeRuleError::GroupThemeAsMember => "a group theme cannot be assigned to another theme (use --parent for a sub-theme)",
-            ThemeRuleError::ParentScopeMismatch => "a sub-theme must belong to the same case as its parent (or both be group themes)",
+            ThemeRuleError::StatementIntoGroupTheme => {
+                "a statement goes into a personal theme; personal themes go into group themes"
+            }
+            ThemeRuleError::ThemeIntoCaseTheme => {
+                "a personal theme can only be assigned to a group theme (use --parent for a sub-theme)"
+            }
+            ThemeRuleError::GroupThemeAsMember => {
+                "a group theme cannot be assigned to another theme (use --parent for a sub-theme)"
+            }
+            ThemeRuleError::ParentScopeMismatch => {
+                "a sub-theme must belong to the same case as its parent (or both be group themes)"
+            }
             ThemeRuleError::ParentCycle => "a theme cannot be its own ancestor",
         })
     }

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{
-    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta,
-    JournalEntry, Member, NoteKind, ObjectId, Participant, RecurrenceRule, SpeakerRole, StudySettings,
-    Terminology, Theme, ThemeScope, Transcript,
+    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta, JournalEntry,
+    Member, NoteKind, ObjectId, Participant, RecurrenceRule, SpeakerRole, StudySettings, Terminology, Theme,
+    ThemeScope, Transcript,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -57,22 +57,26 @@ impl Codec for StudySettings {
         &STUDY
     }
     fn to_row(&self) -> Row {
-        row(&STUDY, vec![
-            Value::text(STUDY_ID),
-            Value::text(&self.title),
-            Value::opt_text(self.research_question.clone()),
-            Value::text(self.terminology.as_str()),
-            Value::text(self.recurrence_rule.encode()),
-            Value::Int(self.layout.chars_per_line() as i64),
-            Value::Int(self.layout.lines_per_page() as i64),
-        ])
+        row(
+            &STUDY,
+            vec![
+                Value::text(STUDY_ID),
+                Value::text(&self.title),
+                Value::opt_text(self.research_question.clone()),
+                Value::text(self.terminology.as_str()),
+                Value::text(self.recurrence_rule.encode()),
+                Value::Int(self.layout.chars_per_line() as i64),
+                Value::Int(self.layout.lines_per_page() as i64),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(StudySettings {
             title: r.text("title"),
             research_question: r.opt_text("research_question"),
             terminology: parse::<Terminology>(r, "terminology")?,
-            recurrence_rule: RecurrenceRule::parse(&r.text("recurrence_rule")).map_err(|_| corrupt(r, "recurrence_rule"))?,
+            recurrence_rule: RecurrenceRule::parse(&r.text("recurrence_rule"))
+                .map_err(|_| corrupt(r, "recurrence_rule"))?,
             layout: LayoutParams::new(r.int("chars_per_line") as u32, r.int("lines_per_page") as u32)
                 .map_err(|_| corrupt(r, "chars_per_line"))?,
         })
@@ -86,13 +90,16 @@ impl Codec for Participant {
     fn to_row(&self) -> Row {
         let m = &self.interview;
         let interview = json!({"date": m.date, "mode": m.mode, "duration_minutes": m.duration_minutes, "interviewer": m.interviewer});
-        row(&PARTICIPANT, vec![
-            Value::text(self.id.as_str()),
-            Value::Int(self.short as i64),
-            Value::text(&self.pseudonym),
-            Value::text(serde_json::to_string(&self.attributes).unwrap_or_default()),
-            Value::text(interview.to_string()),
-        ])
+        row(
+            &PARTICIPANT,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::text(&self.pseudonym),
+                Value::text(serde_json::to_string(&self.attributes).unwrap_or_default()),
+                Value::text(interview.to_string()),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         let attributes: BTreeMap<String, String> =
@@ -120,15 +127,18 @@ impl Codec for Transcript {
     }
     fn to_row(&self) -> Row {
         let speakers: BTreeMap<&str, &str> = self.speakers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        row(&TRANSCRIPT, vec![
-            Value::text(self.id.as_str()),
-            Value::Int(self.short as i64),
-            Value::text(self.participant_id.as_str()),
-            Value::text(&self.title),
-            Value::text(self.current_version.as_str()),
-            Value::text(serde_json::to_string(&speakers).unwrap_or_default()),
-            Value::text(&self.created_at),
-        ])
+        row(
+            &TRANSCRIPT,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::text(self.participant_id.as_str()),
+                Value::text(&self.title),
+                Value::text(self.current_version.as_str()),
+                Value::text(serde_json::to_string(&speakers).unwrap_or_default()),
+                Value::text(&self.created_at),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         let raw: BTreeMap<String, String> =
@@ -241,16 +251,19 @@ impl Codec for ExperientialStatement {
     fn to_row(&self) -> Row {
         let anchors = Json::Array(self.anchors.iter().map(anchor_json).collect());
         let notes = Json::Array(self.from_notes.iter().map(|n| Json::from(n.as_str())).collect());
-        row(&STATEMENT, vec![
-            Value::text(self.id.as_str()),
-            Value::Int(self.short as i64),
-            Value::text(self.participant_id.as_str()),
-            Value::text(&self.text),
-            Value::text(anchors.to_string()),
-            Value::text(notes.to_string()),
-            Value::text(&self.author),
-            Value::text(&self.created_at),
-        ])
+        row(
+            &STATEMENT,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::text(self.participant_id.as_str()),
+                Value::text(&self.text),
+                Value::text(anchors.to_string()),
+                Value::text(notes.to_string()),
+                Value::text(&self.author),
+                Value::text(&self.created_at),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         let anchors = match json_col(r, "anchors")? {
@@ -281,16 +294,19 @@ impl Codec for Theme {
         &THEME
     }
     fn to_row(&self) -> Row {
-        row(&THEME, vec![
-            Value::text(self.id.as_str()),
-            Value::Int(self.short as i64),
-            Value::opt_text(self.participant_id().map(|p| p.as_str().to_owned())),
-            Value::opt_text(self.parent.as_ref().map(|p| p.as_str().to_owned())),
-            Value::text(&self.title),
-            Value::opt_text(self.description.clone()),
-            Value::Int(self.position),
-            Value::text(&self.created_at),
-        ])
+        row(
+            &THEME,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::opt_text(self.participant_id().map(|p| p.as_str().to_owned())),
+                Value::opt_text(self.parent.as_ref().map(|p| p.as_str().to_owned())),
+                Value::text(&self.title),
+                Value::opt_text(self.description.clone()),
+                Value::Int(self.position),
+                Value::text(&self.created_at),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(Theme {
@@ -315,16 +331,19 @@ impl Codec for Assignment {
             Member::Statement(s) => (Some(s.as_str().to_owned()), None),
             Member::Theme(t) => (None, Some(t.as_str().to_owned())),
         };
-        row(&ASSIGNMENT, vec![
-            Value::text(self.id.as_str()),
-            Value::text(self.theme_id.as_str()),
-            Value::opt_text(statement),
-            Value::opt_text(theme),
-            Value::text(self.participant_id.as_str()),
-            Value::opt_text(self.strategy.map(|s| s.as_str())),
-            Value::opt_text(self.rationale.clone()),
-            Value::text(&self.created_at),
-        ])
+        row(
+            &ASSIGNMENT,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::text(self.theme_id.as_str()),
+                Value::opt_text(statement),
+                Value::opt_text(theme),
+                Value::text(self.participant_id.as_str()),
+                Value::opt_text(self.strategy.map(|s| s.as_str())),
+                Value::opt_text(self.rationale.clone()),
+                Value::text(&self.created_at),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         let member = match (opt_id(r, "statement_id"), opt_id(r, "member_theme_id")) {
@@ -337,7 +356,11 @@ impl Codec for Assignment {
             theme_id: id(r, "theme_id"),
             member,
             participant_id: id(r, "participant_id"),
-            strategy: r.opt_text("strategy").map(|s| s.parse::<GroupingStrategy>()).transpose().map_err(|_| corrupt(r, "strategy"))?,
+            strategy: r
+                .opt_text("strategy")
+                .map(|s| s.parse::<GroupingStrategy>())
+                .transpose()
+                .map_err(|_| corrupt(r, "strategy"))?,
             rationale: r.opt_text("rationale"),
             created_at: r.text("created_at"),
         })
@@ -378,15 +401,18 @@ impl Codec for JournalEntry {
         &JOURNAL
     }
     fn to_row(&self) -> Row {
-        row(&JOURNAL, vec![
-            Value::text(self.id.as_str()),
-            Value::Int(self.short as i64),
-            Value::text(&self.author),
-            Value::text(&self.created_at),
-            Value::text(&self.text),
-            Value::opt_text(self.about.as_ref().map(|a| a.as_str().to_owned())),
-            Value::opt_text(self.participant_id.as_ref().map(|a| a.as_str().to_owned())),
-        ])
+        row(
+            &JOURNAL,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::text(&self.author),
+                Value::text(&self.created_at),
+                Value::text(&self.text),
+                Value::opt_text(self.about.as_ref().map(|a| a.as_str().to_owned())),
+                Value::opt_text(self.participant_id.as_ref().map(|a| a.as_str().to_owned())),
+            ],
+        )
     }
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(JournalEntry {

@@ -53,7 +53,9 @@ impl StoreError {
                     return StoreError::Conflict(format!("{what}: an object with the same key already exists"))
                 }
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Conflict(format!("{what}: it refers to an object that does not exist or is still referred to"))
+                    return StoreError::Conflict(format!(
+                        "{what}: it refers to an object that does not exist or is still referred to"
+                    ))
                 }
                 _ => {}
             }

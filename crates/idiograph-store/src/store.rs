@@ -93,7 +93,10 @@ impl Store {
         let store = Store { db, name: shown.clone() };
         let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&store.db.pool).await?;
         if app_id != APPLICATION_ID {
-            return Err(StoreError::NotAProject { path: shown, reason: "it is an SQLite database of another program".into() });
+            return Err(StoreError::NotAProject {
+                path: shown,
+                reason: "it is an SQLite database of another program".into(),
+            });
         }
         let applied = store.db.applied_migrations().await?;
         if let Some(unknown) = applied.iter().find(|a| !MIGRATIONS.iter().any(|(n, _, _)| n == a)) {
@@ -125,7 +128,13 @@ impl Store {
 
     /// Starts a read-only transaction: a consistent view for queries.
     pub async fn read(&self) -> Result<Tx, StoreError> {
-        Ok(Tx { tx: self.db.pool.begin().await?, _guard: None, author: String::new(), at: String::new(), changes: vec![] })
+        Ok(Tx {
+            tx: self.db.pool.begin().await?,
+            _guard: None,
+            author: String::new(),
+            at: String::new(),
+            changes: vec![],
+        })
     }
 
     /// Starts a command transaction for `author` at time `at`; writers queue one after another.
@@ -155,10 +164,12 @@ impl Store {
     /// Undoes `author`'s most recent command that is not undone yet.
     pub async fn undo(&self, author: &str, at: &str) -> Result<Option<UndoOutcome>, StoreError> {
         let mut tx = self.begin(author, at).await?;
-        let entry = sqlx::query("SELECT seq, undoable FROM undo_entry WHERE author = $1 AND undone = 0 ORDER BY seq DESC LIMIT 1")
-            .bind(author.to_owned())
-            .fetch_optional(&mut *tx.tx)
-            .await?;
+        let entry = sqlx::query(
+            "SELECT seq, undoable FROM undo_entry WHERE author = $1 AND undone = 0 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(author.to_owned())
+        .fetch_optional(&mut *tx.tx)
+        .await?;
         let Some(entry) = entry else { return Ok(None) };
         let (seq, undoable): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
         let target = tx.event(seq).await?;
@@ -170,7 +181,9 @@ impl Store {
         }
         let changes = tx.recorded_changes(seq).await?;
         for (table, id, before, after) in changes.iter().rev() {
-            db::transition(&mut tx.tx, table, id, after.as_ref(), before.as_ref()).await.map_err(|e| cannot("undo", &target, e))?;
+            db::transition(&mut tx.tx, table, id, after.as_ref(), before.as_ref())
+                .await
+                .map_err(|e| cannot("undo", &target, e))?;
         }
         let event_seq = tx.append_event("undo", &format!("undo #{seq}: {}", target.summary), Some(seq)).await?;
         sqlx::query("UPDATE undo_entry SET undone = 1, undone_by = $1 WHERE seq = $2")
@@ -194,20 +207,26 @@ impl Store {
         let Some(entry) = entry else { return Ok(None) };
         let (seq, undone_by): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
         // A new command after the undo ends the redo chain, as in every editor.
-        let newer: Option<i64> = sqlx::query_scalar("SELECT seq FROM undo_entry WHERE author = $1 AND seq > $2 LIMIT 1")
-            .bind(author.to_owned())
-            .bind(undone_by)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
+        let newer: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM undo_entry WHERE author = $1 AND seq > $2 LIMIT 1")
+                .bind(author.to_owned())
+                .bind(undone_by)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
         if newer.is_some() {
             return Ok(None);
         }
         let target = tx.event(seq).await?;
         for (table, id, before, after) in tx.recorded_changes(seq).await? {
-            db::transition(&mut tx.tx, table, &id, before.as_ref(), after.as_ref()).await.map_err(|e| cannot("redo", &target, e))?;
+            db::transition(&mut tx.tx, table, &id, before.as_ref(), after.as_ref())
+                .await
+                .map_err(|e| cannot("redo", &target, e))?;
         }
         let event_seq = tx.append_event("redo", &format!("redo #{seq}: {}", target.summary), Some(seq)).await?;
-        sqlx::query("UPDATE undo_entry SET undone = 0, undone_by = NULL WHERE seq = $1").bind(seq).execute(&mut *tx.tx).await?;
+        sqlx::query("UPDATE undo_entry SET undone = 0, undone_by = NULL WHERE seq = $1")
+            .bind(seq)
+            .execute(&mut *tx.tx)
+            .await?;
         tx.tx.commit().await?;
         Ok(Some(UndoOutcome { target, event_seq }))
     }
@@ -215,7 +234,12 @@ impl Store {
     /// Erases every trace of a participant's data: their rows, the texts of their transcripts,
     /// the row images in the audit log, and (SQLite) the freed pages of the file. The audit log
     /// keeps a content-free record that a withdrawal happened. This cannot be undone.
-    pub async fn withdraw_participant(&self, participant: &ObjectId, author: &str, at: &str) -> Result<i64, StoreError> {
+    pub async fn withdraw_participant(
+        &self,
+        participant: &ObjectId,
+        author: &str,
+        at: &str,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin(author, at).await?;
         let pid = participant.as_str().to_owned();
         let touched = "SELECT DISTINCT seq FROM audit_change WHERE participant_id = $1";
@@ -229,7 +253,10 @@ impl Store {
         .bind(pid.clone())
         .execute(&mut *tx.tx)
         .await?;
-        sqlx::query("DELETE FROM audit_change WHERE participant_id = $1").bind(pid.clone()).execute(&mut *tx.tx).await?;
+        sqlx::query("DELETE FROM audit_change WHERE participant_id = $1")
+            .bind(pid.clone())
+            .execute(&mut *tx.tx)
+            .await?;
         // Children first, so that foreign keys hold at every step.
         for table in ALL.iter().rev() {
             if let Some(col) = table.participant_column {
@@ -240,7 +267,9 @@ impl Store {
             }
         }
         sqlx::query("DELETE FROM content WHERE participant_id = $1").bind(pid).execute(&mut *tx.tx).await?;
-        let seq = tx.append_event("withdraw participant", "a participant withdrew consent; their data was erased", None).await?;
+        let seq = tx
+            .append_event("withdraw participant", "a participant withdrew consent; their data was erased", None)
+            .await?;
         tx.tx.commit().await?;
         if self.db.is_sqlite() {
             // Deleted rows stay readable in free pages and in the WAL until the file is rewritten.
@@ -258,7 +287,9 @@ impl Store {
             return Err(StoreError::Exists(dest.display().to_string()));
         }
         if !self.db.is_sqlite() {
-            return Err(StoreError::Conflict("backup copies a project file; on a server use `idiograph migrate --from`".into()));
+            return Err(StoreError::Conflict(
+                "backup copies a project file; on a server use `idiograph migrate --from`".into(),
+            ));
         }
         let mut conn = self.db.pool.acquire().await?;
         sqlx::query("VACUUM INTO $1").bind(dest.display().to_string()).execute(&mut *conn).await?;
@@ -336,7 +367,8 @@ impl Tx {
         let Some((col, _)) = table.columns.iter().find(|(c, _)| *c == column) else {
             return Err(StoreError::NotFound(format!("column {column} of {}", table.name)));
         };
-        let rows = db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], order_of(table)).await?;
+        let rows =
+            db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], order_of(table)).await?;
         rows.iter().map(T::from_row).collect()
     }
 
@@ -354,7 +386,8 @@ impl Tx {
             .bind(row.text("text_hash"))
             .fetch_optional(&mut *self.tx)
             .await?;
-        let text = text.ok_or_else(|| StoreError::Corrupt(format!("the text of transcript version {id} is missing")))?;
+        let text =
+            text.ok_or_else(|| StoreError::Corrupt(format!("the text of transcript version {id} is missing")))?;
         version::from_row(&row, text)
     }
 
@@ -365,11 +398,13 @@ impl Tx {
             .fetch_optional(&mut *self.tx)
             .await?;
         let n = next.unwrap_or(1);
-        sqlx::query("INSERT INTO counter (kind, next) VALUES ($1, $2) ON CONFLICT (kind) DO UPDATE SET next = excluded.next")
-            .bind(kind.as_str())
-            .bind(n + 1)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO counter (kind, next) VALUES ($1, $2) ON CONFLICT (kind) DO UPDATE SET next = excluded.next",
+        )
+        .bind(kind.as_str())
+        .bind(n + 1)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(n as u32)
     }
 
@@ -387,7 +422,9 @@ impl Tx {
         if b == a {
             return Ok(());
         }
-        db::transition(&mut self.tx, b.table, b.id(), Some(&b), Some(&a)).await.map_err(|e| write_error(e, b.table, b.id()))?;
+        db::transition(&mut self.tx, b.table, b.id(), Some(&b), Some(&a))
+            .await
+            .map_err(|e| write_error(e, b.table, b.id()))?;
         self.changes.push((b.table, b.id().to_owned(), Some(b), Some(a)));
         Ok(())
     }
@@ -395,7 +432,9 @@ impl Tx {
     /// Deletes an object; refuses if it changed since it was read or is still referred to.
     pub async fn delete<T: Codec>(&mut self, value: &T) -> Result<(), StoreError> {
         let row = value.to_row();
-        db::transition(&mut self.tx, row.table, row.id(), Some(&row), None).await.map_err(|e| write_error(e, row.table, row.id()))?;
+        db::transition(&mut self.tx, row.table, row.id(), Some(&row), None)
+            .await
+            .map_err(|e| write_error(e, row.table, row.id()))?;
         self.changes.push((row.table, row.id().to_owned(), Some(row), None));
         Ok(())
     }
@@ -403,12 +442,14 @@ impl Tx {
     /// Stores a new transcript version (its text once, by content hash).
     pub async fn insert_version(&mut self, v: &TranscriptVersion, participant: &ObjectId) -> Result<(), StoreError> {
         let hash = version::content_hash(&v.text);
-        sqlx::query("INSERT INTO content (hash, participant_id, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING")
-            .bind(hash)
-            .bind(participant.as_str().to_owned())
-            .bind(v.text.clone())
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO content (hash, participant_id, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(hash)
+        .bind(participant.as_str().to_owned())
+        .bind(v.text.clone())
+        .execute(&mut *self.tx)
+        .await?;
         let row = version::to_row(v, participant);
         db::insert(&mut self.tx, &row).await.map_err(|e| write_error(e, row.table, row.id()))?;
         self.changes.push((row.table, row.id().to_owned(), None, Some(row)));
@@ -437,11 +478,13 @@ impl Tx {
             .await?;
         }
         if !self.changes.is_empty() {
-            sqlx::query("INSERT INTO undo_entry (seq, author, undone, undone_by, undoable) VALUES ($1, $2, 0, NULL, 1)")
-                .bind(seq)
-                .bind(self.author.clone())
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO undo_entry (seq, author, undone, undone_by, undoable) VALUES ($1, $2, 0, NULL, 1)",
+            )
+            .bind(seq)
+            .bind(self.author.clone())
+            .execute(&mut *self.tx)
+            .await?;
         }
         self.tx.commit().await?;
         Ok(seq)
@@ -476,17 +519,21 @@ impl Tx {
         &mut self,
         seq: i64,
     ) -> Result<Vec<(&'static Table, String, Option<Row>, Option<Row>)>, StoreError> {
-        let rows = sqlx::query("SELECT tbl, row_id, before_row, after_row FROM audit_change WHERE seq = $1 ORDER BY ordinal")
-            .bind(seq)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows =
+            sqlx::query("SELECT tbl, row_id, before_row, after_row FROM audit_change WHERE seq = $1 ORDER BY ordinal")
+                .bind(seq)
+                .fetch_all(&mut *self.tx)
+                .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let name: String = r.try_get(0)?;
-            let table = tables::by_name(&name).ok_or_else(|| StoreError::Corrupt(format!("audit names unknown table {name}")))?;
+            let table = tables::by_name(&name)
+                .ok_or_else(|| StoreError::Corrupt(format!("audit names unknown table {name}")))?;
             let image = |text: Option<String>| -> Result<Option<Row>, StoreError> {
-                text.map(|t| Row::from_json(table, &t).ok_or_else(|| StoreError::Corrupt(format!("audit row image of {name}"))))
-                    .transpose()
+                text.map(|t| {
+                    Row::from_json(table, &t).ok_or_else(|| StoreError::Corrupt(format!("audit row image of {name}")))
+                })
+                .transpose()
             };
             out.push((table, r.try_get(1)?, image(r.try_get(2)?)?, image(r.try_get(3)?)?));
         }

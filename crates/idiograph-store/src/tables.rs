@@ -5,8 +5,13 @@ use crate::row::{ColType::*, Table};
 pub static STUDY: Table = Table {
     name: "study",
     columns: &[
-        ("id", Text), ("title", Text), ("research_question", Text), ("terminology", Text),
-        ("recurrence_rule", Text), ("chars_per_line", Int), ("lines_per_page", Int),
+        ("id", Text),
+        ("title", Text),
+        ("research_question", Text),
+        ("terminology", Text),
+        ("recurrence_rule", Text),
+        ("chars_per_line", Int),
+        ("lines_per_page", Int),
     ],
     participant_column: None,
 };
@@ -20,8 +25,13 @@ pub static PARTICIPANT: Table = Table {
 pub static TRANSCRIPT: Table = Table {
     name: "transcript",
     columns: &[
-        ("id", Text), ("short", Int), ("participant_id", Text), ("title", Text), ("current_version", Text),
-        ("speakers", Text), ("created_at", Text),
+        ("id", Text),
+        ("short", Int),
+        ("participant_id", Text),
+        ("title", Text),
+        ("current_version", Text),
+        ("speakers", Text),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -29,9 +39,20 @@ pub static TRANSCRIPT: Table = Table {
 pub static VERSION: Table = Table {
     name: "transcript_version",
     columns: &[
-        ("id", Text), ("transcript_id", Text), ("participant_id", Text), ("number", Int), ("text_hash", Text),
-        ("chars_per_line", Int), ("lines_per_page", Int), ("layout", Text), ("turns", Text), ("source_name", Text),
-        ("source_sha256", Text), ("source_format", Text), ("source_encoding", Text), ("created_at", Text),
+        ("id", Text),
+        ("transcript_id", Text),
+        ("participant_id", Text),
+        ("number", Int),
+        ("text_hash", Text),
+        ("chars_per_line", Int),
+        ("lines_per_page", Int),
+        ("layout", Text),
+        ("turns", Text),
+        ("source_name", Text),
+        ("source_sha256", Text),
+        ("source_format", Text),
+        ("source_encoding", Text),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -39,9 +60,20 @@ pub static VERSION: Table = Table {
 pub static NOTE: Table = Table {
     name: "note",
     columns: &[
-        ("id", Text), ("short", Int), ("participant_id", Text), ("transcript_id", Text), ("version_id", Text),
-        ("start_byte", Int), ("end_byte", Int), ("quote_prefix", Text), ("quote_exact", Text), ("quote_suffix", Text),
-        ("kind", Text), ("body", Text), ("author", Text), ("created_at", Text),
+        ("id", Text),
+        ("short", Int),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("version_id", Text),
+        ("start_byte", Int),
+        ("end_byte", Int),
+        ("quote_prefix", Text),
+        ("quote_exact", Text),
+        ("quote_suffix", Text),
+        ("kind", Text),
+        ("body", Text),
+        ("author", Text),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -49,8 +81,14 @@ pub static NOTE: Table = Table {
 pub static STATEMENT: Table = Table {
     name: "statement",
     columns: &[
-        ("id", Text), ("short", Int), ("participant_id", Text), ("body", Text), ("anchors", Text),
-        ("from_notes", Text), ("author", Text), ("created_at", Text),
+        ("id", Text),
+        ("short", Int),
+        ("participant_id", Text),
+        ("body", Text),
+        ("anchors", Text),
+        ("from_notes", Text),
+        ("author", Text),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -58,8 +96,14 @@ pub static STATEMENT: Table = Table {
 pub static THEME: Table = Table {
     name: "theme",
     columns: &[
-        ("id", Text), ("short", Int), ("participant_id", Text), ("parent_id", Text), ("title", Text),
-        ("description", Text), ("position", Int), ("created_at", Text),
+        ("id", Text),
+        ("short", Int),
+        ("participant_id", Text),
+        ("parent_id", Text),
+        ("title", Text),
+        ("description", Text),
+        ("position", Int),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -67,8 +111,14 @@ pub static THEME: Table = Table {
 pub static ASSIGNMENT: Table = Table {
     name: "assignment",
     columns: &[
-        ("id", Text), ("theme_id", Text), ("statement_id", Text), ("member_theme_id", Text),
-        ("participant_id", Text), ("strategy", Text), ("rationale", Text), ("created_at", Text),
+        ("id", Text),
+        ("theme_id", Text),
+        ("statement_id", Text),
+        ("member_theme_id", Text),
+        ("participant_id", Text),
+        ("strategy", Text),
+        ("rationale", Text),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -76,9 +126,18 @@ pub static ASSIGNMENT: Table = Table {
 pub static EXTRACT: Table = Table {
     name: "extract",
     columns: &[
-        ("id", Text), ("short", Int), ("theme_id", Text), ("participant_id", Text), ("transcript_id", Text),
-        ("version_id", Text), ("start_byte", Int), ("end_byte", Int), ("quote_prefix", Text),
-        ("quote_exact", Text), ("quote_suffix", Text), ("created_at", Text),
+        ("id", Text),
+        ("short", Int),
+        ("theme_id", Text),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("version_id", Text),
+        ("start_byte", Int),
+        ("end_byte", Int),
+        ("quote_prefix", Text),
+        ("quote_exact", Text),
+        ("quote_suffix", Text),
+        ("created_at", Text),
     ],
     participant_column: Some("participant_id"),
 };
@@ -86,7 +145,12 @@ pub static EXTRACT: Table = Table {
 pub static JOURNAL: Table = Table {
     name: "journal",
     columns: &[
-        ("id", Text), ("short", Int), ("author", Text), ("created_at", Text), ("body", Text), ("about_id", Text),
+        ("id", Text),
+        ("short", Int),
+        ("author", Text),
+        ("created_at", Text),
+        ("body", Text),
+        ("about_id", Text),
         ("participant_id", Text),
     ],
     participant_column: Some("participant_id"),

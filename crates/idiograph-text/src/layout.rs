@@ -25,19 +25,12 @@ impl LayoutParams {
     /// Checks and makes the geometry: 20 to 500 characters per line, 5 to 500 lines per page.
     pub fn new(chars_per_line: u32, lines_per_page: u32) -> Result<LayoutParams, LayoutError> {
         if !CHARS_PER_LINE.contains(&chars_per_line) {
-            return Err(LayoutError::CharsPerLine {
-                value: chars_per_line,
-            });
+            return Err(LayoutError::CharsPerLine { value: chars_per_line });
         }
         if !LINES_PER_PAGE.contains(&lines_per_page) {
-            return Err(LayoutError::LinesPerPage {
-                value: lines_per_page,
-            });
+            return Err(LayoutError::LinesPerPage { value: lines_per_page });
         }
-        Ok(LayoutParams {
-            chars_per_line,
-            lines_per_page,
-        })
+        Ok(LayoutParams { chars_per_line, lines_per_page })
     }
 
     /// The most grapheme clusters a line holds, not counting whitespace hanging at its end.
@@ -54,10 +47,7 @@ impl LayoutParams {
 impl Default for LayoutParams {
     /// 80 characters per line and 40 lines per page, close to a printed A4 transcript.
     fn default() -> Self {
-        LayoutParams {
-            chars_per_line: 80,
-            lines_per_page: 40,
-        }
+        LayoutParams { chars_per_line: 80, lines_per_page: 40 }
     }
 }
 
@@ -131,12 +121,9 @@ impl fmt::Display for LayoutError {
                 CHARS_PER_LINE.start(),
                 CHARS_PER_LINE.end()
             ),
-            LayoutError::LinesPerPage { value } => write!(
-                f,
-                "lines per page must be {}–{}, not {value}",
-                LINES_PER_PAGE.start(),
-                LINES_PER_PAGE.end()
-            ),
+            LayoutError::LinesPerPage { value } => {
+                write!(f, "lines per page must be {}–{}, not {value}", LINES_PER_PAGE.start(), LINES_PER_PAGE.end())
+            }
             LayoutError::LineOutOfRange { line, count } => {
                 write!(f, "line {line} is outside the transcript (1–{count})")
             }
@@ -148,25 +135,16 @@ impl fmt::Display for LayoutError {
                 write!(f, "the first line starts at {start} instead of 0")
             }
             LayoutError::StartNotIncreasing { start, previous } => {
-                write!(
-                    f,
-                    "line start {start} does not lie after the previous start {previous}"
-                )
+                write!(f, "line start {start} does not lie after the previous start {previous}")
             }
             LayoutError::StartOutOfBounds { start, len } => {
-                write!(
-                    f,
-                    "line start {start} lies at or beyond the end of the text ({len})"
-                )
+                write!(f, "line start {start} lies at or beyond the end of the text ({len})")
             }
             LayoutError::StartNotCharBoundary { start } => {
                 write!(f, "line start {start} falls inside a character")
             }
             LayoutError::EncodingLength { len } => {
-                write!(
-                    f,
-                    "encoded layout of {len} bytes is not a whole number of line starts"
-                )
+                write!(f, "encoded layout of {len} bytes is not a whole number of line starts")
             }
         }
     }
@@ -190,11 +168,7 @@ pub struct LinePos {
 impl LinePos {
     /// The position of 1-based global line `global` on pages of `lines_per_page` lines.
     fn of_global(global: u32, lines_per_page: u32) -> LinePos {
-        LinePos {
-            page: (global - 1) / lines_per_page + 1,
-            line: (global - 1) % lines_per_page + 1,
-            global,
-        }
+        LinePos { page: (global - 1) / lines_per_page + 1, line: (global - 1) % lines_per_page + 1, global }
     }
 }
 
@@ -223,11 +197,7 @@ impl fmt::Display for LineRange {
         } else if start.page == end.page {
             write!(f, "p. {}, ll. {}–{}", start.page, start.line, end.line)
         } else {
-            write!(
-                f,
-                "pp. {}–{}, ll. {}–{}",
-                start.page, end.page, start.line, end.line
-            )
+            write!(f, "pp. {}–{}, ll. {}–{}", start.page, end.page, start.line, end.line)
         }
     }
 }
@@ -313,11 +283,7 @@ impl Layout {
     ///
     /// The starts are not required to match what [`Layout::compute`] would produce today:
     /// a frozen layout keeps its lines even if the wrapping rules change.
-    pub fn from_line_starts(
-        params: LayoutParams,
-        starts: Vec<u32>,
-        text: &str,
-    ) -> Result<Layout, LayoutError> {
+    pub fn from_line_starts(params: LayoutParams, starts: Vec<u32>, text: &str) -> Result<Layout, LayoutError> {
         match starts.first() {
             None => return Err(LayoutError::NoLines),
             Some(&start) if start != 0 => return Err(LayoutError::FirstStartNotZero { start }),
@@ -329,10 +295,7 @@ impl Layout {
                 return Err(LayoutError::StartNotIncreasing { start, previous });
             }
             if start as usize >= text.len() {
-                return Err(LayoutError::StartOutOfBounds {
-                    start,
-                    len: text.len(),
-                });
+                return Err(LayoutError::StartOutOfBounds { start, len: text.len() });
             }
             if !text.is_char_boundary(start as usize) {
                 return Err(LayoutError::StartNotCharBoundary { start });
@@ -343,10 +306,7 @@ impl Layout {
 
     /// Serialises the line starts for storage, as little-endian `u32`s.
     pub fn encode(&self) -> Vec<u8> {
-        self.starts
-            .iter()
-            .flat_map(|start| start.to_le_bytes())
-            .collect()
+        self.starts.iter().flat_map(|start| start.to_le_bytes()).collect()
     }
 
     /// Reloads a layout stored by [`Layout::encode`], checking it as
@@ -356,9 +316,7 @@ impl Layout {
         if !chunks.remainder().is_empty() {
             return Err(LayoutError::EncodingLength { len: bytes.len() });
         }
-        let starts = chunks
-            .map(|chunk| u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
-            .collect();
+        let starts = chunks.map(|chunk| u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])).collect();
         Layout::from_line_starts(params, starts, text)
     }
 
@@ -387,10 +345,7 @@ impl Layout {
     pub fn line_span(&self, global: u32) -> Option<Span> {
         let index = self.index_of(global)?;
         let end = self.starts.get(index + 1).copied().unwrap_or(self.text_len);
-        Some(Span::from_bounds(
-            TextSize::new(self.starts[index]),
-            TextSize::new(end),
-        ))
+        Some(Span::from_bounds(TextSize::new(self.starts[index]), TextSize::new(end)))
     }
 
     /// The visible text of 1-based line `global` for display: without its `'\n'` and hanging
@@ -418,9 +373,7 @@ impl Layout {
         if page == 0 || line == 0 || line > self.params.lines_per_page {
             return None;
         }
-        let global = (page - 1)
-            .checked_mul(self.params.lines_per_page)?
-            .checked_add(line)?;
+        let global = (page - 1).checked_mul(self.params.lines_per_page)?.checked_add(line)?;
         (global <= self.line_count()).then_some(global)
     }
 
@@ -429,20 +382,13 @@ impl Layout {
     /// whitespace.
     pub fn lines_to_span(&self, first: u32, last: u32) -> Result<Span, LayoutError> {
         let count = self.line_count();
-        let first_index = self
-            .index_of(first)
-            .ok_or(LayoutError::LineOutOfRange { line: first, count })?;
-        let last_index = self
-            .index_of(last)
-            .ok_or(LayoutError::LineOutOfRange { line: last, count })?;
+        let first_index = self.index_of(first).ok_or(LayoutError::LineOutOfRange { line: first, count })?;
+        let last_index = self.index_of(last).ok_or(LayoutError::LineOutOfRange { line: last, count })?;
         if first > last {
             return Err(LayoutError::LinesReversed { first, last });
         }
         let start = TextSize::new(self.starts[first_index]);
-        Ok(Span::from_bounds(
-            start,
-            TextSize::new(self.visible_ends[last_index]),
-        ))
+        Ok(Span::from_bounds(start, TextSize::new(self.visible_ends[last_index])))
     }
 
     /// The lines a span touches: the line of its start and the line of its last byte (an empty
@@ -467,20 +413,13 @@ impl Layout {
             .iter()
             .enumerate()
             .map(|(index, &start)| {
-                let end = starts
-                    .get(index + 1)
-                    .map_or(text.len(), |&next| next as usize);
+                let end = starts.get(index + 1).map_or(text.len(), |&next| next as usize);
                 let line = &text[start as usize..end];
                 let line = line.strip_suffix('\n').unwrap_or(line);
                 start + line.trim_end_matches(is_wrap_space).len() as u32
             })
             .collect();
-        Layout {
-            params,
-            starts,
-            visible_ends,
-            text_len: text.len() as u32,
-        }
+        Layout { params, starts, visible_ends, text_len: text.len() as u32 }
     }
 
     /// The 0-based index of 1-based line `global`, if it exists.
@@ -508,9 +447,7 @@ mod tests {
     }
 
     fn lines<'a>(layout: &Layout, text: &'a str) -> Vec<&'a str> {
-        (1..=layout.line_count())
-            .map(|line| layout.line_text(text, line).unwrap())
-            .collect()
+        (1..=layout.line_count()).map(|line| layout.line_text(text, line).unwrap()).collect()
     }
 
     fn span_of(text: &str, needle: &str) -> Span {
@@ -536,14 +473,8 @@ mod tests {
         );
         assert_eq!((layout.line_count(), layout.page_count()), (8, 2));
         // The wrap space hangs on the earlier line; the '\n' belongs to the line it ends.
-        assert_eq!(
-            layout.line_span(1).unwrap().slice(INTERVIEW),
-            "Interviewer: How did "
-        );
-        assert_eq!(
-            layout.line_span(3).unwrap().slice(INTERVIEW),
-            "first heard?\n"
-        );
+        assert_eq!(layout.line_span(1).unwrap().slice(INTERVIEW), "Interviewer: How did ");
+        assert_eq!(layout.line_span(3).unwrap().slice(INTERVIEW), "first heard?\n");
         assert_eq!(layout.line_span(4).unwrap().slice(INTERVIEW), "\n");
         assert_eq!(layout.line_span(9), None);
         assert_eq!(layout.line_text(INTERVIEW, 0), None);
@@ -569,22 +500,13 @@ mod tests {
     fn lines_to_span_covers_visible_text() {
         let layout = Layout::compute(INTERVIEW, narrow());
         let span = layout.lines_to_span(5, 7).unwrap();
-        assert_eq!(
-            span.slice(INTERVIEW),
-            "Olivia: Honestly, I was scared. Really scared."
-        );
+        assert_eq!(span.slice(INTERVIEW), "Olivia: Honestly, I was scared. Really scared.");
         assert_eq!(layout.span_lines(span).to_string(), "pp. 1–2, ll. 5–2");
-        assert_eq!(
-            layout.lines_to_span(1, 1).unwrap().slice(INTERVIEW),
-            "Interviewer: How did"
-        );
+        assert_eq!(layout.lines_to_span(1, 1).unwrap().slice(INTERVIEW), "Interviewer: How did");
         assert!(layout.lines_to_span(4, 4).unwrap().is_empty());
         let out = layout.lines_to_span(2, 120).unwrap_err();
         assert_eq!(out.to_string(), "line 120 is outside the transcript (1–8)");
-        assert_eq!(
-            layout.lines_to_span(0, 1),
-            Err(LayoutError::LineOutOfRange { line: 0, count: 8 })
-        );
+        assert_eq!(layout.lines_to_span(0, 1), Err(LayoutError::LineOutOfRange { line: 0, count: 8 }));
         let reversed = layout.lines_to_span(3, 2).unwrap_err();
         assert_eq!(reversed.to_string(), "first line 3 lies after last line 2");
     }
@@ -592,33 +514,11 @@ mod tests {
     #[test]
     fn positions_and_pages() {
         let layout = Layout::compute(INTERVIEW, narrow());
-        let at =
-            |needle: &str| layout.position(TextSize::new(INTERVIEW.find(needle).unwrap() as u32));
-        assert_eq!(
-            at("Olivia"),
-            LinePos {
-                page: 1,
-                line: 5,
-                global: 5
-            }
-        );
-        assert_eq!(
-            at("was scared"),
-            LinePos {
-                page: 2,
-                line: 1,
-                global: 6
-            }
-        );
+        let at = |needle: &str| layout.position(TextSize::new(INTERVIEW.find(needle).unwrap() as u32));
+        assert_eq!(at("Olivia"), LinePos { page: 1, line: 5, global: 5 });
+        assert_eq!(at("was scared"), LinePos { page: 2, line: 1, global: 6 });
         let end = layout.position(TextSize::new(INTERVIEW.len() as u32));
-        assert_eq!(
-            end,
-            LinePos {
-                page: 2,
-                line: 3,
-                global: 8
-            }
-        );
+        assert_eq!(end, LinePos { page: 2, line: 3, global: 8 });
         assert_eq!(end.to_string(), "p. 2, l. 3");
         assert_eq!(layout.global_line(2, 3), Some(8));
         assert_eq!(layout.global_line(2, 4), None);
@@ -632,11 +532,7 @@ mod tests {
         for cluster in ["👩\u{200d}⚕\u{fe0f}", "e\u{301}", "🇫🇷", "中"] {
             let text = cluster.repeat(25);
             let layout = Layout::compute(&text, narrow());
-            assert_eq!(
-                lines(&layout, &text),
-                [cluster.repeat(20), cluster.repeat(5)],
-                "{cluster}"
-            );
+            assert_eq!(lines(&layout, &text), [cluster.repeat(20), cluster.repeat(5)], "{cluster}");
         }
     }
 
@@ -664,20 +560,9 @@ mod tests {
 
     #[test]
     fn long_words_and_hanging_spaces() {
-        let text = format!(
-            "{}\n{}",
-            "a".repeat(45),
-            format_args!("ab {}", "c".repeat(30))
-        );
+        let text = format!("{}\n{}", "a".repeat(45), format_args!("ab {}", "c".repeat(30)));
         let layout = Layout::compute(&text, narrow());
-        let expected = [
-            "a".repeat(20),
-            "a".repeat(20),
-            "a".repeat(5),
-            "ab".into(),
-            "c".repeat(20),
-            "c".repeat(10),
-        ];
+        let expected = ["a".repeat(20), "a".repeat(20), "a".repeat(5), "ab".into(), "c".repeat(20), "c".repeat(10)];
         assert_eq!(lines(&layout, &text), expected);
 
         let text = format!("{}   y", "x".repeat(20));
@@ -696,27 +581,12 @@ mod tests {
     #[test]
     fn params_are_checked() {
         assert_eq!(LayoutParams::default(), LayoutParams::new(80, 40).unwrap());
-        assert_eq!(
-            LayoutParams::new(19, 40),
-            Err(LayoutError::CharsPerLine { value: 19 })
-        );
-        assert_eq!(
-            LayoutParams::new(501, 40),
-            Err(LayoutError::CharsPerLine { value: 501 })
-        );
-        assert_eq!(
-            LayoutParams::new(80, 4),
-            Err(LayoutError::LinesPerPage { value: 4 })
-        );
+        assert_eq!(LayoutParams::new(19, 40), Err(LayoutError::CharsPerLine { value: 19 }));
+        assert_eq!(LayoutParams::new(501, 40), Err(LayoutError::CharsPerLine { value: 501 }));
+        assert_eq!(LayoutParams::new(80, 4), Err(LayoutError::LinesPerPage { value: 4 }));
         let params = LayoutParams::new(500, 500).unwrap();
-        assert_eq!(
-            (params.chars_per_line(), params.lines_per_page()),
-            (500, 500)
-        );
-        assert_eq!(
-            LayoutParams::new(10, 40).unwrap_err().to_string(),
-            "characters per line must be 20–500, not 10"
-        );
+        assert_eq!((params.chars_per_line(), params.lines_per_page()), (500, 500));
+        assert_eq!(LayoutParams::new(10, 40).unwrap_err().to_string(), "characters per line must be 20–500, not 10");
     }
 
     #[test]
@@ -724,25 +594,10 @@ mod tests {
         let text = "héllo\nworld";
         let load = |starts: Vec<u32>| Layout::from_line_starts(narrow(), starts, text);
         assert_eq!(load(vec![]), Err(LayoutError::NoLines));
-        assert_eq!(
-            load(vec![1]),
-            Err(LayoutError::FirstStartNotZero { start: 1 })
-        );
-        assert_eq!(
-            load(vec![0, 7, 7]),
-            Err(LayoutError::StartNotIncreasing {
-                start: 7,
-                previous: 7
-            })
-        );
-        assert_eq!(
-            load(vec![0, 12]),
-            Err(LayoutError::StartOutOfBounds { start: 12, len: 12 })
-        );
-        assert_eq!(
-            load(vec![0, 2]),
-            Err(LayoutError::StartNotCharBoundary { start: 2 })
-        );
+        assert_eq!(load(vec![1]), Err(LayoutError::FirstStartNotZero { start: 1 }));
+        assert_eq!(load(vec![0, 7, 7]), Err(LayoutError::StartNotIncreasing { start: 7, previous: 7 }));
+        assert_eq!(load(vec![0, 12]), Err(LayoutError::StartOutOfBounds { start: 12, len: 12 }));
+        assert_eq!(load(vec![0, 2]), Err(LayoutError::StartNotCharBoundary { start: 2 }));
         assert_eq!(
             Layout::from_line_starts(narrow(), vec![0, 1], ""),
             Err(LayoutError::StartOutOfBounds { start: 1, len: 0 })
@@ -754,9 +609,6 @@ mod tests {
         let layout = Layout::compute(text, narrow());
         assert_eq!(layout.encode(), [0, 0, 0, 0, 7, 0, 0, 0]);
         assert_eq!(Layout::decode(narrow(), &layout.encode(), text), Ok(layout));
-        assert_eq!(
-            Layout::decode(narrow(), &[0, 0, 0], text),
-            Err(LayoutError::EncodingLength { len: 3 })
-        );
+        assert_eq!(Layout::decode(narrow(), &[0, 0, 0], text), Err(LayoutError::EncodingLength { len: 3 }));
     }
 }

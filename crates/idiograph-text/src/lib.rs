@@ -40,11 +40,7 @@ use unicode_normalization::UnicodeNormalization;
 /// ```
 pub fn normalize(input: &str) -> String {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    let lf = if input.contains('\r') {
-        input.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        input.to_owned()
-    };
+    let lf = if input.contains('\r') { input.replace("\r\n", "\n").replace('\r', "\n") } else { input.to_owned() };
     if unicode_normalization::is_nfc_quick(lf.chars()) == unicode_normalization::IsNormalized::Yes {
         lf
     } else {

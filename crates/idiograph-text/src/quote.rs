@@ -27,16 +27,8 @@ impl Quote {
     pub fn capture(text: &str, span: Span, context_chars: usize) -> Quote {
         let before = &text[..span.start().to_usize()];
         let after = &text[span.end().to_usize()..];
-        let prefix_start = before
-            .char_indices()
-            .rev()
-            .take(context_chars)
-            .last()
-            .map_or(before.len(), |(i, _)| i);
-        let suffix_end = after
-            .char_indices()
-            .nth(context_chars)
-            .map_or(after.len(), |(i, _)| i);
+        let prefix_start = before.char_indices().rev().take(context_chars).last().map_or(before.len(), |(i, _)| i);
+        let suffix_end = after.char_indices().nth(context_chars).map_or(after.len(), |(i, _)| i);
         Quote {
             prefix: before[prefix_start..].to_owned(),
             exact: span.slice(text).to_owned(),
@@ -45,16 +37,8 @@ impl Quote {
     }
 
     /// Makes a quote from stored parts.
-    pub fn from_parts(
-        prefix: impl Into<String>,
-        exact: impl Into<String>,
-        suffix: impl Into<String>,
-    ) -> Quote {
-        Quote {
-            prefix: prefix.into(),
-            exact: exact.into(),
-            suffix: suffix.into(),
-        }
+    pub fn from_parts(prefix: impl Into<String>, exact: impl Into<String>, suffix: impl Into<String>) -> Quote {
+        Quote { prefix: prefix.into(), exact: exact.into(), suffix: suffix.into() }
     }
 
     /// The context just before the quoted text.
@@ -99,8 +83,8 @@ impl Quote {
         while let Some(found) = text[from..].find(exact) {
             let start = from + found;
             let end = start + exact.len();
-            let score = common_suffix_chars(&text[..start], &self.prefix)
-                + common_prefix_chars(&text[end..], &self.suffix);
+            let score =
+                common_suffix_chars(&text[..start], &self.prefix) + common_prefix_chars(&text[end..], &self.suffix);
             if !matches!(best, Some((_, best_score)) if best_score >= score) {
                 best = Some((start, score));
                 if score == best_possible {
@@ -114,21 +98,14 @@ impl Quote {
             }
         }
         best.map(|(start, _)| {
-            Span::from_bounds(
-                TextSize::new(start as u32),
-                TextSize::new((start + exact.len()) as u32),
-            )
+            Span::from_bounds(TextSize::new(start as u32), TextSize::new((start + exact.len()) as u32))
         })
     }
 }
 
 /// How many characters `a` and `b` share at their ends.
 fn common_suffix_chars(a: &str, b: &str) -> usize {
-    a.chars()
-        .rev()
-        .zip(b.chars().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
+    a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).count()
 }
 
 /// How many characters `a` and `b` share at their starts.
@@ -181,11 +158,6 @@ mod tests {
     fn empty_quote_is_placed_by_its_context() {
         let text = "one two three";
         let quote = Quote::capture(text, Span::new(text, 4, 4).unwrap(), 3);
-        assert_eq!(
-            quote
-                .locate("zero one two three")
-                .map(|s| s.start().to_u32()),
-            Some(9)
-        );
+        assert_eq!(quote.locate("zero one two three").map(|s| s.start().to_u32()), Some(9));
     }
 }

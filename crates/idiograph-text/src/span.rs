@@ -103,20 +103,14 @@ impl Span {
             return Err(SpanError::Reversed { start, end });
         }
         if end > text.len() {
-            return Err(SpanError::OutOfBounds {
-                end,
-                len: text.len(),
-            });
+            return Err(SpanError::OutOfBounds { end, len: text.len() });
         }
         for offset in [start, end] {
             if !text.is_char_boundary(offset) {
                 return Err(SpanError::NotCharBoundary { offset });
             }
         }
-        Ok(Span {
-            start: TextSize(start as u32),
-            end: TextSize(end as u32),
-        })
+        Ok(Span { start: TextSize(start as u32), end: TextSize(end as u32) })
     }
 
     /// Makes a span from offsets already known to be ordered char boundaries of one text, as
@@ -128,10 +122,7 @@ impl Span {
 
     /// The whole of `text`.
     pub fn full(text: &str) -> Span {
-        Span {
-            start: TextSize(0),
-            end: TextSize(text.len() as u32),
-        }
+        Span { start: TextSize(0), end: TextSize(text.len() as u32) }
     }
 
     /// Where the span starts.

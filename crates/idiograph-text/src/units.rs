@@ -72,12 +72,7 @@ impl UnitIndex {
     pub fn new(text: &str) -> UnitIndex {
         let byte_len = text.len() as u32;
         if text.is_ascii() {
-            return UnitIndex {
-                wide: Vec::new(),
-                byte_len,
-                char_len: byte_len,
-                utf16_len: byte_len,
-            };
+            return UnitIndex { wide: Vec::new(), byte_len, char_len: byte_len, utf16_len: byte_len };
         }
         let mut wide = Vec::new();
         let (mut char, mut utf16) = (0u32, 0u32);
@@ -95,12 +90,7 @@ impl UnitIndex {
             char += 1;
             utf16 += utf16_units;
         }
-        UnitIndex {
-            wide,
-            byte_len,
-            char_len: char,
-            utf16_len: utf16,
-        }
+        UnitIndex { wide, byte_len, char_len: char, utf16_len: utf16 }
     }
 
     /// Whether the text is pure ASCII, so that bytes, characters and UTF-16 units coincide.
@@ -129,8 +119,7 @@ impl UnitIndex {
     /// An offset inside a multi-byte character counts as that character's start, and one past
     /// the end of the text as the end.
     pub fn byte_to_char(&self, offset: TextSize) -> usize {
-        self.convert(offset.to_u32().min(self.byte_len), Unit::Byte, Unit::Char)
-            .0 as usize
+        self.convert(offset.to_u32().min(self.byte_len), Unit::Byte, Unit::Char).0 as usize
     }
 
     /// The byte offset of UTF-16 offset `units`, or `None` when it falls inside a surrogate
@@ -146,17 +135,14 @@ impl UnitIndex {
     /// An offset inside a multi-byte character counts as that character's start, and one past
     /// the end of the text as the end.
     pub fn byte_to_utf16(&self, offset: TextSize) -> usize {
-        self.convert(offset.to_u32().min(self.byte_len), Unit::Byte, Unit::Utf16)
-            .0 as usize
+        self.convert(offset.to_u32().min(self.byte_len), Unit::Byte, Unit::Utf16).0 as usize
     }
 
     /// Makes a span from character offsets, as the CLI and REFI-QDA give them.
     ///
     /// Errors report offsets and lengths in characters.
     pub fn span_from_chars(&self, start: usize, end: usize) -> Result<Span, SpanError> {
-        self.span_from(start, end, self.char_len(), |offset| {
-            self.char_to_byte(offset)
-        })
+        self.span_from(start, end, self.char_len(), |offset| self.char_to_byte(offset))
     }
 
     /// Makes a span from UTF-16 offsets, as the browser gives them.
@@ -164,25 +150,17 @@ impl UnitIndex {
     /// Errors report offsets and lengths in UTF-16 code units; an offset inside a surrogate
     /// pair is [`SpanError::NotCharBoundary`].
     pub fn span_from_utf16(&self, start: usize, end: usize) -> Result<Span, SpanError> {
-        self.span_from(start, end, self.utf16_len(), |offset| {
-            self.utf16_to_byte(offset)
-        })
+        self.span_from(start, end, self.utf16_len(), |offset| self.utf16_to_byte(offset))
     }
 
     /// The span's start and end in characters.
     pub fn span_to_chars(&self, span: Span) -> (usize, usize) {
-        (
-            self.byte_to_char(span.start()),
-            self.byte_to_char(span.end()),
-        )
+        (self.byte_to_char(span.start()), self.byte_to_char(span.end()))
     }
 
     /// The span's start and end in UTF-16 code units.
     pub fn span_to_utf16(&self, span: Span) -> (usize, usize) {
-        (
-            self.byte_to_utf16(span.start()),
-            self.byte_to_utf16(span.end()),
-        )
+        (self.byte_to_utf16(span.start()), self.byte_to_utf16(span.end()))
     }
 
     fn span_from(
@@ -245,9 +223,7 @@ mod tests {
         let index = UnitIndex::new(text);
         assert!(!index.is_ascii());
         assert_eq!((index.char_len(), index.utf16_len()), (5, 6));
-        let bytes: Vec<_> = (0..=5)
-            .map(|c| index.char_to_byte(c).unwrap().to_u32())
-            .collect();
+        let bytes: Vec<_> = (0..=5).map(|c| index.char_to_byte(c).unwrap().to_u32()).collect();
         assert_eq!(bytes, [0, 1, 3, 7, 8, 11]);
         assert_eq!(index.utf16_to_byte(3), None);
         assert_eq!(index.utf16_to_byte(4), Some(TextSize::new(7)));
@@ -276,22 +252,10 @@ mod tests {
     #[test]
     fn span_errors_use_the_request_unit() {
         let index = UnitIndex::new("🙂🙂");
-        assert_eq!(
-            index.span_from_chars(2, 1),
-            Err(SpanError::Reversed { start: 2, end: 1 })
-        );
-        assert_eq!(
-            index.span_from_chars(0, 3),
-            Err(SpanError::OutOfBounds { end: 3, len: 2 })
-        );
-        assert_eq!(
-            index.span_from_utf16(0, 5),
-            Err(SpanError::OutOfBounds { end: 5, len: 4 })
-        );
-        assert_eq!(
-            index.span_from_utf16(1, 2),
-            Err(SpanError::NotCharBoundary { offset: 1 })
-        );
+        assert_eq!(index.span_from_chars(2, 1), Err(SpanError::Reversed { start: 2, end: 1 }));
+        assert_eq!(index.span_from_chars(0, 3), Err(SpanError::OutOfBounds { end: 3, len: 2 }));
+        assert_eq!(index.span_from_utf16(0, 5), Err(SpanError::OutOfBounds { end: 5, len: 4 }));
+        assert_eq!(index.span_from_utf16(1, 2), Err(SpanError::NotCharBoundary { offset: 1 }));
         assert_eq!(index.span_from_utf16(2, 4).map(Span::len), Ok(4));
     }
 

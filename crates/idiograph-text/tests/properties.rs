@@ -42,10 +42,7 @@ fn params() -> impl Strategy<Value = LayoutParams> {
 }
 
 fn char_boundaries(text: &str) -> Vec<usize> {
-    text.char_indices()
-        .map(|(i, _)| i)
-        .chain([text.len()])
-        .collect()
+    text.char_indices().map(|(i, _)| i).chain([text.len()]).collect()
 }
 
 fn is_wrap_space(c: char) -> bool {
@@ -54,9 +51,7 @@ fn is_wrap_space(c: char) -> bool {
 
 /// A line's bytes without its '\n', then without hanging whitespace.
 fn visible(line: &str) -> &str {
-    line.strip_suffix('\n')
-        .unwrap_or(line)
-        .trim_end_matches(is_wrap_space)
+    line.strip_suffix('\n').unwrap_or(line).trim_end_matches(is_wrap_space)
 }
 
 fn ts(offset: usize) -> TextSize {

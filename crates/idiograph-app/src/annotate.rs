@@ -1,0 +1,360 @@
+//! Exploratory notes, experiential statements, extracts and the reflexive journal.
+
+use idiograph_model::{
+    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId,
+    ObjectKind, Participant, ShortId, Theme, Transcript, TranscriptVersion,
+};
+use idiograph_store::Tx;
+
+use crate::error::invalid;
+use crate::{new_id, now, participants, themes, transcripts, AppError, Workbench};
+
+/// A passage to anchor: `[start, end)` in UTF-8 bytes of one version of a transcript.
+/// Callers convert lines, characters or UTF-16 offsets into this at their edge.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The transcript, by short id (e.g. `T2`).
+    pub transcript: String,
+    /// The version the offsets were computed on; must be the transcript's current version.
+    pub version: ObjectId,
+    /// Start byte.
+    pub start: usize,
+    /// End byte (exclusive).
+    pub end: usize,
+}
+
+/// Limits that keep a single field readable and the project small.
+const MAX_NOTE_CHARS: usize = 20_000;
+const MAX_STATEMENT_CHARS: usize = 500;
+
+pub(crate) fn check_text(what: &str, text: &str, max: usize) -> Result<String, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(invalid!("{what} cannot be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(invalid!("{what} is longer than {max} characters"));
+    }
+    Ok(t.to_owned())
+}
+
+/// Resolves a target into its transcript, version and a checked anchor.
+async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, TranscriptVersion, Anchor), AppError> {
+    let t = transcripts::resolve(tx, &target.transcript).await?;
+    if t.current_version != target.version {
+        return Err(invalid!(
+            "the selection was made on another version of T{} than the current one; select the passage again",
+            t.short
+        ));
+    }
+    let v = tx.version(&t.current_version).await?;
+    let anchor = Anchor::new(&v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
+    Ok((t, v, anchor))
+}
+
+fn where_(v: &TranscriptVersion, a: &Anchor) -> String {
+    v.layout.span_lines(a.span()).to_string()
+}
+
+pub(crate) async fn resolve_note(tx: &mut Tx, reference: &str) -> Result<ExploratoryNote, AppError> {
+    let id = ShortId::parse(ObjectKind::Note, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+    tx.by_short(id.number())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no exploratory note {id} in this project")))
+}
+
+pub(crate) async fn resolve_statement(tx: &mut Tx, reference: &str) -> Result<ExperientialStatement, AppError> {
+    let id = ShortId::parse(ObjectKind::Statement, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+    tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no statement {id} in this project")))
+}
+
+async fn resolve_extract(tx: &mut Tx, reference: &str) -> Result<Extract, AppError> {
+    let id = ShortId::parse(ObjectKind::Extract, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+    tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no extract {id} in this project")))
+}
+
+impl Workbench {
+    /// Adds an exploratory note of `kind` on a passage.
+    pub async fn add_note(&self, target: &Target, kind: NoteKind, text: &str) -> Result<ExploratoryNote, AppError> {
+        let text = check_text("a note", text, MAX_NOTE_CHARS)?;
+        let mut tx = self.begin().await?;
+        let (t, v, anchor) = anchor(&mut tx, target).await?;
+        let note = ExploratoryNote {
+            id: new_id(),
+            short: tx.next_short(ObjectKind::Note).await?,
+            participant_id: t.participant_id.clone(),
+            transcript_id: t.id.clone(),
+            kind,
+            text,
+            author: self.author.clone(),
+            created_at: now(),
+            anchor,
+        };
+        tx.insert(&note).await?;
+        let summary = format!("add {kind} note N{} on T{}, {}", note.short, t.short, where_(&v, &note.anchor));
+        tx.commit("add note", &summary).await?;
+        Ok(note)
+    }
+
+    /// Adds many notes in one command (one transaction, one undo step), e.g. from a batch file.
+    pub async fn add_notes(&self, notes: &[(Target, NoteKind, String)]) -> Result<usize, AppError> {
+        let mut tx = self.begin().await?;
+        let mut versions: std::collections::HashMap<String, (Transcript, TranscriptVersion)> = Default::default();
+        let at = now();
+        for (target, kind, text) in notes {
+            let text = check_text("a note", text, MAX_NOTE_CHARS)?;
+            if !versions.contains_key(&target.transcript) {
+                let t = transcripts::resolve(&mut tx, &target.transcript).await?;
+                let v = tx.version(&t.current_version).await?;
+                versions.insert(target.transcript.clone(), (t, v));
+            }
+            let (t, v) = &versions[&target.transcript];
+            if t.current_version != target.version {
+                return Err(invalid!("a selection was made on another version of T{}", t.short));
+            }
+            let anchor =
+                Anchor::new(v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
+            let note = ExploratoryNote {
+                id: new_id(),
+                short: tx.next_short(ObjectKind::Note).await?,
+                participant_id: t.participant_id.clone(),
+                transcript_id: t.id.clone(),
+                anchor,
+                kind: *kind,
+                text,
+                author: self.author.clone(),
+                created_at: at.clone(),
+            };
+            tx.insert(&note).await?;
+        }
+        tx.commit("add notes", &format!("add {} notes", notes.len())).await?;
+        Ok(notes.len())
+    }
+
+    /// Changes a note's kind or text.
+    pub async fn edit_note(
+        &self,
+        reference: &str,
+        kind: Option<NoteKind>,
+        text: Option<&str>,
+    ) -> Result<ExploratoryNote, AppError> {
+        let mut tx = self.begin().await?;
+        let before = resolve_note(&mut tx, reference).await?;
+        let mut after = before.clone();
+        if let Some(k) = kind {
+            after.kind = k;
+        }
+        if let Some(t) = text {
+            after.text = check_text("a note", t, MAX_NOTE_CHARS)?;
+        }
+        tx.update(&before, &after).await?;
+        tx.commit("edit note", &format!("edit note N{}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// Deletes a note; statements developed from it keep their text and lose the link.
+    pub async fn delete_note(&self, reference: &str) -> Result<ExploratoryNote, AppError> {
+        let mut tx = self.begin().await?;
+        let note = resolve_note(&mut tx, reference).await?;
+        let statements: Vec<ExperientialStatement> =
+            tx.where_eq("participant_id", note.participant_id.as_str()).await?;
+        for s in statements.into_iter().filter(|s| s.from_notes.contains(&note.id)) {
+            let mut after = s.clone();
+            after.from_notes.retain(|n| n != &note.id);
+            tx.update(&s, &after).await?;
+        }
+        tx.delete(&note).await?;
+        tx.commit("delete note", &format!("delete note N{}", note.short)).await?;
+        Ok(note)
+    }
+
+    /// Adds an experiential statement on a passage, developed from the given notes.
+    pub async fn add_statement(
+        &self,
+        target: &Target,
+        text: &str,
+        from_notes: &[String],
+    ) -> Result<ExperientialStatement, AppError> {
+        let text = check_text("a statement", text, MAX_STATEMENT_CHARS)?;
+        let mut tx = self.begin().await?;
+        let (t, v, anchor) = anchor(&mut tx, target).await?;
+        let mut notes = Vec::new();
+        for r in from_notes {
+            let n = resolve_note(&mut tx, r).await?;
+            if n.participant_id != t.participant_id {
+                return Err(invalid!(
+                    "note N{} belongs to another participant; a statement stays within its case",
+                    n.short
+                ));
+            }
+            if !notes.contains(&n.id) {
+                notes.push(n.id);
+            }
+        }
+        let s = ExperientialStatement {
+            id: new_id(),
+            short: tx.next_short(ObjectKind::Statement).await?,
+            participant_id: t.participant_id.clone(),
+            text,
+            anchors: vec![anchor],
+            from_notes: notes,
+            author: self.author.clone(),
+            created_at: now(),
+        };
+        tx.insert(&s).await?;
+        let summary = format!("add statement S{} on T{}, {}", s.short, t.short, where_(&v, &s.anchors[0]));
+        tx.commit("add statement", &summary).await?;
+        Ok(s)
+    }
+
+    /// Grounds a statement in one more passage of the same case.
+    pub async fn add_statement_anchor(
+        &self,
+        reference: &str,
+        target: &Target,
+    ) -> Result<ExperientialStatement, AppError> {
+        let mut tx = self.begin().await?;
+        let before = resolve_statement(&mut tx, reference).await?;
+        let (t, _, anchor) = anchor(&mut tx, target).await?;
+        if t.participant_id != before.participant_id {
+            return Err(invalid!("T{} belongs to another participant than S{}", t.short, before.short));
+        }
+        if before.anchors.iter().any(|a| a.version_id() == anchor.version_id() && a.span() == anchor.span()) {
+            return Err(AppError::Conflict(format!("S{} is already anchored there", before.short)));
+        }
+        let mut after = before.clone();
+        after.anchors.push(anchor);
+        tx.update(&before, &after).await?;
+        tx.commit("anchor statement", &format!("add a passage of T{} to S{}", t.short, before.short)).await?;
+        Ok(after)
+    }
+
+    /// Rewords a statement.
+    pub async fn edit_statement(&self, reference: &str, text: &str) -> Result<ExperientialStatement, AppError> {
+        let text = check_text("a statement", text, MAX_STATEMENT_CHARS)?;
+        let mut tx = self.begin().await?;
+        let before = resolve_statement(&mut tx, reference).await?;
+        let mut after = before.clone();
+        after.text = text;
+        tx.update(&before, &after).await?;
+        tx.commit("edit statement", &format!("edit statement S{}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// Deletes a statement and its assignments to themes.
+    pub async fn delete_statement(&self, reference: &str) -> Result<ExperientialStatement, AppError> {
+        let mut tx = self.begin().await?;
+        let s = resolve_statement(&mut tx, reference).await?;
+        let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
+        for a in &assignments {
+            tx.delete(a).await?;
+        }
+        tx.delete(&s).await?;
+        tx.commit("delete statement", &format!("delete statement S{}", s.short)).await?;
+        Ok(s)
+    }
+
+    /// Chooses a passage as an extract illustrating a theme.
+    pub async fn add_extract(&self, theme: &str, target: &Target) -> Result<Extract, AppError> {
+        let mut tx = self.begin().await?;
+        let th: Theme = themes::resolve(&mut tx, theme).await?;
+        let (t, v, anchor) = anchor(&mut tx, target).await?;
+        if let Some(p) = th.participant_id() {
+            if *p != t.participant_id {
+                return Err(invalid!("TH{} is a personal theme of another participant than T{}'s", th.short, t.short));
+            }
+        }
+        let x = Extract {
+            id: new_id(),
+            short: tx.next_short(ObjectKind::Extract).await?,
+            theme_id: th.id.clone(),
+            participant_id: t.participant_id.clone(),
+            transcript_id: t.id.clone(),
+            anchor,
+            created_at: now(),
+        };
+        tx.insert(&x).await?;
+        let summary =
+            format!("add extract X{} for TH{} from T{}, {}", x.short, th.short, t.short, where_(&v, &x.anchor));
+        tx.commit("add extract", &summary).await?;
+        Ok(x)
+    }
+
+    /// Removes an extract.
+    pub async fn delete_extract(&self, reference: &str) -> Result<Extract, AppError> {
+        let mut tx = self.begin().await?;
+        let x = resolve_extract(&mut tx, reference).await?;
+        tx.delete(&x).await?;
+        tx.commit("delete extract", &format!("delete extract X{}", x.short)).await?;
+        Ok(x)
+    }
+
+    /// Writes a reflexive journal entry, optionally about an object (`P1`/pseudonym, `T2`, `N3`,
+    /// `S4`, `TH5`, `X6`).
+    pub async fn add_journal(&self, text: &str, about: Option<&str>) -> Result<JournalEntry, AppError> {
+        let text = check_text("a journal entry", text, MAX_NOTE_CHARS)?;
+        let mut tx = self.begin().await?;
+        let (about, participant_id) = match about {
+            Some(r) => {
+                let (id, p) = resolve_any(&mut tx, r).await?;
+                (Some(id), p)
+            }
+            None => (None, None),
+        };
+        let j = JournalEntry {
+            id: new_id(),
+            short: tx.next_short(ObjectKind::Journal).await?,
+            author: self.author.clone(),
+            created_at: now(),
+            text,
+            about,
+            participant_id,
+        };
+        tx.insert(&j).await?;
+        tx.commit("add journal entry", &format!("add journal entry J{}", j.short)).await?;
+        Ok(j)
+    }
+}
+
+/// Resolves a reference to any object: its id and the participant it belongs to.
+async fn resolve_any(tx: &mut Tx, reference: &str) -> Result<(ObjectId, Option<ObjectId>), AppError> {
+    let r = reference.trim();
+    let upper = r.to_ascii_uppercase();
+    let digits =
+        |p: &str| upper.strip_prefix(p).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    if digits("TH") {
+        let t = themes::resolve(tx, r).await?;
+        let p = t.participant_id().cloned();
+        return Ok((t.id, p));
+    }
+    if digits("T") {
+        let t = transcripts::resolve(tx, r).await?;
+        return Ok((t.id, Some(t.participant_id)));
+    }
+    if digits("N") {
+        let n = resolve_note(tx, r).await?;
+        return Ok((n.id, Some(n.participant_id)));
+    }
+    if digits("S") {
+        let s = resolve_statement(tx, r).await?;
+        return Ok((s.id, Some(s.participant_id)));
+    }
+    if digits("X") {
+        let x = resolve_extract(tx, r).await?;
+        return Ok((x.id, Some(x.participant_id)));
+    }
+    let p: Participant = participants::resolve(tx, r).await?;
+    Ok((p.id.clone(), Some(p.id)))
+}
+
+/// The statement or PET an assignment puts under a theme, and whose case it is.
+pub(crate) fn member_participant(
+    member: &Member,
+    statement: Option<&ExperientialStatement>,
+    theme: Option<&Theme>,
+) -> Option<ObjectId> {
+    match member {
+        Member::Statement(_) => statement.map(|s| s.participant_id.clone()),
+        Member::Theme(_) => theme.and_then(|t| t.participant_id().cloned()),
+    }
+}

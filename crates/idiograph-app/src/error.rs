@@ -1,0 +1,40 @@
+//! Errors of application commands: each names the object and the reason.
+
+use idiograph_formats::ImportError;
+use idiograph_store::StoreError;
+
+/// Why a command was refused or failed. A refused command changes nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input breaks a rule (bad argument, bad selection, rule of the IPA structure).
+    #[error("{0}")]
+    Invalid(String),
+    /// A referenced object does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone else changed the same object first, or a name is taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// A file could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The project could not be read or written.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+            StoreError::Conflict(why) => AppError::Conflict(why),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+/// Shorthand for an [`AppError::Invalid`] with a formatted message.
+macro_rules! invalid {
+    ($($arg:tt)*) => { $crate::AppError::Invalid(format!($($arg)*)) };
+}
+pub(crate) use invalid;

@@ -1,0 +1,119 @@
+//! Participants: adding, editing, resolving by pseudonym or short id, and withdrawal.
+
+use std::collections::BTreeMap;
+
+use idiograph_model::{InterviewMeta, ObjectKind, Participant, ShortId};
+use idiograph_store::Tx;
+
+use crate::error::invalid;
+use crate::{new_id, AppError, Workbench};
+
+/// Changes to a participant; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct ParticipantChanges {
+    /// A new pseudonym.
+    pub pseudonym: Option<String>,
+    /// Attributes to set (an empty value removes the attribute).
+    pub attributes: Vec<(String, String)>,
+    /// New interview metadata, replacing the old.
+    pub interview: Option<InterviewMeta>,
+}
+
+/// Finds a participant by pseudonym (ignoring case) or by short id such as `P2`.
+pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Participant, AppError> {
+    let all: Vec<Participant> = tx.all().await?;
+    let wanted = reference.trim();
+    if let Some(p) = all.iter().find(|p| p.pseudonym.eq_ignore_ascii_case(wanted) || p.pseudonym == wanted) {
+        return Ok(p.clone());
+    }
+    if let Ok(short) = ShortId::parse(ObjectKind::Participant, wanted) {
+        if wanted.to_ascii_uppercase().starts_with('P') {
+            if let Some(p) = all.iter().find(|p| p.short == short.number()) {
+                return Ok(p.clone());
+            }
+        }
+    }
+    Err(AppError::NotFound(format!("no participant '{wanted}' in this study")))
+}
+
+fn check_attribute_key(key: &str) -> Result<String, AppError> {
+    let key = key.trim();
+    if key.is_empty() || key.chars().any(|c| c.is_control() || c == '=') {
+        return Err(invalid!("attribute name '{key}' must be non-empty, without '=' or control characters"));
+    }
+    Ok(key.to_owned())
+}
+
+impl Workbench {
+    /// Adds a participant (a case) under a pseudonym, with optional attributes.
+    pub async fn add_participant(
+        &self,
+        pseudonym: &str,
+        attributes: &[(String, String)],
+        interview: InterviewMeta,
+    ) -> Result<Participant, AppError> {
+        let pseudonym = Participant::check_pseudonym(pseudonym).map_err(|e| invalid!("{e}"))?;
+        let mut tx = self.begin().await?;
+        if resolve(&mut tx, &pseudonym).await.is_ok() {
+            return Err(AppError::Conflict(format!("a participant called '{pseudonym}' already exists")));
+        }
+        let mut attrs = BTreeMap::new();
+        for (k, v) in attributes {
+            attrs.insert(check_attribute_key(k)?, v.trim().to_owned());
+        }
+        let p = Participant {
+            id: new_id(),
+            short: tx.next_short(ObjectKind::Participant).await?,
+            pseudonym,
+            attributes: attrs,
+            interview,
+        };
+        tx.insert(&p).await?;
+        tx.commit("add participant", &format!("add participant P{} ({})", p.short, p.pseudonym)).await?;
+        Ok(p)
+    }
+
+    /// Renames a participant or changes attributes and interview metadata.
+    pub async fn update_participant(
+        &self,
+        reference: &str,
+        changes: ParticipantChanges,
+    ) -> Result<Participant, AppError> {
+        let mut tx = self.begin().await?;
+        let before = resolve(&mut tx, reference).await?;
+        let mut after = before.clone();
+        if let Some(name) = &changes.pseudonym {
+            let name = Participant::check_pseudonym(name).map_err(|e| invalid!("{e}"))?;
+            if let Ok(other) = resolve(&mut tx, &name).await {
+                if other.id != before.id {
+                    return Err(AppError::Conflict(format!("a participant called '{name}' already exists")));
+                }
+            }
+            after.pseudonym = name;
+        }
+        for (k, v) in &changes.attributes {
+            let k = check_attribute_key(k)?;
+            if v.trim().is_empty() {
+                after.attributes.remove(&k);
+            } else {
+                after.attributes.insert(k, v.trim().to_owned());
+            }
+        }
+        if let Some(i) = changes.interview {
+            after.interview = i;
+        }
+        tx.update(&before, &after).await?;
+        tx.commit("edit participant", &format!("edit participant P{}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// Erases a participant who withdrew consent, with everything derived from their transcripts,
+    /// from the project, its undo history and the file's free pages. Cannot be undone.
+    pub async fn withdraw_participant(&self, reference: &str) -> Result<Participant, AppError> {
+        let mut tx = self.store.read().await?;
+        let p = resolve(&mut tx, reference).await?;
+        drop(tx);
+        self.store.withdraw_participant(&p.id, &self.author, &crate::now()).await?;
+        Ok(p)
+    }
+}

@@ -1,0 +1,160 @@
+//! Queries: one consistent snapshot of a study, and what is derived from it (recurrence, tables).
+
+use std::collections::HashMap;
+
+use idiograph_model::{
+    cite, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, ObjectId,
+    Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
+};
+
+use crate::{transcripts, AppError, Workbench};
+
+/// Everything of a study but the exploratory notes, read in one transaction.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Study settings.
+    pub settings: StudySettings,
+    /// Participants in creation order.
+    pub participants: Vec<Participant>,
+    /// Transcripts in creation order.
+    pub transcripts: Vec<Transcript>,
+    /// Every version that is current or anchored in, by id.
+    pub versions: HashMap<ObjectId, TranscriptVersion>,
+    /// Statements in creation order.
+    pub statements: Vec<ExperientialStatement>,
+    /// Themes in creation order.
+    pub themes: Vec<Theme>,
+    /// Clustering decisions.
+    pub assignments: Vec<Assignment>,
+    /// Extracts in creation order.
+    pub extracts: Vec<Extract>,
+    /// Journal entries in creation order.
+    pub journal: Vec<JournalEntry>,
+}
+
+impl Snapshot {
+    /// The participant with this id.
+    pub fn participant(&self, id: &ObjectId) -> Option<&Participant> {
+        self.participants.iter().find(|p| &p.id == id)
+    }
+
+    /// The theme with this id.
+    pub fn theme(&self, id: &ObjectId) -> Option<&Theme> {
+        self.themes.iter().find(|t| &t.id == id)
+    }
+
+    /// The citation of an anchor, e.g. "(Olivia, p. 6, ll. 14–16)".
+    pub fn cite(&self, participant: &ObjectId, anchor: &Anchor) -> String {
+        let name = self.participant(participant).map_or("?", |p| p.pseudonym.as_str());
+        match self.versions.get(anchor.version_id()) {
+            Some(v) => cite(name, &v.layout, anchor.span()),
+            None => format!("({name})"),
+        }
+    }
+
+    /// Page and lines of an anchor without the pseudonym, e.g. "p. 6, ll. 14–16".
+    pub fn lines(&self, anchor: &Anchor) -> String {
+        self.versions
+            .get(anchor.version_id())
+            .map(|v| v.layout.span_lines(anchor.span()).to_string())
+            .unwrap_or_default()
+    }
+
+    /// The theme × participant recurrence matrix under the study's rule.
+    pub fn recurrence(&self) -> Recurrence {
+        let ids: Vec<ObjectId> = self.participants.iter().map(|p| p.id.clone()).collect();
+        Recurrence::compute(
+            &ids,
+            &self.themes,
+            &self.assignments,
+            &self.statements,
+            &self.extracts,
+            self.settings.recurrence_rule,
+        )
+    }
+
+    /// Direct sub-themes of `parent` (None: top level), in board order.
+    pub fn children(&self, parent: Option<&ObjectId>) -> Vec<&Theme> {
+        let mut kids: Vec<&Theme> = self.themes.iter().filter(|t| t.parent.as_ref() == parent).collect();
+        kids.sort_by_key(|t| (t.position, t.short));
+        kids
+    }
+
+    /// Statements assigned to a PET, in creation order.
+    pub fn statements_of(&self, theme: &ObjectId) -> Vec<&ExperientialStatement> {
+        let ids: Vec<&ObjectId> = self
+            .assignments
+            .iter()
+            .filter(|a| &a.theme_id == theme)
+            .filter_map(|a| match &a.member {
+                Member::Statement(s) => Some(s),
+                Member::Theme(_) => None,
+            })
+            .collect();
+        self.statements.iter().filter(|s| ids.contains(&&s.id)).collect()
+    }
+
+    /// PETs assigned to a GET.
+    pub fn pets_of(&self, theme: &ObjectId) -> Vec<&Theme> {
+        let ids: Vec<&ObjectId> = self
+            .assignments
+            .iter()
+            .filter(|a| &a.theme_id == theme)
+            .filter_map(|a| match &a.member {
+                Member::Theme(t) => Some(t),
+                Member::Statement(_) => None,
+            })
+            .collect();
+        self.themes.iter().filter(|t| ids.contains(&&t.id)).collect()
+    }
+
+    /// Extracts chosen for a theme.
+    pub fn extracts_of(&self, theme: &ObjectId) -> Vec<&Extract> {
+        self.extracts.iter().filter(|x| &x.theme_id == theme).collect()
+    }
+}
+
+impl Workbench {
+    /// Reads the whole study (but the notes) in one consistent transaction.
+    pub async fn snapshot(&self) -> Result<Snapshot, AppError> {
+        let mut tx = self.store.read().await?;
+        let settings = tx.settings().await?;
+        let participants = tx.all().await?;
+        let transcripts: Vec<Transcript> = tx.all().await?;
+        let statements: Vec<ExperientialStatement> = tx.all().await?;
+        let extracts: Vec<Extract> = tx.all().await?;
+        let mut wanted: Vec<ObjectId> = transcripts.iter().map(|t| t.current_version.clone()).collect();
+        wanted.extend(statements.iter().flat_map(|s| s.anchors.iter().map(|a| a.version_id().clone())));
+        wanted.extend(extracts.iter().map(|x| x.anchor.version_id().clone()));
+        wanted.sort();
+        wanted.dedup();
+        let mut versions = HashMap::new();
+        for id in wanted {
+            let v = tx.version(&id).await?;
+            versions.insert(id, v);
+        }
+        Ok(Snapshot {
+            settings,
+            participants,
+            transcripts,
+            versions,
+            statements,
+            themes: tx.all().await?,
+            assignments: tx.all().await?,
+            extracts,
+            journal: tx.all().await?,
+        })
+    }
+
+    /// The exploratory notes of one transcript (`T2`), or of the whole study.
+    pub async fn notes(&self, transcript: Option<&str>) -> Result<Vec<ExploratoryNote>, AppError> {
+        let mut tx = self.store.read().await?;
+        match transcript {
+            Some(r) => {
+                let t = transcripts::resolve(&mut tx, r).await?;
+                Ok(tx.where_eq("transcript_id", t.id.as_str()).await?)
+            }
+            None => Ok(tx.all().await?),
+        }
+    }
+}

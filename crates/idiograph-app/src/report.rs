@@ -1,0 +1,180 @@
+//! The write-up report: fills the plain report model from a snapshot and renders it.
+
+use idiograph_formats::{
+    render_html, render_markdown, ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet,
+    ReportJournalEntry, ReportLabels, ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow,
+    ReportStatement, StudyReport,
+};
+use idiograph_model::{ObjectId, Term, Terminology, Theme};
+
+use crate::{now, AppError, Snapshot, Workbench};
+
+/// The report formats of the core (Word and Excel come with the exchange formats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Markdown, for version control and conversion with pandoc.
+    Markdown,
+    /// One self-contained HTML file with the theme figure inline.
+    Html,
+}
+
+fn labels(t: Terminology) -> ReportLabels {
+    ReportLabels {
+        statement: t.label(Term::Statement).into(),
+        statements: t.label(Term::Statements).into(),
+        pet: t.label(Term::Pet).into(),
+        pets: t.label(Term::Pets).into(),
+        get: t.label(Term::Get).into(),
+        gets: t.label(Term::Gets).into(),
+        sub_theme: "Sub-theme".into(),
+        sub_themes: "Sub-themes".into(),
+    }
+}
+
+fn extracts(s: &Snapshot, theme: &ObjectId) -> Vec<ReportExtract> {
+    s.extracts_of(theme)
+        .into_iter()
+        .map(|x| ReportExtract {
+            quote: x.anchor.quote().exact().trim().to_owned(),
+            pseudonym: s.participant(&x.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default(),
+            citation: s.cite(&x.participant_id, &x.anchor),
+        })
+        .collect()
+}
+
+fn pet(s: &Snapshot, t: &Theme) -> ReportPet {
+    ReportPet {
+        title: t.title.clone(),
+        description: t.description.clone(),
+        sub_themes: s.children(Some(&t.id)).into_iter().map(|c| pet(s, c)).collect(),
+        statements: s
+            .statements_of(&t.id)
+            .into_iter()
+            .map(|st| ReportStatement {
+                text: st.text.clone(),
+                citation: st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>().join("; "),
+            })
+            .collect(),
+        extracts: extracts(s, &t.id),
+    }
+}
+
+fn get(s: &Snapshot, t: &Theme) -> ReportGet {
+    ReportGet {
+        title: t.title.clone(),
+        description: t.description.clone(),
+        sub_themes: s.children(Some(&t.id)).into_iter().map(|c| get(s, c)).collect(),
+        contributing: s
+            .pets_of(&t.id)
+            .into_iter()
+            .map(|p| ReportContribution {
+                pseudonym: p
+                    .participant_id()
+                    .and_then(|id| s.participant(id))
+                    .map(|p| p.pseudonym.clone())
+                    .unwrap_or_default(),
+                pet_title: p.title.clone(),
+            })
+            .collect(),
+        extracts: extracts(s, &t.id),
+    }
+}
+
+fn about(s: &Snapshot, id: &ObjectId) -> String {
+    if let Some(p) = s.participant(id) {
+        return format!("participant {}", p.pseudonym);
+    }
+    if let Some(t) = s.theme(id) {
+        return format!("theme TH{} “{}”", t.short, t.title);
+    }
+    if let Some(st) = s.statements.iter().find(|x| &x.id == id) {
+        return format!("statement S{} “{}”", st.short, st.text);
+    }
+    if let Some(t) = s.transcripts.iter().find(|x| &x.id == id) {
+        return format!("transcript T{} ({})", t.short, t.title);
+    }
+    if let Some(x) = s.extracts.iter().find(|x| &x.id == id) {
+        return format!("extract X{}", x.short);
+    }
+    "an exploratory note".to_owned()
+}
+
+/// Builds the report model of a study.
+pub fn study_report(s: &Snapshot, generated_at: &str) -> StudyReport {
+    let recurrence = s.recurrence();
+    let participants = &s.participants;
+    StudyReport {
+        title: s.settings.title.clone(),
+        research_question: s.settings.research_question.clone(),
+        generated_at: generated_at.to_owned(),
+        labels: labels(s.settings.terminology),
+        participants: participants
+            .iter()
+            .map(|p| ReportParticipant {
+                pseudonym: p.pseudonym.clone(),
+                attributes: p.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                interview: p.interview.summary(),
+                transcripts: s
+                    .transcripts
+                    .iter()
+                    .filter(|t| t.participant_id == p.id)
+                    .map(|t| format!("T{} {}", t.short, t.title))
+                    .collect(),
+            })
+            .collect(),
+        cases: participants
+            .iter()
+            .map(|p| ReportCase {
+                pseudonym: p.pseudonym.clone(),
+                pets: s
+                    .children(None)
+                    .into_iter()
+                    .filter(|t| t.participant_id() == Some(&p.id))
+                    .map(|t| pet(s, t))
+                    .collect(),
+            })
+            .collect(),
+        gets: s.children(None).into_iter().filter(|t| t.is_group()).map(|t| get(s, t)).collect(),
+        recurrence: ReportRecurrence {
+            participants: participants.iter().map(|p| p.pseudonym.clone()).collect(),
+            rows: recurrence
+                .rows
+                .iter()
+                .map(|r| ReportRecurrenceRow {
+                    title: s.theme(&r.theme_id).map(|t| t.title.clone()).unwrap_or_default(),
+                    depth: r.depth,
+                    cells: r
+                        .cells
+                        .iter()
+                        .map(|c| ReportCell { present: c.present(), statements: c.statements, extracts: c.extracts })
+                        .collect(),
+                    contributors: r.contributors,
+                    meets_rule: r.meets_rule,
+                })
+                .collect(),
+            rule: s.settings.recurrence_rule.describe(participants.len()),
+        },
+        journal: s
+            .journal
+            .iter()
+            .map(|j| ReportJournalEntry {
+                at: j.created_at.clone(),
+                author: j.author.clone(),
+                text: j.text.clone(),
+                link: j.about.as_ref().map(|id| about(s, id)),
+            })
+            .collect(),
+    }
+}
+
+impl Workbench {
+    /// The write-up report of the study in `format`.
+    pub async fn report(&self, format: ReportFormat) -> Result<String, AppError> {
+        let snapshot = self.snapshot().await?;
+        let report = study_report(&snapshot, &now()[..10]);
+        Ok(match format {
+            ReportFormat::Markdown => render_markdown(&report),
+            ReportFormat::Html => render_html(&report),
+        })
+    }
+}

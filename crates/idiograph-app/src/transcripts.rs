@@ -1,0 +1,171 @@
+//! Importing transcripts: files are read and checked first, then all good ones are stored in one
+//! command, so a bad file never half-imports and never blocks the others.
+
+use std::collections::BTreeMap;
+
+use idiograph_formats::{import_transcript, ImportOptions, ImportedTranscript};
+use idiograph_model::{ObjectId, ObjectKind, Provenance, ShortId, SpeakerRole, Transcript, TranscriptVersion, Turn};
+use idiograph_store::Tx;
+use idiograph_text::Layout;
+
+use crate::participants;
+use crate::{new_id, now, AppError, Workbench};
+
+/// A file that was imported.
+#[derive(Debug, Clone)]
+pub struct ImportedFile {
+    /// The file name.
+    pub file_name: String,
+    /// The new transcript.
+    pub transcript: Transcript,
+    /// How many speaker turns were found.
+    pub turns: usize,
+    /// How many numbered lines the frozen layout has.
+    pub lines: u32,
+    /// Observations worth telling the user (encoding guessed, text before the first speaker…).
+    pub diagnostics: Vec<String>,
+}
+
+/// A file that was refused, with the one-line reason (which names the file).
+#[derive(Debug, Clone)]
+pub struct RefusedFile {
+    /// The file name.
+    pub file_name: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a batch import did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOutcome {
+    /// Imported files, in the order given.
+    pub imported: Vec<ImportedFile>,
+    /// Refused files, in the order given.
+    pub refused: Vec<RefusedFile>,
+}
+
+/// Finds a transcript by short id such as `T3` (or `3`).
+pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Transcript, AppError> {
+    let short = ShortId::parse(ObjectKind::Transcript, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+    tx.by_short(short.number())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no transcript {short} in this project")))
+}
+
+fn build_version(
+    imported: ImportedTranscript,
+    transcript_id: &ObjectId,
+    layout: idiograph_text::LayoutParams,
+    created_at: &str,
+) -> TranscriptVersion {
+    let layout = Layout::compute(&imported.text, layout);
+    TranscriptVersion {
+        id: new_id(),
+        transcript_id: transcript_id.clone(),
+        number: 1,
+        layout,
+        turns: imported
+            .turns
+            .into_iter()
+            .map(|t| Turn { span: t.span, label: t.label, label_span: t.label_span, timestamp: t.timestamp })
+            .collect(),
+        provenance: Provenance {
+            file_name: imported.provenance.file_name,
+            sha256: imported.provenance.sha256,
+            format: imported.provenance.format.as_str().to_owned(),
+            encoding: imported.provenance.encoding,
+        },
+        text: imported.text,
+        created_at: created_at.to_owned(),
+    }
+}
+
+impl Workbench {
+    /// Imports files (name and bytes) as transcripts of one participant. Good files are stored
+    /// together as one command; refused files are reported and change nothing.
+    pub async fn import_files(
+        &self,
+        participant: &str,
+        files: Vec<(String, Vec<u8>)>,
+        options: &ImportOptions,
+    ) -> Result<ImportOutcome, AppError> {
+        let mut outcome = ImportOutcome::default();
+        // Decoding and layout are CPU work; do them before taking the write lock.
+        let mut parsed = Vec::new();
+        for (name, bytes) in files {
+            match import_transcript(&name, &bytes, options) {
+                Ok(t) => parsed.push((name, t)),
+                Err(e) => outcome.refused.push(RefusedFile { file_name: name, reason: e.to_string() }),
+            }
+        }
+        if parsed.is_empty() {
+            return Ok(outcome);
+        }
+        let mut tx = self.begin().await?;
+        let owner = participants::resolve(&mut tx, participant).await?;
+        let settings = tx.settings().await?;
+        let created_at = now();
+        for (name, imported) in parsed {
+            let diagnostics = imported.diagnostics.iter().map(|d| d.message.clone()).collect();
+            let transcript_id = new_id();
+            let version = build_version(imported, &transcript_id, settings.layout, &created_at);
+            let mut speakers = BTreeMap::new();
+            for label in version.turns.iter().filter_map(|t| t.label.as_ref()) {
+                speakers.entry(label.clone()).or_insert_with(|| SpeakerRole::guess(label, &owner.pseudonym));
+            }
+            let transcript = Transcript {
+                id: transcript_id,
+                short: tx.next_short(ObjectKind::Transcript).await?,
+                participant_id: owner.id.clone(),
+                title: name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned(),
+                current_version: version.id.clone(),
+                speakers,
+                created_at: created_at.clone(),
+            };
+            tx.insert(&transcript).await?;
+            tx.insert_version(&version, &owner.id).await?;
+            outcome.imported.push(ImportedFile {
+                file_name: name,
+                turns: version.turns.len(),
+                lines: version.layout.line_count(),
+                transcript,
+                diagnostics,
+            });
+        }
+        let ids: Vec<String> = outcome.imported.iter().map(|f| format!("T{}", f.transcript.short)).collect();
+        tx.commit("import", &format!("import {} for P{}", ids.join(", "), owner.short)).await?;
+        Ok(outcome)
+    }
+
+    /// Sets the role of a speaker label in a transcript (interviewer, participant, other).
+    pub async fn set_speaker_role(
+        &self,
+        transcript: &str,
+        label: &str,
+        role: SpeakerRole,
+    ) -> Result<Transcript, AppError> {
+        let mut tx = self.begin().await?;
+        let before = resolve(&mut tx, transcript).await?;
+        if !before.speakers.contains_key(label) {
+            let known: Vec<&str> = before.speakers.keys().map(String::as_str).collect();
+            return Err(AppError::NotFound(format!(
+                "no speaker '{label}' in T{} (speakers: {})",
+                before.short,
+                known.join(", ")
+            )));
+        }
+        let mut after = before.clone();
+        after.speakers.insert(label.to_owned(), role);
+        tx.update(&before, &after).await?;
+        tx.commit("set speaker role", &format!("set speaker role in T{} to {role}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// A transcript and its current version (text, frozen layout, turns).
+    pub async fn transcript(&self, reference: &str) -> Result<(Transcript, TranscriptVersion), AppError> {
+        let mut tx = self.store.read().await?;
+        let t = resolve(&mut tx, reference).await?;
+        let v = tx.version(&t.current_version).await?;
+        Ok((t, v))
+    }
+}

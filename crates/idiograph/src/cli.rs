@@ -1,0 +1,434 @@
+//! The command-line grammar (clap). Names here are a contract that scripts rely on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Idiograph: a workbench for Interpretative Phenomenological Analysis of interview transcripts.
+#[derive(Parser, Debug)]
+#[command(name = "idiograph", version, about, long_about = None)]
+pub struct Cli {
+    /// The project file to work on.
+    #[arg(short = 'p', long = "project", global = true, env = "IDIOGRAPH_PROJECT")]
+    pub project: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who the audit log records as the author (default: $IDIOGRAPH_AUTHOR, then $USER).
+    #[arg(long, global = true)]
+    pub author: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new project file.
+    Init {
+        /// The project file to create (must not exist).
+        path: PathBuf,
+        /// The study's title.
+        #[arg(long, default_value = "Untitled IPA study")]
+        title: String,
+        /// Which wording labels follow: 2009 (emergent/super-ordinate/master themes) or 2022 (statements, PETs, GETs).
+        #[arg(long, default_value = "2022")]
+        terminology: String,
+    },
+    /// Create the sample study from the Balint-group poster and show it.
+    Demo {
+        /// Where to write the demo project (default: idiograph-demo.idg; reused if it exists).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show or change the study settings.
+    #[command(subcommand)]
+    Study(StudyCommand),
+    /// Participants (cases).
+    #[command(subcommand)]
+    Participant(ParticipantCommand),
+    /// Import transcript files (.txt, .md) for a participant.
+    Import {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The participant (pseudonym or P-id) interviewed.
+        #[arg(long)]
+        participant: String,
+    },
+    /// Transcripts.
+    #[command(subcommand)]
+    Transcript(TranscriptCommand),
+    /// Exploratory notes.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Experiential statements (2009: emergent themes).
+    #[command(subcommand)]
+    Statement(StatementCommand),
+    /// Themes: PETs per case and GETs across cases.
+    #[command(subcommand)]
+    Theme(ThemeCommand),
+    /// Extracts chosen to illustrate themes.
+    #[command(subcommand)]
+    Extract(ExtractCommand),
+    /// The reflexive journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// The group theme × participant recurrence matrix and the rule check.
+    Recurrence,
+    /// Write the study report.
+    Report {
+        /// md or html.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// The audit log, newest first.
+    History {
+        /// How many events.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Undo your last command.
+    Undo,
+    /// Redo your last undone command.
+    Redo,
+    /// Write a consistent copy of the project, safe while it is open elsewhere.
+    Backup {
+        /// The copy to write (must not exist).
+        dest: PathBuf,
+    },
+}
+
+/// Study settings.
+#[derive(Subcommand, Debug)]
+pub enum StudyCommand {
+    /// Show the settings.
+    Show,
+    /// Change settings.
+    Set {
+        /// A new title.
+        #[arg(long)]
+        title: Option<String>,
+        /// The research question.
+        #[arg(long)]
+        question: Option<String>,
+        /// 2009 or 2022.
+        #[arg(long)]
+        terminology: Option<String>,
+        /// Recurrence rule: half, a share like 2/3, or a count like 2.
+        #[arg(long)]
+        recurrence: Option<String>,
+    },
+}
+
+/// Participant commands.
+#[derive(Subcommand, Debug)]
+pub enum ParticipantCommand {
+    /// Add a participant under a pseudonym.
+    Add {
+        /// The pseudonym.
+        pseudonym: String,
+        #[command(flatten)]
+        details: ParticipantDetails,
+    },
+    /// List participants.
+    List,
+    /// Rename a participant or change attributes and interview details.
+    Edit {
+        /// Pseudonym or P-id.
+        participant: String,
+        /// A new pseudonym.
+        #[arg(long)]
+        rename: Option<String>,
+        #[command(flatten)]
+        details: ParticipantDetails,
+    },
+    /// Erase a participant who withdrew consent, and everything derived from their data. Irreversible.
+    Withdraw {
+        /// Pseudonym or P-id.
+        participant: String,
+        /// Confirm that this cannot be undone.
+        #[arg(long)]
+        confirm: bool,
+    },
+}
+
+/// Attributes and interview metadata of a participant.
+#[derive(Args, Debug, Default)]
+pub struct ParticipantDetails {
+    /// An attribute KEY=VALUE (repeatable), e.g. training_stage=ST3.
+    #[arg(long = "attr")]
+    pub attrs: Vec<String>,
+    /// Interview date.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Interview mode (in person, video call, telephone).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Interview length in minutes.
+    #[arg(long)]
+    pub duration: Option<u32>,
+    /// Who interviewed.
+    #[arg(long)]
+    pub interviewer: Option<String>,
+}
+
+/// Transcript commands.
+#[derive(Subcommand, Debug)]
+pub enum TranscriptCommand {
+    /// List transcripts.
+    List,
+    /// Print a transcript with its frozen line numbers and page breaks.
+    Show {
+        /// Transcript id, e.g. T1.
+        id: String,
+    },
+    /// Set the role of a speaker label.
+    Role {
+        /// Transcript id.
+        id: String,
+        /// The speaker label as it appears.
+        label: String,
+        /// interviewer, participant or other.
+        role: String,
+    },
+}
+
+/// Where in a transcript: lines or characters.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct Selection {
+    /// Lines A-B (inclusive), as numbered by `transcript show`; page:line forms like 2:14-2:16 work too.
+    #[arg(long)]
+    pub lines: Option<String>,
+    /// Characters S-E (Unicode scalar values, 0-based, end exclusive).
+    #[arg(long)]
+    pub chars: Option<String>,
+}
+
+/// Note commands.
+#[derive(Subcommand, Debug)]
+pub enum NoteCommand {
+    /// Add an exploratory note on a passage.
+    Add {
+        /// Transcript id.
+        #[arg(long)]
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+        /// descriptive, linguistic, conceptual or free.
+        #[arg(long, default_value = "free")]
+        kind: String,
+        /// The note.
+        text: String,
+    },
+    /// List notes.
+    List {
+        /// Only this transcript.
+        #[arg(long)]
+        transcript: Option<String>,
+    },
+    /// Change a note's kind or text.
+    Edit {
+        /// Note id, e.g. N3.
+        id: String,
+        /// A new kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// A new text.
+        #[arg(long)]
+        text: Option<String>,
+    },
+    /// Delete a note.
+    Delete {
+        /// Note id.
+        id: String,
+    },
+}
+
+/// Statement commands.
+#[derive(Subcommand, Debug)]
+pub enum StatementCommand {
+    /// Add an experiential statement on a passage.
+    Add {
+        /// Transcript id.
+        #[arg(long)]
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+        /// A note it was developed from (repeatable).
+        #[arg(long = "from-note")]
+        from_notes: Vec<String>,
+        /// The statement.
+        text: String,
+    },
+    /// Ground a statement in one more passage.
+    Anchor {
+        /// Statement id.
+        id: String,
+        /// Transcript id.
+        #[arg(long)]
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+    },
+    /// List statements.
+    List {
+        /// Only this participant.
+        #[arg(long)]
+        participant: Option<String>,
+    },
+    /// Reword a statement.
+    Edit {
+        /// Statement id.
+        id: String,
+        /// The new wording.
+        text: String,
+    },
+    /// Delete a statement (and its theme assignments).
+    Delete {
+        /// Statement id.
+        id: String,
+    },
+}
+
+/// Theme commands.
+#[derive(Subcommand, Debug)]
+pub enum ThemeCommand {
+    /// Add a theme of one case (PET) or of the group (GET).
+    Add {
+        /// The participant whose PET this is.
+        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+        case: Option<String>,
+        /// A group theme (GET).
+        #[arg(long)]
+        group: bool,
+        /// Make it a sub-theme of this theme.
+        #[arg(long)]
+        parent: Option<String>,
+        /// A description.
+        #[arg(long)]
+        description: Option<String>,
+        /// The title.
+        title: String,
+    },
+    /// Show the themes as a tree.
+    List,
+    /// Cluster a statement into a PET, or a PET into a GET.
+    Assign {
+        /// The receiving theme.
+        theme: String,
+        #[command(flatten)]
+        member: MemberArgs,
+        /// abstraction, subsumption, polarisation, contextualisation, numeration, function, other.
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Why.
+        #[arg(long)]
+        rationale: Option<String>,
+    },
+    /// Take a statement or PET out of a theme.
+    Unassign {
+        /// The theme.
+        theme: String,
+        #[command(flatten)]
+        member: MemberArgs,
+    },
+    /// Rename, describe or move a theme.
+    Edit {
+        /// Theme id.
+        id: String,
+        /// New title.
+        #[arg(long)]
+        title: Option<String>,
+        /// New description ("" removes it).
+        #[arg(long)]
+        description: Option<String>,
+        /// New parent theme.
+        #[arg(long, conflicts_with = "top")]
+        parent: Option<String>,
+        /// Make it a top-level theme.
+        #[arg(long)]
+        top: bool,
+    },
+    /// Merge one theme into another.
+    Merge {
+        /// The theme that disappears.
+        from: String,
+        /// The theme that receives its members.
+        into: String,
+    },
+    /// Move some members of a theme into a new sibling theme.
+    Split {
+        /// The theme to split.
+        id: String,
+        /// Title of the new theme.
+        #[arg(long)]
+        title: String,
+        /// Statements to move (repeatable).
+        #[arg(long = "statement")]
+        statements: Vec<String>,
+        /// PETs to move (repeatable).
+        #[arg(long = "theme")]
+        themes: Vec<String>,
+    },
+    /// Delete a theme (its sub-themes move up).
+    Delete {
+        /// Theme id.
+        id: String,
+    },
+}
+
+/// A statement or a theme to assign.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct MemberArgs {
+    /// A statement, e.g. S4.
+    #[arg(long)]
+    pub statement: Option<String>,
+    /// A PET, e.g. TH2.
+    #[arg(long = "theme")]
+    pub member_theme: Option<String>,
+}
+
+/// Extract commands.
+#[derive(Subcommand, Debug)]
+pub enum ExtractCommand {
+    /// Choose a passage as an extract for a theme.
+    Add {
+        /// The theme it illustrates.
+        #[arg(long)]
+        theme: String,
+        /// Transcript id.
+        #[arg(long)]
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+    },
+    /// List extracts with their citations.
+    List,
+    /// Remove an extract.
+    Delete {
+        /// Extract id.
+        id: String,
+    },
+}
+
+/// Journal commands.
+#[derive(Subcommand, Debug)]
+pub enum JournalCommand {
+    /// Write a reflexive journal entry.
+    Add {
+        /// The entry.
+        text: String,
+        /// An object it is about (P1/pseudonym, T2, N3, S4, TH5, X6).
+        #[arg(long)]
+        about: Option<String>,
+    },
+    /// List entries.
+    List,
+}

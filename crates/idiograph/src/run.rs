@@ -1,0 +1,730 @@
+//! One function per command: open the project, call the application, print the outcome.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use idiograph_app::{
+    build_demo, MemberRef, ParticipantChanges, ReportFormat, Snapshot, ThemeChanges, Workbench, DEMO_TITLE,
+};
+use idiograph_model::{
+    GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, SpeakerRole, Term, Terminology, Theme,
+};
+use serde_json::{json, Value as Json};
+
+use crate::cli::*;
+use crate::selection::target;
+
+/// The default file `idiograph demo` writes.
+const DEMO_FILE: &str = "idiograph-demo.idg";
+
+fn author(cli: &Cli) -> String {
+    cli.author
+        .clone()
+        .or_else(|| std::env::var("IDIOGRAPH_AUTHOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "researcher".to_owned())
+}
+
+async fn open(cli: &Cli) -> Result<Workbench> {
+    let path = cli
+        .project
+        .as_ref()
+        .ok_or_else(|| anyhow!("no project given: use -p PROJECT.idg (or set IDIOGRAPH_PROJECT)"))?;
+    Ok(Workbench::open(path, &author(cli)).await?)
+}
+
+fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        let t = text();
+        if !t.is_empty() {
+            println!("{}", t.trim_end());
+        }
+    }
+}
+
+fn parse_word<T: std::str::FromStr>(value: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse::<T>().map_err(|e| anyhow!("{e}"))
+}
+
+fn attributes(details: &ParticipantDetails) -> Result<Vec<(String, String)>> {
+    details
+        .attrs
+        .iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .ok_or_else(|| anyhow!("--attr '{a}' must be KEY=VALUE"))
+        })
+        .collect()
+}
+
+fn interview(details: &ParticipantDetails, base: InterviewMeta) -> InterviewMeta {
+    InterviewMeta {
+        date: details.date.clone().or(base.date),
+        mode: details.mode.clone().or(base.mode),
+        duration_minutes: details.duration.or(base.duration_minutes),
+        interviewer: details.interviewer.clone().or(base.interviewer),
+    }
+}
+
+fn member(m: &MemberArgs) -> MemberRef {
+    match (&m.statement, &m.member_theme) {
+        (Some(s), _) => MemberRef::Statement(s.clone()),
+        (_, Some(t)) => MemberRef::Theme(t.clone()),
+        _ => MemberRef::Statement(String::new()),
+    }
+}
+
+/// Runs one command; the exit code says whether everything asked for was done.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let json = cli.json;
+    match &cli.command {
+        Command::Init { path, title, terminology } => {
+            let t: Terminology = parse_word(terminology)?;
+            let wb = Workbench::create(path, title, t, &author(&cli)).await?;
+            wb.close().await;
+            print(json, json!({"project": path, "title": title, "terminology": t.as_str()}), || {
+                format!(
+                    "Created {} ({} wording). Next: idiograph -p {} participant add PSEUDONYM",
+                    path.display(),
+                    t,
+                    path.display()
+                )
+            });
+        }
+        Command::Demo { out } => return demo(&cli, out.clone()).await,
+        Command::Backup { dest } => {
+            let wb = open(&cli).await?;
+            wb.backup(dest).await?;
+            print(json, json!({"backup": dest}), || format!("Wrote a consistent copy to {}", dest.display()));
+        }
+        _ => {
+            let wb = open(&cli).await?;
+            let code = project_command(&cli, &wb).await;
+            wb.close().await;
+            return code;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(cli: &Cli, out: Option<PathBuf>) -> Result<ExitCode> {
+    let path = out.unwrap_or_else(|| PathBuf::from(DEMO_FILE));
+    let (wb, created) = if path.exists() {
+        (Workbench::open(&path, &author(cli)).await?, false)
+    } else {
+        (
+            build_demo(&path, &author(cli))
+                .await
+                .with_context(|| format!("building the demo study at {}", path.display()))?,
+            true,
+        )
+    };
+    let snapshot = wb.snapshot().await?;
+    wb.close().await;
+    print(cli.json, json!({"project": path, "created": created, "title": snapshot.settings.title}), || {
+        let mut s = format!(
+            "{} the demo study “{DEMO_TITLE}” at {}.\nIllustrative transcripts written for the demo; the quotations are from the poster by Money, Tan & Alexander.\n\n",
+            if created { "Created" } else { "Opened" },
+            path.display()
+        );
+        s.push_str(&recurrence_text(&snapshot));
+        s.push_str(&format!(
+            "\nTry:\n  idiograph -p {0} transcript show T1\n  idiograph -p {0} theme list\n  idiograph -p {0} report --format html -o report.html\n",
+            path.display()
+        ));
+        s
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
+    let json = cli.json;
+    match &cli.command {
+        Command::Study(StudyCommand::Show) => {
+            let s = wb.snapshot().await?.settings;
+            print(
+                json,
+                json!({"title": s.title, "research_question": s.research_question, "terminology": s.terminology.as_str(),
+                       "recurrence_rule": s.recurrence_rule.encode(), "chars_per_line": s.layout.chars_per_line(),
+                       "lines_per_page": s.layout.lines_per_page()}),
+                || {
+                    format!(
+                        "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page",
+                        s.title,
+                        s.research_question.as_deref().unwrap_or("—"),
+                        s.terminology,
+                        s.terminology.label(Term::Statements),
+                        s.terminology.label(Term::Pets),
+                        s.terminology.label(Term::Gets),
+                        s.recurrence_rule.encode(),
+                        s.layout.chars_per_line(),
+                        s.layout.lines_per_page()
+                    )
+                },
+            );
+        }
+        Command::Study(StudyCommand::Set { title, question, terminology, recurrence }) => {
+            let t = terminology.as_deref().map(parse_word::<Terminology>).transpose()?;
+            let r = recurrence.as_deref().map(RecurrenceRule::parse).transpose().map_err(|e| anyhow!(e))?;
+            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r).await?;
+            print(
+                json,
+                json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode()}),
+                || "Study settings updated.".to_owned(),
+            );
+        }
+        Command::Participant(ParticipantCommand::Add { pseudonym, details }) => {
+            let p = wb
+                .add_participant(pseudonym, &attributes(details)?, interview(details, InterviewMeta::default()))
+                .await?;
+            print(json, json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
+                format!("Added participant P{} {}", p.short, p.pseudonym)
+            });
+        }
+        Command::Participant(ParticipantCommand::List) => {
+            let s = wb.snapshot().await?;
+            let rows: Vec<Json> = s
+                .participants
+                .iter()
+                .map(|p| json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym, "attributes": p.attributes,
+                                "interview": p.interview.summary(),
+                                "transcripts": s.transcripts.iter().filter(|t| t.participant_id == p.id).map(|t| format!("T{}", t.short)).collect::<Vec<_>>()}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                s.participants
+                    .iter()
+                    .map(|p| {
+                        let attrs: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        format!(
+                            "P{:<3} {:<16} {}  {}",
+                            p.short,
+                            p.pseudonym,
+                            attrs.join(", "),
+                            p.interview.summary().unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Participant(ParticipantCommand::Edit { participant, rename, details }) => {
+            let (_, current) = current_participant(wb, participant).await?;
+            let changes = ParticipantChanges {
+                pseudonym: rename.clone(),
+                attributes: attributes(details)?,
+                interview: Some(interview(details, current)),
+            };
+            let p = wb.update_participant(participant, changes).await?;
+            print(json, json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
+                format!("Updated participant P{} {}", p.short, p.pseudonym)
+            });
+        }
+        Command::Participant(ParticipantCommand::Withdraw { participant, confirm }) => {
+            if !confirm {
+                bail!("withdrawing {participant} erases their transcripts and everything derived from them, and cannot be undone; add --confirm");
+            }
+            let p = wb.withdraw_participant(participant).await?;
+            print(json, json!({"withdrawn": format!("P{}", p.short)}), || {
+                format!(
+                    "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased.",
+                    p.short
+                )
+            });
+        }
+        Command::Import { files, participant } => {
+            let mut inputs = Vec::new();
+            let mut unreadable = Vec::new();
+            for f in files {
+                match std::fs::read(f) {
+                    Ok(bytes) => inputs.push((file_name(f), bytes)),
+                    Err(e) => unreadable.push(format!("{}: {e}", f.display())),
+                }
+            }
+            let outcome = wb.import_files(participant, inputs, &Default::default()).await?;
+            let refused: Vec<String> =
+                unreadable.into_iter().chain(outcome.refused.iter().map(|r| r.reason.clone())).collect();
+            let imported: Vec<Json> = outcome
+                .imported
+                .iter()
+                .map(|f| json!({"file": f.file_name, "transcript": format!("T{}", f.transcript.short), "turns": f.turns, "lines": f.lines, "diagnostics": f.diagnostics}))
+                .collect();
+            print(json, json!({"imported": imported, "refused": refused}), || {
+                outcome
+                    .imported
+                    .iter()
+                    .map(|f| {
+                        format!("T{}  {}  ({} turns, {} lines)", f.transcript.short, f.file_name, f.turns, f.lines)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            for r in &refused {
+                eprintln!("refused: {r}");
+            }
+            if !refused.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Transcript(TranscriptCommand::List) => {
+            let s = wb.snapshot().await?;
+            let rows: Vec<Json> = s
+                .transcripts
+                .iter()
+                .map(|t| {
+                    let v = &s.versions[&t.current_version];
+                    json!({"id": format!("T{}", t.short), "title": t.title, "participant": s.participant(&t.participant_id).map(|p| p.pseudonym.clone()),
+                           "version": v.number, "lines": v.layout.line_count(), "pages": v.layout.page_count(), "turns": v.turns.len(), "sha256": v.provenance.sha256})
+                })
+                .collect();
+            print(json, Json::Array(rows), || {
+                s.transcripts
+                    .iter()
+                    .map(|t| {
+                        let v = &s.versions[&t.current_version];
+                        format!(
+                            "T{:<3} {:<28} {:<14} v{}  {} lines, {} pages, {} turns",
+                            t.short,
+                            t.title,
+                            s.participant(&t.participant_id).map_or("?", |p| p.pseudonym.as_str()),
+                            v.number,
+                            v.layout.line_count(),
+                            v.layout.page_count(),
+                            v.turns.len()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Transcript(TranscriptCommand::Show { id }) => {
+            let (t, v) = wb.transcript(id).await?;
+            let layout = &v.layout;
+            let mut lines = Vec::new();
+            for g in 1..=layout.line_count() {
+                let span = layout.line_span(g).unwrap_or_else(|| idiograph_text::Span::full(""));
+                let pos = layout.position(span.start());
+                lines.push((g, pos.page, pos.line, layout.line_text(&v.text, g).unwrap_or_default()));
+            }
+            let rows: Vec<Json> = lines
+                .iter()
+                .map(|(g, p, l, text)| json!({"line": g, "page": p, "line_on_page": l, "text": text}))
+                .collect();
+            print(
+                json,
+                json!({"id": format!("T{}", t.short), "title": t.title, "version": v.number, "lines": rows}),
+                || {
+                    let mut out = format!(
+                        "T{} {} — version {}, {} lines, {} pages\n",
+                        t.short,
+                        t.title,
+                        v.number,
+                        layout.line_count(),
+                        layout.page_count()
+                    );
+                    for (g, p, l, text) in &lines {
+                        if *l == 1 {
+                            out.push_str(&format!("──── page {p} ────\n"));
+                        }
+                        out.push_str(&format!("{g:>5} {p:>3}:{l:<3}│ {text}\n"));
+                    }
+                    out
+                },
+            );
+        }
+        Command::Transcript(TranscriptCommand::Role { id, label, role }) => {
+            let r: SpeakerRole = parse_word(role)?;
+            let t = wb.set_speaker_role(id, label, r).await?;
+            print(
+                json,
+                json!({"id": format!("T{}", t.short), "speakers": t.speakers.iter().map(|(k, v)| (k.clone(), v.as_str())).collect::<std::collections::BTreeMap<_, _>>()}),
+                || format!("T{}: '{label}' is now {r}", t.short),
+            );
+        }
+        Command::Note(NoteCommand::Add { transcript, at, kind, text }) => {
+            let kind: NoteKind = parse_word(kind)?;
+            let tg = target(wb, transcript, at).await?;
+            let n = wb.add_note(&tg, kind, text).await?;
+            print(
+                json,
+                json!({"id": format!("N{}", n.short), "kind": kind.as_str(), "start": n.anchor.span().start().to_u32(), "end": n.anchor.span().end().to_u32()}),
+                || format!("Added {kind} note N{} on {transcript}", n.short),
+            );
+        }
+        Command::Note(NoteCommand::List { transcript }) => {
+            let notes = wb.notes(transcript.as_deref()).await?;
+            let rows: Vec<Json> = notes
+                .iter()
+                .map(|n| json!({"id": format!("N{}", n.short), "kind": n.kind.as_str(), "text": n.text, "quote": n.anchor.quote().exact(),
+                                "start": n.anchor.span().start().to_u32(), "end": n.anchor.span().end().to_u32()}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                notes
+                    .iter()
+                    .map(|n| format!("N{:<4} {:<12} {}", n.short, n.kind, n.text))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Note(NoteCommand::Edit { id, kind, text }) => {
+            let kind = kind.as_deref().map(parse_word::<NoteKind>).transpose()?;
+            let n = wb.edit_note(id, kind, text.as_deref()).await?;
+            print(json, json!({"id": format!("N{}", n.short)}), || format!("Updated note N{}", n.short));
+        }
+        Command::Note(NoteCommand::Delete { id }) => {
+            let n = wb.delete_note(id).await?;
+            print(json, json!({"deleted": format!("N{}", n.short)}), || format!("Deleted note N{}", n.short));
+        }
+        Command::Statement(StatementCommand::Add { transcript, at, from_notes, text }) => {
+            let tg = target(wb, transcript, at).await?;
+            let s = wb.add_statement(&tg, text, from_notes).await?;
+            let label = terminology(wb).await?.label(Term::Statement).to_lowercase();
+            print(json, json!({"id": format!("S{}", s.short)}), || format!("Added {label} S{}", s.short));
+        }
+        Command::Statement(StatementCommand::Anchor { id, transcript, at }) => {
+            let tg = target(wb, transcript, at).await?;
+            let s = wb.add_statement_anchor(id, &tg).await?;
+            print(json, json!({"id": format!("S{}", s.short), "anchors": s.anchors.len()}), || {
+                format!("S{} is now grounded in {} passages", s.short, s.anchors.len())
+            });
+        }
+        Command::Statement(StatementCommand::List { participant }) => {
+            let s = wb.snapshot().await?;
+            let only = match participant {
+                Some(p) => Some(current_participant(wb, p).await?.0),
+                None => None,
+            };
+            let list: Vec<_> =
+                s.statements.iter().filter(|st| only.as_ref().is_none_or(|p| p == &st.participant_id)).collect();
+            let rows: Vec<Json> = list
+                .iter()
+                .map(|st| json!({"id": format!("S{}", st.short), "participant": s.participant(&st.participant_id).map(|p| p.pseudonym.clone()), "text": st.text,
+                                 "lines": st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>()}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                list.iter()
+                    .map(|st| {
+                        let who = s.participant(&st.participant_id).map_or("?", |p| p.pseudonym.as_str());
+                        let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
+                        format!("S{:<4} {:<10} {}  ({})", st.short, who, st.text, at.join("; "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Statement(StatementCommand::Edit { id, text }) => {
+            let s = wb.edit_statement(id, text).await?;
+            print(json, json!({"id": format!("S{}", s.short)}), || format!("Updated S{}", s.short));
+        }
+        Command::Statement(StatementCommand::Delete { id }) => {
+            let s = wb.delete_statement(id).await?;
+            print(json, json!({"deleted": format!("S{}", s.short)}), || format!("Deleted S{}", s.short));
+        }
+        Command::Theme(ThemeCommand::Add { case, group: _, parent, description, title }) => {
+            let t = wb.add_theme(case.as_deref(), parent.as_deref(), title, description.as_deref()).await?;
+            let terms = terminology(wb).await?;
+            let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
+            print(
+                json,
+                json!({"id": format!("TH{}", t.short), "scope": if t.is_group() { "group" } else { "case" }}),
+                || format!("Added {kind} TH{} “{}”", t.short, t.title),
+            );
+        }
+        Command::Theme(ThemeCommand::List) => {
+            let s = wb.snapshot().await?;
+            print(json, themes_json(&s), || themes_text(&s));
+        }
+        Command::Theme(ThemeCommand::Assign { theme, member: m, strategy, rationale }) => {
+            let strategy = strategy.as_deref().map(parse_word::<GroupingStrategy>).transpose()?;
+            let a = wb.assign(theme, &member(m), strategy, rationale.as_deref()).await?;
+            let what = match &a.member {
+                Member::Statement(_) => m.statement.clone().unwrap_or_default(),
+                Member::Theme(_) => m.member_theme.clone().unwrap_or_default(),
+            };
+            print(json, json!({"theme": theme, "member": what, "strategy": strategy.map(|s| s.as_str())}), || {
+                format!("Assigned {what} to {theme}")
+            });
+        }
+        Command::Theme(ThemeCommand::Unassign { theme, member: m }) => {
+            wb.unassign(theme, &member(m)).await?;
+            print(json, json!({"theme": theme}), || format!("Removed from {theme}"));
+        }
+        Command::Theme(ThemeCommand::Edit { id, title, description, parent, top }) => {
+            let parent = if *top { Some(None) } else { parent.clone().map(Some) };
+            let t = wb
+                .update_theme(id, ThemeChanges { title: title.clone(), description: description.clone(), parent })
+                .await?;
+            print(json, json!({"id": format!("TH{}", t.short)}), || format!("Updated TH{} “{}”", t.short, t.title));
+        }
+        Command::Theme(ThemeCommand::Merge { from, into }) => {
+            let t = wb.merge_themes(from, into).await?;
+            print(json, json!({"into": format!("TH{}", t.short)}), || format!("Merged {from} into TH{}", t.short));
+        }
+        Command::Theme(ThemeCommand::Split { id, title, statements, themes }) => {
+            let members: Vec<MemberRef> = statements
+                .iter()
+                .map(|s| MemberRef::Statement(s.clone()))
+                .chain(themes.iter().map(|t| MemberRef::Theme(t.clone())))
+                .collect();
+            let t = wb.split_theme(id, title, &members).await?;
+            print(json, json!({"id": format!("TH{}", t.short)}), || {
+                format!("Split {id}: new theme TH{} “{}”", t.short, t.title)
+            });
+        }
+        Command::Theme(ThemeCommand::Delete { id }) => {
+            let t = wb.delete_theme(id).await?;
+            print(json, json!({"deleted": format!("TH{}", t.short)}), || format!("Deleted TH{}", t.short));
+        }
+        Command::Extract(ExtractCommand::Add { theme, transcript, at }) => {
+            let tg = target(wb, transcript, at).await?;
+            let x = wb.add_extract(theme, &tg).await?;
+            let s = wb.snapshot().await?;
+            let citation = s.cite(&x.participant_id, &x.anchor);
+            print(json, json!({"id": format!("X{}", x.short), "citation": citation}), || {
+                format!("Added extract X{} {citation}", x.short)
+            });
+        }
+        Command::Extract(ExtractCommand::List) => {
+            let s = wb.snapshot().await?;
+            let rows: Vec<Json> = s
+                .extracts
+                .iter()
+                .map(|x| json!({"id": format!("X{}", x.short), "theme": s.theme(&x.theme_id).map(|t| format!("TH{}", t.short)),
+                                "quote": x.anchor.quote().exact(), "citation": s.cite(&x.participant_id, &x.anchor)}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                s.extracts
+                    .iter()
+                    .map(|x| {
+                        let th = s.theme(&x.theme_id).map_or(String::new(), |t| format!("TH{} {}", t.short, t.title));
+                        format!(
+                            "X{:<3} [{th}] “{}” {}",
+                            x.short,
+                            x.anchor.quote().exact(),
+                            s.cite(&x.participant_id, &x.anchor)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Extract(ExtractCommand::Delete { id }) => {
+            let x = wb.delete_extract(id).await?;
+            print(json, json!({"deleted": format!("X{}", x.short)}), || format!("Deleted extract X{}", x.short));
+        }
+        Command::Journal(JournalCommand::Add { text, about }) => {
+            let j = wb.add_journal(text, about.as_deref()).await?;
+            print(json, json!({"id": format!("J{}", j.short)}), || format!("Added journal entry J{}", j.short));
+        }
+        Command::Journal(JournalCommand::List) => {
+            let s = wb.snapshot().await?;
+            let rows: Vec<Json> = s
+                .journal
+                .iter()
+                .map(|j| json!({"id": format!("J{}", j.short), "at": j.created_at, "author": j.author, "text": j.text}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                s.journal
+                    .iter()
+                    .map(|j| format!("J{} {} {}\n  {}", j.short, j.created_at, j.author, j.text))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Recurrence => {
+            let s = wb.snapshot().await?;
+            print(json, recurrence_json(&s), || recurrence_text(&s));
+        }
+        Command::Report { format, output } => {
+            let f = match format.as_str() {
+                "md" | "markdown" => ReportFormat::Markdown,
+                "html" => ReportFormat::Html,
+                other => bail!("report format '{other}' is not one of: md, html"),
+            };
+            let body = wb.report(f).await?;
+            match output {
+                Some(path) => {
+                    write_new(path, body.as_bytes())?;
+                    print(json, json!({"report": path, "bytes": body.len()}), || format!("Wrote {}", path.display()));
+                }
+                None => print!("{body}"),
+            }
+        }
+        Command::History { limit } => {
+            let events = wb.history(*limit).await?;
+            let rows: Vec<Json> = events
+                .iter()
+                .map(|e| json!({"seq": e.seq, "at": e.at, "author": e.author, "action": e.action, "summary": e.summary, "undone": e.undone}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                events
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "#{:<5} {} {:<12} {}{}",
+                            e.seq,
+                            e.at,
+                            e.author,
+                            e.summary,
+                            if e.undone { "  (undone)" } else { "" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Undo | Command::Redo => {
+            let undo = matches!(cli.command, Command::Undo);
+            let outcome = if undo { wb.undo().await? } else { wb.redo().await? };
+            let verb = if undo { "undo" } else { "redo" };
+            match outcome {
+                Some(o) => print(json, json!({verb: o.target.seq, "summary": o.target.summary}), || {
+                    format!("{}: {}", if undo { "Undid" } else { "Redid" }, o.target.summary)
+                }),
+                None => {
+                    print(json, json!({verb: Json::Null}), || format!("Nothing to {verb}."));
+                }
+            }
+        }
+        Command::Init { .. } | Command::Demo { .. } | Command::Backup { .. } => unreachable!("handled before opening"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Writes a file that must not exist yet, so a report never overwrites the researcher's edits.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+async fn terminology(wb: &Workbench) -> Result<Terminology> {
+    Ok(wb.snapshot().await?.settings.terminology)
+}
+
+async fn current_participant(wb: &Workbench, reference: &str) -> Result<(idiograph_model::ObjectId, InterviewMeta)> {
+    let s = wb.snapshot().await?;
+    let r = reference.trim();
+    s.participants
+        .iter()
+        .find(|p| p.pseudonym.eq_ignore_ascii_case(r) || format!("P{}", p.short).eq_ignore_ascii_case(r))
+        .map(|p| (p.id.clone(), p.interview.clone()))
+        .ok_or_else(|| anyhow!("no participant '{r}' in this study"))
+}
+
+fn theme_line(s: &Snapshot, t: &Theme, depth: usize, out: &mut String) {
+    let terms = s.settings.terminology;
+    let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
+    out.push_str(&format!("{}TH{} {} [{kind}]\n", "  ".repeat(depth + 1), t.short, t.title));
+    for st in s.statements_of(&t.id) {
+        let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
+        out.push_str(&format!("{}S{} {} ({})\n", "  ".repeat(depth + 2), st.short, st.text, at.join("; ")));
+    }
+    for pet in s.pets_of(&t.id) {
+        let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("?", |p| p.pseudonym.as_str());
+        out.push_str(&format!("{}← TH{} {} ({who})\n", "  ".repeat(depth + 2), pet.short, pet.title));
+    }
+    for c in s.children(Some(&t.id)) {
+        theme_line(s, c, depth + 1, out);
+    }
+}
+
+fn themes_text(s: &Snapshot) -> String {
+    let terms = s.settings.terminology;
+    let mut out = String::new();
+    for p in &s.participants {
+        out.push_str(&format!("{} — {}\n", p.pseudonym, terms.label(Term::Pets)));
+        for t in s.children(None).into_iter().filter(|t| t.participant_id() == Some(&p.id)) {
+            theme_line(s, t, 0, &mut out);
+        }
+    }
+    out.push_str(&format!("{}\n", terms.label(Term::Gets)));
+    for t in s.children(None).into_iter().filter(|t| t.is_group()) {
+        theme_line(s, t, 0, &mut out);
+    }
+    out
+}
+
+fn themes_json(s: &Snapshot) -> Json {
+    fn node(s: &Snapshot, t: &Theme) -> Json {
+        json!({
+            "id": format!("TH{}", t.short),
+            "title": t.title,
+            "scope": if t.is_group() { "group".to_owned() } else { t.participant_id().and_then(|p| s.participant(p)).map(|p| p.pseudonym.clone()).unwrap_or_default() },
+            "statements": s.statements_of(&t.id).iter().map(|st| format!("S{}", st.short)).collect::<Vec<_>>(),
+            "pets": s.pets_of(&t.id).iter().map(|p| format!("TH{}", p.short)).collect::<Vec<_>>(),
+            "children": s.children(Some(&t.id)).into_iter().map(|c| node(s, c)).collect::<Vec<_>>(),
+        })
+    }
+    Json::Array(s.children(None).into_iter().map(|t| node(s, t)).collect())
+}
+
+fn recurrence_json(s: &Snapshot) -> Json {
+    let r = s.recurrence();
+    json!({
+        "participants": s.participants.iter().map(|p| p.pseudonym.clone()).collect::<Vec<_>>(),
+        "rule": s.settings.recurrence_rule.describe(s.participants.len()),
+        "required": r.required,
+        "rows": r.rows.iter().map(|row| json!({
+            "theme": s.theme(&row.theme_id).map(|t| format!("TH{}", t.short)),
+            "title": s.theme(&row.theme_id).map(|t| t.title.clone()),
+            "depth": row.depth,
+            "cells": row.cells.iter().map(|c| json!({"present": c.present(), "pets": c.pets.len(), "statements": c.statements, "extracts": c.extracts})).collect::<Vec<_>>(),
+            "contributors": row.contributors,
+            "meets_rule": row.meets_rule,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn recurrence_text(s: &Snapshot) -> String {
+    let r = s.recurrence();
+    let terms = s.settings.terminology;
+    let width = r
+        .rows
+        .iter()
+        .filter_map(|row| s.theme(&row.theme_id))
+        .map(|t| t.title.chars().count() + 2)
+        .max()
+        .unwrap_or(10)
+        .max(10);
+    let mut out = format!("{:<width$}", terms.label(Term::Gets));
+    for p in &s.participants {
+        out.push_str(&format!(" {:^10}", p.pseudonym.chars().take(10).collect::<String>()));
+    }
+    out.push_str("  total  rule\n");
+    for row in &r.rows {
+        let title = s.theme(&row.theme_id).map_or(String::new(), |t| format!("{}{}", "  ".repeat(row.depth), t.title));
+        out.push_str(&format!("{title:<width$}"));
+        for c in &row.cells {
+            let cell = if c.present() { format!("✓ {}s {}x", c.statements, c.extracts) } else { "—".to_owned() };
+            out.push_str(&format!(" {cell:^10}"));
+        }
+        out.push_str(&format!(
+            "  {:>2}/{:<2}  {}\n",
+            row.contributors,
+            s.participants.len(),
+            if row.meets_rule { "✓" } else { "✗ below rule" }
+        ));
+    }
+    out.push_str(&format!(
+        "Rule: a group theme recurs when {}. s = statements, x = extracts.\n",
+        s.settings.recurrence_rule.describe(s.participants.len())
+    ));
+    out
+}
