@@ -1,0 +1,139 @@
+//! The storage contract on a real SQLite file: migrations, commands, conflicts, undo, withdrawal.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use idiograph_model::{InterviewMeta, ObjectId, ObjectKind, Participant, StudySettings};
+use idiograph_store::{Store, StoreError, MIGRATIONS};
+
+const NOW: &str = "2026-01-01T00:00:00Z";
+
+fn participant(id: &str, short: u32, name: &str) -> Participant {
+    Participant {
+        id: ObjectId::new(id),
+        short,
+        pseudonym: name.into(),
+        attributes: BTreeMap::new(),
+        interview: InterviewMeta::default(),
+    }
+}
+
+async fn new_store(dir: &Path) -> Store {
+    Store::create_sqlite(&dir.join("p.idg"), &StudySettings::new("Test"), NOW).await.unwrap()
+}
+
+fn names(folder: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(folder);
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".sql").to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn migrations_exist_for_both_backends_under_the_same_names() {
+    let sqlite = names("sqlite");
+    assert_eq!(sqlite, names("postgres"), "every migration needs a file of the same name for both backends");
+    let embedded: Vec<String> = MIGRATIONS.iter().map(|(n, _, _)| n.to_string()).collect();
+    assert_eq!(sqlite, embedded, "every migration file must be embedded in MIGRATIONS, in order");
+}
+
+#[tokio::test]
+async fn stale_updates_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path()).await;
+    let olivia = participant("a", 1, "Olivia");
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&olivia).await.unwrap();
+    tx.commit("add participant", "add P1").await.unwrap();
+
+    let mut renamed = olivia.clone();
+    renamed.pseudonym = "Liv".into();
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.update(&olivia, &renamed).await.unwrap();
+    tx.commit("edit participant", "edit P1").await.unwrap();
+
+    // A second analyst still holding the old image must not overwrite the rename.
+    let before = store.dump().await.unwrap();
+    let mut other = olivia.clone();
+    other.pseudonym = "Olive".into();
+    let mut tx = store.begin("ben", NOW).await.unwrap();
+    let err = tx.update(&olivia, &other).await.unwrap_err();
+    drop(tx);
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    assert_eq!(store.dump().await.unwrap(), before);
+
+    // A duplicate key is a conflict with a readable message, not a database error.
+    let mut tx = store.begin("ben", NOW).await.unwrap();
+    let err = tx.insert(&participant("b", 2, "Liv")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+}
+
+#[tokio::test]
+async fn undo_and_redo_restore_exact_states_per_author() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path()).await;
+    let empty = store.dump().await.unwrap();
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    let short = tx.next_short(ObjectKind::Participant).await.unwrap();
+    tx.insert(&participant("a", short, "Olivia")).await.unwrap();
+    tx.commit("add participant", "add P1").await.unwrap();
+    let one = store.dump().await.unwrap();
+
+    // Ben has nothing to undo; Ana's command is hers.
+    assert!(store.undo("ben", NOW).await.unwrap().is_none());
+    let undone = store.undo("ana", NOW).await.unwrap().unwrap();
+    assert_eq!(undone.target.summary, "add P1");
+    assert_eq!(store.dump().await.unwrap(), empty);
+    store.redo("ana", NOW).await.unwrap().unwrap();
+    assert_eq!(store.dump().await.unwrap(), one);
+    assert!(store.redo("ana", NOW).await.unwrap().is_none());
+
+    // Short numbers are never handed out twice, even after an undo.
+    store.undo("ana", NOW).await.unwrap().unwrap();
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    assert_eq!(tx.next_short(ObjectKind::Participant).await.unwrap(), short + 1);
+    drop(tx);
+
+    let history = store.history(10).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["undo", "redo", "undo", "add participant"]);
+    assert!(history[3].undone);
+}
+
+#[tokio::test]
+async fn undo_refuses_when_someone_else_changed_the_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path()).await;
+    let p = participant("a", 1, "Olivia");
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&p).await.unwrap();
+    tx.commit("add participant", "add P1").await.unwrap();
+    let mut q = p.clone();
+    q.pseudonym = "Liv".into();
+    let mut tx = store.begin("ben", NOW).await.unwrap();
+    tx.update(&p, &q).await.unwrap();
+    tx.commit("edit participant", "edit P1").await.unwrap();
+    let before = store.dump().await.unwrap();
+    let err = store.undo("ana", NOW).await.unwrap_err();
+    assert!(err.to_string().starts_with("cannot undo 'add participant'"), "{err}");
+    assert_eq!(store.dump().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn files_that_are_not_projects_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.idg");
+    std::fs::write(&text, "just some text, not a database at all").unwrap();
+    let err = Store::open_sqlite(&text, NOW).await.err().unwrap();
+    assert!(err.to_string().contains("notes.idg is not an Idiograph project"), "{err}");
+    let missing = Store::open_sqlite(&dir.path().join("none.idg"), NOW).await.err().unwrap();
+    assert!(missing.to_string().contains("none.idg not found"), "{missing}");
+    let made = dir.path().join("made.idg");
+    new_store(dir.path()).await;
+    std::fs::copy(dir.path().join("p.idg"), &made).unwrap();
+    assert!(matches!(Store::create_sqlite(&made, &StudySettings::new("x"), NOW).await, Err(StoreError::Exists(_))));
+}
