@@ -358,3 +358,31 @@ pub(crate) fn member_participant(
         Member::Theme(_) => theme.and_then(|t| t.participant_id().cloned()),
     }
 }
+
+async fn resolve_journal(tx: &mut Tx, reference: &str) -> Result<JournalEntry, AppError> {
+    let id = ShortId::parse(ObjectKind::Journal, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+    tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no journal entry {id} in this project")))
+}
+
+impl Workbench {
+    /// Rewrites a journal entry.
+    pub async fn edit_journal(&self, reference: &str, text: &str) -> Result<JournalEntry, AppError> {
+        let text = check_text("a journal entry", text, MAX_NOTE_CHARS)?;
+        let mut tx = self.begin().await?;
+        let before = resolve_journal(&mut tx, reference).await?;
+        let mut after = before.clone();
+        after.text = text;
+        tx.update(&before, &after).await?;
+        tx.commit("edit journal entry", &format!("edit journal entry J{}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// Deletes a journal entry.
+    pub async fn delete_journal(&self, reference: &str) -> Result<JournalEntry, AppError> {
+        let mut tx = self.begin().await?;
+        let j = resolve_journal(&mut tx, reference).await?;
+        tx.delete(&j).await?;
+        tx.commit("delete journal entry", &format!("delete journal entry J{}", j.short)).await?;
+        Ok(j)
+    }
+}

@@ -107,6 +107,31 @@ impl Workbench {
         Ok(after)
     }
 
+    /// Deletes a participant who has no transcripts yet (e.g. added by mistake); a participant
+    /// with data is removed by withdrawal instead, which also erases the history.
+    pub async fn delete_participant(&self, reference: &str) -> Result<Participant, AppError> {
+        let mut tx = self.begin().await?;
+        let p = resolve(&mut tx, reference).await?;
+        let transcripts: Vec<idiograph_model::Transcript> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        let themes: Vec<idiograph_model::Theme> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        if !transcripts.is_empty() || !themes.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "P{} ({}) has transcripts or themes; delete those first, or use `participant withdraw` to erase everything",
+                p.short, p.pseudonym
+            )));
+        }
+        let journal: Vec<idiograph_model::JournalEntry> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        for j in &journal {
+            let mut after = j.clone();
+            after.about = None;
+            after.participant_id = None;
+            tx.update(j, &after).await?;
+        }
+        tx.delete(&p).await?;
+        tx.commit("delete participant", &format!("delete participant P{}", p.short)).await?;
+        Ok(p)
+    }
+
     /// Erases a participant who withdrew consent, with everything derived from their transcripts,
     /// from the project, its undo history and the file's free pages. Cannot be undone.
     pub async fn withdraw_participant(&self, reference: &str) -> Result<Participant, AppError> {

@@ -169,3 +169,65 @@ impl Workbench {
         Ok((t, v))
     }
 }
+
+impl Workbench {
+    /// Retitles a transcript.
+    pub async fn rename_transcript(&self, reference: &str, title: &str) -> Result<Transcript, AppError> {
+        let title = crate::annotate::check_text("a transcript title", title, 200)?;
+        let mut tx = self.begin().await?;
+        let before = resolve(&mut tx, reference).await?;
+        let mut after = before.clone();
+        after.title = title;
+        tx.update(&before, &after).await?;
+        tx.commit("rename transcript", &format!("rename transcript T{}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// Deletes a transcript with its versions and everything anchored only in it: notes, extracts,
+    /// and statements (with their theme assignments) that have no passage in another transcript.
+    pub async fn delete_transcript(&self, reference: &str) -> Result<Transcript, AppError> {
+        use idiograph_model::{Assignment, ExperientialStatement, ExploratoryNote, Extract};
+        let mut tx = self.begin().await?;
+        let t = resolve(&mut tx, reference).await?;
+        let notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", t.id.as_str()).await?;
+        let extracts: Vec<Extract> = tx.where_eq("transcript_id", t.id.as_str()).await?;
+        let versions = tx.version_ids(&t.id).await?;
+        let statements: Vec<ExperientialStatement> = tx.where_eq("participant_id", t.participant_id.as_str()).await?;
+        for s in statements {
+            let (here, elsewhere): (Vec<_>, Vec<_>) =
+                s.anchors.iter().cloned().partition(|a| versions.contains(a.version_id()));
+            if here.is_empty() {
+                continue;
+            }
+            let mut after = s.clone();
+            after.from_notes.retain(|n| !notes.iter().any(|note| &note.id == n));
+            if elsewhere.is_empty() {
+                let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
+                for a in &assignments {
+                    tx.delete(a).await?;
+                }
+                tx.delete(&s).await?;
+            } else {
+                after.anchors = elsewhere;
+                tx.update(&s, &after).await?;
+            }
+        }
+        for n in &notes {
+            // Statements of this case that keep passages elsewhere may still cite these notes.
+            let citing: Vec<ExperientialStatement> = tx.where_eq("participant_id", t.participant_id.as_str()).await?;
+            for s in citing.into_iter().filter(|s| s.from_notes.contains(&n.id)) {
+                let mut after = s.clone();
+                after.from_notes.retain(|x| x != &n.id);
+                tx.update(&s, &after).await?;
+            }
+            tx.delete(n).await?;
+        }
+        for x in &extracts {
+            tx.delete(x).await?;
+        }
+        tx.delete_versions(&versions).await?;
+        tx.delete(&t).await?;
+        tx.commit("delete transcript", &format!("delete transcript T{}", t.short)).await?;
+        Ok(t)
+    }
+}

@@ -456,6 +456,33 @@ impl Tx {
         Ok(())
     }
 
+    /// Ids of every version of a transcript, oldest first.
+    pub async fn version_ids(&mut self, transcript: &ObjectId) -> Result<Vec<ObjectId>, StoreError> {
+        let rows = db::select(
+            &mut self.tx,
+            &tables::VERSION,
+            "transcript_id = $1",
+            &[Value::text(transcript.as_str())],
+            "number",
+        )
+        .await?;
+        Ok(rows.iter().map(|r| ObjectId::new(r.id())).collect())
+    }
+
+    /// Deletes transcript versions (their texts stay in the content store, so undo can restore them).
+    pub async fn delete_versions(&mut self, ids: &[ObjectId]) -> Result<(), StoreError> {
+        for id in ids {
+            let row = db::current(&mut self.tx, &tables::VERSION, id.as_str())
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("transcript version {id}")))?;
+            db::transition(&mut self.tx, &tables::VERSION, id.as_str(), Some(&row), None)
+                .await
+                .map_err(|e| write_error(e, &tables::VERSION, id.as_str()))?;
+            self.changes.push((&tables::VERSION, id.as_str().to_owned(), Some(row), None));
+        }
+        Ok(())
+    }
+
     /// Commits the changes as one command with an audit event; returns the event's number.
     pub async fn commit(mut self, action: &str, summary: &str) -> Result<i64, StoreError> {
         if self._guard.is_none() {

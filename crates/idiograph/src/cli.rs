@@ -147,6 +147,11 @@ pub enum ParticipantCommand {
         #[command(flatten)]
         details: ParticipantDetails,
     },
+    /// Delete a participant who has no transcripts or themes (added by mistake).
+    Delete {
+        /// Pseudonym or P-id.
+        participant: String,
+    },
     /// Erase a participant who withdrew consent, and everything derived from their data. Irreversible.
     Withdraw {
         /// Pseudonym or P-id.
@@ -185,6 +190,18 @@ pub enum TranscriptCommand {
     /// Print a transcript with its frozen line numbers and page breaks.
     Show {
         /// Transcript id, e.g. T1.
+        id: String,
+    },
+    /// Retitle a transcript.
+    Rename {
+        /// Transcript id.
+        id: String,
+        /// The new title.
+        title: String,
+    },
+    /// Delete a transcript with the notes, extracts and statements anchored only in it.
+    Delete {
+        /// Transcript id.
         id: String,
     },
     /// Set the role of a speaker label.
@@ -431,4 +448,16 @@ pub enum JournalCommand {
     },
     /// List entries.
     List,
+    /// Rewrite an entry.
+    Edit {
+        /// Entry id, e.g. J2.
+        id: String,
+        /// The new text.
+        text: String,
+    },
+    /// Delete an entry.
+    Delete {
+        /// Entry id.
+        id: String,
+    },
 }

@@ -227,6 +227,12 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 format!("Updated participant P{} {}", p.short, p.pseudonym)
             });
         }
+        Command::Participant(ParticipantCommand::Delete { participant }) => {
+            let p = wb.delete_participant(participant).await?;
+            print(json, json!({"deleted": format!("P{}", p.short)}), || {
+                format!("Deleted participant P{} {}", p.short, p.pseudonym)
+            });
+        }
         Command::Participant(ParticipantCommand::Withdraw { participant, confirm }) => {
             if !confirm {
                 bail!("withdrawing {participant} erases their transcripts and everything derived from them, and cannot be undone; add --confirm");
@@ -338,6 +344,18 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                     out
                 },
             );
+        }
+        Command::Transcript(TranscriptCommand::Rename { id, title }) => {
+            let t = wb.rename_transcript(id, title).await?;
+            print(json, json!({"id": format!("T{}", t.short), "title": t.title}), || {
+                format!("T{} is now “{}”", t.short, t.title)
+            });
+        }
+        Command::Transcript(TranscriptCommand::Delete { id }) => {
+            let t = wb.delete_transcript(id).await?;
+            print(json, json!({"deleted": format!("T{}", t.short)}), || {
+                format!("Deleted transcript T{} and what was anchored only in it", t.short)
+            });
         }
         Command::Transcript(TranscriptCommand::Role { id, label, role }) => {
             let r: SpeakerRole = parse_word(role)?;
@@ -537,6 +555,14 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+        }
+        Command::Journal(JournalCommand::Edit { id, text }) => {
+            let j = wb.edit_journal(id, text).await?;
+            print(json, json!({"id": format!("J{}", j.short)}), || format!("Updated journal entry J{}", j.short));
+        }
+        Command::Journal(JournalCommand::Delete { id }) => {
+            let j = wb.delete_journal(id).await?;
+            print(json, json!({"deleted": format!("J{}", j.short)}), || format!("Deleted journal entry J{}", j.short));
         }
         Command::Recurrence => {
             let s = wb.snapshot().await?;
