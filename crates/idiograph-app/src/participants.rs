@@ -134,11 +134,30 @@ impl Workbench {
 
     /// Erases a participant who withdrew consent, with everything derived from their transcripts,
     /// from the project, its undo history and the file's free pages. Cannot be undone.
-    pub async fn withdraw_participant(&self, reference: &str) -> Result<Participant, AppError> {
+    ///
+    /// Returns the participant and the places where the researcher's own text (journal entries,
+    /// theme titles and descriptions, clustering rationales) still mentions the pseudonym, for review.
+    pub async fn withdraw_participant(&self, reference: &str) -> Result<(Participant, Vec<String>), AppError> {
         let mut tx = self.store.read().await?;
         let p = resolve(&mut tx, reference).await?;
         drop(tx);
         self.store.withdraw_participant(&p.id, &self.author, &crate::now()).await?;
-        Ok(p)
+        let s = self.snapshot().await?;
+        let name = p.pseudonym.to_lowercase();
+        let mentions = |text: &str| text.to_lowercase().contains(&name);
+        let mut places = Vec::new();
+        places.extend(s.journal.iter().filter(|j| mentions(&j.text)).map(|j| format!("journal entry J{}", j.short)));
+        for t in &s.themes {
+            if mentions(&t.title) || t.description.as_deref().is_some_and(mentions) {
+                places.push(format!("theme TH{}", t.short));
+            }
+        }
+        for a in s.assignments.iter().filter(|a| a.rationale.as_deref().is_some_and(mentions)) {
+            if let Some(t) = s.theme(&a.theme_id) {
+                places.push(format!("a clustering rationale in TH{}", t.short));
+            }
+        }
+        places.dedup();
+        Ok((p, places))
     }
 }

@@ -237,12 +237,19 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             if !confirm {
                 bail!("withdrawing {participant} erases their transcripts and everything derived from them, and cannot be undone; add --confirm");
             }
-            let p = wb.withdraw_participant(participant).await?;
-            print(json, json!({"withdrawn": format!("P{}", p.short)}), || {
-                format!(
-                    "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased.",
+            let (p, mentions) = wb.withdraw_participant(participant).await?;
+            print(json, json!({"withdrawn": format!("P{}", p.short), "mentions": mentions}), || {
+                let mut out = format!(
+                    "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased, also from the undo history.",
                     p.short
-                )
+                );
+                if !mentions.is_empty() {
+                    out.push_str(&format!(
+                        "\nYour own text still mentions the pseudonym in: {}. Review these.",
+                        mentions.join(", ")
+                    ));
+                }
+                out
             });
         }
         Command::Import { files, participant } => {
