@@ -37,12 +37,26 @@ async fn open(cli: &Cli) -> Result<Workbench> {
 
 fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
     if json {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        emit(&serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         let t = text();
         if !t.is_empty() {
-            println!("{}", t.trim_end());
+            emit(t.trim_end());
         }
+    }
+}
+
+/// Writes a line to standard output. A reader that went away (`| head`) ends the program quietly,
+/// as other command-line tools do, instead of a panic from `println!`.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
     }
 }
 
@@ -280,7 +294,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                     .join("\n")
             });
             for r in &refused {
-                eprintln!("refused: {r}");
+                eprintln!("error: {r}");
             }
             if !refused.is_empty() {
                 return Ok(ExitCode::FAILURE);
@@ -587,7 +601,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                     write_new(path, body.as_bytes())?;
                     print(json, json!({"report": path, "bytes": body.len()}), || format!("Wrote {}", path.display()));
                 }
-                None => print!("{body}"),
+                None => emit(body.trim_end()),
             }
         }
         Command::History { limit } => {

@@ -1,0 +1,1258 @@
+//! End-to-end tests of the `idiograph` command line: each test drives the real binary in its own
+//! temporary directory, as the researcher `tester`.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::*;
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers local to these tests
+// ---------------------------------------------------------------------------------------------
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("expected a JSON string, got {v}"))
+}
+
+fn arr(v: &Value) -> &Vec<Value> {
+    v.as_array().unwrap_or_else(|| panic!("expected a JSON array, got {v}"))
+}
+
+/// A short interview written for a test: `turns` pairs of interviewer question and answer by
+/// `speaker`, with `sentence` in the first answer.
+fn interview(speaker: &str, sentence: &str, turns: usize) -> String {
+    let mut out = String::new();
+    for i in 0..turns {
+        out.push_str(&format!("Interviewer: Could you tell me about moment number {i} in the group?\n\n"));
+        if i == 0 {
+            out.push_str(&format!("{speaker}: {sentence} It stayed with me for a long time afterwards.\n\n"));
+        } else {
+            out.push_str(&format!(
+                "{speaker}: Moment {i} was about listening to colleagues and noticing how I felt about patients.\n\n"
+            ));
+        }
+    }
+    out
+}
+
+/// Global line numbers of the first two consecutive non-blank lines on `page` of a transcript.
+fn two_lines_on_page(p: &Project, transcript: &str, page: u64) -> (u64, u64, u64) {
+    let show = p.json(&["transcript", "show", transcript]);
+    let lines = arr(&show["lines"]);
+    for w in lines.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if a["page"] == page
+            && b["page"] == page
+            && !s(&a["text"]).trim().is_empty()
+            && !s(&b["text"]).trim().is_empty()
+        {
+            return (a["line"].as_u64().unwrap(), b["line"].as_u64().unwrap(), a["line_on_page"].as_u64().unwrap());
+        }
+    }
+    panic!("no two consecutive non-blank lines on page {page} of {transcript}");
+}
+
+/// Parses a citation like `(Olivia, p. 2, ll. 11–14)` or `(Tom, p. 1, l. 3)` at the start of
+/// `text`; returns the pseudonym and the whole citation.
+fn parse_citation(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix('(')?;
+    let comma = rest.find(", p. ")?;
+    let name = &rest[..comma];
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-') {
+        return None;
+    }
+    let mut r = &rest[comma + ", p. ".len()..];
+    let digits = |r: &str| r.chars().take_while(char::is_ascii_digit).count();
+    let n = digits(r);
+    if n == 0 {
+        return None;
+    }
+    r = &r[n..];
+    r = r.strip_prefix(", ll. ").or_else(|| r.strip_prefix(", l. "))?;
+    let n = digits(r);
+    if n == 0 {
+        return None;
+    }
+    r = &r[n..];
+    if let Some(after) = r.strip_prefix('–') {
+        let n = digits(after);
+        if n == 0 {
+            return None;
+        }
+        r = &after[n..];
+    }
+    r.strip_prefix(')')?;
+    let len = text.len() - r.len() + 1;
+    Some((name.to_owned(), text[..len].to_owned()))
+}
+
+/// The citation that follows the quotation starting with `opening` in a report.
+fn citation_after_quote(report: &str, opening: &str) -> (String, String) {
+    let at = report.find(opening).unwrap_or_else(|| panic!("the report does not quote “{opening}…”"));
+    let rest = &report[at..];
+    let close = rest.find('”').unwrap_or_else(|| panic!("the quotation “{opening}…” is not closed with ”"));
+    let after = rest[close + '”'.len_utf8()..].trim_start();
+    parse_citation(after).unwrap_or_else(|| {
+        panic!(
+            "the quotation “{opening}…” is not followed by a citation like (Name, p. N, ll. A–B): {:?}",
+            &after[..after.len().min(80)]
+        )
+    })
+}
+
+/// Collects every top-level and nested theme of a `theme list --json` tree as (id, node).
+fn flatten_themes<'a>(nodes: &'a [Value], out: &mut Vec<&'a Value>) {
+    for n in nodes {
+        out.push(n);
+        flatten_themes(arr(&n["children"]), out);
+    }
+}
+
+fn theme_by_title<'a>(tree: &'a Value, title: &str) -> &'a Value {
+    let mut all = Vec::new();
+    flatten_themes(arr(tree), &mut all);
+    all.into_iter().find(|t| t["title"] == title).unwrap_or_else(|| panic!("no theme “{title}” in {tree:#}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. A whole analysis on real transcripts
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn corpus_analysis_end_to_end() {
+    let Some(shared) = shared_dir() else { return };
+    let corpus = shared.join("corpus");
+    let p1 = corpus.join("pdpilot-user-study-interviews/txt/P1.txt");
+    let p2 = corpus.join("pdpilot-user-study-interviews/txt/P2.txt");
+    let bs = corpus.join("changelog-podcast-interviews/brain-science-1.md");
+    for f in [&p1, &p2, &bs] {
+        assert!(f.is_file(), "missing shared transcript {}", f.display());
+    }
+
+    // init in 2009 wording, checking what init says.
+    let p = Project::uninitialised();
+    let init = run_in(
+        p.dir.path(),
+        [
+            "--author",
+            AUTHOR,
+            "init",
+            p.path.to_str().unwrap(),
+            "--terminology",
+            "2009",
+            "--title",
+            "Reading partial dependence plots",
+        ],
+    );
+    init.assert_ok();
+    assert!(init.stdout.contains("2009"), "init should name the 2009 wording: {}", init.stdout);
+    assert!(p.path.is_file());
+    let study = p.json(&["study", "show"]);
+    assert_eq!(study["terminology"], "2009");
+    assert_eq!(study["title"], "Reading partial dependence plots");
+
+    // Participants.
+    let anna = p.json(&[
+        "participant",
+        "add",
+        "Anna",
+        "--attr",
+        "role=data scientist",
+        "--date",
+        "2023-03-01",
+        "--mode",
+        "video call",
+        "--duration",
+        "40",
+        "--interviewer",
+        "Dan",
+    ]);
+    assert_eq!(anna["id"], "P1");
+    assert_eq!(anna["pseudonym"], "Anna");
+    assert_eq!(p.json(&["participant", "add", "Ben"])["id"], "P2");
+    assert_eq!(p.json(&["participant", "add", "Cara"])["id"], "P3");
+    let people = p.json(&["participant", "list"]);
+    assert_eq!(arr(&people).len(), 3);
+    assert_eq!(people[0]["attributes"]["role"], "data scientist");
+
+    // Imports.
+    let mut transcripts = BTreeMap::new();
+    for (file, who) in [(&p1, "Anna"), (&p2, "Ben"), (&bs, "P3")] {
+        let out = p.json(&["import", file.to_str().unwrap(), "--participant", who]);
+        assert!(arr(&out["refused"]).is_empty(), "{file:?} refused: {out}");
+        let imported = arr(&out["imported"]);
+        assert_eq!(imported.len(), 1, "{out}");
+        assert!(imported[0]["lines"].as_u64().unwrap() > 100, "{out}");
+        assert!(imported[0]["turns"].as_u64().unwrap() > 10, "{out}");
+        transcripts.insert(who, s(&imported[0]["transcript"]).to_owned());
+    }
+    assert_eq!(transcripts["Anna"], "T1");
+    assert_eq!(transcripts["Ben"], "T2");
+    assert_eq!(transcripts["P3"], "T3");
+    let list = p.json(&["transcript", "list"]);
+    let owners: Vec<&str> = arr(&list).iter().map(|t| s(&t["participant"])).collect();
+    assert_eq!(owners, ["Anna", "Ben", "Cara"]);
+    for t in arr(&list) {
+        assert!(t["pages"].as_u64().unwrap() >= 2, "a real interview spans pages: {t}");
+        assert_eq!(s(&t["sha256"]).len(), 64, "{t}");
+    }
+    assert_eq!(list[2]["title"], "brain-science-1.md");
+
+    // transcript show: page markers and frozen line numbers.
+    let show = p.ok(&["transcript", "show", "T1"]);
+    assert!(show.contains("──── page 1 ────"), "no page 1 marker:\n{}", &show[..show.len().min(500)]);
+    assert!(show.contains("──── page 2 ────"), "no page 2 marker");
+    let numbered: Vec<&str> = show.lines().filter(|l| l.contains('│')).collect();
+    assert!(numbered.len() > 100, "numbered lines expected");
+    assert!(numbered[0].trim_start().starts_with("1 ") && numbered[0].contains("1:1"), "{}", numbered[0]);
+    assert!(numbered[40].trim_start().starts_with("41 ") && numbered[40].contains("2:1"), "{}", numbered[40]);
+    assert!(numbered[0].contains("Dan:"), "line 1 shows the text: {}", numbered[0]);
+
+    // Notes of every kind, by lines (also page:line) and by characters.
+    let n1 = p.json(&[
+        "note",
+        "add",
+        "--transcript",
+        "T1",
+        "--lines",
+        "9-10",
+        "--kind",
+        "descriptive",
+        "uses ICE plots early on",
+    ]);
+    assert_eq!(n1["id"], "N1");
+    assert_eq!(n1["kind"], "descriptive");
+    let n2 = p.json(&[
+        "note",
+        "add",
+        "--transcript",
+        "T1",
+        "--chars",
+        "228-300",
+        "--kind",
+        "linguistic",
+        "hedging: not all the time",
+    ]);
+    assert_eq!(n2["kind"], "linguistic");
+    let (b1, _, _) = two_lines_on_page(&p, "T2", 2);
+    let ben_lines = format!("{b1}-{}", b1 + 1);
+    let n3 = p.json(&[
+        "note",
+        "add",
+        "--transcript",
+        "T2",
+        "--lines",
+        &ben_lines,
+        "--kind",
+        "conceptual",
+        "trust follows understanding",
+    ]);
+    assert_eq!(n3["id"], "N3");
+    let n4 = p.json(&[
+        "note",
+        "add",
+        "--transcript",
+        "T3",
+        "--lines",
+        "1:15-1:16",
+        "--kind",
+        "free",
+        "feelings about feelings",
+    ]);
+    assert_eq!(n4["id"], "N4");
+    let n5 = p.json(&["note", "add", "--transcript", "T3", "--chars", "0-40", "emphasis on being human"]);
+    assert_eq!(n5["kind"], "free", "free is the default kind");
+    let notes = p.json(&["note", "list"]);
+    let kinds: Vec<&str> = arr(&notes).iter().map(|n| s(&n["kind"])).collect();
+    assert_eq!(kinds, ["descriptive", "linguistic", "conceptual", "free", "free"]);
+    let by_chars = &arr(&notes)[1];
+    assert_eq!(s(&by_chars["quote"]).chars().count(), 72, "--chars 228-300 selects 72 characters: {by_chars}");
+    assert!(s(&notes[0]["quote"]).contains("ICE plots"), "{}", notes[0]);
+    assert!(s(&notes[3]["quote"]).contains("crying"), "1:15-1:16 of T3 quotes that passage: {}", notes[3]);
+    assert_eq!(arr(&p.json(&["note", "list", "--transcript", "T3"])).len(), 2);
+
+    // Statements (2009: emergent themes), developed from notes.
+    let st = p.ok(&[
+        "statement",
+        "add",
+        "--transcript",
+        "T1",
+        "--lines",
+        "9-10",
+        "--from-note",
+        "N1",
+        "--from-note",
+        "N2",
+        "Exploration as a routine habit",
+    ]);
+    assert!(st.contains("emergent theme S1"), "2009 wording for statements: {st}");
+    assert_eq!(
+        p.json(&["statement", "add", "--transcript", "T1", "--lines", "22-26", "Looking for trends"])["id"],
+        "S2"
+    );
+    assert_eq!(
+        p.json(&[
+            "statement",
+            "add",
+            "--transcript",
+            "T2",
+            "--lines",
+            &ben_lines,
+            "--from-note",
+            "N3",
+            "Trust comes with understanding"
+        ])["id"],
+        "S3"
+    );
+    assert_eq!(
+        p.json(&[
+            "statement",
+            "add",
+            "--transcript",
+            "T3",
+            "--lines",
+            "15-16",
+            "--from-note",
+            "N4",
+            "Feelings about feelings"
+        ])["id"],
+        "S4"
+    );
+    let sts = p.json(&["statement", "list", "--participant", "Anna"]);
+    assert_eq!(arr(&sts).len(), 2);
+    assert_eq!(sts[0]["lines"][0], "p. 1, ll. 9–10");
+
+    // PETs per case (2009: super-ordinate themes), with statements assigned.
+    let pet = p.ok(&["theme", "add", "--case", "Anna", "Exploring by habit"]);
+    assert!(pet.contains("Super-ordinate theme TH1"), "2009 wording for PETs: {pet}");
+    assert_eq!(p.json(&["theme", "add", "--case", "Ben", "Earning trust"])["id"], "TH2");
+    assert_eq!(p.json(&["theme", "add", "--case", "Cara", "Living with feelings"])["id"], "TH3");
+    let a = p.json(&[
+        "theme",
+        "assign",
+        "TH1",
+        "--statement",
+        "S1",
+        "--strategy",
+        "abstraction",
+        "--rationale",
+        "both are about habitual exploration",
+    ]);
+    assert_eq!(a["strategy"], "abstraction");
+    p.ok(&[
+        "theme",
+        "assign",
+        "TH1",
+        "--statement",
+        "S2",
+        "--strategy",
+        "subsumption",
+        "--rationale",
+        "trends are part of exploring",
+    ]);
+    p.ok(&["theme", "assign", "TH2", "--statement", "S3", "--strategy", "polarisation", "--rationale", "trust"]);
+    p.ok(&[
+        "theme",
+        "assign",
+        "TH3",
+        "--statement",
+        "S4",
+        "--strategy",
+        "contextualisation",
+        "--rationale",
+        "feelings",
+    ]);
+
+    // A GET (2009: master theme) with a sub-theme holding PETs of two participants.
+    let get = p.ok(&[
+        "theme",
+        "add",
+        "--group",
+        "--description",
+        "How analysts come to rely on plots",
+        "Making sense of models",
+    ]);
+    assert!(get.contains("Master theme TH4"), "2009 wording for GETs: {get}");
+    let sub = p.json(&["theme", "add", "--group", "--parent", "TH4", "Trusting the plots"]);
+    assert_eq!(sub["id"], "TH5");
+    assert_eq!(sub["scope"], "group");
+    p.ok(&[
+        "theme",
+        "assign",
+        "TH5",
+        "--theme",
+        "TH1",
+        "--strategy",
+        "abstraction",
+        "--rationale",
+        "exploration builds trust",
+    ]);
+    p.ok(&["theme", "assign", "TH5", "--theme", "TH2", "--strategy", "abstraction", "--rationale", "trust directly"]);
+    let tree = p.json(&["theme", "list"]);
+    let th4 = theme_by_title(&tree, "Making sense of models");
+    assert_eq!(th4["scope"], "group");
+    assert_eq!(arr(&th4["children"]).len(), 1);
+    assert_eq!(th4["children"][0]["title"], "Trusting the plots");
+    assert_eq!(th4["children"][0]["pets"], serde_json::json!(["TH1", "TH2"]));
+    assert_eq!(theme_by_title(&tree, "Exploring by habit")["statements"], serde_json::json!(["S1", "S2"]));
+    assert_eq!(theme_by_title(&tree, "Exploring by habit")["scope"], "Anna");
+
+    // Extracts, with their citations.
+    let x1 = p.json(&["extract", "add", "--theme", "TH5", "--transcript", "T1", "--lines", "9-10"]);
+    assert_eq!(x1["id"], "X1");
+    assert_eq!(x1["citation"], "(Anna, p. 1, ll. 9–10)");
+    let (_, _, on_page) = two_lines_on_page(&p, "T2", 2);
+    let x2 = p.json(&["extract", "add", "--theme", "TH5", "--transcript", "T2", "--lines", &ben_lines]);
+    let ben_citation = format!("(Ben, p. 2, ll. {on_page}–{})", on_page + 1);
+    assert_eq!(x2["citation"], ben_citation.as_str());
+    let x3 = p.json(&["extract", "add", "--theme", "TH3", "--transcript", "T3", "--lines", "2:1-2:2"]);
+    assert!(s(&x3["citation"]).starts_with("(Cara, p. 2, l"), "{x3}");
+    let extracts = p.json(&["extract", "list"]);
+    assert_eq!(arr(&extracts).len(), 3);
+    assert_eq!(extracts[0]["theme"], "TH5");
+    assert!(s(&extracts[0]["quote"]).contains("ICE plots"), "{}", extracts[0]);
+    let citations: Vec<String> = arr(&extracts).iter().map(|x| s(&x["citation"]).to_owned()).collect();
+
+    // Journal.
+    assert_eq!(p.json(&["journal", "add", "--about", "T1", "I expected more scepticism about plots"])["id"], "J1");
+    assert_eq!(p.json(&["journal", "add", "Bracketing my own enthusiasm for ICE plots"])["id"], "J2");
+    let journal = p.json(&["journal", "list"]);
+    assert_eq!(arr(&journal).len(), 2);
+    assert_eq!(journal[0]["author"], AUTHOR);
+
+    // Recurrence: 2 of 3 participants under the default rule (half).
+    let rec = p.json(&["recurrence"]);
+    assert_eq!(rec["participants"], serde_json::json!(["Anna", "Ben", "Cara"]));
+    assert_eq!(rec["required"], 2);
+    let rows = arr(&rec["rows"]);
+    assert_eq!(rows.len(), 2, "one GET and one sub-theme: {rec}");
+    for row in rows {
+        assert_eq!(row["contributors"], 2, "{row}");
+        assert_eq!(row["meets_rule"], true, "{row}");
+        let present: Vec<bool> = arr(&row["cells"]).iter().map(|c| c["present"].as_bool().unwrap()).collect();
+        assert_eq!(present, [true, true, false], "{row}");
+    }
+    assert_eq!(rows[1]["title"], "Trusting the plots");
+    assert_eq!(rows[1]["depth"], 1);
+    assert_eq!(rows[1]["cells"][0]["extracts"], 1);
+    assert_eq!(rows[1]["cells"][0]["statements"], 2);
+    // A stricter rule: everyone.
+    p.json(&["study", "set", "--recurrence", "3"]);
+    let strict = p.json(&["recurrence"]);
+    assert_eq!(strict["required"], 3);
+    assert_eq!(strict["rows"][0]["meets_rule"], false);
+    p.json(&["study", "set", "--recurrence", "half"]);
+
+    // Reports.
+    let md_path = p.file("report.md");
+    let wrote = p.ok(&["report", "--format", "md", "-o", md_path.to_str().unwrap()]);
+    assert!(wrote.contains("report.md"), "{wrote}");
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    let html_path = p.file("report.html");
+    p.ok(&["report", "--format", "html", "-o", html_path.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    for (name, body) in [("md", &md), ("html", &html)] {
+        for title in [
+            "Reading partial dependence plots",
+            "Making sense of models",
+            "Trusting the plots",
+            "Exploring by habit",
+            "Earning trust",
+            "Living with feelings",
+        ] {
+            assert!(body.contains(title), "{name} report lacks “{title}”");
+        }
+        for c in &citations {
+            assert!(body.contains(c.as_str()), "{name} report lacks the citation {c}");
+        }
+        assert!(body.contains("(Anna, p. 1, ll. 9–10)"), "{name} report lacks Anna's citation");
+        assert!(body.contains("Master theme"), "{name} report uses 2009 wording");
+        assert!(!body.contains("Group experiential theme"), "{name} report mixes 2022 wording into 2009");
+        for who in ["Anna", "Ben", "Cara"] {
+            assert!(body.contains(who), "{name} report lacks {who}");
+        }
+    }
+    // The citation follows its quotation in the markdown.
+    let (who, cite) = citation_after_quote(&md, "Participant: Ah, yeah. Not all the time");
+    assert_eq!((who.as_str(), cite.as_str()), ("Anna", "(Anna, p. 1, ll. 9–10)"));
+    assert!(html.trim_start().to_ascii_lowercase().starts_with("<!doctype html"), "html report is a document");
+    // A report never overwrites a file.
+    let again = p.run(&["report", "--format", "md", "-o", md_path.to_str().unwrap()]);
+    assert!(!again.success, "report -o over an existing file must be refused");
+    assert_eq!(std::fs::read_to_string(&md_path).unwrap(), md, "the existing report must be left as it was");
+
+    // History: newest first, all by tester.
+    let history = p.json(&["history"]);
+    let events = arr(&history);
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["author"] == AUTHOR), "{history}");
+    assert!(events.windows(2).all(|w| w[0]["seq"].as_i64() > w[1]["seq"].as_i64()), "newest first");
+    assert!(events.iter().any(|e| e["action"] == "import"), "{history}");
+    assert!(events.iter().any(|e| e["action"] == "assign"), "{history}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Undo and redo restore exact states
+// ---------------------------------------------------------------------------------------------
+
+/// A small study: Ada (T1) and Bea (T2), notes, statements, three PETs, a GET with a sub-theme.
+fn small_study() -> Project {
+    let p = Project::new();
+    p.ok(&["participant", "add", "Ada", "--attr", "stage=ST1"]);
+    p.ok(&["participant", "add", "Bea"]);
+    let a = p.write("ada.txt", interview("Ada", "The group felt like a lantern in a long winter.", 12));
+    let b = p.write("bea.txt", interview("Bea", "I was nervous before every single session.", 12));
+    p.ok(&["import", a.to_str().unwrap(), "--participant", "Ada"]);
+    p.ok(&["import", b.to_str().unwrap(), "--participant", "Bea"]);
+    p.ok(&["note", "add", "--transcript", "T1", "--lines", "3", "--kind", "descriptive", "lantern image"]); // N1
+    p.ok(&["note", "add", "--transcript", "T2", "--lines", "3", "--kind", "descriptive", "nervous"]); // N2
+    p.ok(&["statement", "add", "--transcript", "T1", "--lines", "3", "--from-note", "N1", "Group as light"]); // S1
+    p.ok(&["statement", "add", "--transcript", "T1", "--lines", "8-9", "Listening to colleagues"]); // S2
+    p.ok(&["statement", "add", "--transcript", "T2", "--lines", "3-4", "--from-note", "N2", "Anticipatory nerves"]); // S3
+    p.ok(&["theme", "add", "--case", "Ada", "Warmth"]); // TH1
+    p.ok(&["theme", "add", "--case", "Ada", "Listening"]); // TH2
+    p.ok(&["theme", "add", "--case", "Bea", "Nerves"]); // TH3
+    p.ok(&["theme", "assign", "TH1", "--statement", "S1"]);
+    p.ok(&["theme", "assign", "TH2", "--statement", "S2"]);
+    p.ok(&["theme", "assign", "TH3", "--statement", "S3"]);
+    p.ok(&["theme", "add", "--group", "Feelings in the group"]); // TH4
+    p.ok(&["theme", "add", "--group", "--parent", "TH4", "Safety"]); // TH5
+    p.ok(&["theme", "assign", "TH5", "--theme", "TH1"]);
+    p.ok(&["theme", "assign", "TH5", "--theme", "TH3"]);
+    p.ok(&["extract", "add", "--theme", "TH5", "--transcript", "T1", "--lines", "3"]); // X1
+    p
+}
+
+#[test]
+fn undo_redo_restore_exact_state() {
+    let p = small_study();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["note", "add", "--transcript", "T1", "--lines", "5-7", "--kind", "linguistic", "repetition of moment"],
+        vec!["note", "edit", "N3", "--kind", "conceptual", "--text", "moments as markers of time"],
+        vec!["note", "delete", "N1"],
+        vec!["statement", "add", "--transcript", "T1", "--lines", "11", "--from-note", "N3", "Time marked by moments"],
+        vec!["theme", "assign", "TH1", "--statement", "S4", "--strategy", "numeration", "--rationale", "recurs often"],
+        vec!["theme", "merge", "TH2", "TH1"],
+        vec!["theme", "split", "TH1", "--title", "Keeping time", "--statement", "S4"],
+        vec!["theme", "delete", "TH4"],
+        vec!["participant", "edit", "Ada", "--attr", "stage=ST2", "--attr", "format=online"],
+        vec!["study", "set", "--recurrence", "2/3"],
+        vec!["extract", "add", "--theme", "TH6", "--transcript", "T1", "--chars", "0-30"],
+        vec!["journal", "add", "--about", "TH6", "I may be over-reading time"],
+    ];
+    let mut states = vec![p.readout()];
+    for c in &commands {
+        p.ok(c);
+        let now = p.readout();
+        assert_ne!(&now, states.last().unwrap(), "`{}` should change the study", c.join(" "));
+        states.push(now);
+    }
+    // Sanity: the structural commands did what they say.
+    let tree = p.json(&["theme", "list"]);
+    assert!(arr(&tree).iter().all(|t| t["title"] != "Feelings in the group"), "TH4 deleted");
+    assert_eq!(theme_by_title(&tree, "Safety")["pets"], serde_json::json!(["TH1", "TH3"]), "sub-theme moved up");
+    assert_eq!(theme_by_title(&tree, "Keeping time")["statements"], serde_json::json!(["S4"]));
+    assert_eq!(theme_by_title(&tree, "Warmth")["statements"], serde_json::json!(["S1", "S2"]), "merge moved S2");
+
+    // Undo back to the initial state, one state at a time.
+    for i in (0..commands.len()).rev() {
+        let out = p.ok(&["undo"]);
+        assert!(out.starts_with("Undid"), "undo of `{}` said: {out}", commands[i].join(" "));
+        assert_eq!(
+            p.readout(),
+            states[i],
+            "after undoing `{}` the study differs from before it",
+            commands[i].join(" ")
+        );
+    }
+    // Redo everything, one state at a time.
+    for (i, c) in commands.iter().enumerate() {
+        let out = p.ok(&["redo"]);
+        assert!(out.starts_with("Redid"), "redo of `{}` said: {out}", c.join(" "));
+        assert_eq!(p.readout(), states[i + 1], "after redoing `{}` the study differs", c.join(" "));
+    }
+    let more = p.ok(&["redo"]);
+    assert!(more.contains("Nothing to redo"), "{more}");
+    assert_eq!(p.readout(), *states.last().unwrap());
+
+    // After an undo, a new command drops the redo chain.
+    p.ok(&["undo"]);
+    p.ok(&["note", "add", "--transcript", "T2", "--lines", "8-9", "a new branch"]);
+    let branched = p.readout();
+    let redo = p.ok(&["redo"]);
+    assert!(redo.contains("Nothing to redo"), "redo after a new command must have nothing to redo: {redo}");
+    assert_eq!(p.readout(), branched, "a refused redo changes nothing");
+    let history = p.json(&["history", "--limit", "1000"]);
+    assert!(arr(&history).iter().any(|e| e["undone"] == true), "undone events are marked in history");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Bad input is refused with one line and changes nothing
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let p = small_study();
+    let empty = p.write("empty.txt", b"");
+    let mut noise = Vec::new();
+    let mut x: u32 = 12345;
+    for i in 0..4096 {
+        x = x.wrapping_mul(1103515245).wrapping_add(12345);
+        noise.push(if i % 7 == 0 { 0 } else { (x >> 16) as u8 });
+    }
+    let binary = p.write("binary.txt", &noise);
+    // UTF-16LE BOM, "Hi", then an unpaired high surrogate and an odd trailing byte.
+    let utf16 = p.write("utf16.txt", [0xFF, 0xFE, b'H', 0, b'i', 0, 0x00, 0xD8, b'x', 0, 0x41]);
+    let ok = p.write("fine.txt", interview("Ada", "Fine.", 2));
+
+    let e = empty.to_str().unwrap();
+    let b = binary.to_str().unwrap();
+    let u = utf16.to_str().unwrap();
+    let f = ok.to_str().unwrap();
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        ("unknown transcript", vec!["note", "add", "--transcript", "T99", "--lines", "1-2", "x"], vec!["T99"]),
+        ("unknown theme", vec!["theme", "assign", "TH99", "--statement", "S1"], vec!["TH99"]),
+        ("unknown note", vec!["note", "delete", "N77"], vec!["N77"]),
+        ("unknown statement", vec!["theme", "assign", "TH1", "--statement", "S99"], vec!["S99"]),
+        ("unknown participant", vec!["import", f, "--participant", "Nobody"], vec!["Nobody"]),
+        ("lines outside", vec!["note", "add", "--transcript", "T1", "--lines", "5000-5001", "x"], vec!["5000"]),
+        ("chars past end", vec!["note", "add", "--transcript", "T1", "--chars", "10-999999", "x"], vec!["999999"]),
+        ("chars reversed", vec!["note", "add", "--transcript", "T1", "--chars", "40-20", "x"], vec!["40", "20"]),
+        ("empty import", vec!["import", e, "--participant", "Ada"], vec!["empty.txt", "empty"]),
+        ("binary import", vec!["import", b, "--participant", "Ada"], vec!["binary.txt", "binary"]),
+        ("undecodable import", vec!["import", u, "--participant", "Ada"], vec!["utf16.txt", "decode"]),
+        ("duplicate pseudonym", vec!["participant", "add", "ada"], vec!["ada", "already"]),
+        ("statement into another's PET", vec!["theme", "assign", "TH3", "--statement", "S1"], vec!["S1", "TH3"]),
+        ("PET into a PET", vec!["theme", "assign", "TH1", "--theme", "TH3"], vec!["TH1", "TH3"]),
+        (
+            "unknown kind",
+            vec!["note", "add", "--transcript", "T1", "--lines", "3", "--kind", "poetic", "x"],
+            vec!["poetic"],
+        ),
+        ("bad recurrence", vec!["study", "set", "--recurrence", "most"], vec!["most"]),
+    ];
+
+    let mut failures = Vec::new();
+    let check_refusal = |what: &str, r: &Run, keys: &[&str], failures: &mut Vec<String>| {
+        if r.success {
+            failures.push(format!("{what}: `{}` succeeded (stdout: {})", r.args.join(" "), r.stdout.trim()));
+            return;
+        }
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        if lines.len() != 1 || !lines[0].starts_with("error:") {
+            failures.push(format!("{what}: stderr must be one line starting with \"error:\", got {:?}", r.stderr));
+        }
+        let low = r.stderr.to_lowercase();
+        for k in keys {
+            if !low.contains(&k.to_lowercase()) {
+                failures.push(format!("{what}: the message does not name “{k}”: {:?}", r.stderr.trim()));
+            }
+        }
+    };
+    for (what, args, keys) in &cases {
+        let before = (p.readout(), p.history_len());
+        let r = p.run(args);
+        check_refusal(what, &r, keys, &mut failures);
+        let after = (p.readout(), p.history_len());
+        if after.0 != before.0 {
+            failures.push(format!("{what}: the study changed"));
+        }
+        if after.1 != before.1 {
+            failures.push(format!("{what}: the history grew from {} to {}", before.1, after.1));
+        }
+    }
+
+    // Project files that are not ours.
+    let text = p.write("notes.idg", "These are my notes, not a project.\n");
+    let made = Project::new();
+    made.ok(&["study", "show"]); // closes cleanly, so the main file holds everything
+    let original = std::fs::read(&made.path).unwrap();
+    assert_eq!(&original[68..72], b"IDGP", "our application id");
+    let mut foreign = original.clone();
+    foreign[68..72].copy_from_slice(&[0, 0, 0, 0]);
+    let foreign_path = p.write("foreign.sqlite", &foreign);
+    // A file from a newer version: a migration this binary does not know (same length, so the
+    // SQLite records stay valid).
+    let newer: Vec<u8> = {
+        let needle = b"0001_init";
+        let mut v = original.clone();
+        let mut n = 0;
+        let mut i = 0;
+        while i + needle.len() <= v.len() {
+            if &v[i..i + needle.len()] == needle {
+                v[i..i + needle.len()].copy_from_slice(b"9999_next");
+                n += 1;
+            }
+            i += 1;
+        }
+        assert!(n >= 1, "the migration name is stored in the file");
+        v
+    };
+    let newer_path = p.write("newer.idg", &newer);
+    let missing = p.file("missing.idg");
+    let files: Vec<(&str, &Path, Vec<&str>)> = vec![
+        ("a text file as project", &text, vec!["notes.idg", "not an idiograph project"]),
+        ("another program's SQLite file", &foreign_path, vec!["foreign.sqlite", "another program"]),
+        ("a project from a newer version", &newer_path, vec!["newer.idg", "newer version"]),
+        ("a missing project", &missing, vec!["missing.idg", "not found"]),
+    ];
+    for (what, path, keys) in &files {
+        let bytes = std::fs::read(path).ok();
+        for cmd in [&["transcript", "list"][..], &["note", "add", "--transcript", "T1", "--lines", "1", "x"][..]] {
+            let mut args = vec!["-p", path.to_str().unwrap(), "--author", AUTHOR];
+            args.extend_from_slice(cmd);
+            let r = run_in(p.dir.path(), &args);
+            check_refusal(what, &r, keys, &mut failures);
+        }
+        if std::fs::read(path).ok() != bytes {
+            failures.push(format!("{what}: the file was changed"));
+        }
+    }
+    assert!(!missing.exists(), "opening a missing project must not create it");
+
+    // init refuses an existing file.
+    let r = run_in(p.dir.path(), ["--author", AUTHOR, "init", p.path.to_str().unwrap()]);
+    check_refusal("init over an existing project", &r, &["study.idg"], &mut failures);
+    // withdraw without --confirm.
+    let before = (p.readout(), p.history_len());
+    let r = p.run(&["participant", "withdraw", "Ada"]);
+    check_refusal("withdraw without --confirm", &r, &["--confirm"], &mut failures);
+    if (p.readout(), p.history_len()) != before {
+        failures.push("withdraw without --confirm changed the study".into());
+    }
+
+    assert!(failures.is_empty(), "{} problem(s):\n  {}", failures.len(), failures.join("\n  "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. A killed import leaves all or nothing
+// ---------------------------------------------------------------------------------------------
+
+/// Writes `small-1.txt`, `small-2.txt`, `big.txt` (about `big` bytes) and `small-3.txt`.
+fn import_batch(p: &Project, big: usize, tag: &str) -> Vec<String> {
+    let mut files = Vec::new();
+    for (i, name) in ["small-1", "small-2", "big", "small-3"].iter().enumerate() {
+        let size = if *name == "big" { big } else { 60_000 };
+        let path = p.write(&format!("{tag}-{name}.txt"), synthetic_transcript(size, i as u64 + 7));
+        files.push(path.to_str().unwrap().to_owned());
+    }
+    files
+}
+
+/// Starts an import of `files`, kills it when `trigger` says so (or lets it finish), and
+/// returns whether it was killed by the signal.
+fn import_and_kill(p: &Project, files: &[String], trigger: &dyn Fn(Duration, &Path) -> bool) -> bool {
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--participant", "Ada"]);
+    let mut child = p.spawn(&args);
+    let start = Instant::now();
+    let wal = std::path::PathBuf::from(format!("{}-wal", p.path.display()));
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        if trigger(start.elapsed(), &wal) {
+            let _ = child.kill();
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("import did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let status = child.wait().expect("wait");
+    killed_by_signal(&status)
+}
+
+/// The project opens and holds either every transcript of the batch or none; the history
+/// agrees. Returns how many transcripts there are.
+fn assert_all_or_nothing(p: &Project, batch: usize, imports_before: usize, what: &str) -> usize {
+    let ids = transcript_ids(p);
+    p.json(&["study", "show"]);
+    let history = p.json(&["history", "--limit", "100000"]);
+    let imports: Vec<&Value> = arr(&history).iter().filter(|e| e["action"] == "import").collect();
+    match ids.len() {
+        0 => assert_eq!(imports.len(), imports_before, "{what}: nothing imported, yet history shows an import"),
+        n if n == batch => {
+            assert_eq!(imports.len(), imports_before + 1, "{what}: the batch is one import event");
+            let summary = s(&imports[0]["summary"]);
+            for id in &ids {
+                assert!(summary.contains(id.as_str()), "{what}: the import event names {id}: {summary}");
+            }
+        }
+        n => panic!("{what}: a partial import: {n} of {batch} transcripts ({ids:?})"),
+    }
+    ids.len()
+}
+
+#[test]
+fn import_killed_midway_leaves_no_partial_transcript() {
+    let mut big = 8_000_000;
+    let mut killed_any = false;
+    let mut killed_while_writing = false;
+    for attempt in 0..3 {
+        // Blind delays: killed while reading, parsing or writing, wherever that is.
+        for delay in [50u64, 200, 600] {
+            let p = Project::new();
+            p.ok(&["participant", "add", "Ada"]);
+            let files = import_batch(&p, big, "d");
+            let killed = import_and_kill(&p, &files, &|t, _| t >= Duration::from_millis(delay));
+            killed_any |= killed;
+            let what = format!("kill after {delay} ms (killed: {killed})");
+            let n = assert_all_or_nothing(&p, files.len(), 0, &what);
+            eprintln!("{what}: {n} of {} transcripts", files.len());
+            if !killed {
+                assert_eq!(n, files.len(), "{what}: a finished import has everything");
+            }
+        }
+        // Killed while the transaction is being written: the WAL is growing.
+        let p = Project::new();
+        p.ok(&["participant", "add", "Ada"]);
+        let files = import_batch(&p, big, "w");
+        let killed = import_and_kill(&p, &files, &|_, wal| file_size(wal) > 1_000_000);
+        killed_any |= killed;
+        killed_while_writing |= killed;
+        let what = format!("kill while writing (killed: {killed})");
+        let n = assert_all_or_nothing(&p, files.len(), 0, &what);
+        eprintln!("{what}: {n} of {} transcripts", files.len());
+        // The project is still writable after the crash: the same batch imports whole.
+        let again: Vec<&str> =
+            ["import"].into_iter().chain(files.iter().map(String::as_str)).chain(["--participant", "Ada"]).collect();
+        let before = transcript_ids(&p).len();
+        p.ok(&again);
+        let after = transcript_ids(&p).len();
+        assert_eq!(after, before + files.len(), "a new import after the crash stores the whole batch");
+        if killed_while_writing {
+            break;
+        }
+        eprintln!("attempt {attempt}: the import finished before it could be killed; trying bigger files");
+        big *= 2;
+    }
+    assert!(killed_any, "no run killed the import before it finished: use bigger files");
+    assert!(killed_while_writing, "no run killed the import while it was writing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Withdrawal erases every byte
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn withdrawal_erases_every_byte() {
+    const SENTENCE: &str = "The purple lighthouse keeper whistled at dawn.";
+    const NOTE_WORD: &str = "quixotically";
+    const PSEUDONYM: &str = "Zephyrine";
+    let p = Project::new();
+    p.ok(&["participant", "add", PSEUDONYM, "--attr", "hometown=Lerwick"]);
+    p.ok(&["participant", "add", "Bruno"]);
+    let a = p.write("a.txt", interview("P", SENTENCE, 6));
+    let b = p.write("b.txt", interview("P", "It was a grey morning by the harbour.", 6));
+    p.ok(&["import", a.to_str().unwrap(), "--participant", PSEUDONYM]); // T1
+    p.ok(&["import", b.to_str().unwrap(), "--participant", "Bruno"]); // T2
+    std::fs::remove_file(&a).unwrap(); // only the project may hold the sentence
+    assert!(p.ok(&["transcript", "show", "T1"]).contains("purple lighthouse"));
+    p.ok(&[
+        "note",
+        "add",
+        "--transcript",
+        "T1",
+        "--lines",
+        "3",
+        "--kind",
+        "conceptual",
+        &format!("{NOTE_WORD} serene imagery"),
+    ]);
+    p.ok(&["note", "add", "--transcript", "T1", "--chars", "0-20", "--kind", "linguistic", "opening question"]);
+    p.ok(&[
+        "statement",
+        "add",
+        "--transcript",
+        "T1",
+        "--lines",
+        "3",
+        "--from-note",
+        "N1",
+        &format!("Finding calm {NOTE_WORD}"),
+    ]);
+    p.ok(&["theme", "add", "--case", PSEUDONYM, "Serenity at the shore"]); // TH1
+    p.ok(&["theme", "assign", "TH1", "--statement", "S1", "--rationale", &format!("{NOTE_WORD} calm")]);
+    p.ok(&["note", "add", "--transcript", "T2", "--lines", "3", "grey harbour"]); // N3
+    p.ok(&["statement", "add", "--transcript", "T2", "--lines", "3", "--from-note", "N3", "Greyness"]); // S2
+    p.ok(&["theme", "add", "--case", "Bruno", "Fatigue"]); // TH2
+    p.ok(&["theme", "assign", "TH2", "--statement", "S2"]);
+    p.ok(&["theme", "add", "--group", "Mood of the place"]); // TH3
+    p.ok(&["theme", "assign", "TH3", "--theme", "TH1"]);
+    p.ok(&["theme", "assign", "TH3", "--theme", "TH2"]);
+    p.ok(&["extract", "add", "--theme", "TH3", "--transcript", "T1", "--lines", "3"]); // X1
+    p.ok(&["extract", "add", "--theme", "TH3", "--transcript", "T2", "--lines", "3"]); // X2
+    p.ok(&["journal", "add", "--about", PSEUDONYM, &format!("{PSEUDONYM}'s interview {NOTE_WORD} moved me")]);
+    p.ok(&["journal", "add", "Bruno was tired; so was I"]);
+    let all = p.raw_bytes().into_iter().flat_map(|(_, b)| b).collect::<Vec<u8>>();
+    assert!(contains_bytes(&all, SENTENCE.as_bytes()), "before withdrawal the file holds the sentence");
+
+    // Without --confirm: refused, nothing changes.
+    let before = (p.readout(), p.history_len());
+    let r = p.run(&["participant", "withdraw", PSEUDONYM]);
+    assert!(!r.success, "withdraw without --confirm must fail");
+    assert!(r.stderr.starts_with("error:") && r.stderr.contains("--confirm"), "{}", r.stderr);
+    assert_eq!((p.readout(), p.history_len()), before, "a refused withdrawal changes nothing");
+
+    // Bruno's data as seen before.
+    let bruno_extract = arr(&p.json(&["extract", "list"])).iter().find(|x| x["id"] == "X2").cloned().unwrap();
+    let bruno_statements = p.json(&["statement", "list", "--participant", "Bruno"]);
+    let bruno_notes = p.json(&["note", "list", "--transcript", "T2"]);
+
+    let out = p.ok(&["participant", "withdraw", PSEUDONYM, "--confirm"]);
+    assert!(out.contains("withdrawn"), "{out}");
+
+    let check_gone = |when: &str| {
+        for (path, bytes) in p.raw_bytes() {
+            for needle in [SENTENCE, "purple lighthouse", NOTE_WORD, PSEUDONYM, "Lerwick", "Serenity at the shore"] {
+                assert!(
+                    !contains_bytes(&bytes, needle.as_bytes()),
+                    "{when}: “{needle}” is still in the raw bytes of {}",
+                    path.display()
+                );
+            }
+        }
+        let readout = p.readout();
+        for needle in ["purple", NOTE_WORD, PSEUDONYM] {
+            assert!(!readout.contains(needle), "{when}: “{needle}” is visible in the study");
+        }
+        let history = p.ok(&["--json", "history", "--limit", "100000"]);
+        for needle in [PSEUDONYM, NOTE_WORD, "purple"] {
+            assert!(!history.contains(needle), "{when}: “{needle}” is in the history:\n{history}");
+        }
+    };
+    check_gone("after withdrawal");
+
+    let history = p.json(&["history", "--limit", "100000"]);
+    let withdraw: Vec<&Value> = arr(&history).iter().filter(|e| e["action"] == "withdraw participant").collect();
+    assert_eq!(withdraw.len(), 1, "one withdrawal event: {history}");
+    assert!(!s(&withdraw[0]["summary"]).contains(PSEUDONYM));
+    assert_eq!(withdraw[0]["author"], AUTHOR);
+
+    // Bruno is intact.
+    let people = p.json(&["participant", "list"]);
+    assert_eq!(arr(&people).len(), 1);
+    assert_eq!(people[0]["pseudonym"], "Bruno");
+    assert_eq!(transcript_ids(&p), ["T2"]);
+    assert!(p.ok(&["transcript", "show", "T2"]).contains("grey morning by the harbour"));
+    assert_eq!(p.json(&["statement", "list", "--participant", "Bruno"]), bruno_statements);
+    assert_eq!(p.json(&["note", "list", "--transcript", "T2"]), bruno_notes);
+    let extracts = p.json(&["extract", "list"]);
+    assert_eq!(arr(&extracts).len(), 1);
+    assert_eq!(extracts[0], bruno_extract);
+    let tree = p.json(&["theme", "list"]);
+    assert_eq!(theme_by_title(&tree, "Mood of the place")["pets"], serde_json::json!(["TH2"]));
+    assert_eq!(theme_by_title(&tree, "Fatigue")["statements"], serde_json::json!(["S2"]));
+    let journal = p.json(&["journal", "list"]);
+    assert_eq!(arr(&journal).len(), 1, "the entry about the withdrawn participant is erased: {journal}");
+    assert_eq!(journal[0]["text"], "Bruno was tired; so was I");
+    let rec = p.json(&["recurrence"]);
+    assert_eq!(rec["participants"], serde_json::json!(["Bruno"]));
+
+    // Undo cannot bring anything back.
+    for i in 0..6 {
+        let _ = p.run(&["undo"]);
+        check_gone(&format!("after undo #{}", i + 1));
+    }
+    for i in 0..3 {
+        let _ = p.run(&["redo"]);
+        check_gone(&format!("after redo #{}", i + 1));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. The demo study reproduces the poster's results
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn demo_report_has_the_poster_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.idg");
+    let first = run_in(dir.path(), ["--author", AUTHOR, "demo", "--out", demo.to_str().unwrap()]);
+    first.assert_ok();
+    assert!(first.stdout.contains("Created"), "{}", first.stdout);
+    let p = Project { dir, path: demo.clone() };
+    let readout = p.readout();
+
+    let gets: [(&str, &[&str]); 3] = [
+        ("Psychological Benefits", &["Reducing Burnout", "Catharsis", "Deep Reflection", "Enjoyment"]),
+        ("Social Benefits", &["Peer Support", "Differing Perspectives", "Shared Experiences"]),
+        (
+            "Considerations",
+            &["Unique Attributes", "Limited Prior Awareness", "Competing Interests", "A Sense of Discomfort"],
+        ),
+    ];
+
+    // The theme tree.
+    let tree = p.json(&["theme", "list"]);
+    let groups: Vec<&Value> = arr(&tree).iter().filter(|t| t["scope"] == "group").collect();
+    let titles: Vec<&str> = groups.iter().map(|t| s(&t["title"])).collect();
+    assert_eq!(titles, gets.iter().map(|g| g.0).collect::<Vec<_>>(), "the three GETs, in order");
+    for (get, subs) in gets {
+        let node = groups.iter().find(|t| t["title"] == get).unwrap();
+        let children: Vec<&str> = arr(&node["children"]).iter().map(|c| s(&c["title"])).collect();
+        assert_eq!(children, subs, "sub-themes of {get}");
+        for c in arr(&node["children"]) {
+            assert!(!arr(&c["pets"]).is_empty(), "{} has contributing PETs", c["title"]);
+        }
+    }
+
+    // The markdown report.
+    let md_path = p.file("R.md");
+    p.ok(&["report", "--format", "md", "-o", md_path.to_str().unwrap()]);
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    for (get, subs) in gets {
+        assert!(md.contains(get), "report lacks {get}");
+        for sub in subs {
+            assert!(md.contains(sub), "report lacks {sub}");
+        }
+    }
+    // In the section of themes with extracts, each sub-theme heading sits under its GET heading.
+    let mut parent_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    let mut headings = Vec::new();
+    for line in md.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            current = None;
+            headings.push(h.to_owned());
+        } else if let Some(h) = line.strip_prefix("### ") {
+            current = Some(h.trim().to_owned());
+        } else if let Some(h) = line.strip_prefix("#### ") {
+            if let Some(c) = &current {
+                parent_of.insert(h.trim().to_owned(), c.clone());
+            }
+        }
+    }
+    for (get, subs) in gets {
+        for sub in subs {
+            assert_eq!(
+                parent_of.get(*sub).map(String::as_str),
+                Some(get),
+                "“{sub}” should be under “{get}” in the report"
+            );
+        }
+    }
+    // The poster's quotations, each cited to the right participant.
+    for (opening, who) in [
+        ("It can be really easy to fall into a pattern", "Olivia"),
+        ("A lot of support and reassurance", "Rachel"),
+        ("There’s a sense of feeling like you’ve got something off your chest", "Tom"),
+    ] {
+        let (name, citation) = citation_after_quote(&md, opening);
+        assert_eq!(name, who, "“{opening}…” is cited as {citation}");
+    }
+    // The recurrence matrix.
+    let rec_heading = headings.iter().find(|h| h.to_lowercase().contains("recurrence"));
+    assert!(rec_heading.is_some(), "a recurrence section: headings are {headings:?}");
+    let rec_section = &md[md.find(&format!("## {}", rec_heading.unwrap())).unwrap()..];
+    let rec_section = &rec_section[..rec_section[3..].find("\n## ").map_or(rec_section.len(), |i| i + 3)];
+    for who in ["Olivia", "Rachel", "Tom"] {
+        assert!(rec_section.contains(who), "the matrix has a column for {who}");
+    }
+    for (get, subs) in gets {
+        assert!(rec_section.contains(get), "the matrix has a row for {get}");
+        for sub in subs {
+            assert!(rec_section.contains(sub), "the matrix has a row for {sub}");
+        }
+    }
+    let rec = p.json(&["recurrence"]);
+    assert_eq!(arr(&rec["rows"]).len(), 14);
+    for row in arr(&rec["rows"]) {
+        if row["depth"] == 0 {
+            assert_eq!(row["contributors"], 3, "{row}");
+        }
+    }
+
+    // The HTML report: one self-contained document with an inline SVG figure.
+    let html_path = p.file("R.html");
+    p.ok(&["report", "--format", "html", "-o", html_path.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let lower = html.to_ascii_lowercase();
+    assert!(lower.trim_start().starts_with("<!doctype html"), "an HTML document");
+    assert!(lower.trim_end().ends_with("</html>"), "a complete HTML document");
+    assert!(lower.contains("<svg"), "an inline SVG figure");
+    for external in ["<script src", "<link ", "src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!lower.contains(external), "a self-contained report has no external resource ({external})");
+    }
+    for (get, subs) in gets {
+        assert!(html.contains(get), "html lacks {get}");
+        for sub in subs {
+            assert!(html.contains(sub), "html lacks {sub}");
+        }
+    }
+    for who in ["Olivia", "Rachel", "Tom"] {
+        assert!(html.contains(&format!("({who}, p. ")), "html cites {who}");
+    }
+
+    // A second demo run reuses the file and changes nothing.
+    let second = run_in(p.dir.path(), ["--author", AUTHOR, "demo", "--out", demo.to_str().unwrap()]);
+    second.assert_ok();
+    assert!(second.stdout.contains("Opened"), "{}", second.stdout);
+    assert!(!second.stdout.contains("Created"), "{}", second.stdout);
+    assert_eq!(p.readout(), readout, "reopening the demo changes nothing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Durability after success, and backups while the project is in use
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn durable_after_success_and_backup_while_open() {
+    let p = Project::new();
+    p.ok(&["participant", "add", "Ada"]);
+    let small = p.write("small.txt", interview("Ada", "The room was warm.", 8));
+    p.ok(&["import", small.to_str().unwrap(), "--participant", "Ada"]);
+    let added = p.ok(&["note", "add", "--transcript", "T1", "--lines", "3", "--kind", "descriptive", "durable note"]);
+    assert!(added.contains("N1"), "{added}");
+
+    // A later process is killed while writing; the acknowledged note stays.
+    let big = p.write("big.txt", synthetic_transcript(6_000_000, 3));
+    let files = vec![big.to_str().unwrap().to_owned()];
+    let killed = import_and_kill(&p, &files, &|t, wal| file_size(wal) > 500_000 || t > Duration::from_secs(30));
+    let notes = p.json(&["note", "list"]);
+    assert_eq!(arr(&notes).len(), 1, "the acknowledged note survives (import killed: {killed})");
+    assert_eq!(notes[0]["text"], "durable note");
+    assert!(transcript_ids(&p).len() == 1 || transcript_ids(&p).len() == 2);
+
+    // backup while another process is importing (holding the project open, writing).
+    let mut child = p.spawn(&["import", big.to_str().unwrap(), "--participant", "Ada"]);
+    let wal = std::path::PathBuf::from(format!("{}-wal", p.path.display()));
+    let start = Instant::now();
+    while file_size(&wal) < 200_000 && start.elapsed() < Duration::from_secs(30) && child.try_wait().unwrap().is_none()
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let concurrent = child.try_wait().unwrap().is_none();
+    let dest = p.file("copy.idg");
+    let backup = p.run(&["backup", dest.to_str().unwrap()]);
+    let status = wait_or_kill(&mut child, Duration::from_secs(60));
+    backup.assert_ok();
+    assert!(status.success(), "the import ran alongside the backup");
+    assert!(concurrent, "the backup should have run while the import was still going (it finished too early)");
+    assert!(dest.is_file());
+    let copy = Project { dir: tempfile::tempdir().unwrap(), path: dest.clone() };
+    let copied = transcript_ids(&copy);
+    assert!(copied.contains(&"T1".to_owned()), "the backup holds the committed transcript: {copied:?}");
+    let study = copy.json(&["study", "show"]);
+    assert_eq!(study["title"], "Untitled IPA study");
+    assert_eq!(arr(&copy.json(&["note", "list"])).len(), 1, "the backup holds the note");
+
+    // backup refuses an existing destination and leaves it alone.
+    let size = file_size(&dest);
+    let again = p.run(&["backup", dest.to_str().unwrap()]);
+    assert!(!again.success, "backup over an existing file must be refused");
+    assert!(again.stderr.starts_with("error:") && again.stderr.contains("copy.idg"), "{}", again.stderr);
+    assert_eq!(file_size(&dest), size);
+    let other = p.write("existing.txt", "keep me");
+    assert!(!p.run(&["backup", other.to_str().unwrap()]).success);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep me");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Every command's --json output is JSON
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.idg");
+    let init = run_in(dir.path(), ["--author", AUTHOR, "--json", "init", path.to_str().unwrap()]);
+    init.assert_ok();
+    let v = init.json();
+    assert_eq!(v["terminology"], "2022");
+    let p = Project { dir, path };
+    let t = p.write("t.txt", interview("Ada", "Something worth quoting.", 4));
+
+    let check = |args: &[&str], keys: &[&str]| -> Value {
+        let v = p.json(args);
+        for k in keys {
+            assert!(v.get(*k).is_some(), "`{}` --json lacks \"{k}\": {v}", args.join(" "));
+        }
+        v
+    };
+    assert_eq!(check(&["participant", "add", "Ada"], &["id", "pseudonym"])["id"], "P1");
+    assert!(check(&["participant", "list"], &[]).is_array());
+    let imp = check(&["import", t.to_str().unwrap(), "--participant", "Ada"], &["imported", "refused"]);
+    assert_eq!(imp["imported"][0]["transcript"], "T1");
+    assert!(check(&["transcript", "list"], &[]).is_array());
+    let show = check(&["transcript", "show", "T1"], &["id", "title", "version", "lines"]);
+    assert!(arr(&show["lines"]).iter().all(|l| l["line"].is_u64() && l["page"].is_u64() && l["text"].is_string()));
+    assert_eq!(
+        check(&["note", "add", "--transcript", "T1", "--lines", "3", "n"], &["id", "kind", "start", "end"])["id"],
+        "N1"
+    );
+    assert!(check(&["note", "list"], &[]).is_array());
+    assert_eq!(check(&["statement", "add", "--transcript", "T1", "--lines", "3", "st"], &["id"])["id"], "S1");
+    assert!(check(&["statement", "list"], &[]).is_array());
+    assert_eq!(check(&["theme", "add", "--case", "Ada", "pet"], &["id", "scope"])["scope"], "case");
+    assert_eq!(check(&["theme", "add", "--group", "get"], &["id", "scope"])["scope"], "group");
+    check(&["theme", "assign", "TH1", "--statement", "S1", "--strategy", "function"], &["theme", "member", "strategy"]);
+    check(&["theme", "assign", "TH2", "--theme", "TH1"], &["theme", "member"]);
+    assert!(check(&["theme", "list"], &[]).is_array());
+    assert!(s(&check(
+        &["extract", "add", "--theme", "TH2", "--transcript", "T1", "--lines", "3"],
+        &["id", "citation"]
+    )["citation"])
+    .starts_with("(Ada, p. 1, l"));
+    assert!(check(&["extract", "list"], &[]).is_array());
+    assert_eq!(check(&["journal", "add", "entry"], &["id"])["id"], "J1");
+    assert!(check(&["journal", "list"], &[]).is_array());
+    check(&["recurrence"], &["participants", "rule", "required", "rows"]);
+    let history = check(&["history"], &[]);
+    assert!(arr(&history).iter().all(|e| e["seq"].is_i64() && e["author"] == AUTHOR && e["summary"].is_string()));
+    assert!(check(&["undo"], &["undo", "summary"])["undo"].is_i64());
+    assert!(check(&["redo"], &["redo", "summary"])["redo"].is_i64());
+    assert!(check(&["redo"], &["redo"])["redo"].is_null(), "nothing to redo is JSON null");
+    check(&["study", "show"], &["title", "terminology", "recurrence_rule", "chars_per_line", "lines_per_page"]);
+    check(&["study", "set", "--title", "New"], &["title"]);
+    check(&["participant", "edit", "Ada", "--attr", "k=v"], &["id"]);
+    let report = p.file("r.md");
+    check(&["report", "-o", report.to_str().unwrap()], &["report", "bytes"]);
+    let backup = p.file("b.idg");
+    check(&["backup", backup.to_str().unwrap()], &["backup"]);
+
+    // Errors under --json still go to stderr, one line, with nothing on stdout.
+    let r = p.run(&["--json", "note", "delete", "N99"]);
+    assert!(!r.success);
+    assert!(r.stdout.trim().is_empty(), "no stdout on error: {}", r.stdout);
+    assert!(r.stderr.starts_with("error:"), "{}", r.stderr);
+
+    // A fresh demo as JSON.
+    let demo = p.file("demo.idg");
+    let d = run_in(p.dir.path(), ["--author", AUTHOR, "--json", "demo", "--out", demo.to_str().unwrap()]);
+    d.assert_ok();
+    assert_eq!(d.json()["created"], true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. A reader that stops early (`| head`) does not make the binary panic
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    use std::io::{BufRead, BufReader};
+    let p = Project::new();
+    p.ok(&["participant", "add", "Ada"]);
+    let t = p.write("long.txt", synthetic_transcript(400_000, 11));
+    p.ok(&["import", t.to_str().unwrap(), "--participant", "Ada"]);
+    // Like `idiograph transcript show T1 | head -1`: read one line, then close the pipe.
+    let mut child = p.spawn(&["transcript", "show", "T1"]);
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.starts_with("T1 "), "{first}");
+    drop(out);
+    let status = wait_or_kill(&mut child, Duration::from_secs(30));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "a closed stdout made the binary panic:\n{stderr}");
+    assert!(!killed_by_signal(&status), "the binary did not end on its own after its reader left: {status:?}");
+}

@@ -1,0 +1,335 @@
+//! Helpers for the end-to-end tests of the `idiograph` binary: a project in its own temporary
+//! directory, command runners that check exit codes and parse JSON, the "read-out" used to
+//! compare project states, and the shared-data lookup.
+
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The author every test command is recorded as.
+pub const AUTHOR: &str = "tester";
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_idiograph")
+}
+
+/// A `Command` for the binary with a clean environment (no project or author from the caller).
+pub fn command() -> Command {
+    let mut c = Command::new(bin());
+    c.env_remove("IDIOGRAPH_PROJECT").env_remove("IDIOGRAPH_AUTHOR").env("RUST_BACKTRACE", "0").stdin(Stdio::null());
+    c
+}
+
+/// The folder of shared data (real interview transcripts), or `None` with a note when it is
+/// absent. In CI (`CI=true`) its absence is a failure.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("IDIOGRAPH_SHARED") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    if dir.join("corpus").is_dir() {
+        return Some(dir);
+    }
+    let msg =
+        format!("shared data not found at {} (set IDIOGRAPH_SHARED to the folder holding corpus/)", dir.display());
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!("{msg}");
+    }
+    eprintln!("note: skipping a test that needs real transcripts: {msg}");
+    None
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    /// The arguments, for messages.
+    pub args: Vec<String>,
+    /// Whether it exited with status 0.
+    pub success: bool,
+    /// The exit code, if it exited normally.
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(args: Vec<String>, out: Output) -> Run {
+        Run {
+            args,
+            success: out.status.success(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the whole run unless it succeeded.
+    pub fn assert_ok(&self) -> &Run {
+        assert!(
+            self.success,
+            "`idiograph {}` failed (code {:?})\nstdout:\n{}\nstderr:\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Stdout parsed as JSON (panics with the text if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("`idiograph {}` did not print JSON ({e}):\n{}", self.args.join(" "), self.stdout)
+        })
+    }
+}
+
+/// Runs the binary with `args` in `dir`.
+pub fn run_in<I, S>(dir: &Path, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
+    let out = command().current_dir(dir).args(&args).output().expect("cannot start the idiograph binary");
+    Run::from(args, out)
+}
+
+/// A project file in its own temporary directory.
+pub struct Project {
+    /// The temporary directory (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The project file.
+    pub path: PathBuf,
+}
+
+impl Project {
+    /// A new project made with `idiograph init` (2022 wording).
+    pub fn new() -> Project {
+        Project::with_init(&[])
+    }
+
+    /// A temporary directory and a project path in it, without running `init`.
+    pub fn uninitialised() -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("study.idg");
+        Project { dir, path }
+    }
+
+    /// A new project made with `idiograph init` and extra init arguments.
+    pub fn with_init(extra: &[&str]) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("study.idg");
+        let mut args = vec!["--author", AUTHOR, "init", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run_in(dir.path(), &args).assert_ok();
+        Project { dir, path }
+    }
+
+    /// A path inside the project's directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file in the project's directory and returns its path.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.file(name);
+        std::fs::write(&p, bytes).expect("write test file");
+        p
+    }
+
+    fn full_args(&self, args: &[&str]) -> Vec<String> {
+        let mut v = vec!["-p".to_owned(), self.path.display().to_string(), "--author".to_owned(), AUTHOR.to_owned()];
+        v.extend(args.iter().map(|s| (*s).to_owned()));
+        v
+    }
+
+    /// Runs a command on this project (as `tester`), whatever the outcome.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), self.full_args(args))
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        r.assert_ok();
+        r.stdout
+    }
+
+    /// Runs a command with `--json` that must succeed; returns the parsed output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let r = self.run(&a);
+        r.assert_ok();
+        r.json()
+    }
+
+    /// Starts a command on this project as a child process (stdout and stderr captured).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        command()
+            .current_dir(self.dir.path())
+            .args(self.full_args(args))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start the idiograph binary")
+    }
+
+    /// A stable read-out of the whole study: every list command's JSON and the settings.
+    pub fn readout(&self) -> String {
+        readout_of(self.dir.path(), &self.path)
+    }
+
+    /// How many audit events the history holds.
+    pub fn history_len(&self) -> usize {
+        self.json(&["history", "--limit", "100000"]).as_array().expect("history is an array").len()
+    }
+
+    /// The raw bytes of the project file and of its `-wal` / `-shm` companions.
+    pub fn raw_bytes(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let p = PathBuf::from(format!("{}{suffix}", self.path.display()));
+            if let Ok(b) = std::fs::read(&p) {
+                out.push((p, b));
+            }
+        }
+        out
+    }
+}
+
+/// The read-out of the project at `path` (see [`Project::readout`]).
+pub fn readout_of(dir: &Path, path: &Path) -> String {
+    let commands: [&[&str]; 9] = [
+        &["participant", "list"],
+        &["transcript", "list"],
+        &["note", "list"],
+        &["statement", "list"],
+        &["theme", "list"],
+        &["extract", "list"],
+        &["journal", "list"],
+        &["recurrence"],
+        &["study", "show"],
+    ];
+    let mut out = String::new();
+    for c in commands {
+        let mut args = vec!["-p", path.to_str().unwrap(), "--author", AUTHOR, "--json"];
+        args.extend_from_slice(c);
+        let r = run_in(dir, &args);
+        r.assert_ok();
+        let v = r.json();
+        out.push_str(&format!("== {}\n{}\n", c.join(" "), serde_json::to_string_pretty(&v).unwrap()));
+    }
+    out
+}
+
+/// Whether `needle` occurs in `hay`.
+pub fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Byte size of a file, 0 when it does not exist.
+pub fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// A deterministic interview transcript of about `bytes` bytes, made of
+/// `Interviewer: …` / `P: …` turns.
+pub fn synthetic_transcript(bytes: usize, seed: u64) -> String {
+    const WORDS: &[&str] = &[
+        "the",
+        "group",
+        "felt",
+        "really",
+        "quite",
+        "about",
+        "never",
+        "when",
+        "we",
+        "they",
+        "training",
+        "support",
+        "reflection",
+        "patients",
+        "because",
+        "I",
+        "think",
+        "it",
+        "was",
+        "hard",
+        "sometimes",
+        "helped",
+        "talking",
+        "colleagues",
+        "evening",
+        "practice",
+        "worried",
+        "calm",
+        "listening",
+        "story",
+    ];
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let mut out = String::with_capacity(bytes + 512);
+    while out.len() < bytes {
+        out.push_str("Interviewer: ");
+        for i in 0..12 {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(WORDS[next() % WORDS.len()]);
+        }
+        out.push_str("?\n\nP: ");
+        for i in 0..40 {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(WORDS[next() % WORDS.len()]);
+        }
+        out.push_str(".\n\n");
+    }
+    out
+}
+
+/// Waits for `child` up to `limit`; kills it (SIGKILL) if it is still running then.
+pub fn wait_or_kill(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            return s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            return child.wait().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether the process was ended by a signal (i.e. we killed it before it finished).
+pub fn killed_by_signal(status: &std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal().is_some()
+}
+
+/// Ids (`"T1"`, …) of the transcripts in a project.
+pub fn transcript_ids(p: &Project) -> Vec<String> {
+    p.json(&["transcript", "list"])
+        .as_array()
+        .expect("transcript list is an array")
+        .iter()
+        .map(|t| t["id"].as_str().expect("transcript id").to_owned())
+        .collect()
+}
