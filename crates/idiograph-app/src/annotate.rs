@@ -101,6 +101,8 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let mut versions: std::collections::HashMap<String, (Transcript, TranscriptVersion)> = Default::default();
         let at = now();
+        let mut shorts = tx.reserve_shorts(ObjectKind::Note, notes.len() as u32).await?;
+        let mut made = Vec::with_capacity(notes.len());
         for (target, kind, text) in notes {
             let text = check_text("a note", text, MAX_NOTE_CHARS)?;
             if !versions.contains_key(&target.transcript) {
@@ -114,9 +116,9 @@ impl Workbench {
             }
             let anchor =
                 Anchor::new(v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
-            let note = ExploratoryNote {
+            made.push(ExploratoryNote {
                 id: new_id(),
-                short: tx.next_short(ObjectKind::Note).await?,
+                short: shorts.next().unwrap_or_default(),
                 participant_id: t.participant_id.clone(),
                 transcript_id: t.id.clone(),
                 anchor,
@@ -124,9 +126,9 @@ impl Workbench {
                 text,
                 author: self.author.clone(),
                 created_at: at.clone(),
-            };
-            tx.insert(&note).await?;
+            });
         }
+        tx.insert_many(&made).await?;
         tx.commit("add notes", &format!("add {} notes", notes.len())).await?;
         Ok(notes.len())
     }

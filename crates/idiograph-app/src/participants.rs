@@ -19,11 +19,18 @@ pub struct ParticipantChanges {
     pub interview: Option<InterviewMeta>,
 }
 
+/// The participant called `pseudonym` (ignoring case), if any; short ids are not considered,
+/// so a pseudonym such as "P101" never clashes with participant P101.
+async fn by_pseudonym(tx: &mut Tx, pseudonym: &str) -> Result<Option<Participant>, AppError> {
+    let all: Vec<Participant> = tx.all().await?;
+    Ok(all.into_iter().find(|p| p.pseudonym.to_lowercase() == pseudonym.trim().to_lowercase()))
+}
+
 /// Finds a participant by pseudonym (ignoring case) or by short id such as `P2`.
 pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Participant, AppError> {
     let all: Vec<Participant> = tx.all().await?;
     let wanted = reference.trim();
-    if let Some(p) = all.iter().find(|p| p.pseudonym.eq_ignore_ascii_case(wanted) || p.pseudonym == wanted) {
+    if let Some(p) = all.iter().find(|p| p.pseudonym.to_lowercase() == wanted.to_lowercase()) {
         return Ok(p.clone());
     }
     if let Ok(short) = ShortId::parse(ObjectKind::Participant, wanted) {
@@ -54,7 +61,7 @@ impl Workbench {
     ) -> Result<Participant, AppError> {
         let pseudonym = Participant::check_pseudonym(pseudonym).map_err(|e| invalid!("{e}"))?;
         let mut tx = self.begin().await?;
-        if resolve(&mut tx, &pseudonym).await.is_ok() {
+        if by_pseudonym(&mut tx, &pseudonym).await?.is_some() {
             return Err(AppError::Conflict(format!("a participant called '{pseudonym}' already exists")));
         }
         let mut attrs = BTreeMap::new();
@@ -84,7 +91,7 @@ impl Workbench {
         let mut after = before.clone();
         if let Some(name) = &changes.pseudonym {
             let name = Participant::check_pseudonym(name).map_err(|e| invalid!("{e}"))?;
-            if let Ok(other) = resolve(&mut tx, &name).await {
+            if let Some(other) = by_pseudonym(&mut tx, &name).await? {
                 if other.id != before.id {
                     return Err(AppError::Conflict(format!("a participant called '{name}' already exists")));
                 }

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use idiograph_formats::{import_transcript, ImportOptions, ImportedTranscript};
+use idiograph_formats::{import_transcript, ImportError, ImportOptions, ImportedTranscript};
 use idiograph_model::{ObjectId, ObjectKind, Provenance, ShortId, SpeakerRole, Transcript, TranscriptVersion, Turn};
 use idiograph_store::Tx;
-use idiograph_text::Layout;
+use idiograph_text::{Layout, LayoutParams};
 
 use crate::participants;
 use crate::{new_id, now, AppError, Workbench};
@@ -52,13 +52,47 @@ pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Transcript, 
         .ok_or_else(|| AppError::NotFound(format!("no transcript {short} in this project")))
 }
 
+type Parsed = (String, Result<(ImportedTranscript, Layout), ImportError>);
+
+/// Imports and lays out every file, on as many threads as there are cores.
+fn parse_all(files: Vec<(String, Vec<u8>)>, options: ImportOptions, params: LayoutParams) -> Vec<Parsed> {
+    let parse = |(name, bytes): (String, Vec<u8>)| -> Parsed {
+        // Importers are fuzzed never to panic; should one still do so, that file is refused
+        // and the batch goes on.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            import_transcript(&name, &bytes, &options).map(|t| {
+                let layout = Layout::compute(&t.text, params);
+                (t, layout)
+            })
+        }))
+        .unwrap_or_else(|_| {
+            Err(ImportError::Undecodable { file: name.clone(), reason: "the importer failed on this file".into() })
+        });
+        (name, result)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    if threads <= 1 {
+        return files.into_iter().map(parse).collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
+    let mut files = files.into_iter().peekable();
+    while files.peek().is_some() {
+        chunks.push(files.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            chunks.into_iter().map(|c| scope.spawn(move || c.into_iter().map(parse).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
 fn build_version(
     imported: ImportedTranscript,
+    layout: Layout,
     transcript_id: &ObjectId,
-    layout: idiograph_text::LayoutParams,
     created_at: &str,
 ) -> TranscriptVersion {
-    let layout = Layout::compute(&imported.text, layout);
     TranscriptVersion {
         id: new_id(),
         transcript_id: transcript_id.clone(),
@@ -90,10 +124,19 @@ impl Workbench {
         options: &ImportOptions,
     ) -> Result<ImportOutcome, AppError> {
         let mut outcome = ImportOutcome::default();
-        // Decoding and layout are CPU work; do them before taking the write lock.
+        let layout = {
+            let mut tx = self.store.read().await?;
+            tx.settings().await?.layout
+        };
+        // Decoding, normalisation and layout are CPU work: spread them over the cores before
+        // taking the write lock, keeping the files in the order given.
+        let options = *options;
+        let files = tokio::task::spawn_blocking(move || parse_all(files, options, layout))
+            .await
+            .map_err(|e| AppError::Invalid(format!("import failed: {e}")))?;
         let mut parsed = Vec::new();
-        for (name, bytes) in files {
-            match import_transcript(&name, &bytes, options) {
+        for (name, result) in files {
+            match result {
                 Ok(t) => parsed.push((name, t)),
                 Err(e) => outcome.refused.push(RefusedFile { file_name: name, reason: e.to_string() }),
             }
@@ -103,19 +146,19 @@ impl Workbench {
         }
         let mut tx = self.begin().await?;
         let owner = participants::resolve(&mut tx, participant).await?;
-        let settings = tx.settings().await?;
         let created_at = now();
-        for (name, imported) in parsed {
+        let mut shorts = tx.reserve_shorts(ObjectKind::Transcript, parsed.len() as u32).await?;
+        for (name, (imported, layout)) in parsed {
             let diagnostics = imported.diagnostics.iter().map(|d| d.message.clone()).collect();
             let transcript_id = new_id();
-            let version = build_version(imported, &transcript_id, settings.layout, &created_at);
+            let version = build_version(imported, layout, &transcript_id, &created_at);
             let mut speakers = BTreeMap::new();
             for label in version.turns.iter().filter_map(|t| t.label.as_ref()) {
                 speakers.entry(label.clone()).or_insert_with(|| SpeakerRole::guess(label, &owner.pseudonym));
             }
             let transcript = Transcript {
                 id: transcript_id,
-                short: tx.next_short(ObjectKind::Transcript).await?,
+                short: shorts.next().unwrap_or_default(),
                 participant_id: owner.id.clone(),
                 title: name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned(),
                 current_version: version.id.clone(),

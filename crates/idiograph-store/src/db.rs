@@ -197,12 +197,25 @@ pub async fn current(conn: &mut AnyConnection, table: &'static Table, id: &str) 
 }
 
 pub async fn insert(conn: &mut AnyConnection, row: &Row) -> Result<(), StoreError> {
-    let table = row.table;
-    let placeholders = (1..=table.columns.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-    let sql = format!("INSERT INTO {} ({}) VALUES ({placeholders})", table.name, column_list(table));
+    insert_rows(conn, row.table, std::slice::from_ref(row)).await
+}
+
+/// Inserts rows of one table with one statement (keep `rows.len() × columns` under the
+/// backends' parameter limits; SQLite allows 32,766).
+pub async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: &[Row]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let n = table.columns.len();
+    let tuples: Vec<String> = (0..rows.len())
+        .map(|r| format!("({})", (1..=n).map(|c| format!("${}", r * n + c)).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let sql = format!("INSERT INTO {} ({}) VALUES {}", table.name, column_list(table), tuples.join(", "));
     let mut q = sqlx::query(&sql);
-    for (v, (_, ty)) in row.values.iter().zip(table.columns) {
-        q = bind_value(q, v, *ty);
+    for row in rows {
+        for (v, (_, ty)) in row.values.iter().zip(table.columns) {
+            q = bind_value(q, v, *ty);
+        }
     }
     q.execute(&mut *conn).await?;
     Ok(())

@@ -408,11 +408,38 @@ impl Tx {
         Ok(n as u32)
     }
 
+    /// Reserves `count` consecutive short numbers of `kind` with one statement, for batches.
+    pub async fn reserve_shorts(&mut self, kind: ObjectKind, count: u32) -> Result<std::ops::Range<u32>, StoreError> {
+        let next: i64 = sqlx::query_scalar(
+            "INSERT INTO counter (kind, next) VALUES ($1, 1 + $2) ON CONFLICT (kind) DO UPDATE SET next = counter.next + $2 RETURNING next",
+        )
+        .bind(kind.as_str())
+        .bind(count as i64)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let end = next as u32;
+        Ok(end - count..end)
+    }
+
     /// Adds a new object.
     pub async fn insert<T: Codec>(&mut self, value: &T) -> Result<(), StoreError> {
         let row = value.to_row();
         db::insert(&mut self.tx, &row).await.map_err(|e| write_error(e, row.table, row.id()))?;
         self.changes.push((row.table, row.id().to_owned(), None, Some(row)));
+        Ok(())
+    }
+
+    /// Adds many new objects of one kind with few statements (a batch command).
+    pub async fn insert_many<T: Codec>(&mut self, values: &[T]) -> Result<(), StoreError> {
+        let table = T::table();
+        let per_statement = (30_000 / table.columns.len()).min(500);
+        for chunk in values.chunks(per_statement) {
+            let rows: Vec<Row> = chunk.iter().map(Codec::to_row).collect();
+            db::insert_rows(&mut self.tx, table, &rows).await.map_err(|e| write_error(e, table, "(batch)"))?;
+            for row in rows {
+                self.changes.push((table, row.id().to_owned(), None, Some(row)));
+            }
+        }
         Ok(())
     }
 
@@ -489,20 +516,32 @@ impl Tx {
             return Err(StoreError::Conflict("a read transaction cannot commit changes".into()));
         }
         let seq = self.append_event(action, summary, None).await?;
-        for (ordinal, (table, id, before, after)) in self.changes.iter().enumerate() {
-            let participant = before.as_ref().or(after.as_ref()).and_then(Row::participant);
-            sqlx::query(
-                "INSERT INTO audit_change (seq, ordinal, participant_id, tbl, row_id, before_row, after_row) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(seq)
-            .bind(ordinal as i64)
-            .bind(participant)
-            .bind(table.name)
-            .bind(id.clone())
-            .bind(before.as_ref().map(Row::to_json))
-            .bind(after.as_ref().map(Row::to_json))
-            .execute(&mut *self.tx)
-            .await?;
+        // Many rows per statement: each statement is a round trip to the database thread.
+        const ROWS_PER_STATEMENT: usize = 100;
+        for (chunk_index, chunk) in self.changes.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 7;
+                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit_change (seq, ordinal, participant_id, tbl, row_id, before_row, after_row) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, (table, id, before, after)) in chunk.iter().enumerate() {
+                let participant = before.as_ref().or(after.as_ref()).and_then(Row::participant);
+                q = q
+                    .bind(seq)
+                    .bind((chunk_index * ROWS_PER_STATEMENT + i) as i64)
+                    .bind(participant)
+                    .bind(table.name)
+                    .bind(id.clone())
+                    .bind(before.as_ref().map(Row::to_json))
+                    .bind(after.as_ref().map(Row::to_json));
+            }
+            q.execute(&mut *self.tx).await?;
         }
         if !self.changes.is_empty() {
             sqlx::query(

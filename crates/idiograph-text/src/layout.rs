@@ -231,50 +231,37 @@ impl Layout {
     /// against the width; a word longer than a line is broken between grapheme clusters.
     /// No-break spaces (U+00A0, U+2007, U+202F) are not break opportunities.
     pub fn compute(text: &str, params: LayoutParams) -> Layout {
-        let width = params.chars_per_line as usize;
-        let mut starts = vec![0u32];
-        // Graphemes on the current line so far, hanging whitespace included.
-        let mut col = 0usize;
-        let mut after_space = false;
-        // The latest break opportunity on the current line: its offset, and `col` there.
-        let mut wrap_at: Option<(usize, usize)> = None;
-        for (i, g) in text.grapheme_indices(true) {
-            // `ends_with` also catches "\r\n", one cluster, should non-canonical text slip in.
-            if g.ends_with('\n') {
-                let next = i + g.len();
-                if next < text.len() {
-                    starts.push(next as u32);
+        let mut wrap = Wrapper {
+            width: params.chars_per_line as usize,
+            starts: vec![0u32],
+            col: 0,
+            after_space: false,
+            wrap_at: None,
+        };
+        let mut base = 0usize;
+        // A line feed always ends a grapheme cluster, so paragraphs can be wrapped one by one;
+        // most transcripts are ASCII, where every byte is one cluster and needs no segmentation.
+        for paragraph in text.split_inclusive('\n') {
+            let body = paragraph.strip_suffix('\n');
+            let content = body.unwrap_or(paragraph);
+            if content.is_ascii() && !content.contains('\r') {
+                for (i, b) in content.bytes().enumerate() {
+                    wrap.cluster(base + i, matches!(b, b' ' | b'\t' | 0x0b | 0x0c));
                 }
-                (col, after_space, wrap_at) = (0, false, None);
-                continue;
+            } else {
+                for (i, g) in content.grapheme_indices(true) {
+                    wrap.cluster(base + i, g.chars().all(is_wrap_space));
+                }
             }
-            if g.chars().all(is_wrap_space) {
-                col += 1;
-                after_space = true;
-                continue;
+            base += paragraph.len();
+            if body.is_some() {
+                if base < text.len() {
+                    wrap.starts.push(base as u32);
+                }
+                (wrap.col, wrap.after_space, wrap.wrap_at) = (0, false, None);
             }
-            if after_space {
-                wrap_at = Some((i, col));
-                after_space = false;
-            }
-            // `col` can exceed the width only through hanging whitespace, in which case a break
-            // opportunity was recorded just above.
-            if col >= width {
-                let start = match wrap_at.take() {
-                    Some((at, col_at)) => {
-                        col -= col_at;
-                        at
-                    }
-                    None => {
-                        col = 0;
-                        i
-                    }
-                };
-                starts.push(start as u32);
-            }
-            col += 1;
         }
-        Layout::from_checked_starts(params, starts, text)
+        Layout::from_checked_starts(params, wrap.starts, text)
     }
 
     /// Reloads a frozen layout from its stored line starts, checking that they partition
@@ -426,6 +413,48 @@ impl Layout {
     fn index_of(&self, global: u32) -> Option<usize> {
         let index = (global as usize).checked_sub(1)?;
         (index < self.starts.len()).then_some(index)
+    }
+}
+
+/// The greedy word-wrap state of [`Layout::compute`] within one paragraph.
+struct Wrapper {
+    width: usize,
+    starts: Vec<u32>,
+    /// Graphemes on the current line so far, hanging whitespace included.
+    col: usize,
+    after_space: bool,
+    /// The latest break opportunity on the current line: its offset, and `col` there.
+    wrap_at: Option<(usize, usize)>,
+}
+
+impl Wrapper {
+    /// Places the grapheme cluster starting at byte `i`.
+    fn cluster(&mut self, i: usize, is_space: bool) {
+        if is_space {
+            self.col += 1;
+            self.after_space = true;
+            return;
+        }
+        if self.after_space {
+            self.wrap_at = Some((i, self.col));
+            self.after_space = false;
+        }
+        // `col` can exceed the width only through hanging whitespace, in which case a break
+        // opportunity was recorded just above.
+        if self.col >= self.width {
+            let start = match self.wrap_at.take() {
+                Some((at, col_at)) => {
+                    self.col -= col_at;
+                    at
+                }
+                None => {
+                    self.col = 0;
+                    i
+                }
+            };
+            self.starts.push(start as u32);
+        }
+        self.col += 1;
     }
 }
 

@@ -1256,3 +1256,16 @@ fn closed_stdout_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "a closed stdout made the binary panic:\n{stderr}");
     assert!(!killed_by_signal(&status), "the binary did not end on its own after its reader left: {status:?}");
 }
+
+/// A pseudonym that looks like a short id ("P1") is a name, not a reference to participant P1.
+#[test]
+fn pseudonyms_that_look_like_short_ids_do_not_clash() {
+    let p = Project::new();
+    p.ok(&["participant", "add", "Ann"]);
+    p.ok(&["participant", "add", "P1"]);
+    let list = p.json(&["participant", "list"]);
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|x| x["pseudonym"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Ann", "P1"]);
+    let dup = p.run(&["participant", "add", "p1"]);
+    assert!(!dup.success, "a pseudonym differing only in case is the same participant");
+}
