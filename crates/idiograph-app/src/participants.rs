@@ -74,6 +74,7 @@ impl Workbench {
             pseudonym,
             attributes: attrs,
             interview,
+            finished_at: None,
         };
         tx.insert(&p).await?;
         tx.commit("add participant", &format!("add participant P{} ({})", p.short, p.pseudonym)).await?;
@@ -111,6 +112,18 @@ impl Workbench {
         }
         tx.update(&before, &after).await?;
         tx.commit("edit participant", &format!("edit participant P{}", before.short)).await?;
+        Ok(after)
+    }
+
+    /// Marks a case's analysis finished (or open again), the point at which IPA moves to the next case.
+    pub async fn set_case_finished(&self, reference: &str, finished: bool) -> Result<Participant, AppError> {
+        let mut tx = self.begin().await?;
+        let before = resolve(&mut tx, reference).await?;
+        let mut after = before.clone();
+        after.finished_at = if finished { Some(before.finished_at.clone().unwrap_or_else(crate::now)) } else { None };
+        tx.update(&before, &after).await?;
+        let what = if finished { "mark case finished" } else { "reopen case" };
+        tx.commit(what, &format!("{what}: P{}", before.short)).await?;
         Ok(after)
     }
 

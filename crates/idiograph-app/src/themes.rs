@@ -28,6 +28,8 @@ pub struct ThemeChanges {
     pub description: Option<String>,
     /// A new parent: `Some(None)` makes it top-level.
     pub parent: Option<Option<String>>,
+    /// A new convergence/divergence note for a group theme (empty text removes it).
+    pub note: Option<String>,
 }
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -111,6 +113,7 @@ impl Workbench {
             description,
             position,
             created_at: now(),
+            note: None,
         };
         if let Some(p) = &parent {
             check_parent(&theme, p, &all).map_err(|e| invalid!("TH{} under TH{}: {e}", theme.short, p.short))?;
@@ -132,6 +135,15 @@ impl Workbench {
         if let Some(d) = &changes.description {
             after.description =
                 if d.trim().is_empty() { None } else { Some(check_text("a description", d, MAX_DESCRIPTION_CHARS)?) };
+        }
+        if let Some(n) = &changes.note {
+            if !before.is_group() && !n.trim().is_empty() {
+                return Err(invalid!(
+                    "TH{} is a personal theme; convergence and divergence notes belong to group themes",
+                    before.short
+                ));
+            }
+            after.note = if n.trim().is_empty() { None } else { Some(check_text("a note", n, MAX_DESCRIPTION_CHARS)?) };
         }
         if let Some(parent) = &changes.parent {
             let all: Vec<Theme> = tx.all().await?;
@@ -262,6 +274,7 @@ impl Workbench {
             description: None,
             position: all.iter().filter(|t| t.parent == source.parent).map(|t| t.position + 1).max().unwrap_or(0),
             created_at: now(),
+            note: None,
         };
         tx.insert(&new).await?;
         let existing: Vec<Assignment> = tx.where_eq("theme_id", source.id.as_str()).await?;

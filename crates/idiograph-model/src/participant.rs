@@ -17,6 +17,8 @@ pub struct Participant {
     pub attributes: BTreeMap<String, String>,
     /// When and how the interview took place.
     pub interview: InterviewMeta,
+    /// When the researcher marked the case's analysis finished (RFC 3339), if so.
+    pub finished_at: Option<String>,
 }
 
 /// Metadata of a participant's interview.

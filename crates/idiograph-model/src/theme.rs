@@ -30,6 +30,8 @@ pub struct Theme {
     pub position: i64,
     /// When it was made (RFC 3339).
     pub created_at: String,
+    /// For a group theme: how the cases converge and diverge on it, in the researcher's words.
+    pub note: Option<String>,
 }
 
 impl Theme {
@@ -192,6 +194,7 @@ mod tests {
             description: None,
             position: 0,
             created_at: String::new(),
+            note: None,
         }
     }
 

@@ -98,6 +98,7 @@ impl Codec for Participant {
                 Value::text(&self.pseudonym),
                 Value::text(serde_json::to_string(&self.attributes).unwrap_or_default()),
                 Value::text(interview.to_string()),
+                Value::opt_text(self.finished_at.clone()),
             ],
         )
     }
@@ -117,6 +118,7 @@ impl Codec for Participant {
                 duration_minutes: i.get("duration_minutes").and_then(Json::as_u64).map(|m| m as u32),
                 interviewer: s("interviewer"),
             },
+            finished_at: r.opt_text("finished_at"),
         })
     }
 }
@@ -305,6 +307,7 @@ impl Codec for Theme {
                 Value::opt_text(self.description.clone()),
                 Value::Int(self.position),
                 Value::text(&self.created_at),
+                Value::opt_text(self.note.clone()),
             ],
         )
     }
@@ -318,6 +321,7 @@ impl Codec for Theme {
             description: r.opt_text("description"),
             position: r.int("position"),
             created_at: r.text("created_at"),
+            note: r.opt_text("note"),
         })
     }
 }

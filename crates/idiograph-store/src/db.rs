@@ -15,11 +15,18 @@ pub const APPLICATION_ID: i64 = 1_229_211_472;
 
 /// Embedded migrations, oldest first: (name, SQLite script, PostgreSQL script).
 /// Up-only; a file of the same name exists under both `migrations/` folders (tested).
-pub const MIGRATIONS: &[(&str, &str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_case_finished_and_get_note",
+        include_str!("../migrations/sqlite/0002_case_finished_and_get_note.sql"),
+        include_str!("../migrations/postgres/0002_case_finished_and_get_note.sql"),
+    ),
+];
 
 /// Which database engine holds the project.
 #[derive(Debug, Clone)]

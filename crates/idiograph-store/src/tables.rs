@@ -18,7 +18,14 @@ pub static STUDY: Table = Table {
 
 pub static PARTICIPANT: Table = Table {
     name: "participant",
-    columns: &[("id", Text), ("short", Int), ("pseudonym", Text), ("attributes", Text), ("interview", Text)],
+    columns: &[
+        ("id", Text),
+        ("short", Int),
+        ("pseudonym", Text),
+        ("attributes", Text),
+        ("interview", Text),
+        ("finished_at", Text),
+    ],
     participant_column: Some("id"),
 };
 
@@ -104,6 +111,7 @@ pub static THEME: Table = Table {
         ("description", Text),
         ("position", Int),
         ("created_at", Text),
+        ("note", Text),
     ],
     participant_column: Some("participant_id"),
 };

@@ -15,6 +15,7 @@ fn participant(id: &str, short: u32, name: &str) -> Participant {
         pseudonym: name.into(),
         attributes: BTreeMap::new(),
         interview: InterviewMeta::default(),
+        finished_at: None,
     }
 }
 
@@ -136,4 +137,42 @@ async fn files_that_are_not_projects_are_refused_by_name() {
     new_store(dir.path()).await;
     std::fs::copy(dir.path().join("p.idg"), &made).unwrap();
     assert!(matches!(Store::create_sqlite(&made, &StudySettings::new("x"), NOW).await, Err(StoreError::Exists(_))));
+}
+
+/// A project file written before migration 0002 is copied aside, then migrated in place.
+#[tokio::test]
+async fn an_older_project_is_backed_up_before_it_is_migrated() {
+    use sqlx::{Connection, Executor};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.idg");
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    conn.execute("PRAGMA journal_mode = WAL").await.unwrap();
+    conn.execute("PRAGMA application_id = 1229211472").await.unwrap();
+    conn.execute(MIGRATIONS[0].1).await.unwrap();
+    conn.execute("CREATE TABLE schema_migration (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)").await.unwrap();
+    conn.execute("INSERT INTO schema_migration VALUES ('0001_init', '2025-01-01T00:00:00Z')").await.unwrap();
+    conn.execute("INSERT INTO study VALUES ('study', 'Old study', NULL, '2009', 'half', 80, 40)").await.unwrap();
+    conn.close().await.unwrap();
+
+    let store = Store::open_sqlite(&path, NOW).await.unwrap();
+    let backup = dir.path().join(format!("old.idg.before-{}.bak", MIGRATIONS.last().unwrap().0));
+    assert!(backup.exists(), "the file is copied aside before its schema changes");
+    let mut old = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.unwrap();
+    let applied: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM schema_migration").fetch_all(&mut old).await.unwrap();
+    assert_eq!(applied, ["0001_init"]);
+
+    // The migrated project keeps its data and takes the new fields.
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.settings().await.unwrap().title, "Old study");
+    drop(tx);
+    let mut p = participant("a", 1, "Olivia");
+    p.finished_at = Some(NOW.into());
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&p).await.unwrap();
+    tx.commit("add participant", "add P1").await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.get::<Participant>(&ObjectId::new("a")).await.unwrap().finished_at.as_deref(), Some(NOW));
 }

@@ -147,6 +147,14 @@ pub enum ParticipantCommand {
         #[command(flatten)]
         details: ParticipantDetails,
     },
+    /// Mark a case's analysis finished (IPA completes one case before the next).
+    Finish {
+        /// Pseudonym or P-id.
+        participant: String,
+        /// Open the case again instead.
+        #[arg(long)]
+        reopen: bool,
+    },
     /// Delete a participant who has no transcripts or themes (added by mistake).
     Delete {
         /// Pseudonym or P-id.
@@ -371,6 +379,9 @@ pub enum ThemeCommand {
         /// Make it a top-level theme.
         #[arg(long)]
         top: bool,
+        /// For a group theme: how the cases converge and diverge on it ("" removes it).
+        #[arg(long)]
+        note: Option<String>,
     },
     /// Merge one theme into another.
     Merge {

@@ -209,7 +209,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 .participants
                 .iter()
                 .map(|p| json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym, "attributes": p.attributes,
-                                "interview": p.interview.summary(),
+                                "interview": p.interview.summary(), "finished_at": p.finished_at,
                                 "transcripts": s.transcripts.iter().filter(|t| t.participant_id == p.id).map(|t| format!("T{}", t.short)).collect::<Vec<_>>()}))
                 .collect();
             print(json, Json::Array(rows), || {
@@ -218,11 +218,12 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                     .map(|p| {
                         let attrs: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
                         format!(
-                            "P{:<3} {:<16} {}  {}",
+                            "P{:<3} {:<16} {}  {}{}",
                             p.short,
                             p.pseudonym,
                             attrs.join(", "),
-                            p.interview.summary().unwrap_or_default()
+                            p.interview.summary().unwrap_or_default(),
+                            if p.finished_at.is_some() { "  [finished]" } else { "" }
                         )
                     })
                     .collect::<Vec<_>>()
@@ -239,6 +240,15 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             let p = wb.update_participant(participant, changes).await?;
             print(json, json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
                 format!("Updated participant P{} {}", p.short, p.pseudonym)
+            });
+        }
+        Command::Participant(ParticipantCommand::Finish { participant, reopen }) => {
+            let p = wb.set_case_finished(participant, !reopen).await?;
+            print(json, json!({"id": format!("P{}", p.short), "finished_at": p.finished_at}), || {
+                match &p.finished_at {
+                    Some(at) => format!("Case P{} {} marked finished ({at})", p.short, p.pseudonym),
+                    None => format!("Case P{} {} is open again", p.short, p.pseudonym),
+                }
             });
         }
         Command::Participant(ParticipantCommand::Delete { participant }) => {
@@ -495,10 +505,13 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             wb.unassign(theme, &member(m)).await?;
             print(json, json!({"theme": theme}), || format!("Removed from {theme}"));
         }
-        Command::Theme(ThemeCommand::Edit { id, title, description, parent, top }) => {
+        Command::Theme(ThemeCommand::Edit { id, title, description, parent, top, note }) => {
             let parent = if *top { Some(None) } else { parent.clone().map(Some) };
             let t = wb
-                .update_theme(id, ThemeChanges { title: title.clone(), description: description.clone(), parent })
+                .update_theme(
+                    id,
+                    ThemeChanges { title: title.clone(), description: description.clone(), parent, note: note.clone() },
+                )
                 .await?;
             print(json, json!({"id": format!("TH{}", t.short)}), || format!("Updated TH{} “{}”", t.short, t.title));
         }
@@ -713,6 +726,7 @@ fn themes_json(s: &Snapshot) -> Json {
         json!({
             "id": format!("TH{}", t.short),
             "title": t.title,
+            "note": t.note,
             "scope": if t.is_group() { "group".to_owned() } else { t.participant_id().and_then(|p| s.participant(p)).map(|p| p.pseudonym.clone()).unwrap_or_default() },
             "statements": s.statements_of(&t.id).iter().map(|st| format!("S{}", st.short)).collect::<Vec<_>>(),
             "pets": s.pets_of(&t.id).iter().map(|p| format!("TH{}", p.short)).collect::<Vec<_>>(),
