@@ -17,6 +17,7 @@ mod queries;
 mod report;
 mod themes;
 mod transcripts;
+mod versions;
 
 use std::path::Path;
 

@@ -21,11 +21,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod edit;
 mod layout;
 mod quote;
 mod span;
 mod units;
 
+pub use crate::edit::{apply_edits, Edit, EditError, EditMap};
 pub use crate::layout::{Layout, LayoutError, LayoutParams, LinePos, LineRange};
 pub use crate::quote::Quote;
 pub use crate::span::{Span, SpanError, TextSize};

@@ -211,3 +211,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Text outside every edit keeps its content under the offset map, whatever the edits.
+    #[test]
+    fn spans_untouched_by_edits_keep_their_text(words in prop::collection::vec("[a-zé👩]{1,8}", 1..40), picks in prop::collection::vec((any::<prop::sample::Index>(), "[A-Z\\[\\]]{0,9}"), 0..6)) {
+        let text = words.join(" ");
+        let bounds: Vec<(usize, usize)> = {
+            let mut at = 0;
+            words.iter().map(|w| { let b = (at, at + w.len()); at += w.len() + 1; b }).collect()
+        };
+        let mut chosen: Vec<usize> = picks.iter().map(|(i, _)| i.index(bounds.len())).collect();
+        chosen.sort();
+        chosen.dedup();
+        let edits: Vec<idiograph_text::Edit> = chosen.iter().zip(picks.iter()).map(|(&w, (_, with))| idiograph_text::Edit {
+            span: idiograph_text::Span::new(&text, bounds[w].0, bounds[w].1).unwrap(),
+            with: with.clone(),
+        }).collect();
+        let (new, map) = idiograph_text::apply_edits(&text, &edits).unwrap();
+        for (w, &(s, e)) in bounds.iter().enumerate() {
+            let mapped = map.map_span(idiograph_text::Span::new(&text, s, e).unwrap()).slice(&new).to_owned();
+            match chosen.iter().position(|&c| c == w) {
+                Some(k) => prop_assert_eq!(mapped, edits[k].with.clone()),
+                None => prop_assert_eq!(mapped, words[w].clone()),
+            }
+        }
+    }
+}

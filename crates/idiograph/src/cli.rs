@@ -212,6 +212,21 @@ pub enum TranscriptCommand {
         /// Transcript id.
         id: String,
     },
+    /// List the speaker labels of a transcript with their roles and turn counts.
+    Speakers {
+        /// Transcript id.
+        id: String,
+    },
+    /// Rename a speaker label in every turn (e.g. a real display name to a pseudonym); makes a new
+    /// version of the transcript and carries every note, statement and extract over to it.
+    RenameSpeaker {
+        /// Transcript id.
+        id: String,
+        /// The label as it appears now.
+        label: String,
+        /// The new label.
+        new_label: String,
+    },
     /// Set the role of a speaker label.
     Role {
         /// Transcript id.

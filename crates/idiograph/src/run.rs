@@ -388,6 +388,25 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 format!("Deleted transcript T{} and what was anchored only in it", t.short)
             });
         }
+        Command::Transcript(TranscriptCommand::Speakers { id }) => {
+            let (t, v) = wb.transcript(id).await?;
+            let count = |label: &str| v.turns.iter().filter(|turn| turn.label.as_deref() == Some(label)).count();
+            let rows: Vec<Json> =
+                t.speakers.iter().map(|(l, r)| json!({"label": l, "role": r.as_str(), "turns": count(l)})).collect();
+            print(json, Json::Array(rows), || {
+                t.speakers
+                    .iter()
+                    .map(|(l, r)| format!("{l:<30} {r:<12} {} turns", count(l)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Transcript(TranscriptCommand::RenameSpeaker { id, label, new_label }) => {
+            let v = wb.rename_speaker(id, label, new_label).await?;
+            print(json, json!({"transcript": id, "version": v.number}), || {
+                format!("Renamed '{label}' to '{new_label}' in {id} (now version {}); notes, statements and extracts moved with the text", v.number)
+            });
+        }
         Command::Transcript(TranscriptCommand::Role { id, label, role }) => {
             let r: SpeakerRole = parse_word(role)?;
             let t = wb.set_speaker_role(id, label, r).await?;

@@ -1269,3 +1269,31 @@ fn pseudonyms_that_look_like_short_ids_do_not_clash() {
     let dup = p.run(&["participant", "add", "p1"]);
     assert!(!dup.success, "a pseudonym differing only in case is the same participant");
 }
+
+/// Renaming a speaker makes a new version; every anchor still covers the same words, and undo
+/// brings the old version and anchors back.
+#[test]
+fn renaming_a_speaker_carries_anchors_to_the_new_version() {
+    let p = Project::new();
+    p.ok(&["participant", "add", "Olivia"]);
+    let file = p.write("t.txt", "Dr Jane Roe: How was the group?\n\nOlivia: It felt like a weight had been lifted.\n\nDr Jane Roe: Thank you.\n");
+    p.ok(&["import", file.to_str().unwrap(), "--participant", "Olivia"]);
+    let text = "Olivia: It felt like a weight had been lifted.";
+    let start = "Dr Jane Roe: How was the group?\n\n".chars().count() + "Olivia: It felt like ".chars().count();
+    let range = format!("{}-{}", start, start + "a weight had been lifted".chars().count());
+    let note =
+        p.json(&["note", "add", "--transcript", "T1", "--chars", &range, "--kind", "linguistic", "metaphor of weight"]);
+    assert_eq!(note["id"], "N1");
+    assert!(text.contains("weight"));
+    let before = p.readout();
+    p.ok(&["transcript", "rename-speaker", "T1", "Dr Jane Roe", "Interviewer"]);
+    let shown = p.ok(&["transcript", "show", "T1"]);
+    assert!(shown.contains("Interviewer: How was the group?") && !shown.contains("Jane"), "{shown}");
+    let notes = p.json(&["note", "list", "--transcript", "T1"]);
+    assert_eq!(notes[0]["quote"], "a weight had been lifted");
+    let speakers = p.json(&["transcript", "speakers", "T1"]);
+    let labels: Vec<&str> = speakers.as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["Interviewer", "Olivia"]);
+    p.ok(&["undo"]);
+    assert_eq!(p.readout(), before);
+}

@@ -1,0 +1,144 @@
+//! New transcript versions made from known edits (renaming a speaker, later pseudonymisation),
+//! with every anchor moved exactly through the edit.
+
+use std::collections::BTreeMap;
+
+use idiograph_model::{
+    Anchor, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, Transcript, TranscriptVersion, Turn,
+};
+use idiograph_store::Tx;
+use idiograph_text::{apply_edits, Edit, EditMap, Layout};
+
+use crate::error::invalid;
+use crate::{new_id, now, transcripts, AppError, Workbench};
+
+/// Moves an anchor on `from` to the new version through `map`; `None` if the passage vanished.
+fn carry(anchor: &Anchor, to: &TranscriptVersion, map: &EditMap) -> Option<Anchor> {
+    Anchor::from_span(to, map.map_span(anchor.span())).ok()
+}
+
+/// Makes version n+1 of `transcript` from `edits` on its current text, makes it current with
+/// `speakers`, and re-anchors notes, statements and extracts. Anchors whose passage was removed
+/// entirely stay on the old version, where they remain valid. Returns the new version and how
+/// many anchors were carried over.
+pub(crate) async fn new_version(
+    tx: &mut Tx,
+    transcript: &Transcript,
+    edits: &[Edit],
+    speakers: BTreeMap<String, SpeakerRole>,
+) -> Result<(TranscriptVersion, usize), AppError> {
+    let old = tx.version(&transcript.current_version).await?;
+    let (text, map) = apply_edits(&old.text, edits).map_err(|e| invalid!("T{}: {e}", transcript.short))?;
+    let params = tx.settings().await?.layout;
+    let layout = Layout::compute(&text, params);
+    let turns = old
+        .turns
+        .iter()
+        .map(|t| {
+            let label_span = t.label_span.map(|s| map.map_span(s));
+            Turn {
+                span: map.map_span(t.span),
+                label: label_span.map(|s| s.slice(&text).to_owned()).or_else(|| t.label.clone()),
+                label_span,
+                timestamp: t.timestamp.clone(),
+            }
+        })
+        .collect();
+    let version = TranscriptVersion {
+        id: new_id(),
+        transcript_id: transcript.id.clone(),
+        number: old.number + 1,
+        text,
+        layout,
+        turns,
+        provenance: old.provenance.clone(),
+        created_at: now(),
+    };
+    tx.insert_version(&version, &transcript.participant_id).await?;
+    let mut after = transcript.clone();
+    after.current_version = version.id.clone();
+    after.speakers = speakers;
+    tx.update(transcript, &after).await?;
+
+    let mut moved = 0;
+    let notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", transcript.id.as_str()).await?;
+    for n in notes.iter().filter(|n| n.anchor.version_id() == &old.id) {
+        if let Some(anchor) = carry(&n.anchor, &version, &map) {
+            let mut m = n.clone();
+            m.anchor = anchor;
+            tx.update(n, &m).await?;
+            moved += 1;
+        }
+    }
+    let extracts: Vec<Extract> = tx.where_eq("transcript_id", transcript.id.as_str()).await?;
+    for x in extracts.iter().filter(|x| x.anchor.version_id() == &old.id) {
+        if let Some(anchor) = carry(&x.anchor, &version, &map) {
+            let mut m = x.clone();
+            m.anchor = anchor;
+            tx.update(x, &m).await?;
+            moved += 1;
+        }
+    }
+    let statements: Vec<ExperientialStatement> =
+        tx.where_eq("participant_id", transcript.participant_id.as_str()).await?;
+    for s in statements.iter().filter(|s| s.anchors.iter().any(|a| a.version_id() == &old.id)) {
+        let mut m = s.clone();
+        for a in m.anchors.iter_mut().filter(|a| a.version_id() == &old.id) {
+            if let Some(anchor) = carry(a, &version, &map) {
+                *a = anchor;
+                moved += 1;
+            }
+        }
+        tx.update(s, &m).await?;
+    }
+    Ok((version, moved))
+}
+
+impl Workbench {
+    /// Renames a speaker label everywhere in a transcript (e.g. a display name → a pseudonym).
+    /// The text changes, so this makes a new version; every anchor moves with it.
+    pub async fn rename_speaker(
+        &self,
+        transcript: &str,
+        label: &str,
+        new_label: &str,
+    ) -> Result<TranscriptVersion, AppError> {
+        let new_label = new_label.trim();
+        if new_label.is_empty() || new_label.contains(['\n', ':']) || new_label.chars().count() > 60 {
+            return Err(invalid!("a speaker label must be 1–60 characters without ':' or line breaks"));
+        }
+        let mut tx = self.begin().await?;
+        let t = transcripts::resolve(&mut tx, transcript).await?;
+        let Some(role) = t.speakers.get(label).copied() else {
+            let known: Vec<&str> = t.speakers.keys().map(String::as_str).collect();
+            return Err(AppError::NotFound(format!(
+                "no speaker '{label}' in T{} (speakers: {})",
+                t.short,
+                known.join(", ")
+            )));
+        };
+        if label != new_label && t.speakers.contains_key(new_label) {
+            return Err(AppError::Conflict(format!("T{} already has a speaker '{new_label}'", t.short)));
+        }
+        let current = tx.version(&t.current_version).await?;
+        let edits: Vec<Edit> = current
+            .turns
+            .iter()
+            .filter(|turn| turn.label.as_deref() == Some(label))
+            .filter_map(|turn| turn.label_span)
+            .map(|span| Edit { span, with: new_label.to_owned() })
+            .collect();
+        let mut speakers = t.speakers.clone();
+        speakers.remove(label);
+        speakers.insert(new_label.to_owned(), role);
+        let (version, moved) = new_version(&mut tx, &t, &edits, speakers).await?;
+        let summary = format!(
+            "rename a speaker of T{} in {} turns (version {}; {moved} anchors carried over)",
+            t.short,
+            edits.len(),
+            version.number
+        );
+        tx.commit("rename speaker", &summary).await?;
+        Ok(version)
+    }
+}
