@@ -31,7 +31,7 @@ pub use crate::participants::ParticipantChanges;
 pub use crate::queries::Snapshot;
 pub use crate::report::ReportFormat;
 pub use crate::themes::{MemberRef, ThemeChanges};
-pub use crate::transcripts::{ImportOutcome, ImportedFile, RefusedFile};
+pub use crate::transcripts::{ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_store::{AuditEvent, UndoOutcome};
 
 /// An open project and the researcher using it.

@@ -51,6 +51,24 @@ fn check_attribute_key(key: &str) -> Result<String, AppError> {
     Ok(key.to_owned())
 }
 
+/// Adds a participant with no attributes inside a running command (e.g. one per imported file).
+pub(crate) async fn new_participant(tx: &mut Tx, pseudonym: &str) -> Result<Participant, AppError> {
+    let pseudonym = Participant::check_pseudonym(pseudonym).map_err(|e| invalid!("{e}"))?;
+    if by_pseudonym(tx, &pseudonym).await?.is_some() {
+        return Err(AppError::Conflict(format!("a participant called '{pseudonym}' already exists")));
+    }
+    let p = Participant {
+        id: new_id(),
+        short: tx.next_short(ObjectKind::Participant).await?,
+        pseudonym,
+        attributes: BTreeMap::new(),
+        interview: InterviewMeta::default(),
+        finished_at: None,
+    };
+    tx.insert(&p).await?;
+    Ok(p)
+}
+
 impl Workbench {
     /// Adds a participant (a case) under a pseudonym, with optional attributes.
     pub async fn add_participant(

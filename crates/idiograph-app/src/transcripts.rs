@@ -16,6 +16,8 @@ use crate::{new_id, now, AppError, Workbench};
 pub struct ImportedFile {
     /// The file name.
     pub file_name: String,
+    /// The participant's pseudonym.
+    pub participant: String,
     /// The new transcript.
     pub transcript: Transcript,
     /// How many speaker turns were found.
@@ -55,8 +57,21 @@ pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Transcript, 
 type Parsed = (String, Result<(ImportedTranscript, Layout), ImportError>);
 
 /// Imports and lays out every file, on as many threads as there are cores.
-fn parse_all(files: Vec<(String, Vec<u8>)>, options: ImportOptions, params: LayoutParams) -> Vec<Parsed> {
+/// Called once per file read during an import, from worker threads (for progress bars).
+pub type ImportProgress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+fn parse_all(
+    files: Vec<(String, Vec<u8>)>,
+    options: ImportOptions,
+    params: LayoutParams,
+    progress: Option<ImportProgress>,
+) -> Vec<Parsed> {
     let parse = |(name, bytes): (String, Vec<u8>)| -> Parsed {
+        let report = |name: &str| {
+            if let Some(p) = &progress {
+                p(name)
+            }
+        };
         // Importers are fuzzed never to panic; should one still do so, that file is refused
         // and the batch goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -68,6 +83,7 @@ fn parse_all(files: Vec<(String, Vec<u8>)>, options: ImportOptions, params: Layo
         .unwrap_or_else(|_| {
             Err(ImportError::Undecodable { file: name.clone(), reason: "the importer failed on this file".into() })
         });
+        report(&name);
         (name, result)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
@@ -123,21 +139,50 @@ impl Workbench {
         files: Vec<(String, Vec<u8>)>,
         options: &ImportOptions,
     ) -> Result<ImportOutcome, AppError> {
+        self.import_files_with_progress(participant, files, options, None).await
+    }
+
+    /// [`Workbench::import_files`], calling `progress` as each file has been read.
+    pub async fn import_files_with_progress(
+        &self,
+        participant: &str,
+        files: Vec<(String, Vec<u8>)>,
+        options: &ImportOptions,
+        progress: Option<ImportProgress>,
+    ) -> Result<ImportOutcome, AppError> {
+        self.import_batches(vec![(participant.to_owned(), files)], false, options, progress).await
+    }
+
+    /// Imports files for several participants as ONE command. With `create_missing`, a participant
+    /// named in `groups` who does not exist yet is added — but only if at least one of their files
+    /// is good. Every file is read before anything is written; refused files change nothing.
+    pub async fn import_batches(
+        &self,
+        groups: Vec<(String, Vec<(String, Vec<u8>)>)>,
+        create_missing: bool,
+        options: &ImportOptions,
+        progress: Option<ImportProgress>,
+    ) -> Result<ImportOutcome, AppError> {
         let mut outcome = ImportOutcome::default();
         let layout = {
             let mut tx = self.store.read().await?;
             tx.settings().await?.layout
         };
+        let owners: Vec<String> = groups.iter().map(|(p, _)| p.clone()).collect();
+        let flat: Vec<(usize, (String, Vec<u8>))> =
+            groups.into_iter().enumerate().flat_map(|(g, (_, files))| files.into_iter().map(move |f| (g, f))).collect();
+        let group_of: Vec<usize> = flat.iter().map(|(g, _)| *g).collect();
+        let files: Vec<(String, Vec<u8>)> = flat.into_iter().map(|(_, f)| f).collect();
         // Decoding, normalisation and layout are CPU work: spread them over the cores before
         // taking the write lock, keeping the files in the order given.
         let options = *options;
-        let files = tokio::task::spawn_blocking(move || parse_all(files, options, layout))
+        let files = tokio::task::spawn_blocking(move || parse_all(files, options, layout, progress))
             .await
             .map_err(|e| AppError::Invalid(format!("import failed: {e}")))?;
-        let mut parsed = Vec::new();
-        for (name, result) in files {
+        let mut parsed: Vec<(usize, String, (ImportedTranscript, Layout))> = Vec::new();
+        for ((name, result), group) in files.into_iter().zip(group_of) {
             match result {
-                Ok(t) => parsed.push((name, t)),
+                Ok(t) => parsed.push((group, name, t)),
                 Err(e) => outcome.refused.push(RefusedFile { file_name: name, reason: e.to_string() }),
             }
         }
@@ -145,10 +190,26 @@ impl Workbench {
             return Ok(outcome);
         }
         let mut tx = self.begin().await?;
-        let owner = participants::resolve(&mut tx, participant).await?;
+        let mut resolved: Vec<Option<idiograph_model::Participant>> = vec![None; owners.len()];
+        let mut added = Vec::new();
+        for (g, name) in owners.iter().enumerate() {
+            if !parsed.iter().any(|(pg, _, _)| *pg == g) {
+                continue;
+            }
+            resolved[g] = Some(match participants::resolve(&mut tx, name).await {
+                Ok(p) => p,
+                Err(AppError::NotFound(_)) if create_missing => {
+                    let p = participants::new_participant(&mut tx, name).await?;
+                    added.push(format!("P{}", p.short));
+                    p
+                }
+                Err(e) => return Err(e),
+            });
+        }
         let created_at = now();
         let mut shorts = tx.reserve_shorts(ObjectKind::Transcript, parsed.len() as u32).await?;
-        for (name, (imported, layout)) in parsed {
+        for (group, name, (imported, layout)) in parsed {
+            let Some(owner) = resolved[group].clone() else { continue };
             let diagnostics = imported.diagnostics.iter().map(|d| d.message.clone()).collect();
             let transcript_id = new_id();
             let version = build_version(imported, layout, &transcript_id, &created_at);
@@ -169,6 +230,7 @@ impl Workbench {
             tx.insert_version(&version, &owner.id).await?;
             outcome.imported.push(ImportedFile {
                 file_name: name,
+                participant: owner.pseudonym.clone(),
                 turns: version.turns.len(),
                 lines: version.layout.line_count(),
                 transcript,
@@ -176,7 +238,8 @@ impl Workbench {
             });
         }
         let ids: Vec<String> = outcome.imported.iter().map(|f| format!("T{}", f.transcript.short)).collect();
-        tx.commit("import", &format!("import {} for P{}", ids.join(", "), owner.short)).await?;
+        let new = if added.is_empty() { String::new() } else { format!(" (new participants {})", added.join(", ")) };
+        tx.commit("import", &format!("import {}{new}", ids.join(", "))).await?;
         Ok(outcome)
     }
 

@@ -48,14 +48,17 @@ pub enum Command {
     /// Participants (cases).
     #[command(subcommand)]
     Participant(ParticipantCommand),
-    /// Import transcript files (.txt, .md) for a participant.
+    /// Import transcript files (or every supported file in a folder) for a participant.
     Import {
-        /// The files.
+        /// Files or folders.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The participant (pseudonym or P-id) interviewed.
+        #[arg(long, required_unless_present = "participant_per_file", conflicts_with = "participant_per_file")]
+        participant: Option<String>,
+        /// One participant per file, named after the file (created if missing).
         #[arg(long)]
-        participant: String,
+        participant_per_file: bool,
     },
     /// Transcripts.
     #[command(subcommand)]

@@ -1297,3 +1297,30 @@ fn renaming_a_speaker_carries_anchors_to_the_new_version() {
     p.ok(&["undo"]);
     assert_eq!(p.readout(), before);
 }
+
+/// A folder imports every supported file in it; with one participant per file, participants are
+/// made from the file names; a bad file is refused by name and the others still import.
+#[test]
+fn folder_import_with_a_participant_per_file() {
+    let p = Project::new();
+    std::fs::create_dir(p.file("batch")).unwrap();
+    p.write("batch/Olivia.txt", "Interviewer: Hello?\n\nOlivia: Hello.\n");
+    p.write("batch/Rachel.md", "**Interviewer:** Hi.\n\n**Rachel:** Hi there.\n");
+    p.write("batch/Broken.txt", b"\x00\x01\x02binary\x00".as_slice());
+    p.write("batch/ignored.jpg", b"\xff\xd8\xff".as_slice());
+    let run = p.run(&["--json", "import", p.file("batch").to_str().unwrap(), "--participant-per-file"]);
+    assert!(!run.success, "one refused file makes the exit status non-zero");
+    assert!(run.stderr.contains("error: Broken.txt: binary content"), "{}", run.stderr);
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let who: Vec<&str> =
+        out["imported"].as_array().unwrap().iter().map(|f| f["participant"].as_str().unwrap()).collect();
+    assert_eq!(who, ["Olivia", "Rachel"]);
+    let names: Vec<String> = p
+        .json(&["participant", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["pseudonym"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["Olivia", "Rachel"], "no participant is made for a refused file");
+}
