@@ -12,6 +12,8 @@
 mod annotate;
 mod demo;
 mod error;
+mod exchange;
+mod exports;
 mod participants;
 mod queries;
 mod report;
@@ -27,11 +29,14 @@ use idiograph_store::Store;
 pub use crate::annotate::Target;
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::error::AppError;
+pub use crate::exchange::ExchangeReport;
+pub use crate::exports::ExportFormat;
 pub use crate::participants::ParticipantChanges;
 pub use crate::queries::Snapshot;
 pub use crate::report::ReportFormat;
 pub use crate::themes::{MemberRef, ThemeChanges};
-pub use crate::transcripts::{ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
+pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
+pub use idiograph_formats::ReportTable;
 pub use idiograph_store::{AuditEvent, UndoOutcome};
 
 /// An open project and the researcher using it.

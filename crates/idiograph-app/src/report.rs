@@ -18,7 +18,8 @@ pub enum ReportFormat {
     Html,
 }
 
-fn labels(t: Terminology) -> ReportLabels {
+/// The report labels in the study's terminology.
+pub(crate) fn labels(t: Terminology) -> ReportLabels {
     ReportLabels {
         statement: t.label(Term::Statement).into(),
         statements: t.label(Term::Statements).into(),

@@ -57,6 +57,12 @@ pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Transcript, 
 type Parsed = (String, Result<(ImportedTranscript, Layout), ImportError>);
 
 /// Imports and lays out every file, on as many threads as there are cores.
+/// A file to import: its name and bytes.
+pub type FileBytes = (String, Vec<u8>);
+
+/// Files to import for one participant, named by pseudonym.
+pub type ImportGroup = (String, Vec<FileBytes>);
+
 /// Called once per file read during an import, from worker threads (for progress bars).
 pub type ImportProgress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -158,7 +164,7 @@ impl Workbench {
     /// is good. Every file is read before anything is written; refused files change nothing.
     pub async fn import_batches(
         &self,
-        groups: Vec<(String, Vec<(String, Vec<u8>)>)>,
+        groups: Vec<ImportGroup>,
         create_missing: bool,
         options: &ImportOptions,
         progress: Option<ImportProgress>,

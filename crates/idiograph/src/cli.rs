@@ -36,6 +36,14 @@ pub enum Command {
         #[arg(long, default_value = "2022")]
         terminology: String,
     },
+    /// Make a new project from a REFI-QDA project (.qdpx) written by NVivo, ATLAS.ti, MAXQDA, QualCoder….
+    FromQdpx {
+        /// The .qdpx file.
+        file: PathBuf,
+        /// The project file to create (must not exist).
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
     /// Create the sample study from the Balint-group poster and show it.
     Demo {
         /// Where to write the demo project (default: idiograph-demo.idg; reused if it exists).
@@ -80,11 +88,14 @@ pub enum Command {
     Journal(JournalCommand),
     /// The group theme × participant recurrence matrix and the rule check.
     Recurrence,
-    /// Write the study report.
+    /// Write the study report or another export.
     Report {
-        /// md or html.
+        /// md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, qdpx (REFI-QDA project) or qdc (codebook).
         #[arg(long, default_value = "md")]
         format: String,
+        /// With --format csv: GETs, PETs, Statements, Recurrence, Extracts or Notes.
+        #[arg(long)]
+        table: Option<String>,
         /// Output file (default: standard output).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
@@ -229,6 +240,20 @@ pub enum TranscriptCommand {
         label: String,
         /// The new label.
         new_label: String,
+    },
+    /// Export the annotated transcript: statements | line-numbered transcript | notes.
+    Export {
+        /// Transcript id.
+        id: String,
+        /// docx or html.
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Leave the margins empty, for annotating on paper.
+        #[arg(long)]
+        blank: bool,
+        /// Output file (required for docx).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
     },
     /// Set the role of a speaker label.
     Role {

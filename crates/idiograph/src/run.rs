@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
 use idiograph_app::{
-    build_demo, MemberRef, ParticipantChanges, ReportFormat, Snapshot, ThemeChanges, Workbench, DEMO_TITLE,
+    build_demo, ExportFormat, MemberRef, ParticipantChanges, Snapshot, ThemeChanges, Workbench, DEMO_TITLE,
 };
 use idiograph_model::{
     GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, SpeakerRole, Term, Terminology, Theme,
@@ -114,6 +114,24 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             });
         }
         Command::Demo { out } => return demo(&cli, out.clone()).await,
+        Command::FromQdpx { file, output } => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (wb, report) = Workbench::import_qdpx(output, &bytes, &file_name(file), &author(&cli)).await?;
+            wb.close().await;
+            print(
+                json,
+                json!({"project": output, "imported": report.imported, "not_imported": report.diagnostics}),
+                || {
+                    let counts: Vec<String> = report.imported.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                    let mut out =
+                        format!("Created {} from {}: {}", output.display(), file.display(), counts.join(", "));
+                    for d in &report.diagnostics {
+                        out.push_str(&format!("\n  note: {d}"));
+                    }
+                    out
+                },
+            );
+        }
         Command::Backup { dest } => {
             let wb = open(&cli).await?;
             wb.backup(dest).await?;
@@ -590,20 +608,22 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             let s = wb.snapshot().await?;
             print(json, recurrence_json(&s), || recurrence_text(&s));
         }
-        Command::Report { format, output } => {
-            let f = match format.as_str() {
-                "md" | "markdown" => ReportFormat::Markdown,
-                "html" => ReportFormat::Html,
-                other => bail!("report format '{other}' is not one of: md, html"),
-            };
-            let body = wb.report(f).await?;
-            match output {
-                Some(path) => {
-                    write_new(path, body.as_bytes())?;
-                    print(json, json!({"report": path, "bytes": body.len()}), || format!("Wrote {}", path.display()));
-                }
-                None => emit(body.trim_end()),
+        Command::Report { format, table, output } => match format.as_str() {
+            "qdpx" => deliver(json, &wb.export_qdpx().await?, output.as_deref(), "qdpx")?,
+            "qdc" => deliver(json, &wb.export_qdc().await?, output.as_deref(), "qdc")?,
+            _ => {
+                let f = ExportFormat::parse(format, table.as_deref())?;
+                deliver(json, &wb.export(f).await?, output.as_deref(), f.extension())?;
             }
+        },
+        Command::Transcript(TranscriptCommand::Export { id, format, blank, output }) => {
+            let docx = match format.as_str() {
+                "docx" => true,
+                "html" => false,
+                other => bail!("transcript export format '{other}' is not one of: docx, html"),
+            };
+            let body = wb.annotated_transcript(id, docx, *blank).await?;
+            deliver(json, &body, output.as_deref(), if docx { "docx" } else { "html" })?;
         }
         Command::History { limit } => {
             let events = wb.history(*limit).await?;
@@ -641,7 +661,9 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Init { .. } | Command::Demo { .. } | Command::Backup { .. } => unreachable!("handled before opening"),
+        Command::Init { .. } | Command::Demo { .. } | Command::Backup { .. } | Command::FromQdpx { .. } => {
+            unreachable!("handled before opening")
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -705,7 +727,7 @@ async fn import(
         None
     };
     // Group the files by participant: all for one, or one participant per file.
-    let mut groups: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut groups: Vec<idiograph_app::ImportGroup> = Vec::new();
     for f in &files {
         let bytes = match std::fs::read(f) {
             Ok(b) => b,
@@ -758,6 +780,23 @@ async fn import(
 
 fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Writes an export to `output`, or text to standard output; binary formats need a file.
+fn deliver(json: bool, body: &[u8], output: Option<&Path>, extension: &str) -> Result<()> {
+    match output {
+        Some(path) => {
+            write_new(path, body)?;
+            print(json, json!({"output": path, "bytes": body.len()}), || {
+                format!("Wrote {} ({} bytes)", path.display(), body.len())
+            });
+        }
+        None => match std::str::from_utf8(body) {
+            Ok(text) if !json => emit(text.trim_end()),
+            _ => bail!("a .{extension} export is a file: give -o FILE"),
+        },
+    }
+    Ok(())
 }
 
 /// Writes a file that must not exist yet, so a report never overwrites the researcher's edits.

@@ -1215,7 +1215,7 @@ fn json_contract() {
     check(&["study", "set", "--title", "New"], &["title"]);
     check(&["participant", "edit", "Ada", "--attr", "k=v"], &["id"]);
     let report = p.file("r.md");
-    check(&["report", "-o", report.to_str().unwrap()], &["report", "bytes"]);
+    check(&["report", "-o", report.to_str().unwrap()], &["output", "bytes"]);
     let backup = p.file("b.idg");
     check(&["backup", backup.to_str().unwrap()], &["backup"]);
 

@@ -4,19 +4,36 @@
 //! [`Importer`] for the file's extension and returns an [`ImportedTranscript`] or an
 //! [`ImportError`] whose message names the file and the reason.
 //!
-//! Layout: one module per format (`plain_text` today; `.docx`, `.odt`, `.rtf`, `.pdf`, `.vtt`
-//! and `.srt` importers are meant to become siblings), plus two shared steps that later
-//! formats reuse: `decode` (bytes to text with encoding detection and refusal of binary
-//! content) and `speakers` (cutting canonical text into speaker turns). A new format is a new
-//! module implementing [`Importer`] and one entry in `IMPORTERS`.
+//! Layout: one module per format (`plain_text` for `.txt`/`.md`, `docx`, `odt`, `rtf`, `pdf`
+//! (cargo feature `pdf`, on by default) and `vtt` for `.vtt`/`.srt`), plus shared steps:
+//! `decode` (bytes to text with encoding detection and refusal of binary content), `speakers`
+//! (cutting canonical text into speaker turns), `package` (zip containers with bomb limits and
+//! the OLE checks for `.doc` and password-protected files) and `builder` (assembling canonical
+//! text and explicit turns from structured documents). A new format is a new module
+//! implementing [`Importer`] and one entry in `IMPORTERS`.
 //!
 //! Nothing here does I/O: callers pass bytes and a file name, never a path.
 
+mod builder;
 mod decode;
+mod docx;
+mod flow;
+mod odt;
+mod package;
+#[cfg(feature = "pdf")]
+mod pdf;
 mod plain_text;
+mod rtf;
 mod speakers;
+mod vtt;
 
+pub use crate::import::docx::DocxImporter;
+pub use crate::import::odt::OdtImporter;
+#[cfg(feature = "pdf")]
+pub use crate::import::pdf::PdfImporter;
 pub use crate::import::plain_text::PlainTextImporter;
+pub use crate::import::rtf::RtfImporter;
+pub use crate::import::vtt::SubtitleImporter;
 
 use idiograph_text::Span;
 use sha2::{Digest, Sha256};
@@ -61,7 +78,9 @@ pub struct Provenance {
     /// The format the file was read as.
     pub format: TranscriptFormat,
     /// The character encoding the text was decoded from: `utf-8`, `utf-8 (bom)`, `utf-16le`,
-    /// `utf-16be` or `windows-1252`.
+    /// `utf-16be` or `windows-1252` for text files; for containers the encoding of the part the
+    /// text came from (`utf-8` for `.docx`/`.odt` XML), the RTF code page (`windows-1252`), or
+    /// `pdf text layer`.
     pub encoding: String,
     /// Size of the original file in bytes.
     pub byte_len: u64,
@@ -75,6 +94,18 @@ pub enum TranscriptFormat {
     PlainText,
     /// Markdown (`.md`), read as plain text: markup is kept in the canonical text.
     Markdown,
+    /// Word (`.docx`, Office Open XML).
+    Docx,
+    /// OpenDocument text (`.odt`).
+    Odt,
+    /// Rich Text Format (`.rtf`).
+    Rtf,
+    /// PDF (`.pdf`), its text layer.
+    Pdf,
+    /// WebVTT captions (`.vtt`), e.g. Microsoft Teams and Zoom transcripts.
+    WebVtt,
+    /// SubRip subtitles (`.srt`).
+    Srt,
 }
 
 impl TranscriptFormat {
@@ -83,6 +114,12 @@ impl TranscriptFormat {
         match self {
             TranscriptFormat::PlainText => "plain-text",
             TranscriptFormat::Markdown => "markdown",
+            TranscriptFormat::Docx => "docx",
+            TranscriptFormat::Odt => "odt",
+            TranscriptFormat::Rtf => "rtf",
+            TranscriptFormat::Pdf => "pdf",
+            TranscriptFormat::WebVtt => "webvtt",
+            TranscriptFormat::Srt => "srt",
         }
     }
 }
@@ -160,6 +197,42 @@ pub enum ImportError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// The file is damaged or is not what its extension says.
+    #[error("{file}: {reason}")]
+    Malformed {
+        /// The file name as given.
+        file: String,
+        /// What is wrong, a lowercase phrase, e.g. `corrupt zip archive (invalid Zip archive)`.
+        reason: String,
+    },
+    /// The file is an older format that has to be converted first.
+    #[error("{file}: {advice}")]
+    LegacyFormat {
+        /// The file name as given.
+        file: String,
+        /// What it is and what to do, e.g. `this is a Word 97–2003 .doc file; save it as .docx`.
+        advice: String,
+    },
+    /// The file is encrypted or password-protected.
+    #[error("{file}: the file is password-protected; remove the password and import it again")]
+    Encrypted {
+        /// The file name as given.
+        file: String,
+    },
+    /// A container whose contents would unpack to far more than any transcript (a zip bomb).
+    #[error("{file}: refused as a possible zip bomb ({reason})")]
+    ZipBomb {
+        /// The file name as given.
+        file: String,
+        /// Which limit was hit, e.g. `more than 10000 entries`.
+        reason: String,
+    },
+    /// A PDF without a text layer, such as a scan.
+    #[error("{file}: the PDF has no text layer (scanned pages?); run OCR first")]
+    NoTextLayer {
+        /// The file name as given.
+        file: String,
+    },
     /// No importer handles the file's extension.
     #[error("{file}: {}", unsupported_message(.extension))]
     Unsupported {
@@ -186,7 +259,17 @@ pub trait Importer: Send + Sync {
 }
 
 /// Every importer, in the order their extensions are listed to the user.
-static IMPORTERS: &[&dyn Importer] = &[&PlainTextImporter::TEXT, &PlainTextImporter::MARKDOWN];
+static IMPORTERS: &[&dyn Importer] = &[
+    &PlainTextImporter::TEXT,
+    &PlainTextImporter::MARKDOWN,
+    &DocxImporter,
+    &OdtImporter,
+    &RtfImporter,
+    #[cfg(feature = "pdf")]
+    &PdfImporter,
+    &SubtitleImporter::VTT,
+    &SubtitleImporter::SRT,
+];
 
 /// Imports a transcript file, choosing the importer by the file name's extension (ignoring case).
 ///
@@ -200,7 +283,7 @@ static IMPORTERS: &[&dyn Importer] = &[&PlainTextImporter::TEXT, &PlainTextImpor
 /// assert_eq!(t.turns[1].label.as_deref(), Some("Sam"));
 /// assert_eq!(
 ///     import_transcript("x.xyz", b"hi", &ImportOptions::default()).unwrap_err().to_string(),
-///     "x.xyz: unsupported format '.xyz' (supported: .txt, .md)",
+///     "x.xyz: unsupported format '.xyz' (supported: .txt, .md, .docx, .odt, .rtf, .pdf, .vtt, .srt)",
 /// );
 /// ```
 pub fn import_transcript(
@@ -312,16 +395,22 @@ mod tests {
         assert_eq!(t.provenance.format, TranscriptFormat::PlainText);
         let t = import_transcript("notes/ep.Md", b"**Dan:** hi\n", &options).unwrap();
         assert_eq!(t.provenance.format, TranscriptFormat::Markdown);
-        assert_eq!(supported_extensions(), ["txt", "md"]);
+        let all = ["txt", "md", "docx", "odt", "rtf", "pdf", "vtt", "srt"];
+        let expected: Vec<&str> = all.into_iter().filter(|e| cfg!(feature = "pdf") || *e != "pdf").collect();
+        assert_eq!(supported_extensions(), expected);
     }
 
     #[test]
     fn unsupported_extensions_are_named() {
         let options = ImportOptions::default();
+        let supported = supported_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(", ");
         let err = import_transcript("x.xyz", b"Dan: hi", &options).unwrap_err();
-        assert_eq!(err.to_string(), "x.xyz: unsupported format '.xyz' (supported: .txt, .md)");
+        assert_eq!(err.to_string(), format!("x.xyz: unsupported format '.xyz' (supported: {supported})"));
         let err = import_transcript("README", b"Dan: hi", &options).unwrap_err();
-        assert_eq!(err.to_string(), "README: unsupported format, the name has no extension (supported: .txt, .md)");
+        assert_eq!(
+            err.to_string(),
+            format!("README: unsupported format, the name has no extension (supported: {supported})")
+        );
         assert!(matches!(import_transcript(".txt", b"Dan: hi", &options), Err(ImportError::Unsupported { .. })));
     }
 

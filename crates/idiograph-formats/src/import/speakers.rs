@@ -8,11 +8,13 @@
 //! | `Name:`    | `Dan: Okay.`, `[00:12:34] Dan: …`, `00:12:34 Dan: …`, `Dan: [01:46] …` |
 //! | `**Name:**`| `**Tim Smith:** \[01:46\] …`, `**Dan**: …`, `\[01:46\] **Dan:** …`     |
 //! | `[Name]`   | `[id1] hello`, `[Johnny Doe] 11:02:09` (Zoom), `[Dan] [00:12] …`       |
+//! | `Name 0:04`| `Olivia Smith  0:03` (Otter), `Zoë Ødegård   0:04` (Teams' Word layout)   |
 //!
 //! A label is 1 to 60 characters and at most 6 words, starts with a letter and holds letters
 //! (any script), digits, spaces and `. , ' ’ - ( )`. A colon label must be followed by a blank
 //! or the line end, so `http://…` and `10:30` are not labels; a bracket label likewise, so
-//! Markdown links are not. Timestamps are `M:SS`, `MM:SS` or `H:MM:SS` with an optional
+//! Markdown links are not. A `Name 0:04` label is a whole line: the name, blanks and a bare
+//! time, the turn's words following on the next lines. Timestamps are `M:SS`, `MM:SS` or `H:MM:SS` with an optional
 //! fraction, bare or in `[…]` or escaped `\[…\]`, before the label or right after it. A line
 //! that only starts with a timestamp (`\[12:15\] We sort of…`) continues the current turn.
 //!
@@ -46,17 +48,20 @@ enum Style {
     Colon,
     /// `[Name]`.
     Bracket,
+    /// `Name   0:04` alone on its line (Otter, Teams' Word transcripts).
+    Stamped,
 }
 
 impl Style {
     /// All styles, most trusted first: the order breaks ties between equally frequent styles.
-    const ALL: [Style; 3] = [Style::Bold, Style::Colon, Style::Bracket];
+    const ALL: [Style; 4] = [Style::Bold, Style::Colon, Style::Bracket, Style::Stamped];
 
     fn index(self) -> usize {
         match self {
             Style::Bold => 0,
             Style::Colon => 1,
             Style::Bracket => 2,
+            Style::Stamped => 3,
         }
     }
 
@@ -65,6 +70,7 @@ impl Style {
             Style::Bold => "**Name:**",
             Style::Colon => "Name:",
             Style::Bracket => "[Name]",
+            Style::Stamped => "Name 0:00",
         }
     }
 }
@@ -85,7 +91,7 @@ struct LabelLine {
 pub(super) fn find_turns(text: &str) -> (Vec<ImportedTurn>, Vec<ImportDiagnostic>) {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut per_style = [0usize; 3];
+    let mut per_style = [0usize; 4];
     let mut line_start = 0;
     while line_start < bytes.len() {
         let line_end = bytes[line_start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| line_start + n);
@@ -144,7 +150,7 @@ pub(super) fn find_turns(text: &str) -> (Vec<ImportedTurn>, Vec<ImportDiagnostic
 }
 
 /// The most frequent style, earlier in [`Style::ALL`] on ties; `None` when no label was found.
-fn dominant(per_style: [usize; 3]) -> Option<Style> {
+fn dominant(per_style: [usize; 4]) -> Option<Style> {
     // `min_by_key` keeps the first of equal keys, which gives the tie order of `ALL`.
     Style::ALL
         .into_iter()
@@ -169,7 +175,15 @@ fn parse_line(line: &str, base: usize) -> Option<LabelLine> {
     let (style, label, after) = bold_label(line, pos)
         .map(|(label, after)| (Style::Bold, label, after))
         .or_else(|| bracket_label(line, pos).map(|(label, after)| (Style::Bracket, label, after)))
-        .or_else(|| colon_label(line, pos).map(|(label, after)| (Style::Colon, label, after)))?;
+        .or_else(|| colon_label(line, pos).map(|(label, after)| (Style::Colon, label, after)))
+        .or_else(|| {
+            if timestamp.is_some() {
+                return None;
+            }
+            let (label, time) = stamped_label(line, pos)?;
+            timestamp = Some(time);
+            Some((Style::Stamped, label, line.len()))
+        })?;
     if timestamp.is_none() {
         timestamp = timestamp_at(b, skip_blanks(b, after)).map(|(time, _)| time);
     }
@@ -294,6 +308,24 @@ fn colon_label(line: &str, pos: usize) -> Option<((usize, usize), usize)> {
     Some((label_range(line, pos, end)?, end + 1))
 }
 
+/// `Name   0:04` filling the rest of the line from `pos`: the label and the time ranges.
+fn stamped_label(line: &str, pos: usize) -> Option<((usize, usize), (usize, usize))> {
+    let b = line.as_bytes();
+    let end = line.trim_end_matches([' ', '\t']).len();
+    if end <= pos {
+        return None;
+    }
+    let time_start = line[pos..end].rfind([' ', '\t']).map(|n| pos + n + 1)?;
+    if time_at(b, time_start)? != end {
+        return None;
+    }
+    let name_end = line[..time_start].trim_end_matches([' ', '\t']).len();
+    if name_end <= pos || name_run(line, pos)? < name_end {
+        return None;
+    }
+    Some((label_range(line, pos, name_end)?, (time_start, end)))
+}
+
 /// Where the run of name characters from `pos` ends; `None` when it is too long to be a name,
 /// which also bounds the work per line.
 fn name_run(line: &str, pos: usize) -> Option<usize> {
@@ -376,6 +408,7 @@ mod tests {
         assert_eq!(labels("[id1] a\n[id2]\ntext\n[Johnny Doe] 11:02:09\nb\n"), ["id1", "id2", "Johnny Doe"]);
         assert_eq!(labels("Дмитрий: а\n李明: 好\nप्रिया: हाँ\n"), ["Дмитрий", "李明", "प्रिया"]);
         assert_eq!(labels("Dan:\nlabel alone on its line\n"), ["Dan"]);
+        assert_eq!(labels("Zoë Ødegård   0:04\nHello.\n\nSiobhán 1:02:03\nHi.\n"), ["Zoë Ødegård", "Siobhán"]);
     }
 
     #[test]
@@ -412,6 +445,25 @@ mod tests {
         assert_eq!(stamps(bracket), some(&["00:01", "11:02:09"]));
         assert_eq!(turns(bracket)[1].2, "[Johnny Doe] 11:02:09\nHow you doing?");
         assert_eq!(stamps("Dan: 10:30, right\nSam: 1:2 no\nDan: [1:00 no\n"), [None, None, None]);
+    }
+
+    #[test]
+    fn otter_and_teams_word_layout() {
+        let text =
+            "Olivia Smith  0:03\nSo tell me.\n\nSam  0:10\nWell (inaudible 00:12:34) yes.\nWe met at the station\n";
+        assert_eq!(
+            turns(text),
+            [
+                ("Olivia Smith".into(), Some("0:03".into()), "Olivia Smith  0:03\nSo tell me.".into()),
+                (
+                    "Sam".into(),
+                    Some("0:10".into()),
+                    "Sam  0:10\nWell (inaudible 00:12:34) yes.\nWe met at the station".into()
+                ),
+            ]
+        );
+        assert!(labels("(inaudible 00:12:34)\n").is_empty());
+        assert!(labels("Dan 10:30pm\n").is_empty());
     }
 
     #[test]

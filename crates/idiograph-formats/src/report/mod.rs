@@ -1,20 +1,41 @@
-//! Report writers: a plain study-report model and its Markdown, HTML and SVG renderings.
+//! Report writers: a plain study-report model and its Markdown, HTML, SVG, PNG, Word, Excel and
+//! CSV renderings, plus the annotated transcript, the audit trail and the COREQ checklist.
 //!
 //! The application layer fills a [`StudyReport`] from the project (cases, themes, recurrence,
 //! journal) and picks the terminology in [`ReportLabels`]; this module only lays the model out.
-//! Rendering never fails and never reads a clock, so the same model always gives the same bytes.
+//! Rendering never reads a clock, so the same model always gives the same bytes; the text formats
+//! never fail, and the binary ones (`.docx`, `.xlsx`, `.png`) fail only if their encoder does.
 //! Every piece of user text is escaped for the target format before it is written.
 
+mod annotated;
+mod audit;
+mod coreq;
+mod docx;
+mod error;
 mod escape;
 mod html;
 mod markdown;
+mod ooxml;
+mod png;
 mod svg;
+mod tables;
 #[cfg(test)]
 mod tests;
+mod xlsx;
 
+pub use self::annotated::{
+    render_annotated_docx, render_annotated_html, ReportAnnotatedTranscript, ReportMarginItem, ReportTranscriptLine,
+};
+pub use self::audit::{render_audit_csv, render_audit_html, ReportAuditEvent};
+pub use self::coreq::{render_coreq, ReportCoreq};
+pub use self::docx::render_docx;
+pub use self::error::ReportError;
 pub use self::html::render_html;
 pub use self::markdown::render_markdown;
+pub use self::png::render_theme_tree_png;
 pub use self::svg::render_theme_tree_svg;
+pub use self::tables::{render_csv, ReportNoteRow, ReportStatementRow, ReportTable, ReportTables};
+pub use self::xlsx::render_xlsx;
 
 /// The reader-visible names of the IPA units, so one report can follow the 2022 wording
 /// ("Experiential statement", "Personal experiential theme (PET)", "Group experiential theme

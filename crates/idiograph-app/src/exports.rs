@@ -1,0 +1,275 @@
+//! Every export of a study as bytes: write-up (Word), workbook (Excel), CSV tables, the theme
+//! figure (SVG, PNG), the audit trail, the COREQ checklist and the annotated transcript.
+
+use std::collections::BTreeSet;
+
+use idiograph_formats::{
+    render_annotated_docx, render_annotated_html, render_audit_csv, render_audit_html, render_coreq, render_csv,
+    render_docx, render_html, render_markdown, render_theme_tree_png, render_theme_tree_svg, render_xlsx,
+    ReportAnnotatedTranscript, ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow, ReportStatementRow,
+    ReportTable, ReportTables, ReportTranscriptLine,
+};
+use idiograph_model::{Anchor, Member};
+
+use crate::report::{labels, study_report};
+use crate::{now, AppError, Snapshot, Workbench};
+
+/// A study export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// The report as Markdown.
+    Markdown,
+    /// The report as one self-contained HTML file.
+    Html,
+    /// The write-up pack as a Word document.
+    Docx,
+    /// All tables as an Excel workbook.
+    Xlsx,
+    /// One table as CSV.
+    Csv(ReportTable),
+    /// The theme figure as SVG.
+    Svg,
+    /// The theme figure as PNG.
+    Png,
+    /// The audit trail as HTML.
+    AuditHtml,
+    /// The audit trail as CSV.
+    AuditCsv,
+    /// The COREQ checklist, pre-filled, as Markdown.
+    Coreq,
+}
+
+impl ExportFormat {
+    /// Reads a format name as the command line and the web use it: `md`, `html`, `docx`, `xlsx`,
+    /// `csv` (with `table` naming one of GETs, PETs, Statements, Recurrence, Extracts, Notes),
+    /// `svg`, `png`, `audit` (HTML), `audit-csv`, `coreq`.
+    pub fn parse(name: &str, table: Option<&str>) -> Result<ExportFormat, AppError> {
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "md" | "markdown" => ExportFormat::Markdown,
+            "html" => ExportFormat::Html,
+            "docx" => ExportFormat::Docx,
+            "xlsx" => ExportFormat::Xlsx,
+            "csv" => {
+                let wanted = table.unwrap_or("statements");
+                let t = ReportTable::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(wanted)).ok_or_else(|| {
+                    let names: Vec<&str> = ReportTable::ALL.iter().map(|t| t.name()).collect();
+                    AppError::Invalid(format!("no table '{wanted}' (tables: {})", names.join(", ")))
+                })?;
+                ExportFormat::Csv(t)
+            }
+            "svg" => ExportFormat::Svg,
+            "png" => ExportFormat::Png,
+            "audit" | "audit-html" => ExportFormat::AuditHtml,
+            "audit-csv" => ExportFormat::AuditCsv,
+            "coreq" => ExportFormat::Coreq,
+            other => {
+                return Err(AppError::Invalid(format!(
+                    "report format '{other}' is not one of: md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, qdpx, qdc"
+                )))
+            }
+        })
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Markdown => "md",
+            ExportFormat::Html | ExportFormat::AuditHtml => "html",
+            ExportFormat::Docx => "docx",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv(_) | ExportFormat::AuditCsv => "csv",
+            ExportFormat::Svg => "svg",
+            ExportFormat::Png => "png",
+            ExportFormat::Coreq => "md",
+        }
+    }
+}
+
+fn citation_lines(s: &Snapshot, anchors: &[Anchor]) -> String {
+    anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>().join("; ")
+}
+
+fn transcript_label(s: &Snapshot, anchor: &Anchor) -> String {
+    s.versions
+        .get(anchor.version_id())
+        .and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id))
+        .map(|t| format!("T{}", t.short))
+        .unwrap_or_default()
+}
+
+impl Workbench {
+    /// The study exported in `format`.
+    pub async fn export(&self, format: ExportFormat) -> Result<Vec<u8>, AppError> {
+        let s = self.snapshot().await?;
+        let report = study_report(&s, &now()[..10]);
+        let failed = |e: idiograph_formats::ReportError| AppError::Invalid(format!("cannot write the report: {e}"));
+        Ok(match format {
+            ExportFormat::Markdown => render_markdown(&report).into_bytes(),
+            ExportFormat::Html => render_html(&report).into_bytes(),
+            ExportFormat::Svg => render_theme_tree_svg(&report).into_bytes(),
+            ExportFormat::Png => render_theme_tree_png(&report).map_err(failed)?,
+            ExportFormat::Docx => render_docx(&report).map_err(failed)?,
+            ExportFormat::Xlsx => render_xlsx(&report, &self.tables(&s).await?).map_err(failed)?,
+            ExportFormat::Csv(t) => render_csv(&report, &self.tables(&s).await?, t).into_bytes(),
+            ExportFormat::AuditHtml => render_audit_html(&self.audit_events().await?).into_bytes(),
+            ExportFormat::AuditCsv => render_audit_csv(&self.audit_events().await?).into_bytes(),
+            ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
+        })
+    }
+
+    /// The classic three-column annotated transcript (statements | lines | notes) as Word or
+    /// print-ready HTML; `blank` leaves the margins empty for annotating on paper.
+    pub async fn annotated_transcript(&self, transcript: &str, docx: bool, blank: bool) -> Result<Vec<u8>, AppError> {
+        let (t, v) = self.transcript(transcript).await?;
+        let s = self.snapshot().await?;
+        let notes = self.notes(Some(transcript)).await?;
+        let pseudonym = s.participant(&t.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default();
+        let layout = &v.layout;
+        let starts: BTreeSet<u32> = v.turns.iter().map(|turn| layout.position(turn.span.start()).global).collect();
+        let lines = (1..=layout.line_count())
+            .map(|g| {
+                let span = layout.line_span(g).unwrap_or_else(|| idiograph_text::Span::full(""));
+                let pos = layout.position(span.start());
+                let speaker = starts
+                    .contains(&g)
+                    .then(|| v.turn_at(span.start().to_usize()).and_then(|turn| turn.label.clone()))
+                    .flatten();
+                ReportTranscriptLine {
+                    page: pos.page,
+                    line: pos.line,
+                    global: g,
+                    text: layout.line_text(&v.text, g).unwrap_or_default().to_owned(),
+                    speaker,
+                }
+            })
+            .collect();
+        let margin = |a: &Anchor, id: String, text: String, kind: Option<String>| {
+            let r = layout.span_lines(a.span());
+            ReportMarginItem { first_line: r.start.global, last_line: r.end.global, text, id, kind }
+        };
+        let statements = s
+            .statements
+            .iter()
+            .flat_map(|st| st.anchors.iter().filter(|a| a.version_id() == &v.id).map(move |a| (st, a)))
+            .map(|(st, a)| margin(a, format!("S{}", st.short), st.text.clone(), None))
+            .collect();
+        let notes = notes
+            .iter()
+            .filter(|n| n.anchor.version_id() == &v.id)
+            .map(|n| margin(&n.anchor, format!("N{}", n.short), n.text.clone(), Some(n.kind.to_string())))
+            .collect();
+        let model = ReportAnnotatedTranscript {
+            title: format!("T{} {}", t.short, t.title),
+            pseudonym,
+            labels: labels(s.settings.terminology),
+            subtitle: Some(format!(
+                "version {}, {} lines, {} pages",
+                v.number,
+                layout.line_count(),
+                layout.page_count()
+            )),
+            lines,
+            statements,
+            notes,
+        };
+        if docx {
+            render_annotated_docx(&model, blank)
+                .map_err(|e| AppError::Invalid(format!("cannot write the transcript: {e}")))
+        } else {
+            Ok(render_annotated_html(&model, blank).into_bytes())
+        }
+    }
+
+    async fn tables(&self, s: &Snapshot) -> Result<ReportTables, AppError> {
+        let who = |p| s.participant(p).map(|p| p.pseudonym.clone()).unwrap_or_default();
+        let statements = s
+            .statements
+            .iter()
+            .map(|st| {
+                let pet = s
+                    .assignments
+                    .iter()
+                    .find(|a| a.member == Member::Statement(st.id.clone()))
+                    .and_then(|a| s.theme(&a.theme_id))
+                    .map(|t| t.title.clone())
+                    .unwrap_or_default();
+                ReportStatementRow {
+                    id: format!("S{}", st.short),
+                    participant: who(&st.participant_id),
+                    transcript: st.anchors.first().map(|a| transcript_label(s, a)).unwrap_or_default(),
+                    pet,
+                    text: st.text.clone(),
+                    citation: citation_lines(s, &st.anchors),
+                    anchor: st.anchors.iter().map(|a| a.quote().exact().to_owned()).collect::<Vec<_>>().join(" … "),
+                }
+            })
+            .collect();
+        let notes = self
+            .notes(None)
+            .await?
+            .iter()
+            .map(|n| ReportNoteRow {
+                id: format!("N{}", n.short),
+                participant: who(&n.participant_id),
+                transcript: s
+                    .transcripts
+                    .iter()
+                    .find(|t| t.id == n.transcript_id)
+                    .map(|t| format!("T{}", t.short))
+                    .unwrap_or_default(),
+                kind: n.kind.to_string(),
+                text: n.text.clone(),
+                citation: s.lines(&n.anchor),
+                anchor: n.anchor.quote().exact().to_owned(),
+            })
+            .collect();
+        Ok(ReportTables { statements, notes })
+    }
+
+    async fn audit_events(&self) -> Result<Vec<ReportAuditEvent>, AppError> {
+        Ok(self
+            .history(i64::MAX)
+            .await?
+            .into_iter()
+            .rev()
+            .map(|e| ReportAuditEvent {
+                seq: e.seq as u64,
+                at: e.at,
+                author: e.author,
+                action: e.action,
+                summary: e.summary,
+                undone: e.undone,
+            })
+            .collect())
+    }
+
+    async fn coreq(&self, s: &Snapshot) -> Result<ReportCoreq, AppError> {
+        let history = self.history(i64::MAX).await?;
+        let analysts: BTreeSet<&str> = history.iter().map(|e| e.author.as_str()).collect();
+        let gets = s.children(None).into_iter().filter(|t| t.is_group()).count();
+        let nested = s.themes.iter().filter(|t| t.is_group() && t.parent.is_some()).count();
+        let recurrence = s.recurrence();
+        let mut modes: Vec<String> = s.participants.iter().filter_map(|p| p.interview.mode.clone()).collect();
+        modes.sort();
+        modes.dedup();
+        let mut attributes: Vec<String> = s.participants.iter().flat_map(|p| p.attributes.keys().cloned()).collect();
+        attributes.sort();
+        attributes.dedup();
+        Ok(ReportCoreq {
+            title: s.settings.title.clone(),
+            participants: Some(s.participants.len()),
+            transcripts: Some(s.transcripts.len()),
+            interview_modes: modes,
+            interview_minutes: s.participants.iter().filter_map(|p| p.interview.duration_minutes).collect(),
+            sample_attributes: attributes,
+            analysts: Some(analysts.len()),
+            theme_tree: (gets > 0).then_some((gets, nested)),
+            statements: Some(s.statements.len()),
+            // Every extract is cited with its participant's pseudonym by construction.
+            quotes_identified: Some(true),
+            themes_below_rule: Some(recurrence.rows.iter().filter(|r| !r.meets_rule).count()),
+            journal_entries: Some(s.journal.len()),
+            software: format!("Idiograph {}", env!("CARGO_PKG_VERSION")),
+        })
+    }
+}

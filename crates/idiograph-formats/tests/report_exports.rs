@@ -1,0 +1,456 @@
+//! The publication exports read back: Word and Excel packages (structure and content), CSV
+//! quoting and formula guard, the PNG figure, the annotated transcript, audit trail and COREQ,
+//! and — where LibreOffice is installed — conversion of the Office files to PDF.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::Command;
+
+use calamine::{open_workbook_from_rs, Data, Reader as _, Xlsx};
+use idiograph_formats::*;
+
+const PEOPLE: [&str; 3] = ["Olivia", "Rachel", "Tom"];
+
+fn labels() -> ReportLabels {
+    ReportLabels {
+        statement: "Experiential statement".into(),
+        statements: "Experiential statements".into(),
+        pet: "Personal experiential theme (PET)".into(),
+        pets: "Personal experiential themes (PETs)".into(),
+        get: "Group experiential theme (GET)".into(),
+        gets: "Group experiential themes (GETs)".into(),
+        sub_theme: "Sub-theme".into(),
+        sub_themes: "Sub-themes".into(),
+    }
+}
+
+/// A study shaped like the Balint poster: three participants, two GETs.
+fn poster() -> StudyReport {
+    let sub = |title: &str, who: &[&str], quote: &str, cite: &str| ReportGet {
+        title: title.into(),
+        description: None,
+        sub_themes: Vec::new(),
+        contributing: who
+            .iter()
+            .map(|w| ReportContribution { pseudonym: (*w).into(), pet_title: format!("{w}: {title}") })
+            .collect(),
+        extracts: vec![ReportExtract { quote: quote.into(), pseudonym: who[0].into(), citation: cite.into() }],
+    };
+    let gets = vec![
+        ReportGet {
+            title: "Psychological Benefits".into(),
+            description: Some("How the group eased the weight of the work.".into()),
+            sub_themes: vec![
+                sub(
+                    "Reducing Burnout",
+                    &PEOPLE,
+                    "Made me feel kind of bolstered and supported and more resilient to potential burnout.",
+                    "(Olivia, p. 1, ll. 12–14)",
+                ),
+                sub("Catharsis", &["Rachel", "Tom"], "It was like a weight had been lifted", "(Rachel, p. 2, l. 3)"),
+            ],
+            contributing: Vec::new(),
+            extracts: Vec::new(),
+        },
+        ReportGet {
+            title: "Social Benefits".into(),
+            description: None,
+            sub_themes: vec![sub(
+                "Peer Support",
+                &PEOPLE,
+                "A lot of support and reassurance for what I did",
+                "(Rachel, p. 3, ll. 1–2)",
+            )],
+            contributing: Vec::new(),
+            extracts: Vec::new(),
+        },
+    ];
+    let row = |title: &str, depth: usize, who: &[&str]| ReportRecurrenceRow {
+        title: title.into(),
+        depth,
+        cells: PEOPLE
+            .iter()
+            .map(|p| ReportCell { present: who.contains(p), statements: usize::from(who.contains(p)) * 2, extracts: 0 })
+            .collect(),
+        contributors: who.len(),
+        meets_rule: who.len() >= 2,
+    };
+    StudyReport {
+        title: "GP trainees' experiences of Balint groups".into(),
+        research_question: Some("What are the experiences of GPs who were part of a Balint group?".into()),
+        generated_at: "2025-01-31".into(),
+        labels: labels(),
+        participants: PEOPLE
+            .iter()
+            .map(|p| ReportParticipant {
+                pseudonym: (*p).into(),
+                attributes: vec![("Training stage".into(), "ST3".into())],
+                interview: Some("2024-03-10, Teams, 45 min".into()),
+                transcripts: vec![format!("T1 {p}")],
+            })
+            .collect(),
+        cases: PEOPLE
+            .iter()
+            .map(|p| ReportCase {
+                pseudonym: (*p).into(),
+                pets: vec![ReportPet {
+                    title: format!("Respite ({p})"),
+                    description: None,
+                    sub_themes: Vec::new(),
+                    statements: vec![ReportStatement {
+                        text: "Balint as a space to offload".into(),
+                        citation: "p. 1, ll. 12–14".into(),
+                    }],
+                    extracts: Vec::new(),
+                }],
+            })
+            .collect(),
+        gets,
+        recurrence: ReportRecurrence {
+            participants: PEOPLE.iter().map(|p| (*p).into()).collect(),
+            rows: vec![
+                row("Psychological Benefits", 0, &PEOPLE),
+                row("Reducing Burnout", 1, &PEOPLE),
+                row("Catharsis", 1, &["Rachel", "Tom"]),
+                row("Social Benefits", 0, &PEOPLE),
+                row("Peer Support", 1, &PEOPLE),
+            ],
+            rule: "at least half of the participants (2 of 3)".into(),
+        },
+        journal: vec![ReportJournalEntry {
+            at: "2024-05-02".into(),
+            author: "AM".into(),
+            text: "My own Balint experience was positive.\n\nI must watch for that.".into(),
+            link: None,
+        }],
+    }
+}
+
+fn tables() -> ReportTables {
+    ReportTables {
+        statements: vec![ReportStatementRow {
+            id: "S1".into(),
+            participant: "Olivia".into(),
+            transcript: "T1".into(),
+            pet: "Respite (Olivia)".into(),
+            text: "Balint as a space to offload".into(),
+            citation: "p. 1, ll. 12–14".into(),
+            anchor: "bolstered and supported".into(),
+        }],
+        notes: vec![
+            ReportNoteRow {
+                id: "N1".into(),
+                participant: "Olivia".into(),
+                transcript: "T1".into(),
+                kind: "Linguistic".into(),
+                text: "=HYPERLINK(\"http://x\")".into(),
+                citation: "p. 1, l. 12".into(),
+                anchor: "kind of, \"bolstered\"\nsupported".into(),
+            },
+            ReportNoteRow {
+                id: "N2".into(),
+                participant: "Tom".into(),
+                transcript: "T1".into(),
+                kind: "Conceptual".into(),
+                text: "-resilience as armour".into(),
+                citation: "p. 2, l. 1".into(),
+                anchor: "@burnout".into(),
+            },
+        ],
+    }
+}
+
+/// The text of one part of a zip package.
+fn part(zip_bytes: &[u8], name: &str) -> Option<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).ok()?;
+    let mut file = archive.by_name(name).ok()?;
+    let mut out = Vec::new();
+    file.read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+fn part_text(zip_bytes: &[u8], name: &str) -> String {
+    String::from_utf8(part(zip_bytes, name).unwrap_or_else(|| panic!("no part {name}"))).expect("utf-8 part")
+}
+
+#[test]
+fn docx_has_styled_headings_tables_quotes_and_the_figure() {
+    let report = poster();
+    let bytes = render_docx(&report).expect("docx");
+    assert_eq!(render_docx(&report).expect("docx"), bytes, "same model, same bytes");
+    let doc = part_text(&bytes, "word/document.xml");
+    let styles = part_text(&bytes, "word/styles.xml");
+    for id in ["Heading1", "Heading2", "Heading3", "Quote", "Title", "TableGrid", "Caption"] {
+        assert!(styles.contains(&format!("w:styleId=\"{id}\"")), "style {id} defined");
+    }
+    assert!(styles.contains("<w:name w:val=\"heading 1\"/>"), "built-in heading name");
+    assert!(doc.contains("<w:pStyle w:val=\"Heading1\"/></w:pPr><w:r><w:t xml:space=\"preserve\">Participants</w:t>"));
+    assert!(doc.contains(
+        "<w:pStyle w:val=\"Heading2\"/></w:pPr><w:r><w:t xml:space=\"preserve\">Psychological Benefits</w:t>"
+    ));
+    assert!(
+        doc.contains("<w:pStyle w:val=\"Heading3\"/></w:pPr><w:r><w:t xml:space=\"preserve\">Reducing Burnout</w:t>")
+    );
+    // Quotes in the Quote style, with their citation.
+    let quote = doc.find("Made me feel kind of bolstered").expect("quote present");
+    let before = &doc[..quote];
+    assert!(before.rfind("<w:pStyle w:val=\"Quote\"/>") > before.rfind("<w:p>"), "quote paragraph uses Quote");
+    assert!(doc[quote..].contains("(Olivia, p. 1, ll. 12–14)"));
+    // Real tables with repeating header rows; the GET table gives recurrence as n/N.
+    assert!(doc.matches("<w:tbl>").count() >= 5, "participants, GETs, recurrence and three PET tables");
+    assert!(doc.matches("<w:tblHeader/>").count() >= 5);
+    assert!(doc.contains(">3/3<") && doc.contains(">2/3<"));
+    // Appendix PET tables give page:line references.
+    assert!(doc.contains(">1:12–14<"));
+    // The figure is embedded.
+    assert!(doc.contains("r:embed=\"rIdImage1\""));
+    let rels = part_text(&bytes, "word/_rels/document.xml.rels");
+    assert!(rels.contains("Target=\"media/image1.png\""));
+    let png = part(&bytes, "word/media/image1.png").expect("image part");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(part_text(&bytes, "[Content_Types].xml").contains("Extension=\"png\""));
+    // The journal.
+    assert!(doc.contains("I must watch for that."));
+}
+
+#[test]
+fn docx_escapes_hostile_text() {
+    let mut report = poster();
+    report.title = "<w:p>& \"x\" \u{1}".into();
+    report.gets[0].sub_themes[0].extracts[0].quote = "</w:t><w:t>injected".into();
+    let bytes = render_docx(&report).expect("docx");
+    let doc = part_text(&bytes, "word/document.xml");
+    assert!(doc.contains("&lt;w:p&gt;&amp; &quot;x&quot; "));
+    assert!(doc.contains("&lt;/w:t&gt;&lt;w:t&gt;injected"));
+    assert!(!doc.contains('\u{1}'));
+}
+
+#[test]
+fn xlsx_has_every_sheet_and_reads_back() {
+    let bytes = render_xlsx(&poster(), &tables()).expect("xlsx");
+    assert_eq!(render_xlsx(&poster(), &tables()).expect("xlsx"), bytes, "same model, same bytes");
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("calamine opens it");
+    assert_eq!(book.sheet_names(), ["GETs", "PETs", "Statements", "Recurrence", "Extracts", "Notes"]);
+    let gets = book.worksheet_range("GETs").expect("GETs");
+    assert_eq!(gets.get_value((0, 0)), Some(&Data::String("Group experiential theme (GET)".into())));
+    assert_eq!(gets.get_value((2, 1)), Some(&Data::String("Reducing Burnout".into())));
+    assert_eq!(gets.get_value((2, 3)), Some(&Data::Float(3.0)), "participants as a number");
+    let rec = book.worksheet_range("Recurrence").expect("Recurrence");
+    assert_eq!(rec.get_value((0, 2)), Some(&Data::String("Olivia".into())));
+    assert_eq!(rec.get_value((3, 0)), Some(&Data::String("Catharsis".into())));
+    assert_eq!(rec.get_value((3, 2)), Some(&Data::String("—".into())), "Olivia lacks Catharsis");
+    assert_eq!(rec.get_value((3, 7)), Some(&Data::String("yes".into())));
+    let st = book.worksheet_range("Statements").expect("Statements");
+    assert_eq!(st.get_value((1, 5)), Some(&Data::String("p. 1, ll. 12–14".into())));
+    let notes = book.worksheet_range("Notes").expect("Notes");
+    // In the workbook a formula-looking note is a plain string, never a formula.
+    assert_eq!(notes.get_value((1, 4)), Some(&Data::String("=HYPERLINK(\"http://x\")".into())));
+    let ex = book.worksheet_range("Extracts").expect("Extracts");
+    assert_eq!(ex.get_value((1, 4)), Some(&Data::String("(Olivia, p. 1, ll. 12–14)".into())));
+}
+
+#[test]
+fn csv_quotes_per_rfc_4180_and_guards_formulas() {
+    let notes = render_csv(&poster(), &tables(), ReportTable::Notes);
+    let mut lines = notes.split("\r\n");
+    assert_eq!(lines.next(), Some("ID,Participant,Transcript,Kind,Note,Citation,Anchored text"));
+    assert!(notes.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","), "{notes}");
+    assert!(notes.contains(",\"kind of, \"\"bolstered\"\"\nsupported\"\r\n"), "{notes}");
+    assert!(notes.contains(",'-resilience as armour,"));
+    assert!(notes.ends_with(",'@burnout\r\n"));
+    let gets = render_csv(&poster(), &tables(), ReportTable::Gets);
+    assert!(gets.contains("\r\nPsychological Benefits,Reducing Burnout,1,3,3,"), "{gets}");
+    for table in ReportTable::ALL {
+        let csv = render_csv(&poster(), &tables(), table);
+        assert!(csv.ends_with("\r\n") && csv.lines().count() >= 2, "{} has a header and rows", table.name());
+    }
+}
+
+#[test]
+fn png_figure_is_a_png_of_plausible_size() {
+    let png = render_theme_tree_png(&poster()).expect("png");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let width = u32::from_be_bytes(png[16..20].try_into().expect("width"));
+    let height = u32::from_be_bytes(png[20..24].try_into().expect("height"));
+    assert!((400..=4000).contains(&width) && (100..=4000).contains(&height), "{width}×{height}");
+    assert!(png.len() > 5_000, "text and boxes drawn, not a blank image");
+    assert_eq!(render_theme_tree_png(&poster()).expect("png"), png);
+}
+
+fn transcript() -> ReportAnnotatedTranscript {
+    let mut lines = Vec::new();
+    for g in 1..=8u32 {
+        let page = if g <= 5 { 1 } else { 2 };
+        let line = if g <= 5 { g } else { g - 5 };
+        lines.push(ReportTranscriptLine {
+            page,
+            line,
+            global: g,
+            text: format!("Olivia: words of line {g}"),
+            speaker: (g == 1).then(|| "Olivia".to_owned()),
+        });
+    }
+    let item = |first, last, text: &str, id: &str, kind: Option<&str>| ReportMarginItem {
+        first_line: first,
+        last_line: last,
+        text: text.into(),
+        id: id.into(),
+        kind: kind.map(str::to_owned),
+    };
+    ReportAnnotatedTranscript {
+        title: "T1 Interview".into(),
+        pseudonym: "Olivia".into(),
+        labels: labels(),
+        subtitle: Some("Version 1".into()),
+        lines,
+        statements: vec![item(2, 4, "Balint as relief", "S1", None), item(7, 7, "Belonging <b>", "S2", None)],
+        notes: vec![
+            item(3, 3, "\"bolstered\" — strength", "N1", Some("Linguistic")),
+            item(5, 6, "Across the page break", "N2", Some("Conceptual")),
+        ],
+    }
+}
+
+/// The `<tr>` of one global line.
+fn html_row(html: &str, global: u32) -> &str {
+    let start = html.find(&format!("<tr id=\"l{global}\"")).expect("row present");
+    let end = start + html[start..].find("</tr>").expect("row ends");
+    &html[start..end]
+}
+
+#[test]
+fn annotated_html_aligns_margins_with_their_lines() {
+    let html = render_annotated_html(&transcript(), false);
+    assert!(html.contains("@page"));
+    assert_eq!(html.matches("<section class=\"page\"").count(), 2, "one section per page");
+    assert!(html.contains("break-after: page"));
+    // S1 starts on line 2 and spans three rows; line 3's row has no statement cell of its own.
+    let row2 = html_row(&html, 2);
+    assert!(row2.contains(
+        "<td class=\"st filled\" rowspan=\"3\"><div class=\"item\" data-id=\"S1\" data-first=\"2\" data-last=\"4\">"
+    ));
+    assert!(row2.contains("<td class=\"ln\">2</td>"));
+    assert_eq!(html_row(&html, 3).matches("<td").count(), 3, "statement spanned from above");
+    // N1 sits on line 3, with its kind.
+    let row3 = html_row(&html, 3);
+    assert!(row3.contains("data-id=\"N1\"") && row3.contains("Linguistic · p. 1, l. 3"));
+    // N2 spans the page break: shown on page 1 and continued on page 2.
+    assert!(html_row(&html, 5).contains("rowspan=\"1\"><div class=\"item\" data-id=\"N2\""));
+    assert!(html_row(&html, 6).contains("(continued)"));
+    assert!(html_row(&html, 7).contains("Belonging &lt;b&gt;"));
+    assert!(html_row(&html, 1).contains("<span class=\"sp\">Olivia:</span> words of line 1"));
+    // Four cells in a row without spans: statement, number, text, note.
+    assert_eq!(html_row(&html, 8).matches("<td").count(), 4);
+}
+
+#[test]
+fn blank_annotated_transcript_has_no_annotations() {
+    let html = render_annotated_html(&transcript(), true);
+    assert!(!html.contains("Balint as relief") && !html.contains("bolstered") && !html.contains("class=\"item\""));
+    assert!(html.contains("words of line 8") && html.contains("table class=\"transcript blank\""));
+    assert!(!html.contains("rowspan"), "no margin blocks");
+    let doc = part_text(&render_annotated_docx(&transcript(), true).expect("docx"), "word/document.xml");
+    assert!(!doc.contains("Balint as relief") && doc.contains("words of line 8"));
+}
+
+#[test]
+fn annotated_docx_has_a_row_per_line_and_merged_margins() {
+    let bytes = render_annotated_docx(&transcript(), false).expect("docx");
+    let doc = part_text(&bytes, "word/document.xml");
+    assert_eq!(doc.matches("<w:tbl>").count(), 2, "one table per page");
+    assert_eq!(doc.matches("<w:tr>").count(), 8 + 2, "a row per line plus a header row per page");
+    assert!(doc.contains("<w:pageBreakBefore/>"));
+    assert!(doc.contains("<w:vMerge w:val=\"restart\"/>") && doc.contains("<w:vMerge/>"));
+    assert!(doc.contains("Linguistic · p. 1, l. 3"));
+}
+
+#[test]
+fn audit_and_coreq() {
+    let events = vec![
+        ReportAuditEvent {
+            seq: 1,
+            at: "2025-01-01T10:00:00Z".into(),
+            author: "AM".into(),
+            action: "add statement".into(),
+            summary: "S1 on T1 p. 1, ll. 12–14".into(),
+            undone: false,
+        },
+        ReportAuditEvent {
+            seq: 2,
+            at: "2025-01-01T10:01:00Z".into(),
+            author: "=cmd".into(),
+            action: "delete theme".into(),
+            summary: "TH3, \"x\"".into(),
+            undone: true,
+        },
+    ];
+    let csv = render_audit_csv(&events);
+    assert_eq!(
+        csv,
+        "Seq,Time,Author,Action,Summary,Undone\r\n1,2025-01-01T10:00:00Z,AM,add statement,\
+         \"S1 on T1 p. 1, ll. 12–14\",no\r\n2,2025-01-01T10:01:00Z,'=cmd,delete theme,\"TH3, \"\"x\"\"\",yes\r\n"
+    );
+    let html = render_audit_html(&events);
+    assert!(html.contains("<tr class=\"undone\"><td class=\"num\">2</td>") && html.contains("TH3, &quot;x&quot;"));
+
+    let coreq = render_coreq(&ReportCoreq {
+        title: "Balint".into(),
+        participants: Some(3),
+        transcripts: Some(3),
+        interview_modes: vec!["Teams".into(), "Teams".into(), "in person".into()],
+        interview_minutes: vec![40, 45, 50],
+        analysts: Some(2),
+        theme_tree: Some((3, 11)),
+        quotes_identified: Some(true),
+        ..ReportCoreq::default()
+    });
+    let items = coreq.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| No.")).count();
+    assert_eq!(items, 32, "all 32 items");
+    assert!(coreq.contains("| 12 | Sample size |") && coreq.contains("| 3 participants |"));
+    assert!(coreq.contains("40–50 min (mean 45 min; 3 interviews)"));
+    assert!(coreq.contains("Teams (2), in person (1)"));
+    assert!(coreq.contains("| 24 | Number of data coders |") && coreq.contains("2 analysts"));
+    assert!(coreq.contains("| 4 | Gender |") && coreq.contains("not recorded in Idiograph"));
+}
+
+/// Converts Office files to PDF with LibreOffice, when it is installed.
+#[test]
+fn libreoffice_opens_the_office_files() {
+    let Some(soffice) = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but LibreOffice (soffice) is not installed: apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui"
+        );
+        eprintln!("note: soffice not found; skipping the LibreOffice conversion check");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keep = std::env::var_os("IDIOGRAPH_REPORT_KEEP");
+    let out: &Path = keep.as_deref().map_or(dir.path(), Path::new);
+    std::fs::create_dir_all(out).expect("output dir");
+    let files = [
+        ("report.docx", render_docx(&poster()).expect("docx")),
+        ("tables.xlsx", render_xlsx(&poster(), &tables()).expect("xlsx")),
+        ("transcript.docx", render_annotated_docx(&transcript(), false).expect("docx")),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(out.join(name), bytes).expect("write");
+    }
+    std::fs::write(out.join("figure.png"), render_theme_tree_png(&poster()).expect("png")).expect("write");
+    std::fs::write(out.join("transcript.html"), render_annotated_html(&transcript(), false)).expect("write");
+    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+    let status = Command::new(soffice)
+        .args([profile.as_str(), "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(out)
+        .args(files.iter().map(|(name, _)| out.join(name)))
+        .output()
+        .expect("run soffice");
+    assert!(status.status.success(), "soffice failed: {}", String::from_utf8_lossy(&status.stderr));
+    for stem in ["report", "tables", "transcript"] {
+        let pdf = std::fs::read(out.join(format!("{stem}.pdf"))).expect("pdf written");
+        assert!(pdf.starts_with(b"%PDF") && pdf.len() > 2_000, "{stem}.pdf");
+    }
+}
