@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use idiograph_app::{MemberRef, ReportFormat, Target, Workbench};
+use idiograph_app::{ExportFormat, MemberRef, Target, Workbench};
 use idiograph_formats::{import_transcript, ImportOptions};
 use idiograph_model::{GroupingStrategy, InterviewMeta, NoteKind, ObjectId, Terminology};
 use idiograph_text::{Layout, LayoutParams};
@@ -620,20 +620,20 @@ async fn main() {
     drop((snap, rec));
 
     for (format, key, name) in
-        [(ReportFormat::Markdown, "report_md", "Markdown"), (ReportFormat::Html, "report_html", "HTML")]
+        [(ExportFormat::Markdown, "report_md", "Markdown"), (ExportFormat::Html, "report_html", "HTML")]
     {
         let mut times = Vec::new();
         let mut size = 0;
         for _ in 0..args.report_runs {
             let t = Instant::now();
-            let out = wb.report(format).await.expect("report");
+            let out = wb.export(format).await.expect("report");
             times.push(t.elapsed());
             size = out.len();
         }
         let f = first(&times);
         let m = med(&mut times);
         phases.push(json!({
-            "key": key, "phase": format!("Workbench::report({name}) incl. its snapshot"), "runs": args.report_runs,
+            "key": key, "phase": format!("Workbench::export({name}) incl. its snapshot"), "runs": args.report_runs,
             "first_s": f, "median_s": m, "bytes": size,
             "excluding_snapshot_s": (m - snap_med).max(0.0),
         }));

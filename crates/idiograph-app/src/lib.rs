@@ -33,7 +33,6 @@ pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
 pub use crate::participants::ParticipantChanges;
 pub use crate::queries::Snapshot;
-pub use crate::report::ReportFormat;
 pub use crate::themes::{MemberRef, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;

@@ -1,22 +1,13 @@
 //! The write-up report: fills the plain report model from a snapshot and renders it.
 
 use idiograph_formats::{
-    render_html, render_markdown, ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet,
+    ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet,
     ReportJournalEntry, ReportLabels, ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow,
     ReportStatement, StudyReport,
 };
 use idiograph_model::{ObjectId, Term, Terminology, Theme};
 
-use crate::{now, AppError, Snapshot, Workbench};
-
-/// The report formats of the core (Word and Excel come with the exchange formats).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// Markdown, for version control and conversion with pandoc.
-    Markdown,
-    /// One self-contained HTML file with the theme figure inline.
-    Html,
-}
+use crate::Snapshot;
 
 /// The report labels in the study's terminology.
 pub(crate) fn labels(t: Terminology) -> ReportLabels {
@@ -165,17 +156,5 @@ pub fn study_report(s: &Snapshot, generated_at: &str) -> StudyReport {
                 link: j.about.as_ref().map(|id| about(s, id)),
             })
             .collect(),
-    }
-}
-
-impl Workbench {
-    /// The write-up report of the study in `format`.
-    pub async fn report(&self, format: ReportFormat) -> Result<String, AppError> {
-        let snapshot = self.snapshot().await?;
-        let report = study_report(&snapshot, &now()[..10]);
-        Ok(match format {
-            ReportFormat::Markdown => render_markdown(&report),
-            ReportFormat::Html => render_html(&report),
-        })
     }
 }

@@ -44,11 +44,23 @@ pub enum Command {
         #[arg(short = 'o', long)]
         output: PathBuf,
     },
-    /// Create the sample study from the Balint-group poster and show it.
+    /// Create the sample study from the Balint-group poster and open it in the workbench.
     Demo {
         /// Where to write the demo project (default: idiograph-demo.idg; reused if it exists).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Only create it and print an overview; do not start the workbench.
+        #[arg(long)]
+        no_serve: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Open a project in the browser workbench, served on 127.0.0.1 only.
+    Serve {
+        /// The project file (or give -p).
+        project_file: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Show or change the study settings.
     #[command(subcommand)]
@@ -115,6 +127,17 @@ pub enum Command {
         /// The copy to write (must not exist).
         dest: PathBuf,
     },
+}
+
+/// Where and how to serve the workbench.
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+    /// Open the workbench in the default browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// Study settings.

@@ -113,7 +113,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 )
             });
         }
-        Command::Demo { out } => return demo(&cli, out.clone()).await,
+        Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
+        Command::Serve { project_file, server } => {
+            let path = project_file
+                .as_ref()
+                .or(cli.project.as_ref())
+                .ok_or_else(|| anyhow!("no project given: idiograph serve PROJECT.idg"))?;
+            let wb = Workbench::open(path, &author(&cli)).await?;
+            return serve(wb, server).await;
+        }
         Command::FromQdpx { file, output } => {
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
             let (wb, report) = Workbench::import_qdpx(output, &bytes, &file_name(file), &author(&cli)).await?;
@@ -147,7 +155,37 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn demo(cli: &Cli, out: Option<PathBuf>) -> Result<ExitCode> {
+/// Serves the workbench on 127.0.0.1 until the process is stopped.
+async fn serve(wb: Workbench, server: &ServerArgs) -> Result<ExitCode> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
+    let open = server.open;
+    let served = idiograph_web::serve(wb, addr, move |bound| {
+        let url = format!("http://{bound}/");
+        emit(&format!("Idiograph workbench at {url}  (only this computer can reach it; Ctrl+C stops it)"));
+        if open {
+            open_browser(&url);
+        }
+    })
+    .await;
+    served.with_context(|| format!("cannot serve on {addr} (is the port in use? try --port 0)"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks the desktop to open `url`; a failure only means the user opens it by hand.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg(url).spawn()
+    } else if cfg!(windows) {
+        std::process::Command::new("cmd").args(["/C", "start", "", url]).spawn()
+    } else {
+        std::process::Command::new("xdg-open").arg(url).spawn()
+    };
+    if opener.is_err() {
+        eprintln!("note: could not open a browser; open {url} yourself");
+    }
+}
+
+async fn demo(cli: &Cli, out: Option<PathBuf>, no_serve: bool, server: &ServerArgs) -> Result<ExitCode> {
     let path = out.unwrap_or_else(|| PathBuf::from(DEMO_FILE));
     let (wb, created) = if path.exists() {
         (Workbench::open(&path, &author(cli)).await?, false)
@@ -160,7 +198,6 @@ async fn demo(cli: &Cli, out: Option<PathBuf>) -> Result<ExitCode> {
         )
     };
     let snapshot = wb.snapshot().await?;
-    wb.close().await;
     print(cli.json, json!({"project": path, "created": created, "title": snapshot.settings.title}), || {
         let mut s = format!(
             "{} the demo study “{DEMO_TITLE}” at {}.\nIllustrative transcripts written for the demo; the quotations are from the poster by Money, Tan & Alexander.\n\n",
@@ -174,7 +211,11 @@ async fn demo(cli: &Cli, out: Option<PathBuf>) -> Result<ExitCode> {
         ));
         s
     });
-    Ok(ExitCode::SUCCESS)
+    if no_serve {
+        wb.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve(wb, server).await
 }
 
 async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
@@ -661,7 +702,11 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Init { .. } | Command::Demo { .. } | Command::Backup { .. } | Command::FromQdpx { .. } => {
+        Command::Init { .. }
+        | Command::Demo { .. }
+        | Command::Serve { .. }
+        | Command::Backup { .. }
+        | Command::FromQdpx { .. } => {
             unreachable!("handled before opening")
         }
     }

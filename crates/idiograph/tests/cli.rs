@@ -976,7 +976,7 @@ fn withdrawal_erases_every_byte() {
 fn demo_report_has_the_poster_results() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo.idg");
-    let first = run_in(dir.path(), ["--author", AUTHOR, "demo", "--out", demo.to_str().unwrap()]);
+    let first = run_in(dir.path(), ["--author", AUTHOR, "demo", "--no-serve", "--out", demo.to_str().unwrap()]);
     first.assert_ok();
     assert!(first.stdout.contains("Created"), "{}", first.stdout);
     let p = Project { dir, path: demo.clone() };
@@ -1093,7 +1093,7 @@ fn demo_report_has_the_poster_results() {
     }
 
     // A second demo run reuses the file and changes nothing.
-    let second = run_in(p.dir.path(), ["--author", AUTHOR, "demo", "--out", demo.to_str().unwrap()]);
+    let second = run_in(p.dir.path(), ["--author", AUTHOR, "demo", "--no-serve", "--out", demo.to_str().unwrap()]);
     second.assert_ok();
     assert!(second.stdout.contains("Opened"), "{}", second.stdout);
     assert!(!second.stdout.contains("Created"), "{}", second.stdout);
@@ -1227,7 +1227,7 @@ fn json_contract() {
 
     // A fresh demo as JSON.
     let demo = p.file("demo.idg");
-    let d = run_in(p.dir.path(), ["--author", AUTHOR, "--json", "demo", "--out", demo.to_str().unwrap()]);
+    let d = run_in(p.dir.path(), ["--author", AUTHOR, "--json", "demo", "--no-serve", "--out", demo.to_str().unwrap()]);
     d.assert_ok();
     assert_eq!(d.json()["created"], true);
 }
@@ -1323,4 +1323,43 @@ fn folder_import_with_a_participant_per_file() {
         .map(|x| x["pseudonym"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["Olivia", "Rachel"], "no participant is made for a refused file");
+}
+
+/// `serve` answers on 127.0.0.1 with the workbench and refuses a foreign Host header.
+#[test]
+fn serve_opens_the_workbench_on_loopback() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let p = Project::new();
+    let mut child = support::command()
+        .args(["--author", AUTHOR, "serve", p.path.to_str().unwrap(), "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect(&line).trim_end_matches('/').to_owned();
+    let host = url.trim_start_matches("http://").to_owned();
+    let get = |host_header: &str| {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        write!(s, "GET / HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let page = get(&host);
+    child.kill().ok();
+    child.wait().ok();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("content-security-policy"), "{page}");
+    let mut child = support::command().args(["serve", p.path.to_str().unwrap(), "--port", "0"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let host = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).unwrap().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    write!(s, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(out.starts_with("HTTP/1.1 421"), "DNS rebinding guard: {out}");
 }

@@ -33,7 +33,7 @@ fn unzip(path: &Path, name: &str) -> Vec<u8> {
 
 fn demo() -> Project {
     let p = Project::uninitialised();
-    p.ok(&["demo", "--out", p.path.to_str().unwrap()]);
+    p.ok(&["demo", "--no-serve", "--out", p.path.to_str().unwrap()]);
     p
 }
 

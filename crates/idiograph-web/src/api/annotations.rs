@@ -1,0 +1,145 @@
+//! Exploratory notes, experiential statements and extracts: anchored annotations, created from
+//! a selection whose offsets are converted at this edge.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use idiograph_model::{Anchor, NoteKind};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{word, ApiJson, Selection};
+use crate::error::ApiResult;
+use crate::view::{extract_json, short, statement_json};
+use crate::AppState;
+
+fn anchor_brief(a: &Anchor) -> Value {
+    json!({
+        "version": a.version_id().as_str(),
+        "start": a.span().start().to_u32(),
+        "end": a.span().end().to_u32(),
+        "quote": a.quote().exact(),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewNote {
+    #[serde(flatten)]
+    selection: Selection,
+    kind: String,
+    text: String,
+}
+
+pub(crate) async fn add_note(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewNote>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let kind: NoteKind = word(&b.kind)?;
+    let target = b.selection.target(&st.wb).await?;
+    let n = st.wb.add_note(&target, kind, &b.text).await?;
+    let mut body =
+        json!({ "id": short("N", n.short), "kind": n.kind.as_str(), "text": n.text, "transcript": target.transcript });
+    body["anchor"] = anchor_brief(&n.anchor);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NotePatch {
+    kind: Option<String>,
+    text: Option<String>,
+}
+
+pub(crate) async fn patch_note(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NotePatch>,
+) -> ApiResult<Json<Value>> {
+    let kind = b.kind.as_deref().map(word::<NoteKind>).transpose()?;
+    let n = st.wb.edit_note(&id, kind, b.text.as_deref()).await?;
+    Ok(Json(
+        json!({ "id": short("N", n.short), "kind": n.kind.as_str(), "text": n.text, "anchor": anchor_brief(&n.anchor) }),
+    ))
+}
+
+pub(crate) async fn delete_note(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let n = st.wb.delete_note(&id).await?;
+    Ok(Json(json!({ "deleted": short("N", n.short) })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewStatement {
+    #[serde(flatten)]
+    selection: Selection,
+    text: String,
+    #[serde(default)]
+    from_notes: Vec<String>,
+}
+
+pub(crate) async fn add_statement(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewStatement>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let target = b.selection.target(&st.wb).await?;
+    let s = st.wb.add_statement(&target, &b.text, &b.from_notes).await?;
+    let body = json!({
+        "id": short("S", s.short),
+        "text": s.text,
+        "transcript": target.transcript,
+        "anchors": s.anchors.iter().map(anchor_brief).collect::<Vec<_>>(),
+    });
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StatementPatch {
+    text: String,
+}
+
+pub(crate) async fn patch_statement(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatementPatch>,
+) -> ApiResult<Json<Value>> {
+    let s = st.wb.edit_statement(&id, &b.text).await?;
+    Ok(Json(json!({ "id": short("S", s.short), "text": s.text })))
+}
+
+pub(crate) async fn delete_statement(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let s = st.wb.delete_statement(&id).await?;
+    Ok(Json(json!({ "deleted": short("S", s.short) })))
+}
+
+pub(crate) async fn list_statements(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let notes = st.wb.notes(None).await?;
+    let list: Vec<Value> = s.statements.iter().map(|x| statement_json(&s, x, &notes)).collect();
+    Ok(Json(json!({ "statements": list })))
+}
+
+pub(crate) async fn list_extracts(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let list: Vec<Value> = s.extracts.iter().map(|x| extract_json(&s, x)).collect();
+    Ok(Json(json!({ "extracts": list })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewExtract {
+    #[serde(flatten)]
+    selection: Selection,
+    theme: String,
+}
+
+pub(crate) async fn add_extract(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewExtract>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let target = b.selection.target(&st.wb).await?;
+    let x = st.wb.add_extract(&b.theme, &target).await?;
+    let s = st.wb.snapshot().await?;
+    Ok((StatusCode::CREATED, Json(extract_json(&s, &x))))
+}
+
+pub(crate) async fn delete_extract(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let x = st.wb.delete_extract(&id).await?;
+    Ok(Json(json!({ "deleted": short("X", x.short) })))
+}

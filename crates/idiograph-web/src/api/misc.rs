@@ -1,0 +1,206 @@
+//! The journal, recurrence, history with undo and redo, reports, and the OpenAPI document.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use idiograph_app::{ExportFormat, Snapshot, UndoOutcome};
+use idiograph_model::{JournalEntry, ObjectId};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::ApiJson;
+use crate::error::{ApiError, ApiResult};
+use crate::view::short;
+use crate::AppState;
+
+/// The short id of any object, for journal links.
+pub(crate) fn describe(s: &Snapshot, id: &ObjectId, notes: &[idiograph_model::ExploratoryNote]) -> Option<String> {
+    if let Some(p) = s.participant(id) {
+        return Some(short("P", p.short));
+    }
+    if let Some(t) = s.theme(id) {
+        return Some(short("TH", t.short));
+    }
+    if let Some(x) = s.statements.iter().find(|x| &x.id == id) {
+        return Some(short("S", x.short));
+    }
+    if let Some(x) = s.transcripts.iter().find(|x| &x.id == id) {
+        return Some(short("T", x.short));
+    }
+    if let Some(x) = s.extracts.iter().find(|x| &x.id == id) {
+        return Some(short("X", x.short));
+    }
+    notes.iter().find(|n| &n.id == id).map(|n| short("N", n.short))
+}
+
+fn entry_json(j: &JournalEntry, about: Option<String>) -> Value {
+    json!({ "id": short("J", j.short), "author": j.author, "created_at": j.created_at, "text": j.text, "about": about })
+}
+
+pub(crate) async fn list_journal(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let notes = st.wb.notes(None).await?;
+    let list: Vec<Value> =
+        s.journal.iter().map(|j| entry_json(j, j.about.as_ref().and_then(|id| describe(&s, id, &notes)))).collect();
+    Ok(Json(json!({ "journal": list })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewEntry {
+    text: String,
+    about: Option<String>,
+}
+
+pub(crate) async fn add_journal(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewEntry>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let about = b.about.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let j = st.wb.add_journal(&b.text, about).await?;
+    Ok((StatusCode::CREATED, Json(entry_json(&j, about.map(|a| a.to_ascii_uppercase())))))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EntryPatch {
+    text: String,
+}
+
+pub(crate) async fn patch_journal(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<EntryPatch>,
+) -> ApiResult<Json<Value>> {
+    let j = st.wb.edit_journal(&id, &b.text).await?;
+    Ok(Json(entry_json(&j, None)))
+}
+
+pub(crate) async fn delete_journal(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let j = st.wb.delete_journal(&id).await?;
+    Ok(Json(json!({ "deleted": short("J", j.short) })))
+}
+
+pub(crate) async fn recurrence(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let r = s.recurrence();
+    let rows: Vec<Value> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let t = s.theme(&row.theme_id);
+            json!({
+                "theme": t.map(|t| short("TH", t.short)),
+                "title": t.map(|t| t.title.clone()),
+                "depth": row.depth,
+                "contributors": row.contributors,
+                "meets_rule": row.meets_rule,
+                "cells": row.cells.iter().zip(&r.participants).map(|(c, p)| json!({
+                    "participant": s.participant(p).map(|p| short("P", p.short)),
+                    "present": c.present(),
+                    "pets": c.pets.iter().filter_map(|id| s.theme(id)).map(|t| short("TH", t.short)).collect::<Vec<_>>(),
+                    "statements": c.statements,
+                    "extracts": c.extracts,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "participants": r.participants.iter().filter_map(|p| s.participant(p)).map(|p| json!({"id": short("P", p.short), "pseudonym": p.pseudonym})).collect::<Vec<_>>(),
+        "required": r.required,
+        "rule": s.settings.recurrence_rule.describe(s.participants.len()),
+        "rows": rows,
+    })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HistoryQuery {
+    limit: Option<i64>,
+}
+
+pub(crate) async fn history(State(st): State<AppState>, Query(q): Query<HistoryQuery>) -> ApiResult<Json<Value>> {
+    let events = st.wb.history(q.limit.unwrap_or(100).clamp(1, 10_000)).await?;
+    let list: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "seq": e.seq, "at": e.at, "author": e.author, "action": e.action,
+                "summary": e.summary, "target_seq": e.target_seq, "undone": e.undone,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "events": list })))
+}
+
+fn undo_json(o: Option<UndoOutcome>, what: &str) -> Json<Value> {
+    Json(match o {
+        Some(o) => {
+            json!({ "done": true, "action": o.target.action, "summary": o.target.summary, "event": o.event_seq })
+        }
+        None => json!({ "done": false, "message": format!("nothing to {what}") }),
+    })
+}
+
+pub(crate) async fn undo(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(undo_json(st.wb.undo().await?, "undo"))
+}
+
+pub(crate) async fn redo(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(undo_json(st.wb.redo().await?, "redo"))
+}
+
+/// The exports offered: path word, label, content type. `csv-…` words name one table.
+pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
+    ("md", "Report, Markdown (.md)", "text/markdown; charset=utf-8"),
+    ("html", "Report, self-contained HTML (.html)", "text/html; charset=utf-8"),
+    ("docx", "Write-up pack, Word (.docx)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("xlsx", "All tables, Excel (.xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("csv-gets", "Group themes table (.csv)", "text/csv; charset=utf-8"),
+    ("csv-pets", "Personal themes table (.csv)", "text/csv; charset=utf-8"),
+    ("csv-statements", "Statements table (.csv)", "text/csv; charset=utf-8"),
+    ("csv-recurrence", "Recurrence matrix (.csv)", "text/csv; charset=utf-8"),
+    ("csv-extracts", "Extracts table (.csv)", "text/csv; charset=utf-8"),
+    ("csv-notes", "Exploratory notes table (.csv)", "text/csv; charset=utf-8"),
+    ("svg", "Theme figure (.svg)", "image/svg+xml"),
+    ("png", "Theme figure (.png)", "image/png"),
+    ("audit", "Audit trail (.html)", "text/html; charset=utf-8"),
+    ("audit-csv", "Audit trail (.csv)", "text/csv; charset=utf-8"),
+    ("coreq", "COREQ checklist, pre-filled (.md)", "text/markdown; charset=utf-8"),
+    ("qdpx", "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA (.qdpx)", "application/zip"),
+    ("qdc", "REFI-QDA codebook (.qdc)", "application/xml"),
+];
+
+pub(crate) async fn report(State(st): State<AppState>, Path(format): Path<String>) -> ApiResult<Response> {
+    let (word, _, content_type) = REPORTS
+        .iter()
+        .find(|(w, ..)| *w == format)
+        .ok_or_else(|| ApiError::not_found(format!("no report format '{format}'")))?;
+    let (body, ext) = match *word {
+        "qdpx" => (st.wb.export_qdpx().await?, "qdpx"),
+        "qdc" => (st.wb.export_qdc().await?, "qdc"),
+        w => {
+            let f = match w.strip_prefix("csv-") {
+                Some(table) => ExportFormat::parse("csv", Some(table))?,
+                None => ExportFormat::parse(w, None)?,
+            };
+            (st.wb.export(f).await?, f.extension())
+        }
+    };
+    let disposition = format!("attachment; filename=\"idiograph-{word}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(ApiError::internal)?),
+            // An exported document is a document of its own; it must not run with our origin's rights.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub(crate) async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], crate::assets::OPENAPI).into_response()
+}

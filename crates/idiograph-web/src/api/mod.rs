@@ -1,0 +1,98 @@
+//! The JSON API under `/api/v1`: every action the pages take, through the same `Workbench`
+//! commands. Handlers extract the request, call one method and map the result.
+
+pub(crate) mod annotations;
+pub(crate) mod misc;
+pub(crate) mod study;
+pub(crate) mod themes;
+pub(crate) mod transcripts;
+
+use axum::extract::{FromRequest, Request};
+use idiograph_app::{Target, Workbench};
+use idiograph_text::UnitIndex;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{ApiError, ApiResult};
+
+/// A JSON body whose rejections are answered as `{"error": …}` with status 400.
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(ApiError::bad_request(e.body_text())),
+        }
+    }
+}
+
+/// The unit a selection's offsets are counted in.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Unit {
+    /// UTF-8 bytes, the stored unit.
+    #[default]
+    Utf8,
+    /// UTF-16 code units, as JavaScript strings count.
+    Utf16,
+    /// Characters (Unicode scalar values).
+    Chars,
+}
+
+/// A passage as a client names it: transcript, version, and offsets in some unit.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Selection {
+    pub(crate) transcript: String,
+    pub(crate) version: String,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    #[serde(default)]
+    pub(crate) unit: Unit,
+}
+
+impl Selection {
+    /// Converts the offsets into UTF-8 bytes of the transcript's current version. This is the
+    /// edge where browser units end: nothing past it sees UTF-16.
+    pub(crate) async fn target(&self, wb: &Workbench) -> ApiResult<Target> {
+        let (t, v) = wb.transcript(&self.transcript).await?;
+        if v.id.as_str() != self.version {
+            return Err(ApiError::invalid(format!(
+                "the selection was made on another version of T{} than the current one; reload and select again",
+                t.short
+            )));
+        }
+        let (start, end) = match self.unit {
+            Unit::Utf8 => (self.start, self.end),
+            Unit::Utf16 | Unit::Chars => {
+                let index = UnitIndex::new(&v.text);
+                let span = match self.unit {
+                    Unit::Utf16 => index.span_from_utf16(self.start, self.end),
+                    _ => index.span_from_chars(self.start, self.end),
+                }
+                .map_err(|e| ApiError::invalid(format!("selection in T{}: {e}", t.short)))?;
+                (span.start().to_usize(), span.end().to_usize())
+            }
+        };
+        Ok(Target { transcript: format!("T{}", t.short), version: v.id, start, end })
+    }
+}
+
+/// Deserialises a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub(crate) fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Parses a word enum (note kind, strategy…) or answers 422 naming the accepted words.
+pub(crate) fn word<T: std::str::FromStr>(text: &str) -> ApiResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e: T::Err| ApiError::invalid(e.to_string()))
+}

@@ -1,0 +1,186 @@
+//! Themes (PETs of a case, GETs of the group), their hierarchy, and clustering assignments.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use idiograph_app::{MemberRef, ThemeChanges};
+use idiograph_model::GroupingStrategy;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{double_option, word, ApiJson};
+use crate::error::{ApiError, ApiResult};
+use crate::view::{short, theme_json};
+use crate::AppState;
+
+pub(crate) async fn tree(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let cases: Vec<Value> = s
+        .participants
+        .iter()
+        .map(|p| {
+            let pets: Vec<Value> = s
+                .children(None)
+                .into_iter()
+                .filter(|t| t.participant_id() == Some(&p.id))
+                .map(|t| theme_json(&s, t))
+                .collect();
+            json!({ "participant": short("P", p.short), "pseudonym": p.pseudonym, "pets": pets })
+        })
+        .collect();
+    let gets: Vec<Value> = s.children(None).into_iter().filter(|t| t.is_group()).map(|t| theme_json(&s, t)).collect();
+    Ok(Json(json!({ "cases": cases, "gets": gets })))
+}
+
+pub(crate) async fn get_theme(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, &id)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let t = s
+        .themes
+        .iter()
+        .find(|t| t.short == n.number())
+        .ok_or_else(|| ApiError::not_found(format!("no theme {n} in this project")))?;
+    Ok(Json(theme_json(&s, t)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewTheme {
+    title: String,
+    /// The case (participant) of a PET; absent for a GET.
+    case: Option<String>,
+    parent: Option<String>,
+    description: Option<String>,
+}
+
+pub(crate) async fn add_theme(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewTheme>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let nonempty = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
+    let (case, parent, description) = (nonempty(b.case), nonempty(b.parent), nonempty(b.description));
+    let t = st.wb.add_theme(case.as_deref(), parent.as_deref(), &b.title, description.as_deref()).await?;
+    let s = st.wb.snapshot().await?;
+    let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found"))?;
+    Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ThemePatch {
+    title: Option<String>,
+    description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    parent: Option<Option<String>>,
+    note: Option<String>,
+}
+
+pub(crate) async fn patch_theme(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ThemePatch>,
+) -> ApiResult<Json<Value>> {
+    let parent = b.parent.map(|p| p.filter(|p| !p.trim().is_empty()));
+    let changes = ThemeChanges { title: b.title, description: b.description, parent, note: b.note };
+    let t = st.wb.update_theme(&id, changes).await?;
+    let s = st.wb.snapshot().await?;
+    let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after update"))?;
+    Ok(Json(theme_json(&s, t)))
+}
+
+pub(crate) async fn delete_theme(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let t = st.wb.delete_theme(&id).await?;
+    Ok(Json(json!({ "deleted": short("TH", t.short) })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Merge {
+    into: String,
+}
+
+pub(crate) async fn merge(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<Merge>,
+) -> ApiResult<Json<Value>> {
+    let t = st.wb.merge_themes(&id, &b.into).await?;
+    let s = st.wb.snapshot().await?;
+    let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after merge"))?;
+    Ok(Json(theme_json(&s, t)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Split {
+    title: String,
+    members: Vec<String>,
+}
+
+/// `S3` is a statement, `TH4` a theme.
+fn member(reference: &str) -> MemberRef {
+    if reference.trim().to_ascii_uppercase().starts_with("TH") {
+        MemberRef::Theme(reference.to_owned())
+    } else {
+        MemberRef::Statement(reference.to_owned())
+    }
+}
+
+pub(crate) async fn split(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<Split>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let members: Vec<MemberRef> = b.members.iter().map(|m| member(m)).collect();
+    let t = st.wb.split_theme(&id, &b.title, &members).await?;
+    let s = st.wb.snapshot().await?;
+    let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found after split"))?;
+    Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssignmentRef {
+    theme: String,
+    statement: Option<String>,
+    theme_member: Option<String>,
+}
+
+impl AssignmentRef {
+    fn member(&self) -> ApiResult<MemberRef> {
+        match (&self.statement, &self.theme_member) {
+            (Some(s), None) => Ok(MemberRef::Statement(s.clone())),
+            (None, Some(t)) => Ok(MemberRef::Theme(t.clone())),
+            _ => Err(ApiError::invalid("give either a statement or a theme_member")),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewAssignment {
+    #[serde(flatten)]
+    which: AssignmentRef,
+    strategy: Option<String>,
+    rationale: Option<String>,
+}
+
+pub(crate) async fn assign(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewAssignment>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let member = b.which.member()?;
+    let strategy = b.strategy.as_deref().filter(|s| !s.trim().is_empty()).map(word::<GroupingStrategy>).transpose()?;
+    let rationale = b.rationale.as_deref().filter(|r| !r.trim().is_empty());
+    let a = st.wb.assign(&b.which.theme, &member, strategy, rationale).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "theme": b.which.theme,
+            "statement": b.which.statement,
+            "theme_member": b.which.theme_member,
+            "strategy": a.strategy.map(|s| s.as_str()),
+            "rationale": a.rationale,
+        })),
+    ))
+}
+
+pub(crate) async fn unassign(State(st): State<AppState>, Query(q): Query<AssignmentRef>) -> ApiResult<Json<Value>> {
+    st.wb.unassign(&q.theme, &q.member()?).await?;
+    Ok(Json(json!({ "unassigned": true })))
+}

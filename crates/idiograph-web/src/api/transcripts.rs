@@ -1,0 +1,185 @@
+//! Transcripts: the list, upload (multipart from the page, raw body from scripts), and one
+//! transcript with its frozen lines, turns and annotations in bytes and UTF-16 units.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::Json;
+use idiograph_app::ImportOutcome;
+use idiograph_text::{TextSize, UnitIndex};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::view::{anchor_json, note_json, short};
+use crate::AppState;
+
+/// The largest upload accepted; the importer refuses files above its own (lower) limit by name.
+pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+pub(crate) async fn list(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = st.wb.snapshot().await?;
+    let list: Vec<Value> = s
+        .transcripts
+        .iter()
+        .map(|t| {
+            let v = s.versions.get(&t.current_version);
+            json!({
+                "id": short("T", t.short),
+                "title": t.title,
+                "participant": s.participant(&t.participant_id).map(|p| short("P", p.short)),
+                "version": t.current_version.as_str(),
+                "lines": v.map(|v| v.layout.line_count()),
+                "pages": v.map(|v| v.layout.page_count()),
+                "created_at": t.created_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "transcripts": list })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UploadQuery {
+    participant: Option<String>,
+    name: Option<String>,
+}
+
+fn outcome_json(o: &ImportOutcome) -> Value {
+    json!({
+        "imported": o.imported.iter().map(|f| json!({
+            "id": short("T", f.transcript.short),
+            "title": f.transcript.title,
+            "file_name": f.file_name,
+            "turns": f.turns,
+            "lines": f.lines,
+            "diagnostics": f.diagnostics,
+        })).collect::<Vec<_>>(),
+        "refused": o.refused.iter().map(|r| json!({ "file_name": r.file_name, "reason": r.reason })).collect::<Vec<_>>(),
+    })
+}
+
+/// Imports one or more files for a participant: `multipart/form-data` with a `participant`
+/// field and one or more file fields, or a raw body with `?participant=…&name=…`.
+pub(crate) async fn upload(
+    State(st): State<AppState>,
+    Query(q): Query<UploadQuery>,
+    req: Request,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut participant = q.participant;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if multipart {
+        let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad_request(e.body_text()))?;
+        while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad_request(e.body_text()))? {
+            let file_name = field.file_name().map(str::to_owned);
+            let name = field.name().unwrap_or_default().to_owned();
+            let data = field.bytes().await.map_err(|e| ApiError::bad_request(e.body_text()))?;
+            match file_name {
+                Some(f) if !f.is_empty() => files.push((f, data.to_vec())),
+                Some(_) => {}
+                None if name == "participant" => participant = Some(String::from_utf8_lossy(&data).into_owned()),
+                None => {}
+            }
+        }
+    } else {
+        let body: Bytes = Bytes::from_request(req, &()).await.map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let name = q.name.unwrap_or_else(|| "transcript.txt".to_owned());
+        files.push((name, body.to_vec()));
+    }
+    let participant = participant
+        .filter(|p| !p.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid("name the participant the transcripts belong to"))?;
+    if files.is_empty() {
+        return Err(ApiError::invalid("choose at least one file to import"));
+    }
+    let outcome = st.wb.import_files(&participant, files, &Default::default()).await?;
+    if outcome.imported.is_empty() {
+        let mut body = outcome_json(&outcome);
+        let reason = outcome.refused.first().map(|r| r.reason.clone()).unwrap_or_default();
+        body["error"] = Value::String(reason);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)));
+    }
+    Ok((StatusCode::CREATED, Json(outcome_json(&outcome))))
+}
+
+/// One transcript: text, lines (global, page, line, text, offsets), turns, and its notes,
+/// statements and extracts on the current version.
+pub(crate) async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let (t, v) = st.wb.transcript(&id).await?;
+    let s = st.wb.snapshot().await?;
+    let notes = st.wb.notes(Some(&id)).await?;
+    let index = UnitIndex::new(&v.text);
+    let u16 = |b: u32| index.byte_to_utf16(TextSize::new(b));
+    let lines: Vec<Value> = (1..=v.layout.line_count())
+        .filter_map(|g| {
+            let span = v.layout.line_span(g)?;
+            let text = v.layout.line_text(&v.text, g).unwrap_or_default();
+            let pos = v.layout.position(span.start());
+            Some(json!({
+                "global": g, "page": pos.page, "line": pos.line, "text": text,
+                "start": span.start().to_u32(), "end": span.start().to_u32() + text.len() as u32,
+                "utf16_start": u16(span.start().to_u32()),
+                "utf16_end": u16(span.start().to_u32() + text.len() as u32),
+            }))
+        })
+        .collect();
+    let turns: Vec<Value> = v
+        .turns
+        .iter()
+        .map(|turn| {
+            json!({
+                "label": turn.label,
+                "role": turn.label.as_ref().and_then(|l| t.speakers.get(l)).map(|r| r.as_str()),
+                "timestamp": turn.timestamp,
+                "start": turn.span.start().to_u32(), "end": turn.span.end().to_u32(),
+                "utf16_start": u16(turn.span.start().to_u32()), "utf16_end": u16(turn.span.end().to_u32()),
+            })
+        })
+        .collect();
+    let here = |a: &idiograph_model::Anchor| a.version_id() == &v.id;
+    let notes_json: Vec<Value> =
+        notes.iter().filter(|n| here(&n.anchor)).map(|n| note_json(n, Some(&v), Some(&index))).collect();
+    let statements: Vec<Value> = s
+        .statements
+        .iter()
+        .filter(|st| st.anchors.iter().any(here))
+        .map(|st| {
+            json!({
+                "id": short("S", st.short),
+                "text": st.text,
+                "anchors": st.anchors.iter().filter(|a| here(a)).map(|a| anchor_json(&s, a, Some(&index))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let extracts: Vec<Value> = s
+        .extracts
+        .iter()
+        .filter(|x| here(&x.anchor))
+        .map(|x| {
+            json!({
+                "id": short("X", x.short),
+                "theme": s.theme(&x.theme_id).map(|th| short("TH", th.short)),
+                "citation": s.cite(&x.participant_id, &x.anchor),
+                "anchor": anchor_json(&s, &x.anchor, Some(&index)),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "id": short("T", t.short),
+        "title": t.title,
+        "participant": s.participant(&t.participant_id).map(|p| short("P", p.short)),
+        "version": v.id.as_str(),
+        "text": v.text,
+        "utf16_length": index.utf16_len(),
+        "pages": v.layout.page_count(),
+        "lines": lines,
+        "turns": turns,
+        "notes": notes_json,
+        "statements": statements,
+        "extracts": extracts,
+    })))
+}

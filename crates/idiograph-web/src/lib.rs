@@ -1,0 +1,67 @@
+//! The browser workbench of Idiograph: server-rendered pages, a JSON API under `/api/v1`, and
+//! the security that a local web server needs even on the loopback interface.
+//!
+//! [`router`] builds the whole application for one open [`Workbench`]; [`serve`] binds it to an
+//! address (127.0.0.1 by default in the binary) and runs it. Every state change goes through a
+//! `Workbench` command: handlers only extract the request, call one method and map the result.
+//! This crate is the only place that sees UTF-16 offsets (from the browser) and converts them
+//! to the UTF-8 byte offsets of the rest of the system, with `idiograph_text::UnitIndex`.
+//!
+//! Pages are askama templates (one struct per page, `templates/base.html` as the layout); the
+//! JavaScript modules and the stylesheet are embedded in the binary and served under `/static/`.
+//! No CDN, no network access, no npm at run time.
+//!
+//! ```no_run
+//! # async fn run(wb: idiograph_app::Workbench) -> std::io::Result<()> {
+//! let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+//! idiograph_web::serve(wb, addr, |bound| println!("http://{bound}/")).await
+//! # }
+//! ```
+
+mod api;
+mod assets;
+mod error;
+mod pages;
+mod routes;
+mod security;
+mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use idiograph_app::Workbench;
+
+pub use crate::routes::{route_list, Route};
+
+/// What every handler can reach: the open project and the address the server is bound to.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) wb: Workbench,
+    pub(crate) bound: SocketAddr,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The whole web application for `workbench`, answering only requests addressed to `bound`
+/// (its IP and port, or `localhost` with its port).
+pub fn router(workbench: Workbench, bound: SocketAddr) -> axum::Router {
+    let state = AppState(Arc::new(Inner { wb: workbench, bound }));
+    routes::build(state)
+}
+
+/// Binds `addr`, calls `ready` with the address actually bound (the port may have been 0), and
+/// serves the workbench until the process ends.
+pub async fn serve(workbench: Workbench, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = router(workbench, bound);
+    ready(bound);
+    axum::serve(listener, app).await
+}

@@ -1,0 +1,493 @@
+//! The case board (one participant's statements and PETs), the group board (PETs of all cases,
+//! GETs and the recurrence matrix) and a theme's passages and extracts.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use idiograph_app::Snapshot;
+use idiograph_model::{GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme};
+use serde::Deserialize;
+
+use super::{missing, render, Chrome};
+use crate::error::PageResult;
+use crate::view::short;
+use crate::AppState;
+
+pub(crate) struct Card {
+    id: String,
+    text: String,
+    cite: String,
+    link: String,
+    from: String,
+}
+
+pub(crate) struct Zone {
+    id: String,
+    title: String,
+    description: String,
+    depth: usize,
+    cards: Vec<Card>,
+}
+
+pub(crate) struct Column {
+    top: Zone,
+    subs: Vec<Zone>,
+}
+
+pub(crate) struct OtherCase {
+    pseudonym: String,
+    pets: Vec<(String, Vec<String>)>,
+}
+
+/// The case board of one participant.
+#[derive(Template)]
+#[template(path = "case.html")]
+pub(crate) struct CasePage {
+    chrome: Chrome,
+    case: String,
+    pseudonym: String,
+    finished: bool,
+    pool: Vec<Card>,
+    columns: Vec<Column>,
+    targets: Vec<(String, String)>,
+    strategies: Vec<&'static str>,
+    show_others: bool,
+    others: Vec<OtherCase>,
+}
+
+fn find_participant<'a>(s: &'a Snapshot, reference: &str) -> Option<&'a Participant> {
+    let wanted = reference.trim().to_lowercase();
+    s.participants.iter().find(|p| format!("p{}", p.short) == wanted || p.pseudonym.to_lowercase() == wanted)
+}
+
+fn statement_card(s: &Snapshot, st: &idiograph_model::ExperientialStatement, from: &str) -> Card {
+    let first = st.anchors.first();
+    let link = first
+        .and_then(|a| s.versions.get(a.version_id()).map(|v| (a, v)))
+        .and_then(|(a, v)| {
+            let t = s.transcripts.iter().find(|t| t.id == v.transcript_id)?;
+            Some(format!("/transcripts/T{}#L{}", t.short, v.layout.position(a.span().start()).global))
+        })
+        .unwrap_or_default();
+    Card {
+        id: short("S", st.short),
+        text: st.text.clone(),
+        cite: st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>().join("; "),
+        link,
+        from: from.to_owned(),
+    }
+}
+
+/// The theme and its sub-themes, depth first, with their depth below `t`.
+fn subtree<'a>(s: &'a Snapshot, t: &'a Theme, depth: usize, out: &mut Vec<(&'a Theme, usize)>) {
+    out.push((t, depth));
+    for c in s.children(Some(&t.id)) {
+        subtree(s, c, depth + 1, out);
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CaseQuery {
+    others: Option<String>,
+}
+
+pub(crate) async fn case_board(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let p = find_participant(&s, &id).ok_or_else(|| missing(&format!("no participant '{id}' in this study")))?;
+    let pets: Vec<&Theme> = s.children(None).into_iter().filter(|t| t.participant_id() == Some(&p.id)).collect();
+    let assigned: Vec<&ObjectId> = s
+        .assignments
+        .iter()
+        .filter_map(|a| match &a.member {
+            Member::Statement(x) => Some(x),
+            Member::Theme(_) => None,
+        })
+        .collect();
+    let pool = s
+        .statements
+        .iter()
+        .filter(|x| x.participant_id == p.id && !assigned.contains(&&x.id))
+        .map(|x| statement_card(&s, x, ""))
+        .collect();
+    let mut targets = Vec::new();
+    let zone = |t: &Theme, depth: usize| Zone {
+        id: short("TH", t.short),
+        title: t.title.clone(),
+        description: t.description.clone().unwrap_or_default(),
+        depth,
+        cards: s.statements_of(&t.id).into_iter().map(|x| statement_card(&s, x, &short("TH", t.short))).collect(),
+    };
+    let mut columns = Vec::new();
+    for t in pets {
+        let mut all = Vec::new();
+        subtree(&s, t, 0, &mut all);
+        for (th, depth) in &all {
+            let indent = "\u{2003}".repeat(*depth);
+            targets.push((short("TH", th.short), format!("{indent}{}", th.title)));
+        }
+        let mut zones = all.into_iter().map(|(th, d)| zone(th, d));
+        if let Some(top) = zones.next() {
+            columns.push(Column { top, subs: zones.collect() });
+        }
+    }
+    let show_others = q.others.is_some_and(|o| o == "1");
+    let others = if show_others {
+        s.participants
+            .iter()
+            .filter(|o| o.id != p.id)
+            .map(|o| OtherCase {
+                pseudonym: o.pseudonym.clone(),
+                pets: s
+                    .themes
+                    .iter()
+                    .filter(|t| t.participant_id() == Some(&o.id))
+                    .map(|t| (t.title.clone(), s.statements_of(&t.id).iter().map(|x| x.text.clone()).collect()))
+                    .collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = CasePage {
+        chrome: Chrome::new(&s, "", format!("Case {}", p.pseudonym)),
+        case: short("P", p.short),
+        pseudonym: p.pseudonym.clone(),
+        finished: p.finished_at.is_some(),
+        pool,
+        columns,
+        targets,
+        strategies: GroupingStrategy::ALL.iter().map(|g| g.as_str()).collect(),
+        show_others,
+        others,
+    };
+    render(&page)
+}
+
+pub(crate) struct PetCard {
+    id: String,
+    title: String,
+    pseudonym: String,
+    color: usize,
+    statements: usize,
+    in_gets: Vec<String>,
+}
+
+pub(crate) struct GetMember {
+    id: String,
+    title: String,
+    pseudonym: String,
+    color: usize,
+}
+
+pub(crate) struct GetZone {
+    id: String,
+    title: String,
+    depth: usize,
+    note: String,
+    members: Vec<GetMember>,
+}
+
+pub(crate) struct GetColumn {
+    top: GetZone,
+    subs: Vec<GetZone>,
+}
+
+pub(crate) struct CellView {
+    present: bool,
+    statements: usize,
+    extracts: usize,
+    extract: String,
+    citation: String,
+}
+
+pub(crate) struct MatrixRow {
+    id: String,
+    title: String,
+    depth: usize,
+    cells: Vec<CellView>,
+    contributors: usize,
+    meets_rule: bool,
+}
+
+/// The group board.
+#[derive(Template)]
+#[template(path = "group.html")]
+pub(crate) struct GroupPage {
+    chrome: Chrome,
+    participants: Vec<(String, String, usize)>,
+    pets: Vec<PetCard>,
+    columns: Vec<GetColumn>,
+    targets: Vec<(String, String)>,
+    rows: Vec<MatrixRow>,
+    rule: String,
+    total: usize,
+}
+
+fn color_of(s: &Snapshot, p: Option<&ObjectId>) -> usize {
+    p.and_then(|p| s.participants.iter().position(|x| &x.id == p)).map_or(0, |i| i % 8)
+}
+
+pub(crate) async fn group_board(State(st): State<AppState>) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let pseudonym =
+        |p: Option<&ObjectId>| p.and_then(|p| s.participant(p)).map(|p| p.pseudonym.clone()).unwrap_or_default();
+    let mut pets = Vec::new();
+    for p in &s.participants {
+        for t in s.themes.iter().filter(|t| t.participant_id() == Some(&p.id)) {
+            let in_gets = s
+                .assignments
+                .iter()
+                .filter(|a| a.member == Member::Theme(t.id.clone()))
+                .filter_map(|a| s.theme(&a.theme_id))
+                .map(|g| g.title.clone())
+                .collect();
+            pets.push(PetCard {
+                id: short("TH", t.short),
+                title: t.title.clone(),
+                pseudonym: p.pseudonym.clone(),
+                color: color_of(&s, Some(&p.id)),
+                statements: s.statements_of(&t.id).len(),
+                in_gets,
+            });
+        }
+    }
+    let mut columns = Vec::new();
+    let mut targets = Vec::new();
+    for g in s.children(None).into_iter().filter(|t| t.is_group()) {
+        let mut all = Vec::new();
+        subtree(&s, g, 0, &mut all);
+        let mut zones = all.into_iter().map(|(t, depth)| {
+            targets.push((short("TH", t.short), format!("{}{}", "\u{2003}".repeat(depth), t.title)));
+            GetZone {
+                id: short("TH", t.short),
+                title: t.title.clone(),
+                depth,
+                note: t.note.clone().unwrap_or_default(),
+                members: s
+                    .pets_of(&t.id)
+                    .into_iter()
+                    .map(|pt| GetMember {
+                        id: short("TH", pt.short),
+                        title: pt.title.clone(),
+                        pseudonym: pseudonym(pt.participant_id()),
+                        color: color_of(&s, pt.participant_id()),
+                    })
+                    .collect(),
+            }
+        });
+        if let Some(top) = zones.next() {
+            let subs = zones.collect();
+            columns.push(GetColumn { top, subs });
+        }
+    }
+    let r = s.recurrence();
+    let rows = r
+        .rows
+        .iter()
+        .map(|row| {
+            let theme = s.theme(&row.theme_id);
+            let cells = row
+                .cells
+                .iter()
+                .zip(&r.participants)
+                .map(|(c, p)| {
+                    // The extract chosen for this cell: the participant's first extract for the
+                    // theme or, failing that, for one of its sub-themes.
+                    let mut subtree_ids = Vec::new();
+                    if let Some(t) = theme {
+                        let mut all = Vec::new();
+                        subtree(&s, t, 0, &mut all);
+                        subtree_ids = all.into_iter().map(|(t, _)| t.id.clone()).collect();
+                    }
+                    let x = s.extracts.iter().find(|x| &x.participant_id == p && subtree_ids.contains(&x.theme_id));
+                    CellView {
+                        present: c.present(),
+                        statements: c.statements,
+                        extracts: c.extracts,
+                        extract: x.map(|x| x.anchor.quote().exact().trim().to_owned()).unwrap_or_default(),
+                        citation: x.map(|x| s.cite(&x.participant_id, &x.anchor)).unwrap_or_default(),
+                    }
+                })
+                .collect();
+            MatrixRow {
+                id: theme.map(|t| short("TH", t.short)).unwrap_or_default(),
+                title: theme.map(|t| t.title.clone()).unwrap_or_default(),
+                depth: row.depth,
+                cells,
+                contributors: row.contributors,
+                meets_rule: row.meets_rule,
+            }
+        })
+        .collect();
+    let page = GroupPage {
+        chrome: Chrome::new(&s, "group", "Group board"),
+        participants: s
+            .participants
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (short("P", p.short), p.pseudonym.clone(), i % 8))
+            .collect(),
+        pets,
+        columns,
+        targets,
+        rows,
+        rule: s.settings.recurrence_rule.describe(s.participants.len()),
+        total: s.participants.len(),
+    };
+    render(&page)
+}
+
+pub(crate) struct Passage {
+    statement: String,
+    statement_text: String,
+    pet: String,
+    pseudonym: String,
+    color: usize,
+    before: String,
+    exact: String,
+    after: String,
+    citation: String,
+    link: String,
+    transcript: String,
+    version: String,
+    start: u32,
+    end: u32,
+    current: bool,
+    extract: String,
+}
+
+pub(crate) struct ExtractView {
+    id: String,
+    color: usize,
+    quote: String,
+    citation: String,
+    link: String,
+}
+
+/// A theme's anchored passages in context, and its extracts.
+#[derive(Template)]
+#[template(path = "theme.html")]
+pub(crate) struct ThemePage {
+    chrome: Chrome,
+    id: String,
+    title: String,
+    description: String,
+    scope: String,
+    is_group: bool,
+    passages: Vec<Passage>,
+    extracts: Vec<ExtractView>,
+}
+
+/// Context around an anchor: up to `n` characters either side, cut at line breaks.
+fn context(text: &str, start: usize, end: usize, n: usize) -> (String, String) {
+    let before: String = text[..start].chars().rev().take(n).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = text[end..].chars().take(n).collect();
+    (format!("…{}", before.trim_start()), format!("{}…", after.trim_end()))
+}
+
+pub(crate) async fn theme(State(st): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let n = ShortId::parse(ObjectKind::Theme, &id).map_err(|e| crate::error::ApiError::invalid(e.to_string()))?;
+    let t = s
+        .themes
+        .iter()
+        .find(|t| t.short == n.number())
+        .ok_or_else(|| missing(&format!("no theme {n} in this project")))?;
+    let l = crate::view::Labels::of(s.settings.terminology);
+    // The PETs whose statements ground this theme: itself (a PET) or its members (a GET), with
+    // sub-themes included.
+    let mut tree = Vec::new();
+    subtree(&s, t, 0, &mut tree);
+    let mut pets: Vec<&Theme> = Vec::new();
+    for (th, _) in &tree {
+        if th.is_group() {
+            for p in s.pets_of(&th.id) {
+                let mut sub = Vec::new();
+                subtree(&s, p, 0, &mut sub);
+                pets.extend(sub.into_iter().map(|(x, _)| x));
+            }
+        } else {
+            pets.push(th);
+        }
+    }
+    let mut seen = Vec::new();
+    let mut passages = Vec::new();
+    for pet in pets {
+        for stmt in s.statements_of(&pet.id) {
+            for a in &stmt.anchors {
+                let key = (a.version_id().clone(), a.span());
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                let Some(v) = s.versions.get(a.version_id()) else { continue };
+                let Some(tr) = s.transcripts.iter().find(|x| x.id == v.transcript_id) else { continue };
+                let sp = a.span();
+                let (before, after) = context(&v.text, sp.start().to_usize(), sp.end().to_usize(), 140);
+                let extract = s
+                    .extracts
+                    .iter()
+                    .find(|x| x.theme_id == t.id && x.anchor.version_id() == a.version_id() && x.anchor.span() == sp)
+                    .map(|x| short("X", x.short))
+                    .unwrap_or_default();
+                passages.push(Passage {
+                    statement: short("S", stmt.short),
+                    statement_text: stmt.text.clone(),
+                    pet: pet.title.clone(),
+                    pseudonym: s.participant(&stmt.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default(),
+                    color: color_of(&s, Some(&stmt.participant_id)),
+                    before,
+                    exact: sp.slice(&v.text).to_owned(),
+                    after,
+                    citation: s.cite(&stmt.participant_id, a),
+                    link: format!("/transcripts/T{}#L{}", tr.short, v.layout.position(sp.start()).global),
+                    transcript: short("T", tr.short),
+                    version: v.id.as_str().to_owned(),
+                    start: sp.start().to_u32(),
+                    end: sp.end().to_u32(),
+                    current: tr.current_version == v.id,
+                    extract,
+                });
+            }
+        }
+    }
+    let extracts = s
+        .extracts_of(&t.id)
+        .into_iter()
+        .map(|x| {
+            let link = s
+                .versions
+                .get(x.anchor.version_id())
+                .and_then(|v| {
+                    let tr = s.transcripts.iter().find(|tr| tr.id == v.transcript_id)?;
+                    Some(format!("/transcripts/T{}#L{}", tr.short, v.layout.position(x.anchor.span().start()).global))
+                })
+                .unwrap_or_default();
+            ExtractView {
+                id: short("X", x.short),
+                color: color_of(&s, Some(&x.participant_id)),
+                quote: x.anchor.quote().exact().trim().to_owned(),
+                citation: s.cite(&x.participant_id, &x.anchor),
+                link,
+            }
+        })
+        .collect();
+    let scope = match t.participant_id().and_then(|p| s.participant(p)) {
+        Some(p) => format!("{} of {}", l.pet, p.pseudonym),
+        None => l.get.to_owned(),
+    };
+    let page = ThemePage {
+        chrome: Chrome::new(&s, "", format!("TH{} {}", t.short, t.title)),
+        id: short("TH", t.short),
+        title: t.title.clone(),
+        description: t.description.clone().unwrap_or_default(),
+        scope,
+        is_group: t.is_group(),
+        passages,
+        extracts,
+    };
+    render(&page)
+}

@@ -1,0 +1,240 @@
+//! Server-rendered pages: one askama template struct per page, all extending `base.html`.
+//! Handlers read one snapshot, build plain view structs and render; every change a page makes
+//! goes through the JSON API from its JavaScript.
+
+mod boards;
+mod transcript;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use idiograph_app::{ExportFormat, Snapshot};
+use idiograph_model::Terminology;
+
+use crate::api::misc::describe;
+use crate::error::{ApiError, PageResult};
+use crate::view::{progress, short, Labels};
+use crate::AppState;
+
+pub(crate) use boards::{case_board, group_board, theme};
+pub(crate) use transcript::transcript;
+
+/// What the layout shows on every page.
+pub(crate) struct Chrome {
+    pub(crate) study: String,
+    pub(crate) nav: &'static str,
+    pub(crate) labels: Labels,
+    pub(crate) page_title: String,
+}
+
+impl Chrome {
+    pub(crate) fn new(s: &Snapshot, nav: &'static str, page_title: impl Into<String>) -> Chrome {
+        Chrome {
+            study: s.settings.title.clone(),
+            nav,
+            labels: Labels::of(s.settings.terminology),
+            page_title: page_title.into(),
+        }
+    }
+}
+
+pub(crate) fn render(t: &impl Template) -> PageResult {
+    Ok(Html(t.render()?))
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage {
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+    pub(crate) message: String,
+}
+
+pub(crate) async fn not_found() -> Response {
+    crate::error::PageError(ApiError::not_found("there is no page at this address")).into_response()
+}
+
+pub(crate) struct ParticipantRow {
+    short: String,
+    pseudonym: String,
+    attributes: Vec<(String, String)>,
+    interview: String,
+    notes: usize,
+    statements: usize,
+    clustered: usize,
+    pets: usize,
+    finished: bool,
+    transcript_links: Vec<(String, String)>,
+}
+
+pub(crate) struct EventRow {
+    seq: i64,
+    at: String,
+    author: String,
+    action: String,
+    summary: String,
+    undone: bool,
+}
+
+fn events(list: Vec<idiograph_app::AuditEvent>) -> Vec<EventRow> {
+    list.into_iter()
+        .map(|e| EventRow {
+            seq: e.seq,
+            at: e.at.replace('T', " ").chars().take(19).collect(),
+            author: e.author,
+            action: e.action,
+            summary: e.summary,
+            undone: e.undone,
+        })
+        .collect()
+}
+
+/// The study dashboard.
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub(crate) struct DashboardPage {
+    chrome: Chrome,
+    title: String,
+    question: String,
+    terminology: &'static str,
+    terminologies: Vec<(&'static str, &'static str)>,
+    rule: String,
+    rule_code: String,
+    participants: Vec<ParticipantRow>,
+    history: Vec<EventRow>,
+}
+
+pub(crate) async fn dashboard(State(st): State<AppState>) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let notes = st.wb.notes(None).await?;
+    let prog = progress(&s, &notes);
+    let participants = s
+        .participants
+        .iter()
+        .map(|p| {
+            let pr = prog.get(&p.id).cloned().unwrap_or_default();
+            ParticipantRow {
+                short: short("P", p.short),
+                pseudonym: p.pseudonym.clone(),
+                attributes: p.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                interview: p.interview.summary().unwrap_or_default(),
+                notes: pr.notes,
+                statements: pr.statements,
+                clustered: pr.clustered,
+                pets: pr.pets,
+                finished: p.finished_at.is_some(),
+                transcript_links: s
+                    .transcripts
+                    .iter()
+                    .filter(|t| t.participant_id == p.id)
+                    .map(|t| (short("T", t.short), t.title.clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let page = DashboardPage {
+        chrome: Chrome::new(&s, "study", "Study"),
+        title: s.settings.title.clone(),
+        question: s.settings.research_question.clone().unwrap_or_default(),
+        terminology: s.settings.terminology.as_str(),
+        terminologies: vec![
+            (Terminology::Smith2022.as_str(), "2022 (experiential statements, PETs, GETs)"),
+            (Terminology::Smith2009.as_str(), "2009 (emergent, super-ordinate and master themes)"),
+        ],
+        rule: s.settings.recurrence_rule.describe(s.participants.len()),
+        rule_code: s.settings.recurrence_rule.encode(),
+        participants,
+        history: events(st.wb.history(8).await?),
+    };
+    render(&page)
+}
+
+pub(crate) struct JournalRow {
+    id: String,
+    at: String,
+    author: String,
+    text: String,
+    about: String,
+    about_link: String,
+}
+
+/// The reflexive journal.
+#[derive(Template)]
+#[template(path = "journal.html")]
+pub(crate) struct JournalPage {
+    chrome: Chrome,
+    entries: Vec<JournalRow>,
+}
+
+/// Where an object's page is, for journal links.
+fn link_of(reference: &str) -> String {
+    let upper = reference.to_ascii_uppercase();
+    if upper.starts_with("TH") {
+        format!("/themes/{upper}")
+    } else if upper.starts_with('T') {
+        format!("/transcripts/{upper}")
+    } else if upper.starts_with('P') {
+        format!("/cases/{upper}")
+    } else {
+        String::new()
+    }
+}
+
+pub(crate) async fn journal(State(st): State<AppState>) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let notes = st.wb.notes(None).await?;
+    let entries = s
+        .journal
+        .iter()
+        .rev()
+        .map(|j| {
+            let about = j.about.as_ref().and_then(|id| describe(&s, id, &notes)).unwrap_or_default();
+            JournalRow {
+                id: short("J", j.short),
+                at: j.created_at.replace('T', " ").chars().take(16).collect(),
+                author: j.author.clone(),
+                text: j.text.clone(),
+                about_link: link_of(&about),
+                about,
+            }
+        })
+        .collect();
+    render(&JournalPage { chrome: Chrome::new(&s, "journal", "Journal"), entries })
+}
+
+/// The audit log with undo and redo.
+#[derive(Template)]
+#[template(path = "history.html")]
+pub(crate) struct HistoryPage {
+    chrome: Chrome,
+    events: Vec<EventRow>,
+}
+
+pub(crate) async fn history(State(st): State<AppState>) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let events = events(st.wb.history(500).await?);
+    render(&HistoryPage { chrome: Chrome::new(&s, "history", "History"), events })
+}
+
+/// Report preview and downloads.
+#[derive(Template)]
+#[template(path = "reports.html")]
+pub(crate) struct ReportsPage {
+    chrome: Chrome,
+    formats: Vec<(&'static str, &'static str)>,
+    preview: String,
+}
+
+pub(crate) async fn reports(State(st): State<AppState>) -> PageResult {
+    let s = st.wb.snapshot().await?;
+    let preview = String::from_utf8_lossy(&st.wb.export(ExportFormat::Markdown).await?).into_owned();
+    let formats = crate::api::misc::REPORTS.iter().map(|(w, label, _)| (*w, *label)).collect();
+    render(&ReportsPage { chrome: Chrome::new(&s, "reports", "Reports"), formats, preview })
+}
+
+/// A 404 page for an unknown object.
+pub(crate) fn missing(what: &str) -> crate::error::PageError {
+    crate::error::PageError(ApiError { status: StatusCode::NOT_FOUND, message: what.to_owned() })
+}

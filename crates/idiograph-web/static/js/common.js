@@ -1,0 +1,185 @@
+// Shared behaviour of every page: calling the API, forms and buttons that post to it,
+// messages, and the global undo/redo keys (Ctrl+Z, Ctrl+Shift+Z).
+//
+// Pages are rendered by the server; after a change we reload, so the page always shows what
+// the project holds. The scroll position survives the reload.
+
+/** Calls the API; resolves to the JSON body or rejects with an Error carrying its message. */
+export async function api(method, url, body) {
+  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  let data = null;
+  try {
+    data = await res.json();
+  } catch (_) {
+    data = null;
+  }
+  if (!res.ok) {
+    const message = (data && data.error) || `${res.status} ${res.statusText}`;
+    throw new Error(message);
+  }
+  return data;
+}
+
+/** Shows a message in the page's live region. */
+export function flash(message, kind = "info") {
+  const el = document.getElementById("flash");
+  if (!el) return;
+  el.textContent = message;
+  el.className = `flash show ${kind}`;
+  el.setAttribute("role", kind === "error" ? "alert" : "status");
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => el.classList.remove("show"), kind === "error" ? 9000 : 4000);
+}
+
+/** Reloads the page keeping the scroll position and showing `message` afterwards. */
+export function reload(message) {
+  sessionStorage.setItem("idg-scroll", JSON.stringify({ path: location.pathname, y: window.scrollY }));
+  if (message) sessionStorage.setItem("idg-flash", message);
+  location.reload();
+}
+
+function restore() {
+  const saved = sessionStorage.getItem("idg-scroll");
+  if (saved) {
+    sessionStorage.removeItem("idg-scroll");
+    try {
+      const { path, y } = JSON.parse(saved);
+      if (path === location.pathname && !location.hash) window.scrollTo(0, y);
+    } catch (_) {}
+  }
+  const message = sessionStorage.getItem("idg-flash");
+  if (message) {
+    sessionStorage.removeItem("idg-flash");
+    flash(message);
+  }
+}
+
+/** Runs an API call and reloads on success, or shows the error. */
+export async function act(method, url, body, done = "Saved.") {
+  try {
+    const data = await api(method, url, body);
+    reload(typeof done === "function" ? done(data) : done);
+    return data;
+  } catch (e) {
+    flash(e.message, "error");
+    return null;
+  }
+}
+
+/** Builds a JSON body from a form: `a.b` names nest, `x[]` collects checked values,
+ * `_key`/`_value` with `data-into` set one entry of a map; empty fields are left out unless
+ * marked `data-keep-empty`. */
+export function formBody(form) {
+  const body = {};
+  let key = null;
+  let into = null;
+  let value = "";
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue;
+    if ((el.type === "checkbox" || el.type === "radio") && !el.checked) continue;
+    if (el.name === "_key") {
+      key = el.value.trim();
+      into = el.dataset.into;
+      continue;
+    }
+    if (el.name === "_value") {
+      value = el.value;
+      continue;
+    }
+    if (el.name.endsWith("[]")) {
+      const name = el.name.slice(0, -2);
+      (body[name] ||= []).push(el.value);
+      continue;
+    }
+    if (el.value === "" && !("keepEmpty" in el.dataset)) continue;
+    const path = el.name.split(".");
+    let target = body;
+    for (const part of path.slice(0, -1)) target = target[part] ||= {};
+    target[path[path.length - 1]] = el.value;
+  }
+  if (key && into) body[into] = { [key]: value };
+  return body;
+}
+
+const verbs = { POST: "Done.", PATCH: "Saved.", DELETE: "Deleted." };
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (form.dataset.api) {
+    event.preventDefault();
+    const method = form.dataset.method || "POST";
+    await act(method, form.dataset.api, formBody(form), verbs[method]);
+  } else if (form.dataset.upload) {
+    event.preventDefault();
+    try {
+      const data = await api("POST", form.dataset.upload, new FormData(form));
+      const ids = (data.imported || []).map((f) => `${f.id} (${f.file_name})`).join(", ");
+      const refused = (data.refused || []).map((f) => f.reason).join("; ");
+      reload(`Imported ${ids}.${refused ? " Refused: " + refused : ""}`);
+    } catch (e) {
+      flash(e.message, "error");
+    }
+  }
+});
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-api]");
+  if (button && !button.form?.dataset.api) {
+    event.preventDefault();
+    const body = {};
+    for (const [k, v] of Object.entries(button.dataset)) {
+      if (k.startsWith("body") && k.length > 4) {
+        const name = k.slice(4).toLowerCase();
+        body[name] = /^\d+$/.test(v) && (name === "start" || name === "end") ? Number(v) : v;
+      }
+    }
+    const method = button.dataset.method || "POST";
+    await act(method, button.dataset.api, Object.keys(body).length ? body : undefined, verbs[method]);
+    return;
+  }
+  if (button && button.form?.dataset.api) {
+    // A delete button inside an edit form: act on its own, not as the form's submit.
+    event.preventDefault();
+    await act(button.dataset.method || "POST", button.dataset.api, undefined, "Deleted.");
+    return;
+  }
+  const action = event.target.closest("[data-action]");
+  if (action) await undoRedo(action.dataset.action);
+});
+
+async function undoRedo(which) {
+  try {
+    const data = await api("POST", `/api/v1/${which}`);
+    if (data.done) reload(`${which === "undo" ? "Undone" : "Redone"}: ${data.summary || data.action}`);
+    else flash(data.message);
+  } catch (e) {
+    flash(e.message, "error");
+  }
+}
+
+/** Whether keys typed now belong to a text field rather than to the page. */
+export function typing(event) {
+  const t = event.target;
+  return t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName);
+}
+
+document.addEventListener("keydown", (event) => {
+  if (!(event.ctrlKey || event.metaKey) || event.altKey || typing(event)) return;
+  const key = event.key.toLowerCase();
+  if (key === "z") {
+    event.preventDefault();
+    undoRedo(event.shiftKey ? "redo" : "undo");
+  } else if (key === "y") {
+    event.preventDefault();
+    undoRedo("redo");
+  }
+});
+
+restore();

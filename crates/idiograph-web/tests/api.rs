@@ -1,0 +1,670 @@
+//! The web workbench through its router, without a socket: security checks, escaping, error
+//! statuses, the UTF-16 edge, the OpenAPI document, and a whole analysis through `/api/v1`.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use idiograph_app::Workbench;
+use idiograph_model::Terminology;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ADDR: &str = "127.0.0.1:4321";
+const ORIGIN: &str = "http://127.0.0.1:4321";
+
+struct App {
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+async fn app_with(transcript: &str) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let wb =
+        Workbench::create(&dir.path().join("t.idg"), "Test study", Terminology::Smith2022, "tester").await.unwrap();
+    wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
+    wb.add_participant("Tom", &[], Default::default()).await.unwrap();
+    let out = wb
+        .import_files("P1", vec![("olivia.txt".into(), transcript.as_bytes().to_vec())], &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(out.imported.len(), 1, "{:?}", out.refused);
+    let addr: SocketAddr = ADDR.parse().unwrap();
+    App { router: idiograph_web::router(wb, addr), _dir: dir }
+}
+
+async fn send(app: &App, req: Request<Body>) -> Reply {
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+async fn get(app: &App, path: &str) -> Reply {
+    send(app, Request::get(path).header(header::HOST, ADDR).body(Body::empty()).unwrap()).await
+}
+
+/// A mutating API call from our own origin.
+async fn call(app: &App, method: &str, path: &str, body: Value) -> Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, ADDR)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(app, req).await
+}
+
+const SIMPLE: &str = "Interviewer: How was it?\nOlivia: It was hard at first, and then it got easier.\n";
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = app_with(SIMPLE).await;
+    for path in ["/", "/transcripts/T1", "/api/v1/study", "/static/app.css", "/nowhere"] {
+        let r = get(&app, path).await;
+        assert_eq!(
+            r.headers[header::CONTENT_SECURITY_POLICY],
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(r.headers[header::REFERRER_POLICY], "no-referrer");
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_host_is_refused_against_dns_rebinding() {
+    let app = app_with(SIMPLE).await;
+    for host in ["evil.example:4321", "127.0.0.1:9999", "localhost:1", "192.168.1.10:4321"] {
+        let r = send(&app, Request::get("/").header(header::HOST, host).body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST, "{host}");
+    }
+    let r = send(&app, Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST, "no Host at all");
+    let r = send(&app, Request::get("/").header(header::HOST, "localhost:4321").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn mutations_need_our_origin_against_csrf() {
+    let app = app_with(SIMPLE).await;
+    let counter = std::sync::atomic::AtomicU32::new(0);
+    let post = |origin: Option<&str>, site: Option<&str>| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut b = Request::post("/api/v1/participants")
+            .header(header::HOST, ADDR)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        if let Some(s) = site {
+            b = b.header("sec-fetch-site", s);
+        }
+        b.body(Body::from(json!({"pseudonym": format!("Case {n}")}).to_string())).unwrap()
+    };
+    for (origin, site) in [
+        (None, None),
+        (Some("http://evil.example"), None),
+        (Some("null"), None),
+        (Some("http://127.0.0.1:4322"), None),
+        (None, Some("cross-site")),
+        (None, Some("same-site")),
+        (Some("http://evil.example"), Some("same-origin")),
+    ] {
+        let r = send(&app, post(origin, site)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin:?} {site:?}");
+        assert!(r.json()["error"].is_string());
+    }
+    for method in ["PATCH", "DELETE"] {
+        let req =
+            Request::builder().method(method).uri("/api/v1/notes/N1").header(header::HOST, ADDR).body(Body::empty());
+        assert_eq!(send(&app, req.unwrap()).await.status, StatusCode::FORBIDDEN, "{method}");
+    }
+    assert_eq!(send(&app, post(Some(ORIGIN), None)).await.status, StatusCode::CREATED);
+    assert_eq!(send(&app, post(Some("http://localhost:4321"), None)).await.status, StatusCode::CREATED);
+    assert_eq!(send(&app, post(None, Some("same-origin"))).await.status, StatusCode::CREATED);
+    // Nothing was written by the refused requests.
+    let list = get(&app, "/api/v1/participants").await.json();
+    assert_eq!(list["participants"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn user_text_is_escaped_everywhere() {
+    let hostile =
+        "Interviewer: <script>alert(1)</script>\nOlivia: \"><img src=x onerror=alert(1)> and 'quotes' & <b>bold</b>\n";
+    let app = app_with(hostile).await;
+    let evil = "<script>alert(2)</script>\"><img src=x onerror=alert(2)>";
+    assert_eq!(
+        call(&app, "PATCH", "/api/v1/participants/P2", json!({"pseudonym": evil, "attributes": {"role": evil}}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, "PATCH", "/api/v1/study", json!({"title": evil, "research_question": evil})).await.status,
+        StatusCode::OK
+    );
+    let t = get(&app, "/api/v1/transcripts/T1").await.json();
+    let version = t["version"].as_str().unwrap().to_owned();
+    let text = t["text"].as_str().unwrap();
+    let start = text.find("<img").unwrap();
+    let sel = json!({"transcript": "T1", "version": version, "start": start, "end": start + 28});
+    let mut note = sel.clone();
+    note["kind"] = json!("conceptual");
+    note["text"] = json!(evil);
+    assert_eq!(call(&app, "POST", "/api/v1/notes", note).await.status, StatusCode::CREATED);
+    let mut st = sel.clone();
+    st["text"] = json!(evil);
+    assert_eq!(call(&app, "POST", "/api/v1/statements", st).await.status, StatusCode::CREATED);
+    let pet = call(&app, "POST", "/api/v1/themes", json!({"title": evil, "case": "P1", "description": evil})).await;
+    assert_eq!(pet.status, StatusCode::CREATED, "{}", pet.body);
+    assert_eq!(
+        call(&app, "POST", "/api/v1/assignments", json!({"theme": "TH1", "statement": "S1", "rationale": evil}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let get_theme = call(&app, "POST", "/api/v1/themes", json!({"title": evil})).await;
+    assert_eq!(get_theme.status, StatusCode::CREATED);
+    assert_eq!(call(&app, "PATCH", "/api/v1/themes/TH2", json!({"note": evil})).await.status, StatusCode::OK);
+    assert_eq!(
+        call(&app, "POST", "/api/v1/assignments", json!({"theme": "TH2", "theme_member": "TH1"})).await.status,
+        StatusCode::CREATED
+    );
+    let mut x = sel.clone();
+    x["theme"] = json!("TH2");
+    assert_eq!(call(&app, "POST", "/api/v1/extracts", x).await.status, StatusCode::CREATED);
+    assert_eq!(
+        call(&app, "POST", "/api/v1/journal", json!({"text": evil, "about": "TH1"})).await.status,
+        StatusCode::CREATED
+    );
+
+    for page in [
+        "/",
+        "/transcripts/T1",
+        "/cases/P1",
+        "/cases/P1?others=1",
+        "/group",
+        "/themes/TH1",
+        "/themes/TH2",
+        "/journal",
+        "/history",
+        "/reports",
+    ] {
+        let r = get(&app, page).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}");
+        for raw in ["<script>alert", "<img src=x", "<b>bold", "\"><img"] {
+            assert!(!r.body.contains(raw), "{page} contains raw {raw:?}");
+        }
+        assert!(!r.body.contains("<script>") || !r.body.contains("alert("), "{page}");
+        let scripts = r.body.matches("<script").count();
+        let ours = r.body.matches("<script type=\"module\" src=\"/static/js/").count();
+        assert_eq!(scripts, ours, "{page}: only our own script tags");
+        assert!(!r.body.contains(" style="), "{page}: no inline style attribute");
+        assert!(!r.body.contains("<style"), "{page}: no style element");
+    }
+    let t = get(&app, "/transcripts/T1").await.body;
+    // Askama writes numeric character references; read them as the browser will.
+    let shown = t
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#38;", "&");
+    assert!(shown.contains(">: <script>alert(1)</script></span>"), "the transcript's script tag is shown as text");
+    assert!(t.contains("&#34;&#62;&#60;"), "the attribute breakout is escaped");
+    assert!(shown.contains("onerror=alert(1)>"), "and shown as text");
+}
+
+#[tokio::test]
+async fn errors_map_to_statuses_with_a_json_message() {
+    let app = app_with(SIMPLE).await;
+    let t = get(&app, "/api/v1/transcripts/T1").await.json();
+    let version = t["version"].as_str().unwrap();
+    let cases = [
+        (get(&app, "/api/v1/transcripts/T99").await, StatusCode::NOT_FOUND),
+        (get(&app, "/api/v1/themes/TH7").await, StatusCode::NOT_FOUND),
+        (get(&app, "/api/v1/reports/pdf-nope").await, StatusCode::NOT_FOUND),
+        (call(&app, "DELETE", "/api/v1/notes/N5", json!({})).await, StatusCode::NOT_FOUND),
+        (call(&app, "POST", "/api/v1/participants", json!({"pseudonym": "olivia"})).await, StatusCode::CONFLICT),
+        (
+            call(&app, "POST", "/api/v1/participants", json!({"pseudonym": "  "})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (call(&app, "POST", "/api/v1/participants", json!({"name": "x"})).await, StatusCode::BAD_REQUEST),
+        (
+            call(
+                &app,
+                "POST",
+                "/api/v1/notes",
+                json!({"transcript": "T1", "version": version, "start": 0, "end": 5, "kind": "poetic", "text": "x"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            call(
+                &app,
+                "POST",
+                "/api/v1/notes",
+                json!({"transcript": "T1", "version": "old", "start": 0, "end": 5, "kind": "free", "text": "x"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            call(
+                &app,
+                "POST",
+                "/api/v1/notes",
+                json!({"transcript": "T1", "version": version, "start": 0, "end": 9999, "kind": "free", "text": "x"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (call(&app, "POST", "/api/v1/assignments", json!({"theme": "TH1"})).await, StatusCode::UNPROCESSABLE_ENTITY),
+    ];
+    for (i, (r, want)) in cases.iter().enumerate() {
+        assert_eq!(r.status, *want, "case {i}: {}", r.body);
+        assert!(r.json()["error"].as_str().is_some_and(|m| !m.is_empty()), "case {i}: {}", r.body);
+    }
+    let malformed = send(
+        &app,
+        Request::post("/api/v1/journal")
+            .header(header::HOST, ADDR)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{not json"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(malformed.json()["error"].is_string());
+    // A statement cannot go straight into a GET: a rule of the method, refused with 422.
+    call(
+        &app,
+        "POST",
+        "/api/v1/statements",
+        json!({"transcript": "T1", "version": version, "start": 25, "end": 45, "text": "Hard"}),
+    )
+    .await;
+    call(&app, "POST", "/api/v1/themes", json!({"title": "Group theme"})).await;
+    let r = call(&app, "POST", "/api/v1/assignments", json!({"theme": "TH1", "statement": "S1"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // Pages answer errors as HTML.
+    let r = get(&app, "/transcripts/T42").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<h1>404"));
+    assert_eq!(get(&app, "/no/such/page").await.status, StatusCode::NOT_FOUND);
+}
+
+/// The UTF-16 offsets of `needle` in `text`, as a browser would count them.
+fn utf16_range(text: &str, needle: &str) -> (usize, usize) {
+    let start = text.find(needle).unwrap();
+    let s = text[..start].encode_utf16().count();
+    (s, s + needle.encode_utf16().count())
+}
+
+#[tokio::test]
+async fn browser_offsets_are_converted_at_the_edge() {
+    // A ZWJ emoji sequence (5 code points, 7 UTF-16 units), a precomposable "e\u{301}" (which
+    // import normalises to "é") and a "q\u{301}" that has no precomposed form and stays two.
+    let text =
+        "Interviewer: And then?\nOlivia: The 👩\u{200d}⚕️ said cafe\u{301} and q\u{301}uiet words, \u{1F600} really.\n";
+    let app = app_with(text).await;
+    let t = get(&app, "/api/v1/transcripts/T1").await.json();
+    let canonical = t["text"].as_str().unwrap().to_owned();
+    assert!(canonical.contains("café"), "import applied NFC");
+    assert!(canonical.contains("q\u{301}uiet"));
+    assert_eq!(t["utf16_length"].as_u64().unwrap() as usize, canonical.encode_utf16().count());
+    let version = t["version"].as_str().unwrap().to_owned();
+    for (i, needle) in
+        ["👩\u{200d}⚕️ said café", "q\u{301}uiet", "\u{1F600} really", "café and q\u{301}"].iter().enumerate()
+    {
+        let (s, e) = utf16_range(&canonical, needle);
+        let r = call(
+            &app,
+            "POST",
+            "/api/v1/notes",
+            json!({"transcript": "T1", "version": version, "start": s, "end": e, "unit": "utf16", "kind": "linguistic", "text": format!("note {i}")}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{needle}: {}", r.body);
+        let note = r.json();
+        assert_eq!(note["anchor"]["quote"], json!(needle), "the note covers exactly the selection");
+        let b = canonical.find(needle).unwrap();
+        assert_eq!(note["anchor"]["start"], json!(b));
+        assert_eq!(note["anchor"]["end"], json!(b + needle.len()));
+    }
+    // Reading back gives the same UTF-16 offsets the browser sent.
+    let back = get(&app, "/api/v1/transcripts/T1").await.json();
+    let n = &back["notes"][1];
+    let (s, e) = utf16_range(&canonical, "q\u{301}uiet");
+    assert_eq!((n["utf16_start"].as_u64().unwrap() as usize, n["utf16_end"].as_u64().unwrap() as usize), (s, e));
+    // Lines carry UTF-16 starts consistent with the text.
+    let line2 = &back["lines"][1];
+    let start2 = line2["start"].as_u64().unwrap() as usize;
+    assert_eq!(line2["utf16_start"].as_u64().unwrap() as usize, canonical[..start2].encode_utf16().count());
+    // Characters work too.
+    let needle = "q\u{301}uiet";
+    let cs = canonical[..canonical.find(needle).unwrap()].chars().count();
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/statements",
+        json!({"transcript": "T1", "version": version, "start": cs, "end": cs + needle.chars().count(), "unit": "chars", "text": "Quiet"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["anchors"][0]["quote"], json!(needle));
+    // An offset inside a surrogate pair is refused, not rounded.
+    let (s, _) = utf16_range(&canonical, "\u{1F600}");
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/notes",
+        json!({"transcript": "T1", "version": version, "start": s + 1, "end": s + 6, "unit": "utf16", "kind": "free", "text": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // The page gives each line its UTF-16 start for the browser.
+    let page = get(&app, "/transcripts/T1").await.body;
+    let u16_of_line2 = canonical[..start2].encode_utf16().count();
+    assert!(page.contains(&format!("id=\"L2\" data-g=\"2\" data-u16=\"{u16_of_line2}\"")), "{page}");
+}
+
+#[tokio::test]
+async fn openapi_lists_exactly_the_routes_of_the_router() {
+    let app = app_with(SIMPLE).await;
+    let r = get(&app, "/api/v1/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.push((method.to_ascii_uppercase(), path.clone()));
+        }
+    }
+    let mut routed: Vec<(String, String)> =
+        idiograph_web::route_list().into_iter().map(|r| (r.method.to_owned(), r.path.replace("{*", "{"))).collect();
+    documented.sort();
+    routed.sort();
+    let missing: Vec<_> = routed.iter().filter(|r| !documented.contains(r)).collect();
+    let extra: Vec<_> = documented.iter().filter(|d| !routed.contains(d)).collect();
+    assert!(missing.is_empty(), "routes missing from openapi.json: {missing:?}");
+    assert!(extra.is_empty(), "openapi.json documents routes the router lacks: {extra:?}");
+    // And every listed route answers something other than 405/404-by-routing.
+    for route in idiograph_web::route_list() {
+        let path = route.path.replace("{*path}", "app.css").replace("{format}", "md").replace("{id}", "X1");
+        let req = Request::builder()
+            .method(route.method)
+            .uri(&path)
+            .header(header::HOST, ADDR)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{} {path}", route.method);
+    }
+}
+
+#[tokio::test]
+async fn static_assets_have_etags_and_revalidate() {
+    let app = app_with(SIMPLE).await;
+    let r = get(&app, "/static/js/transcript.js").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    let tag = r.headers[header::ETAG].to_str().unwrap().to_owned();
+    let again = send(
+        &app,
+        Request::get("/static/js/transcript.js")
+            .header(header::HOST, ADDR)
+            .header(header::IF_NONE_MATCH, &tag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(get(&app, "/static/nope.js").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/static/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_whole_analysis_through_the_api() {
+    let app = app_with(SIMPLE).await;
+    // Upload: multipart with two files (one refused), and a raw body.
+    let boundary = "XyZ";
+    let mut form = String::new();
+    form += &format!("--{boundary}\r\nContent-Disposition: form-data; name=\"participant\"\r\n\r\nTom\r\n");
+    form += &format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"tom.txt\"\r\nContent-Type: text/plain\r\n\r\nInterviewer: Hello?\nTom: It was a relief, really.\n\r\n");
+    form += &format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\0\0\0\r\n");
+    form += &format!("--{boundary}--\r\n");
+    let r = send(
+        &app,
+        Request::post("/api/v1/transcripts")
+            .header(header::HOST, ADDR)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(form))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let out = r.json();
+    assert_eq!(out["imported"][0]["id"], "T2");
+    assert_eq!(out["refused"].as_array().unwrap().len(), 1, "{out}");
+    let r = send(
+        &app,
+        Request::post("/api/v1/transcripts?participant=P2&name=second.txt")
+            .header(header::HOST, ADDR)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("Tom: Another interview.\n"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(get(&app, "/api/v1/transcripts").await.json()["transcripts"].as_array().unwrap().len(), 3);
+
+    // Participants: attributes, finish, reopen.
+    let r = call(&app, "PATCH", "/api/v1/participants/P1", json!({"attributes": {"stage": "ST2"}})).await;
+    assert_eq!(r.json()["attributes"]["stage"], "ST2");
+    assert!(call(&app, "POST", "/api/v1/participants/P1/finish", json!({})).await.json()["finished_at"].is_string());
+    assert!(call(&app, "POST", "/api/v1/participants/P1/reopen", json!({})).await.json()["finished_at"].is_null());
+
+    // Notes and statements on both cases.
+    let v1 = get(&app, "/api/v1/transcripts/T1").await.json()["version"].as_str().unwrap().to_owned();
+    let v2 = get(&app, "/api/v1/transcripts/T2").await.json()["version"].as_str().unwrap().to_owned();
+    let sel = |t: &str, v: &str, s: usize, e: usize| json!({"transcript": t, "version": v, "start": s, "end": e});
+    let mut n = sel("T1", &v1, 33, 51);
+    n["kind"] = json!("descriptive");
+    n["text"] = json!("Hard at first");
+    assert_eq!(call(&app, "POST", "/api/v1/notes", n).await.status, StatusCode::CREATED);
+    assert_eq!(
+        call(&app, "PATCH", "/api/v1/notes/N1", json!({"kind": "conceptual", "text": "Difficulty"})).await.json()
+            ["kind"],
+        "conceptual"
+    );
+    let mut s1 = sel("T1", &v1, 33, 51);
+    s1["text"] = json!("Beginning as hardship");
+    s1["from_notes"] = json!(["N1"]);
+    assert_eq!(call(&app, "POST", "/api/v1/statements", s1).await.status, StatusCode::CREATED);
+    let mut s2 = sel("T2", &v2, 25, 42);
+    s2["text"] = json!("Relief");
+    assert_eq!(call(&app, "POST", "/api/v1/statements", s2).await.status, StatusCode::CREATED);
+    assert_eq!(
+        call(&app, "PATCH", "/api/v1/statements/S2", json!({"text": "Relief after"})).await.json()["text"],
+        "Relief after"
+    );
+
+    // Themes: PETs per case, a GET, assignments, recurrence.
+    for (title, case) in [("Hardship", "P1"), ("Relief", "Tom")] {
+        assert_eq!(
+            call(&app, "POST", "/api/v1/themes", json!({"title": title, "case": case})).await.status,
+            StatusCode::CREATED
+        );
+    }
+    assert_eq!(
+        call(&app, "POST", "/api/v1/themes", json!({"title": "Change over time"})).await.status,
+        StatusCode::CREATED
+    );
+    for (theme, member) in [
+        ("TH1", json!({"statement": "S1"})),
+        ("TH2", json!({"statement": "S2", "strategy": "abstraction", "rationale": "why"})),
+    ] {
+        let mut b = member.clone();
+        b["theme"] = json!(theme);
+        assert_eq!(call(&app, "POST", "/api/v1/assignments", b).await.status, StatusCode::CREATED);
+    }
+    let rec = get(&app, "/api/v1/recurrence").await.json();
+    assert_eq!(rec["rows"][0]["contributors"], 0);
+    for pet in ["TH1", "TH2"] {
+        assert_eq!(
+            call(&app, "POST", "/api/v1/assignments", json!({"theme": "TH3", "theme_member": pet})).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let rec = get(&app, "/api/v1/recurrence").await.json();
+    assert_eq!(rec["rows"][0]["contributors"], 2);
+    assert_eq!(rec["rows"][0]["meets_rule"], true);
+    assert_eq!(
+        call(&app, "PATCH", "/api/v1/themes/TH3", json!({"note": "Both cases move from strain to ease."})).await.json()
+            ["note"],
+        "Both cases move from strain to ease."
+    );
+
+    // Extract, with the citation the report prints.
+    let mut x = sel("T2", &v2, 25, 42);
+    x["theme"] = json!("TH3");
+    let r = call(&app, "POST", "/api/v1/extracts", x).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["citation"], "(Tom, p. 1, l. 2)");
+    assert_eq!(get(&app, "/api/v1/extracts").await.json()["extracts"][0]["citation"], "(Tom, p. 1, l. 2)");
+
+    // Split and merge within a case.
+    call(&app, "POST", "/api/v1/themes", json!({"title": "Sub", "case": "P1", "parent": "TH1"})).await;
+    let r = call(&app, "POST", "/api/v1/themes/TH1/split", json!({"title": "Split off", "members": ["S1"]})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["statements"], json!(["S1"]));
+    let r = call(&app, "POST", "/api/v1/themes/TH5/merge", json!({"into": "TH1"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["statements"], json!(["S1"]));
+    let r = call(&app, "PATCH", "/api/v1/themes/TH4", json!({"parent": null, "title": "Top now"})).await;
+    assert_eq!(r.json()["title"], "Top now");
+    let tree = get(&app, "/api/v1/themes").await.json();
+    assert_eq!(tree["gets"][0]["pets"], json!(["TH1", "TH2"]));
+
+    // Journal.
+    assert_eq!(
+        call(&app, "POST", "/api/v1/journal", json!({"text": "My own training shapes this.", "about": "th3"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(call(&app, "PATCH", "/api/v1/journal/J1", json!({"text": "Edited."})).await.json()["text"], "Edited.");
+    assert_eq!(get(&app, "/api/v1/journal").await.json()["journal"][0]["about"], "TH3");
+
+    // Undo and redo through the API.
+    assert_eq!(call(&app, "DELETE", "/api/v1/journal/J1", json!({})).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/api/v1/journal").await.json()["journal"].as_array().unwrap().len(), 0);
+    assert_eq!(call(&app, "POST", "/api/v1/undo", json!({})).await.json()["done"], true);
+    assert_eq!(get(&app, "/api/v1/journal").await.json()["journal"].as_array().unwrap().len(), 1);
+    assert_eq!(call(&app, "POST", "/api/v1/redo", json!({})).await.json()["done"], true);
+    assert_eq!(get(&app, "/api/v1/journal").await.json()["journal"].as_array().unwrap().len(), 0);
+    let h = get(&app, "/api/v1/history?limit=3").await.json();
+    assert_eq!(h["events"].as_array().unwrap().len(), 3);
+
+    // Unassign and deletes.
+    let r = send(
+        &app,
+        Request::delete("/api/v1/assignments?theme=TH3&theme_member=TH2")
+            .header(header::HOST, ADDR)
+            .header(header::ORIGIN, ORIGIN)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        get(&app, "/api/v1/recurrence").await.json()["rows"][0]["contributors"],
+        2,
+        "Tom still has an extract for TH3"
+    );
+    assert_eq!(call(&app, "DELETE", "/api/v1/extracts/X1", json!({})).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/api/v1/recurrence").await.json()["rows"][0]["contributors"], 1);
+    assert_eq!(call(&app, "DELETE", "/api/v1/notes/N1", json!({})).await.status, StatusCode::OK);
+    assert_eq!(call(&app, "DELETE", "/api/v1/statements/S2", json!({})).await.status, StatusCode::OK);
+    assert_eq!(call(&app, "DELETE", "/api/v1/themes/TH4", json!({})).await.status, StatusCode::OK);
+
+    // Reports download as files.
+    let r = get(&app, "/api/v1/reports/md").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(r.body.contains("Change over time"), "{}", r.body);
+    let r = get(&app, "/api/v1/reports/html").await;
+    assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(r.body.contains("Change over time"));
+
+    // Every page renders.
+    for page in [
+        "/",
+        "/transcripts/T1",
+        "/transcripts/T2",
+        "/cases/P1",
+        "/cases/Tom",
+        "/group",
+        "/themes/TH3",
+        "/themes/TH1",
+        "/journal",
+        "/history",
+        "/reports",
+    ] {
+        assert_eq!(get(&app, page).await.status, StatusCode::OK, "{page}");
+    }
+}
+
+#[tokio::test]
+async fn the_case_board_brackets_other_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let wb = idiograph_app::build_demo(&dir.path().join("demo.idg"), "tester").await.unwrap();
+    let app = App { router: idiograph_web::router(wb, ADDR.parse().unwrap()), _dir: dir };
+    let olivia = get(&app, "/cases/P1").await.body;
+    assert!(olivia.contains("Dreading a patient"), "Olivia's own statement");
+    assert!(!olivia.contains("Held up by peers"), "Rachel's PET is hidden while Olivia's case is open");
+    assert!(!olivia.contains("Support and reassurance"), "Rachel's statement is hidden");
+    let open = get(&app, "/cases/P1?others=1").await.body;
+    assert!(open.contains("Held up by peers"), "shown on request");
+    // The terminology follows the study's setting.
+    assert!(olivia.contains("Personal experiential theme") || olivia.contains("personal experiential theme"));
+    let r = call(&app, "PATCH", "/api/v1/study", json!({"terminology": "2009"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let olivia = get(&app, "/cases/P1").await.body;
+    assert!(olivia.contains("super-ordinate theme"), "2009 wording");
+    assert!(olivia.contains("emergent themes"));
+    let group = get(&app, "/group").await.body;
+    assert!(group.contains("Master themes"));
+    // The transcript page has the three columns, speaker labels and page breaks.
+    let t = get(&app, "/transcripts/T1").await.body;
+    for needle in ["col-statements", "col-text", "col-notes", "class=\"spk\"", "Page 2", "data-ids=\""] {
+        assert!(t.contains(needle), "{needle}");
+    }
+}

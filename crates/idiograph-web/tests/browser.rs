@@ -1,0 +1,60 @@
+//! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
+//! ephemeral port, serving a fresh demo study. Needs Node, `npm ci` in `tests/browser/` and
+//! Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
+//! and passes, except under `CI=true`, where it fails.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn missing_prerequisite(root: &std::path::Path) -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    if !std::path::Path::new(&chromium).exists() {
+        return Some(format!("no Chromium at {chromium} (apt-get install -y chromium)"));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("no node on PATH (apt-get install -y nodejs npm)".to_owned());
+    }
+    let modules = root.join("tests/browser/node_modules");
+    for package in ["playwright-core", "axe-core"] {
+        if !modules.join(package).exists() {
+            return Some(format!("{package} is not installed (cd tests/browser && npm ci)"));
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workbench_in_headless_chromium() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+    if let Some(why) = missing_prerequisite(&root) {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("browser tests cannot run under CI: {why}");
+        }
+        eprintln!("skipping the browser tests: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wb = idiograph_app::build_demo(&dir.path().join("demo.idg"), "researcher").await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(async move {
+        idiograph_web::serve(wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
+            let _ = tx.send(bound);
+        })
+        .await
+    });
+    let bound = rx.await.expect("the server started");
+    let url = format!("http://{bound}");
+    let status = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", "tests/browser/workbench.test.mjs"])
+            .current_dir(&root)
+            .env("IDIOGRAPH_URL", &url)
+            .status()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    server.abort();
+    assert!(status.success(), "the browser tests failed (screenshots in test-artifacts/)");
+}
