@@ -150,11 +150,16 @@ test("dashboard: add a participant and import a transcript through the page", { 
       "Interviewer: And later?\n" +
       "Dana: Later I kept going back because it helped. <script>alert('x')</script> is what I typed in the chat, as a joke.\n",
   );
+  const broken = path.join(dir, "broken.txt");
+  writeFileSync(broken, Buffer.from([0, 1, 2, 0, 255]));
   await page.selectOption('#import-form select[name="participant"]', { label: "Dana (P4)" });
-  await page.setInputFiles('#import-form input[type="file"]', file);
+  await page.setInputFiles('#import-form input[type="file"]', [file, broken]);
   await reloading(() => page.click("#import-form button"));
   await page.locator("#flash.show").waitFor();
   assert.match(await page.textContent("#flash"), /Imported T4/);
+  // Each file's outcome is listed: the good one imported, the bad one refused with its reason.
+  assert.match(await page.textContent("#import-status li.ok"), /dana\.txt: imported as T4/);
+  assert.match(await page.textContent("#import-status li.refused"), /broken\.txt: binary content/);
   assert.ok(await page.locator('a[href="/transcripts/T4"]').count(), "the new transcript is linked");
 });
 

@@ -59,6 +59,20 @@ function restore() {
     sessionStorage.removeItem("idg-flash");
     flash(message);
   }
+  // The per-file outcome of the last upload, kept across the reload that shows the new transcripts.
+  const imported = sessionStorage.getItem("idg-import");
+  const list = document.getElementById("import-status");
+  if (imported && list) {
+    sessionStorage.removeItem("idg-import");
+    try {
+      for (const { ok, text } of JSON.parse(imported)) {
+        const item = document.createElement("li");
+        item.className = ok ? "ok" : "refused";
+        item.textContent = text;
+        list.append(item);
+      }
+    } catch (_) {}
+  }
 }
 
 /** Runs an API call and reloads on success, or shows the error. */
@@ -122,7 +136,12 @@ document.addEventListener("submit", async (event) => {
       const data = await api("POST", form.dataset.upload, new FormData(form));
       const ids = (data.imported || []).map((f) => `${f.id} (${f.file_name})`).join(", ");
       const refused = (data.refused || []).map((f) => f.reason).join("; ");
-      reload(`Imported ${ids}.${refused ? " Refused: " + refused : ""}`);
+      const status = [
+        ...(data.imported || []).map((f) => ({ ok: true, text: `${f.file_name}: imported as ${f.id}` })),
+        ...(data.refused || []).map((f) => ({ ok: false, text: f.reason })),
+      ];
+      sessionStorage.setItem("idg-import", JSON.stringify(status));
+      reload(`Imported ${ids || "nothing"}.${refused ? " Refused: " + refused : ""}`);
     } catch (e) {
       flash(e.message, "error");
     }
