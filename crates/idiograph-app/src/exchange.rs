@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use idiograph_formats::ImportOptions;
-use idiograph_model::{Member, NoteKind, ObjectId, Term, Theme};
+use idiograph_model::{GroupingStrategy, Member, NoteKind, ObjectId, Term, Theme};
 use idiograph_refi::{
     read_qde, read_qdpx, write_qdc, write_qdpx, RefiCase, RefiCode, RefiCoding, RefiDiagnostic, RefiNote, RefiProject,
     RefiSelection, RefiSet, RefiSource, RefiUser, RefiValue, RefiVariable, RefiVariableType, RefiVariableValue,
@@ -29,6 +29,61 @@ fn derived(kind: &str, of: &str) -> String {
 
 fn user(name: &str) -> String {
     derived("user", name)
+}
+
+/// Case variables every export carries, read back into interview metadata on import.
+const INTERVIEW_VARIABLES: &[(&str, RefiVariableType)] = &[
+    ("Interview date", RefiVariableType::Text),
+    ("Interview mode", RefiVariableType::Text),
+    ("Interview length (minutes)", RefiVariableType::Integer),
+    ("Interviewer", RefiVariableType::Text),
+    ("Case finished", RefiVariableType::Text),
+];
+
+/// The name of the project note that carries Idiograph's study settings.
+const SETTINGS_NOTE: &str = "Idiograph study settings";
+
+fn interview_values(p: &idiograph_model::Participant) -> Vec<RefiVariableValue> {
+    let m = &p.interview;
+    let text = |name: &str, v: &Option<String>| {
+        v.as_ref().map(|v| RefiVariableValue { variable_guid: derived("variable", name), value: RefiValue::Text(v.clone()) })
+    };
+    [
+        text("Interview date", &m.date),
+        text("Interview mode", &m.mode),
+        m.duration_minutes.map(|d| RefiVariableValue {
+            variable_guid: derived("variable", "Interview length (minutes)"),
+            value: RefiValue::Integer(d as i64),
+        }),
+        text("Interviewer", &m.interviewer),
+        text("Case finished", &p.finished_at),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A clustering decision in words: "Clustered by abstraction: …", read back by [`parse_decision`].
+fn decision_text(strategy: Option<GroupingStrategy>, rationale: Option<&str>) -> Option<String> {
+    match (strategy, rationale) {
+        (None, None) => None,
+        (Some(s), None) => Some(format!("Clustered by {s}")),
+        (Some(s), Some(r)) => Some(format!("Clustered by {s}: {r}")),
+        (None, Some(r)) => Some(format!("Clustered: {r}")),
+    }
+}
+
+fn parse_decision(text: &str) -> (Option<GroupingStrategy>, Option<String>) {
+    let Some(rest) = text.strip_prefix("Clustered") else { return (None, None) };
+    let (strategy, rest) = match rest.strip_prefix(" by ") {
+        Some(r) => {
+            let word: String = r.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+            (word.parse().ok(), &r[word.len()..])
+        }
+        None => (None, rest),
+    };
+    let rationale = rest.strip_prefix(": ").map(str::to_owned).filter(|r| !r.is_empty());
+    (strategy, rationale)
 }
 
 /// What an import from another tool did.
@@ -79,6 +134,9 @@ impl Workbench {
                 description: None,
             })
             .collect();
+        for (name, kind) in INTERVIEW_VARIABLES {
+            p.variables.push(RefiVariable { guid: derived("variable", name), name: (*name).to_owned(), kind: *kind, description: None });
+        }
         p.cases = s
             .participants
             .iter()
@@ -93,6 +151,7 @@ impl Workbench {
                         variable_guid: derived("variable", k),
                         value: RefiValue::Text(v.clone()),
                     })
+                    .chain(interview_values(x))
                     .collect(),
                 source_refs: s
                     .transcripts
@@ -127,12 +186,12 @@ impl Workbench {
             let mut c = RefiCode::new(t.id.to_string(), t.title.clone());
             c.description = t.description.clone();
             c.children = s.children(Some(&t.id)).into_iter().map(|k| pet_code(s, k, first_pet)).collect();
-            c.children.extend(
-                s.statements
-                    .iter()
-                    .filter(|st| first_pet.get(&st.id) == Some(&&t.id))
-                    .map(|st| RefiCode::new(st.id.to_string(), st.text.clone())),
-            );
+            c.children.extend(s.statements.iter().filter(|st| first_pet.get(&st.id) == Some(&&t.id)).map(|st| {
+                let mut code = RefiCode::new(st.id.to_string(), st.text.clone());
+                let decision = s.assignments.iter().find(|a| a.theme_id == t.id && a.member == Member::Statement(st.id.clone()));
+                code.description = decision.and_then(|a| decision_text(a.strategy, a.rationale.as_deref()));
+                code
+            }));
             c
         }
         p.codes = s.children(None).into_iter().filter(|t| t.is_group()).map(|t| get_code(&s, t)).collect();
@@ -179,15 +238,14 @@ impl Workbench {
                     let Member::Theme(pet) = &a.member else { return None };
                     let pet = s.theme(pet)?;
                     let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("", |p| p.pseudonym.as_str());
-                    let how = a.strategy.map(|x| format!(" by {x}")).unwrap_or_default();
-                    let why = a.rationale.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
-                    Some(format!("{who}, {}{how}{why}", pet.title))
+                    let decision = decision_text(a.strategy, a.rationale.as_deref()).unwrap_or_else(|| "Clustered".into());
+                    Some(format!("{who}, {}: {}", pet.title, decision.replace("\n\n", "\n")))
                 })
                 .collect();
             p.sets.push(RefiSet {
                 guid: derived("get-set", get.id.as_str()),
                 name: format!("{} — {}", get.title, terms.short_label(Term::Pets)),
-                description: Some(decisions.join("\n")),
+                description: Some(decisions.join("\n\n")),
                 member_codes: pets.iter().map(|t| t.id.to_string()).collect(),
                 ..RefiSet::default()
             });
@@ -212,6 +270,9 @@ impl Workbench {
                     let guid = derived("statement-passage", &format!("{}/{i}", st.id));
                     let mut sel = RefiSelection::new(guid.clone(), a.span());
                     sel.name = Some(format!("S{}", st.short));
+                    // The notes a statement was developed from hang on its passages.
+                    sel.note_refs = st.from_notes.iter().map(|n| derived("note", n.as_str())).collect();
+                    sel.description = Some(st.text.clone());
                     sel.codings.push(RefiCoding::new(derived("coding", &guid), st.id.to_string()));
                     sel.creating_user = Some(user(&st.author));
                     sel.creation_date = Some(st.created_at.clone());
@@ -240,6 +301,20 @@ impl Workbench {
             note.name = Some(format!("Convergence and divergence: {}", t.title));
             p.notes.push(note);
         }
+        let settings = &s.settings;
+        let mut note = RefiNote::new(
+            derived("settings", "study"),
+            format!(
+                "terminology={}; recurrence={}; layout={}x{}",
+                settings.terminology,
+                settings.recurrence_rule.encode(),
+                settings.layout.chars_per_line(),
+                settings.layout.lines_per_page()
+            ),
+        );
+        note.name = Some(SETTINGS_NOTE.to_owned());
+        p.notes.push(note);
+        p.note_refs.push(derived("settings", "study"));
         for j in &s.journal {
             let mut note = RefiNote::new(j.id.to_string(), &j.text);
             note.name = Some(format!("Reflexive journal J{}", j.short));
@@ -272,7 +347,9 @@ impl Workbench {
             ..ExchangeReport::default()
         };
         let wb = Workbench::create(path, &project.name, idiograph_model::Terminology::Smith2022, author).await?;
-        let built = fill(&wb, &project, &mut report).await;
+        // A study Idiograph wrote comes back with its IPA structure; anything else as a code tree.
+        let ours = project.origin.as_deref().is_some_and(|o| o.starts_with("Idiograph"));
+        let built = if ours { rebuild(&wb, &project, &mut report).await } else { fill(&wb, &project, &mut report).await };
         if let Err(e) = built {
             // A half-built study is worse than none: remove the new file and report why.
             wb.close().await;
@@ -306,21 +383,9 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
     };
     for case in &project.cases {
         let pseudonym = unique(&case.name);
-        let attributes: Vec<(String, String)> = case
-            .variables
-            .iter()
-            .filter_map(|v| {
-                let name = variable_names.get(v.variable_guid.as_str())?;
-                let value = match &v.value {
-                    RefiValue::Text(t) | RefiValue::Date(t) | RefiValue::DateTime(t) => t.clone(),
-                    RefiValue::Boolean(b) => b.to_string(),
-                    RefiValue::Integer(i) => i.to_string(),
-                    RefiValue::Float(f) => f.to_string(),
-                };
-                Some(((*name).to_owned(), value))
-            })
-            .collect();
-        wb.add_participant(&pseudonym, &attributes, Default::default()).await?;
+        let (attributes, interview, _) = case_details(case, &variable_names);
+        let attributes: Vec<(String, String)> = attributes.into_iter().collect();
+        wb.add_participant(&pseudonym, &attributes, interview).await?;
         *report.imported.entry("participants").or_default() += 1;
         for s in &case.source_refs {
             owner_of.entry(s.as_str()).or_insert_with(|| pseudonym.clone());
@@ -421,7 +486,11 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
         .iter()
         .flat_map(|s| s.selections.iter().flat_map(|sel| sel.note_refs.iter().map(String::as_str)))
         .collect();
-    for note in project.notes.iter().filter(|n| !attached.contains(n.guid.as_str()) && !n.text.trim().is_empty()) {
+    for note in project
+        .notes
+        .iter()
+        .filter(|n| !attached.contains(n.guid.as_str()) && !n.text.trim().is_empty() && n.name.as_deref() != Some(SETTINGS_NOTE))
+    {
         wb.add_journal(&note.text, None).await?;
         *report.imported.entry("journal").or_default() += 1;
     }
@@ -430,5 +499,327 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             .diagnostics
             .push(format!("{} sets were not imported (Idiograph groups themes by hierarchy)", project.sets.len()));
     }
+    Ok(())
+}
+
+/// The short number in a name such as "N12 descriptive" or "Reflexive journal J3".
+fn short_in(name: Option<&str>, prefix: char) -> Option<u32> {
+    name?.split_whitespace().find_map(|w| w.strip_prefix(prefix).and_then(|d| d.parse().ok()))
+}
+
+/// Interview metadata and the finished flag from a case's variables; the rest are attributes.
+fn case_details(
+    case: &RefiCase,
+    names: &BTreeMap<&str, &str>,
+) -> (BTreeMap<String, String>, idiograph_model::InterviewMeta, Option<String>) {
+    let mut attributes = BTreeMap::new();
+    let mut meta = idiograph_model::InterviewMeta::default();
+    let mut finished = None;
+    for v in &case.variables {
+        let Some(name) = names.get(v.variable_guid.as_str()) else { continue };
+        let value = match &v.value {
+            RefiValue::Text(t) | RefiValue::Date(t) | RefiValue::DateTime(t) => t.clone(),
+            RefiValue::Boolean(b) => b.to_string(),
+            RefiValue::Integer(i) => i.to_string(),
+            RefiValue::Float(f) => f.to_string(),
+        };
+        match *name {
+            "Interview date" => meta.date = Some(value),
+            "Interview mode" => meta.mode = Some(value),
+            "Interview length (minutes)" => meta.duration_minutes = value.parse().ok(),
+            "Interviewer" => meta.interviewer = Some(value),
+            "Case finished" => finished = Some(value),
+            other => {
+                attributes.insert(other.to_owned(), value);
+            }
+        }
+    }
+    (attributes, meta, finished)
+}
+
+/// Rebuilds a study exported by Idiograph with its IPA structure and ids, as one command.
+async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport) -> Result<(), AppError> {
+    use idiograph_model::{
+        Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, ObjectKind, Participant,
+        RecurrenceRule, ThemeScope, Transcript, TranscriptVersion, Turn,
+    };
+    use idiograph_text::{Layout, LayoutParams};
+
+    let users: BTreeMap<&str, &str> = project.users.iter().map(|u| (u.guid.as_str(), u.name.as_str())).collect();
+    let author_of = |guid: &Option<String>| guid.as_deref().and_then(|g| users.get(g)).map_or(wb.author.clone(), |n| (*n).to_owned());
+    let settings_note = project.notes.iter().find(|n| n.name.as_deref() == Some(SETTINGS_NOTE));
+    let mut tx = wb.begin().await?;
+    let before = tx.settings().await?;
+    let mut settings = before.clone();
+    settings.research_question = project.description.clone();
+    if let Some(n) = settings_note {
+        for part in n.text.split(';').map(str::trim) {
+            match part.split_once('=') {
+                Some(("terminology", t)) => settings.terminology = t.parse().unwrap_or(settings.terminology),
+                Some(("recurrence", r)) => settings.recurrence_rule = RecurrenceRule::parse(r).unwrap_or_default(),
+                Some(("layout", l)) => {
+                    if let Some((c, p)) = l.split_once('x') {
+                        if let (Ok(c), Ok(p)) = (c.parse(), p.parse()) {
+                            settings.layout = LayoutParams::new(c, p).unwrap_or_default();
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    tx.update(&before, &settings).await?;
+
+    let variable_names: BTreeMap<&str, &str> = project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
+    let mut participant_of_source: BTreeMap<&str, ObjectId> = BTreeMap::new();
+    let _ = tx.reserve_shorts(ObjectKind::Participant, project.cases.len() as u32).await?;
+    for (i, case) in project.cases.iter().enumerate() {
+        let (attributes, interview, finished_at) = case_details(case, &variable_names);
+        let p = Participant {
+            id: ObjectId::new(case.guid.clone()),
+            short: i as u32 + 1,
+            pseudonym: case.name.clone(),
+            attributes,
+            interview,
+            finished_at,
+        };
+        tx.insert(&p).await?;
+        for s in &case.source_refs {
+            participant_of_source.insert(s.as_str(), p.id.clone());
+        }
+    }
+    report.imported.insert("participants", project.cases.len());
+
+    // Transcripts: the canonical text as exported, laid out with the study's settings.
+    let mut versions: BTreeMap<&str, (Transcript, TranscriptVersion)> = BTreeMap::new();
+    let _ = tx.reserve_shorts(ObjectKind::Transcript, project.sources.len() as u32).await?;
+    for (i, src) in project.sources.iter().enumerate() {
+        let (Some(text), Some(owner)) = (&src.text, participant_of_source.get(src.guid.as_str())) else {
+            report.diagnostics.push(format!("source '{}' has no text or no case; not imported", src.name));
+            continue;
+        };
+        let turns = idiograph_formats::import_transcript("source.txt", text.as_bytes(), &ImportOptions::default())
+            .ok()
+            .filter(|t| t.text == *text)
+            .map(|t| {
+                t.turns.into_iter().map(|t| Turn { span: t.span, label: t.label, label_span: t.label_span, timestamp: t.timestamp }).collect()
+            })
+            .unwrap_or_default();
+        let id = ObjectId::new(src.guid.clone());
+        let version = TranscriptVersion {
+            id: ObjectId::new(derived("version", &src.guid)),
+            transcript_id: id.clone(),
+            number: 1,
+            layout: Layout::compute(text, settings.layout),
+            text: text.clone(),
+            turns,
+            provenance: idiograph_model::Provenance {
+                file_name: src.name.clone(),
+                sha256: crate::sha256_hex(text.as_bytes()),
+                format: "refi-qda".into(),
+                encoding: "utf-8".into(),
+            },
+            created_at: src.creation_date.clone().unwrap_or_else(now),
+        };
+        let pseudonym = project.cases.iter().find(|c| c.guid == owner.as_str()).map_or("", |c| c.name.as_str());
+        let mut speakers = BTreeMap::new();
+        for label in version.turns.iter().filter_map(|t: &Turn| t.label.as_ref()) {
+            speakers.entry(label.clone()).or_insert_with(|| idiograph_model::SpeakerRole::guess(label, pseudonym));
+        }
+        let t = Transcript {
+            id,
+            short: i as u32 + 1,
+            participant_id: owner.clone(),
+            title: src.name.clone(),
+            current_version: version.id.clone(),
+            speakers,
+            created_at: version.created_at.clone(),
+        };
+        tx.insert(&t).await?;
+        tx.insert_version(&version, owner).await?;
+        versions.insert(src.guid.as_str(), (t, version));
+    }
+    report.imported.insert("transcripts", versions.len());
+
+    // Which selection is what, by the names and codings the export gave them.
+    let mut notes = Vec::new();
+    let mut note_id_of: BTreeMap<&str, ObjectId> = BTreeMap::new();
+    let mut passages: BTreeMap<&str, Vec<(Anchor, &RefiSelection)>> = BTreeMap::new();
+    let mut extracts = Vec::new();
+    for src in &project.sources {
+        let Some((t, v)) = versions.get(src.guid.as_str()) else { continue };
+        for sel in &src.selections {
+            let Ok(anchor) = Anchor::from_span(v, sel.span) else {
+                report.diagnostics.push(format!("selection {} lies outside its text; not imported", sel.guid));
+                continue;
+            };
+            let name = sel.name.as_deref().unwrap_or_default();
+            if name.starts_with('N') && !sel.note_refs.is_empty() {
+                let Some(note) = project.note(&sel.note_refs[0]) else { continue };
+                let kind = NoteKind::ALL.iter().copied().find(|k| name.ends_with(k.as_str())).unwrap_or(NoteKind::Free);
+                note_id_of.insert(note.guid.as_str(), ObjectId::new(sel.guid.clone()));
+                notes.push(ExploratoryNote {
+                    id: ObjectId::new(sel.guid.clone()),
+                    short: short_in(Some(name), 'N').unwrap_or(0),
+                    participant_id: t.participant_id.clone(),
+                    transcript_id: t.id.clone(),
+                    anchor,
+                    kind,
+                    text: note.text.clone(),
+                    author: author_of(&sel.creating_user),
+                    created_at: sel.creation_date.clone().unwrap_or_else(now),
+                });
+            } else if name.starts_with('S') {
+                for c in &sel.codings {
+                    passages.entry(c.code_guid.as_str()).or_default().push((anchor.clone(), sel));
+                }
+            } else if name.starts_with('X') {
+                if let Some(c) = sel.codings.first() {
+                    extracts.push(Extract {
+                        id: ObjectId::new(sel.guid.clone()),
+                        short: short_in(Some(name), 'X').unwrap_or(0),
+                        theme_id: ObjectId::new(c.code_guid.clone()),
+                        participant_id: t.participant_id.clone(),
+                        transcript_id: t.id.clone(),
+                        anchor,
+                        created_at: sel.creation_date.clone().unwrap_or_else(now),
+                    });
+                }
+            }
+        }
+    }
+    let max = |shorts: &mut dyn Iterator<Item = u32>| shorts.max().unwrap_or(0);
+    let _ = tx.reserve_shorts(ObjectKind::Note, max(&mut notes.iter().map(|n| n.short))).await?;
+    notes.sort_by_key(|n| n.short);
+    tx.insert_many(&notes).await?;
+    report.imported.insert("notes", notes.len());
+
+    // Themes and statements from the code tree: GETs at the top, PETs inside each case's container.
+    let case_of_container: BTreeMap<String, ObjectId> =
+        project.cases.iter().map(|c| (derived("case-themes", &c.guid), ObjectId::new(c.guid.clone()))).collect();
+    let mut themes: Vec<Theme> = Vec::new();
+    let mut statements: Vec<ExperientialStatement> = Vec::new();
+    let mut decisions: Vec<(ObjectId, Member, ObjectId, Option<String>)> = Vec::new();
+    let mut order: Vec<(&RefiCode, Option<ObjectId>, ThemeScope)> = Vec::new();
+    for code in &project.codes {
+        match case_of_container.get(&code.guid) {
+            Some(p) => {
+                for child in &code.children {
+                    if !child.is_codable {
+                        // The "not yet clustered" container: statements without a PET.
+                        order.extend(child.children.iter().map(|c| (c, None, ThemeScope::Case(p.clone()))));
+                    } else {
+                        order.push((child, None, ThemeScope::Case(p.clone())));
+                    }
+                }
+            }
+            None => order.push((code, None, ThemeScope::Group)),
+        }
+    }
+    let notes_by_code: BTreeMap<&str, &RefiNote> = project.notes.iter().map(|n| (n.guid.as_str(), n)).collect();
+    let mut pets_first = order.clone();
+    // Theme numbers follow creation order in Idiograph: each case's PETs, then the group themes.
+    pets_first.sort_by_key(|(_, _, scope)| matches!(scope, ThemeScope::Group));
+    let mut queue: std::collections::VecDeque<(&RefiCode, Option<ObjectId>, ThemeScope)> = pets_first.into_iter().collect();
+    let mut short = 0;
+    while let Some((code, parent, scope)) = queue.pop_front() {
+        if let Some(found) = passages.get(code.guid.as_str()) {
+            // A statement: its passages, its notes, and the PET it sits in.
+            let ThemeScope::Case(p) = &scope else { continue };
+            let from_notes = found
+                .first()
+                .map(|(_, sel)| sel.note_refs.iter().filter_map(|r| note_id_of.get(r.as_str()).cloned()).collect())
+                .unwrap_or_default();
+            let first = found.first().map(|(_, sel)| *sel);
+            let st = ExperientialStatement {
+                id: ObjectId::new(code.guid.clone()),
+                short: first.and_then(|sel| short_in(sel.name.as_deref(), 'S')).unwrap_or(0),
+                participant_id: p.clone(),
+                text: code.name.clone(),
+                anchors: found.iter().map(|(a, _)| a.clone()).collect(),
+                from_notes,
+                author: first.map_or(wb.author.clone(), |sel| author_of(&sel.creating_user)),
+                created_at: first.and_then(|sel| sel.creation_date.clone()).unwrap_or_else(now),
+            };
+            if let Some(pet) = parent {
+                decisions.push((pet, Member::Statement(st.id.clone()), p.clone(), code.description.clone()));
+            }
+            statements.push(st);
+            continue;
+        }
+        short += 1;
+        let siblings = themes.iter().filter(|t| t.parent == parent).count();
+        let theme = Theme {
+            id: ObjectId::new(code.guid.clone()),
+            short,
+            scope: scope.clone(),
+            parent: parent.clone(),
+            title: code.name.clone(),
+            description: code.description.clone(),
+            position: siblings as i64,
+            created_at: now(),
+            note: code.note_refs.iter().find_map(|r| notes_by_code.get(r.as_str())).map(|n| n.text.clone()),
+        };
+        for (i, child) in code.children.iter().enumerate() {
+            queue.insert(i, (child, Some(theme.id.clone()), scope.clone()));
+        }
+        themes.push(theme);
+    }
+    let _ = tx.reserve_shorts(ObjectKind::Theme, short).await?;
+    for t in &themes {
+        tx.insert(t).await?;
+    }
+    report.imported.insert("themes", themes.len());
+    let _ = tx.reserve_shorts(ObjectKind::Statement, max(&mut statements.iter().map(|s| s.short))).await?;
+    statements.sort_by_key(|s| s.short);
+    tx.insert_many(&statements).await?;
+    report.imported.insert("statements", statements.len());
+
+    // PET → GET decisions from the sets, in the words the export wrote them.
+    for set in &project.sets {
+        let Some(get) = themes.iter().find(|t| derived("get-set", t.id.as_str()) == set.guid) else { continue };
+        let entries: Vec<&str> = set.description.as_deref().unwrap_or_default().split("\n\n").collect();
+        for member in &set.member_codes {
+            let Some(pet) = themes.iter().find(|t| t.id.as_str() == member) else { continue };
+            let Some(p) = pet.participant_id() else { continue };
+            let who = project.cases.iter().find(|c| c.guid == p.as_str()).map_or("", |c| c.name.as_str());
+            let prefix = format!("{who}, {}: ", pet.title);
+            let text = entries.iter().find_map(|e| e.strip_prefix(&prefix)).map(str::to_owned);
+            decisions.push((get.id.clone(), Member::Theme(pet.id.clone()), p.clone(), text));
+        }
+    }
+    let assignments: Vec<Assignment> = decisions
+        .into_iter()
+        .map(|(theme_id, member, participant_id, text)| {
+            let (strategy, rationale) = text.as_deref().map(parse_decision).unwrap_or((None, None));
+            Assignment { id: crate::new_id(), theme_id, member, participant_id, strategy, rationale, created_at: now() }
+        })
+        .collect();
+    tx.insert_many(&assignments).await?;
+    let _ = tx.reserve_shorts(ObjectKind::Extract, max(&mut extracts.iter().map(|x| x.short))).await?;
+    extracts.sort_by_key(|x| x.short);
+    tx.insert_many(&extracts).await?;
+    report.imported.insert("extracts", extracts.len());
+
+    let journal: Vec<JournalEntry> = project
+        .notes
+        .iter()
+        .filter_map(|n| {
+            let short = short_in(n.name.as_deref(), 'J').filter(|_| n.name.as_deref().is_some_and(|x| x.starts_with("Reflexive journal")))?;
+            Some(JournalEntry {
+                id: ObjectId::new(n.guid.clone()),
+                short,
+                author: author_of(&n.creating_user),
+                created_at: n.creation_date.clone().unwrap_or_else(now),
+                text: n.text.clone(),
+                about: None,
+                participant_id: None,
+            })
+        })
+        .collect();
+    let _ = tx.reserve_shorts(ObjectKind::Journal, max(&mut journal.iter().map(|j| j.short))).await?;
+    tx.insert_many(&journal).await?;
+    report.imported.insert("journal", journal.len());
+    tx.commit("import project", &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len())).await?;
     Ok(())
 }

@@ -52,6 +52,11 @@ fn now() -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// SHA-256 of `bytes`, hex, as provenance records it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    idiograph_store::content_hash(&String::from_utf8_lossy(bytes))
+}
+
 /// A new globally unique id.
 fn new_id() -> ObjectId {
     ObjectId::new(uuid::Uuid::new_v4().to_string())
