@@ -228,6 +228,23 @@ test("transcript: a note of each kind and a statement, by selecting text", { ski
   await check("02-transcript");
 });
 
+test("transcript: a note by line numbers with the keyboard alone", { skip }, async () => {
+  await page.goto(BASE + "/transcripts/T4");
+  await page.focus("#lines-note input[name=start]");
+  await page.keyboard.type("2");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("3");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("ArrowDown"); // the next kind after descriptive
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Typed without a mouse");
+  await page.keyboard.press("Tab");
+  await reloading(() => page.keyboard.press("Enter"));
+  const card = page.locator(".ann.note", { hasText: "Typed without a mouse" });
+  assert.equal(await card.count(), 1, "the note appears in the margin");
+  assert.match(await card.textContent(), /p\. 1, ll\. 2–3/);
+});
+
 test("case board: drag statements into a PET, keyboard move, bracketing", { skip }, async () => {
   // A second statement for Dana, through the API as a script would.
   const t = await api("/api/v1/transcripts/T4");

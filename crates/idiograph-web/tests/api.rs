@@ -668,3 +668,37 @@ async fn the_case_board_brackets_other_cases() {
         assert!(t.contains(needle), "{needle}");
     }
 }
+
+/// Line numbers, as a keyboard user types them into the form (strings), select whole lines.
+#[tokio::test]
+async fn line_numbers_select_whole_lines() {
+    let text = "Interviewer: How was it?\nOlivia: Lighter, really.\nInterviewer: Why?\nOlivia: Someone listened.\n";
+    let app = app_with(text).await;
+    let version = get(&app, "/api/v1/transcripts/T1").await.json()["version"].as_str().unwrap().to_owned();
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/notes",
+        json!({"transcript": "T1", "version": version, "start": "2", "end": "4", "unit": "lines", "kind": "descriptive", "text": "by lines"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["anchor"]["quote"], json!("Olivia: Lighter, really.\nInterviewer: Why?\nOlivia: Someone listened."));
+    let out_of_range = call(
+        &app,
+        "POST",
+        "/api/v1/statements",
+        json!({"transcript": "T1", "version": version, "start": 3, "end": 9, "unit": "lines", "text": "x"}),
+    )
+    .await;
+    assert_eq!(out_of_range.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out_of_range.body);
+    assert!(out_of_range.body.contains("line 9 is outside the transcript"), "{}", out_of_range.body);
+    let not_a_number = call(
+        &app,
+        "POST",
+        "/api/v1/notes",
+        json!({"transcript": "T1", "version": version, "start": "two", "end": 3, "unit": "lines", "kind": "free", "text": "x"}),
+    )
+    .await;
+    assert!(not_a_number.status.is_client_error(), "{}", not_a_number.body);
+}

@@ -40,6 +40,9 @@ pub(crate) enum Unit {
     Utf16,
     /// Characters (Unicode scalar values).
     Chars,
+    /// Global line numbers as the transcript view shows them, first and last inclusive — for
+    /// annotating without a pointer.
+    Lines,
 }
 
 /// A passage as a client names it: transcript, version, and offsets in some unit.
@@ -47,7 +50,9 @@ pub(crate) enum Unit {
 pub(crate) struct Selection {
     pub(crate) transcript: String,
     pub(crate) version: String,
+    #[serde(deserialize_with = "number")]
     pub(crate) start: usize,
+    #[serde(deserialize_with = "number")]
     pub(crate) end: usize,
     #[serde(default)]
     pub(crate) unit: Unit,
@@ -66,6 +71,13 @@ impl Selection {
         }
         let (start, end) = match self.unit {
             Unit::Utf8 => (self.start, self.end),
+            Unit::Lines => {
+                let span = v
+                    .layout
+                    .lines_to_span(self.start.min(u32::MAX as usize) as u32, self.end.min(u32::MAX as usize) as u32)
+                    .map_err(|e| ApiError::invalid(format!("lines {}–{} of T{}: {e}", self.start, self.end, t.short)))?;
+                (span.start().to_usize(), span.end().to_usize())
+            }
             Unit::Utf16 | Unit::Chars => {
                 let index = UnitIndex::new(&v.text);
                 let span = match self.unit {
@@ -77,6 +89,20 @@ impl Selection {
             }
         };
         Ok(Target { transcript: format!("T{}", t.short), version: v.id, start, end })
+    }
+}
+
+/// A whole number given as a JSON number or, from a plain HTML form, as a numeric string.
+fn number<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(usize),
+        Text(String),
+    }
+    match Either::deserialize(d)? {
+        Either::Number(n) => Ok(n),
+        Either::Text(t) => t.trim().parse().map_err(|_| serde::de::Error::custom(format!("'{t}' is not a whole number"))),
     }
 }
 

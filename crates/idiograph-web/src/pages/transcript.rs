@@ -61,6 +61,8 @@ pub(crate) struct TranscriptPage {
     notes: Vec<NoteCard>,
     statements: Vec<StatementCard>,
     kinds: Vec<(&'static str, &'static str, usize)>,
+    /// Themes an extract from this transcript can illustrate: this case's PETs and all GETs.
+    themes: Vec<(String, String)>,
 }
 
 pub(crate) fn kind_label(k: NoteKind) -> &'static str {
@@ -244,6 +246,12 @@ pub(crate) async fn transcript(State(st): State<AppState>, Path(id): Path<String
         notes: note_cards,
         statements: statement_cards,
         kinds,
+        themes: s
+            .themes
+            .iter()
+            .filter(|th| th.is_group() || th.participant_id() == Some(&t.participant_id))
+            .map(|th| (short("TH", th.short), th.title.clone()))
+            .collect(),
     };
     render(&page)
 }
