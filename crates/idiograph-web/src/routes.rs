@@ -48,6 +48,7 @@ fn table() -> Vec<Entry> {
             post(transcripts::upload).layer(DefaultBodyLimit::max(transcripts::MAX_UPLOAD_BYTES)),
         ),
         ("GET", "/api/v1/transcripts/{id}", get(transcripts::get_one)),
+        ("GET", "/api/v1/transcripts/{id}/annotated/{format}", get(transcripts::annotated)),
         ("POST", "/api/v1/notes", post(annotations::add_note)),
         ("PATCH", "/api/v1/notes/{id}", patch(annotations::patch_note)),
         ("DELETE", "/api/v1/notes/{id}", delete(annotations::delete_note)),

@@ -702,3 +702,27 @@ async fn line_numbers_select_whole_lines() {
     .await;
     assert!(not_a_number.status.is_client_error(), "{}", not_a_number.body);
 }
+
+/// The annotated transcript downloads as Word and as print-ready HTML, blank or annotated.
+#[tokio::test]
+async fn the_annotated_transcript_downloads() {
+    let app = app_with("Interviewer: How was it?\nOlivia: Lighter, really.\n").await;
+    let version = get(&app, "/api/v1/transcripts/T1").await.json()["version"].as_str().unwrap().to_owned();
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/notes",
+        json!({"transcript": "T1", "version": version, "start": 2, "end": 2, "unit": "lines", "kind": "linguistic", "text": "lightness as relief"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let html = get(&app, "/api/v1/transcripts/T1/annotated/html").await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("lightness as relief") && html.body.contains("Lighter, really."));
+    let blank = get(&app, "/api/v1/transcripts/T1/annotated/html?blank=true").await;
+    assert!(!blank.body.contains("lightness as relief") && blank.body.contains("Lighter, really."));
+    let docx = get(&app, "/api/v1/transcripts/T1/annotated/docx").await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert!(docx.body.starts_with("PK"), "a Word document is a zip");
+    assert_eq!(get(&app, "/api/v1/transcripts/T1/annotated/pdf").await.status, StatusCode::NOT_FOUND);
+}

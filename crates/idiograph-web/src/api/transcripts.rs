@@ -183,3 +183,39 @@ pub(crate) async fn get_one(State(st): State<AppState>, Path(id): Path<String>) 
         "extracts": extracts,
     })))
 }
+
+#[derive(Deserialize)]
+pub(crate) struct AnnotatedQuery {
+    #[serde(default)]
+    blank: bool,
+}
+
+/// The annotated three-column transcript (statements | lines | notes) as Word or print-ready
+/// HTML; `?blank=true` leaves the margins empty for annotating on paper.
+pub(crate) async fn annotated(
+    State(st): State<AppState>,
+    Path((id, format)): Path<(String, String)>,
+    Query(q): Query<AnnotatedQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (docx, content_type) = match format.as_str() {
+        "docx" => (true, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        "html" => (false, "text/html; charset=utf-8"),
+        other => return Err(ApiError::not_found(format!("no annotated transcript format '{other}' (docx, html)"))),
+    };
+    let body = st.wb.annotated_transcript(&id, docx, q.blank).await?;
+    let name = format!("attachment; filename=\"{id}{}.{format}\"", if q.blank { "-blank" } else { "-annotated" });
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+            // A document of its own: it must not run with our origin's rights.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
