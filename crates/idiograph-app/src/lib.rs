@@ -17,6 +17,7 @@ mod exports;
 mod participants;
 mod queries;
 mod report;
+mod search;
 mod themes;
 mod transcripts;
 mod versions;
@@ -33,6 +34,9 @@ pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
 pub use crate::participants::ParticipantChanges;
 pub use crate::queries::Snapshot;
+pub use crate::search::{
+    passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage, WordCounts,
+};
 pub use crate::themes::{MemberRef, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;
@@ -84,6 +88,53 @@ impl Workbench {
     pub async fn open(path: &Path, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_sqlite(path, &now()).await?;
         Ok(Workbench { store, author: author.to_owned() })
+    }
+
+    /// Makes a new project on a PostgreSQL server; returns it with its id.
+    pub async fn create_on_server(
+        url: &str,
+        title: &str,
+        terminology: Terminology,
+        author: &str,
+    ) -> Result<(Workbench, String), AppError> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(AppError::Invalid("a study title cannot be empty".into()));
+        }
+        let mut settings = StudySettings::new(title);
+        settings.terminology = terminology;
+        let (store, id) = Store::create_postgres(url, &settings, &now()).await?;
+        Ok((Workbench { store, author: author.to_owned() }, id))
+    }
+
+    /// Opens a project on a PostgreSQL server by id.
+    pub async fn open_on_server(url: &str, id: &str, author: &str) -> Result<Workbench, AppError> {
+        let store = Store::open_postgres(url, id, &now()).await?;
+        Ok(Workbench { store, author: author.to_owned() })
+    }
+
+    /// Moves a copy of this project — everything, audit log and undo history included — onto a
+    /// PostgreSQL server; returns the new project's id there.
+    pub async fn copy_to_server(&self, url: &str) -> Result<String, AppError> {
+        let (server, id) = Store::create_postgres(url, &StudySettings::new("copy"), &now()).await?;
+        let copied = self.store.copy_into(&server).await;
+        server.close().await;
+        copied?;
+        Ok(id)
+    }
+
+    /// Writes a copy of this project — everything, audit log and undo history included — to a
+    /// new project file.
+    pub async fn copy_to_file(&self, dest: &Path) -> Result<(), AppError> {
+        let file = Store::create_sqlite(dest, &StudySettings::new("copy"), &now()).await?;
+        let copied = self.store.copy_into(&file).await;
+        file.close().await;
+        if copied.is_err() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", dest.display()));
+            }
+        }
+        Ok(copied?)
     }
 
     /// Who the commands are recorded as.

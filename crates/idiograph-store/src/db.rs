@@ -77,6 +77,12 @@ pub fn check_sqlite_header(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether `name` is a schema name Idiograph makes: `idg_` and lowercase letters or digits.
+pub fn is_schema_name(name: &str) -> bool {
+    name.len() <= 63
+        && name.strip_prefix("idg_").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
 impl Db {
     /// Opens (or with `create`, makes) an SQLite project file.
     pub async fn open_sqlite(path: &Path, create: bool) -> Result<Db, StoreError> {
@@ -99,6 +105,44 @@ impl Db {
         Ok(Db { pool, backend: Backend::Sqlite { path: path.to_owned() }, write_lock: Arc::new(Mutex::new(())) })
     }
 
+    /// Opens (or with `create`, makes) the schema of one project on a PostgreSQL server.
+    pub async fn open_postgres(url: &str, schema: &str, create: bool) -> Result<Db, StoreError> {
+        install_drivers();
+        if !is_schema_name(schema) {
+            return Err(StoreError::NotFound(format!("project {schema} on the server (not a project id)")));
+        }
+        let options: AnyConnectOptions = url.parse().map_err(StoreError::Database)?;
+        let mut admin = sqlx::AnyConnection::connect_with(&options).await.map_err(StoreError::Database)?;
+        let exists: Option<AnyRow> = sqlx::query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1")
+            .bind(schema.to_owned())
+            .fetch_optional(&mut admin)
+            .await?;
+        match (exists.is_some(), create) {
+            (true, true) => return Err(StoreError::Exists(format!("project {schema} on the server"))),
+            (false, false) => return Err(StoreError::NotFound(format!("project {schema} on the server"))),
+            (false, true) => {
+                // The name was checked above: lowercase letters, digits and underscores only.
+                admin.execute(format!("CREATE SCHEMA {schema}").as_str()).await?;
+            }
+            (true, false) => {}
+        }
+        admin.close().await?;
+        let search_path = format!("SET search_path TO {schema}");
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(move |conn, _| {
+                let sql = search_path.clone();
+                Box::pin(async move {
+                    conn.execute(sql.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Database)?;
+        Ok(Db { pool, backend: Backend::Postgres { schema: schema.to_owned() }, write_lock: Arc::new(Mutex::new(())) })
+    }
+
     /// Whether this is the SQLite backend.
     pub fn is_sqlite(&self) -> bool {
         matches!(self.backend, Backend::Sqlite { .. })
@@ -114,7 +158,7 @@ impl Db {
             }
             Backend::Postgres { .. } => {
                 conn.fetch_optional(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migration'",
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migration'",
                 )
                 .await?
             }

@@ -55,6 +55,8 @@ pub struct Tx {
     author: String,
     at: String,
     changes: Vec<(&'static Table, String, Option<Row>, Option<Row>)>,
+    /// PostgreSQL sorts text by locale; ids and times must sort by code point on both backends.
+    binary_order: bool,
 }
 
 impl Store {
@@ -111,6 +113,59 @@ impl Store {
         Ok(store)
     }
 
+    /// Makes a new project on a PostgreSQL server; returns it and its id (the schema name).
+    pub async fn create_postgres(url: &str, settings: &StudySettings, now: &str) -> Result<(Store, String), StoreError> {
+        let id = format!("idg_{}", &uuid_hex(now)[..12]);
+        let db = Db::open_postgres(url, &id, true).await?;
+        db.migrate(now).await?;
+        let store = Store { db, name: format!("project {id} on the server") };
+        let mut conn = store.db.pool.acquire().await?;
+        db::insert(&mut conn, &settings.to_row()).await?;
+        Ok((store, id))
+    }
+
+    /// Opens a project on a PostgreSQL server by id, migrating it if it is older.
+    pub async fn open_postgres(url: &str, id: &str, now: &str) -> Result<Store, StoreError> {
+        let db = Db::open_postgres(url, id, false).await?;
+        let store = Store { db, name: format!("project {id} on the server") };
+        let applied = store.db.applied_migrations().await?;
+        if let Some(unknown) = applied.iter().find(|a| !MIGRATIONS.iter().any(|(n, _, _)| n == a)) {
+            return Err(StoreError::NewerVersion { path: store.name.clone(), migration: unknown.clone() });
+        }
+        if applied.is_empty() {
+            return Err(StoreError::NotAProject { path: store.name.clone(), reason: "the schema holds no Idiograph project".into() });
+        }
+        store.db.migrate(now).await?;
+        Ok(store)
+    }
+
+    /// Copies everything of this project — study, audit log, undo history, texts, counters —
+    /// into `dest`, a project just created (its own empty study is replaced), in one transaction.
+    pub async fn copy_into(&self, dest: &Store) -> Result<(), StoreError> {
+        let mut from = self.read().await?;
+        let mut to = dest.begin("", "").await?;
+        sqlx::query("DELETE FROM study").execute(&mut *to.tx).await?;
+        let content = &tables::BOOKKEEPING[0];
+        let mut order: Vec<(&'static Table, String)> = vec![(content.0, content.1.to_owned())];
+        order.extend(ALL.iter().map(|t| (*t, "id".to_owned())));
+        order.extend(tables::BOOKKEEPING[1..].iter().map(|(t, o)| (*t, (*o).to_owned())));
+        for (table, ordering) in order {
+            let rows = db::select(&mut from.tx, table, "1 = 1", &[], &ordering).await?;
+            let per_statement = (30_000 / table.columns.len()).min(500);
+            for chunk in rows.chunks(per_statement) {
+                db::insert_rows(&mut to.tx, table, chunk).await?;
+            }
+        }
+        if !dest.db.is_sqlite() {
+            // Explicit sequence numbers were copied; the identity must continue after them.
+            sqlx::query("SELECT setval(pg_get_serial_sequence('audit_event', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_event), 0) + 1, false)")
+                .execute(&mut *to.tx)
+                .await?;
+        }
+        to.tx.commit().await?;
+        Ok(())
+    }
+
     /// A name for messages: the file path or the server schema.
     pub fn name(&self) -> &str {
         &self.name
@@ -134,6 +189,7 @@ impl Store {
             author: String::new(),
             at: String::new(),
             changes: vec![],
+            binary_order: !self.db.is_sqlite(),
         })
     }
 
@@ -146,7 +202,14 @@ impl Store {
             // with SQLITE_BUSY when another process (a backup, a second CLI) writes meanwhile.
             tx.execute("UPDATE counter SET next = next WHERE kind = ''").await?;
         }
-        Ok(Tx { tx, _guard: Some(guard), author: author.to_owned(), at: at.to_owned(), changes: vec![] })
+        Ok(Tx {
+            tx,
+            _guard: Some(guard),
+            author: author.to_owned(),
+            at: at.to_owned(),
+            changes: vec![],
+            binary_order: !self.db.is_sqlite(),
+        })
     }
 
     /// The audit log, newest first, at most `limit` events.
@@ -302,14 +365,15 @@ impl Store {
         let mut tx = self.read().await?;
         let mut out = String::new();
         for table in ALL {
-            for row in db::select(&mut tx.tx, table, "1 = 1", &[], "id").await? {
+            let id = tx.ordered("id");
+            for row in db::select(&mut tx.tx, table, "1 = 1", &[], &id).await? {
                 out.push_str(table.name);
                 out.push(' ');
                 out.push_str(&row.to_json());
                 out.push('\n');
             }
         }
-        let hashes = sqlx::query("SELECT hash FROM content ORDER BY hash").fetch_all(&mut *tx.tx).await?;
+        let hashes = sqlx::query(&format!("SELECT hash FROM content ORDER BY {}", tx.ordered("hash"))).fetch_all(&mut *tx.tx).await?;
         for h in hashes {
             out.push_str("content ");
             out.push_str(&h.try_get::<String, _>(0)?);
@@ -357,7 +421,8 @@ impl Tx {
 
     /// All objects of a kind, in creation order.
     pub async fn all<T: Codec>(&mut self) -> Result<Vec<T>, StoreError> {
-        let rows = db::select(&mut self.tx, T::table(), "1 = 1", &[], order_of(T::table())).await?;
+        let order = self.ordered(order_of(T::table()));
+        let rows = db::select(&mut self.tx, T::table(), "1 = 1", &[], &order).await?;
         rows.iter().map(T::from_row).collect()
     }
 
@@ -367,9 +432,24 @@ impl Tx {
         let Some((col, _)) = table.columns.iter().find(|(c, _)| *c == column) else {
             return Err(StoreError::NotFound(format!("column {column} of {}", table.name)));
         };
-        let rows =
-            db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], order_of(table)).await?;
+        let order = self.ordered(order_of(table));
+        let rows = db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], &order).await?;
         rows.iter().map(T::from_row).collect()
+    }
+
+    /// An ORDER BY list whose text columns sort by code point on every backend.
+    fn ordered(&self, columns: &str) -> String {
+        if !self.binary_order {
+            return columns.to_owned();
+        }
+        columns
+            .split(',')
+            .map(|c| match c.trim() {
+                "short" | "seq" | "ordinal" | "number" => c.trim().to_owned(),
+                text => format!("{text} COLLATE \"C\""),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The study settings.
@@ -607,6 +687,16 @@ impl Tx {
     }
 }
 
+/// A random-looking id for a new server project, made from the time and the process (the store
+/// has no randomness of its own to spare; uniqueness is checked when the schema is created).
+fn uuid_hex(now: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write(now.as_bytes());
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
 fn order_of(table: &Table) -> &'static str {
     if table.columns.iter().any(|(c, _)| *c == "short") {
         "short"
@@ -621,5 +711,46 @@ fn write_error(e: StoreError, table: &Table, id: &str) -> StoreError {
     match e {
         StoreError::Database(e) => StoreError::from_write(e, &format!("{} {id}", table.name.replace('_', " "))),
         other => other,
+    }
+}
+
+/// Reading the audit log as a change feed, for derived data kept beside a project (the search
+/// index): where the log stands, and which rows changed since a position.
+impl Tx {
+    /// The log's origin (the time of its first event, which tells one project from another) and
+    /// its last sequence number, as this transaction sees them; `("", 0)` for an empty log.
+    pub async fn audit_position(&mut self) -> Result<(String, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE((SELECT at FROM audit_event ORDER BY seq LIMIT 1), ''), COALESCE(MAX(seq), 0) FROM audit_event",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// The `(table, row id)` pairs changed by the events after `seq`, undo and redo included
+    /// (they re-apply the rows of the event they target); `None` when that cannot be told
+    /// from the log, because a withdrawal erased row images since.
+    pub async fn changes_since(&mut self, seq: i64) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let withdrawn: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM audit_event WHERE seq > $1 AND action = 'withdraw participant' LIMIT 1",
+        )
+        .bind(seq)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        if withdrawn.is_some() {
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT DISTINCT tbl, row_id FROM audit_change WHERE seq IN (
+                 SELECT seq FROM audit_event WHERE seq > $1
+                 UNION SELECT target_seq FROM audit_event WHERE seq > $2 AND target_seq IS NOT NULL)
+             ORDER BY tbl, row_id",
+        )
+        .bind(seq)
+        .bind(seq)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(|r| Ok(Some((r.try_get(0)?, r.try_get(1)?)))).collect::<Result<Option<Vec<_>>, StoreError>>()
     }
 }

@@ -8,9 +8,12 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "idiograph", version, about, long_about = None)]
 pub struct Cli {
-    /// The project file to work on.
+    /// The project file to work on (with --database: the project's id on the server).
     #[arg(short = 'p', long = "project", global = true, env = "IDIOGRAPH_PROJECT")]
     pub project: Option<PathBuf>,
+    /// A PostgreSQL server holding the projects (a team server), e.g. postgres://user@host/db.
+    #[arg(long, global = true, env = "IDIOGRAPH_DATABASE_URL")]
+    pub database: Option<String>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -25,10 +28,11 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create a new project file.
+    /// Create a new project file (with --database: a new project on the server; prints its id).
     Init {
-        /// The project file to create (must not exist).
-        path: PathBuf,
+        /// The project file to create (must not exist); not needed with --database.
+        #[arg(required_unless_present = "database")]
+        path: Option<PathBuf>,
         /// The study's title.
         #[arg(long, default_value = "Untitled IPA study")]
         title: String,
@@ -122,6 +126,24 @@ pub enum Command {
     Undo,
     /// Redo your last undone command.
     Redo,
+    /// Move a project between a file and a PostgreSQL server, losslessly (history included).
+    Migrate {
+        /// The project file to copy to the server.
+        #[arg(conflicts_with = "from")]
+        file: Option<PathBuf>,
+        /// The server to copy the file to (prints the new project's id).
+        #[arg(long, requires = "file")]
+        to: Option<String>,
+        /// The server to copy a project from.
+        #[arg(long, requires_all = ["server_project", "output"])]
+        from: Option<String>,
+        /// The project's id on the server.
+        #[arg(long = "project-id")]
+        server_project: Option<String>,
+        /// The project file to write (must not exist).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
     /// Write a consistent copy of the project, safe while it is open elsewhere.
     Backup {
         /// The copy to write (must not exist).

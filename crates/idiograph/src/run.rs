@@ -32,7 +32,10 @@ async fn open(cli: &Cli) -> Result<Workbench> {
         .project
         .as_ref()
         .ok_or_else(|| anyhow!("no project given: use -p PROJECT.idg (or set IDIOGRAPH_PROJECT)"))?;
-    Ok(Workbench::open(path, &author(cli)).await?)
+    Ok(match &cli.database {
+        Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(cli)).await?,
+        None => Workbench::open(path, &author(cli)).await?,
+    })
 }
 
 fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
@@ -102,24 +105,45 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Init { path, title, terminology } => {
             let t: Terminology = parse_word(terminology)?;
-            let wb = Workbench::create(path, title, t, &author(&cli)).await?;
+            let (wb, project) = match (&cli.database, path) {
+                (Some(url), _) => Workbench::create_on_server(url, title, t, &author(&cli)).await?,
+                (None, Some(path)) => (Workbench::create(path, title, t, &author(&cli)).await?, path.display().to_string()),
+                (None, None) => bail!("give the project file to create"),
+            };
             wb.close().await;
-            print(json, json!({"project": path, "title": title, "terminology": t.as_str()}), || {
-                format!(
-                    "Created {} ({} wording). Next: idiograph -p {} participant add PSEUDONYM",
-                    path.display(),
-                    t,
-                    path.display()
-                )
+            print(json, json!({"project": project, "title": title, "terminology": t.as_str()}), || {
+                format!("Created {project} ({t} wording). Next: idiograph -p {project} participant add PSEUDONYM")
             });
         }
+        Command::Migrate { file, to, from, server_project, output } => match (file, to, from, server_project, output) {
+            (Some(file), Some(url), None, _, _) => {
+                let wb = Workbench::open(file, &author(&cli)).await?;
+                let id = wb.copy_to_server(url).await;
+                wb.close().await;
+                let id = id?;
+                print(json, json!({"project": id}), || format!("Copied {} to the server as project {id}", file.display()));
+            }
+            (None, None, Some(url), Some(id), Some(output)) => {
+                let wb = Workbench::open_on_server(url, id, &author(&cli)).await?;
+                let copied = wb.copy_to_file(output).await;
+                wb.close().await;
+                copied?;
+                print(json, json!({"project": output}), || {
+                    format!("Copied project {id} from the server to {}", output.display())
+                });
+            }
+            _ => bail!("use: idiograph migrate FILE.idg --to URL, or idiograph migrate --from URL --project-id ID -o FILE.idg"),
+        },
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
         Command::Serve { project_file, server } => {
             let path = project_file
                 .as_ref()
                 .or(cli.project.as_ref())
                 .ok_or_else(|| anyhow!("no project given: idiograph serve PROJECT.idg"))?;
-            let wb = Workbench::open(path, &author(&cli)).await?;
+            let wb = match &cli.database {
+                Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(&cli)).await?,
+                None => Workbench::open(path, &author(&cli)).await?,
+            };
             return serve(wb, server).await;
         }
         Command::FromQdpx { file, output } => {
@@ -706,6 +730,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
         | Command::Demo { .. }
         | Command::Serve { .. }
         | Command::Backup { .. }
+        | Command::Migrate { .. }
         | Command::FromQdpx { .. } => {
             unreachable!("handled before opening")
         }

@@ -1363,3 +1363,58 @@ fn serve_opens_the_workbench_on_loopback() {
     child.wait().ok();
     assert!(out.starts_with("HTTP/1.1 421"), "DNS rebinding guard: {out}");
 }
+
+/// A project moves to a PostgreSQL server and back losslessly, and every command works on the
+/// server with `--database URL -p ID`. Runs when a server answers on 127.0.0.1:5432 (required
+/// under CI).
+#[test]
+fn a_project_moves_to_the_server_and_back() {
+    let url = match std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
+        Ok(u) => u,
+        Err(_) if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() => "postgres://postgres@127.0.0.1:5432/test".to_owned(),
+        Err(_) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
+            eprintln!("note: no PostgreSQL server answers; skipped");
+            return;
+        }
+    };
+    let p = Project::uninitialised();
+    p.ok(&["demo", "--no-serve", "--out", p.path.to_str().unwrap()]);
+    p.ok(&["note", "delete", "N3"]);
+    let id = p.json(&["migrate", p.path.to_str().unwrap(), "--to", &url])["project"].as_str().unwrap().to_owned();
+    let on_server = |args: &[&str]| -> String {
+        let mut all = vec!["--author", AUTHOR, "--database", &url, "-p", &id];
+        all.extend_from_slice(args);
+        let run = support::run_in(p.dir.path(), &all);
+        assert!(run.success, "{:?}: {}", run.args, run.stderr);
+        run.stdout
+    };
+    let views: [&[&str]; 6] = [
+        &["--json", "participant", "list"],
+        &["--json", "note", "list"],
+        &["--json", "theme", "list"],
+        &["--json", "recurrence"],
+        &["--json", "history", "--limit", "500"],
+        &["report", "--format", "md"],
+    ];
+    for view in views {
+        assert_eq!(on_server(view), p.ok(view), "{view:?} on the server");
+    }
+    // The undo history came along: undoing on the server brings the deleted note back.
+    on_server(&["undo"]);
+    assert!(on_server(&["note", "list"]).contains("N3"));
+    on_server(&["redo"]);
+    let back = p.file("back.idg");
+    p.ok(&["migrate", "--from", &url, "--project-id", &id, "-o", back.to_str().unwrap()]);
+    for view in views {
+        let mut args = vec!["-p", back.to_str().unwrap()];
+        args.extend_from_slice(view);
+        let run = support::run_in(p.dir.path(), &args);
+        assert!(run.success, "{}", run.stderr);
+        assert_eq!(run.stdout, on_server(view), "{view:?} after coming back");
+    }
+    let missing = support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", "idg_nosuchproject", "note", "list"]);
+    assert!(!missing.success && missing.stderr.contains("project idg_nosuchproject on the server not found"), "{}", missing.stderr);
+    // Leave the shared server as it was.
+    let _ = std::process::Command::new("psql").args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {id} CASCADE")]).output();
+}
