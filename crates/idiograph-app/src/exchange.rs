@@ -46,7 +46,8 @@ const SETTINGS_NOTE: &str = "Idiograph study settings";
 fn interview_values(p: &idiograph_model::Participant) -> Vec<RefiVariableValue> {
     let m = &p.interview;
     let text = |name: &str, v: &Option<String>| {
-        v.as_ref().map(|v| RefiVariableValue { variable_guid: derived("variable", name), value: RefiValue::Text(v.clone()) })
+        v.as_ref()
+            .map(|v| RefiVariableValue { variable_guid: derived("variable", name), value: RefiValue::Text(v.clone()) })
     };
     [
         text("Interview date", &m.date),
@@ -135,7 +136,12 @@ impl Workbench {
             })
             .collect();
         for (name, kind) in INTERVIEW_VARIABLES {
-            p.variables.push(RefiVariable { guid: derived("variable", name), name: (*name).to_owned(), kind: *kind, description: None });
+            p.variables.push(RefiVariable {
+                guid: derived("variable", name),
+                name: (*name).to_owned(),
+                kind: *kind,
+                description: None,
+            });
         }
         p.cases = s
             .participants
@@ -188,7 +194,8 @@ impl Workbench {
             c.children = s.children(Some(&t.id)).into_iter().map(|k| pet_code(s, k, first_pet)).collect();
             c.children.extend(s.statements.iter().filter(|st| first_pet.get(&st.id) == Some(&&t.id)).map(|st| {
                 let mut code = RefiCode::new(st.id.to_string(), st.text.clone());
-                let decision = s.assignments.iter().find(|a| a.theme_id == t.id && a.member == Member::Statement(st.id.clone()));
+                let decision =
+                    s.assignments.iter().find(|a| a.theme_id == t.id && a.member == Member::Statement(st.id.clone()));
                 code.description = decision.and_then(|a| decision_text(a.strategy, a.rationale.as_deref()));
                 code
             }));
@@ -238,7 +245,8 @@ impl Workbench {
                     let Member::Theme(pet) = &a.member else { return None };
                     let pet = s.theme(pet)?;
                     let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("", |p| p.pseudonym.as_str());
-                    let decision = decision_text(a.strategy, a.rationale.as_deref()).unwrap_or_else(|| "Clustered".into());
+                    let decision =
+                        decision_text(a.strategy, a.rationale.as_deref()).unwrap_or_else(|| "Clustered".into());
                     Some(format!("{who}, {}: {}", pet.title, decision.replace("\n\n", "\n")))
                 })
                 .collect();
@@ -349,7 +357,8 @@ impl Workbench {
         let wb = Workbench::create(path, &project.name, idiograph_model::Terminology::Smith2022, author).await?;
         // A study Idiograph wrote comes back with its IPA structure; anything else as a code tree.
         let ours = project.origin.as_deref().is_some_and(|o| o.starts_with("Idiograph"));
-        let built = if ours { rebuild(&wb, &project, &mut report).await } else { fill(&wb, &project, &mut report).await };
+        let built =
+            if ours { rebuild(&wb, &project, &mut report).await } else { fill(&wb, &project, &mut report).await };
         if let Err(e) = built {
             // A half-built study is worse than none: remove the new file and report why.
             wb.close().await;
@@ -486,11 +495,9 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
         .iter()
         .flat_map(|s| s.selections.iter().flat_map(|sel| sel.note_refs.iter().map(String::as_str)))
         .collect();
-    for note in project
-        .notes
-        .iter()
-        .filter(|n| !attached.contains(n.guid.as_str()) && !n.text.trim().is_empty() && n.name.as_deref() != Some(SETTINGS_NOTE))
-    {
+    for note in project.notes.iter().filter(|n| {
+        !attached.contains(n.guid.as_str()) && !n.text.trim().is_empty() && n.name.as_deref() != Some(SETTINGS_NOTE)
+    }) {
         wb.add_journal(&note.text, None).await?;
         *report.imported.entry("journal").or_default() += 1;
     }
@@ -546,7 +553,9 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     use idiograph_text::{Layout, LayoutParams};
 
     let users: BTreeMap<&str, &str> = project.users.iter().map(|u| (u.guid.as_str(), u.name.as_str())).collect();
-    let author_of = |guid: &Option<String>| guid.as_deref().and_then(|g| users.get(g)).map_or(wb.author.clone(), |n| (*n).to_owned());
+    let author_of = |guid: &Option<String>| {
+        guid.as_deref().and_then(|g| users.get(g)).map_or(wb.author.clone(), |n| (*n).to_owned())
+    };
     let settings_note = project.notes.iter().find(|n| n.name.as_deref() == Some(SETTINGS_NOTE));
     let mut tx = wb.begin().await?;
     let before = tx.settings().await?;
@@ -570,7 +579,8 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     }
     tx.update(&before, &settings).await?;
 
-    let variable_names: BTreeMap<&str, &str> = project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
+    let variable_names: BTreeMap<&str, &str> =
+        project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
     let mut participant_of_source: BTreeMap<&str, ObjectId> = BTreeMap::new();
     let _ = tx.reserve_shorts(ObjectKind::Participant, project.cases.len() as u32).await?;
     for (i, case) in project.cases.iter().enumerate() {
@@ -602,7 +612,10 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
             .ok()
             .filter(|t| t.text == *text)
             .map(|t| {
-                t.turns.into_iter().map(|t| Turn { span: t.span, label: t.label, label_span: t.label_span, timestamp: t.timestamp }).collect()
+                t.turns
+                    .into_iter()
+                    .map(|t| Turn { span: t.span, label: t.label, label_span: t.label_span, timestamp: t.timestamp })
+                    .collect()
             })
             .unwrap_or_default();
         let id = ObjectId::new(src.guid.clone());
@@ -720,7 +733,8 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     let mut pets_first = order.clone();
     // Theme numbers follow creation order in Idiograph: each case's PETs, then the group themes.
     pets_first.sort_by_key(|(_, _, scope)| matches!(scope, ThemeScope::Group));
-    let mut queue: std::collections::VecDeque<(&RefiCode, Option<ObjectId>, ThemeScope)> = pets_first.into_iter().collect();
+    let mut queue: std::collections::VecDeque<(&RefiCode, Option<ObjectId>, ThemeScope)> =
+        pets_first.into_iter().collect();
     let mut short = 0;
     while let Some((code, parent, scope)) = queue.pop_front() {
         if let Some(found) = passages.get(code.guid.as_str()) {
@@ -805,7 +819,8 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
         .notes
         .iter()
         .filter_map(|n| {
-            let short = short_in(n.name.as_deref(), 'J').filter(|_| n.name.as_deref().is_some_and(|x| x.starts_with("Reflexive journal")))?;
+            let short = short_in(n.name.as_deref(), 'J')
+                .filter(|_| n.name.as_deref().is_some_and(|x| x.starts_with("Reflexive journal")))?;
             Some(JournalEntry {
                 id: ObjectId::new(n.guid.clone()),
                 short,
@@ -820,6 +835,7 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     let _ = tx.reserve_shorts(ObjectKind::Journal, max(&mut journal.iter().map(|j| j.short))).await?;
     tx.insert_many(&journal).await?;
     report.imported.insert("journal", journal.len());
-    tx.commit("import project", &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len())).await?;
+    tx.commit("import project", &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len()))
+        .await?;
     Ok(())
 }

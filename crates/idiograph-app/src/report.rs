@@ -1,9 +1,8 @@
 //! The write-up report: fills the plain report model from a snapshot and renders it.
 
 use idiograph_formats::{
-    ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet,
-    ReportJournalEntry, ReportLabels, ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow,
-    ReportStatement, StudyReport,
+    ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet, ReportJournalEntry, ReportLabels,
+    ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow, ReportStatement, StudyReport,
 };
 use idiograph_model::{ObjectId, Term, Terminology, Theme};
 

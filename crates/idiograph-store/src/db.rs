@@ -80,7 +80,9 @@ pub fn check_sqlite_header(path: &Path) -> Result<(), StoreError> {
 /// Whether `name` is a schema name Idiograph makes: `idg_` and lowercase letters or digits.
 pub fn is_schema_name(name: &str) -> bool {
     name.len() <= 63
-        && name.strip_prefix("idg_").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && name
+            .strip_prefix("idg_")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 impl Db {

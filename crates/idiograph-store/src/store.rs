@@ -114,7 +114,11 @@ impl Store {
     }
 
     /// Makes a new project on a PostgreSQL server; returns it and its id (the schema name).
-    pub async fn create_postgres(url: &str, settings: &StudySettings, now: &str) -> Result<(Store, String), StoreError> {
+    pub async fn create_postgres(
+        url: &str,
+        settings: &StudySettings,
+        now: &str,
+    ) -> Result<(Store, String), StoreError> {
         let id = format!("idg_{}", &uuid_hex(now)[..12]);
         let db = Db::open_postgres(url, &id, true).await?;
         db.migrate(now).await?;
@@ -133,7 +137,10 @@ impl Store {
             return Err(StoreError::NewerVersion { path: store.name.clone(), migration: unknown.clone() });
         }
         if applied.is_empty() {
-            return Err(StoreError::NotAProject { path: store.name.clone(), reason: "the schema holds no Idiograph project".into() });
+            return Err(StoreError::NotAProject {
+                path: store.name.clone(),
+                reason: "the schema holds no Idiograph project".into(),
+            });
         }
         store.db.migrate(now).await?;
         Ok(store)
@@ -373,7 +380,9 @@ impl Store {
                 out.push('\n');
             }
         }
-        let hashes = sqlx::query(&format!("SELECT hash FROM content ORDER BY {}", tx.ordered("hash"))).fetch_all(&mut *tx.tx).await?;
+        let hashes = sqlx::query(&format!("SELECT hash FROM content ORDER BY {}", tx.ordered("hash")))
+            .fetch_all(&mut *tx.tx)
+            .await?;
         for h in hashes {
             out.push_str("content ");
             out.push_str(&h.try_get::<String, _>(0)?);

@@ -173,9 +173,13 @@ pub fn by_name(name: &str) -> Option<&'static Table> {
 }
 
 // Tables outside the domain that a project copy carries too (audit, undo, counters, texts).
-pub static CONTENT: Table =
-    Table { name: "content", columns: &[("hash", Text), ("participant_id", Text), ("body", Text)], participant_column: None };
-pub static COUNTER: Table = Table { name: "counter", columns: &[("kind", Text), ("next", Int)], participant_column: None };
+pub static CONTENT: Table = Table {
+    name: "content",
+    columns: &[("hash", Text), ("participant_id", Text), ("body", Text)],
+    participant_column: None,
+};
+pub static COUNTER: Table =
+    Table { name: "counter", columns: &[("kind", Text), ("next", Int)], participant_column: None };
 pub static AUDIT_EVENT: Table = Table {
     name: "audit_event",
     columns: &[("seq", Int), ("at", Text), ("author", Text), ("action", Text), ("summary", Text), ("target_seq", Int)],
@@ -184,7 +188,12 @@ pub static AUDIT_EVENT: Table = Table {
 pub static AUDIT_CHANGE: Table = Table {
     name: "audit_change",
     columns: &[
-        ("seq", Int), ("ordinal", Int), ("participant_id", Text), ("tbl", Text), ("row_id", Text), ("before_row", Text),
+        ("seq", Int),
+        ("ordinal", Int),
+        ("participant_id", Text),
+        ("tbl", Text),
+        ("row_id", Text),
+        ("before_row", Text),
         ("after_row", Text),
     ],
     participant_column: None,
@@ -196,5 +205,10 @@ pub static UNDO_ENTRY: Table = Table {
 };
 
 /// The non-domain tables in copy order, each with the column it is ordered by.
-pub static BOOKKEEPING: &[(&Table, &str)] =
-    &[(&CONTENT, "hash"), (&COUNTER, "kind"), (&AUDIT_EVENT, "seq"), (&AUDIT_CHANGE, "seq, ordinal"), (&UNDO_ENTRY, "seq")];
+pub static BOOKKEEPING: &[(&Table, &str)] = &[
+    (&CONTENT, "hash"),
+    (&COUNTER, "kind"),
+    (&AUDIT_EVENT, "seq"),
+    (&AUDIT_CHANGE, "seq, ordinal"),
+    (&UNDO_ENTRY, "seq"),
+];

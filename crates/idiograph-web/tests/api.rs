@@ -683,7 +683,10 @@ async fn line_numbers_select_whole_lines() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.json()["anchor"]["quote"], json!("Olivia: Lighter, really.\nInterviewer: Why?\nOlivia: Someone listened."));
+    assert_eq!(
+        r.json()["anchor"]["quote"],
+        json!("Olivia: Lighter, really.\nInterviewer: Why?\nOlivia: Someone listened.")
+    );
     let out_of_range = call(
         &app,
         "POST",

@@ -107,7 +107,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let t: Terminology = parse_word(terminology)?;
             let (wb, project) = match (&cli.database, path) {
                 (Some(url), _) => Workbench::create_on_server(url, title, t, &author(&cli)).await?,
-                (None, Some(path)) => (Workbench::create(path, title, t, &author(&cli)).await?, path.display().to_string()),
+                (None, Some(path)) => {
+                    (Workbench::create(path, title, t, &author(&cli)).await?, path.display().to_string())
+                }
                 (None, None) => bail!("give the project file to create"),
             };
             wb.close().await;
@@ -121,7 +123,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 let id = wb.copy_to_server(url).await;
                 wb.close().await;
                 let id = id?;
-                print(json, json!({"project": id}), || format!("Copied {} to the server as project {id}", file.display()));
+                print(json, json!({"project": id}), || {
+                    format!("Copied {} to the server as project {id}", file.display())
+                });
             }
             (None, None, Some(url), Some(id), Some(output)) => {
                 let wb = Workbench::open_on_server(url, id, &author(&cli)).await?;
@@ -132,7 +136,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     format!("Copied project {id} from the server to {}", output.display())
                 });
             }
-            _ => bail!("use: idiograph migrate FILE.idg --to URL, or idiograph migrate --from URL --project-id ID -o FILE.idg"),
+            _ => bail!(
+                "use: idiograph migrate FILE.idg --to URL, or idiograph migrate --from URL --project-id ID -o FILE.idg"
+            ),
         },
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
         Command::Serve { project_file, server } => {

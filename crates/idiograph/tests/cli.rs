@@ -1337,7 +1337,12 @@ fn serve_opens_the_workbench_on_loopback() {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect(&line).trim_end_matches('/').to_owned();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect(&line)
+        .trim_end_matches('/')
+        .to_owned();
     let host = url.trim_start_matches("http://").to_owned();
     let get = |host_header: &str| {
         let mut s = std::net::TcpStream::connect(&host).unwrap();
@@ -1351,10 +1356,20 @@ fn serve_opens_the_workbench_on_loopback() {
     child.wait().ok();
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("content-security-policy"), "{page}");
-    let mut child = support::command().args(["serve", p.path.to_str().unwrap(), "--port", "0"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = support::command()
+        .args(["serve", p.path.to_str().unwrap(), "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let host = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).unwrap().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let host = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
     let mut s = std::net::TcpStream::connect(&host).unwrap();
     write!(s, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n").unwrap();
     let mut out = String::new();
@@ -1371,7 +1386,9 @@ fn serve_opens_the_workbench_on_loopback() {
 fn a_project_moves_to_the_server_and_back() {
     let url = match std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
         Ok(u) => u,
-        Err(_) if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() => "postgres://postgres@127.0.0.1:5432/test".to_owned(),
+        Err(_) if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() => {
+            "postgres://postgres@127.0.0.1:5432/test".to_owned()
+        }
         Err(_) => {
             assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
             eprintln!("note: no PostgreSQL server answers; skipped");
@@ -1413,8 +1430,15 @@ fn a_project_moves_to_the_server_and_back() {
         assert!(run.success, "{}", run.stderr);
         assert_eq!(run.stdout, on_server(view), "{view:?} after coming back");
     }
-    let missing = support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", "idg_nosuchproject", "note", "list"]);
-    assert!(!missing.success && missing.stderr.contains("project idg_nosuchproject on the server not found"), "{}", missing.stderr);
+    let missing =
+        support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", "idg_nosuchproject", "note", "list"]);
+    assert!(
+        !missing.success && missing.stderr.contains("project idg_nosuchproject on the server not found"),
+        "{}",
+        missing.stderr
+    );
     // Leave the shared server as it was.
-    let _ = std::process::Command::new("psql").args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {id} CASCADE")]).output();
+    let _ = std::process::Command::new("psql")
+        .args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {id} CASCADE")])
+        .output();
 }

@@ -75,7 +75,9 @@ impl Selection {
                 let span = v
                     .layout
                     .lines_to_span(self.start.min(u32::MAX as usize) as u32, self.end.min(u32::MAX as usize) as u32)
-                    .map_err(|e| ApiError::invalid(format!("lines {}–{} of T{}: {e}", self.start, self.end, t.short)))?;
+                    .map_err(|e| {
+                        ApiError::invalid(format!("lines {}–{} of T{}: {e}", self.start, self.end, t.short))
+                    })?;
                 (span.start().to_usize(), span.end().to_usize())
             }
             Unit::Utf16 | Unit::Chars => {
@@ -102,7 +104,9 @@ fn number<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
     }
     match Either::deserialize(d)? {
         Either::Number(n) => Ok(n),
-        Either::Text(t) => t.trim().parse().map_err(|_| serde::de::Error::custom(format!("'{t}' is not a whole number"))),
+        Either::Text(t) => {
+            t.trim().parse().map_err(|_| serde::de::Error::custom(format!("'{t}' is not a whole number")))
+        }
     }
 }
 
