@@ -49,7 +49,14 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     pub write_lock: Arc<Mutex<()>>,
+    /// Decoded transcript versions by id. Versions never change once written, so every reader
+    /// in this process can share them instead of reloading and re-decoding the text.
+    pub versions: VersionCache,
 }
+
+/// Decoded transcript versions shared by the transactions of one process.
+pub type VersionCache =
+    Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<idiograph_model::TranscriptVersion>>>>;
 
 fn install_drivers() {
     static ONCE: std::sync::Once = std::sync::Once::new();
@@ -104,7 +111,12 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(StoreError::Database)?;
-        Ok(Db { pool, backend: Backend::Sqlite { path: path.to_owned() }, write_lock: Arc::new(Mutex::new(())) })
+        Ok(Db {
+            pool,
+            backend: Backend::Sqlite { path: path.to_owned() },
+            write_lock: Arc::new(Mutex::new(())),
+            versions: VersionCache::default(),
+        })
     }
 
     /// Opens (or with `create`, makes) the schema of one project on a PostgreSQL server.
@@ -142,7 +154,12 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(StoreError::Database)?;
-        Ok(Db { pool, backend: Backend::Postgres { schema: schema.to_owned() }, write_lock: Arc::new(Mutex::new(())) })
+        Ok(Db {
+            pool,
+            backend: Backend::Postgres { schema: schema.to_owned() },
+            write_lock: Arc::new(Mutex::new(())),
+            versions: VersionCache::default(),
+        })
     }
 
     /// Whether this is the SQLite backend.

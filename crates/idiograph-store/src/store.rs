@@ -57,6 +57,7 @@ pub struct Tx {
     changes: Vec<(&'static Table, String, Option<Row>, Option<Row>)>,
     /// PostgreSQL sorts text by locale; ids and times must sort by code point on both backends.
     binary_order: bool,
+    versions: db::VersionCache,
 }
 
 impl Store {
@@ -197,6 +198,7 @@ impl Store {
             at: String::new(),
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
+            versions: self.db.versions.clone(),
         })
     }
 
@@ -216,6 +218,7 @@ impl Store {
             at: at.to_owned(),
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
+            versions: self.db.versions.clone(),
         })
     }
 
@@ -341,6 +344,10 @@ impl Store {
             .append_event("withdraw participant", "a participant withdrew consent; their data was erased", None)
             .await?;
         tx.tx.commit().await?;
+        // Their texts must not outlive the withdrawal in this process's memory either.
+        if let Ok(mut c) = self.db.versions.lock() {
+            c.clear();
+        }
         if self.db.is_sqlite() {
             // Deleted rows stay readable in free pages and in the WAL until the file is rewritten.
             let mut conn = self.db.pool.acquire().await?;
@@ -468,6 +475,20 @@ impl Tx {
 
     /// A transcript version with its text.
     pub async fn version(&mut self, id: &ObjectId) -> Result<TranscriptVersion, StoreError> {
+        // Callers ask for versions named by rows of this same transaction, so a cached version
+        // (immutable once written) is the one they mean.
+        let cached = self.versions.lock().ok().and_then(|c| c.get(id.as_str()).cloned());
+        if let Some(v) = cached {
+            return Ok((*v).clone());
+        }
+        let v = self.load_version(id).await?;
+        if let Ok(mut c) = self.versions.lock() {
+            c.insert(id.as_str().to_owned(), std::sync::Arc::new(v.clone()));
+        }
+        Ok(v)
+    }
+
+    async fn load_version(&mut self, id: &ObjectId) -> Result<TranscriptVersion, StoreError> {
         let row = db::current(&mut self.tx, &tables::VERSION, id.as_str())
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("transcript version {id}")))?;
