@@ -355,6 +355,16 @@ test("journal: write an entry linked to a theme", { skip }, async () => {
   await check("07-journal");
 });
 
+test("search: a phrase found with its citation, and the hit opens the transcript", { skip }, async () => {
+  await page.goto(BASE + "/search?q=" + encodeURIComponent('"kept going back"'));
+  const results = await page.textContent("main");
+  assert.match(results, /\(Dana, p\. 1, l\. 5\)/, "the citation as the report gives it");
+  assert.equal(await page.locator("mark").first().textContent(), "kept going back");
+  await check("09-search");
+  await page.click('main a[href^="/transcripts/T4"]');
+  assert.match(page.url(), /\/transcripts\/T4/);
+});
+
 test("reports: preview, and download a report with the new theme and extract", { skip }, async () => {
   await page.goto(BASE + "/reports");
   assert.match(await page.textContent("pre.preview"), /Finding one's way/);

@@ -17,6 +17,7 @@ mod exports;
 mod participants;
 mod queries;
 mod report;
+mod search;
 mod themes;
 mod transcripts;
 mod versions;
@@ -33,6 +34,10 @@ pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
 pub use crate::participants::ParticipantChanges;
 pub use crate::queries::Snapshot;
+pub use crate::search::{
+    passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage,
+    WordCounts,
+};
 pub use crate::themes::{MemberRef, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;

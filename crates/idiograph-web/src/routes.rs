@@ -30,6 +30,7 @@ fn table() -> Vec<Entry> {
         ("GET", "/journal", get(pages::journal)),
         ("GET", "/history", get(pages::history)),
         ("GET", "/reports", get(pages::reports)),
+        ("GET", "/search", get(pages::search)),
         ("GET", "/static/{*path}", get(assets::serve_asset)),
         // API.
         ("GET", "/api/v1/openapi.json", get(misc::openapi)),
@@ -77,6 +78,7 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/undo", post(misc::undo)),
         ("POST", "/api/v1/redo", post(misc::redo)),
         ("GET", "/api/v1/reports/{format}", get(misc::report)),
+        ("GET", "/api/v1/search", get(pages::api_search)),
     ]
 }
 

@@ -729,3 +729,27 @@ async fn the_annotated_transcript_downloads() {
     assert!(docx.body.starts_with("PK"), "a Word document is a zip");
     assert_eq!(get(&app, "/api/v1/transcripts/T1/annotated/pdf").await.status, StatusCode::NOT_FOUND);
 }
+
+/// Search answers through the API and the page with the same hits: KWIC with citation and link,
+/// counts per participant, the speaker-role filter, and escaped text with the hit marked.
+#[tokio::test]
+async fn search_answers_on_the_api_and_the_page() {
+    let text = "Interviewer: Did the group feel lighter?\nOlivia: I felt lighter after, <b>really</b> lighter.\n";
+    let app = app_with(text).await;
+    let r = get(&app, "/api/v1/search?q=lighter").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["total"], json!(3), "{v}");
+    let hit = &v["hits"][0];
+    assert_eq!(hit["participant"], json!("Olivia"));
+    assert!(hit["citation"].as_str().unwrap().starts_with("(Olivia, p. 1, l. "), "{hit}");
+    assert!(hit["link"].as_str().unwrap().starts_with("/transcripts/T1"), "{hit}");
+    let role = get(&app, "/api/v1/search?q=lighter&role=participant").await.json();
+    assert_eq!(role["total"], json!(2), "only what the participant said: {role}");
+    let page = get(&app, "/search?q=lighter").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<mark>lighter</mark>"), "the hit is marked");
+    let kwic: Vec<&str> = page.body.lines().filter(|l| l.contains("really")).collect();
+    assert!(!page.body.contains("<b>really</b>"), "transcript text is escaped: {kwic:?}");
+    assert!(page.body.contains("&#60;b&#62;really") || page.body.contains("&lt;b&gt;really"), "{kwic:?}");
+}

@@ -104,6 +104,31 @@ pub enum Command {
     Journal(JournalCommand),
     /// The group theme × participant recurrence matrix and the rule check.
     Recurrence,
+    /// Full-text search across transcripts, notes, statements, themes and the journal, shown as
+    /// keyword-in-context lines with citations; or, with --theme and --retrieve, every passage
+    /// coded to a theme.
+    Search(SearchArgs),
+    /// Themes × participants (or × values of an attribute): how many passages each cell holds.
+    Matrix {
+        /// Themes, comma-separated (default: every top-level GET).
+        #[arg(long, value_delimiter = ',')]
+        themes: Vec<String>,
+        /// Columns by the values of this participant attribute instead of by participant.
+        #[arg(long)]
+        by_attr: Option<String>,
+    },
+    /// Word frequencies per participant (stop words left out).
+    Frequencies {
+        /// Only this participant (pseudonym or P-id).
+        #[arg(long)]
+        participant: Option<String>,
+        /// Only what speakers of this role said: participant, interviewer or other.
+        #[arg(long)]
+        role: Option<String>,
+        /// How many words per participant.
+        #[arg(long, default_value_t = 30)]
+        top: usize,
+    },
     /// Write the study report or another export.
     Report {
         /// md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, qdpx (REFI-QDA project) or qdc (codebook).
@@ -559,4 +584,46 @@ pub enum JournalCommand {
         /// Entry id.
         id: String,
     },
+}
+
+/// What to search for and where.
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// The query: words, "phrases", prefix*, AND/OR/NOT, -word, (groups); with --regex a regular expression.
+    #[arg(required_unless_present = "retrieve")]
+    pub query: Option<String>,
+    /// Only this participant (pseudonym or P-id).
+    #[arg(long)]
+    pub participant: Option<String>,
+    /// Only participants with this attribute value, KEY=VALUE.
+    #[arg(long)]
+    pub attr: Option<String>,
+    /// Only what speakers of this role said: participant, interviewer or other.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Only inside passages coded to this theme (TH3); with --retrieve, list those passages.
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Only notes of this kind (descriptive, linguistic, conceptual, free) or only one kind of
+    /// text (transcript, note, statement, theme, journal).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Treat the query as a regular expression (case-insensitive).
+    #[arg(long)]
+    pub regex: bool,
+    /// Match words exactly, without English stemming.
+    #[arg(long)]
+    pub no_stem: bool,
+    /// List every passage coded to --theme, in context.
+    #[arg(long, requires = "theme")]
+    pub retrieve: bool,
+    /// With --retrieve: whole lines of context either side.
+    #[arg(long, default_value_t = 2)]
+    pub context: u32,
+    /// Show at most this many hits (the counts cover all).
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Skip this many hits first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
 }

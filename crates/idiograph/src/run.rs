@@ -675,6 +675,32 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             let j = wb.delete_journal(id).await?;
             print(json, json!({"deleted": format!("J{}", j.short)}), || format!("Deleted journal entry J{}", j.short));
         }
+        Command::Search(args) => search(wb, json, args).await?,
+        Command::Matrix { themes, by_attr } => {
+            let m = wb.matrix(themes, by_attr.as_deref()).await?;
+            print(json, m.to_json(), || matrix_text(&m));
+        }
+        Command::Frequencies { participant, role, top } => {
+            let role = role.as_deref().map(parse_word::<SpeakerRole>).transpose()?;
+            let f = wb.word_frequencies(participant.as_deref(), role, *top).await?;
+            let value = Json::Array(
+                f.iter()
+                    .map(|w| {
+                        json!({"participant_id": w.participant_id, "participant": w.participant,
+                        "words": w.words.iter().map(|(word, n)| json!({"word": word, "count": n})).collect::<Vec<_>>()})
+                    })
+                    .collect(),
+            );
+            print(json, value, || {
+                f.iter()
+                    .map(|w| {
+                        let words: Vec<String> = w.words.iter().map(|(word, n)| format!("{word} {n}")).collect();
+                        format!("{} {}: {}", w.participant_id, w.participant, words.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
         Command::Recurrence => {
             let s = wb.snapshot().await?;
             print(json, recurrence_json(&s), || recurrence_text(&s));
@@ -1000,5 +1026,93 @@ fn recurrence_text(s: &Snapshot) -> String {
         "Rule: a group theme recurs when {}. s = statements, x = extracts.\n",
         s.settings.recurrence_rule.describe(s.participants.len())
     ));
+    out
+}
+
+/// `search`: hits as keyword-in-context lines, or (`--retrieve`) a theme's passages.
+async fn search(wb: &Workbench, json: bool, a: &SearchArgs) -> Result<()> {
+    if a.retrieve {
+        let theme = a.theme.as_deref().unwrap_or_default();
+        let list = wb.theme_passages(theme, a.context, a.participant.as_deref()).await?;
+        let value = json!({"theme": theme, "total": list.len(),
+            "passages": list.iter().map(idiograph_app::passage_json).collect::<Vec<_>>()});
+        print(json, value, || {
+            let mut out = format!("{} passages coded to {theme}\n", list.len());
+            for p in &list {
+                out.push_str(&format!(
+                    "\n{} {} via {}{}\n",
+                    p.citation,
+                    p.theme,
+                    p.via,
+                    if p.statement.is_empty() { String::new() } else { format!(": {}", p.statement) }
+                ));
+                for l in &p.before {
+                    out.push_str(&format!("    {l}\n"));
+                }
+                for l in p.text.lines() {
+                    out.push_str(&format!("  > {l}\n"));
+                }
+                for l in &p.after {
+                    out.push_str(&format!("    {l}\n"));
+                }
+            }
+            out
+        });
+        return Ok(());
+    }
+    let mut req = idiograph_app::SearchRequest::new(a.query.as_deref().unwrap_or_default());
+    req.participant = a.participant.clone();
+    req.attribute = a
+        .attr
+        .as_deref()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .ok_or_else(|| anyhow!("--attr '{kv}' must be KEY=VALUE"))
+        })
+        .transpose()?;
+    req.role = a.role.as_deref().map(parse_word::<SpeakerRole>).transpose()?;
+    req.theme = a.theme.clone();
+    req.kind = a.kind.clone();
+    req.regex = a.regex;
+    req.stem = !a.no_stem;
+    req.limit = a.limit;
+    req.offset = a.offset;
+    let r = wb.search(&req).await?;
+    print(json, r.to_json(), || {
+        let mut out = String::new();
+        for h in &r.hits {
+            let place = if h.citation.is_empty() { h.object.clone() } else { format!("{} {}", h.citation, h.object) };
+            out.push_str(&format!("{:>60}[{}]{:<60}  {place}\n", h.before, h.matched, h.after));
+        }
+        if r.hits.len() < r.total {
+            out.push_str(&format!("… showing {} of {} hits (--limit, --offset)\n", r.hits.len(), r.total));
+        }
+        let counts: Vec<String> =
+            r.per_participant.iter().filter(|c| c.hits > 0).map(|c| format!("{} {}", c.participant, c.hits)).collect();
+        out.push_str(&format!("{} hits", r.total));
+        if !counts.is_empty() {
+            out.push_str(&format!(": {}", counts.join(", ")));
+        }
+        out
+    });
+    Ok(())
+}
+
+/// The matrix as a text table.
+fn matrix_text(m: &idiograph_app::Matrix) -> String {
+    let mut out = format!("{:<40}", "");
+    for l in &m.labels {
+        out.push_str(&format!(" {:>10}", l.chars().take(10).collect::<String>()));
+    }
+    out.push('\n');
+    for r in &m.rows {
+        let title: String = format!("{} {}", r.theme, r.title).chars().take(40).collect();
+        out.push_str(&format!("{title:<40}"));
+        for c in &r.cells {
+            out.push_str(&format!(" {:>10}", c.len()));
+        }
+        out.push('\n');
+    }
     out
 }

@@ -3,6 +3,7 @@
 //! goes through the JSON API from its JavaScript.
 
 mod boards;
+mod search;
 mod transcript;
 
 use askama::Template;
@@ -18,6 +19,7 @@ use crate::view::{progress, short, Labels};
 use crate::AppState;
 
 pub(crate) use boards::{case_board, group_board, theme};
+pub(crate) use search::{api_search, search};
 pub(crate) use transcript::transcript;
 
 /// What the layout shows on every page.
