@@ -558,7 +558,9 @@ async fn a_whole_analysis_through_the_api() {
     let r = call(&app, "POST", "/api/v1/extracts", x).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["citation"], "(Tom, p. 1, l. 2)");
-    assert_eq!(get(&app, "/api/v1/extracts").await.json()["extracts"][0]["citation"], "(Tom, p. 1, l. 2)");
+    let listed = get(&app, "/api/v1/extracts").await.json();
+    assert_eq!(listed["extracts"][0]["citation"], "(Tom, p. 1, l. 2)");
+    assert_eq!(r.json(), listed["extracts"][0], "the reply to a new extract is the extract as listed");
 
     // Split and merge within a case.
     call(&app, "POST", "/api/v1/themes", json!({"title": "Sub", "case": "P1", "parent": "TH1"})).await;

@@ -135,8 +135,32 @@ pub(crate) async fn add_extract(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let target = b.selection.target(&st.wb).await?;
     let x = st.wb.add_extract(&b.theme, &target).await?;
-    let s = st.wb.snapshot().await?;
-    Ok((StatusCode::CREATED, Json(extract_json(&s, &x))))
+    // The reply needs this extract's citation and offsets only, not a snapshot of the whole study.
+    let (participant, citation, lines) = st.wb.cite(&x.participant_id, &x.anchor).await?;
+    let (_, v) = st.wb.transcript(&target.transcript).await?;
+    let span = x.anchor.span();
+    let (utf16_start, utf16_end) = idiograph_text::UnitIndex::new(&v.text).span_to_utf16(span);
+    let theme =
+        idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, &b.theme).map(|t| t.to_string()).ok();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": short("X", x.short),
+            "theme": theme,
+            "participant": short("P", participant),
+            "citation": citation,
+            "anchor": {
+                "transcript": target.transcript,
+                "version": x.anchor.version_id().as_str(),
+                "start": span.start().to_u32(),
+                "end": span.end().to_u32(),
+                "utf16_start": utf16_start,
+                "utf16_end": utf16_end,
+                "lines": lines,
+                "quote": x.anchor.quote().exact(),
+            },
+        })),
+    ))
 }
 
 pub(crate) async fn delete_extract(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
