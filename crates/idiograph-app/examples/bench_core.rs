@@ -626,7 +626,7 @@ async fn main() {
         let mut size = 0;
         for _ in 0..args.report_runs {
             let t = Instant::now();
-            let out = wb.export(format).await.expect("report");
+            let out = wb.export(format, false).await.expect("report");
             times.push(t.elapsed());
             size = out.len();
         }

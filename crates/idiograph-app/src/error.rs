@@ -15,6 +15,9 @@ pub enum AppError {
     /// Someone else changed the same object first, or a name is taken.
     #[error("{0}")]
     Conflict(String),
+    /// An export would carry known real names (or could not be checked for them).
+    #[error("{0}")]
+    Leak(String),
     /// A file could not be imported.
     #[error(transparent)]
     Import(#[from] ImportError),

@@ -97,17 +97,22 @@ pub struct ExchangeReport {
 }
 
 impl Workbench {
-    /// The study as a REFI-QDA project (`.qdpx` bytes).
-    pub async fn export_qdpx(&self) -> Result<Vec<u8>, AppError> {
+    /// The study as a REFI-QDA project (`.qdpx` bytes), after the leak check (as
+    /// [`Workbench::export`]).
+    pub async fn export_qdpx(&self, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
         let project = self.refi_project().await?;
-        write_qdpx(&project).map_err(|e| AppError::Invalid(format!("cannot write the .qdpx: {e}")))
+        let bytes = write_qdpx(&project).map_err(|e| AppError::Invalid(format!("cannot write the .qdpx: {e}")))?;
+        self.leak_gate("qdpx", &bytes, allow_leaks).await?;
+        Ok(bytes)
     }
 
-    /// The theme structure as a REFI-QDA codebook (`.qdc` bytes).
-    pub async fn export_qdc(&self) -> Result<Vec<u8>, AppError> {
+    /// The theme structure as a REFI-QDA codebook (`.qdc` bytes), after the leak check.
+    pub async fn export_qdc(&self, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
         let project = self.refi_project().await?;
-        write_qdc(project.origin.as_deref(), &project.codes, &project.sets)
-            .map_err(|e| AppError::Invalid(format!("cannot write the .qdc: {e}")))
+        let bytes = write_qdc(project.origin.as_deref(), &project.codes, &project.sets)
+            .map_err(|e| AppError::Invalid(format!("cannot write the .qdc: {e}")))?;
+        self.leak_gate("qdc", &bytes, allow_leaks).await?;
+        Ok(bytes)
     }
 
     async fn refi_project(&self) -> Result<RefiProject, AppError> {

@@ -98,12 +98,15 @@ fn transcript_label(s: &Snapshot, anchor: &Anchor) -> String {
 }
 
 impl Workbench {
-    /// The study exported in `format`.
-    pub async fn export(&self, format: ExportFormat) -> Result<Vec<u8>, AppError> {
+    /// The study exported in `format`, after the leak check: when the study has a key store, an export naming a
+    /// known real name, or made while the store is locked, is refused unless `allow_leaks` (which
+    /// the audit log records).
+    pub async fn export(&self, format: ExportFormat, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
         let s = self.snapshot().await?;
         let report = study_report(&s, &now()[..10]);
         let failed = |e: idiograph_formats::ReportError| AppError::Invalid(format!("cannot write the report: {e}"));
-        Ok(match format {
+        let what = format.extension();
+        let bytes = match format {
             ExportFormat::Markdown => render_markdown(&report).into_bytes(),
             ExportFormat::Html => render_html(&report).into_bytes(),
             ExportFormat::Svg => render_theme_tree_svg(&report).into_bytes(),
@@ -114,12 +117,30 @@ impl Workbench {
             ExportFormat::AuditHtml => render_audit_html(&self.audit_events().await?).into_bytes(),
             ExportFormat::AuditCsv => render_audit_csv(&self.audit_events().await?).into_bytes(),
             ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
-        })
+        };
+        // The figure's words are pixels in a PNG: check the SVG it is drawn from.
+        let drawn_from = (format == ExportFormat::Png).then(|| render_theme_tree_svg(&report));
+        self.leak_gate(what, drawn_from.as_ref().map_or(&bytes[..], |svg| svg.as_bytes()), allow_leaks).await?;
+        Ok(bytes)
+    }
+
+    /// The report as Markdown, to show inside the workbench (a view, not an export: nothing
+    /// leaves the machine, so no leak check).
+    pub async fn report_markdown(&self) -> Result<String, AppError> {
+        let s = self.snapshot().await?;
+        Ok(render_markdown(&study_report(&s, &now()[..10])))
     }
 
     /// The classic three-column annotated transcript (statements | lines | notes) as Word or
     /// print-ready HTML; `blank` leaves the margins empty for annotating on paper.
-    pub async fn annotated_transcript(&self, transcript: &str, docx: bool, blank: bool) -> Result<Vec<u8>, AppError> {
+    /// Like every export, it passes the leak check (`allow_leaks` overrides it, on the record).
+    pub async fn annotated_transcript(
+        &self,
+        transcript: &str,
+        docx: bool,
+        blank: bool,
+        allow_leaks: bool,
+    ) -> Result<Vec<u8>, AppError> {
         let (t, v) = self.transcript(transcript).await?;
         let s = self.snapshot().await?;
         let notes = self.notes(Some(transcript)).await?;
@@ -172,12 +193,19 @@ impl Workbench {
             statements,
             notes,
         };
-        if docx {
+        let bytes = if docx {
             render_annotated_docx(&model, blank)
-                .map_err(|e| AppError::Invalid(format!("cannot write the transcript: {e}")))
+                .map_err(|e| AppError::Invalid(format!("cannot write the transcript: {e}")))?
         } else {
-            Ok(render_annotated_html(&model, blank).into_bytes())
-        }
+            render_annotated_html(&model, blank).into_bytes()
+        };
+        self.leak_gate(
+            if docx { "annotated transcript (docx)" } else { "annotated transcript (html)" },
+            &bytes,
+            allow_leaks,
+        )
+        .await?;
+        Ok(bytes)
     }
 
     async fn tables(&self, s: &Snapshot) -> Result<ReportTables, AppError> {

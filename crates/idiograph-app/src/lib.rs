@@ -10,10 +10,12 @@
 //! characters, lines or UTF-16 offsets at their own edge.
 
 mod annotate;
+mod deid;
 mod demo;
 mod error;
 mod exchange;
 mod exports;
+mod keystore;
 mod participants;
 mod queries;
 mod report;
@@ -28,6 +30,7 @@ use idiograph_model::{ObjectId, StudySettings, Terminology};
 use idiograph_store::Store;
 
 pub use crate::annotate::Target;
+pub use crate::deid::{ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem};
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::error::AppError;
 pub use crate::exchange::ExchangeReport;
@@ -48,6 +51,8 @@ pub use idiograph_store::{AuditEvent, UndoOutcome};
 pub struct Workbench {
     store: Store,
     author: String,
+    /// The key store, once unlocked; shared by every author's view of the project.
+    key: deid::KeySlot,
 }
 
 /// The current time in RFC 3339, for audit events and created-at stamps.
@@ -68,6 +73,10 @@ fn new_id() -> ObjectId {
 }
 
 impl Workbench {
+    fn new(store: Store, author: &str) -> Workbench {
+        Workbench { store, author: author.to_owned(), key: deid::KeySlot::default() }
+    }
+
     /// Makes a new project file with a title and terminology.
     pub async fn create(
         path: &Path,
@@ -82,13 +91,13 @@ impl Workbench {
         let mut settings = StudySettings::new(title);
         settings.terminology = terminology;
         let store = Store::create_sqlite(path, &settings, &now()).await?;
-        Ok(Workbench { store, author: author.to_owned() })
+        Ok(Workbench::new(store, author))
     }
 
     /// Opens an existing project file.
     pub async fn open(path: &Path, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_sqlite(path, &now()).await?;
-        Ok(Workbench { store, author: author.to_owned() })
+        Ok(Workbench::new(store, author))
     }
 
     /// Makes a new project on a PostgreSQL server; returns it with its id.
@@ -105,13 +114,13 @@ impl Workbench {
         let mut settings = StudySettings::new(title);
         settings.terminology = terminology;
         let (store, id) = Store::create_postgres(url, &settings, &now()).await?;
-        Ok((Workbench { store, author: author.to_owned() }, id))
+        Ok((Workbench::new(store, author), id))
     }
 
     /// Opens a project on a PostgreSQL server by id.
     pub async fn open_on_server(url: &str, id: &str, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_postgres(url, id, &now()).await?;
-        Ok(Workbench { store, author: author.to_owned() })
+        Ok(Workbench::new(store, author))
     }
 
     /// Moves a copy of this project — everything, audit log and undo history included — onto a
@@ -145,7 +154,7 @@ impl Workbench {
 
     /// The same project, used by another researcher (e.g. one web session per analyst).
     pub fn with_author(&self, author: &str) -> Workbench {
-        Workbench { store: self.store.clone(), author: author.to_owned() }
+        Workbench { store: self.store.clone(), author: author.to_owned(), key: self.key.clone() }
     }
 
     /// Closes the project's connections.
@@ -155,12 +164,12 @@ impl Workbench {
 
     /// Undoes this researcher's last command; `None` if there is nothing to undo.
     pub async fn undo(&self) -> Result<Option<UndoOutcome>, AppError> {
-        Ok(self.store.undo(&self.author, &now()).await?)
+        self.undo_restoring().await
     }
 
     /// Redoes this researcher's last undone command; `None` if there is nothing to redo.
     pub async fn redo(&self) -> Result<Option<UndoOutcome>, AppError> {
-        Ok(self.store.redo(&self.author, &now()).await?)
+        self.redo_resealing().await
     }
 
     /// The audit log, newest first.

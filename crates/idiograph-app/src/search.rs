@@ -661,6 +661,14 @@ impl Workbench {
         update.commit(&stamp).map_err(index_error)
     }
 
+    /// Deletes the search index (it is rebuilt by the next search): after pseudonymisation, so
+    /// that no segment file keeps an original passage.
+    pub(crate) fn forget_search_index(&self) {
+        let dir = self.search_index_dir();
+        registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Makes sure the search index reflects the project now (building it if needed), and says
     /// where it is. Searches do this themselves; this is for tools and benchmarks.
     pub async fn refresh_search_index(&self, rebuild: bool) -> Result<PathBuf, AppError> {

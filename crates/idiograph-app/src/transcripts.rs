@@ -337,6 +337,13 @@ impl Workbench {
         for x in &extracts {
             tx.delete(x).await?;
         }
+        // The review queue and the de-identification log of this transcript go with it.
+        for d in tx.where_eq::<idiograph_model::ReviewDecision>("transcript_id", t.id.as_str()).await? {
+            tx.delete(&d).await?;
+        }
+        for c in tx.where_eq::<idiograph_model::ReplacementCount>("transcript_id", t.id.as_str()).await? {
+            tx.delete(&c).await?;
+        }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;
         tx.commit("delete transcript", &format!("delete transcript T{}", t.short)).await?;

@@ -1,4 +1,4 @@
-//! New transcript versions made from known edits (renaming a speaker, later pseudonymisation),
+//! New transcript versions made from known edits (renaming a speaker, pseudonymisation),
 //! with every anchor moved exactly through the edit.
 
 use std::collections::BTreeMap;
@@ -25,13 +25,13 @@ pub(crate) async fn new_version(
     tx: &mut Tx,
     transcript: &Transcript,
     edits: &[Edit],
-    speakers: BTreeMap<String, SpeakerRole>,
+    speakers: impl FnOnce(&[Turn], &[Turn]) -> BTreeMap<String, SpeakerRole>,
 ) -> Result<(TranscriptVersion, usize), AppError> {
     let old = tx.version(&transcript.current_version).await?;
     let (text, map) = apply_edits(&old.text, edits).map_err(|e| invalid!("T{}: {e}", transcript.short))?;
     let params = tx.settings().await?.layout;
     let layout = Layout::compute(&text, params);
-    let turns = old
+    let turns: Vec<Turn> = old
         .turns
         .iter()
         .map(|t| {
@@ -44,6 +44,7 @@ pub(crate) async fn new_version(
             }
         })
         .collect();
+    let speakers = speakers(&old.turns, &turns);
     let version = TranscriptVersion {
         id: new_id(),
         transcript_id: transcript.id.clone(),
@@ -131,7 +132,7 @@ impl Workbench {
         let mut speakers = t.speakers.clone();
         speakers.remove(label);
         speakers.insert(new_label.to_owned(), role);
-        let (version, moved) = new_version(&mut tx, &t, &edits, speakers).await?;
+        let (version, moved) = new_version(&mut tx, &t, &edits, |_, _| speakers).await?;
         let summary = format!(
             "rename a speaker of T{} in {} turns (version {}; {moved} anchors carried over)",
             t.short,

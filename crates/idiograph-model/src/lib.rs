@@ -16,6 +16,7 @@
 //! ```
 
 mod annotation;
+mod deid;
 mod ids;
 mod participant;
 mod recurrence;
@@ -26,6 +27,7 @@ mod transcript;
 pub use crate::annotation::{
     Anchor, AnchorError, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, NoteKind,
 };
+pub use crate::deid::{OriginalsPolicy, ReplacementCount, ReviewDecision, Verdict};
 pub use crate::ids::{ObjectId, ObjectKind, ShortId, ShortIdError};
 pub use crate::participant::{InterviewMeta, Participant, PseudonymError};
 pub use crate::recurrence::{Recurrence, RecurrenceCell, RecurrenceRow};

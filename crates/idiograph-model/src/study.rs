@@ -158,6 +158,11 @@ pub struct StudySettings {
     pub recurrence_rule: RecurrenceRule,
     /// Layout for transcript versions made from now on (existing versions keep theirs).
     pub layout: LayoutParams,
+    /// What pseudonymisation does with the original text.
+    pub originals: crate::OriginalsPolicy,
+    /// The id of the key store that holds this study's known identifiers and originals, once
+    /// one was made (the key store names the same id, so a wrong key file is recognised).
+    pub key_id: Option<String>,
 }
 
 impl StudySettings {
@@ -169,6 +174,8 @@ impl StudySettings {
             terminology: Terminology::Smith2022,
             recurrence_rule: RecurrenceRule::default(),
             layout: LayoutParams::default(),
+            originals: crate::OriginalsPolicy::KeyStore,
+            key_id: None,
         }
     }
 }

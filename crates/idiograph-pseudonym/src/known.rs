@@ -104,6 +104,47 @@ impl IdentifierKind {
     }
 }
 
+/// The stable words for identifier kinds, as the command line and the key store write them.
+const KIND_WORDS: &[(&str, IdentifierKind)] = &[
+    ("person", IdentifierKind::Person(PersonRole::Unspecified)),
+    ("participant", IdentifierKind::Person(PersonRole::Participant)),
+    ("patient", IdentifierKind::Person(PersonRole::Patient)),
+    ("trainer", IdentifierKind::Person(PersonRole::Trainer)),
+    ("group-leader", IdentifierKind::Person(PersonRole::GroupLeader)),
+    ("colleague", IdentifierKind::Person(PersonRole::Colleague)),
+    ("relative", IdentifierKind::Person(PersonRole::Relative)),
+    ("place", IdentifierKind::Place(PlaceKind::Unspecified)),
+    ("town", IdentifierKind::Place(PlaceKind::Town)),
+    ("region", IdentifierKind::Place(PlaceKind::Region)),
+    ("street", IdentifierKind::Place(PlaceKind::Street)),
+    ("organisation", IdentifierKind::Organisation(OrganisationKind::Unspecified)),
+    ("practice", IdentifierKind::Organisation(OrganisationKind::Practice)),
+    ("hospital", IdentifierKind::Organisation(OrganisationKind::Hospital)),
+    ("health-centre", IdentifierKind::Organisation(OrganisationKind::HealthCentre)),
+    ("training-scheme", IdentifierKind::Organisation(OrganisationKind::TrainingScheme)),
+    ("deanery", IdentifierKind::Organisation(OrganisationKind::Deanery)),
+    ("university", IdentifierKind::Organisation(OrganisationKind::University)),
+    ("other", IdentifierKind::Other),
+];
+
+impl IdentifierKind {
+    /// The stable word for this kind, e.g. `patient`, `practice`.
+    pub fn name(self) -> &'static str {
+        KIND_WORDS.iter().find(|(_, k)| *k == self).map_or("other", |(w, _)| w)
+    }
+
+    /// Every kind's word, for help texts.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        KIND_WORDS.iter().map(|(w, _)| *w)
+    }
+
+    /// The kind named by `word` (as [`IdentifierKind::name`] writes it), if any.
+    pub fn from_name(word: &str) -> Option<IdentifierKind> {
+        let word = word.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+        KIND_WORDS.iter().find(|(w, _)| *w == word).map(|(_, k)| *k)
+    }
+}
+
 impl OrganisationKind {
     /// The bracketed category, e.g. `[Practice]`, `[Hospital]`.
     pub fn label(self) -> &'static str {

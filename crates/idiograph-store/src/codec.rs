@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta, JournalEntry,
-    Member, NoteKind, ObjectId, Participant, RecurrenceRule, SpeakerRole, StudySettings, Terminology, Theme,
-    ThemeScope, Transcript,
+    Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule, ReplacementCount, ReviewDecision,
+    SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -67,6 +67,8 @@ impl Codec for StudySettings {
                 Value::text(self.recurrence_rule.encode()),
                 Value::Int(self.layout.chars_per_line() as i64),
                 Value::Int(self.layout.lines_per_page() as i64),
+                Value::text(self.originals.as_str()),
+                Value::opt_text(self.key_id.clone()),
             ],
         )
     }
@@ -79,6 +81,8 @@ impl Codec for StudySettings {
                 .map_err(|_| corrupt(r, "recurrence_rule"))?,
             layout: LayoutParams::new(r.int("chars_per_line") as u32, r.int("lines_per_page") as u32)
                 .map_err(|_| corrupt(r, "chars_per_line"))?,
+            originals: parse::<OriginalsPolicy>(r, "originals")?,
+            key_id: r.opt_text("key_id"),
         })
     }
 }
@@ -427,6 +431,75 @@ impl Codec for JournalEntry {
             text: r.text("body"),
             about: opt_id(r, "about_id"),
             participant_id: opt_id(r, "participant_id"),
+        })
+    }
+}
+
+impl Codec for ReviewDecision {
+    fn table() -> &'static Table {
+        &REVIEW_DECISION
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &REVIEW_DECISION,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::text(self.participant_id.as_str()),
+                Value::text(self.transcript_id.as_str()),
+                Value::text(self.version_id.as_str()),
+                Value::Int(self.span.start().to_u32() as i64),
+                Value::Int(self.span.end().to_u32() as i64),
+                Value::text(&self.kind),
+                Value::text(self.verdict.as_str()),
+                Value::opt_text(self.replacement.clone()),
+                Value::text(&self.author),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(ReviewDecision {
+            id: id(r, "id"),
+            participant_id: id(r, "participant_id"),
+            transcript_id: id(r, "transcript_id"),
+            version_id: id(r, "version_id"),
+            span: Span::from_bounds(TextSize::new(r.int("start_byte") as u32), TextSize::new(r.int("end_byte") as u32)),
+            kind: r.text("kind"),
+            verdict: parse::<Verdict>(r, "verdict")?,
+            replacement: r.opt_text("replacement"),
+            author: r.text("author"),
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+impl Codec for ReplacementCount {
+    fn table() -> &'static Table {
+        &REPLACEMENT_COUNT
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &REPLACEMENT_COUNT,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::text(self.participant_id.as_str()),
+                Value::text(self.transcript_id.as_str()),
+                Value::text(self.version_id.as_str()),
+                Value::text(&self.category),
+                Value::Int(self.count as i64),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(ReplacementCount {
+            id: id(r, "id"),
+            participant_id: id(r, "participant_id"),
+            transcript_id: id(r, "transcript_id"),
+            version_id: id(r, "version_id"),
+            category: r.text("category"),
+            count: r.int("count") as u32,
+            created_at: r.text("created_at"),
         })
     }
 }

@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_case_finished_and_get_note.sql"),
         include_str!("../migrations/postgres/0002_case_finished_and_get_note.sql"),
     ),
+    (
+        "0003_deid",
+        include_str!("../migrations/sqlite/0003_deid.sql"),
+        include_str!("../migrations/postgres/0003_deid.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

@@ -8,13 +8,14 @@ use sqlx::{Executor, Row as _};
 use crate::codec::Codec;
 use crate::db::{self, Db, APPLICATION_ID, MIGRATIONS};
 use crate::row::{Row, Table, Value};
+use crate::seal::{SealedPayload, UNDO_SEALED};
 use crate::tables::{self, ALL};
 use crate::{version, Backend, StoreError};
 
 /// An open project.
 #[derive(Clone)]
 pub struct Store {
-    db: Db,
+    pub(crate) db: Db,
     name: String,
 }
 
@@ -50,7 +51,7 @@ pub struct UndoOutcome {
 /// applies changes and records them for the audit log and undo when committed.
 /// Dropping it without [`Tx::commit`] rolls everything back.
 pub struct Tx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
     author: String,
     at: String,
@@ -236,21 +237,35 @@ impl Store {
 
     /// Undoes `author`'s most recent command that is not undone yet.
     pub async fn undo(&self, author: &str, at: &str) -> Result<Option<UndoOutcome>, StoreError> {
+        self.undo_restoring(author, at, None).await
+    }
+
+    /// Undoes `author`'s most recent command, first putting back what sealing it removed
+    /// (`sealed` must be that command's payload, from the key store).
+    pub async fn undo_restoring(
+        &self,
+        author: &str,
+        at: &str,
+        sealed: Option<&SealedPayload>,
+    ) -> Result<Option<UndoOutcome>, StoreError> {
         let mut tx = self.begin(author, at).await?;
-        let entry = sqlx::query(
-            "SELECT seq, undoable FROM undo_entry WHERE author = $1 AND undone = 0 ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(author.to_owned())
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        let Some(entry) = entry else { return Ok(None) };
-        let (seq, undoable): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
+        let Some((seq, undoable)) = tx.next_undo(author).await? else { return Ok(None) };
         let target = tx.event(seq).await?;
-        if undoable == 0 {
-            return Err(StoreError::Conflict(format!(
-                "cannot undo '{}' (#{seq}): its data was erased when a participant withdrew",
-                target.action
-            )));
+        match (undoable, sealed) {
+            (1, _) => {}
+            (UNDO_SEALED, Some(payload)) if payload.seq == seq => tx.unseal(payload).await?,
+            (UNDO_SEALED, _) => {
+                return Err(StoreError::Conflict(format!(
+                    "cannot undo '{}' (#{seq}) without the key store: the original text is kept there",
+                    target.action
+                )))
+            }
+            _ => {
+                return Err(StoreError::Conflict(format!(
+                    "cannot undo '{}' (#{seq}): its data was erased (a withdrawal, or originals discarded)",
+                    target.action
+                )))
+            }
         }
         let changes = tx.recorded_changes(seq).await?;
         for (table, id, before, after) in changes.iter().rev() {
@@ -268,27 +283,24 @@ impl Store {
         Ok(Some(UndoOutcome { target, event_seq }))
     }
 
+    /// The command `author` would undo next: its event and whether undoing it needs the key store.
+    pub async fn next_undo(&self, author: &str) -> Result<Option<(AuditEvent, bool)>, StoreError> {
+        let mut tx = self.read().await?;
+        let Some((seq, undoable)) = tx.next_undo(author).await? else { return Ok(None) };
+        Ok(Some((tx.event(seq).await?, undoable == UNDO_SEALED)))
+    }
+
+    /// The command `author` would redo next, if any.
+    pub async fn next_redo(&self, author: &str) -> Result<Option<AuditEvent>, StoreError> {
+        let mut tx = self.read().await?;
+        let Some((seq, _)) = tx.next_redo(author).await? else { return Ok(None) };
+        Ok(Some(tx.event(seq).await?))
+    }
+
     /// Re-applies `author`'s most recently undone command, if nothing new was done since.
     pub async fn redo(&self, author: &str, at: &str) -> Result<Option<UndoOutcome>, StoreError> {
         let mut tx = self.begin(author, at).await?;
-        let entry = sqlx::query(
-            "SELECT seq, undone_by FROM undo_entry WHERE author = $1 AND undone = 1 AND undoable = 1 ORDER BY undone_by DESC LIMIT 1",
-        )
-        .bind(author.to_owned())
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        let Some(entry) = entry else { return Ok(None) };
-        let (seq, undone_by): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
-        // A new command after the undo ends the redo chain, as in every editor.
-        let newer: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM undo_entry WHERE author = $1 AND seq > $2 LIMIT 1")
-                .bind(author.to_owned())
-                .bind(undone_by)
-                .fetch_optional(&mut *tx.tx)
-                .await?;
-        if newer.is_some() {
-            return Ok(None);
-        }
+        let Some((seq, _)) = tx.next_redo(author).await? else { return Ok(None) };
         let target = tx.event(seq).await?;
         for (table, id, before, after) in tx.recorded_changes(seq).await? {
             db::transition(&mut tx.tx, table, &id, before.as_ref(), after.as_ref())
@@ -492,13 +504,25 @@ impl Tx {
         let row = db::current(&mut self.tx, &tables::VERSION, id.as_str())
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("transcript version {id}")))?;
-        let text: Option<String> = sqlx::query_scalar("SELECT body FROM content WHERE hash = $1")
+        let content = sqlx::query("SELECT body, sealed FROM content WHERE hash = $1")
             .bind(row.text("text_hash"))
             .fetch_optional(&mut *self.tx)
             .await?;
-        let text =
-            text.ok_or_else(|| StoreError::Corrupt(format!("the text of transcript version {id} is missing")))?;
+        let Some(content) = content else {
+            return Err(StoreError::Corrupt(format!("the text of transcript version {id} is missing")));
+        };
+        if content.try_get::<i64, _>(1)? != 0 {
+            return Err(StoreError::Conflict(format!(
+                "transcript version {id} was pseudonymised: its original text is only in the key store"
+            )));
+        }
+        let text: String = content.try_get(0)?;
         version::from_row(&row, text)
+    }
+
+    /// A version's number, read without its text (which may be sealed); `None` if there is none.
+    pub async fn version_number(&mut self, id: &ObjectId) -> Result<Option<u32>, StoreError> {
+        Ok(db::current(&mut self.tx, &tables::VERSION, id.as_str()).await?.map(|r| r.int("number") as u32))
     }
 
     /// The next unused short number of `kind`; numbers are never handed out twice, even after undo.
@@ -580,7 +604,8 @@ impl Tx {
     pub async fn insert_version(&mut self, v: &TranscriptVersion, participant: &ObjectId) -> Result<(), StoreError> {
         let hash = version::content_hash(&v.text);
         sqlx::query(
-            "INSERT INTO content (hash, participant_id, body) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING",
+            "INSERT INTO content (hash, participant_id, body, sealed) VALUES ($1, $2, $3, 0)
+             ON CONFLICT (hash) DO UPDATE SET body = excluded.body, sealed = 0",
         )
         .bind(hash)
         .bind(participant.as_str().to_owned())
@@ -680,7 +705,38 @@ impl Tx {
         Ok(seq)
     }
 
-    async fn event(&mut self, seq: i64) -> Result<AuditEvent, StoreError> {
+    /// The newest command of `author` not undone yet, with its undoable flag.
+    async fn next_undo(&mut self, author: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        let entry = sqlx::query(
+            "SELECT seq, undoable FROM undo_entry WHERE author = $1 AND undone = 0 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(author.to_owned())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        entry.map(|e| Ok((e.try_get(0)?, e.try_get(1)?))).transpose()
+    }
+
+    /// The command of `author` a redo would re-apply (its seq and the undo's seq), unless a newer
+    /// command ended the redo chain, as in every editor.
+    async fn next_redo(&mut self, author: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        let entry = sqlx::query(
+            "SELECT seq, undone_by FROM undo_entry WHERE author = $1 AND undone = 1 AND undoable = 1 ORDER BY undone_by DESC LIMIT 1",
+        )
+        .bind(author.to_owned())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(entry) = entry else { return Ok(None) };
+        let (seq, undone_by): (i64, i64) = (entry.try_get(0)?, entry.try_get(1)?);
+        let newer: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM undo_entry WHERE author = $1 AND seq > $2 LIMIT 1")
+                .bind(author.to_owned())
+                .bind(undone_by)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        Ok(newer.is_none().then_some((seq, undone_by)))
+    }
+
+    pub(crate) async fn event(&mut self, seq: i64) -> Result<AuditEvent, StoreError> {
         let row = sqlx::query(
             "SELECT e.seq, e.at, e.author, e.action, e.summary, e.target_seq, COALESCE(u.undone, 0)
              FROM audit_event e LEFT JOIN undo_entry u ON u.seq = e.seq WHERE e.seq = $1",

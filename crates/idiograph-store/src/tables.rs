@@ -12,6 +12,8 @@ pub static STUDY: Table = Table {
         ("recurrence_rule", Text),
         ("chars_per_line", Int),
         ("lines_per_page", Int),
+        ("originals", Text),
+        ("key_id", Text),
     ],
     participant_column: None,
 };
@@ -164,9 +166,53 @@ pub static JOURNAL: Table = Table {
     participant_column: Some("participant_id"),
 };
 
+pub static REVIEW_DECISION: Table = Table {
+    name: "review_decision",
+    columns: &[
+        ("id", Text),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("version_id", Text),
+        ("start_byte", Int),
+        ("end_byte", Int),
+        ("kind", Text),
+        ("verdict", Text),
+        ("replacement", Text),
+        ("author", Text),
+        ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static REPLACEMENT_COUNT: Table = Table {
+    name: "replacement_count",
+    columns: &[
+        ("id", Text),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("version_id", Text),
+        ("category", Text),
+        ("count", Int),
+        ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
 /// Every domain table, parents before children (the order a dump and a withdrawal rely on).
-pub static ALL: &[&Table] =
-    &[&STUDY, &PARTICIPANT, &TRANSCRIPT, &VERSION, &NOTE, &STATEMENT, &THEME, &ASSIGNMENT, &EXTRACT, &JOURNAL];
+pub static ALL: &[&Table] = &[
+    &STUDY,
+    &PARTICIPANT,
+    &TRANSCRIPT,
+    &VERSION,
+    &NOTE,
+    &STATEMENT,
+    &THEME,
+    &ASSIGNMENT,
+    &EXTRACT,
+    &JOURNAL,
+    &REVIEW_DECISION,
+    &REPLACEMENT_COUNT,
+];
 
 pub fn by_name(name: &str) -> Option<&'static Table> {
     ALL.iter().copied().find(|t| t.name == name)
@@ -175,7 +221,7 @@ pub fn by_name(name: &str) -> Option<&'static Table> {
 // Tables outside the domain that a project copy carries too (audit, undo, counters, texts).
 pub static CONTENT: Table = Table {
     name: "content",
-    columns: &[("hash", Text), ("participant_id", Text), ("body", Text)],
+    columns: &[("hash", Text), ("participant_id", Text), ("body", Text), ("sealed", Int)],
     participant_column: None,
 };
 pub static COUNTER: Table =

@@ -41,6 +41,8 @@ impl From<AppError> for ApiError {
             AppError::Invalid(m) => ApiError::invalid(m),
             AppError::NotFound(m) => ApiError::not_found(m),
             AppError::Conflict(m) => ApiError { status: StatusCode::CONFLICT, message: m },
+            // The export would name real people: the request is understood but refused.
+            AppError::Leak(m) => ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: m },
             // A refused file is the user's input, named in the message, not a server fault.
             AppError::Import(e) => ApiError::invalid(e.to_string()),
             other => ApiError::internal(other),

@@ -20,6 +20,10 @@ pub struct Cli {
     /// Who the audit log records as the author (default: $IDIOGRAPH_AUTHOR, then $USER).
     #[arg(long, global = true)]
     pub author: Option<String>,
+    /// The study's key store (known identifiers and original text; made on first use). Its
+    /// passphrase comes from $IDIOGRAPH_KEY_PASSPHRASE or a prompt.
+    #[arg(long, global = true, env = "IDIOGRAPH_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -140,7 +144,14 @@ pub enum Command {
         /// Output file (default: standard output).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
+        /// Export even if the leak check finds known real names, or cannot run because the key
+        /// store is locked (the audit log records it).
+        #[arg(long)]
+        allow_leaks: bool,
     },
+    /// Pseudonymisation: known identifiers, the review queue, applying replacements, the log.
+    #[command(subcommand)]
+    Deid(DeidCommand),
     /// The audit log, newest first.
     History {
         /// How many events.
@@ -321,6 +332,9 @@ pub enum TranscriptCommand {
         /// Leave the margins empty, for annotating on paper.
         #[arg(long)]
         blank: bool,
+        /// Export even if the leak check finds known real names (recorded in the audit log).
+        #[arg(long)]
+        allow_leaks: bool,
         /// Output file (required for docx).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
@@ -626,4 +640,120 @@ pub struct SearchArgs {
     /// Skip this many hits first.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+}
+
+/// Pseudonymisation commands. Those that read or change known identifiers, and `apply`, need
+/// the key store (`--key-file`).
+#[derive(Subcommand, Debug)]
+pub enum DeidCommand {
+    /// Whether the study has a key store, whether it is unlocked, the originals policy.
+    Status,
+    /// Known identifiers: real names, places and organisations with their replacements.
+    #[command(subcommand)]
+    Known(KnownCommand),
+    /// The review queue: known identifiers found and detected candidates, with context.
+    Scan {
+        /// Only items with this status: known, pending, accepted, rejected.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only candidates of this kind (email, phone, nhs-number, postcode, date, url, address,
+        /// organisation, speaker-label, titled-name, proper-name, or a known kind).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Accept a candidate (replace it on apply), optionally with your own replacement.
+    Accept {
+        /// Transcript id.
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+        /// The candidate's kind, as `deid scan` shows it.
+        #[arg(long)]
+        kind: String,
+        /// The replacement (default: the detector's, e.g. [Email]).
+        #[arg(long = "as")]
+        replacement: Option<String>,
+    },
+    /// Reject a candidate (leave it as it is).
+    Reject {
+        /// Transcript id.
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+        /// The candidate's kind, as `deid scan` shows it.
+        #[arg(long)]
+        kind: String,
+    },
+    /// Accept or reject every pending candidate of one kind.
+    Bulk {
+        /// accept or reject.
+        verdict: String,
+        /// The kind, e.g. email.
+        #[arg(long)]
+        kind: String,
+    },
+    /// "Always replace": add a candidate's text to the known identifiers.
+    Always {
+        /// Transcript id.
+        transcript: String,
+        #[command(flatten)]
+        at: Selection,
+        /// The known identifier's kind: person, participant, patient, trainer, group-leader,
+        /// colleague, relative, place, town, region, street, organisation, practice, hospital,
+        /// health-centre, training-scheme, deanery, university, other.
+        #[arg(long, default_value = "person")]
+        kind: String,
+        /// The replacement (default: the kind's category, e.g. [Patient]).
+        #[arg(long = "as", default_value = "")]
+        replacement: String,
+    },
+    /// Replace known identifiers and accepted candidates (and, with --all or --kinds, pending
+    /// ones) in new transcript versions; the originals go to the key store.
+    Apply {
+        /// Also every pending candidate.
+        #[arg(long, conflicts_with = "kinds")]
+        all: bool,
+        /// Also pending candidates of these kinds, e.g. email,phone,nhs-number.
+        #[arg(long, value_delimiter = ',')]
+        kinds: Vec<String>,
+    },
+    /// The de-identification log: replacements by category per transcript (no real values).
+    Log {
+        /// Write it as CSV to this file.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// What pseudonymisation does with original text: key-store (kept there, undoable) or discard.
+    Originals {
+        /// key-store or discard.
+        policy: String,
+    },
+}
+
+/// Known identifier commands.
+#[derive(Subcommand, Debug)]
+pub enum KnownCommand {
+    /// Add a known identifier.
+    Add {
+        /// The real name, place or organisation.
+        real: String,
+        /// What replaces it: a pseudonym or a bracketed category (default: the kind's category).
+        #[arg(long = "as", default_value = "")]
+        replacement: String,
+        /// person, participant, patient, trainer, group-leader, colleague, relative, place, town,
+        /// region, street, organisation, practice, hospital, health-centre, training-scheme,
+        /// deanery, university or other.
+        #[arg(long, default_value = "person")]
+        kind: String,
+        /// Another spelling (repeatable).
+        #[arg(long = "variant")]
+        variants: Vec<String>,
+    },
+    /// List the known identifiers.
+    List,
+    /// Remove a known identifier.
+    Remove {
+        /// The real name as it was added.
+        real: String,
+    },
 }

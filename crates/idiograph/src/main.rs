@@ -2,6 +2,7 @@
 //! application command per invocation. The only crate that knows about exit codes.
 
 mod cli;
+mod deid;
 mod run;
 mod selection;
 

@@ -32,13 +32,21 @@ async fn open(cli: &Cli) -> Result<Workbench> {
         .project
         .as_ref()
         .ok_or_else(|| anyhow!("no project given: use -p PROJECT.idg (or set IDIOGRAPH_PROJECT)"))?;
-    Ok(match &cli.database {
+    let wb = match &cli.database {
         Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(cli)).await?,
         None => Workbench::open(path, &author(cli)).await?,
-    })
+    };
+    if let Some(key_file) = &cli.key_file {
+        let passphrase = crate::deid::passphrase(key_file)?;
+        if let Err(e) = wb.unlock_key_store(key_file, &passphrase).await {
+            wb.close().await;
+            return Err(e.into());
+        }
+    }
+    Ok(wb)
 }
 
-fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
+pub(crate) fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
     if json {
         emit(&serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
@@ -51,7 +59,7 @@ fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
 
 /// Writes a line to standard output. A reader that went away (`| head`) ends the program quietly,
 /// as other command-line tools do, instead of a panic from `println!`.
-fn emit(text: &str) {
+pub(crate) fn emit(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
@@ -63,7 +71,7 @@ fn emit(text: &str) {
     }
 }
 
-fn parse_word<T: std::str::FromStr>(value: &str) -> Result<T>
+pub(crate) fn parse_word<T: std::str::FromStr>(value: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -705,21 +713,22 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             let s = wb.snapshot().await?;
             print(json, recurrence_json(&s), || recurrence_text(&s));
         }
-        Command::Report { format, table, output } => match format.as_str() {
-            "qdpx" => deliver(json, &wb.export_qdpx().await?, output.as_deref(), "qdpx")?,
-            "qdc" => deliver(json, &wb.export_qdc().await?, output.as_deref(), "qdc")?,
+        Command::Report { format, table, output, allow_leaks } => match format.as_str() {
+            "qdpx" => deliver(json, &wb.export_qdpx(*allow_leaks).await?, output.as_deref(), "qdpx")?,
+            "qdc" => deliver(json, &wb.export_qdc(*allow_leaks).await?, output.as_deref(), "qdc")?,
             _ => {
                 let f = ExportFormat::parse(format, table.as_deref())?;
-                deliver(json, &wb.export(f).await?, output.as_deref(), f.extension())?;
+                deliver(json, &wb.export(f, *allow_leaks).await?, output.as_deref(), f.extension())?;
             }
         },
-        Command::Transcript(TranscriptCommand::Export { id, format, blank, output }) => {
+        Command::Deid(command) => crate::deid::run(wb, json, command).await?,
+        Command::Transcript(TranscriptCommand::Export { id, format, blank, output, allow_leaks }) => {
             let docx = match format.as_str() {
                 "docx" => true,
                 "html" => false,
                 other => bail!("transcript export format '{other}' is not one of: docx, html"),
             };
-            let body = wb.annotated_transcript(id, docx, *blank).await?;
+            let body = wb.annotated_transcript(id, docx, *blank, *allow_leaks).await?;
             deliver(json, &body, output.as_deref(), if docx { "docx" } else { "html" })?;
         }
         Command::History { limit } => {
@@ -885,7 +894,7 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Writes an export to `output`, or text to standard output; binary formats need a file.
-fn deliver(json: bool, body: &[u8], output: Option<&Path>, extension: &str) -> Result<()> {
+pub(crate) fn deliver(json: bool, body: &[u8], output: Option<&Path>, extension: &str) -> Result<()> {
     match output {
         Some(path) => {
             write_new(path, body)?;

@@ -169,20 +169,32 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
     ("qdc", "REFI-QDA codebook (.qdc)", "application/xml"),
 ];
 
-pub(crate) async fn report(State(st): State<AppState>, Path(format): Path<String>) -> ApiResult<Response> {
+/// Options of an export download.
+#[derive(Deserialize)]
+pub(crate) struct ReportQuery {
+    /// Export despite the leak check (recorded in the audit log).
+    #[serde(default)]
+    allow_leaks: bool,
+}
+
+pub(crate) async fn report(
+    State(st): State<AppState>,
+    Path(format): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
     let (word, _, content_type) = REPORTS
         .iter()
         .find(|(w, ..)| *w == format)
         .ok_or_else(|| ApiError::not_found(format!("no report format '{format}'")))?;
     let (body, ext) = match *word {
-        "qdpx" => (st.wb.export_qdpx().await?, "qdpx"),
-        "qdc" => (st.wb.export_qdc().await?, "qdc"),
+        "qdpx" => (st.wb.export_qdpx(q.allow_leaks).await?, "qdpx"),
+        "qdc" => (st.wb.export_qdc(q.allow_leaks).await?, "qdc"),
         w => {
             let f = match w.strip_prefix("csv-") {
                 Some(table) => ExportFormat::parse("csv", Some(table))?,
                 None => ExportFormat::parse(w, None)?,
             };
-            (st.wb.export(f).await?, f.extension())
+            (st.wb.export(f, q.allow_leaks).await?, f.extension())
         }
     };
     let disposition = format!("attachment; filename=\"idiograph-{word}.{ext}\"");

@@ -188,6 +188,9 @@ pub(crate) async fn get_one(State(st): State<AppState>, Path(id): Path<String>) 
 pub(crate) struct AnnotatedQuery {
     #[serde(default)]
     blank: bool,
+    /// Export despite the leak check (recorded in the audit log).
+    #[serde(default)]
+    allow_leaks: bool,
 }
 
 /// The annotated three-column transcript (statements | lines | notes) as Word or print-ready
@@ -203,7 +206,7 @@ pub(crate) async fn annotated(
         "html" => (false, "text/html; charset=utf-8"),
         other => return Err(ApiError::not_found(format!("no annotated transcript format '{other}' (docx, html)"))),
     };
-    let body = st.wb.annotated_transcript(&id, docx, q.blank).await?;
+    let body = st.wb.annotated_transcript(&id, docx, q.blank, q.allow_leaks).await?;
     let name = format!("attachment; filename=\"{id}{}.{format}\"", if q.blank { "-blank" } else { "-annotated" });
     Ok((
         [

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use idiograph_app::{ExportFormat, Snapshot};
+use idiograph_app::Snapshot;
 use idiograph_model::Terminology;
 
 use crate::api::misc::describe;
@@ -231,7 +231,7 @@ pub(crate) struct ReportsPage {
 
 pub(crate) async fn reports(State(st): State<AppState>) -> PageResult {
     let s = st.wb.snapshot().await?;
-    let preview = String::from_utf8_lossy(&st.wb.export(ExportFormat::Markdown).await?).into_owned();
+    let preview = st.wb.report_markdown().await?;
     let formats = crate::api::misc::REPORTS.iter().map(|(w, label, _)| (*w, *label)).collect();
     render(&ReportsPage { chrome: Chrome::new(&s, "reports", "Reports"), formats, preview })
 }

@@ -1,0 +1,230 @@
+//! The `deid` commands: thin over the pseudonymisation commands of the workbench. Offsets are
+//! shown and taken in characters, as everywhere on the command line.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use idiograph_app::{ApplyScope, ItemStatus, Workbench};
+use idiograph_model::{OriginalsPolicy, Verdict};
+use idiograph_text::{Span, TextSize, UnitIndex};
+use serde_json::{json, Value as Json};
+
+use crate::cli::{DeidCommand, KnownCommand, Selection};
+use crate::run::{deliver, parse_word, print};
+use crate::selection::target;
+
+/// The key store's passphrase: `$IDIOGRAPH_KEY_PASSPHRASE`, or asked for on the terminal.
+pub fn passphrase(key_file: &Path) -> Result<String> {
+    if let Ok(p) = std::env::var("IDIOGRAPH_KEY_PASSPHRASE") {
+        return Ok(p);
+    }
+    rpassword::prompt_password(format!("Passphrase for the key store {}: ", key_file.display()))
+        .with_context(|| "no passphrase: set IDIOGRAPH_KEY_PASSPHRASE or run in a terminal")
+}
+
+async fn span_of(wb: &Workbench, transcript: &str, at: &Selection) -> Result<Span> {
+    let t = target(wb, transcript, at).await?;
+    Ok(Span::from_bounds(TextSize::new(t.start as u32), TextSize::new(t.end as u32)))
+}
+
+/// Runs one `deid` command.
+pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()> {
+    match command {
+        DeidCommand::Status => {
+            let s = wb.key_status().await?;
+            print(
+                json,
+                json!({"key_store": s.exists, "unlocked": s.unlocked, "originals": s.originals.as_str(), "known": s.known}),
+                || match (&s.unlocked, s.exists) {
+                    (Some(path), _) => {
+                        format!("Key store {path} unlocked: {} known identifiers. Originals: {}.", s.known, s.originals)
+                    }
+                    (None, true) => {
+                        format!("The study has a key store (locked; give --key-file). Originals: {}.", s.originals)
+                    }
+                    (None, false) => format!(
+                        "No key store yet: `deid known add … --key-file FILE` makes one. Originals: {}.",
+                        s.originals
+                    ),
+                },
+            );
+        }
+        DeidCommand::Known(KnownCommand::Add { real, replacement, kind, variants }) => {
+            wb.add_known(real, replacement, kind, variants).await?;
+            print(json, json!({"added": true, "kind": kind}), || format!("Added a known identifier ({kind})."));
+        }
+        DeidCommand::Known(KnownCommand::List) => {
+            let known = wb.known_identifiers().await?;
+            let rows: Vec<Json> = known
+                .iter()
+                .map(|k| json!({"real": k.real, "replacement": k.replacement, "kind": k.kind, "variants": k.variants}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                known
+                    .iter()
+                    .map(|k| {
+                        let variants = if k.variants.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (also {})", k.variants.join(", "))
+                        };
+                        format!("{} → {}  [{}]{variants}", k.real, k.replacement, k.kind)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeidCommand::Known(KnownCommand::Remove { real }) => {
+            wb.remove_known(real).await?;
+            print(json, json!({"removed": true}), || "Removed the known identifier.".to_owned());
+        }
+        DeidCommand::Scan { status, kind } => {
+            let items = wb.review_queue().await?;
+            let mut rows = Vec::new();
+            let mut lines = Vec::new();
+            let mut index_of = std::collections::HashMap::new();
+            for i in items.iter().filter(|i| status.as_deref().is_none_or(|s| s == "all" || i.status.as_str() == s)) {
+                if kind.as_deref().is_some_and(|k| k != i.kind) {
+                    continue;
+                }
+                if let std::collections::hash_map::Entry::Vacant(slot) = index_of.entry(i.transcript) {
+                    let (_, v) = wb.transcript(&format!("T{}", i.transcript)).await?;
+                    slot.insert(UnitIndex::new(&v.text));
+                }
+                let units = &index_of[&i.transcript];
+                let (start, end) = (units.byte_to_char(i.span.start()), units.byte_to_char(i.span.end()));
+                rows.push(json!({
+                    "transcript": format!("T{}", i.transcript), "participant": i.participant, "kind": i.kind,
+                    "text": i.text, "start": start, "end": end, "start_byte": i.span.start().to_usize(),
+                    "end_byte": i.span.end().to_usize(), "citation": i.citation, "status": i.status.as_str(),
+                    "replacement": i.replacement, "confidence": i.confidence, "context": format!("{}[{}]{}", i.before, i.text, i.after),
+                }));
+                lines.push(format!(
+                    "T{} --chars {start}-{end}  {:<13} {:<9} {:<28} → {:<16} …{}[{}]{}…",
+                    i.transcript,
+                    i.kind,
+                    i.status.as_str(),
+                    i.citation,
+                    i.replacement,
+                    i.before,
+                    i.text,
+                    i.after
+                ));
+            }
+            let total = rows.len();
+            let pending = items.iter().filter(|i| i.status == ItemStatus::Pending).count();
+            print(json, json!({"total": total, "items": rows}), || {
+                format!("{}\n{total} items ({pending} pending in the whole queue)", lines.join("\n"))
+            });
+        }
+        DeidCommand::Accept { transcript, at, kind, replacement } => {
+            let span = span_of(wb, transcript, at).await?;
+            wb.decide(transcript, span, kind, Verdict::Accept, replacement.as_deref()).await?;
+            print(json, json!({"accepted": true}), || format!("Accepted the {kind} candidate in {transcript}."));
+        }
+        DeidCommand::Reject { transcript, at, kind } => {
+            let span = span_of(wb, transcript, at).await?;
+            wb.decide(transcript, span, kind, Verdict::Reject, None).await?;
+            print(json, json!({"rejected": true}), || format!("Rejected the {kind} candidate in {transcript}."));
+        }
+        DeidCommand::Bulk { verdict, kind } => {
+            let verdict: Verdict = parse_word(verdict)?;
+            let n = wb.decide_kind(kind, verdict).await?;
+            print(json, json!({"decided": n, "verdict": verdict.as_str()}), || {
+                format!("{verdict}ed {n} pending {kind} candidates.")
+                    .replace("accepted", "Accepted")
+                    .replace("rejected", "Rejected")
+            });
+        }
+        DeidCommand::Always { transcript, at, kind, replacement } => {
+            let span = span_of(wb, transcript, at).await?;
+            wb.always_replace(transcript, span, kind, replacement).await?;
+            print(json, json!({"added": true}), || "Added to the known identifiers: always replaced.".to_owned());
+        }
+        DeidCommand::Apply { all, kinds } => {
+            let scope = match (all, kinds.is_empty()) {
+                (true, _) => ApplyScope::All,
+                (false, false) => ApplyScope::Kinds(kinds.clone()),
+                (false, true) => ApplyScope::Accepted,
+            };
+            let done = wb.pseudonymise(&scope).await?;
+            let rows: Vec<Json> = done
+                .iter()
+                .map(|d| json!({"transcript": format!("T{}", d.transcript), "version": d.version, "replacements": d.counts, "anchors_moved": d.anchors_moved}))
+                .collect();
+            print(json, json!({"pseudonymised": rows}), || {
+                if done.is_empty() {
+                    return "Nothing to replace.".to_owned();
+                }
+                done.iter()
+                    .map(|d| {
+                        let counts: Vec<String> = d.counts.iter().map(|(c, n)| format!("{n} {c}")).collect();
+                        format!(
+                            "T{}: version {} ({}); {} anchors carried over",
+                            d.transcript,
+                            d.version,
+                            counts.join(", "),
+                            d.anchors_moved
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeidCommand::Log { output } => {
+            let log = wb.deid_log().await?;
+            if let Some(path) = output {
+                let mut csv = String::from("transcript,participant,version,category,count,at\n");
+                for l in &log {
+                    csv.push_str(&format!(
+                        "T{},{},{},{},{},{}\n",
+                        l.transcript,
+                        csv_field(&l.participant),
+                        l.version,
+                        csv_field(&l.category),
+                        l.count,
+                        l.at
+                    ));
+                }
+                deliver(json, csv.as_bytes(), Some(path), "csv")?;
+                return Ok(());
+            }
+            let rows: Vec<Json> = log
+                .iter()
+                .map(|l| json!({"transcript": format!("T{}", l.transcript), "participant": l.participant, "version": l.version, "category": l.category, "count": l.count, "at": l.at}))
+                .collect();
+            print(json, Json::Array(rows), || {
+                if log.is_empty() {
+                    return "No pseudonymisation yet.".to_owned();
+                }
+                log.iter()
+                    .map(|l| {
+                        format!(
+                            "T{} ({}) version {}: {} × {}",
+                            l.transcript, l.participant, l.version, l.count, l.category
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeidCommand::Originals { policy } => {
+            let policy: OriginalsPolicy = parse_word(policy)?;
+            wb.set_originals_policy(policy).await?;
+            print(json, json!({"originals": policy.as_str()}), || {
+                format!("Originals after pseudonymisation: {policy}.")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when needed and guarded against spreadsheet formulas.
+fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if guarded.contains([',', '"', '\n']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
