@@ -14,7 +14,7 @@ use crate::{version, Backend, StoreError};
 /// An open project.
 #[derive(Clone)]
 pub struct Store {
-    db: Db,
+    pub(crate) db: Db,
     name: String,
 }
 
@@ -50,7 +50,7 @@ pub struct UndoOutcome {
 /// applies changes and records them for the audit log and undo when committed.
 /// Dropping it without [`Tx::commit`] rolls everything back.
 pub struct Tx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
     author: String,
     at: String,
@@ -58,6 +58,7 @@ pub struct Tx {
     /// PostgreSQL sorts text by locale; ids and times must sort by code point on both backends.
     binary_order: bool,
     versions: db::VersionCache,
+    pub(crate) accounts: db::AccountScope,
 }
 
 impl Store {
@@ -199,6 +200,7 @@ impl Store {
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
             versions: self.db.versions.clone(),
+            accounts: self.db.account_scope(),
         })
     }
 
@@ -219,6 +221,7 @@ impl Store {
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
             versions: self.db.versions.clone(),
+            accounts: self.db.account_scope(),
         })
     }
 
