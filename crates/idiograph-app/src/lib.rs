@@ -9,6 +9,7 @@
 //! Positions are UTF-8 byte offsets into one transcript version ([`Target`]); callers convert
 //! characters, lines or UTF-16 offsets at their own edge.
 
+mod accounts;
 mod annotate;
 mod demo;
 mod error;
@@ -24,9 +25,10 @@ mod versions;
 
 use std::path::Path;
 
-use idiograph_model::{ObjectId, StudySettings, Terminology};
+use idiograph_model::{ObjectId, Role, StudySettings, Terminology};
 use idiograph_store::Store;
 
+pub use crate::accounts::{Login, SessionPolicy, SignedIn};
 pub use crate::annotate::Target;
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::error::AppError;
@@ -48,6 +50,8 @@ pub use idiograph_store::{AuditEvent, UndoOutcome};
 pub struct Workbench {
     store: Store,
     author: String,
+    /// The signed-in member's role on a team server; `None` in local single-user mode.
+    role: Option<Role>,
 }
 
 /// The current time in RFC 3339, for audit events and created-at stamps.
@@ -82,13 +86,13 @@ impl Workbench {
         let mut settings = StudySettings::new(title);
         settings.terminology = terminology;
         let store = Store::create_sqlite(path, &settings, &now()).await?;
-        Ok(Workbench { store, author: author.to_owned() })
+        Ok(Workbench { store, author: author.to_owned(), role: None })
     }
 
     /// Opens an existing project file.
     pub async fn open(path: &Path, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_sqlite(path, &now()).await?;
-        Ok(Workbench { store, author: author.to_owned() })
+        Ok(Workbench { store, author: author.to_owned(), role: None })
     }
 
     /// Makes a new project on a PostgreSQL server; returns it with its id.
@@ -105,13 +109,13 @@ impl Workbench {
         let mut settings = StudySettings::new(title);
         settings.terminology = terminology;
         let (store, id) = Store::create_postgres(url, &settings, &now()).await?;
-        Ok((Workbench { store, author: author.to_owned() }, id))
+        Ok((Workbench { store, author: author.to_owned(), role: None }, id))
     }
 
     /// Opens a project on a PostgreSQL server by id.
     pub async fn open_on_server(url: &str, id: &str, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_postgres(url, id, &now()).await?;
-        Ok(Workbench { store, author: author.to_owned() })
+        Ok(Workbench { store, author: author.to_owned(), role: None })
     }
 
     /// Moves a copy of this project — everything, audit log and undo history included — onto a
@@ -145,7 +149,7 @@ impl Workbench {
 
     /// The same project, used by another researcher (e.g. one web session per analyst).
     pub fn with_author(&self, author: &str) -> Workbench {
-        Workbench { store: self.store.clone(), author: author.to_owned() }
+        Workbench { store: self.store.clone(), author: author.to_owned(), role: self.role }
     }
 
     /// Closes the project's connections.
