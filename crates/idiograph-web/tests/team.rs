@@ -504,6 +504,14 @@ async fn mutations_with_a_valid_session_still_need_our_origin() {
     login.headers_mut().remove(header::ORIGIN);
     assert_eq!(send(&t.router, login).await.status, StatusCode::FORBIDDEN, "login too (login CSRF)");
     assert!(t.wb.snapshot().await.unwrap().journal.is_empty());
+    // Our pages send no referrer, so a browser posts their forms with `Origin: null`; its
+    // `Sec-Fetch-Site` then tells our own form from another site's.
+    for (site, status) in [("same-origin", StatusCode::SEE_OTHER), ("cross-site", StatusCode::FORBIDDEN)] {
+        let mut login = login_request(t.name(Role::Owner), PASSWORD);
+        login.headers_mut().insert(header::ORIGIN, "null".parse().unwrap());
+        login.headers_mut().insert("sec-fetch-site", site.parse().unwrap());
+        assert_eq!(send(&t.router, login).await.status, status, "{site}");
+    }
 }
 
 #[tokio::test]
