@@ -367,11 +367,24 @@ async fn resolve_journal(tx: &mut Tx, reference: &str) -> Result<JournalEntry, A
 }
 
 impl Workbench {
+    /// On a team server a reflexive journal entry is its author's own: others may read it and
+    /// answer with entries of their own, not rewrite or delete it.
+    fn check_own(&self, j: &JournalEntry) -> Result<(), AppError> {
+        if self.role.is_some() && j.author != self.author {
+            return Err(AppError::Forbidden(format!(
+                "journal entry J{} is {}'s; only its author can change it",
+                j.short, j.author
+            )));
+        }
+        Ok(())
+    }
+
     /// Rewrites a journal entry.
     pub async fn edit_journal(&self, reference: &str, text: &str) -> Result<JournalEntry, AppError> {
         let text = check_text("a journal entry", text, MAX_NOTE_CHARS)?;
         let mut tx = self.begin().await?;
         let before = resolve_journal(&mut tx, reference).await?;
+        self.check_own(&before)?;
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
@@ -383,6 +396,7 @@ impl Workbench {
     pub async fn delete_journal(&self, reference: &str) -> Result<JournalEntry, AppError> {
         let mut tx = self.begin().await?;
         let j = resolve_journal(&mut tx, reference).await?;
+        self.check_own(&j)?;
         tx.delete(&j).await?;
         tx.commit("delete journal entry", &format!("delete journal entry J{}", j.short)).await?;
         Ok(j)

@@ -12,6 +12,9 @@ pub enum AppError {
     /// A referenced object does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The signed-in member may not do this (e.g. change another's journal entry).
+    #[error("{0}")]
+    Forbidden(String),
     /// Someone else changed the same object first, or a name is taken.
     #[error("{0}")]
     Conflict(String),

@@ -9,6 +9,7 @@
 //! Positions are UTF-8 byte offsets into one transcript version ([`Target`]); callers convert
 //! characters, lines or UTF-16 offsets at their own edge.
 
+mod accounts;
 mod annotate;
 mod deid;
 mod demo;
@@ -26,9 +27,10 @@ mod versions;
 
 use std::path::Path;
 
-use idiograph_model::{ObjectId, StudySettings, Terminology};
+use idiograph_model::{ObjectId, Role, StudySettings, Terminology};
 use idiograph_store::Store;
 
+pub use crate::accounts::{Login, SessionPolicy, SignedIn};
 pub use crate::annotate::Target;
 pub use crate::deid::{ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem};
 pub use crate::demo::{build_demo, DEMO_TITLE};
@@ -53,6 +55,8 @@ pub struct Workbench {
     author: String,
     /// The key store, once unlocked; shared by every author's view of the project.
     key: deid::KeySlot,
+    /// The signed-in member's role on a team server; `None` in local single-user mode.
+    role: Option<Role>,
 }
 
 /// The current time in RFC 3339, for audit events and created-at stamps.
@@ -74,7 +78,7 @@ fn new_id() -> ObjectId {
 
 impl Workbench {
     fn new(store: Store, author: &str) -> Workbench {
-        Workbench { store, author: author.to_owned(), key: deid::KeySlot::default() }
+        Workbench { store, author: author.to_owned(), key: deid::KeySlot::default(), role: None }
     }
 
     /// Makes a new project file with a title and terminology.
@@ -154,7 +158,7 @@ impl Workbench {
 
     /// The same project, used by another researcher (e.g. one web session per analyst).
     pub fn with_author(&self, author: &str) -> Workbench {
-        Workbench { store: self.store.clone(), author: author.to_owned(), key: self.key.clone() }
+        Workbench { store: self.store.clone(), author: author.to_owned(), key: self.key.clone(), role: self.role }
     }
 
     /// Closes the project's connections.

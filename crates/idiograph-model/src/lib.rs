@@ -21,6 +21,7 @@ mod ids;
 mod participant;
 mod recurrence;
 mod study;
+mod team;
 mod theme;
 mod transcript;
 
@@ -32,6 +33,7 @@ pub use crate::ids::{ObjectId, ObjectKind, ShortId, ShortIdError};
 pub use crate::participant::{InterviewMeta, Participant, PseudonymError};
 pub use crate::recurrence::{Recurrence, RecurrenceCell, RecurrenceRow};
 pub use crate::study::{RecurrenceRule, StudySettings, Term, Terminology};
+pub use crate::team::Role;
 pub use crate::theme::{
     check_assignment, check_parent, Assignment, GroupingStrategy, Member, Theme, ThemeRuleError, ThemeScope,
 };

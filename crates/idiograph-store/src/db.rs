@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_deid.sql"),
         include_str!("../migrations/postgres/0003_deid.sql"),
     ),
+    (
+        "0004_accounts",
+        include_str!("../migrations/sqlite/0004_accounts.sql"),
+        include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.
@@ -57,6 +62,13 @@ pub struct Db {
     /// Decoded transcript versions by id. Versions never change once written, so every reader
     /// in this process can share them instead of reloading and re-decoding the text.
     pub versions: VersionCache,
+}
+
+/// Where the accounts of a project are kept (see [`Db::account_scope`]).
+#[derive(Clone)]
+pub struct AccountScope {
+    pub prefix: &'static str,
+    pub project: String,
 }
 
 /// Decoded transcript versions shared by the transactions of one process.
@@ -170,6 +182,15 @@ impl Db {
     /// Whether this is the SQLite backend.
     pub fn is_sqlite(&self) -> bool {
         matches!(self.backend, Backend::Sqlite { .. })
+    }
+
+    /// Where this project's accounts live: the table-name prefix and the project's key in
+    /// `membership` (a file holds its own accounts; a server shares them across projects).
+    pub fn account_scope(&self) -> AccountScope {
+        match &self.backend {
+            Backend::Sqlite { .. } => AccountScope { prefix: "", project: String::new() },
+            Backend::Postgres { schema } => AccountScope { prefix: "idiograph_accounts.", project: schema.clone() },
+        }
     }
 
     /// Names of migrations already applied, oldest first.

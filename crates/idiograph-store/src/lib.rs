@@ -5,8 +5,10 @@
 //! [`Tx`]: it applies row changes with optimistic checks, and on commit writes one audit event
 //! with the before/after row images that make the command undoable ([`Store::undo`],
 //! [`Store::redo`]). [`Store::withdraw_participant`] erases a participant's data everywhere,
-//! audit payloads included, and leaves a content-free record.
+//! audit payloads included, and leaves a content-free record. Accounts, memberships and login
+//! sessions for a team server ([`Account`]) sit beside the study, outside undo and dumps.
 
+mod accounts;
 mod codec;
 mod db;
 mod error;
@@ -16,6 +18,7 @@ mod store;
 mod tables;
 mod version;
 
+pub use crate::accounts::{Account, StoredSession};
 pub use crate::codec::STUDY_ID;
 pub use crate::db::{Backend, MIGRATIONS};
 pub use crate::error::StoreError;

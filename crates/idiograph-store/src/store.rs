@@ -59,6 +59,7 @@ pub struct Tx {
     /// PostgreSQL sorts text by locale; ids and times must sort by code point on both backends.
     binary_order: bool,
     versions: db::VersionCache,
+    pub(crate) accounts: db::AccountScope,
 }
 
 impl Store {
@@ -200,6 +201,7 @@ impl Store {
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
             versions: self.db.versions.clone(),
+            accounts: self.db.account_scope(),
         })
     }
 
@@ -220,6 +222,7 @@ impl Store {
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
             versions: self.db.versions.clone(),
+            accounts: self.db.account_scope(),
         })
     }
 

@@ -123,3 +123,43 @@ async fn a_project_copies_between_a_file_and_the_server_losslessly() {
     drop_project(&url, &id).await;
     result
 }
+
+#[tokio::test]
+async fn accounts_are_shared_by_the_projects_of_a_server_with_a_role_in_each() {
+    use idiograph_model::Role;
+    let Some(url) = url() else { return };
+    let (a, id_a) = Store::create_postgres(&url, &StudySettings::new("A"), NOW).await.unwrap();
+    let (b, id_b) = Store::create_postgres(&url, &StudySettings::new("B"), NOW).await.unwrap();
+    // The accounts schema outlives test projects, so names are made unique per run.
+    let name = format!("ana-{id_a}");
+    let result = async {
+        let before = a.dump().await.unwrap();
+        let mut tx = a.begin("admin", NOW).await.unwrap();
+        let account = idiograph_store::Account {
+            id: format!("u-{id_a}"),
+            name: name.clone(),
+            password_hash: "$argon2id$stand-in".into(),
+            created_at: NOW.into(),
+        };
+        tx.insert_account(&account).await.unwrap();
+        tx.set_role(&account.id, Some(Role::Analyst)).await.unwrap();
+        tx.insert_session(&format!("h-{id_a}"), &account.id, 5).await.unwrap();
+        tx.commit("create user", "create user").await.unwrap();
+        assert_eq!(a.dump().await.unwrap(), before);
+
+        let mut tx = b.read().await.unwrap();
+        let seen = tx.account(&name).await.unwrap().expect("one account across the server's projects");
+        assert_eq!(seen.id, account.id);
+        assert_eq!(tx.role_of(&account.id).await.unwrap(), None, "but no role in a project it was not given");
+        assert_eq!(tx.session(&format!("h-{id_a}")).await.unwrap().unwrap().name, name, "and one login");
+        drop(tx);
+        let mut tx = a.read().await.unwrap();
+        assert_eq!(tx.role_of(&account.id).await.unwrap(), Some(Role::Analyst));
+    }
+    .await;
+    a.close().await;
+    b.close().await;
+    drop_project(&url, &id_a).await;
+    drop_project(&url, &id_b).await;
+    result
+}

@@ -176,3 +176,54 @@ async fn an_older_project_is_backed_up_before_it_is_migrated() {
     let mut tx = store.read().await.unwrap();
     assert_eq!(tx.get::<Participant>(&ObjectId::new("a")).await.unwrap().finished_at.as_deref(), Some(NOW));
 }
+
+fn account(id: &str, name: &str) -> idiograph_store::Account {
+    idiograph_store::Account {
+        id: id.into(),
+        name: name.into(),
+        password_hash: "$argon2id$stand-in".into(),
+        created_at: NOW.into(),
+    }
+}
+
+#[tokio::test]
+async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies() {
+    use idiograph_model::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path()).await;
+    let before = store.dump().await.unwrap();
+    let mut tx = store.begin("admin", NOW).await.unwrap();
+    tx.insert_account(&account("u1", "ana")).await.unwrap();
+    tx.set_role("u1", Some(Role::Owner)).await.unwrap();
+    tx.insert_session("hash-1", "u1", 100).await.unwrap();
+    tx.commit("create user", "create user ana (owner)").await.unwrap();
+
+    let mut tx = store.begin("admin", NOW).await.unwrap();
+    let dup = tx.insert_account(&account("u2", "ana")).await.unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict(_)), "{dup}");
+    drop(tx);
+
+    assert_eq!(store.dump().await.unwrap(), before, "accounts are not study data");
+    assert_eq!(store.undo("admin", NOW).await.unwrap(), None, "account commands are not undoable");
+    assert_eq!(store.history(1).await.unwrap()[0].action, "create user", "but they are in the audit log");
+
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.accounts().await.unwrap(), vec![("ana".to_owned(), Some(Role::Owner))]);
+    let s = tx.session("hash-1").await.unwrap().unwrap();
+    assert_eq!((s.name.as_str(), s.last_seen, s.revoked), ("ana", 100, false));
+    assert_eq!(tx.session("hash-2").await.unwrap(), None);
+    drop(tx);
+    store.touch_session("hash-1", 160).await.unwrap();
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    assert_eq!(tx.session("hash-1").await.unwrap().unwrap().last_seen, 160);
+    assert!(tx.revoke_session("hash-1").await.unwrap());
+    assert!(!tx.revoke_session("hash-1").await.unwrap(), "a session ends once");
+    tx.set_role("u1", None).await.unwrap();
+    assert_eq!(tx.role_of("u1").await.unwrap(), None);
+    tx.commit("remove member", "remove member ana").await.unwrap();
+
+    let copy = Store::create_sqlite(&dir.path().join("copy.idg"), &StudySettings::new("c"), NOW).await.unwrap();
+    store.copy_into(&copy).await.unwrap();
+    assert!(copy.read().await.unwrap().accounts().await.unwrap().is_empty(), "accounts do not travel with a copy");
+    assert!(format!("{:?}", account("u1", "ana")).find("argon2").is_none(), "hashes stay out of Debug");
+}

@@ -1,5 +1,5 @@
 //! The one error type of the API and the one of the pages, each mapping application errors
-//! to a status code: invalid input 422, missing object 404, conflict 409, anything else 500
+//! to a status code: invalid input 422, missing object 404, not allowed 403, conflict 409, anything else 500
 //! with a generic message (the cause goes to the server's standard error, never to the client).
 
 use axum::http::StatusCode;
@@ -43,6 +43,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError { status: StatusCode::CONFLICT, message: m },
             // The export would name real people: the request is understood but refused.
             AppError::Leak(m) => ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: m },
+            AppError::Forbidden(m) => ApiError { status: StatusCode::FORBIDDEN, message: m },
             // A refused file is the user's input, named in the message, not a server fault.
             AppError::Import(e) => ApiError::invalid(e.to_string()),
             other => ApiError::internal(other),

@@ -20,6 +20,7 @@
 
 mod api;
 mod assets;
+mod auth;
 mod error;
 mod pages;
 mod routes;
@@ -31,7 +32,8 @@ use std::sync::Arc;
 
 use idiograph_app::Workbench;
 
-pub use crate::routes::{route_list, Route};
+pub use crate::auth::TeamSettings;
+pub use crate::routes::{route_list, Access, Route};
 
 /// What every handler can reach: the open project and the address the server is bound to.
 #[derive(Clone)]
@@ -40,6 +42,8 @@ pub(crate) struct AppState(Arc<Inner>);
 pub(crate) struct Inner {
     pub(crate) wb: Workbench,
     pub(crate) bound: SocketAddr,
+    /// Accounts and roles, on a team server (`serve --team`); `None` in local single-user mode.
+    pub(crate) team: Option<auth::Team>,
 }
 
 impl std::ops::Deref for AppState {
@@ -52,16 +56,33 @@ impl std::ops::Deref for AppState {
 /// The whole web application for `workbench`, answering only requests addressed to `bound`
 /// (its IP and port, or `localhost` with its port).
 pub fn router(workbench: Workbench, bound: SocketAddr) -> axum::Router {
-    let state = AppState(Arc::new(Inner { wb: workbench, bound }));
+    router_with(workbench, bound, None)
+}
+
+/// The web application as [`router`] builds it, on a team server when `team` is given: every
+/// route then needs a logged-in member with the role the route table states.
+pub fn router_with(workbench: Workbench, bound: SocketAddr, team: Option<TeamSettings>) -> axum::Router {
+    let state = AppState(Arc::new(Inner { wb: workbench, bound, team: team.map(auth::Team::new) }));
     routes::build(state)
 }
 
 /// Binds `addr`, calls `ready` with the address actually bound (the port may have been 0), and
 /// serves the workbench until the process ends.
 pub async fn serve(workbench: Workbench, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    serve_with(workbench, addr, None, ready).await
+}
+
+/// [`serve`], on a team server when `team` is given (see [`router_with`]).
+pub async fn serve_with(
+    workbench: Workbench,
+    addr: SocketAddr,
+    team: Option<TeamSettings>,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = router(workbench, bound);
+    let app = router_with(workbench, bound, team);
     ready(bound);
-    axum::serve(listener, app).await
+    // The peer address keys the login rate limit.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
 }

@@ -1,95 +1,129 @@
-//! The single list of routes: pages, static assets and the API. The router is built from it,
-//! and a test checks it against the OpenAPI document, so neither can drift from the other.
+//! The single list of routes: pages, static assets and the API, each with the access it needs
+//! on a team server. The router is built from it, and tests check it against the OpenAPI
+//! document and against the authorisation matrix, so none of them can drift from the others.
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 
-use crate::api::{annotations, misc, study, themes, transcripts};
-use crate::{assets, pages, security, AppState};
+use idiograph_model::Role::{Analyst, Auditor, Owner};
 
-/// One route: method and path (axum and OpenAPI share the `{param}` syntax).
+use crate::api::{annotations, members, misc, study, themes, transcripts};
+use crate::{assets, auth, pages, security, AppState};
+
+/// Who may use a route on a team server (`serve --team`); locally everything is open to the
+/// one researcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the login page, logging in and out, static assets.
+    Public,
+    /// A member of this project with at least this role (owner > analyst > auditor).
+    Member(idiograph_model::Role),
+}
+
+/// One route: method, path (axum and OpenAPI share the `{param}` syntax) and who may use it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// `GET`, `POST`, `PATCH` or `DELETE`.
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
     pub method: &'static str,
     /// The path, e.g. `/api/v1/notes/{id}`.
     pub path: &'static str,
+    /// Who may use it on a team server.
+    pub access: Access,
 }
 
-type Entry = (&'static str, &'static str, MethodRouter<AppState>);
+type Entry = (&'static str, &'static str, Access, MethodRouter<AppState>);
 
+/// Reading needs any role; auditors may also write in the journal and undo their own commands;
+/// analysis needs an analyst; members and study settings need the owner.
 fn table() -> Vec<Entry> {
+    const READ: Access = Access::Member(Auditor);
+    const JOURNAL: Access = Access::Member(Auditor);
+    const ANALYSE: Access = Access::Member(Analyst);
+    const OWN: Access = Access::Member(Owner);
+    use Access::Public;
     vec![
         // Pages.
-        ("GET", "/", get(pages::dashboard)),
-        ("GET", "/transcripts/{id}", get(pages::transcript)),
-        ("GET", "/cases/{id}", get(pages::case_board)),
-        ("GET", "/group", get(pages::group_board)),
-        ("GET", "/themes/{id}", get(pages::theme)),
-        ("GET", "/journal", get(pages::journal)),
-        ("GET", "/history", get(pages::history)),
-        ("GET", "/reports", get(pages::reports)),
-        ("GET", "/search", get(pages::search)),
-        ("GET", "/static/{*path}", get(assets::serve_asset)),
+        ("GET", "/login", Public, get(auth::login_form)),
+        ("POST", "/login", Public, post(auth::login)),
+        ("POST", "/logout", Public, post(auth::logout)),
+        ("GET", "/", READ, get(pages::dashboard)),
+        ("GET", "/transcripts/{id}", READ, get(pages::transcript)),
+        ("GET", "/cases/{id}", READ, get(pages::case_board)),
+        ("GET", "/group", READ, get(pages::group_board)),
+        ("GET", "/themes/{id}", READ, get(pages::theme)),
+        ("GET", "/journal", READ, get(pages::journal)),
+        ("GET", "/history", READ, get(pages::history)),
+        ("GET", "/reports", READ, get(pages::reports)),
+        ("GET", "/search", READ, get(pages::search)),
+        ("GET", "/static/{*path}", Public, get(assets::serve_asset)),
         // API.
-        ("GET", "/api/v1/openapi.json", get(misc::openapi)),
-        ("GET", "/api/v1/study", get(study::get_study)),
-        ("PATCH", "/api/v1/study", patch(study::patch_study)),
-        ("GET", "/api/v1/participants", get(study::list_participants)),
-        ("POST", "/api/v1/participants", post(study::add_participant)),
-        ("GET", "/api/v1/participants/{id}", get(study::get_participant)),
-        ("PATCH", "/api/v1/participants/{id}", patch(study::patch_participant)),
-        ("POST", "/api/v1/participants/{id}/finish", post(study::finish_participant)),
-        ("POST", "/api/v1/participants/{id}/reopen", post(study::reopen_participant)),
-        ("GET", "/api/v1/transcripts", get(transcripts::list)),
+        ("GET", "/api/v1/openapi.json", READ, get(misc::openapi)),
+        ("GET", "/api/v1/study", READ, get(study::get_study)),
+        ("PATCH", "/api/v1/study", OWN, patch(study::patch_study)),
+        ("GET", "/api/v1/participants", READ, get(study::list_participants)),
+        ("POST", "/api/v1/participants", ANALYSE, post(study::add_participant)),
+        ("GET", "/api/v1/participants/{id}", READ, get(study::get_participant)),
+        ("PATCH", "/api/v1/participants/{id}", ANALYSE, patch(study::patch_participant)),
+        ("POST", "/api/v1/participants/{id}/finish", ANALYSE, post(study::finish_participant)),
+        ("POST", "/api/v1/participants/{id}/reopen", ANALYSE, post(study::reopen_participant)),
+        ("GET", "/api/v1/transcripts", READ, get(transcripts::list)),
         (
             "POST",
             "/api/v1/transcripts",
+            ANALYSE,
             post(transcripts::upload).layer(DefaultBodyLimit::max(transcripts::MAX_UPLOAD_BYTES)),
         ),
-        ("GET", "/api/v1/transcripts/{id}", get(transcripts::get_one)),
-        ("GET", "/api/v1/transcripts/{id}/annotated/{format}", get(transcripts::annotated)),
-        ("POST", "/api/v1/notes", post(annotations::add_note)),
-        ("PATCH", "/api/v1/notes/{id}", patch(annotations::patch_note)),
-        ("DELETE", "/api/v1/notes/{id}", delete(annotations::delete_note)),
-        ("GET", "/api/v1/statements", get(annotations::list_statements)),
-        ("POST", "/api/v1/statements", post(annotations::add_statement)),
-        ("PATCH", "/api/v1/statements/{id}", patch(annotations::patch_statement)),
-        ("DELETE", "/api/v1/statements/{id}", delete(annotations::delete_statement)),
-        ("GET", "/api/v1/themes", get(themes::tree)),
-        ("POST", "/api/v1/themes", post(themes::add_theme)),
-        ("GET", "/api/v1/themes/{id}", get(themes::get_theme)),
-        ("PATCH", "/api/v1/themes/{id}", patch(themes::patch_theme)),
-        ("DELETE", "/api/v1/themes/{id}", delete(themes::delete_theme)),
-        ("POST", "/api/v1/themes/{id}/merge", post(themes::merge)),
-        ("POST", "/api/v1/themes/{id}/split", post(themes::split)),
-        ("POST", "/api/v1/assignments", post(themes::assign)),
-        ("DELETE", "/api/v1/assignments", delete(themes::unassign)),
-        ("GET", "/api/v1/extracts", get(annotations::list_extracts)),
-        ("POST", "/api/v1/extracts", post(annotations::add_extract)),
-        ("DELETE", "/api/v1/extracts/{id}", delete(annotations::delete_extract)),
-        ("GET", "/api/v1/journal", get(misc::list_journal)),
-        ("POST", "/api/v1/journal", post(misc::add_journal)),
-        ("PATCH", "/api/v1/journal/{id}", patch(misc::patch_journal)),
-        ("DELETE", "/api/v1/journal/{id}", delete(misc::delete_journal)),
-        ("GET", "/api/v1/recurrence", get(misc::recurrence)),
-        ("GET", "/api/v1/history", get(misc::history)),
-        ("POST", "/api/v1/undo", post(misc::undo)),
-        ("POST", "/api/v1/redo", post(misc::redo)),
-        ("GET", "/api/v1/reports/{format}", get(misc::report)),
-        ("GET", "/api/v1/search", get(pages::api_search)),
+        ("GET", "/api/v1/transcripts/{id}", READ, get(transcripts::get_one)),
+        ("GET", "/api/v1/transcripts/{id}/annotated/{format}", READ, get(transcripts::annotated)),
+        ("POST", "/api/v1/notes", ANALYSE, post(annotations::add_note)),
+        ("PATCH", "/api/v1/notes/{id}", ANALYSE, patch(annotations::patch_note)),
+        ("DELETE", "/api/v1/notes/{id}", ANALYSE, delete(annotations::delete_note)),
+        ("GET", "/api/v1/statements", READ, get(annotations::list_statements)),
+        ("POST", "/api/v1/statements", ANALYSE, post(annotations::add_statement)),
+        ("PATCH", "/api/v1/statements/{id}", ANALYSE, patch(annotations::patch_statement)),
+        ("DELETE", "/api/v1/statements/{id}", ANALYSE, delete(annotations::delete_statement)),
+        ("GET", "/api/v1/themes", READ, get(themes::tree)),
+        ("POST", "/api/v1/themes", ANALYSE, post(themes::add_theme)),
+        ("GET", "/api/v1/themes/{id}", READ, get(themes::get_theme)),
+        ("PATCH", "/api/v1/themes/{id}", ANALYSE, patch(themes::patch_theme)),
+        ("DELETE", "/api/v1/themes/{id}", ANALYSE, delete(themes::delete_theme)),
+        ("POST", "/api/v1/themes/{id}/merge", ANALYSE, post(themes::merge)),
+        ("POST", "/api/v1/themes/{id}/split", ANALYSE, post(themes::split)),
+        ("POST", "/api/v1/assignments", ANALYSE, post(themes::assign)),
+        ("DELETE", "/api/v1/assignments", ANALYSE, delete(themes::unassign)),
+        ("GET", "/api/v1/extracts", READ, get(annotations::list_extracts)),
+        ("POST", "/api/v1/extracts", ANALYSE, post(annotations::add_extract)),
+        ("DELETE", "/api/v1/extracts/{id}", ANALYSE, delete(annotations::delete_extract)),
+        ("GET", "/api/v1/journal", READ, get(misc::list_journal)),
+        ("POST", "/api/v1/journal", JOURNAL, post(misc::add_journal)),
+        ("PATCH", "/api/v1/journal/{id}", JOURNAL, patch(misc::patch_journal)),
+        ("DELETE", "/api/v1/journal/{id}", JOURNAL, delete(misc::delete_journal)),
+        ("GET", "/api/v1/recurrence", READ, get(misc::recurrence)),
+        ("GET", "/api/v1/history", READ, get(misc::history)),
+        ("POST", "/api/v1/undo", JOURNAL, post(misc::undo)),
+        ("POST", "/api/v1/redo", JOURNAL, post(misc::redo)),
+        ("GET", "/api/v1/reports/{format}", READ, get(misc::report)),
+        ("GET", "/api/v1/search", READ, get(pages::api_search)),
+        ("GET", "/api/v1/members", OWN, get(members::list)),
+        ("PUT", "/api/v1/members/{name}", OWN, put(members::set_role)),
+        ("DELETE", "/api/v1/members/{name}", OWN, delete(members::remove)),
     ]
 }
 
 /// Every route the router answers, in registration order.
 pub fn route_list() -> Vec<Route> {
-    table().into_iter().map(|(method, path, _)| Route { method, path }).collect()
+    table().into_iter().map(|(method, path, access, _)| Route { method, path, access }).collect()
 }
 
 pub(crate) fn build(state: AppState) -> Router {
     let mut merged: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
-    for (_, path, handler) in table() {
+    for (_, path, access, handler) in table() {
+        // On a team server each route checks its own access before its handler runs.
+        let handler = match state.team {
+            Some(_) => handler.layer(axum::middleware::from_fn_with_state((state.clone(), access), auth::gate)),
+            None => handler,
+        };
         match merged.iter_mut().find(|(p, _)| *p == path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
             None => merged.push((path, handler)),

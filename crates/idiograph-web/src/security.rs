@@ -32,7 +32,10 @@ fn host_of(req: &Request) -> Option<String> {
 
 /// Whether a mutating request comes from one of our own pages.
 fn same_origin(headers: &HeaderMap, hosts: &[String]) -> bool {
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    // A form posted from a page with `Referrer-Policy: no-referrer` (ours) carries `Origin: null`;
+    // then the browser's own `Sec-Fetch-Site`, which no page can set, decides.
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).filter(|o| *o != "null");
+    if let Some(origin) = origin {
         return hosts.iter().any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}")));
     }
     headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("same-origin"))

@@ -1,11 +1,14 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
-//! ephemeral port, serving a fresh demo study. Needs Node, `npm ci` in `tests/browser/` and
+//! ephemeral port, serving a fresh demo study, and a second one in team mode for the login form. Needs Node, `npm ci` in `tests/browser/` and
 //! Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
+
+/// The password of the team server's owner in the login test.
+const TEAM_PASSWORD: &str = "correct horse battery";
 
 fn missing_prerequisite(root: &std::path::Path) -> Option<String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
@@ -45,16 +48,34 @@ async fn workbench_in_headless_chromium() {
     });
     let bound = rx.await.expect("the server started");
     let url = format!("http://{bound}");
+
+    // A second server, in team mode, for the login form.
+    let team_wb = idiograph_app::build_demo(&dir.path().join("team.idg"), "researcher").await.unwrap();
+    team_wb.create_user("olga", TEAM_PASSWORD, None).await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let team_server = tokio::spawn(async move {
+        let settings = Some(idiograph_web::TeamSettings::default());
+        idiograph_web::serve_with(team_wb, SocketAddr::from(([127, 0, 0, 1], 0)), settings, move |bound| {
+            let _ = tx.send(bound);
+        })
+        .await
+    });
+    let team_url = format!("http://{}", rx.await.expect("the team server started"));
+
     let status = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "tests/browser/workbench.test.mjs"])
+            .args(["--test", "--test-reporter=spec", "tests/browser/workbench.test.mjs", "tests/browser/team.test.mjs"])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
+            .env("IDIOGRAPH_TEAM_URL", &team_url)
+            .env("IDIOGRAPH_TEAM_USER", "olga")
+            .env("IDIOGRAPH_TEAM_PASSWORD", TEAM_PASSWORD)
             .status()
     })
     .await
     .unwrap()
     .expect("node runs");
     server.abort();
+    team_server.abort();
     assert!(status.success(), "the browser tests failed (screenshots in test-artifacts/)");
 }

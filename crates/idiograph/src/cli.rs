@@ -69,7 +69,21 @@ pub enum Command {
         project_file: Option<PathBuf>,
         #[command(flatten)]
         server: ServerArgs,
+        /// A team server: everyone logs in, and each member's role decides what they may do
+        /// (create users with `admin create-user`).
+        #[arg(long)]
+        team: bool,
+        /// Mark the session cookie Secure, for a team server that browsers reach over HTTPS
+        /// through a reverse proxy.
+        #[arg(long, requires = "team")]
+        secure_cookies: bool,
+        /// Hours without a request after which a login session ends.
+        #[arg(long, requires = "team", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+        session_idle_hours: u32,
     },
+    /// Accounts and roles for a team server (`serve --team`).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Show or change the study settings.
     #[command(subcommand)]
     Study(StudyCommand),
@@ -184,6 +198,38 @@ pub enum Command {
     Backup {
         /// The copy to write (must not exist).
         dest: PathBuf,
+    },
+}
+
+/// Accounts and project roles. The password comes from $IDIOGRAPH_PASSWORD or a prompt.
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an account and make it a member of this project (the first member owns it).
+    CreateUser {
+        /// The login name, also shown as the author of their work.
+        name: String,
+        /// owner (members, settings), analyst (all analysis) or auditor (reads; writes their own journal entries).
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// List the accounts and their roles in this project.
+    ListUsers,
+    /// Give an existing account a role in this project (adds it as a member).
+    SetRole {
+        /// The user.
+        name: String,
+        /// owner, analyst or auditor.
+        role: String,
+    },
+    /// End an account's membership of this project (the account stays).
+    RemoveMember {
+        /// The user.
+        name: String,
+    },
+    /// Log an account out everywhere (end all its sessions).
+    RevokeSessions {
+        /// The user.
+        name: String,
     },
 }
 

@@ -5,11 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
 use idiograph_app::{
-    build_demo, ExportFormat, MemberRef, ParticipantChanges, Snapshot, ThemeChanges, Workbench, DEMO_TITLE,
+    build_demo, ExportFormat, MemberRef, ParticipantChanges, SessionPolicy, Snapshot, ThemeChanges, Workbench,
+    DEMO_TITLE,
 };
 use idiograph_model::{
-    GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, SpeakerRole, Term, Terminology, Theme,
+    GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, Role, SpeakerRole, Term, Terminology, Theme,
 };
+use idiograph_web::TeamSettings;
 use serde_json::{json, Value as Json};
 
 use crate::cli::*;
@@ -149,7 +151,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             ),
         },
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
-        Command::Serve { project_file, server } => {
+        Command::Serve { project_file, server, team, secure_cookies, session_idle_hours } => {
             let path = project_file
                 .as_ref()
                 .or(cli.project.as_ref())
@@ -158,7 +160,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(&cli)).await?,
                 None => Workbench::open(path, &author(&cli)).await?,
             };
-            return serve(wb, server).await;
+            let team = team.then(|| TeamSettings {
+                secure_cookies: *secure_cookies,
+                sessions: SessionPolicy { idle_secs: i64::from(*session_idle_hours) * 3600, ..Default::default() },
+            });
+            if team.is_some() && !wb.users().await?.iter().any(|(_, role)| role.is_some()) {
+                eprintln!(
+                    "note: this project has no members yet; add one with `idiograph -p {} admin create-user NAME`",
+                    path.display()
+                );
+            }
+            return serve(wb, server, team).await;
         }
         Command::FromQdpx { file, output } => {
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -193,11 +205,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Serves the workbench on 127.0.0.1 until the process is stopped.
-async fn serve(wb: Workbench, server: &ServerArgs) -> Result<ExitCode> {
+/// Serves the workbench on 127.0.0.1 until the process is stopped (with accounts when `team`).
+async fn serve(wb: Workbench, server: &ServerArgs, team: Option<TeamSettings>) -> Result<ExitCode> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
     let open = server.open;
-    let served = idiograph_web::serve(wb, addr, move |bound| {
+    let served = idiograph_web::serve_with(wb, addr, team, move |bound| {
         let url = format!("http://{bound}/");
         emit(&format!("Idiograph workbench at {url}  (only this computer can reach it; Ctrl+C stops it)"));
         if open {
@@ -253,7 +265,7 @@ async fn demo(cli: &Cli, out: Option<PathBuf>, no_serve: bool, server: &ServerAr
         wb.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    serve(wb, server).await
+    serve(wb, server, None).await
 }
 
 async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
@@ -767,6 +779,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Admin(command) => admin(json, wb, command).await?,
         Command::Init { .. }
         | Command::Demo { .. }
         | Command::Serve { .. }
@@ -777,6 +790,49 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Account and membership commands; the password comes from $IDIOGRAPH_PASSWORD or a prompt.
+async fn admin(json: bool, wb: &Workbench, command: &AdminCommand) -> Result<()> {
+    match command {
+        AdminCommand::CreateUser { name, role } => {
+            let role = role.as_deref().map(parse_word::<Role>).transpose()?;
+            let password = match std::env::var("IDIOGRAPH_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => rpassword::prompt_password(format!("Password for {name}: "))
+                    .context("no password: set IDIOGRAPH_PASSWORD or run in a terminal")?,
+            };
+            let role = wb.create_user(name, &password, role).await?;
+            print(json, json!({"name": name, "role": role.as_str()}), || format!("Created user {name} ({role})"));
+        }
+        AdminCommand::ListUsers => {
+            let users = wb.users().await?;
+            let list: Vec<Json> = users.iter().map(|(n, r)| json!({"name": n, "role": r.map(Role::as_str)})).collect();
+            print(json, json!({"users": list}), || {
+                users
+                    .iter()
+                    .map(|(n, r)| format!("{n}\t{}", r.map_or("(not a member)", Role::as_str)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        AdminCommand::SetRole { name, role } => {
+            let role: Role = parse_word(role)?;
+            wb.set_role(name, role).await?;
+            print(json, json!({"name": name, "role": role.as_str()}), || format!("{name} is now {role}"));
+        }
+        AdminCommand::RemoveMember { name } => {
+            let role = wb.remove_member(name).await?;
+            print(json, json!({"removed": name, "role": role.as_str()}), || {
+                format!("Removed {name} ({role}) from the project")
+            });
+        }
+        AdminCommand::RevokeSessions { name } => {
+            let n = wb.revoke_sessions(name).await?;
+            print(json, json!({"name": name, "revoked": n}), || format!("Ended {n} sessions of {name}"));
+        }
+    }
+    Ok(())
 }
 
 /// Expands folders into the supported files they hold (sorted), keeping files as given.

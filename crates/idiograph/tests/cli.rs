@@ -1442,3 +1442,87 @@ fn a_project_moves_to_the_server_and_back() {
         .args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {id} CASCADE")])
         .output();
 }
+
+/// `admin` commands manage accounts scriptably (password from `IDIOGRAPH_PASSWORD`), leave the
+/// study as it was, refuse bad input with a reason, and `serve --team` then asks for a login.
+#[test]
+fn admin_creates_users_and_serve_team_needs_a_login() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    const PASSWORD: &str = "correct horse battery";
+    let p = Project::new();
+    let study = p.readout();
+    let admin = |args: &[&str], password: &str| {
+        let mut full = vec!["-p", p.path.to_str().unwrap(), "--author", AUTHOR];
+        full.extend_from_slice(args);
+        let out = support::command()
+            .current_dir(p.dir.path())
+            .env("IDIOGRAPH_PASSWORD", password)
+            .args(&full)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, _) = admin(&["admin", "create-user", "ana"], PASSWORD);
+    assert!(ok && out.contains("Created user ana (owner)"), "{out}");
+    let (ok, _, _) = admin(&["admin", "create-user", "ben", "--role", "auditor"], PASSWORD);
+    assert!(ok);
+    let (ok, _, err) = admin(&["admin", "create-user", "cy"], "short");
+    assert!(!ok && err.contains("at least 10 characters"), "{err}");
+    let (ok, _, err) = admin(&["admin", "create-user", "cy", "--role", "admin"], PASSWORD);
+    assert!(!ok && err.contains("unknown role 'admin'"), "{err}");
+    let (ok, _, err) = admin(&["admin", "remove-member", "ana"], PASSWORD);
+    assert!(!ok && err.contains("only owner"), "{err}");
+    let (ok, _, _) = admin(&["admin", "set-role", "ben", "analyst"], PASSWORD);
+    assert!(ok);
+    let users = p.json(&["admin", "list-users"]);
+    assert_eq!(
+        users,
+        serde_json::json!({"users": [{"name": "ana", "role": "owner"}, {"name": "ben", "role": "analyst"}]})
+    );
+    assert_eq!(p.json(&["admin", "revoke-sessions", "ben"])["revoked"], 0);
+    assert_eq!(p.readout(), study, "accounts are not study data");
+
+    let mut child = support::command()
+        .args(["--author", AUTHOR, "serve", p.path.to_str().unwrap(), "--port", "0", "--team"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let host = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect(&line)
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let request = |text: String| {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        s.write_all(text.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let anonymous = request(format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    let form = format!("name=ana&password={}", PASSWORD.replace(' ', "+"));
+    let login = request(format!(
+        "POST /login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    ));
+    let cookie = login.lines().find_map(|l| {
+        l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().split(';').next().unwrap().to_owned())
+    });
+    let dashboard = cookie
+        .as_ref()
+        .map(|c| request(format!("GET / HTTP/1.1\r\nHost: {host}\r\nCookie: {c}\r\nConnection: close\r\n\r\n")));
+    child.kill().ok();
+    child.wait().ok();
+    assert!(anonymous.starts_with("HTTP/1.1 303") && anonymous.contains("location: /login"), "{anonymous}");
+    assert!(login.starts_with("HTTP/1.1 303"), "{login}");
+    let dashboard = dashboard.expect("a session cookie");
+    assert!(dashboard.starts_with("HTTP/1.1 200") && dashboard.contains("ana (owner)"), "{dashboard}");
+}

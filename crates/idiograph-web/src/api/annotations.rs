@@ -1,7 +1,7 @@
 //! Exploratory notes, experiential statements and extracts: anchored annotations, created from
 //! a selection whose offsets are converted at this edge.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
 use idiograph_model::{Anchor, NoteKind};
@@ -9,9 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{word, ApiJson, Selection};
+use crate::auth::Bench;
 use crate::error::ApiResult;
 use crate::view::{extract_json, short, statement_json};
-use crate::AppState;
 
 fn anchor_brief(a: &Anchor) -> Value {
     json!({
@@ -30,13 +30,10 @@ pub(crate) struct NewNote {
     text: String,
 }
 
-pub(crate) async fn add_note(
-    State(st): State<AppState>,
-    ApiJson(b): ApiJson<NewNote>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+pub(crate) async fn add_note(Bench(wb): Bench, ApiJson(b): ApiJson<NewNote>) -> ApiResult<(StatusCode, Json<Value>)> {
     let kind: NoteKind = word(&b.kind)?;
-    let target = b.selection.target(&st.wb).await?;
-    let n = st.wb.add_note(&target, kind, &b.text).await?;
+    let target = b.selection.target(&wb).await?;
+    let n = wb.add_note(&target, kind, &b.text).await?;
     let mut body =
         json!({ "id": short("N", n.short), "kind": n.kind.as_str(), "text": n.text, "transcript": target.transcript });
     body["anchor"] = anchor_brief(&n.anchor);
@@ -50,19 +47,19 @@ pub(crate) struct NotePatch {
 }
 
 pub(crate) async fn patch_note(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<NotePatch>,
 ) -> ApiResult<Json<Value>> {
     let kind = b.kind.as_deref().map(word::<NoteKind>).transpose()?;
-    let n = st.wb.edit_note(&id, kind, b.text.as_deref()).await?;
+    let n = wb.edit_note(&id, kind, b.text.as_deref()).await?;
     Ok(Json(
         json!({ "id": short("N", n.short), "kind": n.kind.as_str(), "text": n.text, "anchor": anchor_brief(&n.anchor) }),
     ))
 }
 
-pub(crate) async fn delete_note(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let n = st.wb.delete_note(&id).await?;
+pub(crate) async fn delete_note(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let n = wb.delete_note(&id).await?;
     Ok(Json(json!({ "deleted": short("N", n.short) })))
 }
 
@@ -76,11 +73,11 @@ pub(crate) struct NewStatement {
 }
 
 pub(crate) async fn add_statement(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     ApiJson(b): ApiJson<NewStatement>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let target = b.selection.target(&st.wb).await?;
-    let s = st.wb.add_statement(&target, &b.text, &b.from_notes).await?;
+    let target = b.selection.target(&wb).await?;
+    let s = wb.add_statement(&target, &b.text, &b.from_notes).await?;
     let body = json!({
         "id": short("S", s.short),
         "text": s.text,
@@ -96,28 +93,28 @@ pub(crate) struct StatementPatch {
 }
 
 pub(crate) async fn patch_statement(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<StatementPatch>,
 ) -> ApiResult<Json<Value>> {
-    let s = st.wb.edit_statement(&id, &b.text).await?;
+    let s = wb.edit_statement(&id, &b.text).await?;
     Ok(Json(json!({ "id": short("S", s.short), "text": s.text })))
 }
 
-pub(crate) async fn delete_statement(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let s = st.wb.delete_statement(&id).await?;
+pub(crate) async fn delete_statement(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let s = wb.delete_statement(&id).await?;
     Ok(Json(json!({ "deleted": short("S", s.short) })))
 }
 
-pub(crate) async fn list_statements(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(None).await?;
+pub(crate) async fn list_statements(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
     let list: Vec<Value> = s.statements.iter().map(|x| statement_json(&s, x, &notes)).collect();
     Ok(Json(json!({ "statements": list })))
 }
 
-pub(crate) async fn list_extracts(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn list_extracts(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
     let list: Vec<Value> = s.extracts.iter().map(|x| extract_json(&s, x)).collect();
     Ok(Json(json!({ "extracts": list })))
 }
@@ -130,14 +127,14 @@ pub(crate) struct NewExtract {
 }
 
 pub(crate) async fn add_extract(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     ApiJson(b): ApiJson<NewExtract>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let target = b.selection.target(&st.wb).await?;
-    let x = st.wb.add_extract(&b.theme, &target).await?;
+    let target = b.selection.target(&wb).await?;
+    let x = wb.add_extract(&b.theme, &target).await?;
     // The reply needs this extract's citation and offsets only, not a snapshot of the whole study.
-    let (participant, citation, lines) = st.wb.cite(&x.participant_id, &x.anchor).await?;
-    let (_, v) = st.wb.transcript(&target.transcript).await?;
+    let (participant, citation, lines) = wb.cite(&x.participant_id, &x.anchor).await?;
+    let (_, v) = wb.transcript(&target.transcript).await?;
     let span = x.anchor.span();
     let (utf16_start, utf16_end) = idiograph_text::UnitIndex::new(&v.text).span_to_utf16(span);
     let theme =
@@ -163,7 +160,7 @@ pub(crate) async fn add_extract(
     ))
 }
 
-pub(crate) async fn delete_extract(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let x = st.wb.delete_extract(&id).await?;
+pub(crate) async fn delete_extract(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let x = wb.delete_extract(&id).await?;
     Ok(Json(json!({ "deleted": short("X", x.short) })))
 }

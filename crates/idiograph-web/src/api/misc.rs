@@ -1,6 +1,6 @@
 //! The journal, recurrence, history with undo and redo, reports, and the OpenAPI document.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::ApiJson;
+use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
 use crate::view::short;
-use crate::AppState;
 
 /// The short id of any object, for journal links.
 pub(crate) fn describe(s: &Snapshot, id: &ObjectId, notes: &[idiograph_model::ExploratoryNote]) -> Option<String> {
@@ -38,9 +38,9 @@ fn entry_json(j: &JournalEntry, about: Option<String>) -> Value {
     json!({ "id": short("J", j.short), "author": j.author, "created_at": j.created_at, "text": j.text, "about": about })
 }
 
-pub(crate) async fn list_journal(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(None).await?;
+pub(crate) async fn list_journal(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
     let list: Vec<Value> =
         s.journal.iter().map(|j| entry_json(j, j.about.as_ref().and_then(|id| describe(&s, id, &notes)))).collect();
     Ok(Json(json!({ "journal": list })))
@@ -53,11 +53,11 @@ pub(crate) struct NewEntry {
 }
 
 pub(crate) async fn add_journal(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     ApiJson(b): ApiJson<NewEntry>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let about = b.about.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    let j = st.wb.add_journal(&b.text, about).await?;
+    let j = wb.add_journal(&b.text, about).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&j, about.map(|a| a.to_ascii_uppercase())))))
 }
 
@@ -67,21 +67,21 @@ pub(crate) struct EntryPatch {
 }
 
 pub(crate) async fn patch_journal(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<EntryPatch>,
 ) -> ApiResult<Json<Value>> {
-    let j = st.wb.edit_journal(&id, &b.text).await?;
+    let j = wb.edit_journal(&id, &b.text).await?;
     Ok(Json(entry_json(&j, None)))
 }
 
-pub(crate) async fn delete_journal(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let j = st.wb.delete_journal(&id).await?;
+pub(crate) async fn delete_journal(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let j = wb.delete_journal(&id).await?;
     Ok(Json(json!({ "deleted": short("J", j.short) })))
 }
 
-pub(crate) async fn recurrence(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn recurrence(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
     let r = s.recurrence();
     let rows: Vec<Value> = r
         .rows
@@ -117,8 +117,8 @@ pub(crate) struct HistoryQuery {
     limit: Option<i64>,
 }
 
-pub(crate) async fn history(State(st): State<AppState>, Query(q): Query<HistoryQuery>) -> ApiResult<Json<Value>> {
-    let events = st.wb.history(q.limit.unwrap_or(100).clamp(1, 10_000)).await?;
+pub(crate) async fn history(Bench(wb): Bench, Query(q): Query<HistoryQuery>) -> ApiResult<Json<Value>> {
+    let events = wb.history(q.limit.unwrap_or(100).clamp(1, 10_000)).await?;
     let list: Vec<Value> = events
         .iter()
         .map(|e| {
@@ -140,12 +140,12 @@ fn undo_json(o: Option<UndoOutcome>, what: &str) -> Json<Value> {
     })
 }
 
-pub(crate) async fn undo(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    Ok(undo_json(st.wb.undo().await?, "undo"))
+pub(crate) async fn undo(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    Ok(undo_json(wb.undo().await?, "undo"))
 }
 
-pub(crate) async fn redo(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    Ok(undo_json(st.wb.redo().await?, "redo"))
+pub(crate) async fn redo(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    Ok(undo_json(wb.redo().await?, "redo"))
 }
 
 /// The exports offered: path word, label, content type. `csv-…` words name one table.
@@ -178,7 +178,7 @@ pub(crate) struct ReportQuery {
 }
 
 pub(crate) async fn report(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(format): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Response> {
@@ -187,14 +187,14 @@ pub(crate) async fn report(
         .find(|(w, ..)| *w == format)
         .ok_or_else(|| ApiError::not_found(format!("no report format '{format}'")))?;
     let (body, ext) = match *word {
-        "qdpx" => (st.wb.export_qdpx(q.allow_leaks).await?, "qdpx"),
-        "qdc" => (st.wb.export_qdc(q.allow_leaks).await?, "qdc"),
+        "qdpx" => (wb.export_qdpx(q.allow_leaks).await?, "qdpx"),
+        "qdc" => (wb.export_qdc(q.allow_leaks).await?, "qdc"),
         w => {
             let f = match w.strip_prefix("csv-") {
                 Some(table) => ExportFormat::parse("csv", Some(table))?,
                 None => ExportFormat::parse(w, None)?,
             };
-            (st.wb.export(f, q.allow_leaks).await?, f.extension())
+            (wb.export(f, q.allow_leaks).await?, f.extension())
         }
     };
     let disposition = format!("attachment; filename=\"idiograph-{word}.{ext}\"");

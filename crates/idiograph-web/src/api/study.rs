@@ -2,21 +2,21 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::ParticipantChanges;
+use idiograph_app::{ParticipantChanges, Workbench};
 use idiograph_model::{InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{word, ApiJson};
+use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
 use crate::view::{participant_json, progress, Labels};
-use crate::AppState;
 
-pub(crate) async fn get_study(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn get_study(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
     let l = Labels::of(s.settings.terminology);
     Ok(Json(json!({
         "title": s.settings.title,
@@ -39,16 +39,16 @@ pub(crate) struct StudyPatch {
     recurrence_rule: Option<String>,
 }
 
-pub(crate) async fn patch_study(State(st): State<AppState>, ApiJson(b): ApiJson<StudyPatch>) -> ApiResult<Json<Value>> {
+pub(crate) async fn patch_study(Bench(wb): Bench, ApiJson(b): ApiJson<StudyPatch>) -> ApiResult<Json<Value>> {
     let terminology = b.terminology.as_deref().map(word::<Terminology>).transpose()?;
     let rule = b.recurrence_rule.as_deref().map(RecurrenceRule::parse).transpose().map_err(ApiError::invalid)?;
-    st.wb.update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule).await?;
-    get_study(State(st)).await
+    wb.update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule).await?;
+    get_study(Bench(wb)).await
 }
 
-pub(crate) async fn list_participants(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(None).await?;
+pub(crate) async fn list_participants(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
     let progress = progress(&s, &notes);
     let list: Vec<Value> = s
         .participants
@@ -87,9 +87,9 @@ pub(crate) struct NewParticipant {
     interview: Option<Interview>,
 }
 
-async fn one(st: &AppState, reference: &str) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(None).await?;
+async fn one(wb: &Workbench, reference: &str) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
     let progress = progress(&s, &notes);
     let wanted = reference.trim().to_lowercase();
     let p = s
@@ -101,16 +101,16 @@ async fn one(st: &AppState, reference: &str) -> ApiResult<Json<Value>> {
 }
 
 pub(crate) async fn add_participant(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     ApiJson(b): ApiJson<NewParticipant>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let attrs: Vec<(String, String)> = b.attributes.into_iter().collect();
-    let p = st.wb.add_participant(&b.pseudonym, &attrs, b.interview.unwrap_or_default().into()).await?;
-    Ok((StatusCode::CREATED, one(&st, &format!("P{}", p.short)).await?))
+    let p = wb.add_participant(&b.pseudonym, &attrs, b.interview.unwrap_or_default().into()).await?;
+    Ok((StatusCode::CREATED, one(&wb, &format!("P{}", p.short)).await?))
 }
 
-pub(crate) async fn get_participant(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    one(&st, &id).await
+pub(crate) async fn get_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    one(&wb, &id).await
 }
 
 #[derive(Deserialize)]
@@ -122,7 +122,7 @@ pub(crate) struct ParticipantPatch {
 }
 
 pub(crate) async fn patch_participant(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ParticipantPatch>,
 ) -> ApiResult<Json<Value>> {
@@ -131,16 +131,16 @@ pub(crate) async fn patch_participant(
         attributes: b.attributes.into_iter().collect(),
         interview: b.interview.map(Into::into),
     };
-    let p = st.wb.update_participant(&id, changes).await?;
-    one(&st, &format!("P{}", p.short)).await
+    let p = wb.update_participant(&id, changes).await?;
+    one(&wb, &format!("P{}", p.short)).await
 }
 
-pub(crate) async fn finish_participant(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let p = st.wb.set_case_finished(&id, true).await?;
-    one(&st, &format!("P{}", p.short)).await
+pub(crate) async fn finish_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let p = wb.set_case_finished(&id, true).await?;
+    one(&wb, &format!("P{}", p.short)).await
 }
 
-pub(crate) async fn reopen_participant(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let p = st.wb.set_case_finished(&id, false).await?;
-    one(&st, &format!("P{}", p.short)).await
+pub(crate) async fn reopen_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let p = wb.set_case_finished(&id, false).await?;
+    one(&wb, &format!("P{}", p.short)).await
 }

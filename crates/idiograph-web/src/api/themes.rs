@@ -1,6 +1,6 @@
 //! Themes (PETs of a case, GETs of the group), their hierarchy, and clustering assignments.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
 use idiograph_app::{MemberRef, ThemeChanges};
@@ -9,12 +9,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{double_option, word, ApiJson};
+use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
 use crate::view::{short, theme_json};
-use crate::AppState;
 
-pub(crate) async fn tree(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
     let cases: Vec<Value> = s
         .participants
         .iter()
@@ -32,8 +32,8 @@ pub(crate) async fn tree(State(st): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "cases": cases, "gets": gets })))
 }
 
-pub(crate) async fn get_theme(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn get_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
     let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, &id)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let t = s
@@ -53,14 +53,11 @@ pub(crate) struct NewTheme {
     description: Option<String>,
 }
 
-pub(crate) async fn add_theme(
-    State(st): State<AppState>,
-    ApiJson(b): ApiJson<NewTheme>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+pub(crate) async fn add_theme(Bench(wb): Bench, ApiJson(b): ApiJson<NewTheme>) -> ApiResult<(StatusCode, Json<Value>)> {
     let nonempty = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
     let (case, parent, description) = (nonempty(b.case), nonempty(b.parent), nonempty(b.description));
-    let t = st.wb.add_theme(case.as_deref(), parent.as_deref(), &b.title, description.as_deref()).await?;
-    let s = st.wb.snapshot().await?;
+    let t = wb.add_theme(case.as_deref(), parent.as_deref(), &b.title, description.as_deref()).await?;
+    let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found"))?;
     Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
 }
@@ -75,20 +72,20 @@ pub(crate) struct ThemePatch {
 }
 
 pub(crate) async fn patch_theme(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ThemePatch>,
 ) -> ApiResult<Json<Value>> {
     let parent = b.parent.map(|p| p.filter(|p| !p.trim().is_empty()));
     let changes = ThemeChanges { title: b.title, description: b.description, parent, note: b.note };
-    let t = st.wb.update_theme(&id, changes).await?;
-    let s = st.wb.snapshot().await?;
+    let t = wb.update_theme(&id, changes).await?;
+    let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after update"))?;
     Ok(Json(theme_json(&s, t)))
 }
 
-pub(crate) async fn delete_theme(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let t = st.wb.delete_theme(&id).await?;
+pub(crate) async fn delete_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let t = wb.delete_theme(&id).await?;
     Ok(Json(json!({ "deleted": short("TH", t.short) })))
 }
 
@@ -98,12 +95,12 @@ pub(crate) struct Merge {
 }
 
 pub(crate) async fn merge(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<Merge>,
 ) -> ApiResult<Json<Value>> {
-    let t = st.wb.merge_themes(&id, &b.into).await?;
-    let s = st.wb.snapshot().await?;
+    let t = wb.merge_themes(&id, &b.into).await?;
+    let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after merge"))?;
     Ok(Json(theme_json(&s, t)))
 }
@@ -124,13 +121,13 @@ fn member(reference: &str) -> MemberRef {
 }
 
 pub(crate) async fn split(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<Split>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let members: Vec<MemberRef> = b.members.iter().map(|m| member(m)).collect();
-    let t = st.wb.split_theme(&id, &b.title, &members).await?;
-    let s = st.wb.snapshot().await?;
+    let t = wb.split_theme(&id, &b.title, &members).await?;
+    let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found after split"))?;
     Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
 }
@@ -161,13 +158,13 @@ pub(crate) struct NewAssignment {
 }
 
 pub(crate) async fn assign(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     ApiJson(b): ApiJson<NewAssignment>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let member = b.which.member()?;
     let strategy = b.strategy.as_deref().filter(|s| !s.trim().is_empty()).map(word::<GroupingStrategy>).transpose()?;
     let rationale = b.rationale.as_deref().filter(|r| !r.trim().is_empty());
-    let a = st.wb.assign(&b.which.theme, &member, strategy, rationale).await?;
+    let a = wb.assign(&b.which.theme, &member, strategy, rationale).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -180,7 +177,7 @@ pub(crate) async fn assign(
     ))
 }
 
-pub(crate) async fn unassign(State(st): State<AppState>, Query(q): Query<AssignmentRef>) -> ApiResult<Json<Value>> {
-    st.wb.unassign(&q.theme, &q.member()?).await?;
+pub(crate) async fn unassign(Bench(wb): Bench, Query(q): Query<AssignmentRef>) -> ApiResult<Json<Value>> {
+    wb.unassign(&q.theme, &q.member()?).await?;
     Ok(Json(json!({ "unassigned": true })))
 }

@@ -2,7 +2,7 @@
 //! transcript with its frozen lines, turns and annotations in bytes and UTF-16 units.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request};
 use axum::http::{header, StatusCode};
 use axum::Json;
 use idiograph_app::ImportOutcome;
@@ -10,15 +10,15 @@ use idiograph_text::{TextSize, UnitIndex};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
 use crate::view::{anchor_json, note_json, short};
-use crate::AppState;
 
 /// The largest upload accepted; the importer refuses files above its own (lower) limit by name.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
-pub(crate) async fn list(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn list(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let s = wb.snapshot().await?;
     let list: Vec<Value> = s
         .transcripts
         .iter()
@@ -61,7 +61,7 @@ fn outcome_json(o: &ImportOutcome) -> Value {
 /// Imports one or more files for a participant: `multipart/form-data` with a `participant`
 /// field and one or more file fields, or a raw body with `?participant=…&name=…`.
 pub(crate) async fn upload(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Query(q): Query<UploadQuery>,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -96,7 +96,7 @@ pub(crate) async fn upload(
     if files.is_empty() {
         return Err(ApiError::invalid("choose at least one file to import"));
     }
-    let outcome = st.wb.import_files(&participant, files, &Default::default()).await?;
+    let outcome = wb.import_files(&participant, files, &Default::default()).await?;
     if outcome.imported.is_empty() {
         let mut body = outcome_json(&outcome);
         let reason = outcome.refused.first().map(|r| r.reason.clone()).unwrap_or_default();
@@ -108,10 +108,10 @@ pub(crate) async fn upload(
 
 /// One transcript: text, lines (global, page, line, text, offsets), turns, and its notes,
 /// statements and extracts on the current version.
-pub(crate) async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let (t, v) = st.wb.transcript(&id).await?;
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(Some(&id)).await?;
+pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let (t, v) = wb.transcript(&id).await?;
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(Some(&id)).await?;
     let index = UnitIndex::new(&v.text);
     let u16 = |b: u32| index.byte_to_utf16(TextSize::new(b));
     let lines: Vec<Value> = (1..=v.layout.line_count())
@@ -196,7 +196,7 @@ pub(crate) struct AnnotatedQuery {
 /// The annotated three-column transcript (statements | lines | notes) as Word or print-ready
 /// HTML; `?blank=true` leaves the margins empty for annotating on paper.
 pub(crate) async fn annotated(
-    State(st): State<AppState>,
+    Bench(wb): Bench,
     Path((id, format)): Path<(String, String)>,
     Query(q): Query<AnnotatedQuery>,
 ) -> ApiResult<axum::response::Response> {
@@ -206,7 +206,7 @@ pub(crate) async fn annotated(
         "html" => (false, "text/html; charset=utf-8"),
         other => return Err(ApiError::not_found(format!("no annotated transcript format '{other}' (docx, html)"))),
     };
-    let body = st.wb.annotated_transcript(&id, docx, q.blank, q.allow_leaks).await?;
+    let body = wb.annotated_transcript(&id, docx, q.blank, q.allow_leaks).await?;
     let name = format!("attachment; filename=\"{id}{}.{format}\"", if q.blank { "-blank" } else { "-annotated" });
     Ok((
         [

@@ -2,15 +2,15 @@
 //! GETs and the recurrence matrix) and a theme's passages and extracts.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use idiograph_app::Snapshot;
 use idiograph_model::{GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme};
 use serde::Deserialize;
 
 use super::{missing, render, Chrome};
+use crate::auth::Bench;
 use crate::error::PageResult;
 use crate::view::short;
-use crate::AppState;
 
 pub(crate) struct Card {
     id: String,
@@ -90,12 +90,8 @@ pub(crate) struct CaseQuery {
     others: Option<String>,
 }
 
-pub(crate) async fn case_board(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<CaseQuery>,
-) -> PageResult {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q): Query<CaseQuery>) -> PageResult {
+    let s = wb.snapshot().await?;
     let p = find_participant(&s, &id).ok_or_else(|| missing(&format!("no participant '{id}' in this study")))?;
     let pets: Vec<&Theme> = s.children(None).into_iter().filter(|t| t.participant_id() == Some(&p.id)).collect();
     let assigned: Vec<&ObjectId> = s
@@ -152,7 +148,7 @@ pub(crate) async fn case_board(
         Vec::new()
     };
     let page = CasePage {
-        chrome: Chrome::new(&s, "", format!("Case {}", p.pseudonym)),
+        chrome: Chrome::new(&wb, &s, "", format!("Case {}", p.pseudonym)),
         case: short("P", p.short),
         pseudonym: p.pseudonym.clone(),
         finished: p.finished_at.is_some(),
@@ -230,8 +226,8 @@ fn color_of(s: &Snapshot, p: Option<&ObjectId>) -> usize {
     p.and_then(|p| s.participants.iter().position(|x| &x.id == p)).map_or(0, |i| i % 8)
 }
 
-pub(crate) async fn group_board(State(st): State<AppState>) -> PageResult {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
+    let s = wb.snapshot().await?;
     let pseudonym =
         |p: Option<&ObjectId>| p.and_then(|p| s.participant(p)).map(|p| p.pseudonym.clone()).unwrap_or_default();
     let mut pets = Vec::new();
@@ -323,7 +319,7 @@ pub(crate) async fn group_board(State(st): State<AppState>) -> PageResult {
         })
         .collect();
     let page = GroupPage {
-        chrome: Chrome::new(&s, "group", "Group board"),
+        chrome: Chrome::new(&wb, &s, "group", "Group board"),
         participants: s
             .participants
             .iter()
@@ -388,8 +384,8 @@ fn context(text: &str, start: usize, end: usize, n: usize) -> (String, String) {
     (format!("…{}", before.trim_start()), format!("{}…", after.trim_end()))
 }
 
-pub(crate) async fn theme(State(st): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
+    let s = wb.snapshot().await?;
     let n = ShortId::parse(ObjectKind::Theme, &id).map_err(|e| crate::error::ApiError::invalid(e.to_string()))?;
     let t = s
         .themes
@@ -480,7 +476,7 @@ pub(crate) async fn theme(State(st): State<AppState>, Path(id): Path<String>) ->
         None => l.get.to_owned(),
     };
     let page = ThemePage {
-        chrome: Chrome::new(&s, "", format!("TH{} {}", t.short, t.title)),
+        chrome: Chrome::new(&wb, &s, "", format!("TH{} {}", t.short, t.title)),
         id: short("TH", t.short),
         title: t.title.clone(),
         description: t.description.clone().unwrap_or_default(),

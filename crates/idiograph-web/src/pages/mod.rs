@@ -7,16 +7,16 @@ mod search;
 mod transcript;
 
 use askama::Template;
-use axum::extract::State;
+
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use idiograph_app::Snapshot;
+use idiograph_app::{Snapshot, Workbench};
 use idiograph_model::Terminology;
 
 use crate::api::misc::describe;
+use crate::auth::Bench;
 use crate::error::{ApiError, PageResult};
 use crate::view::{progress, short, Labels};
-use crate::AppState;
 
 pub(crate) use boards::{case_board, group_board, theme};
 pub(crate) use search::{api_search, search};
@@ -25,15 +25,18 @@ pub(crate) use transcript::transcript;
 /// What the layout shows on every page.
 pub(crate) struct Chrome {
     pub(crate) study: String,
+    /// The signed-in member on a team server (shown with a logout button); `None` locally.
+    pub(crate) member: Option<String>,
     pub(crate) nav: &'static str,
     pub(crate) labels: Labels,
     pub(crate) page_title: String,
 }
 
 impl Chrome {
-    pub(crate) fn new(s: &Snapshot, nav: &'static str, page_title: impl Into<String>) -> Chrome {
+    pub(crate) fn new(wb: &Workbench, s: &Snapshot, nav: &'static str, page_title: impl Into<String>) -> Chrome {
         Chrome {
             study: s.settings.title.clone(),
+            member: wb.role().map(|role| format!("{} ({role})", wb.author())),
             nav,
             labels: Labels::of(s.settings.terminology),
             page_title: page_title.into(),
@@ -108,9 +111,9 @@ pub(crate) struct DashboardPage {
     history: Vec<EventRow>,
 }
 
-pub(crate) async fn dashboard(State(st): State<AppState>) -> PageResult {
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(None).await?;
+pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
     let prog = progress(&s, &notes);
     let participants = s
         .participants
@@ -137,7 +140,7 @@ pub(crate) async fn dashboard(State(st): State<AppState>) -> PageResult {
         })
         .collect();
     let page = DashboardPage {
-        chrome: Chrome::new(&s, "study", "Study"),
+        chrome: Chrome::new(&wb, &s, "study", "Study"),
         title: s.settings.title.clone(),
         question: s.settings.research_question.clone().unwrap_or_default(),
         terminology: s.settings.terminology.as_str(),
@@ -148,7 +151,7 @@ pub(crate) async fn dashboard(State(st): State<AppState>) -> PageResult {
         rule: s.settings.recurrence_rule.describe(s.participants.len()),
         rule_code: s.settings.recurrence_rule.encode(),
         participants,
-        history: events(st.wb.history(8).await?),
+        history: events(wb.history(8).await?),
     };
     render(&page)
 }
@@ -184,9 +187,9 @@ fn link_of(reference: &str) -> String {
     }
 }
 
-pub(crate) async fn journal(State(st): State<AppState>) -> PageResult {
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(None).await?;
+pub(crate) async fn journal(Bench(wb): Bench) -> PageResult {
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
     let entries = s
         .journal
         .iter()
@@ -203,7 +206,7 @@ pub(crate) async fn journal(State(st): State<AppState>) -> PageResult {
             }
         })
         .collect();
-    render(&JournalPage { chrome: Chrome::new(&s, "journal", "Journal"), entries })
+    render(&JournalPage { chrome: Chrome::new(&wb, &s, "journal", "Journal"), entries })
 }
 
 /// The audit log with undo and redo.
@@ -214,10 +217,10 @@ pub(crate) struct HistoryPage {
     events: Vec<EventRow>,
 }
 
-pub(crate) async fn history(State(st): State<AppState>) -> PageResult {
-    let s = st.wb.snapshot().await?;
-    let events = events(st.wb.history(500).await?);
-    render(&HistoryPage { chrome: Chrome::new(&s, "history", "History"), events })
+pub(crate) async fn history(Bench(wb): Bench) -> PageResult {
+    let s = wb.snapshot().await?;
+    let events = events(wb.history(500).await?);
+    render(&HistoryPage { chrome: Chrome::new(&wb, &s, "history", "History"), events })
 }
 
 /// Report preview and downloads.
@@ -229,11 +232,11 @@ pub(crate) struct ReportsPage {
     preview: String,
 }
 
-pub(crate) async fn reports(State(st): State<AppState>) -> PageResult {
-    let s = st.wb.snapshot().await?;
-    let preview = st.wb.report_markdown().await?;
+pub(crate) async fn reports(Bench(wb): Bench) -> PageResult {
+    let s = wb.snapshot().await?;
+    let preview = wb.report_markdown().await?;
     let formats = crate::api::misc::REPORTS.iter().map(|(w, label, _)| (*w, *label)).collect();
-    render(&ReportsPage { chrome: Chrome::new(&s, "reports", "Reports"), formats, preview })
+    render(&ReportsPage { chrome: Chrome::new(&wb, &s, "reports", "Reports"), formats, preview })
 }
 
 /// A 404 page for an unknown object.

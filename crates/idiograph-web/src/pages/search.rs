@@ -3,7 +3,7 @@
 //! `Workbench::search`; the API answers with the same JSON as `idiograph search --json`.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::Json;
 use idiograph_app::{ParticipantCount, SearchHit, SearchRequest, SearchResults};
 use idiograph_model::SpeakerRole;
@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{render, Chrome};
+use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult, PageResult};
 use crate::view::short;
-use crate::AppState;
 
 /// The query string of the page and the API.
 #[derive(Debug, Default, Deserialize)]
@@ -65,9 +65,9 @@ impl SearchParams {
 }
 
 /// `GET /api/v1/search?q=…`: `{"total", "per_participant", "hits"}`.
-pub(crate) async fn api_search(State(st): State<AppState>, Query(p): Query<SearchParams>) -> ApiResult<Json<Value>> {
+pub(crate) async fn api_search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> ApiResult<Json<Value>> {
     let req = p.request()?.ok_or_else(|| ApiError::bad_request("give a query: ?q=words"))?;
-    Ok(Json(st.wb.search(&req).await?.to_json()))
+    Ok(Json(wb.search(&req).await?.to_json()))
 }
 
 /// The search page.
@@ -92,15 +92,15 @@ pub(crate) struct SearchPage {
     counts: Vec<ParticipantCount>,
 }
 
-pub(crate) async fn search(State(st): State<AppState>, Query(p): Query<SearchParams>) -> PageResult {
-    let s = st.wb.snapshot().await?;
+pub(crate) async fn search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> PageResult {
+    let s = wb.snapshot().await?;
     let mut results = SearchResults { total: 0, hits: vec![], per_participant: vec![] };
     let mut error = String::new();
     let mut searched = false;
     match p.request() {
         Ok(Some(req)) => {
             searched = true;
-            match st.wb.search(&req).await {
+            match wb.search(&req).await {
                 Ok(r) => results = r,
                 Err(e) => error = e.to_string(),
             }
@@ -112,7 +112,7 @@ pub(crate) async fn search(State(st): State<AppState>, Query(p): Query<SearchPar
         }
     }
     let page = SearchPage {
-        chrome: Chrome::new(&s, "search", "Search"),
+        chrome: Chrome::new(&wb, &s, "search", "Search"),
         q: p.q.clone().unwrap_or_default(),
         participant: p.participant.clone().unwrap_or_default(),
         attr: p.attr.clone().unwrap_or_default(),

@@ -5,14 +5,14 @@
 //! Each line carries its UTF-16 start offset, from which the browser computes selections.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use idiograph_model::NoteKind;
 use idiograph_text::{TextSize, UnitIndex};
 
 use super::{render, Chrome};
+use crate::auth::Bench;
 use crate::error::PageResult;
 use crate::view::short;
-use crate::AppState;
 
 pub(crate) struct Seg {
     text: String,
@@ -82,10 +82,10 @@ struct Mark {
     class: &'static str,
 }
 
-pub(crate) async fn transcript(State(st): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let (t, v) = st.wb.transcript(&id).await?;
-    let s = st.wb.snapshot().await?;
-    let notes = st.wb.notes(Some(&id)).await?;
+pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
+    let (t, v) = wb.transcript(&id).await?;
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(Some(&id)).await?;
     let index = UnitIndex::new(&v.text);
     let here = |a: &idiograph_model::Anchor| a.version_id() == &v.id;
     let line_of = |a: &idiograph_model::Anchor| v.layout.position(a.span().start()).global;
@@ -235,7 +235,7 @@ pub(crate) async fn transcript(State(st): State<AppState>, Path(id): Path<String
         .collect();
     let p = s.participant(&t.participant_id);
     let page = TranscriptPage {
-        chrome: Chrome::new(&s, "", format!("T{} {}", t.short, t.title)),
+        chrome: Chrome::new(&wb, &s, "", format!("T{} {}", t.short, t.title)),
         id: short("T", t.short),
         title: t.title.clone(),
         version: v.id.as_str().to_owned(),

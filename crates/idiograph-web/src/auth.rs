@@ -1,0 +1,219 @@
+//! Accounts on a team server (`idiograph serve --team`): the login page, `POST /login` and
+//! `POST /logout`, the session cookie, the per-route role check and the login rate limit.
+//!
+//! Each route declares the [`Access`] it needs in the route table; in team mode [`gate`] checks
+//! it before the handler runs. Anonymous callers get 401 (API) or a redirect to the login page;
+//! a signed-in person who is not a member of this project gets exactly the 404 of an unknown
+//! address, so nothing tells them the project exists; a member whose role is too low gets 403.
+//! Handlers take the project as a [`Bench`]: the workbench of the signed-in member, so every
+//! command is recorded as theirs. Without `--team` nothing here runs and `Bench` is the one
+//! local workbench.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use axum::Form;
+use idiograph_app::{SessionPolicy, Workbench};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::routes::Access;
+use crate::AppState;
+
+/// The session cookie's name.
+const COOKIE: &str = "idiograph_session";
+/// Failed logins allowed per user name, and per client address, within [`WINDOW`].
+const FAILURES_PER_NAME: usize = 5;
+/// Higher than per name: behind a reverse proxy every client shares one address.
+const FAILURES_PER_ADDRESS: usize = 20;
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// How a team server runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TeamSettings {
+    /// Mark the session cookie `Secure` (the workbench is served to browsers over HTTPS by a
+    /// reverse proxy).
+    pub secure_cookies: bool,
+    /// When sessions expire.
+    pub sessions: SessionPolicy,
+}
+
+/// The team-mode part of the server's state.
+pub(crate) struct Team {
+    settings: TeamSettings,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl Team {
+    pub(crate) fn new(settings: TeamSettings) -> Team {
+        Team { settings, failures: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether any of `keys` has used up its failures in the current window.
+    fn limited(&self, keys: &[(String, usize)]) -> bool {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        // Forget old failures, so the map stays as small as the attack is recent.
+        map.retain(|_, times| {
+            while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+                times.pop_front();
+            }
+            !times.is_empty()
+        });
+        keys.iter().any(|(k, limit)| map.get(k).is_some_and(|times| times.len() >= *limit))
+    }
+
+    fn record_failure(&self, keys: &[(String, usize)]) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, _) in keys {
+            map.entry(k.clone()).or_default().push_back(Instant::now());
+        }
+    }
+
+    fn cookie(&self, token: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.settings.secure_cookies { "; Secure" } else { "" };
+        let value = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
+        HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("idiograph_session=; Max-Age=0"))
+    }
+}
+
+/// The project as the current request may use it: in team mode the signed-in member's
+/// workbench (commands recorded as theirs), locally the one workbench.
+#[derive(Clone)]
+pub(crate) struct Bench(pub(crate) Workbench);
+
+impl FromRequestParts<AppState> for Bench {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Bench, Response> {
+        if let Some(bench) = parts.extensions.get::<Bench>() {
+            return Ok(bench.clone());
+        }
+        match st.team {
+            None => Ok(Bench(st.wb.clone())),
+            // Only `gate` puts a member's bench in place; a route without it is not for anyone.
+            Some(_) => Err(unauthorized(parts.uri.path())),
+        }
+    }
+}
+
+/// The session token the browser sent, if any.
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+fn unauthorized(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        ApiError { status: StatusCode::UNAUTHORIZED, message: "log in first (POST /login)".into() }.into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
+
+/// Checks that the caller may use a route that needs `access`, and hands the handler the
+/// member's workbench. Runs only on a team server.
+pub(crate) async fn gate(State((st, access)): State<(AppState, Access)>, mut req: Request, next: Next) -> Response {
+    let Access::Member(needed) = access else { return next.run(req).await };
+    let Some(team) = &st.team else { return next.run(req).await };
+    let path = req.uri().path().to_owned();
+    let Some(token) = session_token(req.headers()) else { return unauthorized(&path) };
+    let member = match st.wb.session(&token, team.settings.sessions).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return unauthorized(&path),
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let Some(role) = member.role else { return crate::pages::not_found().await };
+    if role < needed {
+        return ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: format!("{} is {role} in this project; this needs {needed}", member.name),
+        }
+        .into_response();
+    }
+    req.extensions_mut().insert(Bench(st.wb.as_member(&member.name, role)));
+    next.run(req).await
+}
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    message: String,
+}
+
+fn login_page(status: StatusCode, message: &str) -> Response {
+    match (LoginPage { message: message.to_owned() }).render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+pub(crate) async fn login_form() -> Response {
+    login_page(StatusCode::OK, "")
+}
+
+/// The login form's fields.
+#[derive(Deserialize)]
+pub(crate) struct Credentials {
+    name: String,
+    password: String,
+}
+
+/// Checks the credentials; on success starts a new session (a new token, whatever cookie came
+/// in, against session fixation), sets the cookie and goes to the dashboard.
+pub(crate) async fn login(
+    State(st): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(c): Form<Credentials>,
+) -> Response {
+    let Some(team) = &st.team else { return crate::pages::not_found().await };
+    let address = peer.map_or_else(|| "unknown".to_owned(), |Extension(ConnectInfo(a))| a.ip().to_string());
+    let keys =
+        [(format!("name:{}", c.name.trim()), FAILURES_PER_NAME), (format!("address:{address}"), FAILURES_PER_ADDRESS)];
+    if team.limited(&keys) {
+        let mut r = login_page(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins; wait a minute and try again.");
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return r;
+    }
+    match st.wb.log_in(&c.name, &c.password).await {
+        Ok(Some(login)) => {
+            let mut r = Redirect::to("/").into_response();
+            r.headers_mut().insert(header::SET_COOKIE, team.cookie(&login.token, team.settings.sessions.max_secs));
+            r
+        }
+        Ok(None) => {
+            team.record_failure(&keys);
+            login_page(StatusCode::UNAUTHORIZED, "Wrong user name or password.")
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// Ends the session the cookie names (if any), clears the cookie and goes to the login page.
+pub(crate) async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(team) = &st.team else { return crate::pages::not_found().await };
+    if let Some(token) = session_token(&headers) {
+        if let Err(e) = st.wb.log_out(&token).await {
+            return ApiError::internal(e).into_response();
+        }
+    }
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().insert(header::SET_COOKIE, team.cookie("", 0));
+    r
+}

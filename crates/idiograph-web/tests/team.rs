@@ -1,0 +1,697 @@
+//! The team server (`serve --team`) through its router, on a real SQLite file and on a real
+//! PostgreSQL server: the authorisation matrix over every route in `route_list()`, CSRF with a
+//! valid session, session fixation, expiry and revocation, ids of another project (IDOR), the
+//! login rate limit, the cookie's attributes and the audit log's authors.
+//!
+//! The PostgreSQL leg runs when a server answers (`IDIOGRAPH_TEST_POSTGRES_URL`, else
+//! 127.0.0.1:5432 database `test`); without one it says so and passes, except under `CI=true`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use idiograph_app::{SessionPolicy, Workbench};
+use idiograph_model::{Role, Terminology};
+use idiograph_web::{route_list, Access, Route, TeamSettings};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ADDR: &str = "127.0.0.1:4321";
+const ORIGIN: &str = "http://127.0.0.1:4321";
+const PASSWORD: &str = "correct horse battery";
+const TRANSCRIPT: &str = "Interviewer: How was it?\nOlivia: It was hard at first, and then it got easier.\n";
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The session token the reply's cookie sets.
+    fn token(&self) -> String {
+        let cookie = self.headers[header::SET_COOKIE].to_str().unwrap();
+        cookie.strip_prefix("idiograph_session=").unwrap().split(';').next().unwrap().to_owned()
+    }
+}
+
+/// One request: method, path, optional body with its type, optional session, from our origin
+/// unless `cross_site`.
+struct Call<'a> {
+    method: &'a str,
+    path: String,
+    body: Option<(String, &'a str)>,
+    token: Option<String>,
+    cross_site: bool,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: &'a str, path: impl Into<String>) -> Call<'a> {
+        Call { method, path: path.into(), body: None, token: None, cross_site: false }
+    }
+
+    fn json(mut self, body: Value) -> Self {
+        self.body = Some((body.to_string(), "application/json"));
+        self
+    }
+
+    fn as_(mut self, token: Option<&str>) -> Self {
+        self.token = token.map(str::to_owned);
+        self
+    }
+
+    fn request(self) -> Request<Body> {
+        let mut b = Request::builder().method(self.method).uri(&self.path).header(header::HOST, ADDR);
+        if !self.cross_site {
+            b = b.header(header::ORIGIN, ORIGIN);
+        }
+        if let Some(t) = &self.token {
+            b = b.header(header::COOKIE, format!("theme=dark; idiograph_session={t}"));
+        }
+        match self.body {
+            Some((body, content_type)) => b.header(header::CONTENT_TYPE, content_type).body(Body::from(body)),
+            None => b.body(Body::empty()),
+        }
+        .unwrap()
+    }
+}
+
+async fn send(router: &Router, req: Request<Body>) -> Reply {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn login_request(name: &str, password: &str) -> Request<Body> {
+    let form = format!("name={name}&password={}", password.replace(' ', "+"));
+    let mut c = Call::new("POST", "/login");
+    c.body = Some((form, "application/x-www-form-urlencoded"));
+    c.request()
+}
+
+async fn log_in(router: &Router, name: &str) -> String {
+    let r = send(router, login_request(name, PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{name} logs in: {}", r.body);
+    r.token()
+}
+
+/// Who makes a request in the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Member(Role),
+    /// Signed in, but not a member of this project.
+    Outsider,
+    Anonymous,
+}
+
+/// A team server over a project with one case and transcript, a PET, and a user per role.
+struct Team {
+    router: Router,
+    /// The project as its owner uses it, to prepare objects outside the requests under test.
+    wb: Workbench,
+    names: Vec<(Role, String)>,
+    tokens: Vec<(Role, String)>,
+    outsider: String,
+    version: String,
+    fresh: AtomicU32,
+    _dir: tempfile::TempDir,
+}
+
+impl Team {
+    fn name(&self, role: Role) -> &str {
+        &self.names.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    fn token(&self, who: Who) -> Option<String> {
+        match who {
+            Who::Member(role) => Some(self.tokens.iter().find(|(r, _)| *r == role).unwrap().1.clone()),
+            Who::Outsider => Some(self.outsider.clone()),
+            Who::Anonymous => None,
+        }
+    }
+
+    fn next(&self) -> u32 {
+        self.fresh.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A request by the owner that must succeed; returns its JSON.
+    async fn owner(&self, call: Call<'_>) -> Value {
+        let what = format!("{} {}", call.method, call.path);
+        let r = send(&self.router, call.as_(self.token(Who::Member(Role::Owner)).as_deref()).request()).await;
+        assert!(r.status.is_success(), "preparing with {what}: {} {}", r.status, r.body);
+        r.json()
+    }
+
+    fn selection(&self, extra: Value) -> Value {
+        let mut s = json!({"transcript": "T1", "version": self.version, "start": 33, "end": 51});
+        s.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        s
+    }
+
+    async fn new_note(&self) -> String {
+        let body = self.selection(json!({"kind": "descriptive", "text": "Hard at first"}));
+        self.owner(Call::new("POST", "/api/v1/notes").json(body)).await["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn new_statement(&self) -> String {
+        let body = self.selection(json!({"text": "Beginning as hardship"}));
+        self.owner(Call::new("POST", "/api/v1/statements").json(body)).await["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn new_pet(&self) -> String {
+        let body = json!({"title": format!("Theme {}", self.next()), "case": "P1"});
+        self.owner(Call::new("POST", "/api/v1/themes").json(body)).await["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The request that exercises `route` for real when `who` may use it: real ids of fresh
+    /// objects and real bodies, so that "allowed" is seen to succeed.
+    async fn request_for(&self, route: &Route, who: Who) -> Call<'static> {
+        let path = |p: &str| p.to_owned();
+        let (method, template) = (route.method, route.path);
+        let call = match (method, template) {
+            ("GET", "/transcripts/{id}") => Call::new(method, path("/transcripts/T1")),
+            ("GET", "/cases/{id}") => Call::new(method, path("/cases/P1")),
+            ("GET", "/themes/{id}") => Call::new(method, path("/themes/TH1")),
+            ("GET", "/static/{*path}") => Call::new(method, path("/static/app.css")),
+            ("GET", "/search") | ("GET", "/api/v1/search") => Call::new(method, format!("{template}?q=hard")),
+            ("POST", "/login") => {
+                let mut c = Call::new(method, path(template));
+                c.body = Some((
+                    format!("name={}&password={}", self.name(Role::Auditor), PASSWORD.replace(' ', "+")),
+                    "application/x-www-form-urlencoded",
+                ));
+                return c;
+            }
+            // Logging out ends the session it is sent with: use a second one of the same person.
+            ("POST", "/logout") => {
+                let token = match who {
+                    Who::Member(role) => Some(log_in(&self.router, self.name(role)).await),
+                    // Not the outsider's only session: the rest of the matrix needs it.
+                    Who::Outsider | Who::Anonymous => None,
+                };
+                return Call::new(method, path(template)).as_(token.as_deref());
+            }
+            ("PATCH", "/api/v1/study") => Call::new(method, path(template)).json(json!({"research_question": "How?"})),
+            ("POST", "/api/v1/participants") => {
+                Call::new(method, path(template)).json(json!({"pseudonym": format!("Case {}", self.next())}))
+            }
+            ("GET", "/api/v1/participants/{id}") => Call::new(method, path("/api/v1/participants/P1")),
+            ("PATCH", "/api/v1/participants/{id}") => {
+                Call::new(method, path("/api/v1/participants/P1")).json(json!({"attributes": {"stage": "ST2"}}))
+            }
+            ("POST", "/api/v1/participants/{id}/finish") => {
+                Call::new(method, path("/api/v1/participants/P1/finish")).json(json!({}))
+            }
+            ("POST", "/api/v1/participants/{id}/reopen") => {
+                Call::new(method, path("/api/v1/participants/P1/reopen")).json(json!({}))
+            }
+            ("POST", "/api/v1/transcripts") => {
+                let mut c = Call::new(method, format!("/api/v1/transcripts?participant=P2&name=t{}.txt", self.next()));
+                c.body = Some(("Tom: Another interview.\n".to_owned(), "text/plain"));
+                c
+            }
+            ("GET", "/api/v1/transcripts/{id}") => Call::new(method, path("/api/v1/transcripts/T1")),
+            ("GET", "/api/v1/transcripts/{id}/annotated/{format}") => {
+                Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
+            }
+            ("POST", "/api/v1/notes") => {
+                Call::new(method, path(template)).json(self.selection(json!({"kind": "linguistic", "text": "repeats"})))
+            }
+            ("PATCH", "/api/v1/notes/{id}") => {
+                Call::new(method, format!("/api/v1/notes/{}", self.new_note().await)).json(json!({"text": "Edited"}))
+            }
+            ("DELETE", "/api/v1/notes/{id}") => Call::new(method, format!("/api/v1/notes/{}", self.new_note().await)),
+            ("POST", "/api/v1/statements") => {
+                Call::new(method, path(template)).json(self.selection(json!({"text": "Hardship"})))
+            }
+            ("PATCH", "/api/v1/statements/{id}") => {
+                Call::new(method, format!("/api/v1/statements/{}", self.new_statement().await))
+                    .json(json!({"text": "Edited"}))
+            }
+            ("DELETE", "/api/v1/statements/{id}") => {
+                Call::new(method, format!("/api/v1/statements/{}", self.new_statement().await))
+            }
+            ("POST", "/api/v1/themes") => {
+                Call::new(method, path(template)).json(json!({"title": format!("New {}", self.next()), "case": "P1"}))
+            }
+            ("GET", "/api/v1/themes/{id}") => Call::new(method, path("/api/v1/themes/TH1")),
+            ("PATCH", "/api/v1/themes/{id}") => Call::new(method, format!("/api/v1/themes/{}", self.new_pet().await))
+                .json(json!({"title": format!("Renamed {}", self.next())})),
+            ("DELETE", "/api/v1/themes/{id}") => Call::new(method, format!("/api/v1/themes/{}", self.new_pet().await)),
+            ("POST", "/api/v1/themes/{id}/merge") => {
+                let (from, into) = (self.new_pet().await, self.new_pet().await);
+                Call::new(method, format!("/api/v1/themes/{from}/merge")).json(json!({"into": into}))
+            }
+            ("POST", "/api/v1/themes/{id}/split") => {
+                let (theme, statement) = (self.new_pet().await, self.new_statement().await);
+                self.owner(
+                    Call::new("POST", "/api/v1/assignments").json(json!({"theme": theme, "statement": statement})),
+                )
+                .await;
+                Call::new(method, format!("/api/v1/themes/{theme}/split"))
+                    .json(json!({"title": format!("Split {}", self.next()), "members": [statement]}))
+            }
+            ("POST", "/api/v1/assignments") => {
+                let (theme, statement) = (self.new_pet().await, self.new_statement().await);
+                Call::new(method, path(template)).json(json!({"theme": theme, "statement": statement}))
+            }
+            ("DELETE", "/api/v1/assignments") => {
+                let (theme, statement) = (self.new_pet().await, self.new_statement().await);
+                self.owner(
+                    Call::new("POST", "/api/v1/assignments").json(json!({"theme": theme, "statement": statement})),
+                )
+                .await;
+                Call::new(method, format!("/api/v1/assignments?theme={theme}&statement={statement}"))
+            }
+            ("POST", "/api/v1/extracts") => {
+                Call::new(method, path(template)).json(self.selection(json!({"theme": "TH1"})))
+            }
+            ("DELETE", "/api/v1/extracts/{id}") => {
+                let x = self
+                    .owner(Call::new("POST", "/api/v1/extracts").json(self.selection(json!({"theme": "TH1"}))))
+                    .await;
+                Call::new(method, format!("/api/v1/extracts/{}", x["id"].as_str().unwrap()))
+            }
+            ("POST", "/api/v1/journal") => Call::new(method, path(template)).json(json!({"text": "A thought."})),
+            // A journal entry is its author's: each member changes one of their own.
+            ("PATCH", "/api/v1/journal/{id}") | ("DELETE", "/api/v1/journal/{id}") => {
+                let author = match who {
+                    Who::Member(role) => self.wb.as_member(self.name(role), role),
+                    _ => self.wb.as_member(self.name(Role::Owner), Role::Owner),
+                };
+                let j = author.add_journal("Mine.", None).await.unwrap();
+                let c = Call::new(method, format!("/api/v1/journal/J{}", j.short));
+                if method == "PATCH" {
+                    c.json(json!({"text": "Still mine."}))
+                } else {
+                    c
+                }
+            }
+            ("POST", "/api/v1/undo") | ("POST", "/api/v1/redo") => Call::new(method, path(template)).json(json!({})),
+            ("GET", "/api/v1/reports/{format}") => Call::new(method, path("/api/v1/reports/md")),
+            ("PUT", "/api/v1/members/{name}") => {
+                let spare = format!("spare-{}-{}", self.next(), self.name(Role::Owner));
+                self.wb.create_user(&spare, PASSWORD, Some(Role::Auditor)).await.unwrap();
+                Call::new(method, format!("/api/v1/members/{spare}")).json(json!({"role": "analyst"}))
+            }
+            ("DELETE", "/api/v1/members/{name}") => {
+                let spare = format!("gone-{}-{}", self.next(), self.name(Role::Owner));
+                self.wb.create_user(&spare, PASSWORD, Some(Role::Auditor)).await.unwrap();
+                Call::new(method, format!("/api/v1/members/{spare}"))
+            }
+            (_, p) if !p.contains('{') => Call::new(method, path(p)),
+            _ => panic!("the matrix has no request for {method} {template}: add one"),
+        };
+        call.as_(self.token(who).as_deref())
+    }
+}
+
+async fn project(dir: &tempfile::TempDir) -> Workbench {
+    let wb = Workbench::create(&dir.path().join("a.idg"), "Team study", Terminology::Smith2022, "admin").await.unwrap();
+    prepare(&wb).await;
+    wb
+}
+
+/// The study every matrix starts from: Olivia with a transcript (T1) and a PET (TH1), and Tom.
+async fn prepare(wb: &Workbench) {
+    wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
+    wb.add_participant("Tom", &[], Default::default()).await.unwrap();
+    let out = wb
+        .import_files("P1", vec![("olivia.txt".into(), TRANSCRIPT.as_bytes().to_vec())], &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(out.imported.len(), 1);
+}
+
+/// Makes the users, logs each in, and builds the server. `outsider` is the session of someone
+/// signed in who is not a member here.
+async fn team(wb: Workbench, suffix: &str, settings: TeamSettings, dir: tempfile::TempDir) -> Team {
+    let mut names = vec![];
+    for role in [Role::Owner, Role::Analyst, Role::Auditor] {
+        let name = format!("{role}-{suffix}");
+        wb.create_user(&name, PASSWORD, Some(role)).await.unwrap();
+        names.push((role, name));
+    }
+    let router = idiograph_web::router_with(wb.clone(), ADDR.parse().unwrap(), Some(settings));
+    let mut tokens = vec![];
+    for (role, name) in &names {
+        tokens.push((*role, log_in(&router, name).await));
+    }
+    let owner = wb.as_member(&names[0].1, Role::Owner);
+    let mut t = Team {
+        router,
+        wb: owner,
+        names,
+        tokens,
+        outsider: String::new(),
+        version: String::new(),
+        fresh: AtomicU32::new(0),
+        _dir: dir,
+    };
+    t.version = t.owner(Call::new("GET", "/api/v1/transcripts/T1")).await["version"].as_str().unwrap().to_owned();
+    t.new_pet().await;
+    t
+}
+
+async fn sqlite_team(settings: TeamSettings) -> Team {
+    let dir = tempfile::tempdir().unwrap();
+    let wb = project(&dir).await;
+    let mut t = team(wb, "here", settings, dir).await;
+    // Someone who was a member, is still logged in, and was removed from the project.
+    t.wb.create_user("former", PASSWORD, Some(Role::Analyst)).await.unwrap();
+    t.outsider = log_in(&t.router, "former").await;
+    t.wb.remove_member("former").await.unwrap();
+    t
+}
+
+/// Who may do what, stated here apart from the route table, so that a change to either shows:
+/// everyone logs in and out; auditors read, write their journal and undo their own commands;
+/// analysts analyse; owners change the study settings and the members.
+fn intended(route: &Route) -> Access {
+    match (route.method, route.path) {
+        (_, "/login" | "/logout" | "/static/{*path}") => Access::Public,
+        ("PATCH", "/api/v1/study") => Access::Member(Role::Owner),
+        (_, p) if p.starts_with("/api/v1/members") => Access::Member(Role::Owner),
+        (_, p) if p.starts_with("/api/v1/journal") => Access::Member(Role::Auditor),
+        ("POST", "/api/v1/undo" | "/api/v1/redo") | ("GET", _) => Access::Member(Role::Auditor),
+        _ => Access::Member(Role::Analyst),
+    }
+}
+
+/// Checks every route for every kind of caller, and returns how many requests were made.
+async fn check_matrix(t: &Team) -> usize {
+    let mut failures = vec![];
+    let mut count = 0;
+    for route in route_list() {
+        assert_eq!(route.access, intended(&route), "{} {} in the route table", route.method, route.path);
+        for who in [
+            Who::Member(Role::Owner),
+            Who::Member(Role::Analyst),
+            Who::Member(Role::Auditor),
+            Who::Outsider,
+            Who::Anonymous,
+        ] {
+            let call = t.request_for(&route, who).await;
+            let shown = format!("{who:?} {} {}", call.method, call.path);
+            let r = send(&t.router, call.request()).await;
+            count += 1;
+            let api = route.path.starts_with("/api/");
+            let expected = match (intended(&route), who) {
+                (Access::Public, _) => None,
+                (_, Who::Anonymous) if api => Some(StatusCode::UNAUTHORIZED),
+                (_, Who::Anonymous) => Some(StatusCode::SEE_OTHER),
+                (_, Who::Outsider) => Some(StatusCode::NOT_FOUND),
+                (Access::Member(needed), Who::Member(role)) if role < needed => Some(StatusCode::FORBIDDEN),
+                (Access::Member(_), Who::Member(_)) => None,
+            };
+            // Allowed means really done: every request above is valid, so anything but a 2xx or a
+            // redirect (never a 4xx, not even from validation) is a failure.
+            let ok = match expected {
+                Some(status) => r.status == status,
+                None => r.status.is_success() || r.status.is_redirection(),
+            };
+            if !ok {
+                failures.push(format!("{shown}: expected {expected:?} (None = allowed), got {} {}", r.status, r.body));
+            }
+            if expected == Some(StatusCode::SEE_OTHER) {
+                assert_eq!(r.headers[header::LOCATION], "/login", "{shown}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {count} requests broke the matrix:\n{}", failures.len(), failures.join("\n"));
+    count
+}
+
+#[tokio::test]
+async fn authorisation_matrix_on_a_project_file() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let n = check_matrix(&t).await;
+    assert_eq!(n, route_list().len() * 5);
+    // A non-member's 404 is the 404 of an address that does not exist: nothing tells them apart.
+    let outsider = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(&t.outsider)).request()).await;
+    let nowhere = send(&t.router, Call::new("GET", "/api/v1/no-such-thing").request()).await;
+    assert_eq!((outsider.status, outsider.body), (nowhere.status, nowhere.body));
+}
+
+fn postgres_url() -> Option<String> {
+    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
+        return Some(url);
+    }
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
+        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
+    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
+    None
+}
+
+async fn drop_projects(url: &str, ids: &[&str]) {
+    use sqlx::{Connection, Executor};
+    sqlx::any::install_default_drivers();
+    if let Ok(mut c) = sqlx::AnyConnection::connect(url).await {
+        for id in ids {
+            let _ = c.execute(format!("DROP SCHEMA IF EXISTS {id} CASCADE").as_str()).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn authorisation_matrix_on_postgres_with_a_member_of_another_project() {
+    let Some(url) = postgres_url() else { return };
+    let (a, id_a) = Workbench::create_on_server(&url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
+    let (b, id_b) = Workbench::create_on_server(&url, "Another study", Terminology::Smith2022, "admin").await.unwrap();
+    let result = async {
+        prepare(&a).await;
+        // Accounts are server-wide and outlive test projects: names are unique per run.
+        let mut t = team(a.clone(), &id_a, TeamSettings::default(), tempfile::tempdir().unwrap()).await;
+        // A member of project B only, logged in on B's server: one account, one session, no role here.
+        let other = format!("other-{id_a}");
+        b.create_user(&other, PASSWORD, Some(Role::Owner)).await.unwrap();
+        let b_router = idiograph_web::router_with(b.clone(), ADDR.parse().unwrap(), Some(TeamSettings::default()));
+        t.outsider = log_in(&b_router, &other).await;
+        let seen_on_b = send(&b_router, Call::new("GET", "/api/v1/study").as_(Some(&t.outsider)).request()).await;
+        assert_eq!(seen_on_b.status, StatusCode::OK, "{}", seen_on_b.body);
+        assert_eq!(check_matrix(&t).await, route_list().len() * 5);
+    }
+    .await;
+    a.close().await;
+    b.close().await;
+    drop_projects(&url, &[&id_a, &id_b]).await;
+    result
+}
+
+#[tokio::test]
+async fn mutations_with_a_valid_session_still_need_our_origin() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let mut c = Call::new("POST", "/api/v1/journal")
+        .json(json!({"text": "forged"}))
+        .as_(t.token(Who::Member(Role::Owner)).as_deref());
+    c.cross_site = true;
+    assert_eq!(send(&t.router, c.request()).await.status, StatusCode::FORBIDDEN);
+    let mut c = Call::new("POST", "/logout").as_(t.token(Who::Member(Role::Owner)).as_deref());
+    c.cross_site = true;
+    assert_eq!(send(&t.router, c.request()).await.status, StatusCode::FORBIDDEN, "a forged logout is refused");
+    let mut login = login_request(t.name(Role::Owner), PASSWORD);
+    login.headers_mut().remove(header::ORIGIN);
+    assert_eq!(send(&t.router, login).await.status, StatusCode::FORBIDDEN, "login too (login CSRF)");
+    assert!(t.wb.snapshot().await.unwrap().journal.is_empty());
+    // Our pages send no referrer, so a browser posts their forms with `Origin: null`; its
+    // `Sec-Fetch-Site` then tells our own form from another site's.
+    for (site, status) in [("same-origin", StatusCode::SEE_OTHER), ("cross-site", StatusCode::FORBIDDEN)] {
+        let mut login = login_request(t.name(Role::Owner), PASSWORD);
+        login.headers_mut().insert(header::ORIGIN, "null".parse().unwrap());
+        login.headers_mut().insert("sec-fetch-site", site.parse().unwrap());
+        assert_eq!(send(&t.router, login).await.status, status, "{site}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_planted_before_login_is_never_the_session_after_it() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let planted = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let mut req = login_request(t.name(Role::Analyst), PASSWORD);
+    req.headers_mut().insert(header::COOKIE, format!("idiograph_session={planted}").parse().unwrap());
+    let r = send(&t.router, req).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let given = r.token();
+    assert_ne!(given, planted);
+    assert_eq!(given.len(), 64, "256 random bits");
+    let with_planted = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(planted)).request()).await;
+    assert_eq!(with_planted.status, StatusCode::UNAUTHORIZED);
+    let with_given = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(&given)).request()).await;
+    assert_eq!(with_given.status, StatusCode::OK);
+    assert_ne!(log_in(&t.router, t.name(Role::Analyst)).await, given, "every login makes a new session");
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_at_logout_and_when_revoked() {
+    let idle = TeamSettings { sessions: SessionPolicy { idle_secs: 1, max_secs: 3600 }, ..Default::default() };
+    let t = sqlite_team(idle).await;
+    let token = t.token(Who::Member(Role::Analyst)).unwrap();
+    let study = || Call::new("GET", "/api/v1/study").as_(Some(&token)).request();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(send(&t.router, study()).await.status, StatusCode::UNAUTHORIZED, "expired after being idle");
+    let page = send(&t.router, Call::new("GET", "/").as_(Some(&token)).request()).await;
+    assert_eq!((page.status, &page.headers[header::LOCATION]), (StatusCode::SEE_OTHER, &"/login".parse().unwrap()));
+
+    let t = sqlite_team(TeamSettings::default()).await;
+    let owner = t.token(Who::Member(Role::Owner)).unwrap();
+    let r = send(&t.router, Call::new("POST", "/logout").as_(Some(&owner)).request()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"), "the cookie is cleared");
+    let after = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(&owner)).request()).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "logout ends the session on the server, not just the cookie");
+
+    let analyst = t.token(Who::Member(Role::Analyst)).unwrap();
+    assert_eq!(t.wb.revoke_sessions(t.name(Role::Analyst)).await.unwrap(), 1);
+    let after = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(&analyst)).request()).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn ids_of_another_project_are_not_found() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    // Project B has more of everything, and a session of its own owner.
+    let dir_b = tempfile::tempdir().unwrap();
+    let b = Workbench::create(&dir_b.path().join("b.idg"), "Other", Terminology::Smith2022, "admin").await.unwrap();
+    prepare(&b).await;
+    b.add_participant("Rachel", &[], Default::default()).await.unwrap();
+    b.create_user("boss", PASSWORD, Some(Role::Owner)).await.unwrap();
+    let b_router = idiograph_web::router_with(b.clone(), ADDR.parse().unwrap(), Some(TeamSettings::default()));
+    let b_token = log_in(&b_router, "boss").await;
+    b.import_files("P2", vec![("tom.txt".into(), b"Tom: Another interview.\n".to_vec())], &Default::default())
+        .await
+        .unwrap();
+    let boss = b.as_member("boss", Role::Owner);
+    for i in 0..3 {
+        let r = send(
+            &b_router,
+            Call::new("POST", "/api/v1/themes").json(json!({"title": format!("B {i}")})).as_(Some(&b_token)).request(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        boss.add_journal("B's", None).await.unwrap();
+    }
+    let owner = t.token(Who::Member(Role::Owner));
+    let before = t.wb.dump().await.unwrap();
+    for call in [
+        Call::new("GET", "/api/v1/themes/TH4"),
+        Call::new("PATCH", "/api/v1/themes/TH4").json(json!({"title": "taken over"})),
+        Call::new("DELETE", "/api/v1/journal/J3"),
+        Call::new("PATCH", "/api/v1/journal/J3").json(json!({"text": "taken over"})),
+        Call::new("GET", "/api/v1/participants/Rachel"),
+        Call::new("GET", "/api/v1/participants/P3"),
+        Call::new("GET", "/transcripts/T2"),
+        Call::new("GET", "/cases/Rachel"),
+        Call::new("GET", "/themes/TH4"),
+        Call::new("GET", "/api/v1/transcripts/T2/annotated/html"),
+        Call::new("POST", "/api/v1/notes").json(
+            json!({"transcript": "T2", "version": "x", "start": 0, "end": 3, "kind": "descriptive", "text": "x"}),
+        ),
+    ] {
+        let shown = format!("{} {}", call.method, call.path);
+        let r = send(&t.router, call.as_(owner.as_deref()).request()).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{shown}: {}", r.body);
+    }
+    assert_eq!(t.wb.dump().await.unwrap(), before, "nothing changed");
+    // A session of project B's file means nothing here: each file keeps its own accounts.
+    let r = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(&b_token)).request()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_name_and_per_address() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let from = |ip: [u8; 4], name: &str, password: &str| {
+        let mut req = login_request(name, password);
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 50000))));
+        req
+    };
+    let analyst = t.name(Role::Analyst).to_owned();
+    for _ in 0..5 {
+        let r = send(&t.router, from([10, 0, 0, 1], &analyst, "wrong password")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("Wrong user name or password."), "{}", r.body);
+    }
+    let r = send(&t.router, from([10, 0, 0, 2], &analyst, PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits, from anywhere");
+    assert_eq!(r.headers[header::RETRY_AFTER], "60");
+    assert_eq!(send(&t.router, from([10, 0, 0, 2], t.name(Role::Owner), PASSWORD)).await.status, StatusCode::SEE_OTHER);
+
+    // One address trying many names.
+    for i in 0..20 {
+        let r = send(&t.router, from([10, 0, 0, 3], &format!("guess{i}"), "wrong password")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = send(&t.router, from([10, 0, 0, 3], t.name(Role::Auditor), PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&t.router, from([10, 0, 0, 4], t.name(Role::Auditor), PASSWORD)).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_cookie_is_http_only_same_site_strict_and_secure_behind_tls() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let r = send(&t.router, login_request(t.name(Role::Owner), PASSWORD)).await;
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let t = sqlite_team(TeamSettings { secure_cookies: true, ..Default::default() }).await;
+    let r = send(&t.router, login_request(t.name(Role::Owner), PASSWORD)).await;
+    assert!(r.headers[header::SET_COOKIE].to_str().unwrap().ends_with("; Secure"));
+}
+
+#[tokio::test]
+async fn the_audit_log_names_who_did_what() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let analyst = t.token(Who::Member(Role::Analyst));
+    let r = send(
+        &t.router,
+        Call::new("POST", "/api/v1/notes")
+            .json(t.selection(json!({"kind": "conceptual", "text": "x"})))
+            .as_(analyst.as_deref())
+            .request(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let auditor = t.token(Who::Member(Role::Auditor));
+    let r = send(
+        &t.router,
+        Call::new("POST", "/api/v1/journal").json(json!({"text": "Audit note."})).as_(auditor.as_deref()).request(),
+    )
+    .await;
+    assert_eq!(r.json()["author"], t.name(Role::Auditor));
+    // Another's journal entry is theirs alone, even for the owner.
+    let owner = t.token(Who::Member(Role::Owner));
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let r = send(
+        &t.router,
+        Call::new("PATCH", format!("/api/v1/journal/{id}")).json(json!({"text": "no"})).as_(owner.as_deref()).request(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+    let history = t.wb.history(50).await.unwrap();
+    let by = |action: &str| history.iter().find(|e| e.action == action).map(|e| e.author.clone());
+    assert_eq!(by("add note").as_deref(), Some(t.name(Role::Analyst)));
+    assert_eq!(by("add journal entry").as_deref(), Some(t.name(Role::Auditor)));
+    assert!(history.iter().any(|e| e.action == "log in" && e.summary == format!("{} logged in", t.name(Role::Owner))));
+    assert_eq!(by("remove member").as_deref(), Some(t.name(Role::Owner)));
+    // The dashboard shows who is signed in, with a way out.
+    let page = send(&t.router, Call::new("GET", "/").as_(analyst.as_deref()).request()).await;
+    assert!(page.body.contains(&format!("{} (analyst)", t.name(Role::Analyst))), "{}", page.body);
+    assert!(page.body.contains("action=\"/logout\""));
+}
