@@ -153,6 +153,12 @@ async fn note_on(wb: &Workbench, transcript: &str, words: &str, text: &str) -> S
     format!("N{}", wb.add_note(&target, NoteKind::Descriptive, text).await.unwrap().short)
 }
 
+async fn hits(wb: &Workbench, query: &str) -> usize {
+    let mut r = idiograph_app::SearchRequest::new(query);
+    r.limit = 10_000;
+    wb.search(&r).await.unwrap().total
+}
+
 fn file_bytes(path: &Path) -> Vec<u8> {
     let mut bytes = std::fs::read(path).unwrap();
     let wal = format!("{}-wal", path.display());
@@ -195,7 +201,12 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision() 
     );
     assert!(precision >= 0.6, "precision {precision:.2} fell below 0.6");
 
+    assert!(hits(&wb, "Quarrington").await > 0, "indexed before pseudonymisation");
     let done = wb.pseudonymise(&ApplyScope::All).await.unwrap();
+    // Search answers from the pseudonymised text only (the index was dropped and is rebuilt).
+    assert_eq!(hits(&wb, "Quarrington").await, 0);
+    assert_eq!(hits(&wb, "Trevithick").await, 0);
+    assert!(hits(&wb, "\"[Patient]\"").await > 0 || hits(&wb, "Patient").await > 0);
     assert_eq!(done.len(), before_texts.len(), "every transcript had something to replace");
     let after = current_texts(&wb).await;
 
@@ -272,6 +283,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision() 
     wb.undo().await.unwrap().expect("the pseudonymisation is undone");
     assert_eq!(current_texts(&wb).await, before_texts, "undo restores the original versions exactly");
     assert_eq!(domain_dump(&wb.dump().await.unwrap()), before_dump, "and every row as it was");
+    assert!(hits(&wb, "Quarrington").await > 0, "search sees the restored text");
 
     // Redo seals the originals again.
     wb.redo().await.unwrap().expect("redone");

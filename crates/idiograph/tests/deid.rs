@@ -1,0 +1,133 @@
+//! The `deid` commands end to end through the binary: scriptable known identifiers, the review
+//! queue as JSON with character offsets, decisions, apply, the log, the leak check on exports
+//! and undo through the key store; bad input changes nothing.
+
+mod support;
+
+use support::Project;
+
+const PASSPHRASE: &str = "a long enough passphrase";
+
+const INTERVIEW: &str = "Interviewer: Thank you, Anneliese. Shall we start?\n\
+Anneliese Trevithick: Yes. The café at Tregothnan Medical Practice is where we met. Write to me at anneliese.t@example.org or call 07700 900123.\n\
+Interviewer: And the Balint group?\n\
+Anneliese Trevithick: Dr Pengelly led it. It felt as if a weight had been lifted.\n";
+
+fn file_has(p: &Project, needle: &str) -> bool {
+    let mut bytes = std::fs::read(&p.path).unwrap();
+    bytes.extend(std::fs::read(format!("{}-wal", p.path.display())).unwrap_or_default());
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn deid_is_scriptable_from_known_names_to_the_log_and_undo() {
+    // SAFETY of the environment: this test binary holds this one test only.
+    std::env::set_var("IDIOGRAPH_KEY_PASSPHRASE", PASSPHRASE);
+    let p = Project::new();
+    let key = p.file("study.key");
+    let key = key.to_str().unwrap();
+    p.ok(&["participant", "add", "Olivia"]);
+    let file = p.write("interview.txt", INTERVIEW);
+    p.ok(&["import", file.to_str().unwrap(), "--participant", "Olivia"]);
+
+    // Known identifiers live in the key store, made on first use; bad kinds are refused.
+    p.ok(&[
+        "--key-file",
+        key,
+        "deid",
+        "known",
+        "add",
+        "Anneliese Trevithick",
+        "--as",
+        "Olivia",
+        "--kind",
+        "participant",
+    ]);
+    p.ok(&["--key-file", key, "deid", "known", "add", "Dr Morwenna Pengelly", "--kind", "group-leader"]);
+    p.ok(&[
+        "--key-file",
+        key,
+        "deid",
+        "known",
+        "add",
+        "Tregothnan Medical Practice",
+        "--kind",
+        "practice",
+        "--variant",
+        "Tregothnan",
+    ]);
+    let before = p.readout();
+    let bad = p.run(&["--key-file", key, "deid", "known", "add", "Somebody", "--kind", "celebrity"]);
+    assert!(!bad.success && bad.stderr.contains("unknown identifier kind 'celebrity'"), "{}", bad.stderr);
+    let wrong = support::command()
+        .env("IDIOGRAPH_KEY_PASSPHRASE", "not it at all")
+        .args(["-p", p.path.to_str().unwrap(), "--key-file", key, "deid", "known", "list"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
+    assert_eq!(p.readout(), before, "refusals change nothing");
+    assert!(!file_has(&p, "Morwenna"), "known identifiers are not kept in the project file");
+    let known = p.json(&["--key-file", key, "deid", "known", "list"]);
+    assert_eq!(known.as_array().unwrap().len(), 3);
+
+    // The queue as JSON, offsets in characters ("café" makes bytes and characters differ).
+    let scan = p.json(&["--key-file", key, "deid", "scan"]);
+    let items = scan["items"].as_array().unwrap();
+    assert_eq!(scan["total"].as_u64().unwrap() as usize, items.len());
+    let email = items.iter().find(|i| i["kind"] == "email").expect("the email is a candidate");
+    assert_eq!(email["text"], "anneliese.t@example.org");
+    assert_eq!(email["status"], "known", "an email holding a known name is replaced whole");
+    let phone = items.iter().find(|i| i["kind"] == "phone").expect("the phone is a candidate");
+    let chars: Vec<char> = INTERVIEW.chars().collect();
+    let (s, e) = (phone["start"].as_u64().unwrap() as usize, phone["end"].as_u64().unwrap() as usize);
+    assert_eq!(chars[s..e].iter().collect::<String>(), "07700 900123");
+    assert!(items.iter().any(|i| i["status"] == "known" && i["text"] == "Anneliese Trevithick"));
+
+    // Decide on the phone, then apply what is known or accepted.
+    let at = format!("{s}-{e}");
+    p.ok(&["deid", "accept", "T1", "--chars", &at, "--kind", "phone", "--as", "[Mobile]"]);
+    let refused = p.run(&["deid", "apply"]);
+    assert!(!refused.success && refused.stderr.contains("unlock it first"), "{}", refused.stderr);
+    let applied = p.json(&["--key-file", key, "deid", "apply"]);
+    assert_eq!(applied["pseudonymised"][0]["transcript"], "T1");
+    let show = p.ok(&["transcript", "show", "T1"]);
+    for gone in ["Trevithick", "Anneliese", "Pengelly", "Tregothnan", "07700"] {
+        assert!(!show.contains(gone), "{gone} is still shown:\n{show}");
+        assert!(!file_has(&p, gone), "{gone} is still in the project file");
+    }
+    assert!(show.contains("Olivia:") && show.contains("[Mobile]") && show.contains("[Practice]"), "{show}");
+
+    // The log: counts by category, no real value.
+    let log = p.json(&["deid", "log"]);
+    let log_text = log.to_string();
+    assert!(log_text.contains("[Practice]") && !log_text.contains("Tregothnan"), "{log_text}");
+    p.ok(&["deid", "log", "-o", p.file("deid-log.csv").to_str().unwrap()]);
+    let csv = std::fs::read_to_string(p.file("deid-log.csv")).unwrap();
+    assert!(csv.starts_with("transcript,participant,version,category,count,at\nT1,Olivia,2,"), "{csv}");
+
+    // Exports: locked key store → refused unless overridden; unlocked and clean → allowed.
+    let locked = p.run(&["report", "--format", "md"]);
+    assert!(!locked.success && locked.stderr.contains("--allow-leaks"), "{}", locked.stderr);
+    p.ok(&["report", "--format", "md", "--allow-leaks", "-o", p.file("unchecked.md").to_str().unwrap()]);
+    p.ok(&["--key-file", key, "report", "--format", "html", "-o", p.file("report.html").to_str().unwrap()]);
+    p.ok(&["journal", "add", "Remember to thank Dr Pengelly"]);
+    let leak = p.run(&["--key-file", key, "report", "--format", "audit-csv"]);
+    assert!(leak.success, "the audit trail holds no journal text: {}", leak.stderr);
+    let leak = p.run(&["--key-file", key, "report", "--format", "md", "-o", p.file("leaky.md").to_str().unwrap()]);
+    assert!(
+        !leak.success && leak.stderr.contains("known real names") && leak.stderr.contains("Pengelly"),
+        "{}",
+        leak.stderr
+    );
+    assert!(!p.file("leaky.md").exists(), "nothing is written when the check refuses");
+    let history = p.json(&["history", "--limit", "20"]).to_string();
+    assert!(history.contains("export unchecked"), "the override is in the audit log: {history}");
+    p.ok(&["undo"]);
+
+    // Undo of the pseudonymisation needs the key store, and then restores the original.
+    let locked = p.run(&["undo"]);
+    assert!(!locked.success && locked.stderr.contains("key store"), "{}", locked.stderr);
+    p.ok(&["--key-file", key, "undo"]);
+    assert!(p.ok(&["transcript", "show", "T1"]).contains("Anneliese Trevithick:"));
+}
