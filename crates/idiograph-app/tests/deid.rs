@@ -4,7 +4,8 @@
 //! phones, NHS numbers, postcodes, dates, URLs, addresses, titled names, organisations).
 //! Measures recall and precision, and checks that anchors move exactly, that undo restores the
 //! previous versions exactly, that the project file keeps no real name, that the key store
-//! needs its passphrase, and that every export passes the leak check.
+//! needs its passphrase, and that every export passes the leak check. Each test runs on a
+//! project file and on a PostgreSQL server project.
 
 use std::path::Path;
 
@@ -111,9 +112,61 @@ Interviewer: Thank you. Anything else?\n\
     )
 }
 
-async fn study(dir: &Path, planted: &mut Planted) -> Workbench {
-    let wb =
-        Workbench::create(&dir.join("study.idg"), "Balint groups", Terminology::Smith2022, "researcher").await.unwrap();
+/// Where a test's study lives: a project file, or a schema on the PostgreSQL server.
+#[derive(Clone, Copy, PartialEq)]
+enum Backend {
+    File,
+    Server,
+}
+
+/// The test server, or `None` (with a note, or a failure under CI) when none answers.
+fn server_url() -> Option<String> {
+    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
+        return Some(url);
+    }
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
+        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
+    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
+    None
+}
+
+/// Removes a server project when the test ends, however it ends (tests close their workbench
+/// first, so that no pooled connection holds a lock on the schema).
+struct DropSchema(Option<(String, String)>);
+
+impl Drop for DropSchema {
+    fn drop(&mut self) {
+        if let Some((url, id)) = &self.0 {
+            let _ = std::process::Command::new("psql")
+                // A lock timeout, so that a connection still open cannot hang the test.
+                .args([
+                    url.as_str(),
+                    "-q",
+                    "-c",
+                    &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {id} CASCADE"),
+                ])
+                .output();
+        }
+    }
+}
+
+async fn study(dir: &Path, planted: &mut Planted, backend: Backend) -> Option<(Workbench, DropSchema)> {
+    let (wb, cleanup) = match backend {
+        Backend::File => (
+            Workbench::create(&dir.join("study.idg"), "Balint groups", Terminology::Smith2022, "researcher")
+                .await
+                .unwrap(),
+            DropSchema(None),
+        ),
+        Backend::Server => {
+            let url = server_url()?;
+            let (wb, id) =
+                Workbench::create_on_server(&url, "Balint groups", Terminology::Smith2022, "researcher").await.unwrap();
+            (wb, DropSchema(Some((url, id))))
+        }
+    };
     let mut rng = Lcg(2026);
     for (p, (_, pseudonym)) in PARTICIPANTS.iter().enumerate() {
         wb.add_participant(pseudonym, &[], InterviewMeta::default()).await.unwrap();
@@ -122,8 +175,30 @@ async fn study(dir: &Path, planted: &mut Planted) -> Workbench {
             .collect();
         wb.import_files(pseudonym, files, &ImportOptions::default()).await.unwrap();
     }
-    wb
+    Some((wb, cleanup))
 }
+
+/// Declares a test for each backend.
+macro_rules! on_both_backends {
+    ($name:ident, $file:ident, $server:ident) => {
+        #[tokio::test]
+        async fn $file() {
+            $name(Backend::File).await
+        }
+        #[tokio::test]
+        async fn $server() {
+            $name(Backend::Server).await
+        }
+    };
+}
+
+on_both_backends!(
+    generated_corpus,
+    generated_corpus_is_pseudonymised_with_measured_recall_and_precision,
+    generated_corpus_is_pseudonymised_on_postgres
+);
+on_both_backends!(decisions, decisions_are_kept_and_applied_by_kind, decisions_are_kept_and_applied_on_postgres);
+on_both_backends!(exports, every_export_passes_the_leak_check, every_export_passes_the_leak_check_on_postgres);
 
 async fn register_known(wb: &Workbench, key: &Path) {
     wb.unlock_key_store(key, PASSPHRASE).await.unwrap();
@@ -170,11 +245,10 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-#[tokio::test]
-async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision() {
+async fn generated_corpus(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let wb = study(dir.path(), &mut planted).await;
+    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
     let key = dir.path().join("study.key");
     register_known(&wb, &key).await;
 
@@ -252,7 +326,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision() 
     }
 
     // The project file (and its WAL) keeps no real name; the key store is encrypted.
-    let project = file_bytes(&dir.path().join("study.idg"));
+    let project = if backend == Backend::File { file_bytes(&dir.path().join("study.idg")) } else { vec![] };
     if let Ok(keep) = std::env::var("IDIOGRAPH_KEEP_DEID_TEST") {
         std::fs::copy(dir.path().join("study.idg"), keep).unwrap();
     }
@@ -288,15 +362,17 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision() 
     // Redo seals the originals again.
     wb.redo().await.unwrap().expect("redone");
     assert_eq!(current_texts(&wb).await, after);
-    let project = file_bytes(&dir.path().join("study.idg"));
-    assert!(!contains(&project, "Quarrington"), "redo sealed the originals again");
+    if backend == Backend::File {
+        let project = file_bytes(&dir.path().join("study.idg"));
+        assert!(!contains(&project, "Quarrington"), "redo sealed the originals again");
+    }
+    wb.close().await;
 }
 
-#[tokio::test]
-async fn decisions_are_kept_and_applied_by_kind() {
+async fn decisions(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let wb = study(dir.path(), &mut planted).await;
+    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
     // Originals discarded: no key store needed for candidates only.
     wb.set_originals_policy(idiograph_model::OriginalsPolicy::Discard).await.unwrap();
     let queue = wb.review_queue().await.unwrap();
@@ -329,13 +405,13 @@ async fn decisions_are_kept_and_applied_by_kind() {
     // Discarded originals: the command cannot be undone, and says why.
     let refused = wb.undo().await.unwrap_err().to_string();
     assert!(refused.contains("erased") || refused.contains("discarded"), "{refused}");
+    wb.close().await;
 }
 
-#[tokio::test]
-async fn every_export_passes_the_leak_check() {
+async fn exports(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let wb = study(dir.path(), &mut planted).await;
+    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
     let key = dir.path().join("study.key");
     register_known(&wb, &key).await;
     wb.pseudonymise(&ApplyScope::Accepted).await.unwrap();
@@ -410,6 +486,7 @@ async fn every_export_passes_the_leak_check() {
     assert!(locked.contains("unlock"), "{locked}");
     wb.export(ExportFormat::AuditCsv, true).await.unwrap();
     assert_eq!(wb.history(1).await.unwrap()[0].action, "export unchecked");
+    wb.close().await;
 }
 
 /// An export's name, its checked result and its overridden bytes.
