@@ -10,19 +10,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch, axeCheck } from "./support.mjs";
 
-const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const artifacts = path.resolve(here, "../../test-artifacts");
 const BASE = process.env.IDIOGRAPH_URL?.replace(/\/$/, "");
 const skip = BASE ? false : "IDIOGRAPH_URL is not set (run through cargo test -p idiograph-web --test browser)";
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 let browser;
 let context;
@@ -31,11 +25,7 @@ const problems = [];
 
 before(async () => {
   if (skip) return;
-  mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launch();
   context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
@@ -64,14 +54,7 @@ async function api(pathname) {
 
 /** Screenshot and accessibility check of the current page. */
 async function check(name) {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-  const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(serious, [], `${name}: axe found serious or critical violations:\n${JSON.stringify(serious, null, 2)}`);
+  await axeCheck(page, name);
   assert.deepEqual(problems.splice(0), [], `${name}: errors in the page (CSP violations show here)`);
 }
 

@@ -168,6 +168,34 @@ pub struct LogLine {
     pub at: String,
 }
 
+/// The de-identification log as CSV (one row per transcript version and category; no real
+/// values), for the command line's `deid log -o` and the workbench's download.
+pub fn deid_log_csv(log: &[LogLine]) -> String {
+    let mut csv = String::from("transcript,participant,version,category,count,at\n");
+    for l in log {
+        csv.push_str(&format!(
+            "T{},{},{},{},{},{}\n",
+            l.transcript,
+            csv_field(&l.participant),
+            l.version,
+            csv_field(&l.category),
+            l.count,
+            l.at
+        ));
+    }
+    csv
+}
+
+/// A CSV field, quoted when needed and guarded against spreadsheet formulas.
+fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if guarded.contains([',', '"', '\n']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
 /// Context of `span` in `text`: up to `CONTEXT_CHARS` characters either side, on one line.
 fn context(text: &str, span: Span) -> (String, String) {
     let before: String = text[..span.start().to_usize()].chars().rev().take(CONTEXT_CHARS).collect();

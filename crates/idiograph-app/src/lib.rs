@@ -32,7 +32,9 @@ use idiograph_store::Store;
 
 pub use crate::accounts::{Login, SessionPolicy, SignedIn};
 pub use crate::annotate::Target;
-pub use crate::deid::{ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem};
+pub use crate::deid::{
+    deid_log_csv, ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem,
+};
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::error::AppError;
 pub use crate::exchange::ExchangeReport;

@@ -11,6 +11,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/common.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/common.js")),
     ("js/transcript.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/transcript.js")),
     ("js/board.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/board.js")),
+    ("js/deid.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/deid.js")),
+    ("js/exports.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/exports.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
 ];
 

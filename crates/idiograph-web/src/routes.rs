@@ -8,7 +8,7 @@ use axum::Router;
 
 use idiograph_model::Role::{Analyst, Auditor, Owner};
 
-use crate::api::{annotations, members, misc, study, themes, transcripts};
+use crate::api::{annotations, deid, members, misc, study, themes, transcripts};
 use crate::{assets, auth, pages, security, AppState};
 
 /// Who may use a route on a team server (`serve --team`); locally everything is open to the
@@ -56,6 +56,7 @@ fn table() -> Vec<Entry> {
         ("GET", "/history", READ, get(pages::history)),
         ("GET", "/reports", READ, get(pages::reports)),
         ("GET", "/search", READ, get(pages::search)),
+        ("GET", "/deid", READ, get(pages::deid)),
         ("GET", "/static/{*path}", Public, get(assets::serve_asset)),
         // API.
         ("GET", "/api/v1/openapi.json", READ, get(misc::openapi)),
@@ -105,6 +106,22 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/redo", JOURNAL, post(misc::redo)),
         ("GET", "/api/v1/reports/{format}", READ, get(misc::report)),
         ("GET", "/api/v1/search", READ, get(pages::api_search)),
+        // Pseudonymisation: the key store and its known identifiers are the owner's; analysts
+        // review the queue; anyone may read the log, which holds no real value.
+        ("GET", "/api/v1/deid/status", READ, get(deid::status)),
+        ("POST", "/api/v1/deid/unlock", OWN, post(deid::unlock)),
+        ("POST", "/api/v1/deid/lock", OWN, post(deid::lock)),
+        ("PUT", "/api/v1/deid/originals", OWN, put(deid::set_originals)),
+        ("GET", "/api/v1/deid/known", OWN, get(deid::list_known)),
+        ("POST", "/api/v1/deid/known", OWN, post(deid::add_known)),
+        ("DELETE", "/api/v1/deid/known", OWN, delete(deid::remove_known)),
+        ("GET", "/api/v1/deid/queue", ANALYSE, get(deid::queue)),
+        ("POST", "/api/v1/deid/decisions", ANALYSE, post(deid::decide)),
+        ("POST", "/api/v1/deid/bulk", ANALYSE, post(deid::bulk)),
+        ("POST", "/api/v1/deid/always", OWN, post(deid::always)),
+        ("POST", "/api/v1/deid/apply", OWN, post(deid::apply)),
+        ("GET", "/api/v1/deid/log", READ, get(deid::log)),
+        ("GET", "/api/v1/deid/log.csv", READ, get(deid::log_csv)),
         ("GET", "/api/v1/members", OWN, get(members::list)),
         ("PUT", "/api/v1/members/{name}", OWN, put(members::set_role)),
         ("DELETE", "/api/v1/members/{name}", OWN, delete(members::remove)),
@@ -114,6 +131,20 @@ fn table() -> Vec<Entry> {
 /// Every route the router answers, in registration order.
 pub fn route_list() -> Vec<Route> {
     table().into_iter().map(|(method, path, access, _)| Route { method, path, access }).collect()
+}
+
+/// Whether someone with `role` (`None`: the one researcher of a local server) may use the
+/// route `method path`, as the table states; pages offer only the actions that will work.
+pub(crate) fn allows(role: Option<idiograph_model::Role>, method: &str, path: &str) -> bool {
+    let Some(role) = role else { return true };
+    route_list().iter().any(|r| {
+        r.method == method
+            && r.path == path
+            && match r.access {
+                Access::Public => true,
+                Access::Member(needed) => role >= needed,
+            }
+    })
 }
 
 pub(crate) fn build(state: AppState) -> Router {

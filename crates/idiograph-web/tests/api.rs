@@ -755,3 +755,207 @@ async fn search_answers_on_the_api_and_the_page() {
     assert!(!page.body.contains("<b>really</b>"), "transcript text is escaped: {kwic:?}");
     assert!(page.body.contains("&#60;b&#62;really") || page.body.contains("&lt;b&gt;really"), "{kwic:?}");
 }
+
+const IDENTIFYING: &str = "Interviewer: How was it?\n\
+Olivia: I trained with Dr Pengelly at Tregothnan Surgery. \u{1F600} Write to olivia.roe@example.org or ring 07700 900123, she said.\n";
+
+/// The queue item of kind `kind` whose text is `text`.
+fn queue_item(queue: &Value, kind: &str, text: &str) -> Value {
+    let items = queue["items"].as_array().unwrap();
+    items
+        .iter()
+        .find(|i| i["kind"] == kind && i["text"] == text)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {kind} '{text}' in the queue: {}", serde_json::to_string_pretty(items).unwrap()))
+}
+
+async fn history_actions(app: &App) -> Vec<String> {
+    let h = get(app, "/api/v1/history?limit=1000").await.json();
+    h["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn pseudonymisation_through_the_api() {
+    let app = app_with(IDENTIFYING).await;
+    let key = app._dir.path().join("study.key");
+    let key_path = key.display().to_string();
+    let status = get(&app, "/api/v1/deid/status").await.json();
+    assert_eq!((status["key_store"].as_bool(), status["unlocked"].is_null()), (Some(false), true));
+
+    // Refused input changes nothing: no key store is made.
+    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": "study.key", "passphrase": "long enough"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().unwrap().contains("full path"), "{}", r.body);
+    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": "short"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().unwrap().contains("8 characters"), "{}", r.body);
+    assert_eq!(
+        call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path})).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert!(!key.exists());
+    assert_eq!(get(&app, "/api/v1/deid/status").await.json()["key_store"], false);
+    assert_eq!(get(&app, "/api/v1/deid/known").await.status, StatusCode::CONFLICT, "locked");
+
+    // Create it.
+    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": PASSPHRASE})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.json()["key_store"].as_bool(), r.json()["unlocked"].as_str()), (Some(true), Some(key_path.as_str())));
+    assert!(key.exists());
+
+    // Known identifiers.
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/deid/known",
+        json!({"real": "Pengelly", "replacement": "Dr Kemp", "kind": "trainer", "variants": ["Pengelley"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for (body, status) in [
+        (json!({"real": "Pengelly", "kind": "trainer"}), StatusCode::CONFLICT),
+        (json!({"real": "Somebody", "kind": "wizard"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"real": "x"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"kind": "person"}), StatusCode::BAD_REQUEST),
+    ] {
+        let r = call(&app, "POST", "/api/v1/deid/known", body.clone()).await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+    }
+    let known = get(&app, "/api/v1/deid/known").await.json();
+    assert_eq!(
+        known["known"],
+        json!([{"real": "Pengelly", "replacement": "Dr Kemp", "kind": "trainer", "variants": ["Pengelley"]}])
+    );
+
+    // The queue, with offsets in bytes and in UTF-16 units (an emoji sits before the email).
+    let t = get(&app, "/api/v1/transcripts/T1").await.json();
+    let (text, version) = (t["text"].as_str().unwrap().to_owned(), t["version"].as_str().unwrap().to_owned());
+    let queue = get(&app, "/api/v1/deid/queue").await.json();
+    let trainer = queue_item(&queue, "trainer", "Pengelly");
+    assert_eq!((trainer["status"].as_str(), trainer["replacement"].as_str()), (Some("known"), Some("Dr Kemp")));
+    assert!(trainer["citation"].as_str().unwrap().starts_with("(Olivia, p. 1"), "{trainer}");
+    let email = queue_item(&queue, "email", "olivia.roe@example.org");
+    let (u16_start, u16_end) = utf16_range(&text, "olivia.roe@example.org");
+    assert_eq!(
+        (email["utf16_start"].as_u64(), email["utf16_end"].as_u64()),
+        (Some(u16_start as u64), Some(u16_end as u64))
+    );
+    assert_eq!(email["start"].as_u64(), Some(text.find("olivia.roe").unwrap() as u64));
+    assert_ne!(email["start"], email["utf16_start"], "the emoji makes bytes and UTF-16 units differ");
+    assert_eq!(email["status"], "pending");
+    assert!(email["before"].as_str().unwrap().ends_with("Write to "), "{email}");
+
+    // Decide, in UTF-16 units as the page sends them.
+    let decision = |verdict: &str, kind: &str, start: usize, end: usize, version: &str| {
+        json!({"transcript": "T1", "version": version, "start": start, "end": end, "unit": "utf16",
+               "kind": kind, "verdict": verdict, "replacement": "[Email address]"})
+    };
+    let before = history_actions(&app).await.len();
+    for (body, status) in [
+        (decision("maybe", "email", u16_start, u16_end, &version), StatusCode::UNPROCESSABLE_ENTITY),
+        (decision("accept", "nonsense", u16_start, u16_end, &version), StatusCode::UNPROCESSABLE_ENTITY),
+        (decision("accept", "email", u16_start, 9999, &version), StatusCode::UNPROCESSABLE_ENTITY),
+        (decision("accept", "email", u16_start, u16_end, "old-version"), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"transcript": "T1", "verdict": "accept"}), StatusCode::BAD_REQUEST),
+    ] {
+        let r = call(&app, "POST", "/api/v1/deid/decisions", body.clone()).await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+        assert!(r.json()["error"].is_string());
+    }
+    assert_eq!(history_actions(&app).await.len(), before, "refused decisions change nothing");
+    let r =
+        call(&app, "POST", "/api/v1/deid/decisions", decision("accept", "email", u16_start, u16_end, &version)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let email = queue_item(&get(&app, "/api/v1/deid/queue").await.json(), "email", "olivia.roe@example.org");
+    assert_eq!((email["status"].as_str(), email["replacement"].as_str()), (Some("accepted"), Some("[Email address]")));
+
+    // Bulk by kind, and "always replace".
+    let r = call(&app, "POST", "/api/v1/deid/bulk", json!({"kind": "phone", "verdict": "accept"})).await;
+    assert_eq!((r.status, r.json()["decided"].as_u64()), (StatusCode::OK, Some(1)), "{}", r.body);
+    let r = call(&app, "POST", "/api/v1/deid/bulk", json!({"kind": "phone", "verdict": "perhaps"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        queue_item(&get(&app, "/api/v1/deid/queue").await.json(), "phone", "07700 900123")["status"],
+        "accepted"
+    );
+    let (s, e) = utf16_range(&text, "Tregothnan Surgery");
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/deid/always",
+        json!({"transcript": "T1", "version": version, "start": s, "end": e, "unit": "utf16", "kind": "practice", "replacement": "[Practice]"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let known = get(&app, "/api/v1/deid/known").await.json();
+    assert!(known["known"].as_array().unwrap().iter().any(|k| k["real"] == "Tregothnan Surgery"), "{known}");
+
+    // Apply: bad scopes are refused; then the known and accepted ones are replaced.
+    for body in [json!({"scope": "everything"}), json!({"scope": "kinds"}), json!({"scope": "all", "kinds": ["email"]})]
+    {
+        let r = call(&app, "POST", "/api/v1/deid/apply", body.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+    }
+    let r = call(&app, "POST", "/api/v1/deid/apply", json!({"scope": "accepted"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let done = &r.json()["pseudonymised"][0];
+    assert_eq!((done["transcript"].as_str(), done["version"].as_u64()), (Some("T1"), Some(2)), "{done}");
+    let after = get(&app, "/api/v1/transcripts/T1").await.json()["text"].as_str().unwrap().to_owned();
+    for gone in ["Pengelly", "Tregothnan", "olivia.roe@example.org", "07700 900123"] {
+        assert!(!after.contains(gone), "{gone} is still in {after}");
+    }
+    assert!(after.contains("Dr Kemp") && after.contains("[Email address]") && after.contains("[Practice]"), "{after}");
+
+    // The log, as JSON and CSV, names categories and counts only.
+    let log = get(&app, "/api/v1/deid/log").await.json();
+    let lines = log["log"].as_array().unwrap();
+    assert!(lines.iter().all(|l| l["transcript"] == "T1" && l["version"] == 2), "{log}");
+    assert_eq!(lines.iter().map(|l| l["count"].as_u64().unwrap()).sum::<u64>(), 4, "{log}");
+    let csv = get(&app, "/api/v1/deid/log.csv").await;
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(csv.body.starts_with("transcript,participant,version,category,count,at\nT1,Olivia,2,"), "{}", csv.body);
+    assert!(!csv.body.contains("Pengelly"));
+
+    // The page shows the log and the key store.
+    let page = get(&app, "/deid").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("De-identification log") && page.body.contains(&key_path), "{}", page.body);
+
+    // An export naming a known identifier is refused with the places, then allowed explicitly.
+    let r = call(&app, "POST", "/api/v1/journal", json!({"text": "Pengelly reminds me of my own trainer."})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let refused = get(&app, "/api/v1/reports/md").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    let message = refused.json()["error"].as_str().unwrap().to_owned();
+    assert!(message.contains("'Pengelly' (line "), "{message}");
+    assert!(!history_actions(&app).await.contains(&"export despite leaks".to_owned()));
+    let allowed = get(&app, "/api/v1/reports/md?allow_leaks=true").await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    assert!(allowed.body.contains("Pengelly reminds me"));
+    assert_eq!(history_actions(&app).await[0], "export despite leaks");
+
+    // Locked again: known identifiers are out of reach, and the page offers to unlock.
+    let r = call(&app, "POST", "/api/v1/deid/lock", json!({})).await;
+    assert_eq!((r.status, r.json()["unlocked"].is_null()), (StatusCode::OK, true));
+    assert_eq!(get(&app, "/api/v1/deid/known").await.status, StatusCode::CONFLICT);
+    assert!(get(&app, "/deid").await.body.contains("Unlock the key store"));
+    let r = call(&app, "DELETE", "/api/v1/deid/known", json!({"real": "Pengelly"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r =
+        call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": "wrong passphrase"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().unwrap().contains("wrong passphrase"));
+    call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": PASSPHRASE})).await;
+    let r = call(&app, "DELETE", "/api/v1/deid/known", json!({"real": "Pengelly"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        call(&app, "DELETE", "/api/v1/deid/known", json!({"real": "Pengelly"})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = call(&app, "PUT", "/api/v1/deid/originals", json!({"policy": "shred"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = call(&app, "PUT", "/api/v1/deid/originals", json!({"policy": "discard"})).await;
+    assert_eq!(r.json()["originals"], "discard");
+}
+
+const PASSPHRASE: &str = "correct horse battery staple";

@@ -1,5 +1,6 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
-//! ephemeral port, serving a fresh demo study, and a second one in team mode for the login form. Needs Node, `npm ci` in `tests/browser/` and
+//! ephemeral port, serving a fresh demo study, a second one in team mode for the login form and
+//! a third for pseudonymisation. Needs Node, `npm ci` in `tests/browser/` and
 //! Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -62,14 +63,35 @@ async fn workbench_in_headless_chromium() {
     });
     let team_url = format!("http://{}", rx.await.expect("the team server started"));
 
+    // A third, for pseudonymisation, which rewrites every transcript; its key store goes in `keys`.
+    let deid_wb = idiograph_app::build_demo(&dir.path().join("deid.idg"), "researcher").await.unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let deid_server = tokio::spawn(async move {
+        idiograph_web::serve(deid_wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
+            let _ = tx.send(bound);
+        })
+        .await
+    });
+    let deid_url = format!("http://{}", rx.await.expect("the pseudonymisation server started"));
+
     let status = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "tests/browser/workbench.test.mjs", "tests/browser/team.test.mjs"])
+            .args([
+                "--test",
+                "--test-reporter=spec",
+                "tests/browser/workbench.test.mjs",
+                "tests/browser/team.test.mjs",
+                "tests/browser/deid.test.mjs",
+            ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
             .env("IDIOGRAPH_TEAM_URL", &team_url)
             .env("IDIOGRAPH_TEAM_USER", "olga")
             .env("IDIOGRAPH_TEAM_PASSWORD", TEAM_PASSWORD)
+            .env("IDIOGRAPH_DEID_URL", &deid_url)
+            .env("IDIOGRAPH_DEID_DIR", &keys)
             .status()
     })
     .await
@@ -77,5 +99,6 @@ async fn workbench_in_headless_chromium() {
     .expect("node runs");
     server.abort();
     team_server.abort();
+    deid_server.abort();
     assert!(status.success(), "the browser tests failed (screenshots in test-artifacts/)");
 }

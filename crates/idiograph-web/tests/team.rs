@@ -123,7 +123,8 @@ struct Team {
     outsider: String,
     version: String,
     fresh: AtomicU32,
-    _dir: tempfile::TempDir,
+    /// Holds the project file (on SQLite) and the key store.
+    dir: tempfile::TempDir,
 }
 
 impl Team {
@@ -170,6 +171,18 @@ impl Team {
     async fn new_pet(&self) -> String {
         let body = json!({"title": format!("Theme {}", self.next()), "case": "P1"});
         self.owner(Call::new("POST", "/api/v1/themes").json(body)).await["id"].as_str().unwrap().to_owned()
+    }
+
+    fn key_file(&self) -> String {
+        self.dir.path().join("study.key").display().to_string()
+    }
+
+    /// Unlocks (the first time: creates) the key store, unless a request of the matrix left it
+    /// unlocked; the routes of known identifiers, "always replace" and apply need it.
+    async fn unlocked(&self) {
+        if self.wb.key_status().await.unwrap().unlocked.is_none() {
+            self.wb.unlock_key_store(std::path::Path::new(&self.key_file()), PASSWORD).await.unwrap();
+        }
     }
 
     /// The request that exercises `route` for real when `who` may use it: real ids of fresh
@@ -298,6 +311,42 @@ impl Team {
             }
             ("POST", "/api/v1/undo") | ("POST", "/api/v1/redo") => Call::new(method, path(template)).json(json!({})),
             ("GET", "/api/v1/reports/{format}") => Call::new(method, path("/api/v1/reports/md")),
+            ("POST", "/api/v1/deid/unlock") => {
+                Call::new(method, path(template)).json(json!({"path": self.key_file(), "passphrase": PASSWORD}))
+            }
+            ("PUT", "/api/v1/deid/originals") => Call::new(method, path(template)).json(json!({"policy": "key-store"})),
+            ("GET", "/api/v1/deid/known") => {
+                self.unlocked().await;
+                Call::new(method, path(template))
+            }
+            ("POST", "/api/v1/deid/known") => {
+                self.unlocked().await;
+                let real = format!("Marchbanks{}", self.next());
+                Call::new(method, path(template))
+                    .json(json!({"real": real, "replacement": "Pseudonym", "kind": "trainer"}))
+            }
+            ("DELETE", "/api/v1/deid/known") => {
+                self.unlocked().await;
+                let real = format!("Treloar{}", self.next());
+                self.wb.add_known(&real, "", "colleague", &[]).await.unwrap();
+                Call::new(method, path(template)).json(json!({"real": real}))
+            }
+            ("POST", "/api/v1/deid/decisions") => Call::new(method, path(template))
+                .json(self.selection(json!({"kind": "proper-name", "verdict": "reject"}))),
+            ("POST", "/api/v1/deid/bulk") => {
+                Call::new(method, path(template)).json(json!({"kind": "proper-name", "verdict": "reject"}))
+            }
+            // Only the owner's request runs, once: "Olivia" (bytes 25–31) becomes a known identifier.
+            ("POST", "/api/v1/deid/always") => {
+                self.unlocked().await;
+                Call::new(method, path(template)).json(json!({
+                    "transcript": "T1", "version": self.version, "start": 25, "end": 31, "kind": "participant",
+                }))
+            }
+            ("POST", "/api/v1/deid/apply") => {
+                self.unlocked().await;
+                Call::new(method, path(template)).json(json!({"scope": "accepted"}))
+            }
             ("PUT", "/api/v1/members/{name}") => {
                 let spare = format!("spare-{}-{}", self.next(), self.name(Role::Owner));
                 self.wb.create_user(&spare, PASSWORD, Some(Role::Auditor)).await.unwrap();
@@ -355,7 +404,7 @@ async fn team(wb: Workbench, suffix: &str, settings: TeamSettings, dir: tempfile
         outsider: String::new(),
         version: String::new(),
         fresh: AtomicU32::new(0),
-        _dir: dir,
+        dir,
     };
     t.version = t.owner(Call::new("GET", "/api/v1/transcripts/T1")).await["version"].as_str().unwrap().to_owned();
     t.new_pet().await;
@@ -375,13 +424,18 @@ async fn sqlite_team(settings: TeamSettings) -> Team {
 
 /// Who may do what, stated here apart from the route table, so that a change to either shows:
 /// everyone logs in and out; auditors read, write their journal and undo their own commands;
-/// analysts analyse; owners change the study settings and the members.
+/// analysts analyse and review pseudonymisation candidates; owners change the study settings and
+/// the members, and hold the key store (known identifiers, applying); anyone reads the
+/// de-identification log, which names nobody.
 fn intended(route: &Route) -> Access {
     match (route.method, route.path) {
         (_, "/login" | "/logout" | "/static/{*path}") => Access::Public,
         ("PATCH", "/api/v1/study") => Access::Member(Role::Owner),
         (_, p) if p.starts_with("/api/v1/members") => Access::Member(Role::Owner),
         (_, p) if p.starts_with("/api/v1/journal") => Access::Member(Role::Auditor),
+        ("GET", "/api/v1/deid/status" | "/api/v1/deid/log" | "/api/v1/deid/log.csv") => Access::Member(Role::Auditor),
+        (_, "/api/v1/deid/queue" | "/api/v1/deid/decisions" | "/api/v1/deid/bulk") => Access::Member(Role::Analyst),
+        (_, p) if p.starts_with("/api/v1/deid/") => Access::Member(Role::Owner),
         ("POST", "/api/v1/undo" | "/api/v1/redo") | ("GET", _) => Access::Member(Role::Auditor),
         _ => Access::Member(Role::Analyst),
     }

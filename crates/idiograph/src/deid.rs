@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use idiograph_app::{ApplyScope, ItemStatus, Workbench};
+use idiograph_app::{deid_log_csv, ApplyScope, ItemStatus, Workbench};
 use idiograph_model::{OriginalsPolicy, Verdict};
 use idiograph_text::{Span, TextSize, UnitIndex};
 use serde_json::{json, Value as Json};
@@ -174,18 +174,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
         DeidCommand::Log { output } => {
             let log = wb.deid_log().await?;
             if let Some(path) = output {
-                let mut csv = String::from("transcript,participant,version,category,count,at\n");
-                for l in &log {
-                    csv.push_str(&format!(
-                        "T{},{},{},{},{},{}\n",
-                        l.transcript,
-                        csv_field(&l.participant),
-                        l.version,
-                        csv_field(&l.category),
-                        l.count,
-                        l.at
-                    ));
-                }
+                let csv = deid_log_csv(&log);
                 deliver(json, csv.as_bytes(), Some(path), "csv")?;
                 return Ok(());
             }
@@ -217,14 +206,4 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
         }
     }
     Ok(())
-}
-
-/// A CSV field, quoted when needed and guarded against spreadsheet formulas.
-fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if guarded.contains([',', '"', '\n']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
 }

@@ -2,6 +2,7 @@
 //! commands. Handlers extract the request, call one method and map the result.
 
 pub(crate) mod annotations;
+pub(crate) mod deid;
 pub(crate) mod members;
 pub(crate) mod misc;
 pub(crate) mod study;

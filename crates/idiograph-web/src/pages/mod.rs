@@ -3,6 +3,7 @@
 //! goes through the JSON API from its JavaScript.
 
 mod boards;
+mod deid;
 mod search;
 mod transcript;
 
@@ -19,6 +20,7 @@ use crate::error::{ApiError, PageResult};
 use crate::view::{progress, short, Labels};
 
 pub(crate) use boards::{case_board, group_board, theme};
+pub(crate) use deid::deid;
 pub(crate) use search::{api_search, search};
 pub(crate) use transcript::transcript;
 

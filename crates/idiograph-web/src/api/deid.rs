@@ -1,0 +1,247 @@
+//! Pseudonymisation: the key store, known identifiers, the review queue with its decisions,
+//! applying the replacements, and the de-identification log. Queue offsets go to the browser in
+//! UTF-16 units beside the stored UTF-8 bytes, and come back in either (a [`Selection`]).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use idiograph_app::{deid_log_csv, ApplyScope, KeyStatus, ReviewItem, Snapshot};
+use idiograph_model::{ObjectId, OriginalsPolicy, Verdict};
+use idiograph_text::{Span, TextSize, UnitIndex};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{word, ApiJson, Selection};
+use crate::auth::Bench;
+use crate::error::{ApiError, ApiResult};
+
+fn status_json(s: &KeyStatus) -> Value {
+    json!({ "key_store": s.exists, "unlocked": s.unlocked, "originals": s.originals.as_str(), "known": s.known })
+}
+
+pub(crate) async fn status(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    Ok(Json(status_json(&wb.key_status().await?)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Unlock {
+    path: String,
+    passphrase: String,
+}
+
+/// Unlocks the study's key store, or makes it when the study has none. The path is a file on
+/// the machine the server runs on, not the browser's.
+pub(crate) async fn unlock(Bench(wb): Bench, ApiJson(b): ApiJson<Unlock>) -> ApiResult<Json<Value>> {
+    let path = PathBuf::from(b.path.trim());
+    // A relative path would be resolved against wherever the server happened to start.
+    if !path.is_absolute() {
+        return Err(ApiError::invalid(
+            "give the key store's full path on the server's machine, e.g. /home/me/study.key",
+        ));
+    }
+    Ok(Json(status_json(&wb.unlock_key_store(&path, &b.passphrase).await?)))
+}
+
+pub(crate) async fn lock(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    wb.lock_key_store().await;
+    Ok(Json(status_json(&wb.key_status().await?)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Originals {
+    policy: String,
+}
+
+pub(crate) async fn set_originals(Bench(wb): Bench, ApiJson(b): ApiJson<Originals>) -> ApiResult<Json<Value>> {
+    let policy: OriginalsPolicy = word(&b.policy)?;
+    wb.set_originals_policy(policy).await?;
+    Ok(Json(json!({ "originals": policy.as_str() })))
+}
+
+pub(crate) async fn list_known(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let known: Vec<Value> = wb
+        .known_identifiers()
+        .await?
+        .iter()
+        .map(|k| json!({ "real": k.real, "replacement": k.replacement, "kind": k.kind, "variants": k.variants }))
+        .collect();
+    Ok(Json(json!({ "known": known })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewKnown {
+    real: String,
+    #[serde(default)]
+    replacement: String,
+    #[serde(default = "person")]
+    kind: String,
+    #[serde(default)]
+    variants: Vec<String>,
+}
+
+fn person() -> String {
+    "person".to_owned()
+}
+
+pub(crate) async fn add_known(Bench(wb): Bench, ApiJson(b): ApiJson<NewKnown>) -> ApiResult<Json<Value>> {
+    wb.add_known(&b.real, &b.replacement, &b.kind, &b.variants).await?;
+    Ok(Json(json!({ "added": true, "kind": b.kind })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KnownName {
+    real: String,
+}
+
+/// Removes a known identifier named in the body, so a real name never stands in a URL.
+pub(crate) async fn remove_known(Bench(wb): Bench, ApiJson(b): ApiJson<KnownName>) -> ApiResult<Json<Value>> {
+    wb.remove_known(&b.real).await?;
+    Ok(Json(json!({ "removed": true })))
+}
+
+/// The UTF-16 range of each item, from the text of the version it is on.
+pub(crate) fn utf16_spans(s: &Snapshot, items: &[ReviewItem]) -> Vec<(usize, usize)> {
+    let mut indexes: HashMap<&ObjectId, UnitIndex> = HashMap::new();
+    items
+        .iter()
+        .map(|i| {
+            let index = indexes
+                .entry(&i.version_id)
+                .or_insert_with(|| UnitIndex::new(s.versions.get(&i.version_id).map_or("", |v| v.text.as_str())));
+            index.span_to_utf16(i.span)
+        })
+        .collect()
+}
+
+pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let items = wb.review_queue().await?;
+    let s = wb.snapshot().await?;
+    let list: Vec<Value> = items
+        .iter()
+        .zip(utf16_spans(&s, &items))
+        .map(|(i, (u16_start, u16_end))| {
+            json!({
+                "transcript": format!("T{}", i.transcript), "participant": i.participant,
+                "version": i.version_id.as_str(),
+                "start": i.span.start().to_usize(), "end": i.span.end().to_usize(),
+                "utf16_start": u16_start, "utf16_end": u16_end,
+                "text": i.text, "before": i.before, "after": i.after, "kind": i.kind,
+                "confidence": i.confidence, "replacement": i.replacement,
+                "status": i.status.as_str(), "citation": i.citation,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": list })))
+}
+
+async fn span_of(wb: &idiograph_app::Workbench, at: &Selection) -> ApiResult<Span> {
+    let t = at.target(wb).await?;
+    Ok(Span::from_bounds(TextSize::new(t.start as u32), TextSize::new(t.end as u32)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Decision {
+    #[serde(flatten)]
+    at: Selection,
+    kind: String,
+    verdict: String,
+    replacement: Option<String>,
+}
+
+pub(crate) async fn decide(Bench(wb): Bench, ApiJson(b): ApiJson<Decision>) -> ApiResult<Json<Value>> {
+    let verdict: Verdict = word(&b.verdict)?;
+    let span = span_of(&wb, &b.at).await?;
+    wb.decide(&b.at.transcript, span, &b.kind, verdict, b.replacement.as_deref()).await?;
+    Ok(Json(json!({ "decided": verdict.as_str() })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Bulk {
+    kind: String,
+    verdict: String,
+}
+
+pub(crate) async fn bulk(Bench(wb): Bench, ApiJson(b): ApiJson<Bulk>) -> ApiResult<Json<Value>> {
+    let verdict: Verdict = word(&b.verdict)?;
+    let n = wb.decide_kind(&b.kind, verdict).await?;
+    Ok(Json(json!({ "decided": n, "verdict": verdict.as_str(), "kind": b.kind })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Always {
+    #[serde(flatten)]
+    at: Selection,
+    #[serde(default = "person")]
+    kind: String,
+    #[serde(default)]
+    replacement: String,
+}
+
+pub(crate) async fn always(Bench(wb): Bench, ApiJson(b): ApiJson<Always>) -> ApiResult<Json<Value>> {
+    let span = span_of(&wb, &b.at).await?;
+    wb.always_replace(&b.at.transcript, span, &b.kind, &b.replacement).await?;
+    Ok(Json(json!({ "added": true, "kind": b.kind })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Apply {
+    /// `accepted` (known and accepted only), `all` (every pending candidate too) or `kinds`.
+    scope: String,
+    #[serde(default)]
+    kinds: Vec<String>,
+}
+
+pub(crate) async fn apply(Bench(wb): Bench, ApiJson(b): ApiJson<Apply>) -> ApiResult<Json<Value>> {
+    let scope = match (b.scope.as_str(), b.kinds.is_empty()) {
+        ("accepted", true) => ApplyScope::Accepted,
+        ("all", true) => ApplyScope::All,
+        ("kinds", false) => ApplyScope::Kinds(b.kinds),
+        ("kinds", true) => return Err(ApiError::invalid("choose at least one kind to replace")),
+        ("accepted" | "all", false) => {
+            return Err(ApiError::invalid(format!("kinds are chosen only with the scope 'kinds', not '{}'", b.scope)))
+        }
+        (other, _) => return Err(ApiError::invalid(format!("unknown scope '{other}' (scopes: accepted, all, kinds)"))),
+    };
+    let done: Vec<Value> = wb
+        .pseudonymise(&scope)
+        .await?
+        .iter()
+        .map(|d| {
+            json!({
+                "transcript": format!("T{}", d.transcript), "version": d.version,
+                "replacements": d.counts, "anchors_moved": d.anchors_moved,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "pseudonymised": done })))
+}
+
+pub(crate) async fn log(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    let lines: Vec<Value> = wb
+        .deid_log()
+        .await?
+        .iter()
+        .map(|l| {
+            json!({
+                "transcript": format!("T{}", l.transcript), "participant": l.participant, "version": l.version,
+                "category": l.category, "count": l.count, "at": l.at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "log": lines })))
+}
+
+pub(crate) async fn log_csv(Bench(wb): Bench) -> ApiResult<Response> {
+    let csv = deid_log_csv(&wb.deid_log().await?);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"idiograph-deid-log.csv\""),
+        ],
+        csv,
+    )
+        .into_response())
+}

@@ -1,0 +1,40 @@
+// The pseudonymisation page: applying asks for confirmation first (it makes new versions and
+// moves the originals out of the project), and its result is shown after the reload that
+// brings the new log in. Every other control posts through common.js.
+
+import { api, flash, formBody, reload } from "./common.js";
+
+const form = document.getElementById("apply");
+const result = document.getElementById("apply-result");
+const KEPT = "idg-deid-result";
+
+form?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!window.confirm(form.dataset.confirm)) return;
+  const body = formBody(form);
+  // Ticked kinds count only when that scope is chosen.
+  if (body.scope !== "kinds") delete body.kinds;
+  try {
+    const data = await api("POST", "/api/v1/deid/apply", body);
+    const lines = data.pseudonymised.map((d) => {
+      const counts = Object.entries(d.replacements).map(([category, n]) => `${n} × ${category}`);
+      return `${d.transcript}: version ${d.version} (${counts.join(", ")}); ${d.anchors_moved} annotations carried over`;
+    });
+    sessionStorage.setItem(KEPT, JSON.stringify(lines));
+    reload(lines.length ? `Pseudonymised ${lines.length} transcripts.` : "Nothing to replace.");
+  } catch (e) {
+    flash(e.message, "error");
+  }
+});
+
+const kept = sessionStorage.getItem(KEPT);
+if (kept && result) {
+  sessionStorage.removeItem(KEPT);
+  try {
+    for (const line of JSON.parse(kept)) {
+      const item = document.createElement("li");
+      item.textContent = line;
+      result.append(item);
+    }
+  } catch (_) {}
+}

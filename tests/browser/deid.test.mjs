@@ -1,0 +1,147 @@
+// The pseudonymisation page in headless Chromium, on its own copy of the demo study: create the
+// key store in a temporary folder, add a known identifier that occurs in the demo transcripts
+// and see it in the review queue, accept one candidate with a typed replacement and a whole
+// kind at once, apply after the confirmation, and see the result and the log. Then a report
+// naming the known identifier is refused with the places found and exported on the explicit
+// override. The Rust test crates/idiograph-web/tests/browser.rs sets IDIOGRAPH_DEID_URL and
+// IDIOGRAPH_DEID_DIR (where the key store may go).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { launch, axeCheck } from "./support.mjs";
+
+const BASE = process.env.IDIOGRAPH_DEID_URL?.replace(/\/$/, "");
+const DIR = process.env.IDIOGRAPH_DEID_DIR;
+const skip = BASE && DIR ? false : "IDIOGRAPH_DEID_URL is not set (run through cargo test -p idiograph-web --test browser)";
+
+let browser;
+let page;
+const problems = [];
+
+before(async () => {
+  if (skip) return;
+  browser = await launch();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function check(name) {
+  await axeCheck(page, name);
+  assert.deepEqual(problems.splice(0), [], `${name}: errors in the page (CSP violations show here)`);
+}
+
+/** Runs `action`, which makes the page reload, and waits for the new page. */
+async function reloading(action) {
+  const loaded = page.waitForEvent("load");
+  await action();
+  await loaded;
+}
+
+async function api(pathname) {
+  const res = await page.request.get(BASE + pathname);
+  assert.equal(res.status(), 200, `${pathname}: ${res.status()}`);
+  return res.json();
+}
+
+test("pseudonymisation: key store, known identifier, review, apply, log", { skip }, async () => {
+  await page.goto(BASE + "/deid");
+  await page.getByRole("link", { name: "Pseudonymisation" }).waitFor();
+  assert.match(await page.locator("#key-status").innerText(), /no key store yet/);
+  await check("20-deid-new");
+
+  // Create the key store, with the keyboard.
+  await page.getByLabel(/Key file/).fill(path.join(DIR, "demo.key"));
+  assert.equal(await page.getByLabel(/Passphrase/).getAttribute("type"), "password");
+  await page.getByLabel(/Passphrase/).fill("correct horse battery staple");
+  await reloading(() => page.getByLabel(/Passphrase/).press("Enter"));
+  assert.match(await page.locator("#key-status").innerText(), /Unlocked: .*demo\.key, 0 known identifiers/);
+
+  // "Dundee" is in the header of every demo transcript.
+  await page.getByLabel("Real name, place or organisation").fill("Dundee");
+  await page.getByLabel(/^Replacement \(empty/).fill("Northtown");
+  await page.getByLabel(/^Kind/).first().selectOption("town");
+  await reloading(() => page.getByRole("button", { name: "Add", exact: true }).click());
+  assert.match(await page.locator("#known").innerText(), /Dundee\s+Northtown\s+town/);
+  const towns = page.locator('li.candidate[data-kind="town"]');
+  assert.equal(await towns.count(), 3, "once in each demo transcript");
+  assert.equal(await towns.first().locator("mark").innerText(), "Dundee");
+  assert.match(await towns.first().innerText(), /known/);
+  assert.match(await towns.first().innerText(), /replaced by Northtown/);
+  await check("21-deid-queue");
+
+  // One candidate accepted with a replacement typed in.
+  const first = page.locator('li.candidate[data-status="pending"]').first();
+  const kindOfFirst = await first.getAttribute("data-kind");
+  const original = await first.locator("mark").innerText();
+  await first.getByLabel(/^Replace/).fill("[Chosen]");
+  await reloading(() => first.getByRole("button", { name: "Accept" }).click());
+  const queue = await api("/api/v1/deid/queue");
+  const chosen = queue.items.find((i) => i.replacement === "[Chosen]");
+  assert.ok(chosen, "the typed replacement is kept");
+  assert.equal(chosen.status, "accepted");
+  assert.equal(chosen.text, original);
+  assert.equal(chosen.kind, kindOfFirst);
+
+  // A whole kind accepted at once.
+  const bulk = page.locator("ul.bulk li").first();
+  const kind = await bulk.locator(".kind").innerText();
+  const pendingOfKind = queue.items.filter((i) => i.kind === kind && i.status === "pending").length;
+  assert.ok(pendingOfKind > 0, `pending ${kind} candidates`);
+  await reloading(() => bulk.getByRole("button", { name: `Accept all ${kind}` }).click());
+  const decided = (await api("/api/v1/deid/queue")).items.filter((i) => i.kind === kind);
+  assert.ok(decided.every((i) => i.status === "accepted"), `every ${kind} candidate accepted`);
+
+  // Apply, after a confirmation that says what happens.
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    d.accept();
+  });
+  await reloading(() => page.getByRole("button", { name: /Apply pseudonymisation/ }).click());
+  assert.match(asked, /new version/);
+  assert.match(asked, /key store/);
+  const result = await page.locator("#apply-result").innerText();
+  assert.match(result, /T1: version 2/);
+  const log = await page.locator("#deid-log").innerText();
+  assert.match(log, /\[Town\]|Northtown|town/i, "the log shows the known identifier's category");
+  assert.ok((await page.locator("#deid-log tbody tr").count()) >= 3);
+  await check("22-deid-applied");
+  for (const t of (await api("/api/v1/transcripts")).transcripts) {
+    const text = (await api(`/api/v1/transcripts/${t.id}`)).text;
+    assert.ok(!text.includes("Dundee"), `${t.id} no longer names Dundee`);
+    assert.ok(text.includes("Northtown"), `${t.id} has the replacement`);
+  }
+});
+
+test("reports: an export naming a known identifier is refused, then exported on the override", { skip }, async () => {
+  await page.goto(BASE + "/journal");
+  await reloading(async () => {
+    await page.getByLabel("New entry").fill("The Dundee group reminded me of my own training.");
+    await page.getByRole("button", { name: "Add entry" }).click();
+  });
+  await page.goto(BASE + "/reports");
+  await page.click('a[href="/api/v1/reports/md"]');
+  const notice = page.getByRole("alert").filter({ hasText: "known real names" });
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /'Dundee' \(line \d+\)/);
+  // Chromium logs every refused request to the console; this 422 is the refusal under test.
+  problems.splice(0, problems.length, ...problems.filter((p) => !p.includes("status of 422")));
+  await check("23-reports-leak");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export anyway (recorded in the audit log)" }).click();
+  const file = await (await download).path();
+  assert.match(readFileSync(file, "utf8"), /The Dundee group/);
+  const history = await api("/api/v1/history?limit=5");
+  assert.ok(history.events.some((e) => e.action === "export despite leaks"), "the override is in the audit log");
+});
