@@ -10,6 +10,7 @@
 mod codec;
 mod db;
 mod error;
+mod feed;
 mod row;
 mod store;
 mod tables;
@@ -18,5 +19,6 @@ mod version;
 pub use crate::codec::STUDY_ID;
 pub use crate::db::{Backend, MIGRATIONS};
 pub use crate::error::StoreError;
-pub use crate::store::{AuditEvent, Store, Tx, UndoOutcome};
+pub use crate::feed::Change;
+pub use crate::store::{AuditEvent, Store, Tx, UndoOutcome, VersionToken};
 pub use crate::version::content_hash;

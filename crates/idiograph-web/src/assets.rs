@@ -11,6 +11,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/common.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/common.js")),
     ("js/transcript.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/transcript.js")),
     ("js/board.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/board.js")),
+    ("js/live.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/live.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
 ];
 

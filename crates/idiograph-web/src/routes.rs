@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
 
-use crate::api::{annotations, misc, study, themes, transcripts};
+use crate::api::{annotations, events, misc, study, themes, transcripts};
 use crate::{assets, pages, security, AppState};
 
 /// One route: method and path (axum and OpenAPI share the `{param}` syntax).
@@ -50,6 +50,7 @@ fn table() -> Vec<Entry> {
         ),
         ("GET", "/api/v1/transcripts/{id}", get(transcripts::get_one)),
         ("GET", "/api/v1/transcripts/{id}/annotated/{format}", get(transcripts::annotated)),
+        ("GET", "/api/v1/notes", get(annotations::list_notes)),
         ("POST", "/api/v1/notes", post(annotations::add_note)),
         ("PATCH", "/api/v1/notes/{id}", patch(annotations::patch_note)),
         ("DELETE", "/api/v1/notes/{id}", delete(annotations::delete_note)),
@@ -79,6 +80,7 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/redo", post(misc::redo)),
         ("GET", "/api/v1/reports/{format}", get(misc::report)),
         ("GET", "/api/v1/search", get(pages::api_search)),
+        ("GET", "/api/v1/events", get(events::events)),
     ]
 }
 

@@ -9,8 +9,10 @@ use idiograph_model::{JournalEntry, ObjectId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::ApiJson;
-use crate::error::{ApiError, ApiResult};
+use idiograph_app::VersionToken;
+
+use super::{ApiJson, IfMatch};
+use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::short;
 use crate::AppState;
 
@@ -35,7 +37,10 @@ pub(crate) fn describe(s: &Snapshot, id: &ObjectId, notes: &[idiograph_model::Ex
 }
 
 fn entry_json(j: &JournalEntry, about: Option<String>) -> Value {
-    json!({ "id": short("J", j.short), "author": j.author, "created_at": j.created_at, "text": j.text, "about": about })
+    json!({
+        "id": short("J", j.short), "revision": j.version_token(), "author": j.author, "created_at": j.created_at,
+        "text": j.text, "about": about,
+    })
 }
 
 pub(crate) async fn list_journal(State(st): State<AppState>) -> ApiResult<Json<Value>> {
@@ -69,15 +74,24 @@ pub(crate) struct EntryPatch {
 pub(crate) async fn patch_journal(
     State(st): State<AppState>,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<EntryPatch>,
 ) -> ApiResult<Json<Value>> {
-    let j = st.wb.edit_journal(&id, &b.text).await?;
+    let j = or_current(st.wb.edit_journal(&id, &b.text, expected.token()).await, || current_entry(&st, &id)).await?;
     Ok(Json(entry_json(&j, None)))
 }
 
-pub(crate) async fn delete_journal(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let j = st.wb.delete_journal(&id).await?;
+pub(crate) async fn delete_journal(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    expected: IfMatch,
+) -> ApiResult<Json<Value>> {
+    let j = or_current(st.wb.delete_journal(&id, expected.token()).await, || current_entry(&st, &id)).await?;
     Ok(Json(json!({ "deleted": short("J", j.short) })))
+}
+
+async fn current_entry(st: &AppState, id: &str) -> ApiResult<Value> {
+    Ok(entry_json(&st.wb.journal_entry(id).await?, None))
 }
 
 pub(crate) async fn recurrence(State(st): State<AppState>) -> ApiResult<Json<Value>> {

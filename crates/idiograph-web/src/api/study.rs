@@ -10,15 +10,22 @@ use idiograph_model::{InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{word, ApiJson};
-use crate::error::{ApiError, ApiResult};
+use idiograph_app::VersionToken;
+
+use super::{word, ApiJson, IfMatch};
+use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::{participant_json, progress, Labels};
 use crate::AppState;
 
 pub(crate) async fn get_study(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(current_study(&st).await?))
+}
+
+async fn current_study(st: &AppState) -> ApiResult<Value> {
     let s = st.wb.snapshot().await?;
     let l = Labels::of(s.settings.terminology);
-    Ok(Json(json!({
+    Ok(json!({
+        "revision": s.settings.version_token(),
         "title": s.settings.title,
         "research_question": s.settings.research_question,
         "terminology": s.settings.terminology.as_str(),
@@ -28,7 +35,7 @@ pub(crate) async fn get_study(State(st): State<AppState>) -> ApiResult<Json<Valu
             "statement": l.statement, "statements": l.statements,
             "pet": l.pet, "pets": l.pets, "get": l.get, "gets": l.gets,
         },
-    })))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -39,10 +46,18 @@ pub(crate) struct StudyPatch {
     recurrence_rule: Option<String>,
 }
 
-pub(crate) async fn patch_study(State(st): State<AppState>, ApiJson(b): ApiJson<StudyPatch>) -> ApiResult<Json<Value>> {
+pub(crate) async fn patch_study(
+    State(st): State<AppState>,
+    expected: IfMatch,
+    ApiJson(b): ApiJson<StudyPatch>,
+) -> ApiResult<Json<Value>> {
     let terminology = b.terminology.as_deref().map(word::<Terminology>).transpose()?;
     let rule = b.recurrence_rule.as_deref().map(RecurrenceRule::parse).transpose().map_err(ApiError::invalid)?;
-    st.wb.update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule).await?;
+    let updated = st
+        .wb
+        .update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule, expected.token())
+        .await;
+    or_current(updated, || current_study(&st)).await?;
     get_study(State(st)).await
 }
 

@@ -8,8 +8,10 @@ use idiograph_model::GroupingStrategy;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{double_option, word, ApiJson};
-use crate::error::{ApiError, ApiResult};
+use idiograph_app::VersionToken;
+
+use super::{double_option, word, ApiJson, IfMatch};
+use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::{short, theme_json};
 use crate::AppState;
 
@@ -33,6 +35,10 @@ pub(crate) async fn tree(State(st): State<AppState>) -> ApiResult<Json<Value>> {
 }
 
 pub(crate) async fn get_theme(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(current_theme(&st, &id).await?))
+}
+
+async fn current_theme(st: &AppState, id: &str) -> ApiResult<Value> {
     let s = st.wb.snapshot().await?;
     let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, &id)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -41,7 +47,7 @@ pub(crate) async fn get_theme(State(st): State<AppState>, Path(id): Path<String>
         .iter()
         .find(|t| t.short == n.number())
         .ok_or_else(|| ApiError::not_found(format!("no theme {n} in this project")))?;
-    Ok(Json(theme_json(&s, t)))
+    Ok(theme_json(&s, t))
 }
 
 #[derive(Deserialize)]
@@ -77,18 +83,23 @@ pub(crate) struct ThemePatch {
 pub(crate) async fn patch_theme(
     State(st): State<AppState>,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<ThemePatch>,
 ) -> ApiResult<Json<Value>> {
     let parent = b.parent.map(|p| p.filter(|p| !p.trim().is_empty()));
     let changes = ThemeChanges { title: b.title, description: b.description, parent, note: b.note };
-    let t = st.wb.update_theme(&id, changes).await?;
+    let t = or_current(st.wb.update_theme(&id, changes, expected.token()).await, || current_theme(&st, &id)).await?;
     let s = st.wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after update"))?;
     Ok(Json(theme_json(&s, t)))
 }
 
-pub(crate) async fn delete_theme(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let t = st.wb.delete_theme(&id).await?;
+pub(crate) async fn delete_theme(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    expected: IfMatch,
+) -> ApiResult<Json<Value>> {
+    let t = or_current(st.wb.delete_theme(&id, expected.token()).await, || current_theme(&st, &id)).await?;
     Ok(Json(json!({ "deleted": short("TH", t.short) })))
 }
 
@@ -174,13 +185,18 @@ pub(crate) async fn assign(
             "theme": b.which.theme,
             "statement": b.which.statement,
             "theme_member": b.which.theme_member,
+            "revision": a.version_token(),
             "strategy": a.strategy.map(|s| s.as_str()),
             "rationale": a.rationale,
         })),
     ))
 }
 
-pub(crate) async fn unassign(State(st): State<AppState>, Query(q): Query<AssignmentRef>) -> ApiResult<Json<Value>> {
-    st.wb.unassign(&q.theme, &q.member()?).await?;
+pub(crate) async fn unassign(
+    State(st): State<AppState>,
+    expected: IfMatch,
+    Query(q): Query<AssignmentRef>,
+) -> ApiResult<Json<Value>> {
+    or_current(st.wb.unassign(&q.theme, &q.member()?, expected.token()).await, || current_theme(&st, &q.theme)).await?;
     Ok(Json(json!({ "unassigned": true })))
 }

@@ -8,9 +8,8 @@ mod transcript;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use idiograph_app::{ExportFormat, Snapshot};
+use idiograph_app::{ExportFormat, Snapshot, VersionToken};
 use idiograph_model::Terminology;
 
 use crate::api::misc::describe;
@@ -104,6 +103,8 @@ pub(crate) struct DashboardPage {
     terminologies: Vec<(&'static str, &'static str)>,
     rule: String,
     rule_code: String,
+    /// The settings' version token, sent back with an edit.
+    revision: String,
     participants: Vec<ParticipantRow>,
     history: Vec<EventRow>,
 }
@@ -147,6 +148,7 @@ pub(crate) async fn dashboard(State(st): State<AppState>) -> PageResult {
         ],
         rule: s.settings.recurrence_rule.describe(s.participants.len()),
         rule_code: s.settings.recurrence_rule.encode(),
+        revision: s.settings.version_token(),
         participants,
         history: events(st.wb.history(8).await?),
     };
@@ -155,6 +157,7 @@ pub(crate) async fn dashboard(State(st): State<AppState>) -> PageResult {
 
 pub(crate) struct JournalRow {
     id: String,
+    revision: String,
     at: String,
     author: String,
     text: String,
@@ -195,6 +198,7 @@ pub(crate) async fn journal(State(st): State<AppState>) -> PageResult {
             let about = j.about.as_ref().and_then(|id| describe(&s, id, &notes)).unwrap_or_default();
             JournalRow {
                 id: short("J", j.short),
+                revision: j.version_token(),
                 at: j.created_at.replace('T', " ").chars().take(16).collect(),
                 author: j.author.clone(),
                 text: j.text.clone(),
@@ -238,5 +242,5 @@ pub(crate) async fn reports(State(st): State<AppState>) -> PageResult {
 
 /// A 404 page for an unknown object.
 pub(crate) fn missing(what: &str) -> crate::error::PageError {
-    crate::error::PageError(ApiError { status: StatusCode::NOT_FOUND, message: what.to_owned() })
+    crate::error::PageError(ApiError::not_found(what))
 }
