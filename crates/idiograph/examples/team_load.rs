@@ -358,6 +358,15 @@ fn run(o: &Options) -> Result<bool, String> {
             deadline: Instant::now() + Duration::from_secs(o.seconds),
             budget: o.max_requests.into(),
         });
+        // One live page listening throughout, as an analyst's open transcript view would.
+        let heard = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut live = http::Events::subscribe(&project.host).await.map_err(|e| e.to_string())?;
+        let counter = heard.clone();
+        let listener = tokio::spawn(async move {
+            while live.wait_for("\"seq\"", Duration::from_secs(3600)).await.is_some() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
         let started = Instant::now();
         let mut tasks = Vec::new();
         for a in 0..o.analysts {
@@ -379,9 +388,13 @@ fn run(o: &Options) -> Result<bool, String> {
             all.refused.extend(s.refused);
             all.io_errors += s.io_errors;
         }
-        (all, started.elapsed())
+        let elapsed = started.elapsed();
+        // Give the feed a moment to deliver the last commits, then stop listening.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        listener.abort();
+        Ok::<_, String>((all, elapsed, heard.load(std::sync::atomic::Ordering::Relaxed)))
     });
-    let (mut seen, elapsed) = seen;
+    let (mut seen, elapsed, heard) = seen?;
     let (lost_notes, lost_statements, lost_assignments) = lost_writes(o, &project, &seen)?;
     let requests: usize = seen.latency.iter().map(Vec::len).sum();
     println!("## Team load: {} analysts, {backend}, {:.1} s\n", o.analysts, elapsed.as_secs_f64());
