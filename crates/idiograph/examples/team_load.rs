@@ -427,6 +427,8 @@ fn run(o: &Options) -> Result<bool, String> {
         seen.assignments.len()
     );
     println!("- lost writes (acknowledged but not in the database): {lost_notes} notes, {lost_statements} statements, {lost_assignments} assignments");
+    let acknowledged = seen.notes.len() + seen.statements.len() + seen.assignments.len();
+    println!("- live events heard by one subscriber: {heard} (acknowledged writes: {acknowledged})");
     println!(
         "- 5xx answers: {}; other refusals: {}; connection errors: {}",
         seen.server_errors,
