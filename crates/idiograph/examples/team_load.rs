@@ -13,7 +13,7 @@
 //! ./target/release/examples/team_load --sqlite --analysts 50 --seconds 60   # the same on a project file
 //! ```
 //! Options: `--max-requests N` (default 200,000), `--think-ms MS` (pause between an analyst's
-//! requests, default 0: every analyst writes as fast as the server answers), `--cases N`
+//! requests, varied 0.5–1.5×, default 0: every analyst writes as fast as the server answers), `--cases N`
 //! (default 5), `--binary PATH` (default: the `idiograph` beside this example), `--cookie C`
 //! (sent with every request: for team mode's login, once it exists; local mode needs none).
 
@@ -220,6 +220,18 @@ async fn analyst(
     let (transcript, version, pet) = case;
     let mut seen = Seen::default();
     let mut round = 0usize;
+    // Pauses vary (0.5–1.5 × think, xorshift seeded per analyst) and start at a random offset,
+    // so analysts do not march in step and queue behind each other in bursts.
+    let mut state = (seed as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut jitter = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 1000) as f64 / 1000.0
+    };
+    if !think.is_zero() {
+        tokio::time::sleep(think.mul_f64(jitter())).await;
+    }
     'work: loop {
         round += 1;
         // A passage: one of the transcript's participant turns (every other line), varied per round.
@@ -276,7 +288,7 @@ async fn analyst(
                 Err(_) => seen.io_errors += 1,
             }
             if !think.is_zero() {
-                tokio::time::sleep(think).await;
+                tokio::time::sleep(think.mul_f64(0.5 + jitter())).await;
             }
         }
     }
