@@ -207,7 +207,7 @@ impl Workbench {
     ) -> Result<StudySettings, AppError> {
         let mut tx = self.begin().await?;
         let before = tx.settings().await?;
-        check_version(expected, &before, "the study settings")?;
+        check_version(expected, &before, "the study")?;
         let mut after = before.clone();
         if let Some(t) = title {
             after.title = annotate::check_text("a study title", t, 500)?;

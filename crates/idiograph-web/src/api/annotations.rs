@@ -248,7 +248,11 @@ pub(crate) async fn delete_extract(
         let s = st.wb.snapshot().await?;
         let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Extract, &id)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
-        let x = s.extracts.iter().find(|x| x.short == n.number()).ok_or_else(|| ApiError::not_found("gone"))?;
+        let x = s
+            .extracts
+            .iter()
+            .find(|x| x.short == n.number())
+            .ok_or_else(|| ApiError::not_found(format!("no extract {n} in this project")))?;
         Ok(extract_json(&s, x))
     };
     let x = or_current(st.wb.delete_extract(&id, expected.token()).await, current).await?;

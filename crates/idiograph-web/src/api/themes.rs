@@ -40,7 +40,7 @@ pub(crate) async fn get_theme(State(st): State<AppState>, Path(id): Path<String>
 
 async fn current_theme(st: &AppState, id: &str) -> ApiResult<Value> {
     let s = st.wb.snapshot().await?;
-    let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, &id)
+    let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, id)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let t = s
         .themes
