@@ -7,7 +7,7 @@ use idiograph_model::{
 use idiograph_store::Tx;
 
 use crate::error::invalid;
-use crate::{new_id, now, participants, themes, transcripts, AppError, Workbench};
+use crate::{check_version, new_id, now, participants, themes, transcripts, AppError, Workbench};
 
 /// A passage to anchor: `[start, end)` in UTF-8 bytes of one version of a transcript.
 /// Callers convert lines, characters or UTF-16 offsets into this at their edge.
@@ -139,9 +139,11 @@ impl Workbench {
         reference: &str,
         kind: Option<NoteKind>,
         text: Option<&str>,
+        expected: Option<&str>,
     ) -> Result<ExploratoryNote, AppError> {
         let mut tx = self.begin().await?;
         let before = resolve_note(&mut tx, reference).await?;
+        check_version(expected, &before, &format!("note N{}", before.short))?;
         let mut after = before.clone();
         if let Some(k) = kind {
             after.kind = k;
@@ -155,9 +157,10 @@ impl Workbench {
     }
 
     /// Deletes a note; statements developed from it keep their text and lose the link.
-    pub async fn delete_note(&self, reference: &str) -> Result<ExploratoryNote, AppError> {
+    pub async fn delete_note(&self, reference: &str, expected: Option<&str>) -> Result<ExploratoryNote, AppError> {
         let mut tx = self.begin().await?;
         let note = resolve_note(&mut tx, reference).await?;
+        check_version(expected, &note, &format!("note N{}", note.short))?;
         let statements: Vec<ExperientialStatement> =
             tx.where_eq("participant_id", note.participant_id.as_str()).await?;
         for s in statements.into_iter().filter(|s| s.from_notes.contains(&note.id)) {
@@ -232,10 +235,16 @@ impl Workbench {
     }
 
     /// Rewords a statement.
-    pub async fn edit_statement(&self, reference: &str, text: &str) -> Result<ExperientialStatement, AppError> {
+    pub async fn edit_statement(
+        &self,
+        reference: &str,
+        text: &str,
+        expected: Option<&str>,
+    ) -> Result<ExperientialStatement, AppError> {
         let text = check_text("a statement", text, MAX_STATEMENT_CHARS)?;
         let mut tx = self.begin().await?;
         let before = resolve_statement(&mut tx, reference).await?;
+        check_version(expected, &before, &format!("statement S{}", before.short))?;
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
@@ -244,9 +253,14 @@ impl Workbench {
     }
 
     /// Deletes a statement and its assignments to themes.
-    pub async fn delete_statement(&self, reference: &str) -> Result<ExperientialStatement, AppError> {
+    pub async fn delete_statement(
+        &self,
+        reference: &str,
+        expected: Option<&str>,
+    ) -> Result<ExperientialStatement, AppError> {
         let mut tx = self.begin().await?;
         let s = resolve_statement(&mut tx, reference).await?;
+        check_version(expected, &s, &format!("statement S{}", s.short))?;
         let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
         for a in &assignments {
             tx.delete(a).await?;
@@ -283,9 +297,10 @@ impl Workbench {
     }
 
     /// Removes an extract.
-    pub async fn delete_extract(&self, reference: &str) -> Result<Extract, AppError> {
+    pub async fn delete_extract(&self, reference: &str, expected: Option<&str>) -> Result<Extract, AppError> {
         let mut tx = self.begin().await?;
         let x = resolve_extract(&mut tx, reference).await?;
+        check_version(expected, &x, &format!("extract X{}", x.short))?;
         tx.delete(&x).await?;
         tx.commit("delete extract", &format!("delete extract X{}", x.short)).await?;
         Ok(x)
@@ -361,7 +376,7 @@ pub(crate) fn member_participant(
     }
 }
 
-async fn resolve_journal(tx: &mut Tx, reference: &str) -> Result<JournalEntry, AppError> {
+pub(crate) async fn resolve_journal(tx: &mut Tx, reference: &str) -> Result<JournalEntry, AppError> {
     let id = ShortId::parse(ObjectKind::Journal, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no journal entry {id} in this project")))
 }
@@ -380,11 +395,17 @@ impl Workbench {
     }
 
     /// Rewrites a journal entry.
-    pub async fn edit_journal(&self, reference: &str, text: &str) -> Result<JournalEntry, AppError> {
+    pub async fn edit_journal(
+        &self,
+        reference: &str,
+        text: &str,
+        expected: Option<&str>,
+    ) -> Result<JournalEntry, AppError> {
         let text = check_text("a journal entry", text, MAX_NOTE_CHARS)?;
         let mut tx = self.begin().await?;
         let before = resolve_journal(&mut tx, reference).await?;
         self.check_own(&before)?;
+        check_version(expected, &before, &format!("journal entry J{}", before.short))?;
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
@@ -393,10 +414,11 @@ impl Workbench {
     }
 
     /// Deletes a journal entry.
-    pub async fn delete_journal(&self, reference: &str) -> Result<JournalEntry, AppError> {
+    pub async fn delete_journal(&self, reference: &str, expected: Option<&str>) -> Result<JournalEntry, AppError> {
         let mut tx = self.begin().await?;
         let j = resolve_journal(&mut tx, reference).await?;
         self.check_own(&j)?;
+        check_version(expected, &j, &format!("journal entry J{}", j.short))?;
         tx.delete(&j).await?;
         tx.commit("delete journal entry", &format!("delete journal entry J{}", j.short)).await?;
         Ok(j)

@@ -21,6 +21,13 @@ pub enum AppError {
     /// An export would carry known real names (or could not be checked for them).
     #[error("{0}")]
     Leak(String),
+    /// The object changed since the caller read it (its version token no longer matches);
+    /// nothing was changed, and the caller should show the current object.
+    #[error("{0}")]
+    Stale(String),
+    /// The database cannot be reached now; nothing was changed and a retry may succeed.
+    #[error("{0}")]
+    Unavailable(String),
     /// A file could not be imported.
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -34,6 +41,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
             StoreError::Conflict(why) => AppError::Conflict(why),
+            e @ StoreError::Unavailable(_) => AppError::Unavailable(e.to_string()),
             other => AppError::Store(other),
         }
     }

@@ -378,7 +378,7 @@ impl Workbench {
 
 async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport) -> Result<(), AppError> {
     if let Some(q) = &project.description {
-        wb.update_study(None, Some(q), None, None).await?;
+        wb.update_study(None, Some(q), None, None, None).await?;
     }
     let variable_names: BTreeMap<&str, &str> =
         project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();

@@ -48,7 +48,7 @@ pub use crate::search::{
 pub use crate::themes::{MemberRef, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;
-pub use idiograph_store::{AuditEvent, UndoOutcome};
+pub use idiograph_store::{AuditEvent, Change, UndoOutcome, VersionToken};
 
 /// An open project and the researcher using it.
 #[derive(Clone)]
@@ -71,6 +71,18 @@ fn now() -> String {
 /// SHA-256 of `bytes`, hex, as provenance records it.
 fn sha256_hex(bytes: &[u8]) -> String {
     idiograph_store::content_hash(&String::from_utf8_lossy(bytes))
+}
+
+/// Refuses a command on `what` (e.g. `note N3`) when the caller's version token `expected` is
+/// not the token of the object as stored now: someone else changed it since the caller read it.
+fn check_version(expected: Option<&str>, current: &impl VersionToken, what: &str) -> Result<(), AppError> {
+    match expected {
+        Some(token) if token.trim().trim_matches('"') != current.version_token() => Err(AppError::Stale(format!(
+            "{what} was changed by someone else since you opened it; your change was not applied — \
+             the current version is shown, apply your change to it again"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A new globally unique id.
@@ -178,6 +190,12 @@ impl Workbench {
         self.redo_resealing().await
     }
 
+    /// Every command committed from now on on this project — by this process or, on a server,
+    /// by any other — in audit order, for live views. Content-free, like the audit log.
+    pub async fn changes(&self) -> Result<tokio::sync::broadcast::Receiver<Change>, AppError> {
+        Ok(self.store.changes().await?)
+    }
+
     /// The audit log, newest first.
     pub async fn history(&self, limit: i64) -> Result<Vec<AuditEvent>, AppError> {
         Ok(self.store.history(limit).await?)
@@ -200,9 +218,11 @@ impl Workbench {
         research_question: Option<&str>,
         terminology: Option<Terminology>,
         rule: Option<idiograph_model::RecurrenceRule>,
+        expected: Option<&str>,
     ) -> Result<StudySettings, AppError> {
         let mut tx = self.begin().await?;
         let before = tx.settings().await?;
+        check_version(expected, &before, "the study")?;
         let mut after = before.clone();
         if let Some(t) = title {
             after.title = annotate::check_text("a study title", t, 500)?;

@@ -166,4 +166,19 @@ impl Workbench {
             None => Ok(tx.all().await?),
         }
     }
+
+    /// One exploratory note as it is now (`N3`).
+    pub async fn note(&self, reference: &str) -> Result<ExploratoryNote, AppError> {
+        crate::annotate::resolve_note(&mut self.store.read().await?, reference).await
+    }
+
+    /// One experiential statement as it is now (`S4`).
+    pub async fn statement(&self, reference: &str) -> Result<idiograph_model::ExperientialStatement, AppError> {
+        crate::annotate::resolve_statement(&mut self.store.read().await?, reference).await
+    }
+
+    /// One journal entry as it is now (`J2`).
+    pub async fn journal_entry(&self, reference: &str) -> Result<idiograph_model::JournalEntry, AppError> {
+        crate::annotate::resolve_journal(&mut self.store.read().await?, reference).await
+    }
 }

@@ -8,7 +8,7 @@ use idiograph_store::Tx;
 
 use crate::annotate::{check_text, member_participant, resolve_statement};
 use crate::error::invalid;
-use crate::{new_id, now, participants, AppError, Workbench};
+use crate::{check_version, new_id, now, participants, AppError, Workbench};
 
 /// What is being assigned to a theme: a statement (`S3`) or a PET (`TH2`).
 #[derive(Debug, Clone)]
@@ -125,9 +125,15 @@ impl Workbench {
     }
 
     /// Renames, re-describes or moves a theme in the hierarchy.
-    pub async fn update_theme(&self, reference: &str, changes: ThemeChanges) -> Result<Theme, AppError> {
+    pub async fn update_theme(
+        &self,
+        reference: &str,
+        changes: ThemeChanges,
+        expected: Option<&str>,
+    ) -> Result<Theme, AppError> {
         let mut tx = self.begin().await?;
         let before = resolve(&mut tx, reference).await?;
+        check_version(expected, &before, &format!("theme TH{}", before.short))?;
         let mut after = before.clone();
         if let Some(t) = &changes.title {
             after.title = check_text("a theme title", t, MAX_TITLE_CHARS)?;
@@ -203,7 +209,7 @@ impl Workbench {
     }
 
     /// Takes a statement out of a PET, or a PET out of a GET.
-    pub async fn unassign(&self, theme: &str, member: &MemberRef) -> Result<(), AppError> {
+    pub async fn unassign(&self, theme: &str, member: &MemberRef, expected: Option<&str>) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
         let target = resolve(&mut tx, theme).await?;
         let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
@@ -215,6 +221,8 @@ impl Workbench {
                 target.short
             )));
         };
+        let what = format!("the assignment of {} to TH{}", member_label(&statement, &member_theme), target.short);
+        check_version(expected, &a, &what)?;
         tx.delete(&a).await?;
         tx.commit("unassign", &format!("unassign {} from TH{}", member_label(&statement, &member_theme), target.short))
             .await?;
@@ -222,9 +230,10 @@ impl Workbench {
     }
 
     /// Deletes a theme: its assignments and extracts go with it; its sub-themes move up to its parent.
-    pub async fn delete_theme(&self, reference: &str) -> Result<Theme, AppError> {
+    pub async fn delete_theme(&self, reference: &str, expected: Option<&str>) -> Result<Theme, AppError> {
         let mut tx = self.begin().await?;
         let theme = resolve(&mut tx, reference).await?;
+        check_version(expected, &theme, &format!("theme TH{}", theme.short))?;
         self.detach(&mut tx, &theme, None).await?;
         tx.delete(&theme).await?;
         tx.commit("delete theme", &format!("delete theme TH{}", theme.short)).await?;

@@ -7,6 +7,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row as _};
 use tokio::sync::Mutex;
 
+use crate::feed::Feed;
 use crate::row::{ColType, Row, Table, Value};
 use crate::StoreError;
 
@@ -62,6 +63,10 @@ pub struct Db {
     /// Decoded transcript versions by id. Versions never change once written, so every reader
     /// in this process can share them instead of reloading and re-decoding the text.
     pub versions: VersionCache,
+    /// Publishes committed commands to this process's live views.
+    pub feed: Arc<Feed>,
+    /// The server's address, for the connection that listens for other processes' commits.
+    pub server_url: Option<String>,
 }
 
 /// Where the accounts of a project are kept (see [`Db::account_scope`]).
@@ -113,7 +118,7 @@ impl Db {
     /// Opens (or with `create`, makes) an SQLite project file.
     pub async fn open_sqlite(path: &Path, create: bool) -> Result<Db, StoreError> {
         install_drivers();
-        let options: AnyConnectOptions = sqlite_url(path, create).parse().map_err(StoreError::Database)?;
+        let options: AnyConnectOptions = sqlite_url(path, create).parse().map_err(StoreError::from)?;
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .after_connect(|conn, _| {
@@ -127,12 +132,14 @@ impl Db {
             })
             .connect_with(options)
             .await
-            .map_err(StoreError::Database)?;
+            .map_err(StoreError::from)?;
         Ok(Db {
             pool,
             backend: Backend::Sqlite { path: path.to_owned() },
             write_lock: Arc::new(Mutex::new(())),
             versions: VersionCache::default(),
+            feed: Arc::new(Feed::new()),
+            server_url: None,
         })
     }
 
@@ -142,8 +149,8 @@ impl Db {
         if !is_schema_name(schema) {
             return Err(StoreError::NotFound(format!("project {schema} on the server (not a project id)")));
         }
-        let options: AnyConnectOptions = url.parse().map_err(StoreError::Database)?;
-        let mut admin = sqlx::AnyConnection::connect_with(&options).await.map_err(StoreError::Database)?;
+        let options: AnyConnectOptions = url.parse().map_err(StoreError::from)?;
+        let mut admin = sqlx::AnyConnection::connect_with(&options).await.map_err(StoreError::from)?;
         let exists: Option<AnyRow> = sqlx::query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1")
             .bind(schema.to_owned())
             .fetch_optional(&mut admin)
@@ -161,6 +168,9 @@ impl Db {
         let search_path = format!("SET search_path TO {schema}");
         let pool = AnyPoolOptions::new()
             .max_connections(8)
+            // While the server is down a request should fail within seconds, not hang for the
+            // default 30 s; under load a connection is free again in milliseconds.
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 let sql = search_path.clone();
                 Box::pin(async move {
@@ -170,12 +180,14 @@ impl Db {
             })
             .connect_with(options)
             .await
-            .map_err(StoreError::Database)?;
+            .map_err(StoreError::from)?;
         Ok(Db {
             pool,
             backend: Backend::Postgres { schema: schema.to_owned() },
             write_lock: Arc::new(Mutex::new(())),
             versions: VersionCache::default(),
+            feed: Arc::new(Feed::new()),
+            server_url: Some(url.to_owned()),
         })
     }
 

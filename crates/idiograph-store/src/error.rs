@@ -39,9 +39,37 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The database cannot be reached now (server down or restarting, connection lost, no free
+    /// connection in time); nothing was changed and the same request may succeed later.
+    #[error("the database is unavailable ({0}); nothing was changed, try again in a moment")]
+    Unavailable(String),
     /// The database refused or failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// Whether `e` says the server is out of reach rather than that the request was wrong: lost or
+/// refused connections, pool timeouts, and PostgreSQL's connection (08…) and shutdown (57P…) codes.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
 }
 
 impl StoreError {
@@ -60,6 +88,6 @@ impl StoreError {
                 _ => {}
             }
         }
-        StoreError::Database(e)
+        StoreError::from(e)
     }
 }

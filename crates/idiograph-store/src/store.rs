@@ -60,6 +60,10 @@ pub struct Tx {
     binary_order: bool,
     versions: db::VersionCache,
     pub(crate) accounts: db::AccountScope,
+    /// Told when this transaction commits a command.
+    feed: std::sync::Arc<crate::feed::Feed>,
+    /// PostgreSQL: the channel other processes listen on for this project's commits.
+    notify_channel: Option<String>,
 }
 
 impl Store {
@@ -193,37 +197,58 @@ impl Store {
 
     /// Starts a read-only transaction: a consistent view for queries.
     pub async fn read(&self) -> Result<Tx, StoreError> {
-        Ok(Tx {
-            tx: self.db.pool.begin().await?,
-            _guard: None,
-            author: String::new(),
-            at: String::new(),
-            changes: vec![],
-            binary_order: !self.db.is_sqlite(),
-            versions: self.db.versions.clone(),
-            accounts: self.db.account_scope(),
-        })
+        let tx = self.db.pool.begin().await?;
+        Ok(self.tx(tx, None, "", ""))
     }
 
-    /// Starts a command transaction for `author` at time `at`; writers queue one after another.
-    pub async fn begin(&self, author: &str, at: &str) -> Result<Tx, StoreError> {
-        let guard = self.db.write_lock.clone().lock_owned().await;
-        let mut tx = self.db.pool.begin().await?;
-        if self.db.is_sqlite() {
-            // Take SQLite's write lock now, so a read-then-write command cannot fail half-way
-            // with SQLITE_BUSY when another process (a backup, a second CLI) writes meanwhile.
-            tx.execute("UPDATE counter SET next = next WHERE kind = ''").await?;
-        }
-        Ok(Tx {
+    fn tx(
+        &self,
+        tx: sqlx::Transaction<'static, sqlx::Any>,
+        guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+        author: &str,
+        at: &str,
+    ) -> Tx {
+        Tx {
             tx,
-            _guard: Some(guard),
+            _guard: guard,
             author: author.to_owned(),
             at: at.to_owned(),
             changes: vec![],
             binary_order: !self.db.is_sqlite(),
             versions: self.db.versions.clone(),
             accounts: self.db.account_scope(),
-        })
+            feed: self.db.feed.clone(),
+            notify_channel: match &self.db.backend {
+                Backend::Postgres { schema } => Some(schema.clone()),
+                Backend::Sqlite { .. } => None,
+            },
+        }
+    }
+
+    /// Every command committed from now on, by any process working on this project, in audit
+    /// order. A receiver that falls far behind is told it lagged (and should re-read).
+    pub async fn changes(&self) -> Result<tokio::sync::broadcast::Receiver<crate::Change>, StoreError> {
+        self.db.feed.subscribe(&self.db).await
+    }
+
+    /// Starts a command transaction for `author` at time `at`; writers queue one after another.
+    pub async fn begin(&self, author: &str, at: &str) -> Result<Tx, StoreError> {
+        let guard = self.db.write_lock.clone().lock_owned().await;
+        let mut tx = self.db.pool.begin().await?;
+        match &self.db.backend {
+            // Take SQLite's write lock now, so a read-then-write command cannot fail half-way
+            // with SQLITE_BUSY when another process (a backup, a second CLI) writes meanwhile.
+            Backend::Sqlite { .. } => {
+                tx.execute("UPDATE counter SET next = next WHERE kind = ''").await?;
+            }
+            // Several server processes write one project: one writer at a time, as on SQLite, so
+            // a command's reads stay true until it commits (no lost update between processes)
+            // and audit events commit in `seq` order (readers of the log never skip one).
+            Backend::Postgres { schema } => {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(lock_key(schema)).execute(&mut *tx).await?;
+            }
+        }
+        Ok(self.tx(tx, Some(guard), author, at))
     }
 
     /// The audit log, newest first, at most `limit` events.
@@ -282,7 +307,7 @@ impl Store {
             .bind(seq)
             .execute(&mut *tx.tx)
             .await?;
-        tx.tx.commit().await?;
+        tx.finish().await?;
         Ok(Some(UndoOutcome { target, event_seq }))
     }
 
@@ -315,7 +340,7 @@ impl Store {
             .bind(seq)
             .execute(&mut *tx.tx)
             .await?;
-        tx.tx.commit().await?;
+        tx.finish().await?;
         Ok(Some(UndoOutcome { target, event_seq }))
     }
 
@@ -358,7 +383,7 @@ impl Store {
         let seq = tx
             .append_event("withdraw participant", "a participant withdrew consent; their data was erased", None)
             .await?;
-        tx.tx.commit().await?;
+        tx.finish().await?;
         // Their texts must not outlive the withdrawal in this process's memory either.
         if let Ok(mut c) = self.db.versions.lock() {
             c.clear();
@@ -530,19 +555,7 @@ impl Tx {
 
     /// The next unused short number of `kind`; numbers are never handed out twice, even after undo.
     pub async fn next_short(&mut self, kind: ObjectKind) -> Result<u32, StoreError> {
-        let next: Option<i64> = sqlx::query_scalar("SELECT next FROM counter WHERE kind = $1")
-            .bind(kind.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let n = next.unwrap_or(1);
-        sqlx::query(
-            "INSERT INTO counter (kind, next) VALUES ($1, $2) ON CONFLICT (kind) DO UPDATE SET next = excluded.next",
-        )
-        .bind(kind.as_str())
-        .bind(n + 1)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(n as u32)
+        Ok(self.reserve_shorts(kind, 1).await?.start)
     }
 
     /// Reserves `count` consecutive short numbers of `kind` with one statement, for batches.
@@ -690,8 +703,15 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         }
-        self.tx.commit().await?;
+        self.finish().await?;
         Ok(seq)
+    }
+
+    /// Commits the transaction and tells this process's change feed.
+    async fn finish(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        self.feed.committed();
+        Ok(())
     }
 
     async fn append_event(&mut self, action: &str, summary: &str, target: Option<i64>) -> Result<i64, StoreError> {
@@ -705,6 +725,14 @@ impl Tx {
         .bind(target)
         .fetch_one(&mut *self.tx)
         .await?;
+        if let Some(channel) = &self.notify_channel {
+            // Delivered to the other processes' listeners only when this transaction commits.
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel.clone())
+                .bind(seq.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(seq)
     }
 
@@ -773,6 +801,28 @@ impl Tx {
             out.push((table, r.try_get(1)?, image(r.try_get(2)?)?, image(r.try_get(3)?)?));
         }
         Ok(out)
+    }
+}
+
+/// The advisory lock that makes the writers of one server project (in any process) take turns.
+fn lock_key(schema: &str) -> i64 {
+    // FNV-1a: stable across processes and builds, unlike the standard library's hasher.
+    schema.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)) as i64
+}
+
+/// The version of a stored object as a short token that changes whenever its stored image
+/// changes: what a client read is still current exactly when its token equals the token of the
+/// stored object. Clients send it back with an update so that a change made meanwhile by
+/// someone else is refused, never silently overwritten. Derived from the row, so it needs no
+/// column of its own and undo/redo restore it too.
+pub trait VersionToken {
+    /// The token, 16 hex digits.
+    fn version_token(&self) -> String;
+}
+
+impl<T: Codec> VersionToken for T {
+    fn version_token(&self) -> String {
+        crate::version::content_hash(&self.to_row().to_json())[..16].to_owned()
     }
 }
 

@@ -227,3 +227,31 @@ async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies() {
     assert!(copy.read().await.unwrap().accounts().await.unwrap().is_empty(), "accounts do not travel with a copy");
     assert!(format!("{:?}", account("u1", "ana")).find("argon2").is_none(), "hashes stay out of Debug");
 }
+
+/// A second handle on the same file stands for another process: it has its own change feed,
+/// which hears of the first handle's commands by reading the log, in order, undo included.
+#[tokio::test]
+async fn the_change_feed_reports_commits_of_other_handles_in_audit_order() {
+    use idiograph_store::VersionToken;
+    let dir = tempfile::tempdir().unwrap();
+    let writer = new_store(dir.path()).await;
+    let watcher = Store::open_sqlite(&dir.path().join("p.idg"), NOW).await.unwrap();
+    let mut changes = watcher.changes().await.unwrap();
+    let olivia = participant("a", 1, "Olivia");
+    let mut tx = writer.begin("ana", NOW).await.unwrap();
+    tx.insert(&olivia).await.unwrap();
+    let first = tx.commit("add participant", "add P1").await.unwrap();
+    writer.undo("ana", NOW).await.unwrap().unwrap();
+    let limit = std::time::Duration::from_secs(30);
+    let added = tokio::time::timeout(limit, changes.recv()).await.unwrap().unwrap();
+    assert_eq!((added.seq, added.author.as_str(), added.action.as_str()), (first, "ana", "add participant"));
+    assert_eq!(added.objects, [("participant".to_owned(), "a".to_owned())]);
+    let undone = tokio::time::timeout(limit, changes.recv()).await.unwrap().unwrap();
+    assert_eq!((undone.seq, undone.action.as_str()), (first + 1, "undo"));
+    assert_eq!(undone.objects, added.objects, "an undo names the rows it restored");
+    // A revision token changes with the row and comes back with it.
+    let mut renamed = olivia.clone();
+    renamed.pseudonym = "Liv".into();
+    assert_ne!(olivia.version_token(), renamed.version_token());
+    assert_eq!(olivia.version_token(), participant("a", 1, "Olivia").version_token());
+}

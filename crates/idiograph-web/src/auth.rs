@@ -120,7 +120,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 
 fn unauthorized(path: &str) -> Response {
     if path.starts_with("/api/") {
-        ApiError { status: StatusCode::UNAUTHORIZED, message: "log in first (POST /login)".into() }.into_response()
+        ApiError::new(StatusCode::UNAUTHORIZED, "log in first (POST /login)").into_response()
     } else {
         Redirect::to("/login").into_response()
     }
@@ -140,10 +140,10 @@ pub(crate) async fn gate(State((st, access)): State<(AppState, Access)>, mut req
     };
     let Some(role) = member.role else { return crate::pages::not_found().await };
     if role < needed {
-        return ApiError {
-            status: StatusCode::FORBIDDEN,
-            message: format!("{} is {role} in this project; this needs {needed}", member.name),
-        }
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("{} is {role} in this project; this needs {needed}", member.name),
+        )
         .into_response();
     }
     req.extensions_mut().insert(Bench(st.wb.as_member(&member.name, role)));

@@ -1,37 +1,60 @@
 //! The one error type of the API and the one of the pages, each mapping application errors
-//! to a status code: invalid input 422, missing object 404, not allowed 403, conflict 409, anything else 500
+//! to a status code: invalid input 422, missing object 404, not allowed 403, conflict 409 (for a
+//! stale version token with the object as it is now), database out of reach 503, anything else 500
 //! with a generic message (the cause goes to the server's standard error, never to the client).
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use idiograph_app::AppError;
 
-/// An API error: a status and a message, answered as `{"error": "…"}`.
+/// An API error: a status and a message, answered as `{"error": "…"}`, plus `"current"`: the
+/// object as it is now, when the client's version of it was stale.
 #[derive(Debug)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) message: String,
+    current: Option<serde_json::Value>,
 }
 
 /// The result of an API handler.
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into(), current: None }
+    }
+
     pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, message: message.into() }
+        ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into() }
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
     pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, message: message.into() }
+        ApiError::new(StatusCode::NOT_FOUND, message)
     }
 
     pub(crate) fn internal(cause: impl std::fmt::Display) -> ApiError {
         eprintln!("idiograph-web: internal error: {cause}");
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error; see the server's log".into() }
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server's log")
+    }
+}
+
+/// Maps the result of a command that named a version: a stale version becomes 409 with the
+/// message and `current()`, the object as it is now (`null` if it is gone or cannot be read).
+pub(crate) async fn or_current<T, F>(result: Result<T, AppError>, current: impl FnOnce() -> F) -> ApiResult<T>
+where
+    F: std::future::Future<Output = ApiResult<serde_json::Value>>,
+{
+    match result {
+        Err(AppError::Stale(message)) => Err(ApiError {
+            status: StatusCode::CONFLICT,
+            message,
+            current: Some(current().await.unwrap_or(serde_json::Value::Null)),
+        }),
+        other => Ok(other?),
     }
 }
 
@@ -40,10 +63,11 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(m) => ApiError::invalid(m),
             AppError::NotFound(m) => ApiError::not_found(m),
-            AppError::Conflict(m) => ApiError { status: StatusCode::CONFLICT, message: m },
+            AppError::Conflict(m) | AppError::Stale(m) => ApiError::new(StatusCode::CONFLICT, m),
+            AppError::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m),
             // The export would name real people: the request is understood but refused.
-            AppError::Leak(m) => ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: m },
-            AppError::Forbidden(m) => ApiError { status: StatusCode::FORBIDDEN, message: m },
+            AppError::Leak(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             // A refused file is the user's input, named in the message, not a server fault.
             AppError::Import(e) => ApiError::invalid(e.to_string()),
             other => ApiError::internal(other),
@@ -59,7 +83,15 @@ impl From<askama::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(serde_json::json!({ "error": self.message }))).into_response()
+        let mut body = serde_json::json!({ "error": self.message });
+        if let Some(current) = self.current {
+            body["current"] = current;
+        }
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+        }
+        response
     }
 }
 

@@ -6,6 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 
+use crate::api::events;
 use idiograph_model::Role::{Analyst, Auditor, Owner};
 
 use crate::api::{annotations, deid, members, misc, study, themes, transcripts};
@@ -77,6 +78,7 @@ fn table() -> Vec<Entry> {
         ),
         ("GET", "/api/v1/transcripts/{id}", READ, get(transcripts::get_one)),
         ("GET", "/api/v1/transcripts/{id}/annotated/{format}", READ, get(transcripts::annotated)),
+        ("GET", "/api/v1/notes", READ, get(annotations::list_notes)),
         ("POST", "/api/v1/notes", ANALYSE, post(annotations::add_note)),
         ("PATCH", "/api/v1/notes/{id}", ANALYSE, patch(annotations::patch_note)),
         ("DELETE", "/api/v1/notes/{id}", ANALYSE, delete(annotations::delete_note)),
@@ -106,6 +108,7 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/redo", JOURNAL, post(misc::redo)),
         ("GET", "/api/v1/reports/{format}", READ, get(misc::report)),
         ("GET", "/api/v1/search", READ, get(pages::api_search)),
+        ("GET", "/api/v1/events", READ, get(events::events)),
         // Pseudonymisation: the key store and its known identifiers are the owner's; analysts
         // review the queue; anyone may read the log, which holds no real value.
         ("GET", "/api/v1/deid/status", READ, get(deid::status)),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use idiograph_app::Snapshot;
+use idiograph_app::{Snapshot, VersionToken};
 use idiograph_model::{
     Anchor, ExperientialStatement, ExploratoryNote, Extract, ObjectId, Participant, Term, Terminology, Theme,
     TranscriptVersion,
@@ -76,6 +76,7 @@ pub(crate) fn note_json(n: &ExploratoryNote, v: Option<&TranscriptVersion>, inde
     let (u16_start, u16_end) = index.map(|i| i.span_to_utf16(span)).unwrap_or_default();
     json!({
         "id": short("N", n.short),
+        "revision": n.version_token(),
         "kind": n.kind.as_str(),
         "text": n.text,
         "author": n.author,
@@ -96,6 +97,7 @@ pub(crate) fn statement_json(s: &Snapshot, st: &ExperientialStatement, notes: &[
         st.from_notes.iter().filter_map(|id| notes.iter().find(|n| &n.id == id).map(|n| short("N", n.short))).collect();
     json!({
         "id": short("S", st.short),
+        "revision": st.version_token(),
         "participant": s.participant(&st.participant_id).map(|p| short("P", p.short)),
         "text": st.text,
         "author": st.author,
@@ -113,6 +115,7 @@ pub(crate) fn statement_json(s: &Snapshot, st: &ExperientialStatement, notes: &[
 pub(crate) fn extract_json(s: &Snapshot, x: &Extract) -> Value {
     json!({
         "id": short("X", x.short),
+        "revision": x.version_token(),
         "theme": s.theme(&x.theme_id).map(|t| short("TH", t.short)),
         "participant": s.participant(&x.participant_id).map(|p| short("P", p.short)),
         "citation": s.cite(&x.participant_id, &x.anchor),
@@ -147,6 +150,7 @@ pub(crate) fn participant_json(p: &Participant, progress: &Progress) -> Value {
 pub(crate) fn theme_json(s: &Snapshot, t: &Theme) -> Value {
     json!({
         "id": short("TH", t.short),
+        "revision": t.version_token(),
         "scope": if t.is_group() { "group" } else { "case" },
         "participant": t.participant_id().and_then(|p| s.participant(p)).map(|p| short("P", p.short)),
         "title": t.title,

@@ -422,6 +422,11 @@ async fn openapi_lists_exactly_the_routes_of_the_router() {
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from("{}"))
             .unwrap();
+        if path == "/api/v1/events" {
+            // An endless stream: its status is all there is to check here.
+            assert_eq!(app.router.clone().oneshot(req).await.unwrap().status(), StatusCode::OK);
+            continue;
+        }
         let r = send(&app, req).await;
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{} {path}", route.method);
     }
@@ -959,3 +964,153 @@ async fn pseudonymisation_through_the_api() {
 }
 
 const PASSPHRASE: &str = "correct horse battery staple";
+/// A PATCH or DELETE that names the revision the client last read.
+async fn call_if_match(app: &App, method: &str, path: &str, revision: &str, body: Value) -> Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, ADDR)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::IF_MATCH, format!("\"{revision}\""))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(app, req).await
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_with_the_current_state_and_overwrites_nothing() {
+    let app = app_with(SIMPLE).await;
+    let th = call(&app, "POST", "/api/v1/themes", json!({"title": "Hardship", "case": "P1"})).await.json();
+    // Two analysts open the same theme and both hold its revision.
+    let seen = th["revision"].as_str().unwrap().to_owned();
+    let first =
+        call_if_match(&app, "PATCH", "/api/v1/themes/TH1", &seen, json!({"title": "Early hardship", "note": ""})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_ne!(first.json()["revision"], seen, "a change gives a new revision");
+    let second = call_if_match(&app, "PATCH", "/api/v1/themes/TH1", &seen, json!({"title": "Struggle"})).await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    let body = second.json();
+    assert!(body["error"].as_str().unwrap().contains("theme TH1 was changed by someone else"), "{body}");
+    assert_eq!(body["current"]["title"], "Early hardship", "the fresh state comes with the refusal");
+    assert_eq!(body["current"]["revision"], first.json()["revision"]);
+    assert_eq!(get(&app, "/api/v1/themes/TH1").await.json()["title"], "Early hardship", "nothing overwritten");
+    // A stale delete is refused the same way; with the fresh revision both go through.
+    let r = call_if_match(&app, "DELETE", "/api/v1/themes/TH1", &seen, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let fresh = body["current"]["revision"].as_str().unwrap();
+    let r = call_if_match(&app, "PATCH", "/api/v1/themes/TH1", fresh, json!({"title": "Struggle"})).await;
+    assert_eq!(r.json()["title"], "Struggle");
+    let history = get(&app, "/api/v1/history").await.json();
+    let edits = history["events"].as_array().unwrap().iter().filter(|e| e["action"] == "edit theme").count();
+    assert_eq!(edits, 2, "the refused edit left no trace in the audit log");
+
+    // Notes, statements and journal entries carry revisions too.
+    let v = get(&app, "/api/v1/transcripts/T1").await.json()["version"].as_str().unwrap().to_owned();
+    let note = call(
+        &app,
+        "POST",
+        "/api/v1/notes",
+        json!({"transcript": "T1", "version": v, "start": 33, "end": 51, "kind": "descriptive", "text": "Hard"}),
+    )
+    .await
+    .json();
+    let old = note["revision"].as_str().unwrap();
+    assert_eq!(
+        call_if_match(&app, "PATCH", "/api/v1/notes/N1", old, json!({"text": "A"})).await.status,
+        StatusCode::OK
+    );
+    let r = call_if_match(&app, "PATCH", "/api/v1/notes/N1", old, json!({"text": "B"})).await;
+    assert_eq!((r.status, r.json()["current"]["text"].clone()), (StatusCode::CONFLICT, json!("A")));
+    let r = call_if_match(&app, "DELETE", "/api/v1/notes/N1", old, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let j = call(&app, "POST", "/api/v1/journal", json!({"text": "Expected hardship"})).await.json();
+    let old = j["revision"].as_str().unwrap();
+    assert_eq!(
+        call_if_match(&app, "PATCH", "/api/v1/journal/J1", old, json!({"text": "X"})).await.status,
+        StatusCode::OK
+    );
+    let r = call_if_match(&app, "PATCH", "/api/v1/journal/J1", old, json!({"text": "Y"})).await;
+    assert_eq!((r.status, r.json()["current"]["text"].clone()), (StatusCode::CONFLICT, json!("X")));
+    let study = get(&app, "/api/v1/study").await.json();
+    let old = study["revision"].as_str().unwrap();
+    assert_eq!(call_if_match(&app, "PATCH", "/api/v1/study", old, json!({"title": "T2"})).await.status, StatusCode::OK);
+    let r = call_if_match(&app, "PATCH", "/api/v1/study", old, json!({"title": "T3"})).await;
+    assert_eq!((r.status, r.json()["current"]["title"].clone()), (StatusCode::CONFLICT, json!("T2")));
+}
+
+/// Reads server-sent events from `body` until one whose text contains `needle`; gives up (and
+/// fails) after a generous bound instead of hanging.
+async fn event_containing(stream: &mut axum::body::BodyDataStream, needle: &str) -> String {
+    use futures_util::StreamExt;
+    let mut seen = String::new();
+    let wait = async {
+        while let Some(chunk) = stream.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+            if let Some(event) = seen.split("\n\n").find(|e| e.contains(needle)) {
+                return Some(event.to_owned());
+            }
+        }
+        None
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(30), wait).await {
+        Ok(Some(event)) => event,
+        _ => panic!("no event containing {needle:?}"),
+    }
+}
+
+#[tokio::test]
+async fn each_committed_command_is_sent_to_live_pages() {
+    let app = app_with(SIMPLE).await;
+    let res = app
+        .router
+        .clone()
+        .oneshot(Request::get("/api/v1/events").header(header::HOST, ADDR).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut events = res.into_body().into_data_stream();
+    call(&app, "POST", "/api/v1/themes", json!({"title": "Hardship", "case": "P1"})).await;
+    let event = event_containing(&mut events, "add theme").await;
+    assert!(event.starts_with("event: change"), "{event}");
+    let data: Value = serde_json::from_str(event.lines().find_map(|l| l.strip_prefix("data: ")).unwrap()).unwrap();
+    assert_eq!((data["author"].as_str(), data["objects"][0]["kind"].as_str()), (Some("tester"), Some("theme")));
+    assert!(data["summary"].as_str().unwrap().contains("TH1"), "{data}");
+    // Undo is a command too, and names the objects it restored.
+    call(&app, "POST", "/api/v1/undo", json!({})).await;
+    let event = event_containing(&mut events, "\"action\":\"undo\"").await;
+    assert!(event.contains("\"kind\":\"theme\""), "{event}");
+}
+
+#[tokio::test]
+async fn the_notes_of_each_analyst_can_be_shown_or_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let wb = Workbench::create(&dir.path().join("t.idg"), "Test study", Terminology::Smith2022, "ann").await.unwrap();
+    wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
+    wb.import_files("P1", vec![("olivia.txt".into(), SIMPLE.as_bytes().to_vec())], &Default::default()).await.unwrap();
+    let (_, v) = wb.transcript("T1").await.unwrap();
+    let target = idiograph_app::Target { transcript: "T1".into(), version: v.id.clone(), start: 33, end: 51 };
+    let kind = idiograph_model::NoteKind::Descriptive;
+    wb.add_note(&target, kind, "Ann's reading").await.unwrap();
+    wb.with_author("ben").add_note(&target, kind, "Ben's reading").await.unwrap();
+    wb.with_author("cas").add_note(&target, kind, "Cas's reading").await.unwrap();
+    let app = App { router: idiograph_web::router(wb, ADDR.parse().unwrap()), _dir: dir };
+    let texts = |v: Value| -> Vec<String> {
+        v["notes"].as_array().unwrap().iter().map(|n| n["text"].as_str().unwrap().to_owned()).collect()
+    };
+    let all = get(&app, "/api/v1/notes?transcript=T1").await.json();
+    assert_eq!(all["authors"], json!(["ann", "ben", "cas"]));
+    assert_eq!(texts(all).len(), 3);
+    let two = get(&app, "/api/v1/notes?transcript=T1&author=ann&author=cas").await.json();
+    assert_eq!(texts(two), ["Ann's reading", "Cas's reading"]);
+    assert_eq!(texts(get(&app, "/api/v1/notes?transcript=T1&author=ben").await.json()), ["Ben's reading"]);
+    assert_eq!(texts(get(&app, "/api/v1/notes?author=nobody").await.json()).len(), 0);
+    assert_eq!(get(&app, "/api/v1/notes?transcript=T9").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/api/v1/notes?writer=ann").await.status, StatusCode::BAD_REQUEST);
+    // The transcript view offers a checkbox per analyst.
+    let page = get(&app, "/transcripts/T1").await.body;
+    for who in ["ann", "ben", "cas"] {
+        assert!(page.contains(&format!("data-author-filter=\"{who}\"")), "no filter for {who}");
+    }
+}

@@ -87,6 +87,10 @@ async fn send(router: &Router, req: Request<Body>) -> Reply {
     let res = router.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
+    // A live event stream never ends: its status and headers are the answer.
+    if headers.get(header::CONTENT_TYPE).is_some_and(|v| v == "text/event-stream") {
+        return Reply { status, headers, body: String::new() };
+    }
     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
     Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }

@@ -35,7 +35,7 @@ pub enum Command {
     /// Create a new project file (with --database: a new project on the server; prints its id).
     Init {
         /// The project file to create (must not exist); not needed with --database.
-        #[arg(required_unless_present = "database")]
+        // Checked when run, not by clap: clap cannot see a global --database given before `init`.
         path: Option<PathBuf>,
         /// The study's title.
         #[arg(long, default_value = "Untitled IPA study")]

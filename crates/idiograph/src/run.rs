@@ -297,7 +297,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
         Command::Study(StudyCommand::Set { title, question, terminology, recurrence }) => {
             let t = terminology.as_deref().map(parse_word::<Terminology>).transpose()?;
             let r = recurrence.as_deref().map(RecurrenceRule::parse).transpose().map_err(|e| anyhow!(e))?;
-            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r).await?;
+            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r, None).await?;
             print(
                 json,
                 json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode()}),
@@ -521,11 +521,11 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
         }
         Command::Note(NoteCommand::Edit { id, kind, text }) => {
             let kind = kind.as_deref().map(parse_word::<NoteKind>).transpose()?;
-            let n = wb.edit_note(id, kind, text.as_deref()).await?;
+            let n = wb.edit_note(id, kind, text.as_deref(), None).await?;
             print(json, json!({"id": format!("N{}", n.short)}), || format!("Updated note N{}", n.short));
         }
         Command::Note(NoteCommand::Delete { id }) => {
-            let n = wb.delete_note(id).await?;
+            let n = wb.delete_note(id, None).await?;
             print(json, json!({"deleted": format!("N{}", n.short)}), || format!("Deleted note N{}", n.short));
         }
         Command::Statement(StatementCommand::Add { transcript, at, from_notes, text }) => {
@@ -566,11 +566,11 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             });
         }
         Command::Statement(StatementCommand::Edit { id, text }) => {
-            let s = wb.edit_statement(id, text).await?;
+            let s = wb.edit_statement(id, text, None).await?;
             print(json, json!({"id": format!("S{}", s.short)}), || format!("Updated S{}", s.short));
         }
         Command::Statement(StatementCommand::Delete { id }) => {
-            let s = wb.delete_statement(id).await?;
+            let s = wb.delete_statement(id, None).await?;
             print(json, json!({"deleted": format!("S{}", s.short)}), || format!("Deleted S{}", s.short));
         }
         Command::Theme(ThemeCommand::Add { case, group: _, parent, description, title }) => {
@@ -599,7 +599,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             });
         }
         Command::Theme(ThemeCommand::Unassign { theme, member: m }) => {
-            wb.unassign(theme, &member(m)).await?;
+            wb.unassign(theme, &member(m), None).await?;
             print(json, json!({"theme": theme}), || format!("Removed from {theme}"));
         }
         Command::Theme(ThemeCommand::Edit { id, title, description, parent, top, note }) => {
@@ -608,6 +608,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 .update_theme(
                     id,
                     ThemeChanges { title: title.clone(), description: description.clone(), parent, note: note.clone() },
+                    None,
                 )
                 .await?;
             print(json, json!({"id": format!("TH{}", t.short)}), || format!("Updated TH{} “{}”", t.short, t.title));
@@ -628,7 +629,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             });
         }
         Command::Theme(ThemeCommand::Delete { id }) => {
-            let t = wb.delete_theme(id).await?;
+            let t = wb.delete_theme(id, None).await?;
             print(json, json!({"deleted": format!("TH{}", t.short)}), || format!("Deleted TH{}", t.short));
         }
         Command::Extract(ExtractCommand::Add { theme, transcript, at }) => {
@@ -665,7 +666,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             });
         }
         Command::Extract(ExtractCommand::Delete { id }) => {
-            let x = wb.delete_extract(id).await?;
+            let x = wb.delete_extract(id, None).await?;
             print(json, json!({"deleted": format!("X{}", x.short)}), || format!("Deleted extract X{}", x.short));
         }
         Command::Journal(JournalCommand::Add { text, about }) => {
@@ -688,11 +689,11 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             });
         }
         Command::Journal(JournalCommand::Edit { id, text }) => {
-            let j = wb.edit_journal(id, text).await?;
+            let j = wb.edit_journal(id, text, None).await?;
             print(json, json!({"id": format!("J{}", j.short)}), || format!("Updated journal entry J{}", j.short));
         }
         Command::Journal(JournalCommand::Delete { id }) => {
-            let j = wb.delete_journal(id).await?;
+            let j = wb.delete_journal(id, None).await?;
             print(json, json!({"deleted": format!("J{}", j.short)}), || format!("Deleted journal entry J{}", j.short));
         }
         Command::Search(args) => search(wb, json, args).await?,

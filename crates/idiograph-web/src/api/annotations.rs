@@ -1,17 +1,19 @@
 //! Exploratory notes, experiential statements and extracts: anchored annotations, created from
 //! a selection whose offsets are converted at this edge.
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
 use idiograph_model::{Anchor, NoteKind};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{word, ApiJson, Selection};
+use idiograph_app::{VersionToken, Workbench};
+
+use super::{word, ApiJson, IfMatch, Selection};
 use crate::auth::Bench;
-use crate::error::ApiResult;
-use crate::view::{extract_json, short, statement_json};
+use crate::error::{or_current, ApiError, ApiResult};
+use crate::view::{extract_json, note_json, short, statement_json};
 
 fn anchor_brief(a: &Anchor) -> Value {
     json!({
@@ -34,8 +36,10 @@ pub(crate) async fn add_note(Bench(wb): Bench, ApiJson(b): ApiJson<NewNote>) -> 
     let kind: NoteKind = word(&b.kind)?;
     let target = b.selection.target(&wb).await?;
     let n = wb.add_note(&target, kind, &b.text).await?;
-    let mut body =
-        json!({ "id": short("N", n.short), "kind": n.kind.as_str(), "text": n.text, "transcript": target.transcript });
+    let mut body = json!({
+        "id": short("N", n.short), "revision": n.version_token(), "kind": n.kind.as_str(), "text": n.text,
+        "author": n.author, "transcript": target.transcript,
+    });
     body["anchor"] = anchor_brief(&n.anchor);
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -49,18 +53,67 @@ pub(crate) struct NotePatch {
 pub(crate) async fn patch_note(
     Bench(wb): Bench,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<NotePatch>,
 ) -> ApiResult<Json<Value>> {
     let kind = b.kind.as_deref().map(word::<NoteKind>).transpose()?;
-    let n = wb.edit_note(&id, kind, b.text.as_deref()).await?;
-    Ok(Json(
-        json!({ "id": short("N", n.short), "kind": n.kind.as_str(), "text": n.text, "anchor": anchor_brief(&n.anchor) }),
-    ))
+    let n = or_current(wb.edit_note(&id, kind, b.text.as_deref(), expected.token()).await, || current_note(&wb, &id))
+        .await?;
+    Ok(Json(json!({
+        "id": short("N", n.short), "revision": n.version_token(), "kind": n.kind.as_str(), "text": n.text,
+        "author": n.author, "anchor": anchor_brief(&n.anchor),
+    })))
 }
 
-pub(crate) async fn delete_note(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let n = wb.delete_note(&id).await?;
+pub(crate) async fn delete_note(Bench(wb): Bench, Path(id): Path<String>, expected: IfMatch) -> ApiResult<Json<Value>> {
+    let n = or_current(wb.delete_note(&id, expected.token()).await, || current_note(&wb, &id)).await?;
     Ok(Json(json!({ "deleted": short("N", n.short) })))
+}
+
+async fn current_note(wb: &Workbench, id: &str) -> ApiResult<Value> {
+    Ok(note_json(&wb.note(id).await?, None, None))
+}
+
+/// The exploratory notes of one transcript (`?transcript=T1`) or of the study, optionally of
+/// some analysts only (`&author=A&author=B`, or `author=A,B`) — e.g. to compare two analysts'
+/// readings of one case. `authors` lists everyone who wrote notes there, for the filter.
+pub(crate) async fn list_notes(Bench(wb): Bench, Query(pairs): Query<Vec<(String, String)>>) -> ApiResult<Json<Value>> {
+    let mut transcript = None;
+    let mut wanted: Vec<String> = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "transcript" => transcript = Some(v),
+            "author" => wanted.extend(v.split(',').map(|a| a.trim().to_owned()).filter(|a| !a.is_empty())),
+            other => {
+                return Err(ApiError::bad_request(format!("unknown query parameter '{other}' (transcript, author)")))
+            }
+        }
+    }
+    let notes = wb.notes(transcript.as_deref()).await?;
+    let (t, v) = match &transcript {
+        Some(r) => {
+            let (t, v) = wb.transcript(r).await?;
+            (Some(t), Some(v))
+        }
+        None => (None, None),
+    };
+    let index = v.as_ref().map(|v| idiograph_text::UnitIndex::new(&v.text));
+    let list: Vec<Value> = notes
+        .iter()
+        .filter(|n| wanted.is_empty() || wanted.iter().any(|a| a == &n.author))
+        .map(|n| {
+            let here = v.as_ref().filter(|v| n.anchor.version_id() == &v.id);
+            note_json(n, here, here.and(index.as_ref()))
+        })
+        .collect();
+    let mut authors: Vec<&str> = notes.iter().map(|n| n.author.as_str()).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    Ok(Json(json!({
+        "transcript": t.map(|t| short("T", t.short)),
+        "authors": authors,
+        "notes": list,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -80,6 +133,7 @@ pub(crate) async fn add_statement(
     let s = wb.add_statement(&target, &b.text, &b.from_notes).await?;
     let body = json!({
         "id": short("S", s.short),
+        "revision": s.version_token(),
         "text": s.text,
         "transcript": target.transcript,
         "anchors": s.anchors.iter().map(anchor_brief).collect::<Vec<_>>(),
@@ -95,15 +149,27 @@ pub(crate) struct StatementPatch {
 pub(crate) async fn patch_statement(
     Bench(wb): Bench,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<StatementPatch>,
 ) -> ApiResult<Json<Value>> {
-    let s = wb.edit_statement(&id, &b.text).await?;
-    Ok(Json(json!({ "id": short("S", s.short), "text": s.text })))
+    let s = or_current(wb.edit_statement(&id, &b.text, expected.token()).await, || current_statement(&wb, &id)).await?;
+    Ok(Json(json!({ "id": short("S", s.short), "revision": s.version_token(), "text": s.text })))
 }
 
-pub(crate) async fn delete_statement(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let s = wb.delete_statement(&id).await?;
+pub(crate) async fn delete_statement(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+    expected: IfMatch,
+) -> ApiResult<Json<Value>> {
+    let s = or_current(wb.delete_statement(&id, expected.token()).await, || current_statement(&wb, &id)).await?;
     Ok(Json(json!({ "deleted": short("S", s.short) })))
+}
+
+async fn current_statement(wb: &Workbench, id: &str) -> ApiResult<Value> {
+    let now = wb.statement(id).await?;
+    let s = wb.snapshot().await?;
+    let notes = wb.notes(None).await?;
+    Ok(statement_json(&s, &now, &notes))
 }
 
 pub(crate) async fn list_statements(Bench(wb): Bench) -> ApiResult<Json<Value>> {
@@ -143,6 +209,7 @@ pub(crate) async fn add_extract(
         StatusCode::CREATED,
         Json(json!({
             "id": short("X", x.short),
+            "revision": x.version_token(),
             "theme": theme,
             "participant": short("P", participant),
             "citation": citation,
@@ -160,7 +227,22 @@ pub(crate) async fn add_extract(
     ))
 }
 
-pub(crate) async fn delete_extract(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let x = wb.delete_extract(&id).await?;
+pub(crate) async fn delete_extract(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+    expected: IfMatch,
+) -> ApiResult<Json<Value>> {
+    let current = || async {
+        let s = wb.snapshot().await?;
+        let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Extract, &id)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        let x = s
+            .extracts
+            .iter()
+            .find(|x| x.short == n.number())
+            .ok_or_else(|| ApiError::not_found(format!("no extract {n} in this project")))?;
+        Ok(extract_json(&s, x))
+    };
+    let x = or_current(wb.delete_extract(&id, expected.token()).await, current).await?;
     Ok(Json(json!({ "deleted": short("X", x.short) })))
 }

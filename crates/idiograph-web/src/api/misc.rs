@@ -4,14 +4,14 @@ use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idiograph_app::{ExportFormat, Snapshot, UndoOutcome};
+use idiograph_app::{ExportFormat, Snapshot, UndoOutcome, VersionToken, Workbench};
 use idiograph_model::{JournalEntry, ObjectId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::ApiJson;
+use super::{ApiJson, IfMatch};
 use crate::auth::Bench;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::short;
 
 /// The short id of any object, for journal links.
@@ -35,7 +35,10 @@ pub(crate) fn describe(s: &Snapshot, id: &ObjectId, notes: &[idiograph_model::Ex
 }
 
 fn entry_json(j: &JournalEntry, about: Option<String>) -> Value {
-    json!({ "id": short("J", j.short), "author": j.author, "created_at": j.created_at, "text": j.text, "about": about })
+    json!({
+        "id": short("J", j.short), "revision": j.version_token(), "author": j.author, "created_at": j.created_at,
+        "text": j.text, "about": about,
+    })
 }
 
 pub(crate) async fn list_journal(Bench(wb): Bench) -> ApiResult<Json<Value>> {
@@ -69,15 +72,24 @@ pub(crate) struct EntryPatch {
 pub(crate) async fn patch_journal(
     Bench(wb): Bench,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<EntryPatch>,
 ) -> ApiResult<Json<Value>> {
-    let j = wb.edit_journal(&id, &b.text).await?;
+    let j = or_current(wb.edit_journal(&id, &b.text, expected.token()).await, || current_entry(&wb, &id)).await?;
     Ok(Json(entry_json(&j, None)))
 }
 
-pub(crate) async fn delete_journal(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let j = wb.delete_journal(&id).await?;
+pub(crate) async fn delete_journal(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+    expected: IfMatch,
+) -> ApiResult<Json<Value>> {
+    let j = or_current(wb.delete_journal(&id, expected.token()).await, || current_entry(&wb, &id)).await?;
     Ok(Json(json!({ "deleted": short("J", j.short) })))
+}
+
+async fn current_entry(wb: &Workbench, id: &str) -> ApiResult<Value> {
+    Ok(entry_json(&wb.journal_entry(id).await?, None))
 }
 
 pub(crate) async fn recurrence(Bench(wb): Bench) -> ApiResult<Json<Value>> {

@@ -3,6 +3,7 @@
 
 pub(crate) mod annotations;
 pub(crate) mod deid;
+pub(crate) mod events;
 pub(crate) mod members;
 pub(crate) mod misc;
 pub(crate) mod study;
@@ -28,6 +29,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(ApiError::bad_request(e.body_text())),
         }
+    }
+}
+
+/// The `If-Match` header of an update or delete: the version token of the object as the client
+/// last read it (the `revision` field of every editable object the API shows; `version` names
+/// transcript versions). Without it the change
+/// applies to whatever is stored, as the command line does.
+pub(crate) struct IfMatch(pub(crate) Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(axum::http::header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(v) => v
+                .to_str()
+                .map(|t| IfMatch(Some(t.trim().trim_matches('"').to_owned())))
+                .map_err(|_| ApiError::bad_request("the If-Match header must be a version token")),
+        }
+    }
+}
+
+impl IfMatch {
+    /// The token, for a command's `expected` argument.
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.0.as_deref()
     }
 }
 

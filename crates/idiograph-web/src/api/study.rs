@@ -5,20 +5,25 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::{ParticipantChanges, Workbench};
+use idiograph_app::{ParticipantChanges, VersionToken, Workbench};
 use idiograph_model::{InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{word, ApiJson};
+use super::{word, ApiJson, IfMatch};
 use crate::auth::Bench;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::{participant_json, progress, Labels};
 
 pub(crate) async fn get_study(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+    Ok(Json(current_study(&wb).await?))
+}
+
+async fn current_study(wb: &Workbench) -> ApiResult<Value> {
     let s = wb.snapshot().await?;
     let l = Labels::of(s.settings.terminology);
-    Ok(Json(json!({
+    Ok(json!({
+        "revision": s.settings.version_token(),
         "title": s.settings.title,
         "research_question": s.settings.research_question,
         "terminology": s.settings.terminology.as_str(),
@@ -28,7 +33,7 @@ pub(crate) async fn get_study(Bench(wb): Bench) -> ApiResult<Json<Value>> {
             "statement": l.statement, "statements": l.statements,
             "pet": l.pet, "pets": l.pets, "get": l.get, "gets": l.gets,
         },
-    })))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -39,10 +44,16 @@ pub(crate) struct StudyPatch {
     recurrence_rule: Option<String>,
 }
 
-pub(crate) async fn patch_study(Bench(wb): Bench, ApiJson(b): ApiJson<StudyPatch>) -> ApiResult<Json<Value>> {
+pub(crate) async fn patch_study(
+    Bench(wb): Bench,
+    expected: IfMatch,
+    ApiJson(b): ApiJson<StudyPatch>,
+) -> ApiResult<Json<Value>> {
     let terminology = b.terminology.as_deref().map(word::<Terminology>).transpose()?;
     let rule = b.recurrence_rule.as_deref().map(RecurrenceRule::parse).transpose().map_err(ApiError::invalid)?;
-    wb.update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule).await?;
+    let updated =
+        wb.update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule, expected.token()).await;
+    or_current(updated, || current_study(&wb)).await?;
     get_study(Bench(wb)).await
 }
 

@@ -3,14 +3,14 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::{MemberRef, ThemeChanges};
+use idiograph_app::{MemberRef, ThemeChanges, VersionToken, Workbench};
 use idiograph_model::GroupingStrategy;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{double_option, word, ApiJson};
+use super::{double_option, word, ApiJson, IfMatch};
 use crate::auth::Bench;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::{short, theme_json};
 
 pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<Value>> {
@@ -33,15 +33,19 @@ pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<Value>> {
 }
 
 pub(crate) async fn get_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(current_theme(&wb, &id).await?))
+}
+
+async fn current_theme(wb: &Workbench, id: &str) -> ApiResult<Value> {
     let s = wb.snapshot().await?;
-    let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, &id)
+    let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, id)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let t = s
         .themes
         .iter()
         .find(|t| t.short == n.number())
         .ok_or_else(|| ApiError::not_found(format!("no theme {n} in this project")))?;
-    Ok(Json(theme_json(&s, t)))
+    Ok(theme_json(&s, t))
 }
 
 #[derive(Deserialize)]
@@ -74,18 +78,23 @@ pub(crate) struct ThemePatch {
 pub(crate) async fn patch_theme(
     Bench(wb): Bench,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<ThemePatch>,
 ) -> ApiResult<Json<Value>> {
     let parent = b.parent.map(|p| p.filter(|p| !p.trim().is_empty()));
     let changes = ThemeChanges { title: b.title, description: b.description, parent, note: b.note };
-    let t = wb.update_theme(&id, changes).await?;
+    let t = or_current(wb.update_theme(&id, changes, expected.token()).await, || current_theme(&wb, &id)).await?;
     let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after update"))?;
     Ok(Json(theme_json(&s, t)))
 }
 
-pub(crate) async fn delete_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let t = wb.delete_theme(&id).await?;
+pub(crate) async fn delete_theme(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+    expected: IfMatch,
+) -> ApiResult<Json<Value>> {
+    let t = or_current(wb.delete_theme(&id, expected.token()).await, || current_theme(&wb, &id)).await?;
     Ok(Json(json!({ "deleted": short("TH", t.short) })))
 }
 
@@ -171,13 +180,18 @@ pub(crate) async fn assign(
             "theme": b.which.theme,
             "statement": b.which.statement,
             "theme_member": b.which.theme_member,
+            "revision": a.version_token(),
             "strategy": a.strategy.map(|s| s.as_str()),
             "rationale": a.rationale,
         })),
     ))
 }
 
-pub(crate) async fn unassign(Bench(wb): Bench, Query(q): Query<AssignmentRef>) -> ApiResult<Json<Value>> {
-    wb.unassign(&q.theme, &q.member()?).await?;
+pub(crate) async fn unassign(
+    Bench(wb): Bench,
+    expected: IfMatch,
+    Query(q): Query<AssignmentRef>,
+) -> ApiResult<Json<Value>> {
+    or_current(wb.unassign(&q.theme, &q.member()?, expected.token()).await, || current_theme(&wb, &q.theme)).await?;
     Ok(Json(json!({ "unassigned": true })))
 }

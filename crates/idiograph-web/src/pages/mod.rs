@@ -9,9 +9,8 @@ mod transcript;
 
 use askama::Template;
 
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use idiograph_app::{Snapshot, Workbench};
+use idiograph_app::{Snapshot, VersionToken, Workbench};
 use idiograph_model::Terminology;
 
 use crate::api::misc::describe;
@@ -109,6 +108,8 @@ pub(crate) struct DashboardPage {
     terminologies: Vec<(&'static str, &'static str)>,
     rule: String,
     rule_code: String,
+    /// The settings' version token, sent back with an edit.
+    revision: String,
     participants: Vec<ParticipantRow>,
     history: Vec<EventRow>,
 }
@@ -152,6 +153,7 @@ pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
         ],
         rule: s.settings.recurrence_rule.describe(s.participants.len()),
         rule_code: s.settings.recurrence_rule.encode(),
+        revision: s.settings.version_token(),
         participants,
         history: events(wb.history(8).await?),
     };
@@ -160,6 +162,7 @@ pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
 
 pub(crate) struct JournalRow {
     id: String,
+    revision: String,
     at: String,
     author: String,
     text: String,
@@ -200,6 +203,7 @@ pub(crate) async fn journal(Bench(wb): Bench) -> PageResult {
             let about = j.about.as_ref().and_then(|id| describe(&s, id, &notes)).unwrap_or_default();
             JournalRow {
                 id: short("J", j.short),
+                revision: j.version_token(),
                 at: j.created_at.replace('T', " ").chars().take(16).collect(),
                 author: j.author.clone(),
                 text: j.text.clone(),
@@ -243,5 +247,5 @@ pub(crate) async fn reports(Bench(wb): Bench) -> PageResult {
 
 /// A 404 page for an unknown object.
 pub(crate) fn missing(what: &str) -> crate::error::PageError {
-    crate::error::PageError(ApiError { status: StatusCode::NOT_FOUND, message: what.to_owned() })
+    crate::error::PageError(ApiError::not_found(what))
 }

@@ -6,6 +6,7 @@
 
 use askama::Template;
 use axum::extract::Path;
+use idiograph_app::VersionToken;
 use idiograph_model::NoteKind;
 use idiograph_text::{TextSize, UnitIndex};
 
@@ -31,6 +32,9 @@ pub(crate) struct LineView {
 
 pub(crate) struct NoteCard {
     id: String,
+    /// The version token the page sends back when it edits or deletes the note.
+    revision: String,
+    author: String,
     kind: &'static str,
     kind_label: &'static str,
     text: String,
@@ -40,6 +44,7 @@ pub(crate) struct NoteCard {
 
 pub(crate) struct StatementCard {
     id: String,
+    revision: String,
     text: String,
     lines: String,
     first_line: u32,
@@ -61,6 +66,9 @@ pub(crate) struct TranscriptPage {
     notes: Vec<NoteCard>,
     statements: Vec<StatementCard>,
     kinds: Vec<(&'static str, &'static str, usize)>,
+    /// Everyone who wrote notes on this version, with how many: a checkbox each, to compare
+    /// analysts' readings of the case.
+    authors: Vec<(String, usize)>,
     /// Themes an extract from this transcript can illustrate: this case's PETs and all GETs.
     themes: Vec<(String, String)>,
 }
@@ -104,6 +112,8 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         marks.push(Mark { start: sp.start().to_usize(), end: sp.end().to_usize(), id: id.clone(), class });
         note_cards.push(NoteCard {
             id,
+            revision: n.version_token(),
+            author: n.author.clone(),
             kind: n.kind.as_str(),
             kind_label: kind_label(n.kind),
             text: n.text.clone(),
@@ -135,6 +145,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
             .collect();
         statement_cards.push(StatementCard {
             id,
+            revision: stmt.version_token(),
             text: stmt.text.clone(),
             lines: lines.join("; "),
             first_line: first,
@@ -233,6 +244,14 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         .into_iter()
         .map(|k| (k.as_str(), kind_label(k), note_cards.iter().filter(|c| c.kind == k.as_str()).count()))
         .collect();
+    let mut authors: Vec<(String, usize)> = Vec::new();
+    for c in &note_cards {
+        match authors.iter_mut().find(|(a, _)| *a == c.author) {
+            Some((_, n)) => *n += 1,
+            None => authors.push((c.author.clone(), 1)),
+        }
+    }
+    authors.sort();
     let p = s.participant(&t.participant_id);
     let page = TranscriptPage {
         chrome: Chrome::new(&wb, &s, "", format!("T{} {}", t.short, t.title)),
@@ -246,6 +265,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         notes: note_cards,
         statements: statement_cards,
         kinds,
+        authors,
         themes: s
             .themes
             .iter()

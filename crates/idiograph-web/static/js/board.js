@@ -3,6 +3,7 @@
 // grouping strategy and rationale before each move.
 
 import { api, flash, reload } from "./common.js";
+import "./live.js";
 
 const board = document.getElementById("board");
 const why = document.getElementById("why");

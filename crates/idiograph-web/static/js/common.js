@@ -4,9 +4,12 @@
 // Pages are rendered by the server; after a change we reload, so the page always shows what
 // the project holds. The scroll position survives the reload.
 
-/** Calls the API; resolves to the JSON body or rejects with an Error carrying its message. */
-export async function api(method, url, body) {
+/** Calls the API; resolves to the JSON body or rejects with an Error carrying its message and
+ * status. `revision` is the version of the object the page showed: if someone changed it since,
+ * the server refuses with 409 and changes nothing. */
+export async function api(method, url, body, revision) {
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (revision) init.headers["If-Match"] = `"${revision}"`;
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
@@ -21,8 +24,9 @@ export async function api(method, url, body) {
     data = null;
   }
   if (!res.ok) {
-    const message = (data && data.error) || `${res.status} ${res.statusText}`;
-    throw new Error(message);
+    const error = new Error((data && data.error) || `${res.status} ${res.statusText}`);
+    error.status = res.status;
+    throw error;
   }
   return data;
 }
@@ -39,9 +43,9 @@ export function flash(message, kind = "info") {
 }
 
 /** Reloads the page keeping the scroll position and showing `message` afterwards. */
-export function reload(message) {
+export function reload(message, kind = "info") {
   sessionStorage.setItem("idg-scroll", JSON.stringify({ path: location.pathname, y: window.scrollY }));
-  if (message) sessionStorage.setItem("idg-flash", message);
+  if (message) sessionStorage.setItem("idg-flash", JSON.stringify({ message, kind }));
   location.reload();
 }
 
@@ -54,10 +58,13 @@ function restore() {
       if (path === location.pathname && !location.hash) window.scrollTo(0, y);
     } catch (_) {}
   }
-  const message = sessionStorage.getItem("idg-flash");
-  if (message) {
+  const savedFlash = sessionStorage.getItem("idg-flash");
+  if (savedFlash) {
     sessionStorage.removeItem("idg-flash");
-    flash(message);
+    try {
+      const { message, kind } = JSON.parse(savedFlash);
+      flash(message, kind);
+    } catch (_) {}
   }
   // The per-file outcome of the last upload, kept across the reload that shows the new transcripts.
   const imported = sessionStorage.getItem("idg-import");
@@ -75,15 +82,24 @@ function restore() {
   }
 }
 
-/** Runs an API call and reloads on success, or shows the error. */
-export async function act(method, url, body, done = "Saved.") {
+/** Whether this page has a change of its own in flight (live updates ignore it: the page
+ * reloads when it is done). */
+export const pending = { count: 0 };
+
+/** Runs an API call and reloads on success, or shows the error. When someone else changed the
+ * object meanwhile (409 on a stale revision), reloads to show their version with the message. */
+export async function act(method, url, body, done = "Saved.", revision) {
+  pending.count++;
   try {
-    const data = await api(method, url, body);
+    const data = await api(method, url, body, revision);
     reload(typeof done === "function" ? done(data) : done);
     return data;
   } catch (e) {
-    flash(e.message, "error");
+    if (e.status === 409 && revision) reload(e.message, "error");
+    else flash(e.message, "error");
     return null;
+  } finally {
+    pending.count--;
   }
 }
 
@@ -129,7 +145,7 @@ document.addEventListener("submit", async (event) => {
   if (form.dataset.api) {
     event.preventDefault();
     const method = form.dataset.method || "POST";
-    await act(method, form.dataset.api, formBody(form), verbs[method]);
+    await act(method, form.dataset.api, formBody(form), verbs[method], form.dataset.revision);
   } else if (form.dataset.upload) {
     event.preventDefault();
     try {
@@ -160,13 +176,14 @@ document.addEventListener("click", async (event) => {
       }
     }
     const method = button.dataset.method || "POST";
-    await act(method, button.dataset.api, Object.keys(body).length ? body : undefined, verbs[method]);
+    const payload = Object.keys(body).length ? body : undefined;
+    await act(method, button.dataset.api, payload, verbs[method], button.dataset.revision);
     return;
   }
   if (button && button.form?.dataset.api) {
     // A delete button inside an edit form: act on its own, not as the form's submit.
     event.preventDefault();
-    await act(button.dataset.method || "POST", button.dataset.api, undefined, "Deleted.");
+    await act(button.dataset.method || "POST", button.dataset.api, undefined, "Deleted.", button.dataset.revision);
     return;
   }
   const action = event.target.closest("[data-action]");

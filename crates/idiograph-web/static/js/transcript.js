@@ -7,6 +7,7 @@
 // it (JavaScript strings count UTF-16 units). The server converts to UTF-8 bytes.
 
 import { act, flash, typing } from "./common.js";
+import "./live.js";
 
 const bench = document.getElementById("workbench");
 const transcript = document.getElementById("transcript");
@@ -137,9 +138,9 @@ editor.addEventListener("close", async () => {
   const text = document.getElementById("editor-text").value;
   if (editing.classList.contains("note")) {
     const kind = editor.querySelector('input[name="kind"]:checked')?.value;
-    await act("PATCH", `/api/v1/notes/${id}`, { text, kind }, `Saved ${id}.`);
+    await act("PATCH", `/api/v1/notes/${id}`, { text, kind }, `Saved ${id}.`, editing.dataset.revision);
   } else {
-    await act("PATCH", `/api/v1/statements/${id}`, { text }, `Saved ${id}.`);
+    await act("PATCH", `/api/v1/statements/${id}`, { text }, `Saved ${id}.`, editing.dataset.revision);
   }
 });
 
@@ -221,12 +222,21 @@ for (const list of document.querySelectorAll(".ann-list")) {
   });
 }
 
-for (const box of document.querySelectorAll("input[data-filter]")) {
-  box.addEventListener("change", () => {
-    for (const c of document.querySelectorAll(`.note[data-kind="${box.dataset.filter}"]`)) c.hidden = !box.checked;
+/** Shows the notes whose kind and whose analyst are both ticked. */
+function filterNotes() {
+  const off = (attr) =>
+    new Set([...document.querySelectorAll(`input[${attr}]`)].filter((b) => !b.checked).map((b) => b.getAttribute(attr)));
+  const kinds = off("data-filter");
+  const authors = off("data-author-filter");
+  for (const c of document.querySelectorAll(".note")) c.hidden = kinds.has(c.dataset.kind) || authors.has(c.dataset.author);
+  for (const box of document.querySelectorAll("input[data-filter]")) {
     bench.classList.toggle(`hide-${box.dataset.filter}`, !box.checked);
-    layout();
-  });
+  }
+  layout();
+}
+
+for (const box of document.querySelectorAll("input[data-filter], input[data-author-filter]")) {
+  box.addEventListener("change", filterNotes);
 }
 
 document.addEventListener("keydown", (e) => {
