@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use idiograph_model::{
-    cite, ObjectId, OriginalsPolicy, Participant, ReplacementCount, ReviewDecision, SpeakerRole, Transcript,
-    TranscriptVersion, Verdict,
+    cite, LineMapping, ObjectId, OriginalsPolicy, Participant, ReplacementCount, ReviewDecision, SpeakerRole,
+    Transcript, TranscriptVersion, Verdict,
 };
 use idiograph_pseudonym::{
     leak_check, scan, Candidate, CandidateKind, IdentifierKind, KnownMatcher, MatchOptions, PlanBuilder,
@@ -538,8 +538,18 @@ impl Workbench {
             let plan = plan.build().map_err(|e| invalid!("T{short}: {e}"))?;
             replaced.extend(plan.replacements().iter().map(|r| (r.original().to_owned(), r.replacement.clone())));
             let speakers = t.speakers.clone();
-            let (version, moved) = versions::new_version(&mut tx, &t, &plan.to_edits(), |old_turns, new_turns| {
-                relabel(&speakers, old_turns, new_turns)
+            let (version, moved, lines) =
+                versions::new_version(&mut tx, &t, &plan.to_edits(), |old_turns, new_turns| {
+                    relabel(&speakers, old_turns, new_turns)
+                })
+                .await?;
+            tx.insert(&LineMapping {
+                id: version.id.clone(),
+                participant_id: t.participant_id.clone(),
+                transcript_id: t.id.clone(),
+                from_version: old.id.clone(),
+                lines,
+                created_at: now(),
             })
             .await?;
             superseded.extend(tx.version_ids(&t.id).await?.into_iter().filter(|id| id != &version.id));
@@ -672,7 +682,22 @@ impl Workbench {
         Ok(outcome)
     }
 
-    // ----- the log and the leak check -----
+    // ----- the log, line mappings and the leak check -----
+
+    /// For each pseudonymisation of `transcript`: the old and new version numbers and, for each
+    /// old line (from 1), the new line holding its start — to find a citation made before.
+    pub async fn line_mappings(&self, transcript: &str) -> Result<Vec<(u32, u32, Vec<u32>)>, AppError> {
+        let mut tx = self.store.read().await?;
+        let t = transcripts::resolve(&mut tx, transcript).await?;
+        let mut out = Vec::new();
+        for m in tx.where_eq::<LineMapping>("transcript_id", t.id.as_str()).await? {
+            let from = version_number(&mut tx, &m.from_version).await?;
+            let to = version_number(&mut tx, &m.id).await?;
+            out.push((from, to, m.lines));
+        }
+        out.sort_by_key(|(from, to, _)| (*from, *to));
+        Ok(out)
+    }
 
     /// The de-identification log: replacements by category per transcript, no real values.
     pub async fn deid_log(&self) -> Result<Vec<LogLine>, AppError> {

@@ -337,12 +337,15 @@ impl Workbench {
         for x in &extracts {
             tx.delete(x).await?;
         }
-        // The review queue and the de-identification log of this transcript go with it.
+        // The review queue, the de-identification log and the line mappings of this transcript go with it.
         for d in tx.where_eq::<idiograph_model::ReviewDecision>("transcript_id", t.id.as_str()).await? {
             tx.delete(&d).await?;
         }
         for c in tx.where_eq::<idiograph_model::ReplacementCount>("transcript_id", t.id.as_str()).await? {
             tx.delete(&c).await?;
+        }
+        for m in tx.where_eq::<idiograph_model::LineMapping>("transcript_id", t.id.as_str()).await? {
+            tx.delete(&m).await?;
         }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;

@@ -19,14 +19,15 @@ fn carry(anchor: &Anchor, to: &TranscriptVersion, map: &EditMap) -> Option<Ancho
 
 /// Makes version n+1 of `transcript` from `edits` on its current text, makes it current with
 /// `speakers`, and re-anchors notes, statements and extracts. Anchors whose passage was removed
-/// entirely stay on the old version, where they remain valid. Returns the new version and how
-/// many anchors were carried over.
+/// entirely stay on the old version, where they remain valid. Returns the new version, how
+/// many anchors were carried over, and for each line of the old version (from 1) the line of
+/// the new version where its first word now is.
 pub(crate) async fn new_version(
     tx: &mut Tx,
     transcript: &Transcript,
     edits: &[Edit],
     speakers: impl FnOnce(&[Turn], &[Turn]) -> BTreeMap<String, SpeakerRole>,
-) -> Result<(TranscriptVersion, usize), AppError> {
+) -> Result<(TranscriptVersion, usize, Vec<u32>), AppError> {
     let old = tx.version(&transcript.current_version).await?;
     let (text, map) = apply_edits(&old.text, edits).map_err(|e| invalid!("T{}: {e}", transcript.short))?;
     let params = tx.settings().await?.layout;
@@ -92,7 +93,11 @@ pub(crate) async fn new_version(
         }
         tx.update(s, &m).await?;
     }
-    Ok((version, moved))
+    let lines = (1..=old.layout.line_count())
+        .filter_map(|g| old.layout.line_span(g))
+        .map(|span| version.layout.position(map.map_span(span).start()).global)
+        .collect();
+    Ok((version, moved, lines))
 }
 
 impl Workbench {
@@ -132,7 +137,7 @@ impl Workbench {
         let mut speakers = t.speakers.clone();
         speakers.remove(label);
         speakers.insert(new_label.to_owned(), role);
-        let (version, moved) = new_version(&mut tx, &t, &edits, |_, _| speakers).await?;
+        let (version, moved, _) = new_version(&mut tx, &t, &edits, |_, _| speakers).await?;
         let summary = format!(
             "rename a speaker of T{} in {} turns (version {}; {moved} anchors carried over)",
             t.short,

@@ -256,6 +256,11 @@ async fn generated_corpus(backend: Backend) {
     let n1 = note_on(&wb, "T1", "Dr Pengelly, our group leader, said", "the leader's voice").await;
     let n2 = note_on(&wb, "T1", "a weight had been lifted", "relief").await;
     let before_texts = current_texts(&wb).await;
+    let (_, t1_before) = wb.transcript("T1").await.unwrap();
+    let n2_old_line = {
+        let n = wb.notes(Some("T1")).await.unwrap().into_iter().find(|n| format!("N{}", n.short) == n2).unwrap();
+        t1_before.layout.position(n.anchor.span().start()).global
+    };
     let before_dump = domain_dump(&wb.dump().await.unwrap());
 
     // Precision of the detectors, measured on the review queue before anything is decided.
@@ -324,6 +329,21 @@ async fn generated_corpus(backend: Backend) {
         assert!(words.ends_with(keeps), "{note} covers '{words}'");
         assert!(!words.contains("Pengelly"));
     }
+
+    // The line mapping finds a line cited before in the new version.
+    let mappings = wb.line_mappings("T1").await.unwrap();
+    assert_eq!(mappings.len(), 1);
+    let (from, to, lines) = &mappings[0];
+    assert_eq!((*from, *to, lines.len() as u32), (1, 2, t1_before.layout.line_count()));
+    let (_, t1_after) = wb.transcript("T1").await.unwrap();
+    let n = notes.iter().find(|n| format!("N{}", n.short) == n2).unwrap();
+    let n2_new_line = t1_after.layout.position(n.anchor.span().start()).global;
+    let mapped = lines[n2_old_line as usize - 1];
+    assert!(
+        mapped <= n2_new_line && n2_new_line <= mapped + 1,
+        "line {n2_old_line} → {mapped}, note now on {n2_new_line}"
+    );
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "lines keep their order");
 
     // The project file (and its WAL) keeps no real name; the key store is encrypted.
     let project = if backend == Backend::File { file_bytes(&dir.path().join("study.idg")) } else { vec![] };

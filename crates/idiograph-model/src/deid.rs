@@ -71,3 +71,21 @@ pub struct ReplacementCount {
     /// When (RFC 3339).
     pub created_at: String,
 }
+
+/// Where the lines of a transcript version went in the version pseudonymisation made of it, so
+/// that a citation made before ("p. 2, l. 14") can be found after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineMapping {
+    /// The new version's id (one mapping per version made).
+    pub id: ObjectId,
+    /// The case.
+    pub participant_id: ObjectId,
+    /// The transcript.
+    pub transcript_id: ObjectId,
+    /// The version the lines are numbered in.
+    pub from_version: ObjectId,
+    /// For each line of the old version, from 1, the line of the new version holding its start.
+    pub lines: Vec<u32>,
+    /// When (RFC 3339).
+    pub created_at: String,
+}

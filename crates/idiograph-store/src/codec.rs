@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta, JournalEntry,
-    Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule, ReplacementCount, ReviewDecision,
-    SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
+    LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule, ReplacementCount,
+    ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -499,6 +499,36 @@ impl Codec for ReplacementCount {
             version_id: id(r, "version_id"),
             category: r.text("category"),
             count: r.int("count") as u32,
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+impl Codec for LineMapping {
+    fn table() -> &'static Table {
+        &LINE_MAPPING
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &LINE_MAPPING,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::text(self.participant_id.as_str()),
+                Value::text(self.transcript_id.as_str()),
+                Value::text(self.from_version.as_str()),
+                Value::text(json!(self.lines).to_string()),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        let lines: Vec<u32> = serde_json::from_str(&r.text("lines")).map_err(|_| corrupt(r, "lines"))?;
+        Ok(LineMapping {
+            id: id(r, "id"),
+            participant_id: id(r, "participant_id"),
+            transcript_id: id(r, "transcript_id"),
+            from_version: id(r, "from_version"),
+            lines,
             created_at: r.text("created_at"),
         })
     }

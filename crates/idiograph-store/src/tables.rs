@@ -198,6 +198,19 @@ pub static REPLACEMENT_COUNT: Table = Table {
     participant_column: Some("participant_id"),
 };
 
+pub static LINE_MAPPING: Table = Table {
+    name: "line_mapping",
+    columns: &[
+        ("id", Text),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("from_version", Text),
+        ("lines", Text),
+        ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
 /// Every domain table, parents before children (the order a dump and a withdrawal rely on).
 pub static ALL: &[&Table] = &[
     &STUDY,
@@ -212,6 +225,7 @@ pub static ALL: &[&Table] = &[
     &JOURNAL,
     &REVIEW_DECISION,
     &REPLACEMENT_COUNT,
+    &LINE_MAPPING,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static Table> {

@@ -769,6 +769,15 @@ pub enum DeidCommand {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// Where each line of a transcript went when it was pseudonymised (old line → new line), to
+    /// find a passage cited before.
+    Lines {
+        /// Transcript id.
+        transcript: String,
+        /// Only this line of the old version (a global line number).
+        #[arg(long)]
+        line: Option<u32>,
+    },
     /// What pseudonymisation does with original text: key-store (kept there, undoable) or discard.
     Originals {
         /// key-store or discard.

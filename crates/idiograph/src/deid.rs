@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use idiograph_app::{deid_log_csv, ApplyScope, ItemStatus, Workbench};
 use idiograph_model::{OriginalsPolicy, Verdict};
 use idiograph_text::{Span, TextSize, UnitIndex};
@@ -192,6 +192,46 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                             "T{} ({}) version {}: {} × {}",
                             l.transcript, l.participant, l.version, l.count, l.category
                         )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeidCommand::Lines { transcript, line } => {
+            let mappings = wb.line_mappings(transcript).await?;
+            if let Some(l) = line {
+                if let Some((_, _, lines)) =
+                    mappings.iter().find(|(_, _, lines)| (*l as usize) > lines.len() || *l == 0)
+                {
+                    bail!("--line {l}: the old version has lines 1–{}", lines.len());
+                }
+            }
+            let rows: Vec<Json> = mappings
+                .iter()
+                .map(|(from, to, lines)| match line {
+                    Some(l) => {
+                        json!({"from_version": from, "to_version": to, "line": l, "new_line": lines[*l as usize - 1]})
+                    }
+                    None => json!({"from_version": from, "to_version": to, "lines": lines}),
+                })
+                .collect();
+            print(json, json!({"transcript": transcript, "mappings": rows}), || {
+                if mappings.is_empty() {
+                    return format!("{transcript} was not pseudonymised.");
+                }
+                mappings
+                    .iter()
+                    .map(|(from, to, lines)| {
+                        let moved: Vec<String> = lines
+                            .iter()
+                            .enumerate()
+                            .map(|(i, new)| (i as u32 + 1, *new))
+                            .filter(|(old, new)| line.is_none_or(|l| l == *old) && (line.is_some() || old != new))
+                            .map(|(old, new)| format!("  l. {old} → l. {new}"))
+                            .collect();
+                        let body =
+                            if moved.is_empty() { "  every line kept its number".to_owned() } else { moved.join("\n") };
+                        format!("{transcript} version {from} → {to}:\n{body}")
                     })
                     .collect::<Vec<_>>()
                     .join("\n")

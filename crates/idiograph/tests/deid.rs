@@ -98,6 +98,13 @@ fn deid_is_scriptable_from_known_names_to_the_log_and_undo() {
     }
     assert!(show.contains("Olivia:") && show.contains("[Mobile]") && show.contains("[Practice]"), "{show}");
 
+    // Lines cited before can be found after.
+    let lines = p.json(&["deid", "lines", "T1", "--line", "1"]);
+    assert_eq!(lines["mappings"][0]["from_version"], 1);
+    assert_eq!(lines["mappings"][0]["new_line"], 1);
+    let bad = p.run(&["deid", "lines", "T1", "--line", "999"]);
+    assert!(!bad.success && bad.stderr.contains("--line 999"), "{}", bad.stderr);
+
     // The log: counts by category, no real value.
     let log = p.json(&["deid", "log"]);
     let log_text = log.to_string();

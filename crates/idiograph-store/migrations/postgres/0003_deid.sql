@@ -27,3 +27,12 @@ CREATE TABLE replacement_count (
     count BIGINT NOT NULL,
     created_at TEXT NOT NULL
 );
+-- Where each line of a version went in the pseudonymised version made of it.
+CREATE TABLE line_mapping (
+    id TEXT PRIMARY KEY,
+    participant_id TEXT NOT NULL REFERENCES participant(id),
+    transcript_id TEXT NOT NULL REFERENCES transcript(id),
+    from_version TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
