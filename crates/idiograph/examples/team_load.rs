@@ -14,8 +14,9 @@
 //! ```
 //! Options: `--max-requests N` (default 200,000), `--think-ms MS` (pause between an analyst's
 //! requests, varied 0.5–1.5×, default 0: every analyst writes as fast as the server answers), `--cases N`
-//! (default 5), `--binary PATH` (default: the `idiograph` beside this example), `--cookie C`
-//! (sent with every request: for team mode's login, once it exists; local mode needs none).
+//! (default 5), `--binary PATH` (default: the `idiograph` beside this example), `--team` (serve
+//! with accounts: one analyst account per simulated analyst, each logged in through the login
+//! form, every request sent with its own session; the audit log names each).
 
 #[path = "../tests/support/http.rs"]
 mod http;
@@ -38,7 +39,7 @@ struct Options {
     think: Duration,
     cases: usize,
     binary: PathBuf,
-    cookie: Option<String>,
+    team: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -53,7 +54,7 @@ fn options() -> Result<Options, String> {
             .ok()
             .and_then(|e| e.parent()?.parent().map(|d| d.join("idiograph")))
             .unwrap_or_else(|| PathBuf::from("idiograph")),
-        cookie: None,
+        team: false,
     };
     let mut sqlite = false;
     let mut args = std::env::args().skip(1);
@@ -69,7 +70,7 @@ fn options() -> Result<Options, String> {
             "--think-ms" => o.think = Duration::from_millis(number(value()?)?),
             "--cases" => o.cases = number(value()?)?.max(1) as usize,
             "--binary" => o.binary = PathBuf::from(value()?),
-            "--cookie" => o.cookie = Some(value()?),
+            "--team" => o.team = true,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -117,6 +118,22 @@ fn cli(o: &Options, project: &[String], args: &[&str]) -> Result<String, String>
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The password of every bench account.
+const PASSWORD: &str = "bench password, loopback only";
+
+/// The account of simulated analyst `a`.
+fn analyst_name(a: usize) -> String {
+    format!("analyst{a:02}")
+}
+
+/// The session cookie of simulated analyst `a` in team mode (none in local mode).
+async fn session(o: &Options, host: &str, a: usize) -> Result<Option<String>, String> {
+    if !o.team {
+        return Ok(None);
+    }
+    http::log_in(host, &analyst_name(a), PASSWORD).await.map(Some).map_err(|e| e.to_string())
+}
+
 /// A transcript of some length for case `n`, so notes land on varied lines.
 fn transcript(n: usize) -> String {
     let mut t = String::new();
@@ -155,11 +172,26 @@ fn set_up(o: &Options) -> Result<Project, String> {
         cli(o, &args, &["import", file.to_str().unwrap_or(""), "--participant", &format!("Case {n}")])?;
         cli(o, &args, &["theme", "add", "--case", &format!("Case {n}"), &format!("Living with it ({n})")])?;
     }
+    if o.team {
+        for a in 0..o.analysts {
+            let out = Command::new(&o.binary)
+                .env("IDIOGRAPH_PASSWORD", PASSWORD)
+                .args(&args)
+                .args(["admin", "create-user", &analyst_name(a), "--role", "analyst"])
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(format!("admin create-user: {}", String::from_utf8_lossy(&out.stderr)));
+            }
+        }
+    }
     let project = args.last().cloned().unwrap_or_default();
     let mut serve = Command::new(&o.binary)
         .args(["--author", "bench"])
         .args(&args[..args.len() - 2])
         .args(["serve", &project, "--port", "0"])
+        .args(if o.team { &["--team"][..] } else { &[] })
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -353,7 +385,7 @@ fn run(o: &Options) -> Result<bool, String> {
     let backend = if o.database.is_some() { "PostgreSQL" } else { "SQLite (project file)" };
     let seen = runtime.block_on(async {
         let mut conn = Conn::new(&project.host);
-        conn.cookie = o.cookie.clone();
+        conn.cookie = session(o, &project.host, 0).await?;
         let listed = conn.get_json("/api/v1/transcripts").await;
         let themes = conn.get_json("/api/v1/themes").await;
         let cases: Vec<(String, String, String)> = listed["transcripts"]
@@ -372,7 +404,8 @@ fn run(o: &Options) -> Result<bool, String> {
         });
         // One live page listening throughout, as an analyst's open transcript view would.
         let heard = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let mut live = http::Events::subscribe(&project.host).await.map_err(|e| e.to_string())?;
+        let mut live =
+            http::Events::subscribe_as(&project.host, conn.cookie.as_deref()).await.map_err(|e| e.to_string())?;
         let counter = heard.clone();
         let listener = tokio::spawn(async move {
             while live.wait_for("\"seq\"", Duration::from_secs(3600)).await.is_some() {
@@ -383,7 +416,7 @@ fn run(o: &Options) -> Result<bool, String> {
         let mut tasks = Vec::new();
         for a in 0..o.analysts {
             let mut conn = Conn::new(&project.host);
-            conn.cookie = o.cookie.clone();
+            conn.cookie = session(o, &project.host, a).await?;
             let case = cases[a % cases.len()].clone();
             tasks.push(tokio::spawn(analyst(conn, shared.clone(), o.think, case, a)));
         }
@@ -409,7 +442,8 @@ fn run(o: &Options) -> Result<bool, String> {
     let (mut seen, elapsed, heard) = seen?;
     let (lost_notes, lost_statements, lost_assignments) = lost_writes(o, &project, &seen)?;
     let requests: usize = seen.latency.iter().map(Vec::len).sum();
-    println!("## Team load: {} analysts, {backend}, {:.1} s\n", o.analysts, elapsed.as_secs_f64());
+    let mode = if o.team { "team mode (each analyst logged in)" } else { "local mode" };
+    println!("## Team load: {} analysts, {backend}, {mode}, {:.1} s\n", o.analysts, elapsed.as_secs_f64());
     println!("| operation | requests | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|");
     for (i, op) in OPS.iter().enumerate() {

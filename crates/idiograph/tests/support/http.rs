@@ -155,6 +155,25 @@ async fn read_chunk(stream: &mut BufReader<TcpStream>) -> io::Result<Option<Vec<
     Ok((size > 0).then_some(buf))
 }
 
+/// Logs `name` in on a team server through the login form; returns the session cookie
+/// (`idiograph_session=…`) to send with later requests.
+pub async fn log_in(host: &str, name: &str, password: &str) -> io::Result<String> {
+    let mut stream = BufReader::new(TcpStream::connect(host).await?);
+    let form = format!("name={name}&password={}", password.replace(' ', "+"));
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    stream.get_mut().write_all(head.as_bytes()).await?;
+    let (status, headers) = read_head(&mut stream).await?;
+    headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .find_map(|(_, v)| v.split(';').next().filter(|c| c.starts_with("idiograph_session=")).map(str::to_owned))
+        .ok_or_else(|| io::Error::other(format!("login of {name} answered {status} without a session")))
+}
+
 /// A subscription to `/api/v1/events`.
 pub struct Events {
     stream: BufReader<TcpStream>,
@@ -164,8 +183,14 @@ pub struct Events {
 impl Events {
     /// Subscribes; returns once the server has answered (so later changes are seen).
     pub async fn subscribe(host: &str) -> io::Result<Events> {
+        Events::subscribe_as(host, None).await
+    }
+
+    /// Subscribes with a session cookie (a team server's member).
+    pub async fn subscribe_as(host: &str, cookie: Option<&str>) -> io::Result<Events> {
         let mut stream = BufReader::new(TcpStream::connect(host).await?);
-        let head = format!("GET /api/v1/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
+        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        let head = format!("GET /api/v1/events HTTP/1.1\r\nHost: {host}\r\n{cookie}Accept: text/event-stream\r\n\r\n");
         stream.get_mut().write_all(head.as_bytes()).await?;
         let (status, _) = read_head(&mut stream).await?;
         if status != 200 {
