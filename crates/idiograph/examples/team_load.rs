@@ -181,8 +181,12 @@ fn set_up(o: &Options) -> Result<Project, String> {
                 .stdin(Stdio::null())
                 .output()
                 .map_err(|e| e.to_string())?;
-            if !out.status.success() {
-                return Err(format!("admin create-user: {}", String::from_utf8_lossy(&out.stderr)));
+            let err = String::from_utf8_lossy(&out.stderr);
+            // Accounts belong to the whole server: an earlier run's (same password) join this project.
+            if !out.status.success() && err.contains("already exists") {
+                cli(o, &args, &["admin", "set-role", &analyst_name(a), "analyst"])?;
+            } else if !out.status.success() {
+                return Err(format!("admin create-user: {err}"));
             }
         }
     }
@@ -398,10 +402,6 @@ fn run(o: &Options) -> Result<bool, String> {
                 (s(&t["id"]), s(&t["version"]), s(&c["pets"][0]["id"]))
             })
             .collect();
-        let shared = Arc::new(Shared {
-            deadline: Instant::now() + Duration::from_secs(o.seconds),
-            budget: o.max_requests.into(),
-        });
         // One live page listening throughout, as an analyst's open transcript view would.
         let heard = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut live =
@@ -412,11 +412,21 @@ fn run(o: &Options) -> Result<bool, String> {
                 counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         });
-        let started = Instant::now();
-        let mut tasks = Vec::new();
+        // Everyone logs in before the clock starts (logins are audited, so the listener hears them).
+        let mut conns = Vec::new();
         for a in 0..o.analysts {
             let mut conn = Conn::new(&project.host);
             conn.cookie = session(o, &project.host, a).await?;
+            conns.push(conn);
+        }
+        let logins = conns.iter().filter(|c| c.cookie.is_some()).count();
+        let shared = Arc::new(Shared {
+            deadline: Instant::now() + Duration::from_secs(o.seconds),
+            budget: o.max_requests.into(),
+        });
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for (a, conn) in conns.into_iter().enumerate() {
             let case = cases[a % cases.len()].clone();
             tasks.push(tokio::spawn(analyst(conn, shared.clone(), o.think, case, a)));
         }
@@ -437,9 +447,9 @@ fn run(o: &Options) -> Result<bool, String> {
         // Give the feed a moment to deliver the last commits, then stop listening.
         tokio::time::sleep(Duration::from_secs(2)).await;
         listener.abort();
-        Ok::<_, String>((all, elapsed, heard.load(std::sync::atomic::Ordering::Relaxed)))
+        Ok::<_, String>((all, elapsed, heard.load(std::sync::atomic::Ordering::Relaxed), logins))
     });
-    let (mut seen, elapsed, heard) = seen?;
+    let (mut seen, elapsed, heard, logins) = seen?;
     let (lost_notes, lost_statements, lost_assignments) = lost_writes(o, &project, &seen)?;
     let requests: usize = seen.latency.iter().map(Vec::len).sum();
     let mode = if o.team { "team mode (each analyst logged in)" } else { "local mode" };
@@ -474,7 +484,7 @@ fn run(o: &Options) -> Result<bool, String> {
     );
     println!("- lost writes (acknowledged but not in the database): {lost_notes} notes, {lost_statements} statements, {lost_assignments} assignments");
     let acknowledged = seen.notes.len() + seen.statements.len() + seen.assignments.len();
-    println!("- live events heard by one subscriber: {heard} (acknowledged writes: {acknowledged})");
+    println!("- live events heard by one subscriber: {heard} (acknowledged writes: {acknowledged}, logins: {logins})");
     println!(
         "- 5xx answers: {}; other refusals: {}; connection errors: {}",
         seen.server_errors,
