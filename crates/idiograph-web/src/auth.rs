@@ -27,24 +27,29 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::routes::Access;
+use crate::security::PublicOrigin;
 use crate::AppState;
 
 /// The session cookie's name.
 const COOKIE: &str = "idiograph_session";
 /// Failed logins allowed per user name, and per client address, within [`WINDOW`].
 const FAILURES_PER_NAME: usize = 5;
-/// Higher than per name: behind a reverse proxy every client shares one address.
+/// Higher than per name: clients behind one NAT share an address.
 const FAILURES_PER_ADDRESS: usize = 20;
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// How a team server runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TeamSettings {
     /// Mark the session cookie `Secure` (the workbench is served to browsers over HTTPS by a
     /// reverse proxy).
     pub secure_cookies: bool,
     /// When sessions expire.
     pub sessions: SessionPolicy,
+    /// The address browsers use when a reverse proxy or load balancer stands in front (its
+    /// host and origin are then accepted, the client address for the login rate limit is the
+    /// last `X-Forwarded-For` entry, and an `https` address makes the cookie `Secure`).
+    pub public_origin: Option<PublicOrigin>,
 }
 
 /// The team-mode part of the server's state.
@@ -79,8 +84,28 @@ impl Team {
         }
     }
 
+    /// The public address, when a proxy stands in front.
+    pub(crate) fn public_origin(&self) -> Option<&PublicOrigin> {
+        self.settings.public_origin.as_ref()
+    }
+
+    /// The client's address for the login rate limit: behind our proxy (a public address is
+    /// set) the entry it appended to `X-Forwarded-For`, since every request then comes from it.
+    fn client_address(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+        let forwarded = self.public_origin().and_then(|_| {
+            let last = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+            last.rsplit(',').next()?.trim().parse::<std::net::IpAddr>().ok()
+        });
+        match (forwarded, peer) {
+            (Some(ip), _) => ip.to_string(),
+            (None, Some(p)) => p.ip().to_string(),
+            (None, None) => "unknown".to_owned(),
+        }
+    }
+
     fn cookie(&self, token: &str, max_age: i64) -> HeaderValue {
-        let secure = if self.settings.secure_cookies { "; Secure" } else { "" };
+        let https = self.settings.public_origin.as_ref().is_some_and(PublicOrigin::is_https);
+        let secure = if self.settings.secure_cookies || https { "; Secure" } else { "" };
         let value = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
         HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("idiograph_session=; Max-Age=0"))
     }
@@ -180,10 +205,11 @@ pub(crate) struct Credentials {
 pub(crate) async fn login(
     State(st): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     Form(c): Form<Credentials>,
 ) -> Response {
     let Some(team) = &st.team else { return crate::pages::not_found().await };
-    let address = peer.map_or_else(|| "unknown".to_owned(), |Extension(ConnectInfo(a))| a.ip().to_string());
+    let address = team.client_address(&headers, peer.map(|Extension(ConnectInfo(a))| a));
     let keys =
         [(format!("name:{}", c.name.trim()), FAILURES_PER_NAME), (format!("address:{address}"), FAILURES_PER_ADDRESS)];
     if team.limited(&keys) {

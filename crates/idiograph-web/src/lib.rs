@@ -34,6 +34,7 @@ use idiograph_app::Workbench;
 
 pub use crate::auth::TeamSettings;
 pub use crate::routes::{route_list, Access, Route};
+pub use crate::security::PublicOrigin;
 
 /// What every handler can reach: the open project and the address the server is bound to.
 #[derive(Clone)]
@@ -44,6 +45,13 @@ pub(crate) struct Inner {
     pub(crate) bound: SocketAddr,
     /// Accounts and roles, on a team server (`serve --team`); `None` in local single-user mode.
     pub(crate) team: Option<auth::Team>,
+}
+
+impl Inner {
+    /// The address browsers use through a reverse proxy, on a team server that has one.
+    pub(crate) fn public_origin(&self) -> Option<&PublicOrigin> {
+        self.team.as_ref().and_then(auth::Team::public_origin)
+    }
 }
 
 impl std::ops::Deref for AppState {

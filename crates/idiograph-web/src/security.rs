@@ -16,9 +16,70 @@ use crate::AppState;
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The address browsers use to reach a team server through a reverse proxy or load balancer
+/// (`serve --team --public-url https://qda.example.org`): requests may then name its host, and
+/// writes may come from its origin, besides the loopback address the server is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin {
+    https: bool,
+    /// Host and port if any, lowercase, as browsers send it in `Host` and `Origin`.
+    authority: String,
+}
+
+impl PublicOrigin {
+    /// Parses `https://host[:port]` or `http://host[:port]` (a trailing `/` at most); the
+    /// error says what is wrong with `url`.
+    pub fn parse(url: &str) -> Result<PublicOrigin, String> {
+        let bad = |why: &str| format!("public URL '{url}': {why} (expected e.g. https://qda.example.org)");
+        let uri: axum::http::Uri = url.trim().parse().map_err(|_| bad("not a URL"))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(bad("it must start with https:// or http://")),
+        };
+        let authority = uri.authority().ok_or_else(|| bad("it has no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(bad("it must not hold a user name or password"));
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(bad("the workbench is served at the root; give no path"));
+        }
+        Ok(PublicOrigin { https, authority: authority.as_str().to_ascii_lowercase() })
+    }
+
+    /// Whether browsers reach the server over HTTPS (its session cookie is then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The origin as browsers send it, e.g. `https://qda.example.org`.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.authority)
+    }
+}
+
+impl std::fmt::Display for PublicOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/", self.origin())
+    }
+}
+
 /// The host names (with port) under which this server may be addressed.
-fn allowed_hosts(state: &AppState) -> [String; 2] {
-    [state.bound.to_string(), format!("localhost:{}", state.bound.port())]
+fn allowed_hosts(state: &AppState) -> Vec<String> {
+    let mut hosts = vec![state.bound.to_string(), format!("localhost:{}", state.bound.port())];
+    hosts.extend(state.public_origin().map(|p| p.authority.clone()));
+    hosts
+}
+
+/// The origins our own pages send: the loopback addresses, and the public origin if any.
+fn allowed_origins(state: &AppState, hosts: &[String]) -> Vec<String> {
+    let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}")).collect();
+    if let Some(p) = state.public_origin() {
+        // The public host is reached by its own scheme only, not by plain http.
+        origins.retain(|o| *o != format!("http://{}", p.authority));
+        origins.push(p.origin());
+    }
+    origins
 }
 
 fn host_of(req: &Request) -> Option<String> {
@@ -31,12 +92,12 @@ fn host_of(req: &Request) -> Option<String> {
 }
 
 /// Whether a mutating request comes from one of our own pages.
-fn same_origin(headers: &HeaderMap, hosts: &[String]) -> bool {
+fn same_origin(headers: &HeaderMap, origins: &[String]) -> bool {
     // A form posted from a page with `Referrer-Policy: no-referrer` (ours) carries `Origin: null`;
     // then the browser's own `Sec-Fetch-Site`, which no page can set, decides.
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).filter(|o| *o != "null");
     if let Some(origin) = origin {
-        return hosts.iter().any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}")));
+        return origins.iter().any(|o| origin.eq_ignore_ascii_case(o));
     }
     headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("same-origin"))
 }
@@ -52,7 +113,7 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
     let mut response = match host_of(&req) {
         Some(h) if hosts.contains(&h) => {
             let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-            if safe || same_origin(req.headers(), &hosts) {
+            if safe || same_origin(req.headers(), &allowed_origins(&state, &hosts)) {
                 next.run(req).await
             } else {
                 refuse(StatusCode::FORBIDDEN, "cross-origin request refused: send it from the workbench's own origin")

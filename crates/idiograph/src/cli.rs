@@ -77,6 +77,11 @@ pub enum Command {
         /// through a reverse proxy.
         #[arg(long, requires = "team")]
         secure_cookies: bool,
+        /// The address browsers use when a reverse proxy or load balancer on this machine
+        /// forwards to the server, e.g. https://qda.example.org (its host and origin are then
+        /// accepted; https makes the cookie Secure; the proxy must append X-Forwarded-For).
+        #[arg(long, requires = "team", value_name = "URL")]
+        public_url: Option<String>,
         /// Hours without a request after which a login session ends.
         #[arg(long, requires = "team", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
         session_idle_hours: u32,

@@ -11,7 +11,7 @@ use idiograph_app::{
 use idiograph_model::{
     GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, Role, SpeakerRole, Term, Terminology, Theme,
 };
-use idiograph_web::TeamSettings;
+use idiograph_web::{PublicOrigin, TeamSettings};
 use serde_json::{json, Value as Json};
 
 use crate::cli::*;
@@ -151,7 +151,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             ),
         },
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
-        Command::Serve { project_file, server, team, secure_cookies, session_idle_hours } => {
+        Command::Serve { project_file, server, team, secure_cookies, session_idle_hours, public_url } => {
             let path = project_file
                 .as_ref()
                 .or(cli.project.as_ref())
@@ -160,9 +160,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(&cli)).await?,
                 None => Workbench::open(path, &author(&cli)).await?,
             };
+            let public_origin =
+                public_url.as_deref().map(PublicOrigin::parse).transpose().map_err(|e| anyhow!("--public-url: {e}"))?;
             let team = team.then(|| TeamSettings {
                 secure_cookies: *secure_cookies,
                 sessions: SessionPolicy { idle_secs: i64::from(*session_idle_hours) * 3600, ..Default::default() },
+                public_origin,
             });
             if team.is_some() && !wb.users().await?.iter().any(|(_, role)| role.is_some()) {
                 eprintln!(
@@ -209,9 +212,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 async fn serve(wb: Workbench, server: &ServerArgs, team: Option<TeamSettings>) -> Result<ExitCode> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
     let open = server.open;
+    let public = team.as_ref().and_then(|t| t.public_origin.clone());
     let served = idiograph_web::serve_with(wb, addr, team, move |bound| {
         let url = format!("http://{bound}/");
-        emit(&format!("Idiograph workbench at {url}  (only this computer can reach it; Ctrl+C stops it)"));
+        match public {
+            Some(p) => {
+                emit(&format!("Idiograph workbench at {url}, reached as {p} through the proxy (Ctrl+C stops it)"))
+            }
+            None => emit(&format!("Idiograph workbench at {url}  (only this computer can reach it; Ctrl+C stops it)")),
+        }
         if open {
             open_browser(&url);
         }

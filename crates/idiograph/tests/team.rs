@@ -2,7 +2,7 @@
 //! PostgreSQL project (a change made through one reaches the live clients and the search of
 //! another; a stale edit made through another is refused), and a PostgreSQL restart in the
 //! middle of a write load (requests fail cleanly while it is down, the same server process
-//! recovers, nothing acknowledged is lost).
+//! recovers, nothing acknowledged is lost), and `serve --public-url` for a server behind a proxy.
 
 mod support;
 
@@ -314,4 +314,28 @@ async fn the_server_rides_out_a_database_restart_without_losing_acknowledged_wri
     // The live feed reconnected too: a note written after the restart reaches the subscriber.
     let (last_id, _) = tally.acknowledged.last().unwrap();
     assert!(live.wait_for(&format!("note {last_id} "), PATIENCE).await.is_some(), "no live event for {last_id}");
+}
+
+/// `serve --team --public-url` announces the public address it accepts, and a bad address or
+/// one without `--team` is refused with the reason before anything is served.
+#[test]
+fn serve_behind_a_proxy_takes_a_checked_public_url() {
+    use std::io::BufRead;
+    let p = support::Project::new();
+    let project = p.path.to_str().unwrap();
+    let refused = p.run(&["serve", project, "--port", "0", "--team", "--public-url", "ftp://qda.example.org"]);
+    assert!(
+        !refused.success && refused.stderr.contains("--public-url") && refused.stderr.contains("https://"),
+        "{}",
+        refused.stderr
+    );
+    let alone = p.run(&["serve", project, "--port", "0", "--public-url", "https://qda.example.org"]);
+    assert!(!alone.success && alone.stderr.contains("--team"), "{}", alone.stderr);
+
+    let mut child = p.spawn(&["serve", project, "--port", "0", "--team", "--public-url", "https://qda.example.org"]);
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(line.contains("http://127.0.0.1:") && line.contains("reached as https://qda.example.org/"), "{line}");
 }
