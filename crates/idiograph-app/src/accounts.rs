@@ -234,14 +234,11 @@ impl Workbench {
     /// `policy`; records its use for the idle limit.
     pub async fn session(&self, token: &str, policy: SessionPolicy) -> Result<Option<SignedIn>, AppError> {
         let hash = sha256_hex(token.as_bytes());
-        let mut tx = self.store.read().await?;
-        let Some(s) = tx.session(&hash).await? else { return Ok(None) };
+        let Some((s, role)) = self.store.session_with_role(&hash).await? else { return Ok(None) };
         let t = unix_now();
         if s.revoked || t - s.last_seen >= policy.idle_secs || t - s.created_at >= policy.max_secs {
             return Ok(None);
         }
-        let role = tx.role_of(&s.account_id).await?;
-        drop(tx);
         // Once a minute is precise enough for an idle limit of hours, and spares a write per request.
         if t - s.last_seen >= 60 {
             self.store.touch_session(&hash, t).await?;

@@ -45,6 +45,17 @@ pub struct StoredSession {
     pub revoked: bool,
 }
 
+/// A session from a row whose first five columns are account id, name, created, last seen, revoked.
+fn stored_session(r: &sqlx::any::AnyRow) -> Result<StoredSession, StoreError> {
+    Ok(StoredSession {
+        account_id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        created_at: r.try_get(2)?,
+        last_seen: r.try_get(3)?,
+        revoked: r.try_get::<i64, _>(4)? != 0,
+    })
+}
+
 fn role_of_word(word: &str) -> Result<Role, StoreError> {
     word.parse().map_err(|e| StoreError::Corrupt(format!("membership role: {e}")))
 }
@@ -167,16 +178,7 @@ impl Tx {
             self.accounts_table("account"),
         );
         let row = sqlx::query(&sql).bind(token_hash.to_owned()).fetch_optional(&mut *self.tx).await?;
-        row.map(|r| {
-            Ok(StoredSession {
-                account_id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-                last_seen: r.try_get(3)?,
-                revoked: r.try_get::<i64, _>(4)? != 0,
-            })
-        })
-        .transpose()
+        row.as_ref().map(stored_session).transpose()
     }
 
     /// Ends one session (logout); returns whether it was open.
@@ -201,6 +203,28 @@ impl Tx {
 }
 
 impl Store {
+    /// The session whose token hashes to `token_hash`, with its account's role in this project
+    /// (`None`: not a member). One statement outside any transaction, since every request to a
+    /// team server asks.
+    pub async fn session_with_role(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(StoredSession, Option<Role>)>, StoreError> {
+        let scope = self.db.account_scope();
+        let p = scope.prefix;
+        let sql = format!(
+            "SELECT s.account_id, a.name, s.created_at, s.last_seen, s.revoked, m.role
+             FROM {p}account_session s JOIN {p}account a ON a.id = s.account_id
+             LEFT JOIN {p}membership m ON m.account_id = s.account_id AND m.project = $2
+             WHERE s.token_hash = $1"
+        );
+        let row =
+            sqlx::query(&sql).bind(token_hash.to_owned()).bind(scope.project).fetch_optional(&self.db.pool).await?;
+        let Some(r) = row else { return Ok(None) };
+        let role: Option<String> = r.try_get(5)?;
+        Ok(Some((stored_session(&r)?, role.as_deref().map(role_of_word).transpose()?)))
+    }
+
     /// Records that a session was used at `now`. Bookkeeping for idle expiry, not a command: it
     /// takes no write lock and leaves no audit event.
     pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<(), StoreError> {
