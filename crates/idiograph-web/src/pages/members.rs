@@ -31,6 +31,7 @@ pub(crate) struct MembersPage {
     file: Option<String>,
 }
 
+/// The members page; the route table keeps it for owners.
 pub(crate) async fn members(Bench(wb): Bench) -> PageResult {
     let s = wb.snapshot().await?;
     let members = wb
