@@ -167,7 +167,13 @@ impl Workbench {
     /// Refuses to leave the project without an owner.
     pub async fn set_role(&self, name: &str, role: Role) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
-        let a = account(&mut tx, name).await?;
+        let name = name.trim();
+        let a = tx.account(name).await?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "there is no account called '{name}': accounts are made by the server's administrator, \
+                 with `idiograph admin create-user {name}`; then give it a role here"
+            ))
+        })?;
         let previous = tx.role_of(&a.id).await?;
         if previous == Some(role) {
             return Ok(());
@@ -202,6 +208,21 @@ impl Workbench {
         let n = tx.revoke_sessions(&a.id).await?;
         tx.commit("revoke sessions", &format!("end {n} sessions of {}", a.name)).await?;
         Ok(n)
+    }
+
+    /// Signs a member of this project out everywhere (ends all their sessions: a session is
+    /// valid across a server's projects), for an owner who cannot reach the server's command
+    /// line. Unlike [`Workbench::revoke_sessions`], it refuses an account that is not a member
+    /// here and records no count, so nothing is learnt of their use of other projects.
+    pub async fn sign_out_member(&self, name: &str) -> Result<(), AppError> {
+        let mut tx = self.begin().await?;
+        let a = account(&mut tx, name).await?;
+        if tx.role_of(&a.id).await?.is_none() {
+            return Err(AppError::NotFound(format!("'{}' is not a member", a.name)));
+        }
+        tx.revoke_sessions(&a.id).await?;
+        tx.commit("sign out member", &format!("sign {} out everywhere", a.name)).await?;
+        Ok(())
     }
 
     /// Checks a name and password and, for a member of this project, starts a new session.

@@ -9,10 +9,34 @@ use idiograph_formats::{
     ReportAnnotatedTranscript, ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow, ReportStatementRow,
     ReportTable, ReportTables, ReportTranscriptLine,
 };
-use idiograph_model::{Anchor, Member};
+use idiograph_model::{Anchor, Member, Role};
 
 use crate::report::{labels, study_report};
 use crate::{now, AppError, Snapshot, Workbench};
+
+/// The commands that annotate or code the data: their authors are the study's data coders
+/// (COREQ item 24). Journal entries, undo and redo, imports, participants, settings,
+/// pseudonymisation and accounts (logins included) are not coding, so their authors alone are
+/// not counted; nor are members who are now auditors.
+const CODING: &[&str] = &[
+    "add note",
+    "add notes",
+    "edit note",
+    "delete note",
+    "add statement",
+    "anchor statement",
+    "edit statement",
+    "delete statement",
+    "add theme",
+    "edit theme",
+    "delete theme",
+    "merge themes",
+    "split theme",
+    "assign",
+    "unassign",
+    "add extract",
+    "delete extract",
+];
 
 /// A study export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,7 +297,13 @@ impl Workbench {
 
     async fn coreq(&self, s: &Snapshot) -> Result<ReportCoreq, AppError> {
         let history = self.history(i64::MAX).await?;
-        let analysts: BTreeSet<&str> = history.iter().map(|e| e.author.as_str()).collect();
+        let auditors: BTreeSet<String> =
+            self.users().await?.into_iter().filter(|(_, r)| *r == Some(Role::Auditor)).map(|(n, _)| n).collect();
+        let analysts: BTreeSet<&str> = history
+            .iter()
+            .filter(|e| CODING.contains(&e.action.as_str()) && !auditors.contains(&e.author))
+            .map(|e| e.author.as_str())
+            .collect();
         let gets = s.children(None).into_iter().filter(|t| t.is_group()).count();
         let nested = s.themes.iter().filter(|t| t.is_group() && t.parent.is_some()).count();
         let recurrence = s.recurrence();

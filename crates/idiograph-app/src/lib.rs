@@ -165,6 +165,43 @@ impl Workbench {
         Ok(copied?)
     }
 
+    /// The project file, when a file holds the project; `None` for a project on a server.
+    pub fn project_file(&self) -> Option<&Path> {
+        match self.store.backend() {
+            idiograph_store::Backend::Sqlite { path } => Some(path),
+            idiograph_store::Backend::Postgres { .. } => None,
+        }
+    }
+
+    /// Deletes this project from its PostgreSQL server for good: the study with everything in it
+    /// (transcripts, annotations, themes, journal, audit log), every membership of it, and the
+    /// sessions of its members, who are signed out of the server; then this process's search
+    /// index of it. `title` must be the study's exact title, as a confirmation. Cannot be undone.
+    /// Returns how many members the project had. A project file is refused: it is deleted as a
+    /// file, by whoever can delete files on that computer.
+    pub async fn delete_project(&self, title: &str) -> Result<u64, AppError> {
+        if self.role.is_some_and(|r| r != Role::Owner) {
+            return Err(AppError::Forbidden("only an owner of the project can delete it".into()));
+        }
+        if let Some(path) = self.project_file() {
+            return Err(AppError::Invalid(format!(
+                "this project is the file {}: to delete it, delete the project file itself (with its -wal and -shm \
+                 files and the .search folder beside it); nothing was deleted",
+                path.display()
+            )));
+        }
+        let mut tx = self.begin().await?;
+        let study = tx.settings().await?.title;
+        if title.trim() != study {
+            return Err(AppError::Invalid(format!(
+                "to delete the project, type the study's title exactly as it is: “{study}”; nothing was deleted"
+            )));
+        }
+        let members = tx.delete_project().await?;
+        self.forget_search_index();
+        Ok(members)
+    }
+
     /// Who the commands are recorded as.
     pub fn author(&self) -> &str {
         &self.author

@@ -1,8 +1,8 @@
 //! Accounts on a real project file: creating users, logging in and out, session expiry and
-//! revocation, the one-owner rule, journal entries belonging to their author, and that none of
-//! it touches the study or its undo history.
+//! revocation, the one-owner rule, journal entries belonging to their author, that none of it
+//! touches the study or its undo history, and who the COREQ checklist counts as a data coder.
 
-use idiograph_app::{AppError, SessionPolicy, Workbench};
+use idiograph_app::{AppError, ExportFormat, SessionPolicy, Workbench};
 use idiograph_model::{Role, Terminology};
 
 const PASSWORD: &str = "correct horse battery";
@@ -78,4 +78,37 @@ async fn on_a_team_server_journal_entries_belong_to_their_author() {
     audrey.edit_journal(&format!("J{}", mine.short), "Check the prompts in interview 3.", None).await.unwrap();
     // Locally there is one researcher, and nothing changes.
     wb.edit_journal(&format!("J{}", j.short), "edited locally", None).await.unwrap();
+}
+
+/// COREQ item 24 counts the people who coded the data: not whoever appears in the audit log
+/// (logins, account commands, journal entries, undoing one's own journal entry), nor auditors.
+#[tokio::test]
+async fn coreq_counts_only_the_members_who_coded_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let wb = project(&dir).await;
+    for (name, role) in [
+        ("ana", Role::Owner),
+        ("ben", Role::Analyst),
+        ("jo", Role::Analyst),
+        ("cy", Role::Analyst),
+        ("audrey", Role::Auditor),
+    ] {
+        wb.create_user(name, PASSWORD, Some(role)).await.unwrap();
+        wb.log_in(name, PASSWORD).await.unwrap().unwrap();
+    }
+    wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
+    let member = |name: &str, role: Role| wb.as_member(name, role);
+    member("ana", Role::Owner).add_theme(None, None, "Belonging", None).await.unwrap();
+    member("ben", Role::Analyst).add_theme(None, None, "Being judged", None).await.unwrap();
+    let jo = member("jo", Role::Analyst);
+    jo.add_journal("I expected burnout to dominate.", None).await.unwrap();
+    jo.undo().await.unwrap().unwrap();
+    member("audrey", Role::Auditor).add_journal("Check the prompts.", None).await.unwrap();
+    // Coded while an analyst, now an auditor: no longer counted.
+    member("cy", Role::Analyst).add_theme(None, None, "Loss", None).await.unwrap();
+    wb.set_role("cy", Role::Auditor).await.unwrap();
+
+    let coreq = String::from_utf8(wb.export(ExportFormat::Coreq, false).await.unwrap()).unwrap();
+    let item = coreq.lines().find(|l| l.starts_with("| 24 |")).expect(&coreq);
+    assert!(item.contains("2 analysts"), "ana and ben coded: {item}");
 }

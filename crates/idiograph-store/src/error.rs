@@ -52,6 +52,8 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
         if is_unavailable(&e) {
             StoreError::Unavailable(e.to_string())
+        } else if is_project_gone(&e) {
+            StoreError::NotFound("this project".into())
         } else {
             StoreError::Database(e)
         }
@@ -70,6 +72,13 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
         _ => false,
     }
+}
+
+/// Whether `e` says that the project's own tables are gone: PostgreSQL's undefined-table code
+/// (42P01), which is what a server project answers once `Tx::delete_project` dropped its schema
+/// while a connection (of this or another server process) still names it in its search path.
+fn is_project_gone(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P01"))
 }
 
 impl StoreError {

@@ -71,11 +71,21 @@ impl Feed {
                 // Start after what is already committed, so subscribers hear only of new changes.
                 let last: i64 =
                     sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_event").fetch_one(&db.pool).await?;
-                if let (Backend::Postgres { schema }, Some(url)) = (&db.backend, &db.server_url) {
+                let listener = match (&db.backend, &db.server_url) {
                     // The channel is the schema name: letters, digits and `_`, checked on open.
-                    tokio::spawn(listen(url.clone(), schema.clone(), self.wake.clone(), db.pool.clone()));
-                }
-                tokio::spawn(publish(db.clone(), self.sender.clone(), self.wake.clone(), last));
+                    (Backend::Postgres { schema }, Some(url)) => {
+                        Some(tokio::spawn(listen(url.clone(), schema.clone(), self.wake.clone(), db.pool.clone())))
+                    }
+                    _ => None,
+                };
+                let (db, sender, wake) = (db.clone(), self.sender.clone(), self.wake.clone());
+                tokio::spawn(async move {
+                    publish(db, sender, wake, last).await;
+                    // Nothing is left to wake once the project is closed or deleted.
+                    if let Some(listener) = listener {
+                        listener.abort();
+                    }
+                });
                 Ok::<_, StoreError>(())
             })
             .await?;
@@ -83,7 +93,7 @@ impl Feed {
     }
 }
 
-/// Reads the log forward and broadcasts, until the project is closed.
+/// Reads the log forward and broadcasts, until the project is closed or deleted.
 async fn publish(db: Db, sender: broadcast::Sender<Change>, wake: Arc<Notify>, mut last: i64) {
     let poll = if db.is_sqlite() { Duration::from_millis(250) } else { Duration::from_secs(2) };
     let mut backoff = Duration::from_millis(100);
@@ -105,6 +115,8 @@ async fn publish(db: Db, sender: broadcast::Sender<Change>, wake: Arc<Notify>, m
                     wake.notify_one();
                 }
             }
+            // The project was deleted (`Tx::delete_project`): there will be no more changes.
+            Err(StoreError::NotFound(_)) => return,
             Err(_) => {
                 // The database is down or restarting: try again later, and then catch up.
                 tokio::time::sleep(backoff).await;

@@ -661,6 +661,45 @@ impl Tx {
         Ok(())
     }
 
+    /// Deletes this project from its PostgreSQL server for good, in this one transaction: the
+    /// project's schema with every table in it (study, texts, audit log), the memberships of
+    /// the project, and every session of the people who were its members — sessions are
+    /// server-wide, so they are signed out of the server and log in again elsewhere. Returns
+    /// how many members the project had. Nothing is kept to undo it, and no audit event is
+    /// written: the log goes with the project. Refuses a project file, which is deleted as a
+    /// file. Needs a command transaction ([`Store::begin`]), whose lock makes the commands of
+    /// other server processes finish first.
+    pub async fn delete_project(mut self) -> Result<u64, StoreError> {
+        if self._guard.is_none() {
+            return Err(StoreError::Conflict("a read transaction cannot delete the project".into()));
+        }
+        let schema = self.accounts.project.clone();
+        // The schema name goes into the statement as text: only names Idiograph makes get there.
+        if self.accounts.prefix.is_empty() || !db::is_schema_name(&schema) {
+            return Err(StoreError::Conflict("a project file is deleted by deleting the file itself".into()));
+        }
+        let prefix = self.accounts.prefix;
+        sqlx::query(&format!(
+            "UPDATE {prefix}account_session SET revoked = 1 WHERE revoked = 0
+             AND account_id IN (SELECT account_id FROM {prefix}membership WHERE project = $1)"
+        ))
+        .bind(schema.clone())
+        .execute(&mut *self.tx)
+        .await?;
+        let members = sqlx::query(&format!("DELETE FROM {prefix}membership WHERE project = $1"))
+            .bind(schema.clone())
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut *self.tx).await?;
+        self.tx.commit().await?;
+        // No transcript text of the project stays in this process's memory either.
+        if let Ok(mut c) = self.versions.lock() {
+            c.clear();
+        }
+        Ok(members)
+    }
+
     /// Commits the changes as one command with an audit event; returns the event's number.
     pub async fn commit(mut self, action: &str, summary: &str) -> Result<i64, StoreError> {
         if self._guard.is_none() {

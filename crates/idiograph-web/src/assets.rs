@@ -14,6 +14,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/deid.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/deid.js")),
     ("js/exports.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/exports.js")),
     ("js/live.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/live.js")),
+    ("js/members.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/members.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
 ];
 

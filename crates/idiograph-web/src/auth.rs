@@ -236,7 +236,9 @@ pub(crate) async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Re
     let Some(team) = &st.team else { return crate::pages::not_found().await };
     if let Some(token) = session_token(&headers) {
         if let Err(e) = st.wb.log_out(&token).await {
-            return ApiError::internal(e).into_response();
+            // E.g. 404 when the project was deleted while someone who is not its member was
+            // still signed in to the server.
+            return ApiError::from(e).into_response();
         }
     }
     let mut r = Redirect::to("/login").into_response();

@@ -36,7 +36,7 @@ pub struct Route {
 type Entry = (&'static str, &'static str, Access, MethodRouter<AppState>);
 
 /// Reading needs any role; auditors may also write in the journal and undo their own commands;
-/// analysis needs an analyst; members and study settings need the owner.
+/// analysis needs an analyst; members, study settings and deleting the project need the owner.
 fn table() -> Vec<Entry> {
     const READ: Access = Access::Member(Auditor);
     const JOURNAL: Access = Access::Member(Auditor);
@@ -58,6 +58,7 @@ fn table() -> Vec<Entry> {
         ("GET", "/reports", READ, get(pages::reports)),
         ("GET", "/search", READ, get(pages::search)),
         ("GET", "/deid", READ, get(pages::deid)),
+        ("GET", "/members", OWN, get(pages::members)),
         ("GET", "/static/{*path}", Public, get(assets::serve_asset)),
         // API.
         ("GET", "/api/v1/openapi.json", READ, get(misc::openapi)),
@@ -128,6 +129,8 @@ fn table() -> Vec<Entry> {
         ("GET", "/api/v1/members", OWN, get(members::list)),
         ("PUT", "/api/v1/members/{name}", OWN, put(members::set_role)),
         ("DELETE", "/api/v1/members/{name}", OWN, delete(members::remove)),
+        ("POST", "/api/v1/members/{name}/sign-out", OWN, post(members::sign_out)),
+        ("DELETE", "/api/v1/project", OWN, delete(members::delete_project)),
     ]
 }
 

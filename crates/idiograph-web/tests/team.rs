@@ -361,6 +361,14 @@ impl Team {
                 self.wb.create_user(&spare, PASSWORD, Some(Role::Auditor)).await.unwrap();
                 Call::new(method, format!("/api/v1/members/{spare}"))
             }
+            ("POST", "/api/v1/members/{name}/sign-out") => {
+                let spare = format!("out-{}-{}", self.next(), self.name(Role::Owner));
+                self.wb.create_user(&spare, PASSWORD, Some(Role::Auditor)).await.unwrap();
+                Call::new(method, format!("/api/v1/members/{spare}/sign-out"))
+            }
+            // Deleting for real would end the matrix: a wrong title shows who gets past the
+            // gate (422 from the command itself); the deletion has tests of its own below.
+            ("DELETE", "/api/v1/project") => Call::new(method, path(template)).json(json!({"title": "Not this one"})),
             (_, p) if !p.contains('{') => Call::new(method, path(p)),
             _ => panic!("the matrix has no request for {method} {template}: add one"),
         };
@@ -429,12 +437,13 @@ async fn sqlite_team(settings: TeamSettings) -> Team {
 /// Who may do what, stated here apart from the route table, so that a change to either shows:
 /// everyone logs in and out; auditors read, write their journal and undo their own commands;
 /// analysts analyse and review pseudonymisation candidates; owners change the study settings and
-/// the members, and hold the key store (known identifiers, applying); anyone reads the
-/// de-identification log, which names nobody.
+/// the members, delete the project, and hold the key store (known identifiers, applying); anyone
+/// reads the de-identification log, which names nobody.
 fn intended(route: &Route) -> Access {
     match (route.method, route.path) {
         (_, "/login" | "/logout" | "/static/{*path}") => Access::Public,
-        ("PATCH", "/api/v1/study") => Access::Member(Role::Owner),
+        ("PATCH", "/api/v1/study") | ("DELETE", "/api/v1/project") => Access::Member(Role::Owner),
+        (_, "/members") => Access::Member(Role::Owner),
         (_, p) if p.starts_with("/api/v1/members") => Access::Member(Role::Owner),
         (_, p) if p.starts_with("/api/v1/journal") => Access::Member(Role::Auditor),
         ("GET", "/api/v1/deid/status" | "/api/v1/deid/log" | "/api/v1/deid/log.csv") => Access::Member(Role::Auditor),
@@ -469,6 +478,7 @@ async fn check_matrix(t: &Team) -> usize {
                 (_, Who::Anonymous) => Some(StatusCode::SEE_OTHER),
                 (_, Who::Outsider) => Some(StatusCode::NOT_FOUND),
                 (Access::Member(needed), Who::Member(role)) if role < needed => Some(StatusCode::FORBIDDEN),
+                _ if route.path == "/api/v1/project" => Some(StatusCode::UNPROCESSABLE_ENTITY),
                 (Access::Member(_), Who::Member(_)) => None,
             };
             // Allowed means really done: every request above is valid, so anything but a 2xx or a
@@ -522,29 +532,46 @@ async fn drop_projects(url: &str, ids: &[&str]) {
     }
 }
 
+/// Two projects on one PostgreSQL server: A, with the matrix's study and team, and B, whose
+/// owner is signed in on B's server and is A's outsider — one account, one session, no role in A.
+struct ServerPair {
+    t: Team,
+    a: Workbench,
+    b: Workbench,
+    b_router: Router,
+    ids: [String; 2],
+}
+
+async fn server_pair(url: &str) -> ServerPair {
+    let (a, id_a) = Workbench::create_on_server(url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
+    let (b, id_b) = Workbench::create_on_server(url, "Another study", Terminology::Smith2022, "admin").await.unwrap();
+    prepare(&a).await;
+    // Accounts are server-wide and outlive test projects: names are unique per run.
+    let mut t = team(a.clone(), &id_a, TeamSettings::default(), tempfile::tempdir().unwrap()).await;
+    let other = format!("other-{id_a}");
+    b.create_user(&other, PASSWORD, Some(Role::Owner)).await.unwrap();
+    let b_router = idiograph_web::router_with(b.clone(), ADDR.parse().unwrap(), Some(TeamSettings::default()));
+    t.outsider = log_in(&b_router, &other).await;
+    ServerPair { t, a, b, b_router, ids: [id_a, id_b] }
+}
+
+impl ServerPair {
+    /// Closes both projects and drops them from the shared server.
+    async fn close(self, url: &str) {
+        self.a.close().await;
+        self.b.close().await;
+        drop_projects(url, &[&self.ids[0], &self.ids[1]]).await;
+    }
+}
+
 #[tokio::test]
 async fn authorisation_matrix_on_postgres_with_a_member_of_another_project() {
     let Some(url) = postgres_url() else { return };
-    let (a, id_a) = Workbench::create_on_server(&url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
-    let (b, id_b) = Workbench::create_on_server(&url, "Another study", Terminology::Smith2022, "admin").await.unwrap();
-    let result = async {
-        prepare(&a).await;
-        // Accounts are server-wide and outlive test projects: names are unique per run.
-        let mut t = team(a.clone(), &id_a, TeamSettings::default(), tempfile::tempdir().unwrap()).await;
-        // A member of project B only, logged in on B's server: one account, one session, no role here.
-        let other = format!("other-{id_a}");
-        b.create_user(&other, PASSWORD, Some(Role::Owner)).await.unwrap();
-        let b_router = idiograph_web::router_with(b.clone(), ADDR.parse().unwrap(), Some(TeamSettings::default()));
-        t.outsider = log_in(&b_router, &other).await;
-        let seen_on_b = send(&b_router, Call::new("GET", "/api/v1/study").as_(Some(&t.outsider)).request()).await;
-        assert_eq!(seen_on_b.status, StatusCode::OK, "{}", seen_on_b.body);
-        assert_eq!(check_matrix(&t).await, route_list().len() * 5);
-    }
-    .await;
-    a.close().await;
-    b.close().await;
-    drop_projects(&url, &[&id_a, &id_b]).await;
-    result
+    let p = server_pair(&url).await;
+    let seen_on_b = send(&p.b_router, Call::new("GET", "/api/v1/study").as_(Some(&p.t.outsider)).request()).await;
+    assert_eq!(seen_on_b.status, StatusCode::OK, "{}", seen_on_b.body);
+    assert_eq!(check_matrix(&p.t).await, route_list().len() * 5);
+    p.close(&url).await;
 }
 
 #[tokio::test]
@@ -592,16 +619,18 @@ async fn a_session_planted_before_login_is_never_the_session_after_it() {
 
 #[tokio::test]
 async fn sessions_end_when_idle_at_logout_and_when_revoked() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    // A server of its own with a one-second idle limit, logged in to only now: setting up the
+    // team (several slow password hashes) may take longer than a second on a busy machine.
     let idle = TeamSettings { sessions: SessionPolicy { idle_secs: 1, max_secs: 3600 }, ..Default::default() };
-    let t = sqlite_team(idle).await;
-    let token = t.token(Who::Member(Role::Analyst)).unwrap();
+    let router = idiograph_web::router_with(t.wb.clone(), ADDR.parse().unwrap(), Some(idle));
+    let token = log_in(&router, t.name(Role::Auditor)).await;
     let study = || Call::new("GET", "/api/v1/study").as_(Some(&token)).request();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(send(&t.router, study()).await.status, StatusCode::UNAUTHORIZED, "expired after being idle");
-    let page = send(&t.router, Call::new("GET", "/").as_(Some(&token)).request()).await;
+    assert_eq!(send(&router, study()).await.status, StatusCode::UNAUTHORIZED, "expired after being idle");
+    let page = send(&router, Call::new("GET", "/").as_(Some(&token)).request()).await;
     assert_eq!((page.status, &page.headers[header::LOCATION]), (StatusCode::SEE_OTHER, &"/login".parse().unwrap()));
 
-    let t = sqlite_team(TeamSettings::default()).await;
     let owner = t.token(Who::Member(Role::Owner)).unwrap();
     let r = send(&t.router, Call::new("POST", "/logout").as_(Some(&owner)).request()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -752,4 +781,146 @@ async fn the_audit_log_names_who_did_what() {
     let page = send(&t.router, Call::new("GET", "/").as_(analyst.as_deref()).request()).await;
     assert!(page.body.contains(&format!("{} (analyst)", t.name(Role::Analyst))), "{}", page.body);
     assert!(page.body.contains("action=\"/logout\""));
+}
+
+#[tokio::test]
+async fn the_members_page_is_the_owners_and_offers_what_the_api_does() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let owner = t.token(Who::Member(Role::Owner));
+    let page = send(&t.router, Call::new("GET", "/members").as_(owner.as_deref()).request()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for role in [Role::Owner, Role::Analyst, Role::Auditor] {
+        assert!(page.body.contains(&format!("data-member-role=\"{}\"", t.name(role))), "{}", page.body);
+    }
+    assert!(!page.body.contains("former"), "someone removed is not listed");
+    for offered in ["Sign out everywhere", "Add member", "admin create-user", "src=\"/static/js/members.js\""] {
+        assert!(page.body.contains(offered), "{offered}: {}", page.body);
+    }
+    // A project file is not deleted from the web: the page says how instead of offering it.
+    assert!(page.body.contains("delete that file") && !page.body.contains("id=\"delete-project\""));
+    // Only an owner's navigation leads there.
+    for (role, linked) in [(Role::Owner, true), (Role::Analyst, false), (Role::Auditor, false)] {
+        let dashboard =
+            send(&t.router, Call::new("GET", "/").as_(t.token(Who::Member(role)).as_deref()).request()).await;
+        assert_eq!(dashboard.body.contains("href=\"/members\""), linked, "{role}");
+    }
+}
+
+#[tokio::test]
+async fn members_are_managed_through_the_api_with_clear_refusals() {
+    let t = sqlite_team(TeamSettings::default()).await;
+    let owner = t.token(Who::Member(Role::Owner));
+    let call = |method: &'static str, path: String, body: Option<Value>| {
+        let c = Call::new(method, path).as_(owner.as_deref());
+        let c = match body {
+            Some(b) => c.json(b),
+            None => c,
+        };
+        send(&t.router, c.request())
+    };
+    let r = call("PUT", "/api/v1/members/nobody".into(), Some(json!({"role": "analyst"}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("`idiograph admin create-user nobody`"), "{}", r.body);
+    let me = t.name(Role::Owner);
+    for (method, body) in [("PUT", Some(json!({"role": "analyst"}))), ("DELETE", None)] {
+        let r = call(method, format!("/api/v1/members/{me}"), body).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{method}");
+        assert!(r.json()["error"].as_str().unwrap().contains("only owner"), "{}", r.body);
+    }
+
+    // "former" has an account but no role here: adding them makes them a member again.
+    let r = call("PUT", "/api/v1/members/former".into(), Some(json!({"role": "auditor"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let listed = call("GET", "/api/v1/members".into(), None).await.json();
+    assert!(listed["members"].as_array().unwrap().contains(&json!({"name": "former", "role": "auditor"})));
+    let theirs = log_in(&t.router, "former").await;
+    let study = || Call::new("GET", "/api/v1/study").as_(Some(&theirs)).request();
+    assert_eq!(send(&t.router, study()).await.status, StatusCode::OK);
+
+    // Signed out everywhere: the session ends, the membership stays.
+    let r = call("POST", "/api/v1/members/former/sign-out".into(), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(send(&t.router, study()).await.status, StatusCode::UNAUTHORIZED);
+    let history = t.wb.history(5).await.unwrap();
+    assert_eq!(
+        (history[0].action.as_str(), history[0].summary.as_str()),
+        ("sign out member", "sign former out everywhere")
+    );
+    let r = call("DELETE", "/api/v1/members/former".into(), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call("POST", "/api/v1/members/former/sign-out".into(), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "only members are signed out from here: {}", r.body);
+
+    // The project file stays: it is deleted as a file.
+    let before = t.wb.dump().await.unwrap();
+    let r = call("DELETE", "/api/v1/project".into(), Some(json!({"title": "Team study"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().unwrap().contains("delete the project file itself"), "{}", r.body);
+    assert!(t.dir.path().join("a.idg").exists());
+    assert_eq!(t.wb.dump().await.unwrap(), before);
+}
+
+/// How many memberships of `project` the server keeps.
+async fn memberships(url: &str, project: &str) -> i64 {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM idiograph_accounts.membership WHERE project = $1")
+        .bind(project.to_owned())
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn deleting_a_server_project_ends_it_for_everyone_and_no_one_else() {
+    let Some(url) = postgres_url() else { return };
+    let p = server_pair(&url).await;
+    let (t, [id_a, id_b]) = (&p.t, &p.ids);
+    let delete = |who: Who, title: &str| {
+        Call::new("DELETE", "/api/v1/project").json(json!({"title": title})).as_(t.token(who).as_deref()).request()
+    };
+    for (who, status) in [
+        (Who::Member(Role::Analyst), StatusCode::FORBIDDEN),
+        (Who::Member(Role::Auditor), StatusCode::FORBIDDEN),
+        (Who::Outsider, StatusCode::NOT_FOUND),
+        (Who::Anonymous, StatusCode::UNAUTHORIZED),
+        (Who::Member(Role::Owner), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let title = if who == Who::Member(Role::Owner) { "team study" } else { "Team study" };
+        let r = send(&t.router, delete(who, title)).await;
+        assert_eq!(r.status, status, "{who:?}: {}", r.body);
+    }
+    assert_eq!(t.wb.snapshot().await.unwrap().participants.len(), 2, "nothing was deleted");
+    // The page offers it on a server, asking for the title.
+    let owner = t.token(Who::Member(Role::Owner));
+    let page = send(&t.router, Call::new("GET", "/members").as_(owner.as_deref()).request()).await;
+    assert!(page.body.contains("id=\"delete-project\"") && page.body.contains("cannot be undone"), "{}", page.body);
+
+    let r = send(&t.router, delete(Who::Member(Role::Owner), "Team study")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!({"deleted": "Team study", "members": 3}));
+
+    // Gone for everyone who was in it: sessions ended, logins refused, no data answered.
+    for role in [Role::Owner, Role::Analyst, Role::Auditor] {
+        let token = t.token(Who::Member(role));
+        let api = send(&t.router, Call::new("GET", "/api/v1/study").as_(token.as_deref()).request()).await;
+        assert_eq!(api.status, StatusCode::UNAUTHORIZED, "{role}: {}", api.body);
+        let page = send(&t.router, Call::new("GET", "/").as_(token.as_deref()).request()).await;
+        assert_eq!((page.status, &page.headers[header::LOCATION]), (StatusCode::SEE_OTHER, &"/login".parse().unwrap()));
+        let login = send(&t.router, login_request(t.name(role), PASSWORD)).await;
+        assert_eq!(login.status, StatusCode::UNAUTHORIZED, "{role} cannot log in to it");
+    }
+    let outsider = send(&t.router, Call::new("GET", "/api/v1/study").as_(Some(&t.outsider)).request()).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+    assert!(matches!(p.a.snapshot().await, Err(idiograph_app::AppError::NotFound(_))), "its tables are gone");
+    let reopened = Workbench::open_on_server(&url, id_a, "admin").await.err().expect("the project is gone");
+    assert!(reopened.to_string().contains("not found"), "{reopened}");
+    assert_eq!(memberships(&url, id_a).await, 0);
+
+    // The other project and its member's session are untouched.
+    let on_b = send(&p.b_router, Call::new("GET", "/api/v1/study").as_(Some(&t.outsider)).request()).await;
+    assert_eq!((on_b.status, on_b.json()["title"].clone()), (StatusCode::OK, json!("Another study")));
+    assert_eq!(memberships(&url, id_b).await, 1);
+    p.close(&url).await;
 }

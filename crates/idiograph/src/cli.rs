@@ -236,6 +236,13 @@ pub enum AdminCommand {
         /// The user.
         name: String,
     },
+    /// Delete this project from the PostgreSQL server for good: the study with everything in
+    /// it, its audit log and memberships; its members are signed out. Cannot be undone.
+    DeleteProject {
+        /// The study's exact title, to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
 }
 
 /// Where and how to serve the workbench.

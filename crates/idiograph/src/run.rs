@@ -841,6 +841,15 @@ async fn admin(json: bool, wb: &Workbench, command: &AdminCommand) -> Result<()>
             let n = wb.revoke_sessions(name).await?;
             print(json, json!({"name": name, "revoked": n}), || format!("Ended {n} sessions of {name}"));
         }
+        AdminCommand::DeleteProject { confirm } => {
+            let members = wb.delete_project(confirm).await?;
+            print(json, json!({"deleted": confirm.trim(), "members": members}), || {
+                format!(
+                    "Deleted the project “{}” from the server for good; its {members} members were signed out",
+                    confirm.trim()
+                )
+            });
+        }
     }
     Ok(())
 }

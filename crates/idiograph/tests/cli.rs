@@ -1437,7 +1437,18 @@ fn a_project_moves_to_the_server_and_back() {
         "{}",
         missing.stderr
     );
-    // Leave the shared server as it was.
+    // Deleting the project from the server needs its exact title, and then it is gone for good.
+    let title = p.json(&["study", "show"])["title"].as_str().unwrap().to_owned();
+    let mut delete = vec!["--database", url.as_str(), "-p", id.as_str(), "admin", "delete-project", "--confirm"];
+    let wrong = support::run_in(p.dir.path(), delete.iter().chain(&["Another study"]));
+    assert!(!wrong.success && wrong.stderr.contains("type the study's title exactly"), "{}", wrong.stderr);
+    assert!(on_server(&["note", "list"]).contains("N1"), "a wrong title deletes nothing");
+    delete.push(title.as_str());
+    let deleted = support::run_in(p.dir.path(), &delete);
+    assert!(deleted.success && deleted.stdout.contains("Deleted the project"), "{}", deleted.stderr);
+    let gone = support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", id.as_str(), "note", "list"]);
+    assert!(!gone.success && gone.stderr.contains(&format!("project {id} on the server not found")), "{}", gone.stderr);
+    // Leave the shared server as it was, whatever happened above.
     let _ = std::process::Command::new("psql")
         .args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {id} CASCADE")])
         .output();
@@ -1485,6 +1496,11 @@ fn admin_creates_users_and_serve_team_needs_a_login() {
     );
     assert_eq!(p.json(&["admin", "revoke-sessions", "ben"])["revoked"], 0);
     assert_eq!(p.readout(), study, "accounts are not study data");
+    // A project file is deleted as a file, not by a command.
+    let title = p.json(&["study", "show"])["title"].as_str().unwrap().to_owned();
+    let (ok, _, err) = admin(&["admin", "delete-project", "--confirm", &title], PASSWORD);
+    assert!(!ok && err.contains("delete the project file itself"), "{err}");
+    assert_eq!(p.readout(), study, "nothing was deleted");
 
     let mut child = support::command()
         .args(["--author", AUTHOR, "serve", p.path.to_str().unwrap(), "--port", "0", "--team"])

@@ -4,6 +4,7 @@
 
 mod boards;
 mod deid;
+mod members;
 mod search;
 mod transcript;
 
@@ -20,6 +21,7 @@ use crate::view::{progress, short, Labels};
 
 pub(crate) use boards::{case_board, group_board, theme};
 pub(crate) use deid::deid;
+pub(crate) use members::members;
 pub(crate) use search::{api_search, search};
 pub(crate) use transcript::transcript;
 
@@ -28,6 +30,8 @@ pub(crate) struct Chrome {
     pub(crate) study: String,
     /// The signed-in member on a team server (shown with a logout button); `None` locally.
     pub(crate) member: Option<String>,
+    /// Whether the navigation links to the members page: on a team server, for owners only.
+    pub(crate) members_link: bool,
     pub(crate) nav: &'static str,
     pub(crate) labels: Labels,
     pub(crate) page_title: String,
@@ -38,6 +42,7 @@ impl Chrome {
         Chrome {
             study: s.settings.title.clone(),
             member: wb.role().map(|role| format!("{} ({role})", wb.author())),
+            members_link: wb.role().is_some() && crate::routes::allows(wb.role(), "GET", "/members"),
             nav,
             labels: Labels::of(s.settings.terminology),
             page_title: page_title.into(),
