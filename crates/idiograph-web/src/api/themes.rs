@@ -108,7 +108,7 @@ pub(crate) async fn merge(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<Merge>,
 ) -> ApiResult<Json<Value>> {
-    let t = wb.merge_themes(&id, &b.into).await?;
+    let t = wb.merge_themes(&id, &b.into, Default::default()).await?;
     let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after merge"))?;
     Ok(Json(theme_json(&s, t)))
@@ -135,7 +135,7 @@ pub(crate) async fn split(
     ApiJson(b): ApiJson<Split>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let members: Vec<MemberRef> = b.members.iter().map(|m| member(m)).collect();
-    let t = wb.split_theme(&id, &b.title, &members).await?;
+    let t = wb.split_theme(&id, &b.title, &members, None).await?;
     let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found after split"))?;
     Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
@@ -173,7 +173,7 @@ pub(crate) async fn assign(
     let member = b.which.member()?;
     let strategy = b.strategy.as_deref().filter(|s| !s.trim().is_empty()).map(word::<GroupingStrategy>).transpose()?;
     let rationale = b.rationale.as_deref().filter(|r| !r.trim().is_empty());
-    let a = wb.assign(&b.which.theme, &member, strategy, rationale).await?;
+    let a = wb.assign(&b.which.theme, &member, strategy, rationale, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

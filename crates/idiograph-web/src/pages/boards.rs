@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use idiograph_app::{Snapshot, VersionToken};
+use idiograph_app::Snapshot;
 use idiograph_model::{GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme};
 use serde::Deserialize;
 
@@ -22,7 +22,8 @@ pub(crate) struct Card {
 
 pub(crate) struct Zone {
     id: String,
-    /// The theme's version token, sent back when the board edits or deletes it.
+    /// The theme's revision (it covers its members too), sent back when the board edits or
+    /// deletes it.
     revision: String,
     title: String,
     description: String,
@@ -113,7 +114,7 @@ pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q
     let mut targets = Vec::new();
     let zone = |t: &Theme, depth: usize| Zone {
         id: short("TH", t.short),
-        revision: t.version_token(),
+        revision: s.theme_revision(t),
         title: t.title.clone(),
         description: t.description.clone().unwrap_or_default(),
         depth,
@@ -263,7 +264,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
             targets.push((short("TH", t.short), format!("{}{}", "\u{2003}".repeat(depth), t.title)));
             GetZone {
                 id: short("TH", t.short),
-                revision: t.version_token(),
+                revision: s.theme_revision(t),
                 title: t.title.clone(),
                 depth,
                 note: t.note.clone().unwrap_or_default(),
