@@ -1,6 +1,6 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form and
-//! a third for pseudonymisation. Needs Node, `npm ci` in `tests/browser/` and
+//! for two analysts on one board, and a third for pseudonymisation. Needs Node, `npm ci` in `tests/browser/` and
 //! Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -50,9 +50,10 @@ async fn workbench_in_headless_chromium() {
     let bound = rx.await.expect("the server started");
     let url = format!("http://{bound}");
 
-    // A second server, in team mode, for the login form.
+    // A second server, in team mode, for the login form and for two analysts on one board.
     let team_wb = idiograph_app::build_demo(&dir.path().join("team.idg"), "researcher").await.unwrap();
     team_wb.create_user("olga", TEAM_PASSWORD, None).await.unwrap();
+    team_wb.create_user("ben", TEAM_PASSWORD, Some(idiograph_model::Role::Analyst)).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let team_server = tokio::spawn(async move {
         let settings = Some(idiograph_web::TeamSettings::default());
@@ -83,12 +84,14 @@ async fn workbench_in_headless_chromium() {
                 "--test-reporter=spec",
                 "tests/browser/workbench.test.mjs",
                 "tests/browser/team.test.mjs",
+                "tests/browser/boards.test.mjs",
                 "tests/browser/deid.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
             .env("IDIOGRAPH_TEAM_URL", &team_url)
             .env("IDIOGRAPH_TEAM_USER", "olga")
+            .env("IDIOGRAPH_TEAM_ANALYST", "ben")
             .env("IDIOGRAPH_TEAM_PASSWORD", TEAM_PASSWORD)
             .env("IDIOGRAPH_DEID_URL", &deid_url)
             .env("IDIOGRAPH_DEID_DIR", &keys)
