@@ -483,7 +483,7 @@ async fn main() {
         let pet = list[*c % list.len()];
         *c += 1;
         let t = Instant::now();
-        wb.assign(pet, &MemberRef::Statement(sref.clone()), Some(GroupingStrategy::Abstraction), None)
+        wb.assign(pet, &MemberRef::Statement(sref.clone()), Some(GroupingStrategy::Abstraction), None, None)
             .await
             .expect("assign statement");
         asg.add(t.elapsed());
@@ -498,6 +498,7 @@ async fn main() {
                 &MemberRef::Theme(pet.clone()),
                 Some(GroupingStrategy::Subsumption),
                 Some("shared pattern"),
+                None,
             )
             .await
             .expect("assign PET");

@@ -108,7 +108,7 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
             for i in indices(pet, "statements") {
                 let st = statements.get(i).ok_or_else(|| invalid!("demo study: no statement {i} of {pseudonym}"))?;
                 let rationale = pet.get("rationale").and_then(Json::as_str);
-                wb.assign(&th, &MemberRef::Statement(st.clone()), strategy(pet), rationale).await?;
+                wb.assign(&th, &MemberRef::Statement(st.clone()), strategy(pet), rationale, None).await?;
             }
             case_pets.push(th);
         }
@@ -134,7 +134,7 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
                     .and_then(|(_, list)| list.get(i))
                     .ok_or_else(|| invalid!("demo study: no PET {i} of {who}"))?;
                 let rationale = sub.get("rationale").and_then(Json::as_str);
-                wb.assign(&th, &MemberRef::Theme(pet.clone()), strategy(sub), rationale).await?;
+                wb.assign(&th, &MemberRef::Theme(pet.clone()), strategy(sub), rationale, None).await?;
             }
         }
     }

@@ -45,7 +45,7 @@ pub use crate::search::{
     passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage,
     WordCounts,
 };
-pub use crate::themes::{MemberRef, ThemeChanges};
+pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;
 pub use idiograph_store::{AuditEvent, Change, UndoOutcome, VersionToken};
@@ -77,12 +77,21 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// not the token of the object as stored now: someone else changed it since the caller read it.
 fn check_version(expected: Option<&str>, current: &impl VersionToken, what: &str) -> Result<(), AppError> {
     match expected {
-        Some(token) if token.trim().trim_matches('"') != current.version_token() => Err(AppError::Stale(format!(
-            "{what} was changed by someone else since you opened it; your change was not applied — \
-             the current version is shown, apply your change to it again"
-        ))),
-        _ => Ok(()),
+        Some(token) => check_token(token, &current.version_token(), what),
+        None => Ok(()),
     }
+}
+
+/// Refuses a command on `what` when the caller's token `expected` is not `current`, the
+/// revision of the object as stored now.
+fn check_token(expected: &str, current: &str, what: &str) -> Result<(), AppError> {
+    if expected.trim().trim_matches('"') == current {
+        return Ok(());
+    }
+    Err(AppError::Stale(format!(
+        "{what} was changed by someone else since you opened it; your change was not applied — \
+         the current version is shown, apply your change to it again"
+    )))
 }
 
 /// A new globally unique id.

@@ -108,6 +108,12 @@ impl Snapshot {
         self.themes.iter().filter(|t| ids.contains(&&t.id)).collect()
     }
 
+    /// A theme's revision, as the commands that change it or its members check it: it changes
+    /// with the theme and whenever a member joins or leaves it.
+    pub fn theme_revision(&self, theme: &Theme) -> String {
+        crate::themes::revision(theme, self.assignments.iter().filter(|a| a.theme_id == theme.id))
+    }
+
     /// Extracts chosen for a theme.
     pub fn extracts_of(&self, theme: &ObjectId) -> Vec<&Extract> {
         self.extracts.iter().filter(|x| &x.theme_id == theme).collect()

@@ -4,11 +4,11 @@ use idiograph_model::{
     check_assignment, check_parent, Assignment, ExperientialStatement, Extract, GroupingStrategy, Member, ObjectKind,
     Participant, ShortId, Theme, ThemeScope,
 };
-use idiograph_store::Tx;
+use idiograph_store::{Tx, VersionToken};
 
 use crate::annotate::{check_text, member_participant, resolve_statement};
 use crate::error::invalid;
-use crate::{check_version, new_id, now, participants, AppError, Workbench};
+use crate::{check_token, check_version, new_id, now, participants, AppError, Workbench};
 
 /// What is being assigned to a theme: a statement (`S3`) or a PET (`TH2`).
 #[derive(Debug, Clone)]
@@ -32,6 +32,18 @@ pub struct ThemeChanges {
     pub note: Option<String>,
 }
 
+/// The revisions a caller read before a command that involves two objects; `None` leaves that
+/// check out, so that the command applies to what is stored (the command line, scripts).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Revisions<'a> {
+    /// What the command takes from: the theme merged away ([`Workbench::merge_themes`]), or the
+    /// assignment moved ([`Workbench::move_member`]; its revision, as [`Workbench::unassign`]
+    /// takes it).
+    pub from: Option<&'a str>,
+    /// The theme the command puts into, as [`crate::Snapshot::theme_revision`] gave it.
+    pub into: Option<&'a str>,
+}
+
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_DESCRIPTION_CHARS: usize = 5_000;
 
@@ -39,6 +51,67 @@ const MAX_DESCRIPTION_CHARS: usize = 5_000;
 pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Theme, AppError> {
     let id = ShortId::parse(ObjectKind::Theme, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no theme {id} in this project")))
+}
+
+/// A theme's revision: it changes when the theme itself changes and when a member (statement or
+/// PET) joins or leaves it. A board shows a theme as its title and its members, so a rename,
+/// merge, split or move decided on an older view of either is stale (issue #8).
+pub(crate) fn revision<'a>(theme: &Theme, members: impl IntoIterator<Item = &'a Assignment>) -> String {
+    let mut tokens: Vec<String> = members.into_iter().map(VersionToken::version_token).collect();
+    tokens.sort();
+    let image = std::iter::once(theme.version_token()).chain(tokens).collect::<Vec<_>>().join("\n");
+    idiograph_store::content_hash(&image)[..16].to_owned()
+}
+
+/// Refuses a command on `theme` when the caller's revision `expected` is not the theme's
+/// [`revision`] now.
+async fn check_theme(tx: &mut Tx, expected: Option<&str>, theme: &Theme) -> Result<(), AppError> {
+    let Some(expected) = expected else { return Ok(()) };
+    let members: Vec<Assignment> = tx.where_eq("theme_id", theme.id.as_str()).await?;
+    check_token(expected, &revision(theme, &members), &format!("theme TH{}", theme.short))
+}
+
+/// The assignment of `member` (shown as `label`) among `existing`, the assignments of `theme`.
+/// When the caller expected it there (`expected` is its revision) and it is gone, someone moved
+/// it meanwhile: that is a stale view, not a wrong reference.
+fn placement(
+    existing: Vec<Assignment>,
+    member: &Member,
+    label: &str,
+    theme: &Theme,
+    expected: Option<&str>,
+) -> Result<Assignment, AppError> {
+    let what = format!("the assignment of {label} to TH{}", theme.short);
+    let Some(a) = existing.into_iter().find(|a| &a.member == member) else {
+        let gone = format!("{label} is not assigned to TH{}", theme.short);
+        return Err(match expected {
+            Some(_) => AppError::Stale(format!(
+                "{gone}: someone else moved it since you opened it; your change was not applied — \
+                 the current version is shown"
+            )),
+            None => AppError::NotFound(gone),
+        });
+    };
+    check_version(expected, &a, &what)?;
+    Ok(a)
+}
+
+/// Checks that `member` may join `target` under the rules of the method and is not in it yet.
+async fn check_joins(
+    tx: &mut Tx,
+    target: &Theme,
+    member: &Member,
+    statement: &Option<ExperientialStatement>,
+    member_theme: &Option<Theme>,
+) -> Result<(), AppError> {
+    let label = member_label(statement, member_theme);
+    check_assignment(target, statement.as_ref().map(|s| &s.participant_id), member_theme.as_ref())
+        .map_err(|e| invalid!("{label} into TH{}: {e}", target.short))?;
+    let existing: Vec<Assignment> = tx.where_eq("theme_id", target.id.as_str()).await?;
+    if existing.iter().any(|a| &a.member == member) {
+        return Err(AppError::Conflict(format!("{label} is already assigned to TH{}", target.short)));
+    }
+    Ok(())
 }
 
 fn label(t: &Theme) -> &'static str {
@@ -133,7 +206,7 @@ impl Workbench {
     ) -> Result<Theme, AppError> {
         let mut tx = self.begin().await?;
         let before = resolve(&mut tx, reference).await?;
-        check_version(expected, &before, &format!("theme TH{}", before.short))?;
+        check_theme(&mut tx, expected, &before).await?;
         let mut after = before.clone();
         if let Some(t) = &changes.title {
             after.title = check_text("a theme title", t, MAX_TITLE_CHARS)?;
@@ -169,27 +242,22 @@ impl Workbench {
     }
 
     /// Clusters a statement into a PET, or a PET into a GET, recording strategy and rationale.
+    /// With `expected`, the theme's revision as the caller read it, a theme changed meanwhile
+    /// (renamed, or a member joined or left) refuses the assignment as stale.
     pub async fn assign(
         &self,
         theme: &str,
         member: &MemberRef,
         strategy: Option<GroupingStrategy>,
         rationale: Option<&str>,
+        expected: Option<&str>,
     ) -> Result<Assignment, AppError> {
         let rationale = rationale.map(|r| check_text("a rationale", r, MAX_DESCRIPTION_CHARS)).transpose()?;
         let mut tx = self.begin().await?;
         let target = resolve(&mut tx, theme).await?;
-        let (member, statement, member_theme) = resolve_member(&mut tx, &member.clone()).await?;
-        check_assignment(&target, statement.as_ref().map(|s| &s.participant_id), member_theme.as_ref())
-            .map_err(|e| invalid!("{} into TH{}: {e}", member_label(&statement, &member_theme), target.short))?;
-        let existing: Vec<Assignment> = tx.where_eq("theme_id", target.id.as_str()).await?;
-        if existing.iter().any(|a| a.member == member) {
-            return Err(AppError::Conflict(format!(
-                "{} is already assigned to TH{}",
-                member_label(&statement, &member_theme),
-                target.short
-            )));
-        }
+        check_theme(&mut tx, expected, &target).await?;
+        let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
+        check_joins(&mut tx, &target, &member, &statement, &member_theme).await?;
         let participant_id = member_participant(&member, statement.as_ref(), member_theme.as_ref())
             .ok_or_else(|| invalid!("a group theme cannot be assigned"))?;
         let a = Assignment {
@@ -208,32 +276,59 @@ impl Workbench {
         Ok(a)
     }
 
-    /// Takes a statement out of a PET, or a PET out of a GET.
+    /// Takes a statement out of a PET, or a PET out of a GET. With `expected`, the assignment's
+    /// revision as the caller read it, an assignment changed or moved meanwhile is refused as stale.
     pub async fn unassign(&self, theme: &str, member: &MemberRef, expected: Option<&str>) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
         let target = resolve(&mut tx, theme).await?;
         let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
+        let label = member_label(&statement, &member_theme);
         let existing: Vec<Assignment> = tx.where_eq("theme_id", target.id.as_str()).await?;
-        let Some(a) = existing.into_iter().find(|a| a.member == member) else {
-            return Err(AppError::NotFound(format!(
-                "{} is not assigned to TH{}",
-                member_label(&statement, &member_theme),
-                target.short
-            )));
-        };
-        let what = format!("the assignment of {} to TH{}", member_label(&statement, &member_theme), target.short);
-        check_version(expected, &a, &what)?;
+        let a = placement(existing, &member, &label, &target, expected)?;
         tx.delete(&a).await?;
-        tx.commit("unassign", &format!("unassign {} from TH{}", member_label(&statement, &member_theme), target.short))
-            .await?;
+        tx.commit("unassign", &format!("unassign {label} from TH{}", target.short)).await?;
         Ok(())
+    }
+
+    /// Moves a statement from one PET to another, or a PET from one GET to another, as one
+    /// command and so one undo step: the assignment leaves `from` and joins `to` with the
+    /// strategy and rationale given for its new place. A move made on a stale view changes
+    /// nothing: `expected.from` is the assignment's revision, `expected.into` the revision of `to`.
+    pub async fn move_member(
+        &self,
+        member: &MemberRef,
+        from: &str,
+        to: &str,
+        strategy: Option<GroupingStrategy>,
+        rationale: Option<&str>,
+        expected: Revisions<'_>,
+    ) -> Result<Assignment, AppError> {
+        let rationale = rationale.map(|r| check_text("a rationale", r, MAX_DESCRIPTION_CHARS)).transpose()?;
+        let mut tx = self.begin().await?;
+        let source = resolve(&mut tx, from).await?;
+        let target = resolve(&mut tx, to).await?;
+        check_theme(&mut tx, expected.into, &target).await?;
+        let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
+        let label = member_label(&statement, &member_theme);
+        let existing: Vec<Assignment> = tx.where_eq("theme_id", source.id.as_str()).await?;
+        let before = placement(existing, &member, &label, &source, expected.from)?;
+        if source.id == target.id {
+            return Err(invalid!("{label} is in TH{} already", target.short));
+        }
+        check_joins(&mut tx, &target, &member, &statement, &member_theme).await?;
+        let after =
+            Assignment { theme_id: target.id.clone(), strategy, rationale, created_at: now(), ..before.clone() };
+        tx.update(&before, &after).await?;
+        let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
+        tx.commit("move", &format!("move {label} from TH{} to TH{}{how}", source.short, target.short)).await?;
+        Ok(after)
     }
 
     /// Deletes a theme: its assignments and extracts go with it; its sub-themes move up to its parent.
     pub async fn delete_theme(&self, reference: &str, expected: Option<&str>) -> Result<Theme, AppError> {
         let mut tx = self.begin().await?;
         let theme = resolve(&mut tx, reference).await?;
-        check_version(expected, &theme, &format!("theme TH{}", theme.short))?;
+        check_theme(&mut tx, expected, &theme).await?;
         self.detach(&mut tx, &theme, None).await?;
         tx.delete(&theme).await?;
         tx.commit("delete theme", &format!("delete theme TH{}", theme.short)).await?;
@@ -241,10 +336,14 @@ impl Workbench {
     }
 
     /// Merges theme `from` into `into`: members, sub-themes and extracts move over, `from` goes.
-    pub async fn merge_themes(&self, from: &str, into: &str) -> Result<Theme, AppError> {
+    /// A merge decided on a stale view of either theme (`expected`: their revisions as the
+    /// caller read them) changes nothing.
+    pub async fn merge_themes(&self, from: &str, into: &str, expected: Revisions<'_>) -> Result<Theme, AppError> {
         let mut tx = self.begin().await?;
         let source = resolve(&mut tx, from).await?;
         let target = resolve(&mut tx, into).await?;
+        check_theme(&mut tx, expected.from, &source).await?;
+        check_theme(&mut tx, expected.into, &target).await?;
         if source.id == target.id {
             return Err(invalid!("cannot merge TH{} into itself", source.short));
         }
@@ -265,14 +364,23 @@ impl Workbench {
         Ok(target)
     }
 
-    /// Splits a theme: the listed members move to a new sibling theme called `title`.
-    pub async fn split_theme(&self, reference: &str, title: &str, members: &[MemberRef]) -> Result<Theme, AppError> {
+    /// Splits a theme: the listed members move to a new sibling theme called `title`. With
+    /// `expected`, the theme's revision as the caller read it, a split decided on a stale view of
+    /// the theme (renamed, or a member joined or left since) changes nothing.
+    pub async fn split_theme(
+        &self,
+        reference: &str,
+        title: &str,
+        members: &[MemberRef],
+        expected: Option<&str>,
+    ) -> Result<Theme, AppError> {
         let title = check_text("a theme title", title, MAX_TITLE_CHARS)?;
         if members.is_empty() {
             return Err(invalid!("name at least one member to move into the new theme"));
         }
         let mut tx = self.begin().await?;
         let source = resolve(&mut tx, reference).await?;
+        check_theme(&mut tx, expected, &source).await?;
         let all: Vec<Theme> = tx.all().await?;
         let new = Theme {
             id: new_id(),

@@ -138,9 +138,15 @@ async fn corpus_queries_and_filters() {
     let s = wb.add_statement(&target, "Meeting as recognition", &[]).await.unwrap();
     let pet =
         wb.add_theme(Some("Janet Dough"), None, "Being seen", Some("Feeling recognised by others")).await.unwrap();
-    wb.assign(&format!("TH{}", pet.short), &idiograph_app::MemberRef::Statement(format!("S{}", s.short)), None, None)
-        .await
-        .unwrap();
+    wb.assign(
+        &format!("TH{}", pet.short),
+        &idiograph_app::MemberRef::Statement(format!("S{}", s.short)),
+        None,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
     let th = format!("TH{}", pet.short);
     assert_eq!(search(&wb, "recognised", |o| o.kind = Some("theme".into())).await.total, 1);
     let within = search(&wb, "meet", |o| o.theme = Some(th.clone())).await;

@@ -150,7 +150,7 @@ pub(crate) fn participant_json(p: &Participant, progress: &Progress) -> Value {
 pub(crate) fn theme_json(s: &Snapshot, t: &Theme) -> Value {
     json!({
         "id": short("TH", t.short),
-        "revision": t.version_token(),
+        "revision": s.theme_revision(t),
         "scope": if t.is_group() { "group" } else { "case" },
         "participant": t.participant_id().and_then(|p| s.participant(p)).map(|p| short("P", p.short)),
         "title": t.title,

@@ -1,7 +1,7 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
-//! ephemeral port, serving a fresh demo study, a second one in team mode for the login form and
-//! the members page, and a third for pseudonymisation. Needs Node, `npm ci` in `tests/browser/` and
-//! Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
+//! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
+//! members page and two analysts on one board, and a third for pseudonymisation. Needs Node, `npm
+//! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
 use std::net::SocketAddr;
@@ -52,8 +52,8 @@ async fn workbench_in_headless_chromium() {
     let bound = rx.await.expect("the server started");
     let url = format!("http://{bound}");
 
-    // A second server, in team mode, for the login form and the members page: olga owns the
-    // project, arthur analyses, ines audits and bea is there to be removed.
+    // A second server, in team mode, for the login form, the members page and two analysts on
+    // one board: olga owns the project, arthur analyses, ines audits and bea is there to be removed.
     let team_wb = idiograph_app::build_demo(&dir.path().join("team.idg"), "researcher").await.unwrap();
     team_wb.create_user("olga", TEAM_PASSWORD, None).await.unwrap();
     for (name, role) in [("arthur", Role::Analyst), ("ines", Role::Auditor), ("bea", Role::Analyst)] {
@@ -90,6 +90,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/workbench.test.mjs",
                 "tests/browser/team.test.mjs",
                 "tests/browser/members.test.mjs",
+                "tests/browser/boards.test.mjs",
                 "tests/browser/deid.test.mjs",
             ])
             .current_dir(&root)

@@ -924,3 +924,114 @@ async fn deleting_a_server_project_ends_it_for_everyone_and_no_one_else() {
     assert_eq!(memberships(&url, id_b).await, 1);
     p.close(&url).await;
 }
+
+/// A request by the member with `role`, naming the revision they read (`If-Match`).
+async fn send_as(t: &Team, role: Role, call: Call<'_>, revision: Option<&str>) -> Reply {
+    let mut req = call.as_(t.token(Who::Member(role)).as_deref()).request();
+    if let Some(r) = revision {
+        req.headers_mut().insert(header::IF_MATCH, format!("\"{r}\"").parse().unwrap());
+    }
+    send(&t.router, req).await
+}
+
+/// Two analysts on one board (issue #8): the owner ("Ana") acts on what she read while the
+/// analyst ("Ben") changes the same themes; every stale change of hers is answered 409 with the
+/// theme as it is now and changes nothing; without `If-Match` the same requests apply to what is
+/// stored, as scripts expect.
+async fn stale_board_changes(t: &Team) {
+    let (a, b, c) = (t.new_pet().await, t.new_pet().await, t.new_pet().await);
+    let (s1, s2) = (t.new_statement().await, t.new_statement().await);
+    let theme = |id: &str| t.owner(Call::new("GET", format!("/api/v1/themes/{id}")));
+    let revision = |v: Value| v["revision"].as_str().unwrap().to_owned();
+    let assign =
+        |th: &str, st: &str| Call::new("POST", "/api/v1/assignments").json(json!({"theme": th, "statement": st}));
+    // Without If-Match, as before.
+    let r = send_as(t, Role::Owner, assign(&a, &s1), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s1_in_a = revision(r.json());
+    let (seen_a, seen_b) = (revision(theme(&a).await), revision(theme(&b).await));
+
+    // Ben adds S2 to A: Ana's view of A is stale, though A's title is unchanged.
+    let r = send_as(t, Role::Analyst, assign(&a, &s2), Some(&seen_a)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let events = t.wb.history(1000).await.unwrap().len();
+    let dump = t.wb.dump().await.unwrap();
+    let merge = |into_revision: &str| {
+        Call::new("POST", format!("/api/v1/themes/{a}/merge")).json(json!({"into": b, "into_revision": into_revision}))
+    };
+    let r = send_as(t, Role::Owner, merge(&seen_b), Some(&seen_a)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let body = r.json();
+    assert!(body["error"].as_str().unwrap().contains(&format!("theme {a} was changed by someone else")), "{body}");
+    assert_eq!((body["current"]["id"].as_str(), body["current"]["statements"].clone()), (Some(&*a), json!([s1, s2])));
+    let split = Call::new("POST", format!("/api/v1/themes/{a}/split")).json(json!({"title": "Part", "members": [s1]}));
+    let r = send_as(t, Role::Owner, split, Some(&seen_a)).await;
+    assert_eq!((r.status, r.json()["current"]["id"].as_str()), (StatusCode::CONFLICT, Some(&*a)), "{}", r.body);
+    let r = send_as(t, Role::Owner, assign(&a, &s2), Some(&seen_a)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // Ben renames B: a merge into it decided on the old B is refused, naming B.
+    let seen_a = revision(theme(&a).await);
+    let rename = Call::new("PATCH", format!("/api/v1/themes/{b}")).json(json!({"title": "Renamed by Ben"}));
+    assert_eq!(send_as(t, Role::Analyst, rename, None).await.status, StatusCode::OK);
+    let r = send_as(t, Role::Owner, merge(&seen_b), Some(&seen_a)).await;
+    let body = r.json();
+    assert_eq!((r.status, body["current"]["id"].as_str()), (StatusCode::CONFLICT, Some(&*b)), "{body}");
+    assert_eq!(body["current"]["title"], "Renamed by Ben", "the fresh state comes with the refusal");
+
+    // Ben moves S1 from A to C; Ana's move of S1 from A to B is refused whole, naming A.
+    let seen_b = revision(theme(&b).await);
+    let to_c = Call::new("POST", "/api/v1/assignments").json(json!({"theme": c, "statement": s1, "from": a}));
+    assert_eq!(send_as(t, Role::Analyst, to_c, None).await.status, StatusCode::CREATED);
+    let events = events + 2;
+    let dump_after_ben = t.wb.dump().await.unwrap();
+    assert_ne!(dump_after_ben, dump);
+    let to_b = Call::new("POST", "/api/v1/assignments")
+        .json(json!({"theme": b, "statement": s1, "from": a, "from_revision": s1_in_a}));
+    let r = send_as(t, Role::Owner, to_b, Some(&seen_b)).await;
+    let body = r.json();
+    assert_eq!((r.status, body["current"]["id"].as_str()), (StatusCode::CONFLICT, Some(&*a)), "{body}");
+    assert!(body["error"].as_str().unwrap().contains(&format!("{s1} is not assigned to {a}")), "{body}");
+    let gone = Call::new("DELETE", format!("/api/v1/assignments?theme={a}&statement={s1}"));
+    assert_eq!(send_as(t, Role::Owner, gone, Some(&s1_in_a)).await.status, StatusCode::CONFLICT);
+    assert_eq!(t.wb.dump().await.unwrap(), dump_after_ben, "no refused request changed anything");
+    assert_eq!(t.wb.history(1000).await.unwrap().len(), events, "nor left an audit event");
+
+    // On the current state the move goes through, as one command that one undo takes back.
+    let s1_in_c = t.wb.snapshot().await.unwrap();
+    let s1_in_c = s1_in_c
+        .assignments
+        .iter()
+        .find(|x| s1_in_c.theme(&x.theme_id).is_some_and(|th| format!("TH{}", th.short) == c))
+        .map(idiograph_app::VersionToken::version_token)
+        .unwrap();
+    let to_b = Call::new("POST", "/api/v1/assignments")
+        .json(json!({"theme": b, "statement": s1, "from": c, "from_revision": s1_in_c, "strategy": "abstraction"}));
+    let r = send_as(t, Role::Owner, to_b, Some(&seen_b)).await;
+    assert_eq!((r.status, r.json()["from"].as_str()), (StatusCode::CREATED, Some(&*c)), "{}", r.body);
+    assert_eq!(theme(&b).await["statements"], json!([s1]));
+    let last = t.wb.history(1).await.unwrap().remove(0);
+    assert_eq!((last.action, last.author.as_str()), ("move".to_owned(), t.name(Role::Owner)));
+    // Without revisions a merge applies to what is stored.
+    let r =
+        send_as(t, Role::Owner, Call::new("POST", format!("/api/v1/themes/{a}/merge")).json(json!({"into": b})), None)
+            .await;
+    assert_eq!((r.status, r.json()["statements"].clone()), (StatusCode::OK, json!([s1, s2])), "{}", r.body);
+}
+
+#[tokio::test]
+async fn stale_board_changes_are_refused_on_a_project_file() {
+    stale_board_changes(&sqlite_team(TeamSettings::default()).await).await;
+}
+
+#[tokio::test]
+async fn stale_board_changes_are_refused_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let (wb, id) = Workbench::create_on_server(&url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
+    prepare(&wb).await;
+    // Accounts are server-wide and outlive test projects: names are unique per run.
+    let t = team(wb.clone(), &id, TeamSettings::default(), tempfile::tempdir().unwrap()).await;
+    stale_board_changes(&t).await;
+    wb.close().await;
+    drop_projects(&url, &[&id]).await;
+}

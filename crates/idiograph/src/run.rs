@@ -598,7 +598,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
         }
         Command::Theme(ThemeCommand::Assign { theme, member: m, strategy, rationale }) => {
             let strategy = strategy.as_deref().map(parse_word::<GroupingStrategy>).transpose()?;
-            let a = wb.assign(theme, &member(m), strategy, rationale.as_deref()).await?;
+            let a = wb.assign(theme, &member(m), strategy, rationale.as_deref(), None).await?;
             let what = match &a.member {
                 Member::Statement(_) => m.statement.clone().unwrap_or_default(),
                 Member::Theme(_) => m.member_theme.clone().unwrap_or_default(),
@@ -623,7 +623,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             print(json, json!({"id": format!("TH{}", t.short)}), || format!("Updated TH{} “{}”", t.short, t.title));
         }
         Command::Theme(ThemeCommand::Merge { from, into }) => {
-            let t = wb.merge_themes(from, into).await?;
+            let t = wb.merge_themes(from, into, Default::default()).await?;
             print(json, json!({"into": format!("TH{}", t.short)}), || format!("Merged {from} into TH{}", t.short));
         }
         Command::Theme(ThemeCommand::Split { id, title, statements, themes }) => {
@@ -632,7 +632,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 .map(|s| MemberRef::Statement(s.clone()))
                 .chain(themes.iter().map(|t| MemberRef::Theme(t.clone())))
                 .collect();
-            let t = wb.split_theme(id, title, &members).await?;
+            let t = wb.split_theme(id, title, &members, None).await?;
             print(json, json!({"id": format!("TH{}", t.short)}), || {
                 format!("Split {id}: new theme TH{} “{}”", t.short, t.title)
             });

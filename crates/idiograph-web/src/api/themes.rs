@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::{MemberRef, ThemeChanges, VersionToken, Workbench};
+use idiograph_app::{MemberRef, Revisions, ThemeChanges, VersionToken, Workbench};
 use idiograph_model::GroupingStrategy;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -46,6 +46,16 @@ async fn current_theme(wb: &Workbench, id: &str) -> ApiResult<Value> {
         .find(|t| t.short == n.number())
         .ok_or_else(|| ApiError::not_found(format!("no theme {n} in this project")))?;
     Ok(theme_json(&s, t))
+}
+
+/// The theme that a command on two themes found stale, as it is now: `first` when the
+/// revision the client sent for it is no longer its revision, else `second`.
+async fn stale_theme(wb: &Workbench, first: &str, sent: Option<&str>, second: &str) -> ApiResult<Value> {
+    let now = current_theme(wb, first).await?;
+    match sent {
+        Some(r) if now["revision"] != r.trim().trim_matches('"') => Ok(now),
+        _ => current_theme(wb, second).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,14 +111,20 @@ pub(crate) async fn delete_theme(
 #[derive(Deserialize)]
 pub(crate) struct Merge {
     into: String,
+    /// The revision of `into` as the client read it (the path's theme's goes in `If-Match`).
+    into_revision: Option<String>,
 }
 
 pub(crate) async fn merge(
     Bench(wb): Bench,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<Merge>,
 ) -> ApiResult<Json<Value>> {
-    let t = wb.merge_themes(&id, &b.into).await?;
+    let revisions = Revisions { from: expected.token(), into: b.into_revision.as_deref() };
+    let t =
+        or_current(wb.merge_themes(&id, &b.into, revisions).await, || stale_theme(&wb, &id, expected.token(), &b.into))
+            .await?;
     let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after merge"))?;
     Ok(Json(theme_json(&s, t)))
@@ -132,10 +148,12 @@ fn member(reference: &str) -> MemberRef {
 pub(crate) async fn split(
     Bench(wb): Bench,
     Path(id): Path<String>,
+    expected: IfMatch,
     ApiJson(b): ApiJson<Split>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let members: Vec<MemberRef> = b.members.iter().map(|m| member(m)).collect();
-    let t = wb.split_theme(&id, &b.title, &members).await?;
+    let t =
+        or_current(wb.split_theme(&id, &b.title, &members, expected.token()).await, || current_theme(&wb, &id)).await?;
     let s = wb.snapshot().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found after split"))?;
     Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
@@ -164,22 +182,38 @@ pub(crate) struct NewAssignment {
     which: AssignmentRef,
     strategy: Option<String>,
     rationale: Option<String>,
+    /// The theme the member leaves: a move, one command.
+    from: Option<String>,
+    /// The revision of the assignment to `from` as the client read it.
+    from_revision: Option<String>,
 }
 
+/// Assigns, or with `from` moves; `If-Match` is the revision of the receiving theme.
 pub(crate) async fn assign(
     Bench(wb): Bench,
+    expected: IfMatch,
     ApiJson(b): ApiJson<NewAssignment>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let member = b.which.member()?;
     let strategy = b.strategy.as_deref().filter(|s| !s.trim().is_empty()).map(word::<GroupingStrategy>).transpose()?;
     let rationale = b.rationale.as_deref().filter(|r| !r.trim().is_empty());
-    let a = wb.assign(&b.which.theme, &member, strategy, rationale).await?;
+    let theme = &b.which.theme;
+    let from = b.from.as_deref().filter(|f| !f.trim().is_empty());
+    let result = match from {
+        Some(from) => {
+            let revisions = Revisions { from: b.from_revision.as_deref(), into: expected.token() };
+            wb.move_member(&member, from, theme, strategy, rationale, revisions).await
+        }
+        None => wb.assign(theme, &member, strategy, rationale, expected.token()).await,
+    };
+    let a = or_current(result, || stale_theme(&wb, theme, expected.token(), from.unwrap_or(theme))).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "theme": b.which.theme,
             "statement": b.which.statement,
             "theme_member": b.which.theme_member,
+            "from": from,
             "revision": a.version_token(),
             "strategy": a.strategy.map(|s| s.as_str()),
             "rationale": a.rationale,

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query};
 use idiograph_app::{Snapshot, VersionToken};
-use idiograph_model::{GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme};
+use idiograph_model::{Assignment, GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme};
 use serde::Deserialize;
 
 use super::{missing, render, Chrome};
@@ -18,11 +18,37 @@ pub(crate) struct Card {
     cite: String,
     link: String,
     from: String,
+    /// The revision of the card's assignment to `from` (empty in the pool), sent back when the
+    /// card leaves that theme.
+    revision: String,
+}
+
+/// A theme a card can be moved to or a theme merged into, with its revision.
+pub(crate) struct Target {
+    id: String,
+    title: String,
+    revision: String,
+}
+
+impl Target {
+    fn new(s: &Snapshot, t: &Theme, depth: usize) -> Target {
+        Target {
+            id: short("TH", t.short),
+            title: format!("{}{}", "\u{2003}".repeat(depth), t.title),
+            revision: s.theme_revision(t),
+        }
+    }
+}
+
+/// The assignment of `member` to `theme`.
+fn assignment<'a>(s: &'a Snapshot, theme: &Theme, member: Member) -> Option<&'a Assignment> {
+    s.assignments.iter().find(|a| a.theme_id == theme.id && a.member == member)
 }
 
 pub(crate) struct Zone {
     id: String,
-    /// The theme's version token, sent back when the board edits or deletes it.
+    /// The theme's revision (it covers its members too), sent back with every change the board
+    /// makes to the theme or its members.
     revision: String,
     title: String,
     description: String,
@@ -50,7 +76,7 @@ pub(crate) struct CasePage {
     finished: bool,
     pool: Vec<Card>,
     columns: Vec<Column>,
-    targets: Vec<(String, String)>,
+    targets: Vec<Target>,
     strategies: Vec<&'static str>,
     show_others: bool,
     others: Vec<OtherCase>,
@@ -61,7 +87,8 @@ fn find_participant<'a>(s: &'a Snapshot, reference: &str) -> Option<&'a Particip
     s.participants.iter().find(|p| format!("p{}", p.short) == wanted || p.pseudonym.to_lowercase() == wanted)
 }
 
-fn statement_card(s: &Snapshot, st: &idiograph_model::ExperientialStatement, from: &str) -> Card {
+/// A statement's card, in the pool (`from = None`) or in a theme.
+fn statement_card(s: &Snapshot, st: &idiograph_model::ExperientialStatement, from: Option<&Theme>) -> Card {
     let first = st.anchors.first();
     let link = first
         .and_then(|a| s.versions.get(a.version_id()).map(|v| (a, v)))
@@ -75,7 +102,11 @@ fn statement_card(s: &Snapshot, st: &idiograph_model::ExperientialStatement, fro
         text: st.text.clone(),
         cite: st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>().join("; "),
         link,
-        from: from.to_owned(),
+        from: from.map(|t| short("TH", t.short)).unwrap_or_default(),
+        revision: from
+            .and_then(|t| assignment(s, t, Member::Statement(st.id.clone())))
+            .map(|a| a.version_token())
+            .unwrap_or_default(),
     }
 }
 
@@ -108,25 +139,22 @@ pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q
         .statements
         .iter()
         .filter(|x| x.participant_id == p.id && !assigned.contains(&&x.id))
-        .map(|x| statement_card(&s, x, ""))
+        .map(|x| statement_card(&s, x, None))
         .collect();
     let mut targets = Vec::new();
     let zone = |t: &Theme, depth: usize| Zone {
         id: short("TH", t.short),
-        revision: t.version_token(),
+        revision: s.theme_revision(t),
         title: t.title.clone(),
         description: t.description.clone().unwrap_or_default(),
         depth,
-        cards: s.statements_of(&t.id).into_iter().map(|x| statement_card(&s, x, &short("TH", t.short))).collect(),
+        cards: s.statements_of(&t.id).into_iter().map(|x| statement_card(&s, x, Some(t))).collect(),
     };
     let mut columns = Vec::new();
     for t in pets {
         let mut all = Vec::new();
         subtree(&s, t, 0, &mut all);
-        for (th, depth) in &all {
-            let indent = "\u{2003}".repeat(*depth);
-            targets.push((short("TH", th.short), format!("{indent}{}", th.title)));
-        }
+        targets.extend(all.iter().map(|(th, depth)| Target::new(&s, th, *depth)));
         let mut zones = all.into_iter().map(|(th, d)| zone(th, d));
         if let Some(top) = zones.next() {
             columns.push(Column { top, subs: zones.collect() });
@@ -179,6 +207,8 @@ pub(crate) struct GetMember {
     title: String,
     pseudonym: String,
     color: usize,
+    /// The revision of the PET's assignment to the GET, sent back when it is taken out.
+    revision: String,
 }
 
 pub(crate) struct GetZone {
@@ -220,7 +250,7 @@ pub(crate) struct GroupPage {
     participants: Vec<(String, String, usize)>,
     pets: Vec<PetCard>,
     columns: Vec<GetColumn>,
-    targets: Vec<(String, String)>,
+    targets: Vec<Target>,
     rows: Vec<MatrixRow>,
     rule: String,
     total: usize,
@@ -260,10 +290,10 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
         let mut all = Vec::new();
         subtree(&s, g, 0, &mut all);
         let mut zones = all.into_iter().map(|(t, depth)| {
-            targets.push((short("TH", t.short), format!("{}{}", "\u{2003}".repeat(depth), t.title)));
+            targets.push(Target::new(&s, t, depth));
             GetZone {
                 id: short("TH", t.short),
-                revision: t.version_token(),
+                revision: s.theme_revision(t),
                 title: t.title.clone(),
                 depth,
                 note: t.note.clone().unwrap_or_default(),
@@ -275,6 +305,9 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
                         title: pt.title.clone(),
                         pseudonym: pseudonym(pt.participant_id()),
                         color: color_of(&s, pt.participant_id()),
+                        revision: assignment(&s, t, Member::Theme(pt.id.clone()))
+                            .map(|a| a.version_token())
+                            .unwrap_or_default(),
                     })
                     .collect(),
             }

@@ -4,9 +4,10 @@
 // Pages are rendered by the server; after a change we reload, so the page always shows what
 // the project holds. The scroll position survives the reload.
 
-/** Calls the API; resolves to the JSON body or rejects with an Error carrying its message and
- * status. `revision` is the version of the object the page showed: if someone changed it since,
- * the server refuses with 409 and changes nothing. */
+/** Calls the API; resolves to the JSON body or rejects with an Error carrying its message,
+ * status and, for a stale change, `current`: the object as it is now. `revision` is the version
+ * of the object the page showed: if someone changed it since, the server refuses with 409 and
+ * changes nothing. */
 export async function api(method, url, body, revision) {
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
   if (revision) init.headers["If-Match"] = `"${revision}"`;
@@ -26,6 +27,7 @@ export async function api(method, url, body, revision) {
   if (!res.ok) {
     const error = new Error((data && data.error) || `${res.status} ${res.statusText}`);
     error.status = res.status;
+    error.current = data ? data.current : undefined;
     throw error;
   }
   return data;
@@ -86,8 +88,13 @@ function restore() {
  * reloads when it is done). */
 export const pending = { count: 0 };
 
+/** What the page does when the server refuses a change made on a stale view (409 with the
+ * current state): by default it reloads to show the other's version with the message; a page
+ * that can show the current state in place (the boards) sets its own `handle`. */
+export const stale = { handle: (error) => reload(error.message, "error") };
+
 /** Runs an API call and reloads on success, or shows the error. When someone else changed the
- * object meanwhile (409 on a stale revision), reloads to show their version with the message. */
+ * object meanwhile (409 on a stale revision), shows their version with the message. */
 export async function act(method, url, body, done = "Saved.", revision) {
   pending.count++;
   try {
@@ -95,7 +102,7 @@ export async function act(method, url, body, done = "Saved.", revision) {
     reload(typeof done === "function" ? done(data) : done);
     return data;
   } catch (e) {
-    if (e.status === 409 && revision) reload(e.message, "error");
+    if (e.status === 409 && revision) await stale.handle(e);
     else flash(e.message, "error");
     return null;
   } finally {
@@ -105,7 +112,8 @@ export async function act(method, url, body, done = "Saved.", revision) {
 
 /** Builds a JSON body from a form: `a.b` names nest, `x[]` collects checked values,
  * `_key`/`_value` with `data-into` set one entry of a map; empty fields are left out unless
- * marked `data-keep-empty`. */
+ * marked `data-keep-empty`; a chosen option with `data-revision` adds `<name>_revision` (the
+ * revision of the object chosen, e.g. the theme to merge into). */
 export function formBody(form) {
   const body = {};
   let key = null;
@@ -128,6 +136,8 @@ export function formBody(form) {
       (body[name] ||= []).push(el.value);
       continue;
     }
+    const chosen = el.tagName === "SELECT" ? el.selectedOptions[0] : null;
+    if (chosen && chosen.dataset.revision) body[`${el.name}_revision`] = chosen.dataset.revision;
     if (el.value === "" && !("keepEmpty" in el.dataset)) continue;
     const path = el.name.split(".");
     let target = body;
