@@ -242,6 +242,20 @@ impl Workbench {
         Ok(self.store.changes().await?)
     }
 
+    /// The number of the newest command (0 for none), for a live view to resume from.
+    pub async fn last_change(&self) -> Result<i64, AppError> {
+        Ok(self.store.last_seq().await?)
+    }
+
+    /// The commands after number `seq`, oldest first, at most [`Workbench::CHANGES_AT_ONCE`]:
+    /// what a live view missed between being rendered (or disconnected) and listening.
+    pub async fn changes_after(&self, seq: i64) -> Result<Vec<Change>, AppError> {
+        Ok(self.store.changes_after(seq).await?)
+    }
+
+    /// The most changes [`Workbench::changes_after`] returns at once.
+    pub const CHANGES_AT_ONCE: usize = idiograph_store::Store::CHANGES_AT_ONCE;
+
     /// The audit log, newest first.
     pub async fn history(&self, limit: i64) -> Result<Vec<AuditEvent>, AppError> {
         Ok(self.store.history(limit).await?)

@@ -127,10 +127,11 @@ async fn publish(db: Db, sender: broadcast::Sender<Change>, wake: Arc<Notify>, m
     }
 }
 
-const READ_LIMIT: usize = 200;
+/// At most this many changes are read at once (the feed reads on at once when it got this many).
+pub(crate) const READ_LIMIT: usize = 200;
 
 /// The events after `last`, oldest first, with the objects they touched.
-async fn read_after(db: &Db, last: i64) -> Result<Vec<Change>, StoreError> {
+pub(crate) async fn read_after(db: &Db, last: i64) -> Result<Vec<Change>, StoreError> {
     let mut conn = db.pool.acquire().await?;
     let rows = sqlx::query(
         "SELECT seq, at, author, action, summary, COALESCE(target_seq, seq) FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2",

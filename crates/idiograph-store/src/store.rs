@@ -231,6 +231,21 @@ impl Store {
         self.db.feed.subscribe(&self.db).await
     }
 
+    /// The number of the newest audit event (0 when there is none): where a page's live view
+    /// starts, so that it can ask for what committed after it was rendered.
+    pub async fn last_seq(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_event").fetch_one(&self.db.pool).await?)
+    }
+
+    /// The changes committed after audit event `seq`, oldest first, at most
+    /// [`Store::CHANGES_AT_ONCE`]: what a live view missed while it was not listening.
+    pub async fn changes_after(&self, seq: i64) -> Result<Vec<crate::Change>, StoreError> {
+        crate::feed::read_after(&self.db, seq).await
+    }
+
+    /// The most changes [`Store::changes_after`] returns; a view that missed more re-reads instead.
+    pub const CHANGES_AT_ONCE: usize = crate::feed::READ_LIMIT;
+
     /// Starts a command transaction for `author` at time `at`; writers queue one after another.
     pub async fn begin(&self, author: &str, at: &str) -> Result<Tx, StoreError> {
         let guard = self.db.write_lock.clone().lock_owned().await;

@@ -1083,6 +1083,45 @@ async fn each_committed_command_is_sent_to_live_pages() {
     assert!(event.contains("\"kind\":\"theme\""), "{event}");
 }
 
+/// The seq of the newest change a page shows (`data-live-from`), read from its HTML.
+fn live_from(html: &str) -> i64 {
+    let at = html.find("data-live-from=\"").expect("a live page names where it resumes") + "data-live-from=\"".len();
+    html[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+/// A change made after a page was read but before it listened, or while its stream was down,
+/// still reaches it: the stream replays from `?after=` (the page) or `Last-Event-ID` (a
+/// reconnecting browser), and nothing twice.
+#[tokio::test]
+async fn a_live_page_hears_what_changed_before_it_listened() {
+    let app = app_with(SIMPLE).await;
+    let page = get(&app, "/transcripts/T1").await;
+    let from = live_from(&page.body);
+    call(&app, "POST", "/api/v1/themes", json!({"title": "Before listening", "case": "P1"})).await;
+    let open = |query: String, last_event: Option<i64>| {
+        let mut req = Request::get(format!("/api/v1/events{query}")).header(header::HOST, ADDR);
+        if let Some(id) = last_event {
+            req = req.header("last-event-id", id.to_string());
+        }
+        app.router.clone().oneshot(req.body(Body::empty()).unwrap())
+    };
+    let mut events = open(format!("?after={from}"), None).await.unwrap().into_body().into_data_stream();
+    let first = event_containing(&mut events, "event: change").await;
+    assert!(first.contains("\"action\":\"add theme\""), "{first}");
+    let replayed: i64 = first.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().parse().unwrap();
+    assert_eq!(replayed, from + 1, "the first change after the page, first");
+    call(&app, "POST", "/api/v1/themes", json!({"title": "While listening", "case": "P1"})).await;
+    let next = event_containing(&mut events, "event: change").await;
+    assert!(next.contains(&format!("id: {}", from + 2)), "then the live one, once: {next}");
+
+    // A browser reconnecting after event `from + 1` (its page said `from`) hears only the later one.
+    let mut again = open(format!("?after={from}"), Some(from + 1)).await.unwrap().into_body().into_data_stream();
+    let resumed = event_containing(&mut again, "event: change").await;
+    assert!(resumed.contains(&format!("id: {}", from + 2)), "{resumed}");
+    let get_page = get(&app, "/group").await;
+    assert_eq!(live_from(&get_page.body), from + 2, "the group board names the newest change too");
+}
+
 #[tokio::test]
 async fn the_notes_of_each_analyst_can_be_shown_or_hidden() {
     let dir = tempfile::tempdir().unwrap();

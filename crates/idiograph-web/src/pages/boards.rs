@@ -71,6 +71,8 @@ pub(crate) struct OtherCase {
 #[template(path = "case.html")]
 pub(crate) struct CasePage {
     chrome: Chrome,
+    /// The newest command when the page was read: its live view replays what came after.
+    live_from: i64,
     case: String,
     pseudonym: String,
     finished: bool,
@@ -124,6 +126,7 @@ pub(crate) struct CaseQuery {
 }
 
 pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q): Query<CaseQuery>) -> PageResult {
+    let live_from = wb.last_change().await?;
     let s = wb.snapshot().await?;
     let p = find_participant(&s, &id).ok_or_else(|| missing(&format!("no participant '{id}' in this study")))?;
     let pets: Vec<&Theme> = s.children(None).into_iter().filter(|t| t.participant_id() == Some(&p.id)).collect();
@@ -179,6 +182,7 @@ pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q
         Vec::new()
     };
     let page = CasePage {
+        live_from,
         chrome: Chrome::new(&wb, &s, "", format!("Case {}", p.pseudonym)),
         case: short("P", p.short),
         pseudonym: p.pseudonym.clone(),
@@ -247,6 +251,8 @@ pub(crate) struct MatrixRow {
 #[template(path = "group.html")]
 pub(crate) struct GroupPage {
     chrome: Chrome,
+    /// The newest command when the page was read: its live view replays what came after.
+    live_from: i64,
     participants: Vec<(String, String, usize)>,
     pets: Vec<PetCard>,
     columns: Vec<GetColumn>,
@@ -261,6 +267,7 @@ fn color_of(s: &Snapshot, p: Option<&ObjectId>) -> usize {
 }
 
 pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
+    let live_from = wb.last_change().await?;
     let s = wb.snapshot().await?;
     let pseudonym =
         |p: Option<&ObjectId>| p.and_then(|p| s.participant(p)).map(|p| p.pseudonym.clone()).unwrap_or_default();
@@ -357,6 +364,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
         })
         .collect();
     let page = GroupPage {
+        live_from,
         chrome: Chrome::new(&wb, &s, "group", "Group board"),
         participants: s
             .participants

@@ -56,6 +56,8 @@ pub(crate) struct StatementCard {
 #[template(path = "transcript.html")]
 pub(crate) struct TranscriptPage {
     chrome: Chrome,
+    /// The newest command when the page was read: its live view replays what came after.
+    live_from: i64,
     id: String,
     title: String,
     version: String,
@@ -91,6 +93,7 @@ struct Mark {
 }
 
 pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
+    let live_from = wb.last_change().await?;
     let (t, v) = wb.transcript(&id).await?;
     let s = wb.snapshot().await?;
     let notes = wb.notes(Some(&id)).await?;
@@ -254,6 +257,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
     authors.sort();
     let p = s.participant(&t.participant_id);
     let page = TranscriptPage {
+        live_from,
         chrome: Chrome::new(&wb, &s, "", format!("T{} {}", t.short, t.title)),
         id: short("T", t.short),
         title: t.title.clone(),

@@ -49,7 +49,10 @@ if (live && "EventSource" in window) {
   notice.append(document.createElement("span"), " ", refresh);
   live.before(notice);
 
-  const events = new EventSource("/api/v1/events");
+  // Resume from what the page was rendered with, so a change made before the stream opened
+  // still arrives; on a reconnect the browser's Last-Event-ID takes over.
+  const from = live.dataset.liveFrom;
+  const events = new EventSource("/api/v1/events" + (from ? `?after=${encodeURIComponent(from)}` : ""));
   events.addEventListener("change", (e) => {
     let c;
     try {
