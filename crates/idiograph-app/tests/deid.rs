@@ -12,6 +12,7 @@ use std::path::Path;
 use idiograph_app::{ApplyScope, ExportFormat, ItemStatus, ReportTable, Target, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::{InterviewMeta, NoteKind, Terminology};
+use idiograph_testkit::{on_both_backends, Backend, DropSchema};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -112,59 +113,18 @@ Interviewer: Thank you. Anything else?\n\
     )
 }
 
-/// Where a test's study lives: a project file, or a schema on the PostgreSQL server.
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    File,
-    Server,
-}
-
-/// The test server, or `None` (with a note, or a failure under CI) when none answers.
-fn server_url() -> Option<String> {
-    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
-        return Some(url);
-    }
-    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
-        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
-    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
-    None
-}
-
-/// Removes a server project when the test ends, however it ends (tests close their workbench
-/// first, so that no pooled connection holds a lock on the schema).
-struct DropSchema(Option<(String, String)>);
-
-impl Drop for DropSchema {
-    fn drop(&mut self) {
-        if let Some((url, id)) = &self.0 {
-            let _ = std::process::Command::new("psql")
-                // A lock timeout, so that a connection still open cannot hang the test.
-                .args([
-                    url.as_str(),
-                    "-q",
-                    "-c",
-                    &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {id} CASCADE"),
-                ])
-                .output();
-        }
-    }
-}
-
-async fn study(dir: &Path, planted: &mut Planted, backend: Backend) -> Option<(Workbench, DropSchema)> {
+async fn study(dir: &Path, planted: &mut Planted, backend: &Backend) -> (Workbench, Option<DropSchema>) {
     let (wb, cleanup) = match backend {
         Backend::File => (
             Workbench::create(&dir.join("study.idg"), "Balint groups", Terminology::Smith2022, "researcher")
                 .await
                 .unwrap(),
-            DropSchema(None),
+            None,
         ),
-        Backend::Server => {
-            let url = server_url()?;
+        Backend::Server(url) => {
             let (wb, id) =
-                Workbench::create_on_server(&url, "Balint groups", Terminology::Smith2022, "researcher").await.unwrap();
-            (wb, DropSchema(Some((url, id))))
+                Workbench::create_on_server(url, "Balint groups", Terminology::Smith2022, "researcher").await.unwrap();
+            (wb, Some(DropSchema::new(url, &id)))
         }
     };
     let mut rng = Lcg(2026);
@@ -175,30 +135,14 @@ async fn study(dir: &Path, planted: &mut Planted, backend: Backend) -> Option<(W
             .collect();
         wb.import_files(pseudonym, files, &ImportOptions::default()).await.unwrap();
     }
-    Some((wb, cleanup))
-}
-
-/// Declares a test for each backend.
-macro_rules! on_both_backends {
-    ($name:ident, $file:ident, $server:ident) => {
-        #[tokio::test]
-        async fn $file() {
-            $name(Backend::File).await
-        }
-        #[tokio::test]
-        async fn $server() {
-            $name(Backend::Server).await
-        }
-    };
+    (wb, cleanup)
 }
 
 on_both_backends!(
-    generated_corpus,
-    generated_corpus_is_pseudonymised_with_measured_recall_and_precision,
-    generated_corpus_is_pseudonymised_on_postgres
+    async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision,
+    async fn decisions_are_kept_and_applied_by_kind,
+    async fn every_export_passes_the_leak_check,
 );
-on_both_backends!(decisions, decisions_are_kept_and_applied_by_kind, decisions_are_kept_and_applied_on_postgres);
-on_both_backends!(exports, every_export_passes_the_leak_check, every_export_passes_the_leak_check_on_postgres);
 
 async fn register_known(wb: &Workbench, key: &Path) {
     wb.unlock_key_store(key, PASSPHRASE).await.unwrap();
@@ -245,10 +189,10 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-async fn generated_corpus(backend: Backend) {
+async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
+    let (wb, _cleanup) = study(dir.path(), &mut planted, &backend).await;
     let key = dir.path().join("study.key");
     register_known(&wb, &key).await;
 
@@ -389,10 +333,10 @@ async fn generated_corpus(backend: Backend) {
     wb.close().await;
 }
 
-async fn decisions(backend: Backend) {
+async fn decisions_are_kept_and_applied_by_kind(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
+    let (wb, _cleanup) = study(dir.path(), &mut planted, &backend).await;
     // Originals discarded: no key store needed for candidates only.
     wb.set_originals_policy(idiograph_model::OriginalsPolicy::Discard).await.unwrap();
     let queue = wb.review_queue().await.unwrap();
@@ -428,10 +372,10 @@ async fn decisions(backend: Backend) {
     wb.close().await;
 }
 
-async fn exports(backend: Backend) {
+async fn every_export_passes_the_leak_check(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
+    let (wb, _cleanup) = study(dir.path(), &mut planted, &backend).await;
     let key = dir.path().join("study.key");
     register_known(&wb, &key).await;
     wb.pseudonymise(&ApplyScope::Accepted).await.unwrap();

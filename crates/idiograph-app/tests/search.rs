@@ -2,24 +2,10 @@
 //! exact planted-term counts, and the index staying consistent through edits, undo, speaker
 //! renames and a deleted index folder.
 
-use std::path::PathBuf;
-
 use idiograph_app::{SearchRequest, SearchResults, Target, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::{InterviewMeta, NoteKind, SpeakerRole, Terminology};
-
-/// The shared folder, or `None` (with a note, or a failure under CI) when it is absent.
-fn shared_dir() -> Option<PathBuf> {
-    let shared = std::env::var_os("IDIOGRAPH_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if shared.join("corpus").is_dir() {
-        return Some(shared);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "shared corpus {} is missing under CI", shared.display());
-    eprintln!("skipping: shared corpus {} is not available", shared.display());
-    None
-}
+use idiograph_testkit::shared_dir;
 
 async fn search(wb: &Workbench, q: &str, f: impl FnOnce(&mut SearchRequest)) -> SearchResults {
     let mut r = SearchRequest::new(q);

@@ -15,6 +15,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use idiograph_app::{SessionPolicy, Workbench};
 use idiograph_model::{Role, Terminology};
+use idiograph_testkit::DropSchema;
 use idiograph_web::{route_list, Access, Route, TeamSettings};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -500,33 +501,13 @@ async fn authorisation_matrix_on_a_project_file() {
     assert_eq!((outsider.status, outsider.body), (nowhere.status, nowhere.body));
 }
 
-fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
-        return Some(url);
-    }
-    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
-        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
-    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
-    None
-}
-
-async fn drop_projects(url: &str, ids: &[&str]) {
-    use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    if let Ok(mut c) = sqlx::AnyConnection::connect(url).await {
-        for id in ids {
-            let _ = c.execute(format!("DROP SCHEMA IF EXISTS {id} CASCADE").as_str()).await;
-        }
-    }
-}
-
 #[tokio::test]
 async fn authorisation_matrix_on_postgres_with_a_member_of_another_project() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
     let (a, id_a) = Workbench::create_on_server(&url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
+    let _drop_a = DropSchema::new(&url, &id_a);
     let (b, id_b) = Workbench::create_on_server(&url, "Another study", Terminology::Smith2022, "admin").await.unwrap();
+    let _drop_b = DropSchema::new(&url, &id_b);
     let result = async {
         prepare(&a).await;
         // Accounts are server-wide and outlive test projects: names are unique per run.
@@ -543,7 +524,6 @@ async fn authorisation_matrix_on_postgres_with_a_member_of_another_project() {
     .await;
     a.close().await;
     b.close().await;
-    drop_projects(&url, &[&id_a, &id_b]).await;
     result
 }
 

@@ -1,6 +1,6 @@
 //! Helpers for the end-to-end tests of the `idiograph` binary: a project in its own temporary
-//! directory, command runners that check exit codes and parse JSON, the "read-out" used to
-//! compare project states, and the shared-data lookup.
+//! directory, command runners that check exit codes and parse JSON, and the "read-out" used
+//! to compare project states.
 
 #![allow(dead_code)]
 
@@ -26,25 +26,6 @@ pub fn command() -> Command {
     let mut c = Command::new(bin());
     c.env_remove("IDIOGRAPH_PROJECT").env_remove("IDIOGRAPH_AUTHOR").env("RUST_BACKTRACE", "0").stdin(Stdio::null());
     c
-}
-
-/// The folder of shared data (real interview transcripts), or `None` with a note when it is
-/// absent. In CI (`CI=true`) its absence is a failure.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("IDIOGRAPH_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
-    if dir.join("corpus").is_dir() {
-        return Some(dir);
-    }
-    let msg =
-        format!("shared data not found at {} (set IDIOGRAPH_SHARED to the folder holding corpus/)", dir.display());
-    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("{msg}");
-    }
-    eprintln!("note: skipping a test that needs real transcripts: {msg}");
-    None
 }
 
 /// What one run of the binary did.
