@@ -173,3 +173,17 @@ impl Drop for DropSchema {
         }
     }
 }
+
+/// Everything the server holds for project `schema`, its rows as `pg_dump --data-only` writes
+/// them: the server's counterpart of a project file's raw bytes, for tests that check that
+/// something is not stored. Row versions the server has not vacuumed away yet are not in it.
+/// Needs `pg_dump` (PostgreSQL's client tools, as `psql`).
+pub fn schema_contents(url: &str, schema: &str) -> Vec<u8> {
+    let out = Command::new("pg_dump")
+        .env("PGCONNECT_TIMEOUT", "10")
+        .args(["--data-only", "--schema", schema, url])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pg_dump: {e}"));
+    assert!(out.status.success(), "pg_dump of {schema}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
