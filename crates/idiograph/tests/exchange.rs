@@ -103,17 +103,7 @@ fn qdpx_and_qdc_validate_and_the_study_comes_back() {
     assert_eq!(report["imported"]["participants"], 3);
     assert_eq!(report["imported"]["transcripts"], 3);
     // Model equality: every view of the study, and the whole report, is the same after the round trip.
-    for view in [
-        &["participant", "list"][..],
-        &["transcript", "list"],
-        &["note", "list"],
-        &["statement", "list"],
-        &["theme", "list"],
-        &["extract", "list"],
-        &["journal", "list"],
-        &["recurrence"],
-        &["study", "show"],
-    ] {
+    for view in support::READOUT_VIEWS {
         let mut args = vec!["--json"];
         args.extend_from_slice(view);
         assert_eq!(ok_on(&p, &back, &args), p.ok(&args), "{view:?} differs after export and re-import");
