@@ -1438,15 +1438,7 @@ fn a_project_moves_to_the_server_and_back() {
     let p = Project::uninitialised();
     p.ok(&["demo", "--no-serve", "--out", p.path.to_str().unwrap()]);
     p.ok(&["note", "delete", "N3"]);
-    let id = p.json(&["migrate", p.path.to_str().unwrap(), "--to", &url])["project"].as_str().unwrap().to_owned();
-    let _drop = idiograph_testkit::DropSchema::new(&url, &id);
-    let on_server = |args: &[&str]| -> String {
-        let mut all = vec!["--author", AUTHOR, "--database", &url, "-p", &id];
-        all.extend_from_slice(args);
-        let run = support::run_in(p.dir.path(), &all);
-        assert!(run.success, "{:?}: {}", run.args, run.stderr);
-        run.stdout
-    };
+    let server = p.copy_on_server(&url);
     let views: [&[&str]; 6] = [
         &["--json", "participant", "list"],
         &["--json", "note", "list"],
@@ -1456,20 +1448,17 @@ fn a_project_moves_to_the_server_and_back() {
         &["report", "--format", "md"],
     ];
     for view in views {
-        assert_eq!(on_server(view), p.ok(view), "{view:?} on the server");
+        assert_eq!(server.ok(view), p.ok(view), "{view:?} on the server");
     }
     // The undo history came along: undoing on the server brings the deleted note back.
-    on_server(&["undo"]);
-    assert!(on_server(&["note", "list"]).contains("N3"));
-    on_server(&["redo"]);
+    server.ok(&["undo"]);
+    assert!(server.ok(&["note", "list"]).contains("N3"));
+    server.ok(&["redo"]);
     let back = p.file("back.idg");
-    p.ok(&["migrate", "--from", &url, "--project-id", &id, "-o", back.to_str().unwrap()]);
+    p.ok(&["migrate", "--from", &url, "--project-id", server.path.to_str().unwrap(), "-o", back.to_str().unwrap()]);
+    let back = Project::file_at(tempfile::tempdir().unwrap(), back);
     for view in views {
-        let mut args = vec!["-p", back.to_str().unwrap()];
-        args.extend_from_slice(view);
-        let run = support::run_in(p.dir.path(), &args);
-        assert!(run.success, "{}", run.stderr);
-        assert_eq!(run.stdout, on_server(view), "{view:?} after coming back");
+        assert_eq!(back.ok(view), server.ok(view), "{view:?} after coming back");
     }
     let missing =
         support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", "idg_nosuchproject", "note", "list"]);

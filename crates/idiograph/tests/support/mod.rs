@@ -165,6 +165,16 @@ impl Project {
         Project { dir, path, database: None, _schema: None }
     }
 
+    /// A copy of this project file on the server at `url`, made with `idiograph migrate FILE
+    /// --to URL`, with a temporary directory of its own.
+    pub fn copy_on_server(&self, url: &str) -> Project {
+        let moved = self.json(&["migrate", self.path.to_str().unwrap(), "--to", url]);
+        let id = moved["project"].as_str().expect("migrate names the new project").to_owned();
+        let schema = DropSchema::new(url, &id);
+        let dir = tempfile::tempdir().expect("tempdir");
+        Project { dir, path: PathBuf::from(id), database: Some(url.to_owned()), _schema: Some(schema) }
+    }
+
     /// The server holding the project, or `None` for a project file.
     pub fn database(&self) -> Option<&str> {
         self.database.as_deref()
