@@ -279,6 +279,17 @@ impl Project {
     }
 }
 
+impl Drop for Project {
+    /// A server project's commands keep a search index in the temporary folder (see
+    /// `Workbench::search_index_dir`, which names it after the store); it goes with the project.
+    fn drop(&mut self) {
+        if self.database.is_some() {
+            let name = format!("project_{}_on_the_server", self.path.display());
+            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("idiograph-search").join(name));
+        }
+    }
+}
+
 /// Whether `needle` occurs in `hay`.
 pub fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
