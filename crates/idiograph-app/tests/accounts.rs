@@ -1,39 +1,48 @@
-//! Accounts on a real project file: creating users, logging in and out, session expiry and
-//! revocation, the one-owner rule, journal entries belonging to their author, that none of it
-//! touches the study or its undo history, and who the COREQ checklist counts as a data coder.
+//! Accounts on a project file and on a PostgreSQL server project: creating users, logging in
+//! and out, session expiry and revocation, the one-owner rule, journal entries belonging to
+//! their author, that none of it touches the study or its undo history, and who the COREQ
+//! checklist counts as a data coder.
 
-use idiograph_app::{AppError, ExportFormat, SessionPolicy, Workbench};
-use idiograph_model::{Role, Terminology};
+mod support;
+
+use idiograph_app::{AppError, ExportFormat, SessionPolicy};
+use idiograph_model::Role;
+use idiograph_testkit::{on_both_backends, Backend};
+use support::Study;
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn project(dir: &tempfile::TempDir) -> Workbench {
-    Workbench::create(&dir.path().join("p.idg"), "Team study", Terminology::Smith2022, "admin").await.unwrap()
-}
+on_both_backends!(
+    async fn users_log_in_with_their_password_and_sessions_end,
+    async fn on_a_team_server_journal_entries_belong_to_their_author,
+    async fn coreq_counts_only_the_members_who_coded_the_data,
+);
 
-#[tokio::test]
-async fn users_log_in_with_their_password_and_sessions_end() {
+async fn users_log_in_with_their_password_and_sessions_end(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let wb = project(&dir).await;
-    let study = wb.dump().await.unwrap();
-    assert_eq!(wb.create_user("ana", PASSWORD, None).await.unwrap(), Role::Owner, "the first member owns");
-    assert_eq!(wb.create_user("ben", PASSWORD, None).await.unwrap(), Role::Analyst);
-    assert!(matches!(wb.create_user("ana", PASSWORD, None).await, Err(AppError::Conflict(_))));
-    let short = wb.create_user("cy", "short", None).await.unwrap_err();
+    let study = Study::create(&backend, dir.path(), "Team study", "admin").await;
+    let wb = &study.wb;
+    // A server's accounts are shared by all its projects: these names are this study's own.
+    let [ana, ben, cy] = ["ana", "ben", "cy"].map(|n| study.unique(n));
+    let dump = wb.dump().await.unwrap();
+    assert_eq!(wb.create_user(&ana, PASSWORD, None).await.unwrap(), Role::Owner, "the first member owns");
+    assert_eq!(wb.create_user(&ben, PASSWORD, None).await.unwrap(), Role::Analyst);
+    assert!(matches!(wb.create_user(&ana, PASSWORD, None).await, Err(AppError::Conflict(_))));
+    let short = wb.create_user(&cy, "short", None).await.unwrap_err();
     assert!(short.to_string().contains("at least 10 characters"), "{short}");
     let bad = wb.create_user("has space", PASSWORD, None).await.unwrap_err();
     assert!(bad.to_string().contains("user name 'has space'"), "{bad}");
 
-    assert!(wb.log_in("ana", "wrong password!").await.unwrap().is_none());
-    assert!(wb.log_in("nobody", PASSWORD).await.unwrap().is_none());
-    let first = wb.log_in("ana", PASSWORD).await.unwrap().unwrap();
-    let second = wb.log_in("ana", PASSWORD).await.unwrap().unwrap();
+    assert!(wb.log_in(&ana, "wrong password!").await.unwrap().is_none());
+    assert!(wb.log_in(&study.unique("nobody"), PASSWORD).await.unwrap().is_none());
+    let first = wb.log_in(&ana, PASSWORD).await.unwrap().unwrap();
+    let second = wb.log_in(&ana, PASSWORD).await.unwrap().unwrap();
     assert_ne!(first.token, second.token, "every login gets a new session");
     assert!(!format!("{first:?}").contains(&first.token), "tokens stay out of Debug");
 
     let policy = SessionPolicy::default();
     let me = wb.session(&first.token, policy).await.unwrap().unwrap();
-    assert_eq!((me.name.as_str(), me.role), ("ana", Some(Role::Owner)));
+    assert_eq!((me.name.as_str(), me.role), (ana.as_str(), Some(Role::Owner)));
     assert!(wb.session("not-a-token", policy).await.unwrap().is_none());
     let idle = SessionPolicy { idle_secs: 0, max_secs: 3600 };
     assert!(wb.session(&first.token, idle).await.unwrap().is_none(), "an idle session expires");
@@ -41,31 +50,34 @@ async fn users_log_in_with_their_password_and_sessions_end() {
     wb.log_out(&first.token).await.unwrap();
     assert!(wb.session(&first.token, policy).await.unwrap().is_none(), "logout ends the session");
     assert!(wb.session(&second.token, policy).await.unwrap().is_some(), "but not the others");
-    assert_eq!(wb.revoke_sessions("ana").await.unwrap(), 1);
+    assert_eq!(wb.revoke_sessions(&ana).await.unwrap(), 1);
     assert!(wb.session(&second.token, policy).await.unwrap().is_none());
 
     // The last owner stays; a removed member can no longer log in.
-    let refused = wb.remove_member("ana").await.unwrap_err();
+    let refused = wb.remove_member(&ana).await.unwrap_err();
     assert!(refused.to_string().contains("only owner"), "{refused}");
-    assert!(matches!(wb.set_role("ana", Role::Auditor).await, Err(AppError::Conflict(_))));
-    wb.set_role("ben", Role::Owner).await.unwrap();
-    wb.set_role("ana", Role::Auditor).await.unwrap();
-    assert_eq!(wb.remove_member("ana").await.unwrap(), Role::Auditor);
-    assert!(wb.log_in("ana", PASSWORD).await.unwrap().is_none(), "non-members cannot log in");
-    assert_eq!(wb.users().await.unwrap(), vec![("ana".to_owned(), None), ("ben".to_owned(), Some(Role::Owner))]);
+    assert!(matches!(wb.set_role(&ana, Role::Auditor).await, Err(AppError::Conflict(_))));
+    wb.set_role(&ben, Role::Owner).await.unwrap();
+    wb.set_role(&ana, Role::Auditor).await.unwrap();
+    assert_eq!(wb.remove_member(&ana).await.unwrap(), Role::Auditor);
+    assert!(wb.log_in(&ana, PASSWORD).await.unwrap().is_none(), "non-members cannot log in");
+    // A server lists the accounts of all its projects, with their role in this one.
+    let users: Vec<_> = wb.users().await.unwrap().into_iter().filter(|(n, _)| *n == ana || *n == ben).collect();
+    assert_eq!(users, vec![(ana.clone(), None), (ben.clone(), Some(Role::Owner))]);
 
-    assert_eq!(wb.dump().await.unwrap(), study, "accounts are not study data");
+    assert_eq!(wb.dump().await.unwrap(), dump, "accounts are not study data");
     assert!(wb.undo().await.unwrap().is_none(), "account commands cannot be undone");
     let actions: Vec<String> = wb.history(100).await.unwrap().into_iter().map(|e| e.action).collect();
     for action in ["create user", "log in", "log out", "revoke sessions", "set role", "remove member"] {
         assert!(actions.iter().any(|a| a == action), "{action} is in the audit log: {actions:?}");
     }
+    study.close().await;
 }
 
-#[tokio::test]
-async fn on_a_team_server_journal_entries_belong_to_their_author() {
+async fn on_a_team_server_journal_entries_belong_to_their_author(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let wb = project(&dir).await;
+    let study = Study::create(&backend, dir.path(), "Team study", "admin").await;
+    let wb = &study.wb;
     let ana = wb.as_member("ana", Role::Analyst);
     let audrey = wb.as_member("audrey", Role::Auditor);
     let j = ana.add_journal("I expected burnout to dominate.", None).await.unwrap();
@@ -78,37 +90,40 @@ async fn on_a_team_server_journal_entries_belong_to_their_author() {
     audrey.edit_journal(&format!("J{}", mine.short), "Check the prompts in interview 3.", None).await.unwrap();
     // Locally there is one researcher, and nothing changes.
     wb.edit_journal(&format!("J{}", j.short), "edited locally", None).await.unwrap();
+    study.close().await;
 }
 
 /// COREQ item 24 counts the people who coded the data: not whoever appears in the audit log
 /// (logins, account commands, journal entries, undoing one's own journal entry), nor auditors.
-#[tokio::test]
-async fn coreq_counts_only_the_members_who_coded_the_data() {
+async fn coreq_counts_only_the_members_who_coded_the_data(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let wb = project(&dir).await;
+    let study = Study::create(&backend, dir.path(), "Team study", "admin").await;
+    let wb = &study.wb;
+    let [ana, ben, jo, cy, audrey] = ["ana", "ben", "jo", "cy", "audrey"].map(|n| study.unique(n));
     for (name, role) in [
-        ("ana", Role::Owner),
-        ("ben", Role::Analyst),
-        ("jo", Role::Analyst),
-        ("cy", Role::Analyst),
-        ("audrey", Role::Auditor),
+        (&ana, Role::Owner),
+        (&ben, Role::Analyst),
+        (&jo, Role::Analyst),
+        (&cy, Role::Analyst),
+        (&audrey, Role::Auditor),
     ] {
         wb.create_user(name, PASSWORD, Some(role)).await.unwrap();
         wb.log_in(name, PASSWORD).await.unwrap().unwrap();
     }
     wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
     let member = |name: &str, role: Role| wb.as_member(name, role);
-    member("ana", Role::Owner).add_theme(None, None, "Belonging", None).await.unwrap();
-    member("ben", Role::Analyst).add_theme(None, None, "Being judged", None).await.unwrap();
-    let jo = member("jo", Role::Analyst);
+    member(&ana, Role::Owner).add_theme(None, None, "Belonging", None).await.unwrap();
+    member(&ben, Role::Analyst).add_theme(None, None, "Being judged", None).await.unwrap();
+    let jo = member(&jo, Role::Analyst);
     jo.add_journal("I expected burnout to dominate.", None).await.unwrap();
     jo.undo().await.unwrap().unwrap();
-    member("audrey", Role::Auditor).add_journal("Check the prompts.", None).await.unwrap();
+    member(&audrey, Role::Auditor).add_journal("Check the prompts.", None).await.unwrap();
     // Coded while an analyst, now an auditor: no longer counted.
-    member("cy", Role::Analyst).add_theme(None, None, "Loss", None).await.unwrap();
-    wb.set_role("cy", Role::Auditor).await.unwrap();
+    member(&cy, Role::Analyst).add_theme(None, None, "Loss", None).await.unwrap();
+    wb.set_role(&cy, Role::Auditor).await.unwrap();
 
     let coreq = String::from_utf8(wb.export(ExportFormat::Coreq, false).await.unwrap()).unwrap();
     let item = coreq.lines().find(|l| l.starts_with("| 24 |")).expect(&coreq);
     assert!(item.contains("2 analysts"), "ana and ben coded: {item}");
+    study.close().await;
 }

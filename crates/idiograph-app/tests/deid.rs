@@ -3,15 +3,19 @@
 //! talk, possessives, names broken across lines, trainers, patients, practices, towns, emails,
 //! phones, NHS numbers, postcodes, dates, URLs, addresses, titled names, organisations).
 //! Measures recall and precision, and checks that anchors move exactly, that undo restores the
-//! previous versions exactly, that the project file keeps no real name, that the key store
-//! needs its passphrase, and that every export passes the leak check. Each test runs on a
-//! project file and on a PostgreSQL server project.
+//! previous versions exactly, that the project keeps no real name (the file's raw bytes; on a
+//! server, its rows), that the key store needs its passphrase, and that every export passes
+//! the leak check. Each test runs on a project file and on a PostgreSQL server project.
+
+mod support;
 
 use std::path::Path;
 
 use idiograph_app::{ApplyScope, ExportFormat, ItemStatus, ReportTable, Target, Workbench};
 use idiograph_formats::ImportOptions;
-use idiograph_model::{InterviewMeta, NoteKind, Terminology};
+use idiograph_model::{InterviewMeta, NoteKind};
+use idiograph_testkit::{on_both_backends, Backend};
+use support::Study;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -112,93 +116,24 @@ Interviewer: Thank you. Anything else?\n\
     )
 }
 
-/// Where a test's study lives: a project file, or a schema on the PostgreSQL server.
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    File,
-    Server,
-}
-
-/// The test server, or `None` (with a note, or a failure under CI) when none answers.
-fn server_url() -> Option<String> {
-    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
-        return Some(url);
-    }
-    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
-        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
-    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
-    None
-}
-
-/// Removes a server project when the test ends, however it ends (tests close their workbench
-/// first, so that no pooled connection holds a lock on the schema).
-struct DropSchema(Option<(String, String)>);
-
-impl Drop for DropSchema {
-    fn drop(&mut self) {
-        if let Some((url, id)) = &self.0 {
-            let _ = std::process::Command::new("psql")
-                // A lock timeout, so that a connection still open cannot hang the test.
-                .args([
-                    url.as_str(),
-                    "-q",
-                    "-c",
-                    &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {id} CASCADE"),
-                ])
-                .output();
-        }
-    }
-}
-
-async fn study(dir: &Path, planted: &mut Planted, backend: Backend) -> Option<(Workbench, DropSchema)> {
-    let (wb, cleanup) = match backend {
-        Backend::File => (
-            Workbench::create(&dir.join("study.idg"), "Balint groups", Terminology::Smith2022, "researcher")
-                .await
-                .unwrap(),
-            DropSchema(None),
-        ),
-        Backend::Server => {
-            let url = server_url()?;
-            let (wb, id) =
-                Workbench::create_on_server(&url, "Balint groups", Terminology::Smith2022, "researcher").await.unwrap();
-            (wb, DropSchema(Some((url, id))))
-        }
-    };
+async fn study(dir: &Path, planted: &mut Planted, backend: &Backend) -> Study {
+    let study = Study::create(backend, dir, "Balint groups", "researcher").await;
     let mut rng = Lcg(2026);
     for (p, (_, pseudonym)) in PARTICIPANTS.iter().enumerate() {
-        wb.add_participant(pseudonym, &[], InterviewMeta::default()).await.unwrap();
+        study.wb.add_participant(pseudonym, &[], InterviewMeta::default()).await.unwrap();
         let files: Vec<(String, Vec<u8>)> = (0..3)
             .map(|n| (format!("interview-{p}-{n}.txt"), interview(&mut rng, p, n, planted).into_bytes()))
             .collect();
-        wb.import_files(pseudonym, files, &ImportOptions::default()).await.unwrap();
+        study.wb.import_files(pseudonym, files, &ImportOptions::default()).await.unwrap();
     }
-    Some((wb, cleanup))
-}
-
-/// Declares a test for each backend.
-macro_rules! on_both_backends {
-    ($name:ident, $file:ident, $server:ident) => {
-        #[tokio::test]
-        async fn $file() {
-            $name(Backend::File).await
-        }
-        #[tokio::test]
-        async fn $server() {
-            $name(Backend::Server).await
-        }
-    };
+    study
 }
 
 on_both_backends!(
-    generated_corpus,
-    generated_corpus_is_pseudonymised_with_measured_recall_and_precision,
-    generated_corpus_is_pseudonymised_on_postgres
+    async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision,
+    async fn decisions_are_kept_and_applied_by_kind,
+    async fn every_export_passes_the_leak_check,
 );
-on_both_backends!(decisions, decisions_are_kept_and_applied_by_kind, decisions_are_kept_and_applied_on_postgres);
-on_both_backends!(exports, every_export_passes_the_leak_check, every_export_passes_the_leak_check_on_postgres);
 
 async fn register_known(wb: &Workbench, key: &Path) {
     wb.unlock_key_store(key, PASSPHRASE).await.unwrap();
@@ -234,28 +169,22 @@ async fn hits(wb: &Workbench, query: &str) -> usize {
     wb.search(&r).await.unwrap().total
 }
 
-fn file_bytes(path: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(path).unwrap();
-    let wal = format!("{}-wal", path.display());
-    bytes.extend(std::fs::read(wal).unwrap_or_default());
-    bytes
-}
-
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-async fn generated_corpus(backend: Backend) {
+async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
+    let study = study(dir.path(), &mut planted, &backend).await;
+    let wb = &study.wb;
     let key = dir.path().join("study.key");
-    register_known(&wb, &key).await;
+    register_known(wb, &key).await;
 
     // Anchors made before pseudonymisation.
-    let n1 = note_on(&wb, "T1", "Dr Pengelly, our group leader, said", "the leader's voice").await;
-    let n2 = note_on(&wb, "T1", "a weight had been lifted", "relief").await;
-    let before_texts = current_texts(&wb).await;
+    let n1 = note_on(wb, "T1", "Dr Pengelly, our group leader, said", "the leader's voice").await;
+    let n2 = note_on(wb, "T1", "a weight had been lifted", "relief").await;
+    let before_texts = current_texts(wb).await;
     let (_, t1_before) = wb.transcript("T1").await.unwrap();
     let n2_old_line = {
         let n = wb.notes(Some("T1")).await.unwrap().into_iter().find(|n| format!("N{}", n.short) == n2).unwrap();
@@ -280,14 +209,14 @@ async fn generated_corpus(backend: Backend) {
     );
     assert!(precision >= 0.6, "precision {precision:.2} fell below 0.6");
 
-    assert!(hits(&wb, "Quarrington").await > 0, "indexed before pseudonymisation");
+    assert!(hits(wb, "Quarrington").await > 0, "indexed before pseudonymisation");
     let done = wb.pseudonymise(&ApplyScope::All).await.unwrap();
     // Search answers from the pseudonymised text only (the index was dropped and is rebuilt).
-    assert_eq!(hits(&wb, "Quarrington").await, 0);
-    assert_eq!(hits(&wb, "Trevithick").await, 0);
-    assert!(hits(&wb, "\"[Patient]\"").await > 0 || hits(&wb, "Patient").await > 0);
+    assert_eq!(hits(wb, "Quarrington").await, 0);
+    assert_eq!(hits(wb, "Trevithick").await, 0);
+    assert!(hits(wb, "\"[Patient]\"").await > 0 || hits(wb, "Patient").await > 0);
     assert_eq!(done.len(), before_texts.len(), "every transcript had something to replace");
-    let after = current_texts(&wb).await;
+    let after = current_texts(wb).await;
 
     // 100 % of known names replaced: none of their parts survives in any current text.
     for text in &after {
@@ -345,13 +274,14 @@ async fn generated_corpus(backend: Backend) {
     );
     assert!(lines.windows(2).all(|w| w[0] <= w[1]), "lines keep their order");
 
-    // The project file (and its WAL) keeps no real name; the key store is encrypted.
-    let project = if backend == Backend::File { file_bytes(&dir.path().join("study.idg")) } else { vec![] };
-    if let Ok(keep) = std::env::var("IDIOGRAPH_KEEP_DEID_TEST") {
-        std::fs::copy(dir.path().join("study.idg"), keep).unwrap();
+    // The project (its file and WAL, or its rows on the server) keeps no real name; the key
+    // store is encrypted.
+    let project = study.stored_bytes();
+    if let (Ok(keep), Some(file)) = (std::env::var("IDIOGRAPH_KEEP_DEID_TEST"), study.file()) {
+        std::fs::copy(file, keep).unwrap();
     }
     for surname in SURNAMES {
-        assert!(!contains(&project, surname), "{surname} is still in the project file");
+        assert!(!contains(&project, surname), "{surname} is still stored in the project");
         assert!(!contains(&std::fs::read(&key).unwrap(), surname), "{surname} is readable in the key store");
     }
 
@@ -375,24 +305,22 @@ async fn generated_corpus(backend: Backend) {
     assert!(wrong.contains("wrong passphrase"), "{wrong}");
     wb.unlock_key_store(&key, PASSPHRASE).await.unwrap();
     wb.undo().await.unwrap().expect("the pseudonymisation is undone");
-    assert_eq!(current_texts(&wb).await, before_texts, "undo restores the original versions exactly");
+    assert_eq!(current_texts(wb).await, before_texts, "undo restores the original versions exactly");
     assert_eq!(domain_dump(&wb.dump().await.unwrap()), before_dump, "and every row as it was");
-    assert!(hits(&wb, "Quarrington").await > 0, "search sees the restored text");
+    assert!(hits(wb, "Quarrington").await > 0, "search sees the restored text");
 
     // Redo seals the originals again.
     wb.redo().await.unwrap().expect("redone");
-    assert_eq!(current_texts(&wb).await, after);
-    if backend == Backend::File {
-        let project = file_bytes(&dir.path().join("study.idg"));
-        assert!(!contains(&project, "Quarrington"), "redo sealed the originals again");
-    }
-    wb.close().await;
+    assert_eq!(current_texts(wb).await, after);
+    assert!(!contains(&study.stored_bytes(), "Quarrington"), "redo sealed the originals again");
+    study.close().await;
 }
 
-async fn decisions(backend: Backend) {
+async fn decisions_are_kept_and_applied_by_kind(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
+    let study = study(dir.path(), &mut planted, &backend).await;
+    let wb = &study.wb;
     // Originals discarded: no key store needed for candidates only.
     wb.set_originals_policy(idiograph_model::OriginalsPolicy::Discard).await.unwrap();
     let queue = wb.review_queue().await.unwrap();
@@ -417,7 +345,7 @@ async fn decisions(backend: Backend) {
     let nhs = wb.decide_kind("nhs-number", idiograph_model::Verdict::Accept).await.unwrap();
     assert_eq!(nhs, PARTICIPANTS.len() * 3);
     wb.pseudonymise(&ApplyScope::Kinds(vec!["postcode".into()])).await.unwrap();
-    let t1 = &current_texts(&wb).await[0];
+    let t1 = &current_texts(wb).await[0];
     assert!(t1.contains("[Work email]"), "accepted with the researcher's replacement");
     assert!(t1.contains(&phone.text), "a rejected phone number stays");
     assert!(t1.contains("[NHS number]") && t1.contains("[Postcode]"));
@@ -425,19 +353,20 @@ async fn decisions(backend: Backend) {
     // Discarded originals: the command cannot be undone, and says why.
     let refused = wb.undo().await.unwrap_err().to_string();
     assert!(refused.contains("erased") || refused.contains("discarded"), "{refused}");
-    wb.close().await;
+    study.close().await;
 }
 
-async fn exports(backend: Backend) {
+async fn every_export_passes_the_leak_check(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut planted = Planted { detected: vec![] };
-    let Some((wb, _cleanup)) = study(dir.path(), &mut planted, backend).await else { return };
+    let study = study(dir.path(), &mut planted, &backend).await;
+    let wb = &study.wb;
     let key = dir.path().join("study.key");
-    register_known(&wb, &key).await;
+    register_known(wb, &key).await;
     wb.pseudonymise(&ApplyScope::Accepted).await.unwrap();
     // The researcher's own words can still name people: a theme title, a note and a journal entry.
     let get = wb.add_theme(None, None, "Quarrington's case and the group", None).await.unwrap();
-    note_on(&wb, "T1", "a weight had been lifted", "Reminds me of Dr Pengelly's remark").await;
+    note_on(wb, "T1", "a weight had been lifted", "Reminds me of Dr Pengelly's remark").await;
     wb.add_journal("Spoke with Anneliese Trevithick after the interview", None).await.unwrap();
     let _ = get;
 
@@ -506,7 +435,7 @@ async fn exports(backend: Backend) {
     assert!(locked.contains("unlock"), "{locked}");
     wb.export(ExportFormat::AuditCsv, true).await.unwrap();
     assert_eq!(wb.history(1).await.unwrap()[0].action, "export unchecked");
-    wb.close().await;
+    study.close().await;
 }
 
 /// An export's name, its checked result and its overridden bytes.

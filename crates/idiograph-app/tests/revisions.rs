@@ -4,63 +4,19 @@
 //! applies to what is stored. Each test runs on a project file and on a PostgreSQL project,
 //! with a second handle opened on the same project as the other analyst.
 
+mod support;
+
 use std::path::Path;
 
 use idiograph_app::{AppError, MemberRef, Revisions, Target, ThemeChanges, VersionToken, Workbench};
-use idiograph_model::{Member, Terminology};
+use idiograph_model::Member;
+use idiograph_testkit::{on_both_backends, Backend};
+use support::Study;
 
 const TRANSCRIPT: &str = "Interviewer: How was it?\n\
     Olivia: It was hard at first, and then it got easier.\n\
     Interviewer: And now?\n\
     Olivia: Now I feel at home here, with friends around me.\n";
-
-/// Where the project lives.
-#[derive(Clone, Copy)]
-enum Backend {
-    File,
-    Server,
-}
-
-/// The test server, or `None` (with a note, or a failure under CI) when none answers.
-fn server_url() -> Option<String> {
-    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
-        return Some(url);
-    }
-    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
-        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
-    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
-    None
-}
-
-/// Removes a server project when the test ends: [`DropSchema::now`] after the workbenches are
-/// closed, or, should the test fail before, when it is dropped.
-struct DropSchema(Option<(String, String)>);
-
-impl DropSchema {
-    /// Drops the schema off the async threads, so that a connection still giving itself back to
-    /// its pool (its rollback runs on this runtime) cannot hold the lock the drop waits for.
-    async fn now(mut self) {
-        if let Some(project) = self.0.take() {
-            tokio::task::spawn_blocking(move || drop_schema(&project)).await.unwrap();
-        }
-    }
-}
-
-impl Drop for DropSchema {
-    fn drop(&mut self) {
-        if let Some(project) = &self.0 {
-            drop_schema(project);
-        }
-    }
-}
-
-fn drop_schema((url, id): &(String, String)) {
-    let _ = std::process::Command::new("psql")
-        .args([url.as_str(), "-q", "-c", &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {id} CASCADE")])
-        .output();
-}
 
 /// Two analysts on one project: Olivia's transcript T1, statements S1–S3, PETs TH1–TH3 with
 /// S1 and S2 in TH1 and S3 in TH2. `ana` and `ben` are separate handles (separate pools), as
@@ -68,25 +24,13 @@ fn drop_schema((url, id): &(String, String)) {
 struct Pair {
     ana: Workbench,
     ben: Workbench,
-    cleanup: DropSchema,
+    study: Study,
 }
 
-async fn pair(dir: &Path, backend: Backend) -> Option<Pair> {
-    let (ana, ben, cleanup) = match backend {
-        Backend::File => {
-            let path = dir.join("study.idg");
-            let ana = Workbench::create(&path, "Moving on", Terminology::Smith2022, "ana").await.unwrap();
-            let ben = Workbench::open(&path, "ben").await.unwrap();
-            (ana, ben, DropSchema(None))
-        }
-        Backend::Server => {
-            let url = server_url()?;
-            let (ana, id) =
-                Workbench::create_on_server(&url, "Moving on", Terminology::Smith2022, "ana").await.unwrap();
-            let ben = Workbench::open_on_server(&url, &id, "ben").await.unwrap();
-            (ana, ben, DropSchema(Some((url, id))))
-        }
-    };
+async fn pair(dir: &Path, backend: &Backend) -> Pair {
+    let study = Study::create(backend, dir, "Moving on", "ana").await;
+    let ana = study.wb.clone();
+    let ben = study.open_again("ben").await;
     ana.add_participant("Olivia", &[], Default::default()).await.unwrap();
     let files = vec![("olivia.txt".to_owned(), TRANSCRIPT.as_bytes().to_vec())];
     ana.import_files("Olivia", files, &Default::default()).await.unwrap();
@@ -102,7 +46,7 @@ async fn pair(dir: &Path, backend: Backend) -> Option<Pair> {
     for (theme, statement) in [("TH1", "S1"), ("TH1", "S2"), ("TH2", "S3")] {
         ana.assign(theme, &statement_ref(statement), None, None, None).await.unwrap();
     }
-    Some(Pair { ana, ben, cleanup })
+    Pair { ana, ben, study }
 }
 
 fn statement_ref(s: &str) -> MemberRef {
@@ -142,46 +86,42 @@ fn assert_stale<T: std::fmt::Debug>(result: Result<T, AppError>, names: &str) {
     }
 }
 
-/// Declares a test for each backend.
-macro_rules! on_both_backends {
-    ($name:ident, $file:ident, $server:ident) => {
-        #[tokio::test]
-        async fn $file() {
-            let dir = tempfile::tempdir().unwrap();
-            if let Some(p) = pair(dir.path(), Backend::File).await {
-                $name(&p).await;
-            }
-        }
-        #[tokio::test]
-        async fn $server() {
-            let dir = tempfile::tempdir().unwrap();
-            if let Some(p) = pair(dir.path(), Backend::Server).await {
-                $name(&p).await;
-                p.ana.close().await;
-                p.ben.close().await;
-                p.cleanup.now().await;
-            }
-        }
-    };
+on_both_backends!(
+    async fn a_theme_revision_covers_the_theme_and_its_members,
+    async fn a_stale_merge_is_refused_and_changes_nothing,
+    async fn a_stale_split_is_refused_and_changes_nothing,
+    async fn a_stale_move_is_refused_whole_and_a_move_is_one_undo_step,
+    async fn a_stale_assignment_is_refused_and_without_revisions_the_last_writer_wins,
+);
+
+/// Runs `check` on a fresh pair of analysts on `backend`, then closes and removes the project.
+async fn with_pair(backend: Backend, check: impl AsyncFnOnce(&Pair)) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = pair(dir.path(), &backend).await;
+    check(&p).await;
+    p.ben.close().await;
+    p.study.close().await;
 }
 
-on_both_backends!(
-    revisions,
-    a_theme_revision_covers_the_theme_and_its_members,
-    a_theme_revision_covers_the_theme_and_its_members_on_postgres
-);
-on_both_backends!(stale_merge, a_stale_merge_is_refused_and_changes_nothing, a_stale_merge_is_refused_on_postgres);
-on_both_backends!(stale_split, a_stale_split_is_refused_and_changes_nothing, a_stale_split_is_refused_on_postgres);
-on_both_backends!(
-    stale_move,
-    a_stale_move_is_refused_whole_and_a_move_is_one_undo_step,
-    a_stale_move_is_refused_whole_on_postgres
-);
-on_both_backends!(
-    stale_assignment,
-    a_stale_assignment_is_refused_and_without_revisions_the_last_writer_wins,
-    a_stale_assignment_is_refused_on_postgres
-);
+async fn a_theme_revision_covers_the_theme_and_its_members(backend: Backend) {
+    with_pair(backend, revisions).await;
+}
+
+async fn a_stale_merge_is_refused_and_changes_nothing(backend: Backend) {
+    with_pair(backend, stale_merge).await;
+}
+
+async fn a_stale_split_is_refused_and_changes_nothing(backend: Backend) {
+    with_pair(backend, stale_split).await;
+}
+
+async fn a_stale_move_is_refused_whole_and_a_move_is_one_undo_step(backend: Backend) {
+    with_pair(backend, stale_move).await;
+}
+
+async fn a_stale_assignment_is_refused_and_without_revisions_the_last_writer_wins(backend: Backend) {
+    with_pair(backend, stale_assignment).await;
+}
 
 async fn revisions(p: &Pair) {
     let before = theme_revision(&p.ana, "TH2").await;

@@ -1,25 +1,20 @@
 //! Search and retrieval on the shared corpus and the shared workload: query forms, filters,
 //! exact planted-term counts, and the index staying consistent through edits, undo, speaker
-//! renames and a deleted index folder.
+//! renames and a deleted index folder. Each test runs on a project file and on a PostgreSQL
+//! server project.
 
-use std::path::PathBuf;
+mod support;
 
 use idiograph_app::{SearchRequest, SearchResults, Target, Workbench};
 use idiograph_formats::ImportOptions;
-use idiograph_model::{InterviewMeta, NoteKind, SpeakerRole, Terminology};
+use idiograph_model::{InterviewMeta, NoteKind, SpeakerRole};
+use idiograph_testkit::{on_both_backends, shared_dir, Backend};
+use support::Study;
 
-/// The shared folder, or `None` (with a note, or a failure under CI) when it is absent.
-fn shared_dir() -> Option<PathBuf> {
-    let shared = std::env::var_os("IDIOGRAPH_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if shared.join("corpus").is_dir() {
-        return Some(shared);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "shared corpus {} is missing under CI", shared.display());
-    eprintln!("skipping: shared corpus {} is not available", shared.display());
-    None
-}
+on_both_backends!(
+    async fn corpus_queries_and_filters,
+    async fn planted_terms_counted_exactly_and_index_stays_consistent,
+);
 
 async fn search(wb: &Workbench, q: &str, f: impl FnOnce(&mut SearchRequest)) -> SearchResults {
     let mut r = SearchRequest::new(q);
@@ -51,11 +46,11 @@ async fn check_offsets(wb: &Workbench, r: &SearchResults) {
     }
 }
 
-#[tokio::test]
-async fn corpus_queries_and_filters() {
+async fn corpus_queries_and_filters(backend: Backend) {
     let Some(shared) = shared_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let wb = Workbench::create(&dir.path().join("s.idg"), "Search", Terminology::Smith2022, "tester").await.unwrap();
+    let study = Study::create(&backend, dir.path(), "Search", "tester").await;
+    let wb = &study.wb;
     let attrs = |g: &str| vec![("group".to_owned(), g.to_owned())];
     wb.add_participant("Janet Dough", &attrs("A"), InterviewMeta::default()).await.unwrap();
     wb.add_participant("Rachel", &attrs("B"), InterviewMeta::default()).await.unwrap();
@@ -69,33 +64,33 @@ async fn corpus_queries_and_filters() {
         .unwrap();
     wb.import_files("Rachel", vec![read("qualcoder-examples/transcript.txt")], &opts).await.unwrap();
     wb.set_speaker_role("T1", "Johnny Doe", SpeakerRole::Interviewer).await.unwrap();
-    let all = texts(&wb).await;
+    let all = texts(wb).await;
 
     // Words (case-insensitive), phrases, prefixes, regex: exact counts.
-    let r = search(&wb, "\"nice to meet you\"", |_| {}).await;
+    let r = search(wb, "\"nice to meet you\"", |_| {}).await;
     assert_eq!(r.total, count(r"(?i)\bnice to meet you\b", &all));
     assert!(r.total >= 1);
-    check_offsets(&wb, &r).await;
-    let r = search(&wb, "struggl*", |_| {}).await;
+    check_offsets(wb, &r).await;
+    let r = search(wb, "struggl*", |_| {}).await;
     assert_eq!(r.total, count(r"(?i)\bstruggl\w*", &all));
     assert!(r.hits.iter().all(|h| h.matched.to_lowercase().starts_with("struggl")));
-    check_offsets(&wb, &r).await;
-    let r = search(&wb, "SLIDES", |o| o.stem = false).await;
+    check_offsets(wb, &r).await;
+    let r = search(wb, "SLIDES", |o| o.stem = false).await;
     assert_eq!(r.total, count(r"(?i)\bslides\b", &all));
     // Stemming: "slide" finds "slides"; without stemming it does not.
-    assert_eq!(search(&wb, "slide", |_| {}).await.total, count(r"(?i)\bslides?\b", &all));
-    assert_eq!(search(&wb, "slide", |o| o.stem = false).await.total, count(r"(?i)\bslide\b", &all));
-    let r = search(&wb, r"\d+:\d+:\d+", |o| o.regex = true).await;
+    assert_eq!(search(wb, "slide", |_| {}).await.total, count(r"(?i)\bslides?\b", &all));
+    assert_eq!(search(wb, "slide", |o| o.stem = false).await.total, count(r"(?i)\bslide\b", &all));
+    let r = search(wb, r"\d+:\d+:\d+", |o| o.regex = true).await;
     assert_eq!(r.total, count(r"\d+:\d+:\d+", &all));
     assert!(r.total > 10);
-    check_offsets(&wb, &r).await;
+    check_offsets(wb, &r).await;
 
     // Booleans (within one speaker turn).
-    let or = search(&wb, "lecture OR museum", |_| {}).await;
+    let or = search(wb, "lecture OR museum", |_| {}).await;
     assert_eq!(or.total, count(r"(?i)\b(lecture|museum)\b", &all));
-    let not = search(&wb, "slides NOT assignments", |_| {}).await;
-    let and = search(&wb, "slides AND assignments", |_| {}).await;
-    let slides = search(&wb, "slides", |_| {}).await.total;
+    let not = search(wb, "slides NOT assignments", |_| {}).await;
+    let and = search(wb, "slides AND assignments", |_| {}).await;
+    let slides = search(wb, "slides", |_| {}).await.total;
     assert!(not.total > 0 && and.total > 0);
     assert_eq!(not.total + and.hits.iter().filter(|h| h.matched.eq_ignore_ascii_case("slides")).count(), slides);
     for h in &not.hits {
@@ -105,16 +100,16 @@ async fn corpus_queries_and_filters() {
     }
 
     // Filters: participant, attribute, speaker role, kind.
-    let meet = search(&wb, "meet", |_| {}).await;
+    let meet = search(wb, "meet", |_| {}).await;
     assert!(meet.total >= 2);
-    let rachel = search(&wb, "I", |o| o.participant = Some("Rachel".into())).await;
+    let rachel = search(wb, "I", |o| o.participant = Some("Rachel".into())).await;
     assert!(rachel.total > 0 && rachel.hits.iter().all(|h| h.participant.as_deref() == Some("Rachel")));
-    let a = search(&wb, "I", |o| o.attribute = Some(("group".into(), "a".into()))).await;
+    let a = search(wb, "I", |o| o.attribute = Some(("group".into(), "a".into()))).await;
     assert!(a.total > 0 && a.hits.iter().all(|h| h.participant.as_deref() == Some("Janet Dough")));
     assert_eq!(a.per_participant.iter().find(|c| c.participant == "Rachel").unwrap().hits, 0);
-    let said = search(&wb, "meet", |o| o.role = Some(SpeakerRole::Participant)).await;
-    let asked = search(&wb, "meet", |o| o.role = Some(SpeakerRole::Interviewer)).await;
-    let other = search(&wb, "meet", |o| o.role = Some(SpeakerRole::Other)).await;
+    let said = search(wb, "meet", |o| o.role = Some(SpeakerRole::Participant)).await;
+    let asked = search(wb, "meet", |o| o.role = Some(SpeakerRole::Interviewer)).await;
+    let other = search(wb, "meet", |o| o.role = Some(SpeakerRole::Other)).await;
     assert!(said.total + asked.total + other.total <= meet.total);
     assert!(said.total + asked.total < meet.total || other.total == 0);
     assert!(said.total > 0 && asked.total > 0);
@@ -130,11 +125,11 @@ async fn corpus_queries_and_filters() {
     let at = v.text.find("nice to meet you").unwrap();
     let target = Target { transcript: "T1".into(), version: v.id.clone(), start: at, end: at + 16 };
     wb.add_note(&target, NoteKind::Conceptual, "As if a weight had been lifted").await.unwrap();
-    assert_eq!(search(&wb, "\"weight had been lifted\"", |_| {}).await.total, 1);
-    let note = search(&wb, "lifted", |o| o.kind = Some("conceptual".into())).await;
+    assert_eq!(search(wb, "\"weight had been lifted\"", |_| {}).await.total, 1);
+    let note = search(wb, "lifted", |o| o.kind = Some("conceptual".into())).await;
     assert_eq!((note.total, note.hits[0].source, note.hits[0].object.as_str()), (1, "note", "N1"));
-    assert_eq!(search(&wb, "lifted", |o| o.kind = Some("descriptive".into())).await.total, 0);
-    assert_eq!(search(&wb, "lifted", |o| o.kind = Some("transcript".into())).await.total, 0);
+    assert_eq!(search(wb, "lifted", |o| o.kind = Some("descriptive".into())).await.total, 0);
+    assert_eq!(search(wb, "lifted", |o| o.kind = Some("transcript".into())).await.total, 0);
     let s = wb.add_statement(&target, "Meeting as recognition", &[]).await.unwrap();
     let pet =
         wb.add_theme(Some("Janet Dough"), None, "Being seen", Some("Feeling recognised by others")).await.unwrap();
@@ -148,8 +143,8 @@ async fn corpus_queries_and_filters() {
     .await
     .unwrap();
     let th = format!("TH{}", pet.short);
-    assert_eq!(search(&wb, "recognised", |o| o.kind = Some("theme".into())).await.total, 1);
-    let within = search(&wb, "meet", |o| o.theme = Some(th.clone())).await;
+    assert_eq!(search(wb, "recognised", |o| o.kind = Some("theme".into())).await.total, 1);
+    let within = search(wb, "meet", |o| o.theme = Some(th.clone())).await;
     assert_eq!(within.total, 1);
     assert_eq!(within.hits[0].start, at + 8);
     let passages = wb.theme_passages(&th, 1, None).await.unwrap();
@@ -167,11 +162,10 @@ async fn corpus_queries_and_filters() {
     let f = wb.word_frequencies(Some("Rachel"), None, 10).await.unwrap();
     assert!(f[0].words.iter().all(|(w, _)| w != "the" && w != "i"));
     assert!(f[0].words.iter().any(|(w, _)| w == "slides" || w == "learning"));
-    wb.close().await;
+    study.close().await;
 }
 
-#[tokio::test]
-async fn planted_terms_counted_exactly_and_index_stays_consistent() {
+async fn planted_terms_counted_exactly_and_index_stays_consistent(backend: Backend) {
     let Some(shared) = shared_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("wl");
@@ -183,8 +177,8 @@ async fn planted_terms_counted_exactly_and_index_stays_consistent() {
         .expect("python3 runs the shared workload generator");
     assert!(status.success());
     let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
-    let project = dir.path().join("w.idg");
-    let wb = Workbench::create(&project, "Workload", Terminology::Smith2022, "tester").await.unwrap();
+    let study = Study::create(&backend, dir.path(), "Workload", "tester").await;
+    let wb = &study.wb;
     let mut groups = Vec::new();
     for (i, d) in plan["docs"].as_array().unwrap().iter().enumerate() {
         let name = d["filename"].as_str().unwrap();
@@ -193,52 +187,55 @@ async fn planted_terms_counted_exactly_and_index_stays_consistent() {
     wb.import_batches(groups, true, &ImportOptions::default(), None).await.unwrap();
 
     for (term, expected) in plan["search_terms"].as_object().unwrap() {
-        let r = search(&wb, term, |_| {}).await;
+        let r = search(wb, term, |_| {}).await;
         assert_eq!(r.total as u64, expected["occurrences"].as_u64().unwrap(), "{term}");
         let docs = r.per_participant.iter().filter(|c| c.hits > 0).count() as u64;
         assert_eq!(docs, expected["documents"].as_u64().unwrap(), "{term}");
         // Only participants say the planted terms.
-        let said = search(&wb, term, |o| o.role = Some(SpeakerRole::Participant)).await;
+        let said = search(wb, term, |o| o.role = Some(SpeakerRole::Participant)).await;
         assert_eq!(said.total, r.total, "{term}");
-        check_offsets(&wb, &r).await;
+        check_offsets(wb, &r).await;
     }
-    assert!(project.with_extension("idg.search").join("meta.json").exists(), "the index lives beside the project");
+    assert!(wb.search_index_dir().join("meta.json").exists());
+    if let Some(file) = study.file() {
+        assert_eq!(wb.search_index_dir(), file.with_extension("idg.search"), "the index lives beside the project");
+    }
 
     // Edit, undo, redo.
     let (_, v) = wb.transcript("T1").await.unwrap();
     let target = Target { transcript: "T1".into(), version: v.id.clone(), start: 0, end: 11 };
     wb.add_note(&target, NoteKind::Free, "zebracorn moment").await.unwrap();
-    assert_eq!(search(&wb, "zebracorn", |_| {}).await.total, 1);
+    assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 1);
     wb.undo().await.unwrap().unwrap();
-    assert_eq!(search(&wb, "zebracorn", |_| {}).await.total, 0);
+    assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 0);
     wb.redo().await.unwrap().unwrap();
-    assert_eq!(search(&wb, "zebracorn", |_| {}).await.total, 1);
+    assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 1);
 
     // A speaker rename makes a new version: the new label is found, the old one is not.
-    let p001_before = search(&wb, "P001", |_| {}).await.total;
+    let p001_before = search(wb, "P001", |_| {}).await.total;
     assert!(p001_before > 10);
     wb.rename_speaker("T1", "P001", "Rachel").await.unwrap();
-    let rachel = search(&wb, "Rachel", |_| {}).await;
+    let rachel = search(wb, "Rachel", |_| {}).await;
     assert_eq!(rachel.total, p001_before);
-    check_offsets(&wb, &rachel).await;
-    assert_eq!(search(&wb, "P001", |_| {}).await.total, 0);
+    check_offsets(wb, &rachel).await;
+    assert_eq!(search(wb, "P001", |_| {}).await.total, 0);
     // Hits after the rename are at the new version's offsets.
-    let broadband = search(&wb, "broadband", |o| o.participant = Some("P001".into())).await;
-    check_offsets(&wb, &broadband).await;
+    let broadband = search(wb, "broadband", |o| o.participant = Some("P001".into())).await;
+    check_offsets(wb, &broadband).await;
     wb.undo().await.unwrap().unwrap();
-    assert_eq!(search(&wb, "Rachel", |_| {}).await.total, 0);
-    assert_eq!(search(&wb, "P001", |_| {}).await.total, p001_before);
+    assert_eq!(search(wb, "Rachel", |_| {}).await.total, 0);
+    assert_eq!(search(wb, "P001", |_| {}).await.total, p001_before);
 
     // Delete the index: the next search rebuilds it and answers the same.
     let index = wb.search_index_dir();
     std::fs::remove_dir_all(&index).unwrap();
-    assert_eq!(search(&wb, "P001", |_| {}).await.total, p001_before);
+    assert_eq!(search(wb, "P001", |_| {}).await.total, p001_before);
     assert!(index.join("meta.json").exists());
     // A corrupt index is rebuilt too.
     std::fs::write(index.join("meta.json"), b"{not json").unwrap();
-    let reopened = Workbench::open(&project, "other").await.unwrap();
-    drop(wb);
+    let reopened = study.open_again("other").await;
     let term = plan["search_terms"]["pension"]["occurrences"].as_u64().unwrap();
     assert_eq!(search(&reopened, "pension", |_| {}).await.total as u64, term);
     reopened.close().await;
+    study.close().await;
 }

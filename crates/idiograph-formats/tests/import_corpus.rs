@@ -8,23 +8,13 @@
 //! assertion says which command.
 
 use idiograph_formats::{import_transcript, ImportOptions, ImportedTranscript};
+use idiograph_testkit::shared_dir;
 use std::path::PathBuf;
 
 /// Reads and imports a corpus file, or `None` when the corpus is absent outside CI.
 fn import_corpus_file(relative: &str) -> Option<ImportedTranscript> {
-    let shared = std::env::var_os("IDIOGRAPH_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = shared.join(relative);
-    let Ok(bytes) = std::fs::read(&path) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "shared corpus file {} is missing under CI",
-            path.display()
-        );
-        eprintln!("skipping: shared corpus file {} is not available", path.display());
-        return None;
-    };
+    let path = shared_dir()?.join(relative);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(relative);
     Some(import_transcript(name, &bytes, &ImportOptions::default()).unwrap())
 }
@@ -143,19 +133,6 @@ fn zoom_saved_transcript() {
     assert_eq!(t.turns[11].timestamp.as_deref(), Some("11:02:44"));
     assert_eq!(t.turns[0].span.slice(&t.text), "[Johnny Doe] 11:02:09\nHow you doing?");
     assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
-}
-
-/// The shared folder, or `None` (with a note, or a failure under CI) when it is absent.
-fn shared_dir() -> Option<PathBuf> {
-    let shared = std::env::var_os("IDIOGRAPH_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if shared.join("corpus").is_dir() {
-        return Some(shared);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "shared corpus {} is missing under CI", shared.display());
-    eprintln!("skipping: shared corpus {} is not available", shared.display());
-    None
 }
 
 fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {

@@ -420,11 +420,9 @@ fn libreoffice_opens_the_office_files() {
         .into_iter()
         .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
     else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but LibreOffice (soffice) is not installed: apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui"
+        idiograph_testkit::skip(
+            "LibreOffice (soffice) is not installed (apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui)",
         );
-        eprintln!("note: soffice not found; skipping the LibreOffice conversion check");
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");

@@ -5,7 +5,7 @@ mod common;
 use idiograph_refi::*;
 
 fn read(name: &str) -> Option<(RefiProject, Vec<RefiDiagnostic>)> {
-    let dir = common::shared()?.join("refi-qda/samples");
+    let dir = idiograph_testkit::shared_dir()?.join("refi-qda/samples");
     let bytes = std::fs::read(dir.join(name)).expect("sample");
     Some(if name.ends_with(".qde") {
         read_qde(&bytes).expect("sample imports")

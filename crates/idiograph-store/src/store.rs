@@ -149,7 +149,11 @@ impl Store {
                 reason: "the schema holds no Idiograph project".into(),
             });
         }
-        store.db.migrate(now).await?;
+        // As for a file, only when something is pending: every command opens the project, and
+        // each round trip here is one more connection while the pool hands the last one back.
+        if applied.len() < MIGRATIONS.len() {
+            store.db.migrate(now).await?;
+        }
         Ok(store)
     }
 

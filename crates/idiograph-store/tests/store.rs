@@ -1,10 +1,15 @@
-//! The storage contract on a real SQLite file: migrations, commands, conflicts, undo, withdrawal.
+//! The storage contract: migrations, commands, conflicts, undo, withdrawal, accounts and the
+//! change feed, each on a project file and on a project of a PostgreSQL server (the server leg
+//! runs when one answers; see `idiograph-testkit`). A few tests are about files only, and two
+//! about what only a server has (copies between a file and a server, accounts shared by a
+//! server's projects); each says why.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use idiograph_model::{InterviewMeta, ObjectId, ObjectKind, Participant, StudySettings};
 use idiograph_store::{Store, StoreError, MIGRATIONS};
+use idiograph_testkit::{on_both_backends, postgres_url, Backend, DropSchema};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
@@ -13,14 +18,88 @@ fn participant(id: &str, short: u32, name: &str) -> Participant {
         id: ObjectId::new(id),
         short,
         pseudonym: name.into(),
-        attributes: BTreeMap::new(),
+        attributes: BTreeMap::from([("stage".to_owned(), "ST3".to_owned())]),
         interview: InterviewMeta::default(),
         finished_at: None,
     }
 }
 
-async fn new_store(dir: &Path) -> Store {
+/// A new empty project file `p.idg` in `dir`.
+async fn new_file(dir: &Path) -> Store {
     Store::create_sqlite(&dir.join("p.idg"), &StudySettings::new("Test"), NOW).await.unwrap()
+}
+
+/// A new empty project on one backend, with a temporary folder beside it; the server's
+/// project is dropped with it.
+struct Fresh {
+    store: Store,
+    /// The server and the project's id, for a server project.
+    server: Option<(String, String)>,
+    dir: tempfile::TempDir,
+    _schema: Option<DropSchema>,
+}
+
+impl Fresh {
+    async fn new(backend: Backend) -> Fresh {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::File => Fresh { store: new_file(dir.path()).await, server: None, dir, _schema: None },
+            Backend::Server(url) => {
+                let (store, id) = Store::create_postgres(&url, &StudySettings::new("Test"), NOW).await.unwrap();
+                let schema = DropSchema::new(&url, &id);
+                Fresh { store, server: Some((url, id)), dir, _schema: Some(schema) }
+            }
+        }
+    }
+
+    /// A second handle on the same project, as another process opens it.
+    async fn open_again(&self) -> Store {
+        match &self.server {
+            None => Store::open_sqlite(&self.dir.path().join("p.idg"), NOW).await.unwrap(),
+            Some((url, id)) => Store::open_postgres(url, id, NOW).await.unwrap(),
+        }
+    }
+
+    /// `name` made unique to this project: a server's accounts and sessions are shared by all
+    /// its projects and outlive them.
+    fn unique(&self, name: &str) -> String {
+        match &self.server {
+            None => name.to_owned(),
+            Some((_, id)) => format!("{name}-{id}"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    async fn close(self) {
+        self.store.close().await;
+    }
+}
+
+on_both_backends!(
+    async fn stale_updates_are_refused_and_change_nothing,
+    async fn undo_and_redo_restore_exact_states_per_author,
+    async fn undo_refuses_when_someone_else_changed_the_object,
+    async fn withdrawal_erases_the_participant_and_their_commands,
+    async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies,
+    async fn the_change_feed_reports_commits_of_other_handles_in_audit_order,
+);
+
+/// Adds participant P1 "Olivia" (id `a`) as ana, then `renamer` renames her "Liv". Returns both
+/// row images.
+async fn add_and_rename(store: &Store, renamer: &str) -> (Participant, Participant) {
+    let olivia = participant("a", 1, "Olivia");
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&olivia).await.unwrap();
+    tx.commit("add participant", "add P1").await.unwrap();
+    let mut renamed = olivia.clone();
+    renamed.pseudonym = "Liv".into();
+    let mut tx = store.begin(renamer, NOW).await.unwrap();
+    tx.update(&olivia, &renamed).await.unwrap();
+    tx.commit("edit participant", "edit P1").await.unwrap();
+    (olivia, renamed)
 }
 
 fn names(folder: &str) -> Vec<String> {
@@ -41,20 +120,10 @@ fn migrations_exist_for_both_backends_under_the_same_names() {
     assert_eq!(sqlite, embedded, "every migration file must be embedded in MIGRATIONS, in order");
 }
 
-#[tokio::test]
-async fn stale_updates_are_refused_and_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(dir.path()).await;
-    let olivia = participant("a", 1, "Olivia");
-    let mut tx = store.begin("ana", NOW).await.unwrap();
-    tx.insert(&olivia).await.unwrap();
-    tx.commit("add participant", "add P1").await.unwrap();
-
-    let mut renamed = olivia.clone();
-    renamed.pseudonym = "Liv".into();
-    let mut tx = store.begin("ana", NOW).await.unwrap();
-    tx.update(&olivia, &renamed).await.unwrap();
-    tx.commit("edit participant", "edit P1").await.unwrap();
+async fn stale_updates_are_refused_and_change_nothing(backend: Backend) {
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    let (olivia, _) = add_and_rename(store, "ana").await;
 
     // A second analyst still holding the old image must not overwrite the rename.
     let before = store.dump().await.unwrap();
@@ -71,12 +140,13 @@ async fn stale_updates_are_refused_and_change_nothing() {
     let mut tx = store.begin("ben", NOW).await.unwrap();
     let err = tx.insert(&participant("b", 2, "Liv")).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    drop(tx);
+    f.close().await;
 }
 
-#[tokio::test]
-async fn undo_and_redo_restore_exact_states_per_author() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(dir.path()).await;
+async fn undo_and_redo_restore_exact_states_per_author(backend: Backend) {
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
     let empty = store.dump().await.unwrap();
     let mut tx = store.begin("ana", NOW).await.unwrap();
     let short = tx.next_short(ObjectKind::Participant).await.unwrap();
@@ -103,27 +173,40 @@ async fn undo_and_redo_restore_exact_states_per_author() {
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["undo", "redo", "undo", "add participant"]);
     assert!(history[3].undone);
+    f.close().await;
 }
 
-#[tokio::test]
-async fn undo_refuses_when_someone_else_changed_the_object() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(dir.path()).await;
-    let p = participant("a", 1, "Olivia");
-    let mut tx = store.begin("ana", NOW).await.unwrap();
-    tx.insert(&p).await.unwrap();
-    tx.commit("add participant", "add P1").await.unwrap();
-    let mut q = p.clone();
-    q.pseudonym = "Liv".into();
-    let mut tx = store.begin("ben", NOW).await.unwrap();
-    tx.update(&p, &q).await.unwrap();
-    tx.commit("edit participant", "edit P1").await.unwrap();
+async fn undo_refuses_when_someone_else_changed_the_object(backend: Backend) {
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    add_and_rename(store, "ben").await;
     let before = store.dump().await.unwrap();
     let err = store.undo("ana", NOW).await.unwrap_err();
     assert!(err.to_string().starts_with("cannot undo 'add participant'"), "{err}");
     assert_eq!(store.dump().await.unwrap(), before);
+    f.close().await;
 }
 
+async fn withdrawal_erases_the_participant_and_their_commands(backend: Backend) {
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    let empty = store.dump().await.unwrap();
+    add_and_rename(store, "ana").await;
+
+    store.withdraw_participant(&ObjectId::new("a"), "ana", NOW).await.unwrap();
+    assert_eq!(store.dump().await.unwrap(), empty);
+    assert_eq!(store.history(1).await.unwrap()[0].action, "withdraw participant");
+    // The row images of the participant's commands are gone too: undo cannot bring them back.
+    let _ = store.undo("ana", NOW).await;
+    assert_eq!(store.dump().await.unwrap(), empty);
+    let reopened = f.open_again().await;
+    assert_eq!(reopened.dump().await.unwrap(), empty, "another handle sees the same");
+    reopened.close().await;
+    f.close().await;
+}
+
+/// File-only: what is refused here is a file that someone else made; a server project is a
+/// schema that only the store makes (a missing one is refused by the binary's tests).
 #[tokio::test]
 async fn files_that_are_not_projects_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -134,12 +217,14 @@ async fn files_that_are_not_projects_are_refused_by_name() {
     let missing = Store::open_sqlite(&dir.path().join("none.idg"), NOW).await.err().unwrap();
     assert!(missing.to_string().contains("none.idg not found"), "{missing}");
     let made = dir.path().join("made.idg");
-    new_store(dir.path()).await;
+    new_file(dir.path()).await;
     std::fs::copy(dir.path().join("p.idg"), &made).unwrap();
     assert!(matches!(Store::create_sqlite(&made, &StudySettings::new("x"), NOW).await, Err(StoreError::Exists(_))));
 }
 
 /// A project file written before migration 0002 is copied aside, then migrated in place.
+/// File-only: a file migrates itself when opened, after a backup; a team server's schemas are
+/// migrated by its administrator with `idiograph migrate`.
 #[tokio::test]
 async fn an_older_project_is_backed_up_before_it_is_migrated() {
     use sqlx::{Connection, Executor};
@@ -186,20 +271,20 @@ fn account(id: &str, name: &str) -> idiograph_store::Account {
     }
 }
 
-#[tokio::test]
-async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies() {
+async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies(backend: Backend) {
     use idiograph_model::Role;
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(dir.path()).await;
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    let (u1, ana, hash) = (f.unique("u1"), f.unique("ana"), f.unique("hash-1"));
     let before = store.dump().await.unwrap();
     let mut tx = store.begin("admin", NOW).await.unwrap();
-    tx.insert_account(&account("u1", "ana")).await.unwrap();
-    tx.set_role("u1", Some(Role::Owner)).await.unwrap();
-    tx.insert_session("hash-1", "u1", 100).await.unwrap();
+    tx.insert_account(&account(&u1, &ana)).await.unwrap();
+    tx.set_role(&u1, Some(Role::Owner)).await.unwrap();
+    tx.insert_session(&hash, &u1, 100).await.unwrap();
     tx.commit("create user", "create user ana (owner)").await.unwrap();
 
     let mut tx = store.begin("admin", NOW).await.unwrap();
-    let dup = tx.insert_account(&account("u2", "ana")).await.unwrap_err();
+    let dup = tx.insert_account(&account(&f.unique("u2"), &ana)).await.unwrap_err();
     assert!(matches!(dup, StoreError::Conflict(_)), "{dup}");
     drop(tx);
 
@@ -208,34 +293,37 @@ async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies() {
     assert_eq!(store.history(1).await.unwrap()[0].action, "create user", "but they are in the audit log");
 
     let mut tx = store.read().await.unwrap();
-    assert_eq!(tx.accounts().await.unwrap(), vec![("ana".to_owned(), Some(Role::Owner))]);
-    let s = tx.session("hash-1").await.unwrap().unwrap();
-    assert_eq!((s.name.as_str(), s.last_seen, s.revoked), ("ana", 100, false));
-    assert_eq!(tx.session("hash-2").await.unwrap(), None);
+    // A server lists the accounts of all its projects.
+    let accounts: Vec<_> = tx.accounts().await.unwrap().into_iter().filter(|(name, _)| *name == ana).collect();
+    assert_eq!(accounts, vec![(ana.clone(), Some(Role::Owner))]);
+    let s = tx.session(&hash).await.unwrap().unwrap();
+    assert_eq!((s.name.as_str(), s.last_seen, s.revoked), (ana.as_str(), 100, false));
+    assert_eq!(tx.session(&f.unique("hash-2")).await.unwrap(), None);
     drop(tx);
-    store.touch_session("hash-1", 160).await.unwrap();
+    store.touch_session(&hash, 160).await.unwrap();
     let mut tx = store.begin("ana", NOW).await.unwrap();
-    assert_eq!(tx.session("hash-1").await.unwrap().unwrap().last_seen, 160);
-    assert!(tx.revoke_session("hash-1").await.unwrap());
-    assert!(!tx.revoke_session("hash-1").await.unwrap(), "a session ends once");
-    tx.set_role("u1", None).await.unwrap();
-    assert_eq!(tx.role_of("u1").await.unwrap(), None);
+    assert_eq!(tx.session(&hash).await.unwrap().unwrap().last_seen, 160);
+    assert!(tx.revoke_session(&hash).await.unwrap());
+    assert!(!tx.revoke_session(&hash).await.unwrap(), "a session ends once");
+    tx.set_role(&u1, None).await.unwrap();
+    assert_eq!(tx.role_of(&u1).await.unwrap(), None);
     tx.commit("remove member", "remove member ana").await.unwrap();
 
-    let copy = Store::create_sqlite(&dir.path().join("copy.idg"), &StudySettings::new("c"), NOW).await.unwrap();
+    let copy = Store::create_sqlite(&f.path("copy.idg"), &StudySettings::new("c"), NOW).await.unwrap();
     store.copy_into(&copy).await.unwrap();
     assert!(copy.read().await.unwrap().accounts().await.unwrap().is_empty(), "accounts do not travel with a copy");
     assert!(format!("{:?}", account("u1", "ana")).find("argon2").is_none(), "hashes stay out of Debug");
+    copy.close().await;
+    f.close().await;
 }
 
-/// A second handle on the same file stands for another process: it has its own change feed,
-/// which hears of the first handle's commands by reading the log, in order, undo included.
-#[tokio::test]
-async fn the_change_feed_reports_commits_of_other_handles_in_audit_order() {
+/// A second handle on the same project stands for another process: it has its own change
+/// feed, which hears of the first handle's commands by reading the log, in order, undo included.
+async fn the_change_feed_reports_commits_of_other_handles_in_audit_order(backend: Backend) {
     use idiograph_store::VersionToken;
-    let dir = tempfile::tempdir().unwrap();
-    let writer = new_store(dir.path()).await;
-    let watcher = Store::open_sqlite(&dir.path().join("p.idg"), NOW).await.unwrap();
+    let f = Fresh::new(backend).await;
+    let writer = &f.store;
+    let watcher = f.open_again().await;
     let mut changes = watcher.changes().await.unwrap();
     let olivia = participant("a", 1, "Olivia");
     let mut tx = writer.begin("ana", NOW).await.unwrap();
@@ -254,4 +342,80 @@ async fn the_change_feed_reports_commits_of_other_handles_in_audit_order() {
     renamed.pseudonym = "Liv".into();
     assert_ne!(olivia.version_token(), renamed.version_token());
     assert_eq!(olivia.version_token(), participant("a", 1, "Olivia").version_token());
+    watcher.close().await;
+    f.close().await;
+}
+
+/// Server-only, as is the next test: what they are about exists only with a server.
+#[tokio::test]
+async fn a_project_copies_between_a_file_and_the_server_losslessly() {
+    let Some(url) = postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::create_sqlite(&dir.path().join("a.idg"), &StudySettings::new("Copied"), NOW).await.unwrap();
+    for (i, name) in ["Olivia", "Rachel", "Tom"].iter().enumerate() {
+        let mut tx = file.begin("ana", NOW).await.unwrap();
+        let short = tx.next_short(ObjectKind::Participant).await.unwrap();
+        tx.insert(&participant(&format!("p{i}"), short, name)).await.unwrap();
+        tx.commit("add participant", &format!("add P{short}")).await.unwrap();
+    }
+    file.undo("ana", NOW).await.unwrap().unwrap();
+    let (server, id) = Store::create_postgres(&url, &StudySettings::new("x"), NOW).await.unwrap();
+    let _drop = DropSchema::new(&url, &id);
+    let result = async {
+        file.copy_into(&server).await.unwrap();
+        assert_eq!(server.dump().await.unwrap(), file.dump().await.unwrap());
+        assert_eq!(server.history(100).await.unwrap(), file.history(100).await.unwrap(), "the audit log travels too");
+        // Undo history too: redo works on the server, and short numbers continue, never reused.
+        server.redo("ana", NOW).await.unwrap().unwrap();
+        let mut tx = server.begin("ana", NOW).await.unwrap();
+        assert_eq!(tx.next_short(ObjectKind::Participant).await.unwrap(), 4);
+        drop(tx);
+        let back = Store::create_sqlite(&dir.path().join("b.idg"), &StudySettings::new("y"), NOW).await.unwrap();
+        server.copy_into(&back).await.unwrap();
+        assert_eq!(back.dump().await.unwrap(), server.dump().await.unwrap());
+        assert_eq!(back.history(100).await.unwrap(), server.history(100).await.unwrap());
+    }
+    .await;
+    server.close().await;
+    result
+}
+
+#[tokio::test]
+async fn accounts_are_shared_by_the_projects_of_a_server_with_a_role_in_each() {
+    use idiograph_model::Role;
+    let Some(url) = postgres_url() else { return };
+    let (a, id_a) = Store::create_postgres(&url, &StudySettings::new("A"), NOW).await.unwrap();
+    let _drop_a = DropSchema::new(&url, &id_a);
+    let (b, id_b) = Store::create_postgres(&url, &StudySettings::new("B"), NOW).await.unwrap();
+    let _drop_b = DropSchema::new(&url, &id_b);
+    // The accounts schema outlives test projects, so names are made unique per run.
+    let name = format!("ana-{id_a}");
+    let result = async {
+        let before = a.dump().await.unwrap();
+        let mut tx = a.begin("admin", NOW).await.unwrap();
+        let account = idiograph_store::Account {
+            id: format!("u-{id_a}"),
+            name: name.clone(),
+            password_hash: "$argon2id$stand-in".into(),
+            created_at: NOW.into(),
+        };
+        tx.insert_account(&account).await.unwrap();
+        tx.set_role(&account.id, Some(Role::Analyst)).await.unwrap();
+        tx.insert_session(&format!("h-{id_a}"), &account.id, 5).await.unwrap();
+        tx.commit("create user", "create user").await.unwrap();
+        assert_eq!(a.dump().await.unwrap(), before);
+
+        let mut tx = b.read().await.unwrap();
+        let seen = tx.account(&name).await.unwrap().expect("one account across the server's projects");
+        assert_eq!(seen.id, account.id);
+        assert_eq!(tx.role_of(&account.id).await.unwrap(), None, "but no role in a project it was not given");
+        assert_eq!(tx.session(&format!("h-{id_a}")).await.unwrap().unwrap().name, name, "and one login");
+        drop(tx);
+        let mut tx = a.read().await.unwrap();
+        assert_eq!(tx.role_of(&account.id).await.unwrap(), Some(Role::Analyst));
+    }
+    .await;
+    a.close().await;
+    b.close().await;
+    result
 }

@@ -34,10 +34,7 @@ fn missing_prerequisite(root: &std::path::Path) -> Option<String> {
 async fn workbench_in_headless_chromium() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
     if let Some(why) = missing_prerequisite(&root) {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("browser tests cannot run under CI: {why}");
-        }
-        eprintln!("skipping the browser tests: {why}");
+        idiograph_testkit::skip(&format!("the browser tests cannot run: {why}"));
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -15,6 +15,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use idiograph_app::{SessionPolicy, Workbench};
 use idiograph_model::{Role, Terminology};
+use idiograph_testkit::DropSchema;
 use idiograph_web::{route_list, Access, Route, TeamSettings};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -510,25 +511,10 @@ async fn authorisation_matrix_on_a_project_file() {
     assert_eq!((outsider.status, outsider.body), (nowhere.status, nowhere.body));
 }
 
-fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
-        return Some(url);
-    }
-    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
-        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
-    eprintln!("note: no PostgreSQL server answers; the PostgreSQL leg is skipped");
-    None
-}
-
-async fn drop_projects(url: &str, ids: &[&str]) {
-    use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    if let Ok(mut c) = sqlx::AnyConnection::connect(url).await {
-        for id in ids {
-            let _ = c.execute(format!("DROP SCHEMA IF EXISTS {id} CASCADE").as_str()).await;
-        }
+/// Drops test projects from the shared server (after their workbenches are closed).
+fn drop_projects(url: &str, ids: &[&str]) {
+    for id in ids {
+        drop(DropSchema::new(url, id));
     }
 }
 
@@ -560,13 +546,13 @@ impl ServerPair {
     async fn close(self, url: &str) {
         self.a.close().await;
         self.b.close().await;
-        drop_projects(url, &[&self.ids[0], &self.ids[1]]).await;
+        drop_projects(url, &[&self.ids[0], &self.ids[1]]);
     }
 }
 
 #[tokio::test]
 async fn authorisation_matrix_on_postgres_with_a_member_of_another_project() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
     let p = server_pair(&url).await;
     let seen_on_b = send(&p.b_router, Call::new("GET", "/api/v1/study").as_(Some(&p.t.outsider)).request()).await;
     assert_eq!(seen_on_b.status, StatusCode::OK, "{}", seen_on_b.body);
@@ -874,7 +860,7 @@ async fn memberships(url: &str, project: &str) -> i64 {
 
 #[tokio::test]
 async fn deleting_a_server_project_ends_it_for_everyone_and_no_one_else() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
     let p = server_pair(&url).await;
     let (t, [id_a, id_b]) = (&p.t, &p.ids);
     let delete = |who: Who, title: &str| {
@@ -1026,12 +1012,12 @@ async fn stale_board_changes_are_refused_on_a_project_file() {
 
 #[tokio::test]
 async fn stale_board_changes_are_refused_on_postgres() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
     let (wb, id) = Workbench::create_on_server(&url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
     prepare(&wb).await;
     // Accounts are server-wide and outlive test projects: names are unique per run.
     let t = team(wb.clone(), &id, TeamSettings::default(), tempfile::tempdir().unwrap()).await;
     stale_board_changes(&t).await;
     wb.close().await;
-    drop_projects(&url, &[&id]).await;
+    drop_projects(&url, &[&id]);
 }

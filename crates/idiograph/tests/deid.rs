@@ -1,9 +1,11 @@
 //! The `deid` commands end to end through the binary: scriptable known identifiers, the review
 //! queue as JSON with character offsets, decisions, apply, the log, the leak check on exports
-//! and undo through the key store; bad input changes nothing.
+//! and undo through the key store; bad input changes nothing. On a project file and on a
+//! PostgreSQL server project.
 
 mod support;
 
+use idiograph_testkit::{on_both_backends, Backend};
 use support::Project;
 
 const PASSPHRASE: &str = "a long enough passphrase";
@@ -13,17 +15,17 @@ Anneliese Trevithick: Yes. The café at Tregothnan Medical Practice is where we 
 Interviewer: And the Balint group?\n\
 Anneliese Trevithick: Dr Pengelly led it. It felt as if a weight had been lifted.\n";
 
-fn file_has(p: &Project, needle: &str) -> bool {
-    let mut bytes = std::fs::read(&p.path).unwrap();
-    bytes.extend(std::fs::read(format!("{}-wal", p.path.display())).unwrap_or_default());
-    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+/// Whether the project stores `needle` anywhere (its file's bytes, or its rows on a server).
+fn stored(p: &Project, needle: &str) -> bool {
+    p.stored_bytes().iter().any(|(_, bytes)| support::contains_bytes(bytes, needle.as_bytes()))
 }
 
-#[test]
-fn deid_is_scriptable_from_known_names_to_the_log_and_undo() {
-    // SAFETY of the environment: this test binary holds this one test only.
+on_both_backends!(fn deid_is_scriptable_from_known_names_to_the_log_and_undo);
+
+fn deid_is_scriptable_from_known_names_to_the_log_and_undo(backend: Backend) {
+    // Every test of this binary sets the same passphrase for the processes it starts.
     std::env::set_var("IDIOGRAPH_KEY_PASSPHRASE", PASSPHRASE);
-    let p = Project::new();
+    let p = Project::on(&backend);
     let key = p.file("study.key");
     let key = key.to_str().unwrap();
     p.ok(&["participant", "add", "Olivia"]);
@@ -61,13 +63,14 @@ fn deid_is_scriptable_from_known_names_to_the_log_and_undo() {
     assert!(!bad.success && bad.stderr.contains("unknown identifier kind 'celebrity'"), "{}", bad.stderr);
     let wrong = support::command()
         .env("IDIOGRAPH_KEY_PASSPHRASE", "not it at all")
-        .args(["-p", p.path.to_str().unwrap(), "--key-file", key, "deid", "known", "list"])
+        .args(p.args())
+        .args(["--key-file", key, "deid", "known", "list"])
         .output()
         .unwrap();
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
     assert_eq!(p.readout(), before, "refusals change nothing");
-    assert!(!file_has(&p, "Morwenna"), "known identifiers are not kept in the project file");
+    assert!(!stored(&p, "Morwenna"), "known identifiers are not kept in the project");
     let known = p.json(&["--key-file", key, "deid", "known", "list"]);
     assert_eq!(known.as_array().unwrap().len(), 3);
 
@@ -94,7 +97,7 @@ fn deid_is_scriptable_from_known_names_to_the_log_and_undo() {
     let show = p.ok(&["transcript", "show", "T1"]);
     for gone in ["Trevithick", "Anneliese", "Pengelly", "Tregothnan", "07700"] {
         assert!(!show.contains(gone), "{gone} is still shown:\n{show}");
-        assert!(!file_has(&p, gone), "{gone} is still in the project file");
+        assert!(!stored(&p, gone), "{gone} is still stored in the project");
     }
     assert!(show.contains("Olivia:") && show.contains("[Mobile]") && show.contains("[Practice]"), "{show}");
 

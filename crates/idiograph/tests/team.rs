@@ -16,19 +16,6 @@ use support::http::{Conn, Events};
 /// How long a test waits for something that should take well under a second, before failing.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// The shared test server, or `None` (with a note) when none answers; under CI that fails.
-fn shared_postgres() -> Option<String> {
-    if let Ok(url) = std::env::var("IDIOGRAPH_TEST_POSTGRES_URL") {
-        return Some(url);
-    }
-    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
-        return Some("postgres://postgres@127.0.0.1:5432/test".to_owned());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL must answer on 127.0.0.1:5432 under CI");
-    eprintln!("note: no PostgreSQL server answers; skipped");
-    None
-}
-
 /// Runs the binary on the server project and returns its standard output.
 fn idiograph(url: &str, args: &[&str]) -> String {
     let out = support::command().args(["--author", "lead", "--database", url]).args(args).output().unwrap();
@@ -84,10 +71,6 @@ impl Drop for Server {
     }
 }
 
-fn drop_project(url: &str, id: &str) {
-    let _ = Command::new("psql").args([url, "-q", "-c", &format!("DROP SCHEMA IF EXISTS {id} CASCADE")]).output();
-}
-
 async fn add_note(conn: &mut Conn, version: &str, text: &str) -> std::io::Result<support::http::Reply> {
     let body =
         json!({"transcript": "T1", "version": version, "start": 33, "end": 51, "kind": "descriptive", "text": text});
@@ -96,9 +79,10 @@ async fn add_note(conn: &mut Conn, version: &str, text: &str) -> std::io::Result
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_share_changes_live_and_in_search() {
-    let Some(url) = shared_postgres() else { return };
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
     let dir = tempfile::tempdir().unwrap();
     let id = team_project(&url, dir.path());
+    let _drop = idiograph_testkit::DropSchema::new(&url, &id);
     let (a, b) = (Server::start(&url, &id, "ana"), Server::start(&url, &id, "ben"));
     let (mut to_a, mut to_b) = (Conn::new(&a.host), Conn::new(&b.host));
     let mut live_on_b = Events::subscribe(&b.host).await.unwrap();
@@ -132,7 +116,6 @@ async fn two_server_processes_share_changes_live_and_in_search() {
         history["events"].as_array().unwrap().iter().filter_map(|e| e["author"].as_str()).collect();
     assert!(authors.contains(&"ana") && authors.contains(&"ben"), "the audit log records who did what: {authors:?}");
     drop((a, b));
-    drop_project(&url, &id);
 }
 
 /// A PostgreSQL cluster of the test's own (`initdb` in a temporary folder, its own port), so
@@ -157,8 +140,7 @@ impl OwnPostgres {
             .filter(|b| b.join("initdb").exists())
             .max();
         let Some(bin) = bin else {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "initdb must be installed under CI (.ci/run)");
-            eprintln!("note: PostgreSQL's initdb is not installed; the restart test is skipped");
+            idiograph_testkit::skip("PostgreSQL's initdb is not installed (.ci/run installs it); the restart test");
             return None;
         };
         let dir = tempfile::tempdir().unwrap();

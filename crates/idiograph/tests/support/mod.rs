@@ -1,6 +1,6 @@
-//! Helpers for the end-to-end tests of the `idiograph` binary: a project in its own temporary
-//! directory, command runners that check exit codes and parse JSON, the "read-out" used to
-//! compare project states, and the shared-data lookup.
+//! Helpers for the end-to-end tests of the `idiograph` binary: a project (a file, or a project
+//! on a PostgreSQL server) with its own temporary directory, command runners that check exit
+//! codes and parse JSON, and the "read-out" used to compare project states.
 
 #![allow(dead_code)]
 
@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use idiograph_testkit::{Backend, DropSchema};
 use serde_json::Value;
 
 /// The author every test command is recorded as.
@@ -26,25 +27,6 @@ pub fn command() -> Command {
     let mut c = Command::new(bin());
     c.env_remove("IDIOGRAPH_PROJECT").env_remove("IDIOGRAPH_AUTHOR").env("RUST_BACKTRACE", "0").stdin(Stdio::null());
     c
-}
-
-/// The folder of shared data (real interview transcripts), or `None` with a note when it is
-/// absent. In CI (`CI=true`) its absence is a failure.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("IDIOGRAPH_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
-    if dir.join("corpus").is_dir() {
-        return Some(dir);
-    }
-    let msg =
-        format!("shared data not found at {} (set IDIOGRAPH_SHARED to the folder holding corpus/)", dir.display());
-    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("{msg}");
-    }
-    eprintln!("note: skipping a test that needs real transcripts: {msg}");
-    None
 }
 
 /// What one run of the binary did.
@@ -105,35 +87,97 @@ where
     Run::from(args, out)
 }
 
-/// A project file in its own temporary directory.
+/// The commands whose `--json` output, together, show the whole study (see
+/// [`Project::readout`]).
+pub const READOUT_VIEWS: [&[&str]; 9] = [
+    &["participant", "list"],
+    &["transcript", "list"],
+    &["note", "list"],
+    &["statement", "list"],
+    &["theme", "list"],
+    &["extract", "list"],
+    &["journal", "list"],
+    &["recurrence"],
+    &["study", "show"],
+];
+
+/// A project, as a file or on a PostgreSQL server, with a temporary directory of its own for
+/// the files a test writes; every command runs on it with the same arguments.
 pub struct Project {
     /// The temporary directory (removed on drop).
     pub dir: tempfile::TempDir,
-    /// The project file.
+    /// What `-p` names: the project file, or the project's id on the server.
     pub path: PathBuf,
+    /// The server holding the project, for a server project.
+    database: Option<String>,
+    _schema: Option<DropSchema>,
 }
 
 impl Project {
-    /// A new project made with `idiograph init` (2022 wording).
+    /// A new project file made with `idiograph init` (2022 wording).
     pub fn new() -> Project {
-        Project::with_init(&[])
+        Project::on(&Backend::File)
+    }
+
+    /// A new project on `backend` made with `idiograph init` (2022 wording).
+    pub fn on(backend: &Backend) -> Project {
+        Project::init(backend, &[]).0
+    }
+
+    /// A new project on `backend` made with `idiograph init` and `extra` arguments, and what
+    /// init printed (text, or JSON with `--json`). On a server, init makes a new project and
+    /// prints its id, which every later command names with `--database URL -p ID`.
+    pub fn init(backend: &Backend, extra: &[&str]) -> (Project, Run) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("study.idg");
+        let mut args = vec!["--author", AUTHOR];
+        match backend {
+            Backend::File => args.extend(["init", file.to_str().unwrap()]),
+            Backend::Server(url) => args.extend(["--database", url, "init"]),
+        }
+        args.extend_from_slice(extra);
+        let init = run_in(dir.path(), &args);
+        init.assert_ok();
+        let project = match backend {
+            Backend::File => Project::file_at(dir, file),
+            Backend::Server(url) => {
+                // "Created ID (…)", or {"project": ID, …} with --json.
+                let id = match serde_json::from_str::<Value>(&init.stdout) {
+                    Ok(v) => v["project"].as_str().expect("init --json names the project").to_owned(),
+                    Err(_) => init.stdout.split_whitespace().nth(1).expect("init names the project").to_owned(),
+                };
+                let schema = DropSchema::new(url, &id);
+                Project { dir, path: PathBuf::from(id), database: Some(url.clone()), _schema: Some(schema) }
+            }
+        };
+        (project, init)
     }
 
     /// A temporary directory and a project path in it, without running `init`.
     pub fn uninitialised() -> Project {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("study.idg");
-        Project { dir, path }
+        Project::file_at(dir, path)
     }
 
-    /// A new project made with `idiograph init` and extra init arguments.
-    pub fn with_init(extra: &[&str]) -> Project {
+    /// The project file at `path` (made by the test), with `dir` for the files it writes.
+    pub fn file_at(dir: tempfile::TempDir, path: PathBuf) -> Project {
+        Project { dir, path, database: None, _schema: None }
+    }
+
+    /// A copy of this project file on the server at `url`, made with `idiograph migrate FILE
+    /// --to URL`, with a temporary directory of its own.
+    pub fn copy_on_server(&self, url: &str) -> Project {
+        let moved = self.json(&["migrate", self.path.to_str().unwrap(), "--to", url]);
+        let id = moved["project"].as_str().expect("migrate names the new project").to_owned();
+        let schema = DropSchema::new(url, &id);
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("study.idg");
-        let mut args = vec!["--author", AUTHOR, "init", path.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        run_in(dir.path(), &args).assert_ok();
-        Project { dir, path }
+        Project { dir, path: PathBuf::from(id), database: Some(url.to_owned()), _schema: Some(schema) }
+    }
+
+    /// The server holding the project, or `None` for a project file.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
     }
 
     /// A path inside the project's directory.
@@ -148,8 +192,19 @@ impl Project {
         p
     }
 
+    /// The arguments that name this project: `-p FILE`, or `--database URL -p ID`.
+    pub fn args(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(url) = &self.database {
+            v.extend(["--database".to_owned(), url.clone()]);
+        }
+        v.extend(["-p".to_owned(), self.path.display().to_string()]);
+        v
+    }
+
     fn full_args(&self, args: &[&str]) -> Vec<String> {
-        let mut v = vec!["-p".to_owned(), self.path.display().to_string(), "--author".to_owned(), AUTHOR.to_owned()];
+        let mut v = self.args();
+        v.extend(["--author".to_owned(), AUTHOR.to_owned()]);
         v.extend(args.iter().map(|s| (*s).to_owned()));
         v
     }
@@ -188,7 +243,17 @@ impl Project {
 
     /// A stable read-out of the whole study: every list command's JSON and the settings.
     pub fn readout(&self) -> String {
-        readout_of(self.dir.path(), &self.path)
+        // The commands only read, so they run at once: most of their time is spent waiting
+        // for the process to start and the database to answer.
+        let views: Vec<Value> = std::thread::scope(|scope| {
+            let running: Vec<_> = READOUT_VIEWS.iter().map(|c| scope.spawn(move || self.json(c))).collect();
+            running.into_iter().map(|r| r.join().expect("a read-out command panicked")).collect()
+        });
+        let mut out = String::new();
+        for (c, v) in READOUT_VIEWS.iter().zip(views) {
+            out.push_str(&format!("== {}\n{}\n", c.join(" "), serde_json::to_string_pretty(&v).unwrap()));
+        }
+        out
     }
 
     /// How many audit events the history holds.
@@ -196,11 +261,16 @@ impl Project {
         self.json(&["history", "--limit", "100000"]).as_array().expect("history is an array").len()
     }
 
-    /// The raw bytes of the project file and of its `-wal` / `-shm` companions.
-    pub fn raw_bytes(&self) -> Vec<(PathBuf, Vec<u8>)> {
+    /// Everything the project stores, each part with a name for messages: the raw bytes of the
+    /// project file and of its `-wal` / `-shm` / `-journal` companions, or the server's rows.
+    pub fn stored_bytes(&self) -> Vec<(String, Vec<u8>)> {
+        if let Some(url) = &self.database {
+            let id = self.path.display().to_string();
+            return vec![(format!("the rows of {id} on the server"), idiograph_testkit::schema_contents(url, &id))];
+        }
         let mut out = Vec::new();
         for suffix in ["", "-wal", "-shm", "-journal"] {
-            let p = PathBuf::from(format!("{}{suffix}", self.path.display()));
+            let p = format!("{}{suffix}", self.path.display());
             if let Ok(b) = std::fs::read(&p) {
                 out.push((p, b));
             }
@@ -209,29 +279,15 @@ impl Project {
     }
 }
 
-/// The read-out of the project at `path` (see [`Project::readout`]).
-pub fn readout_of(dir: &Path, path: &Path) -> String {
-    let commands: [&[&str]; 9] = [
-        &["participant", "list"],
-        &["transcript", "list"],
-        &["note", "list"],
-        &["statement", "list"],
-        &["theme", "list"],
-        &["extract", "list"],
-        &["journal", "list"],
-        &["recurrence"],
-        &["study", "show"],
-    ];
-    let mut out = String::new();
-    for c in commands {
-        let mut args = vec!["-p", path.to_str().unwrap(), "--author", AUTHOR, "--json"];
-        args.extend_from_slice(c);
-        let r = run_in(dir, &args);
-        r.assert_ok();
-        let v = r.json();
-        out.push_str(&format!("== {}\n{}\n", c.join(" "), serde_json::to_string_pretty(&v).unwrap()));
+impl Drop for Project {
+    /// A server project's commands keep a search index in the temporary folder (see
+    /// `Workbench::search_index_dir`, which names it after the store); it goes with the project.
+    fn drop(&mut self) {
+        if self.database.is_some() {
+            let name = format!("project_{}_on_the_server", self.path.display());
+            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("idiograph-search").join(name));
+        }
     }
-    out
 }
 
 /// Whether `needle` occurs in `hay`.
