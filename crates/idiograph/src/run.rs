@@ -150,6 +150,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 "use: idiograph migrate FILE.idg --to URL, or idiograph migrate --from URL --project-id ID -o FILE.idg"
             ),
         },
+        // These make a project file; a silently ignored --database would leave the researcher
+        // looking for the study on the server.
+        Command::Demo { .. } | Command::FromQdpx { .. } if cli.database.is_some() => bail!(
+            "`{}` makes a project file, not a project on the server: leave out --database, then copy the \
+             file there with `idiograph migrate FILE.idg --to URL`",
+            if matches!(cli.command, Command::Demo { .. }) { "demo" } else { "from-qdpx" }
+        ),
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
         Command::Serve { project_file, server, team, secure_cookies, session_idle_hours, public_url } => {
             let path = project_file

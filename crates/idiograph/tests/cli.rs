@@ -1572,3 +1572,23 @@ fn admin_creates_users_and_serve_team_needs_a_login() {
     let dashboard = dashboard.expect("a session cookie");
     assert!(dashboard.starts_with("HTTP/1.1 200") && dashboard.contains("ana (owner)"), "{dashboard}");
 }
+
+/// Commands that make a project file refuse `--database` with the way to a server project,
+/// instead of writing a file the researcher would then look for on the server.
+#[test]
+fn commands_that_make_a_file_refuse_a_database() {
+    let p = Project::uninitialised();
+    let out = p.file("demo.idg");
+    for args in [
+        vec!["--database", "postgres://127.0.0.1:5432/test", "demo", "--no-serve", "--out", out.to_str().unwrap()],
+        vec!["--database", "postgres://127.0.0.1:5432/test", "from-qdpx", "x.qdpx", "-o", out.to_str().unwrap()],
+    ] {
+        let run = support::run_in(p.dir.path(), &args);
+        assert!(
+            !run.success && run.stderr.contains("makes a project file") && run.stderr.contains("migrate"),
+            "{}",
+            run.stderr
+        );
+        assert!(!out.exists(), "{args:?} wrote nothing");
+    }
+}
