@@ -104,7 +104,10 @@ fn qdpx_and_qdc_validate_and_the_study_comes_back(backend: Backend) {
     assert_valid(&std::fs::read(&qdc).unwrap(), &shared.join("refi-qda/Codebook.xsd"), p.dir.path());
 
     let back = p.file("back.idg");
-    let report = p.json(&["from-qdpx", qdpx.to_str().unwrap(), "-o", back.to_str().unwrap()]);
+    // `from-qdpx` makes a file, so it is run without the server project's `--database`.
+    let made =
+        support::run_in(p.dir.path(), ["--json", "from-qdpx", qdpx.to_str().unwrap(), "-o", back.to_str().unwrap()]);
+    let report = made.assert_ok().json();
     assert_eq!(report["imported"]["participants"], 3);
     assert_eq!(report["imported"]["transcripts"], 3);
     // Model equality: every view of the study, and the whole report, is the same after the round trip.
