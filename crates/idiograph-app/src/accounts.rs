@@ -54,6 +54,25 @@ impl std::fmt::Debug for Login {
     }
 }
 
+/// Failed logins allowed per user name, and per client address, within [`LOGIN_WINDOW_SECS`].
+const FAILURES_PER_NAME: u64 = 5;
+/// Higher than per name: clients behind one NAT share an address.
+const FAILURES_PER_ADDRESS: u64 = 20;
+/// The rate limit's window; also how long a refused caller is told to wait.
+pub const LOGIN_WINDOW_SECS: i64 = 60;
+
+/// What came of a login attempt under the rate limit ([`Workbench::log_in_from`]).
+#[derive(Debug)]
+pub enum LoginAttempt {
+    /// The name and password were right: a new session.
+    Welcome(Login),
+    /// Unknown name, wrong password or not a member (the caller cannot tell which).
+    Refused,
+    /// Too many failures for this name or from this address in the last
+    /// [`LOGIN_WINDOW_SECS`]; the password was not even checked.
+    TooMany,
+}
+
 /// Seconds since 1970, the unit of session times.
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -249,6 +268,30 @@ impl Workbench {
         tx.insert_session(&sha256_hex(token.as_bytes()), &a.id, unix_now()).await?;
         tx.commit("log in", &format!("{} logged in", a.name)).await?;
         Ok(Some(Login { token, member: SignedIn { name: a.name, role: Some(role) } }))
+    }
+
+    /// [`Workbench::log_in`] under the rate limit: at most five failures per user name and
+    /// twenty per client `address` a minute. Failures are counted in the database, so every
+    /// server process on it enforces the same limit, and stored as hashes (no names or addresses
+    /// at rest). While a limit is reached even the right password is turned away, so a guesser
+    /// learns nothing from it.
+    pub async fn log_in_from(&self, name: &str, password: &str, address: &str) -> Result<LoginAttempt, AppError> {
+        let keys = [
+            sha256_hex(format!("name:{}", name.trim()).as_bytes()),
+            sha256_hex(format!("address:{address}").as_bytes()),
+        ];
+        let t = unix_now();
+        let counts = self.store.login_failures(&keys, t - LOGIN_WINDOW_SECS).await?;
+        if counts[0] >= FAILURES_PER_NAME || counts[1] >= FAILURES_PER_ADDRESS {
+            return Ok(LoginAttempt::TooMany);
+        }
+        match self.log_in(name, password).await? {
+            Some(login) => Ok(LoginAttempt::Welcome(login)),
+            None => {
+                self.store.record_login_failure(&keys, t, t - LOGIN_WINDOW_SECS).await?;
+                Ok(LoginAttempt::Refused)
+            }
+        }
     }
 
     /// Who the session with this token belongs to, if it is open and has not expired under

@@ -30,7 +30,7 @@ use std::path::Path;
 use idiograph_model::{ObjectId, Role, StudySettings, Terminology};
 use idiograph_store::Store;
 
-pub use crate::accounts::{Login, SessionPolicy, SignedIn};
+pub use crate::accounts::{Login, LoginAttempt, SessionPolicy, SignedIn, LOGIN_WINDOW_SECS};
 pub use crate::annotate::Target;
 pub use crate::deid::{
     deid_log_csv, ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem,

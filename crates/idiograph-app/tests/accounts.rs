@@ -5,7 +5,7 @@
 
 mod support;
 
-use idiograph_app::{AppError, ExportFormat, SessionPolicy};
+use idiograph_app::{AppError, ExportFormat, LoginAttempt, SessionPolicy};
 use idiograph_model::Role;
 use idiograph_testkit::{on_both_backends, Backend};
 use support::Study;
@@ -16,6 +16,7 @@ on_both_backends!(
     async fn users_log_in_with_their_password_and_sessions_end,
     async fn on_a_team_server_journal_entries_belong_to_their_author,
     async fn coreq_counts_only_the_members_who_coded_the_data,
+    async fn failed_logins_are_limited_by_name_and_address_and_kept_as_hashes,
 );
 
 async fn users_log_in_with_their_password_and_sessions_end(backend: Backend) {
@@ -125,5 +126,40 @@ async fn coreq_counts_only_the_members_who_coded_the_data(backend: Backend) {
     let coreq = String::from_utf8(wb.export(ExportFormat::Coreq, false).await.unwrap()).unwrap();
     let item = coreq.lines().find(|l| l.starts_with("| 24 |")).expect(&coreq);
     assert!(item.contains("2 analysts"), "ana and ben coded: {item}");
+    study.close().await;
+}
+
+async fn failed_logins_are_limited_by_name_and_address_and_kept_as_hashes(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let study = Study::create(&backend, dir.path(), "Team study", "admin").await;
+    let wb = &study.wb;
+    let [ana, ben] = ["ana", "ben"].map(|n| study.unique(n));
+    wb.create_user(&ana, PASSWORD, Some(Role::Owner)).await.unwrap();
+    wb.create_user(&ben, PASSWORD, Some(Role::Analyst)).await.unwrap();
+    // Failures are server-wide and outlive a test project: addresses of this study only.
+    let [here, there, elsewhere] = ["198.51.100.7", "198.51.100.8", "198.51.100.9"].map(|a| study.unique(a));
+    let history = wb.history(100).await.unwrap().len();
+
+    for attempt in 0..5 {
+        let r = wb.log_in_from(&ana, "wrong password!", &here).await.unwrap();
+        assert!(matches!(r, LoginAttempt::Refused), "attempt {attempt}: {r:?}");
+    }
+    let r = wb.log_in_from(&ana, PASSWORD, &there).await.unwrap();
+    assert!(matches!(r, LoginAttempt::TooMany), "five failures for a name stop even the right password: {r:?}");
+    let r = wb.log_in_from(&ben, PASSWORD, &there).await.unwrap();
+    assert!(matches!(r, LoginAttempt::Welcome(_)), "others log in: {r:?}");
+    for i in 0..15 {
+        let r = wb.log_in_from(&study.unique(&format!("guess{i}")), "wrong password!", &here).await.unwrap();
+        assert!(matches!(r, LoginAttempt::Refused), "guess {i}: {r:?}");
+    }
+    let r = wb.log_in_from(&ben, PASSWORD, &here).await.unwrap();
+    assert!(matches!(r, LoginAttempt::TooMany), "twenty failures from one address stop it: {r:?}");
+    let r = wb.log_in_from(&ben, PASSWORD, &elsewhere).await.unwrap();
+    assert!(matches!(r, LoginAttempt::Welcome(_)), "{r:?}");
+
+    let after = wb.history(100).await.unwrap();
+    assert_eq!(after.len(), history + 2, "failures leave no audit event; the two logins do");
+    let stored = String::from_utf8_lossy(&study.stored_bytes()).into_owned();
+    assert!(!stored.contains(&here), "client addresses are kept as hashes only");
     study.close().await;
 }

@@ -235,4 +235,35 @@ impl Store {
         sqlx::query(&sql).bind(now).bind(token_hash.to_owned()).execute(&self.db.pool).await?;
         Ok(())
     }
+
+    /// How many failed logins each of `keys` has had since `since` (seconds since 1970), in the
+    /// order of `keys`. Counted in the database so that every server process sees the same.
+    pub async fn login_failures(&self, keys: &[String], since: i64) -> Result<Vec<u64>, StoreError> {
+        let sql =
+            format!("SELECT COUNT(*) FROM {}login_failure WHERE key = $1 AND at >= $2", self.db.account_scope().prefix);
+        let mut counts = Vec::with_capacity(keys.len());
+        for key in keys {
+            let n: i64 = sqlx::query_scalar(&sql).bind(key.clone()).bind(since).fetch_one(&self.db.pool).await?;
+            counts.push(u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
+    /// Records a failed login against each of `keys` at `now`, and forgets failures before
+    /// `forget_before`. Bookkeeping for the rate limit like [`Store::touch_session`]: no write
+    /// lock, no audit event (a guessing attack must not fill the study's history).
+    pub async fn record_login_failure(&self, keys: &[String], now: i64, forget_before: i64) -> Result<(), StoreError> {
+        let table = format!("{}login_failure", self.db.account_scope().prefix);
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(&format!("DELETE FROM {table} WHERE at < $1")).bind(forget_before).execute(&mut *tx).await?;
+        for key in keys {
+            sqlx::query(&format!("INSERT INTO {table} (key, at) VALUES ($1, $2)"))
+                .bind(key.clone())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_accounts.sql"),
         include_str!("../migrations/postgres/0004_accounts.sql"),
     ),
+    (
+        "0005_login_failures",
+        include_str!("../migrations/sqlite/0005_login_failures.sql"),
+        include_str!("../migrations/postgres/0005_login_failures.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

@@ -9,10 +9,7 @@
 //! command is recorded as theirs. Without `--team` nothing here runs and `Bench` is the one
 //! local workbench.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -22,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use axum::Form;
-use idiograph_app::{SessionPolicy, Workbench};
+use idiograph_app::{LoginAttempt, SessionPolicy, Workbench, LOGIN_WINDOW_SECS};
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -32,11 +29,6 @@ use crate::AppState;
 
 /// The session cookie's name.
 const COOKIE: &str = "idiograph_session";
-/// Failed logins allowed per user name, and per client address, within [`WINDOW`].
-const FAILURES_PER_NAME: usize = 5;
-/// Higher than per name: clients behind one NAT share an address.
-const FAILURES_PER_ADDRESS: usize = 20;
-const WINDOW: Duration = Duration::from_secs(60);
 
 /// How a team server runs.
 #[derive(Debug, Clone, Default)]
@@ -55,33 +47,11 @@ pub struct TeamSettings {
 /// The team-mode part of the server's state.
 pub(crate) struct Team {
     settings: TeamSettings,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl Team {
     pub(crate) fn new(settings: TeamSettings) -> Team {
-        Team { settings, failures: Mutex::new(HashMap::new()) }
-    }
-
-    /// Whether any of `keys` has used up its failures in the current window.
-    fn limited(&self, keys: &[(String, usize)]) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        // Forget old failures, so the map stays as small as the attack is recent.
-        map.retain(|_, times| {
-            while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
-                times.pop_front();
-            }
-            !times.is_empty()
-        });
-        keys.iter().any(|(k, limit)| map.get(k).is_some_and(|times| times.len() >= *limit))
-    }
-
-    fn record_failure(&self, keys: &[(String, usize)]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (k, _) in keys {
-            map.entry(k.clone()).or_default().push_back(Instant::now());
-        }
+        Team { settings }
     }
 
     /// The public address, when a proxy stands in front.
@@ -210,22 +180,18 @@ pub(crate) async fn login(
 ) -> Response {
     let Some(team) = &st.team else { return crate::pages::not_found().await };
     let address = team.client_address(&headers, peer.map(|Extension(ConnectInfo(a))| a));
-    let keys =
-        [(format!("name:{}", c.name.trim()), FAILURES_PER_NAME), (format!("address:{address}"), FAILURES_PER_ADDRESS)];
-    if team.limited(&keys) {
-        let mut r = login_page(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins; wait a minute and try again.");
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-        return r;
-    }
-    match st.wb.log_in(&c.name, &c.password).await {
-        Ok(Some(login)) => {
+    match st.wb.log_in_from(&c.name, &c.password, &address).await {
+        Ok(LoginAttempt::Welcome(login)) => {
             let mut r = Redirect::to("/").into_response();
             r.headers_mut().insert(header::SET_COOKIE, team.cookie(&login.token, team.settings.sessions.max_secs));
             r
         }
-        Ok(None) => {
-            team.record_failure(&keys);
-            login_page(StatusCode::UNAUTHORIZED, "Wrong user name or password.")
+        Ok(LoginAttempt::Refused) => login_page(StatusCode::UNAUTHORIZED, "Wrong user name or password."),
+        Ok(LoginAttempt::TooMany) => {
+            let mut r =
+                login_page(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins; wait a minute and try again.");
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(LOGIN_WINDOW_SECS));
+            r
         }
         Err(e) => ApiError::internal(e).into_response(),
     }

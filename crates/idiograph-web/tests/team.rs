@@ -681,36 +681,66 @@ async fn ids_of_another_project_are_not_found() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A login form sent from `ip`.
+fn login_from(ip: [u8; 4], name: &str, password: &str) -> Request<Body> {
+    let mut req = login_request(name, password);
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 50000))));
+    req
+}
+
 #[tokio::test]
 async fn failed_logins_are_limited_per_name_and_per_address() {
     let t = sqlite_team(TeamSettings::default()).await;
-    let from = |ip: [u8; 4], name: &str, password: &str| {
-        let mut req = login_request(name, password);
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 50000))));
-        req
-    };
     let analyst = t.name(Role::Analyst).to_owned();
     for _ in 0..5 {
-        let r = send(&t.router, from([10, 0, 0, 1], &analyst, "wrong password")).await;
+        let r = send(&t.router, login_from([10, 0, 0, 1], &analyst, "wrong password")).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert!(r.body.contains("Wrong user name or password."), "{}", r.body);
     }
-    let r = send(&t.router, from([10, 0, 0, 2], &analyst, PASSWORD)).await;
+    let r = send(&t.router, login_from([10, 0, 0, 2], &analyst, PASSWORD)).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits, from anywhere");
     assert_eq!(r.headers[header::RETRY_AFTER], "60");
-    assert_eq!(send(&t.router, from([10, 0, 0, 2], t.name(Role::Owner), PASSWORD)).await.status, StatusCode::SEE_OTHER);
+    assert!(r.body.contains("Too many failed logins"), "{}", r.body);
+    assert_eq!(
+        send(&t.router, login_from([10, 0, 0, 2], t.name(Role::Owner), PASSWORD)).await.status,
+        StatusCode::SEE_OTHER
+    );
 
     // One address trying many names.
     for i in 0..20 {
-        let r = send(&t.router, from([10, 0, 0, 3], &format!("guess{i}"), "wrong password")).await;
+        let r = send(&t.router, login_from([10, 0, 0, 3], &format!("guess{i}"), "wrong password")).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let r = send(&t.router, from([10, 0, 0, 3], t.name(Role::Auditor), PASSWORD)).await;
+    let r = send(&t.router, login_from([10, 0, 0, 3], t.name(Role::Auditor), PASSWORD)).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        send(&t.router, from([10, 0, 0, 4], t.name(Role::Auditor), PASSWORD)).await.status,
+        send(&t.router, login_from([10, 0, 0, 4], t.name(Role::Auditor), PASSWORD)).await.status,
         StatusCode::SEE_OTHER
     );
+}
+
+#[tokio::test]
+async fn every_server_process_counts_the_same_failed_logins() {
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
+    let (one, id) = Workbench::create_on_server(&url, "Team study", Terminology::Smith2022, "admin").await.unwrap();
+    let other = Workbench::open_on_server(&url, &id, "admin").await.unwrap();
+    // Accounts and failures are server-wide and outlive test projects: a name and an address
+    // of this run only.
+    let name = format!("ana-{id}");
+    one.create_user(&name, PASSWORD, Some(Role::Analyst)).await.unwrap();
+    let seed = id.bytes().fold(0u8, |h, b| h.wrapping_mul(31).wrapping_add(b));
+    let ip = [10, 1, seed, 1];
+    let settings = || Some(TeamSettings::default());
+    let first = idiograph_web::router_with(one.clone(), ADDR.parse().unwrap(), settings());
+    let second = idiograph_web::router_with(other.clone(), ADDR.parse().unwrap(), settings());
+    for _ in 0..5 {
+        assert_eq!(send(&first, login_from(ip, &name, "wrong password")).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = send(&second, login_from([10, 2, seed, 1], &name, PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the other process knows of the failures: {}", r.body);
+    one.close().await;
+    other.close().await;
+    drop_projects(&url, &[&id]);
 }
 
 #[tokio::test]
