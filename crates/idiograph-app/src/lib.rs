@@ -48,7 +48,9 @@ pub use crate::search::{
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;
-pub use idiograph_store::{AuditEvent, Change, UndoOutcome, VersionToken};
+pub use idiograph_store::{
+    AuditEvent, Change, DeletedProject, ServerProject, ServerProjects, UndoOutcome, VersionToken,
+};
 
 /// An open project and the researcher using it.
 #[derive(Clone)]
@@ -148,6 +150,11 @@ impl Workbench {
     pub async fn open_on_server(url: &str, id: &str, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_postgres(url, id, &now()).await?;
         Ok(Workbench::new(store, author))
+    }
+
+    /// The projects on a PostgreSQL server, and the record of those deleted from it.
+    pub async fn projects_on_server(url: &str) -> Result<ServerProjects, AppError> {
+        Ok(idiograph_store::server_projects(url).await?)
     }
 
     /// Moves a copy of this project — everything, audit log and undo history included — onto a

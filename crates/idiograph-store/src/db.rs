@@ -38,9 +38,9 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/postgres/0004_accounts.sql"),
     ),
     (
-        "0005_login_failures",
-        include_str!("../migrations/sqlite/0005_login_failures.sql"),
-        include_str!("../migrations/postgres/0005_login_failures.sql"),
+        "0005_server_records",
+        include_str!("../migrations/sqlite/0005_server_records.sql"),
+        include_str!("../migrations/postgres/0005_server_records.sql"),
     ),
 ];
 
@@ -85,7 +85,7 @@ pub struct AccountScope {
 pub type VersionCache =
     Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<idiograph_model::TranscriptVersion>>>>;
 
-fn install_drivers() {
+pub(crate) fn install_drivers() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(sqlx::any::install_default_drivers);
 }

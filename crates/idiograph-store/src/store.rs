@@ -684,8 +684,9 @@ impl Tx {
     /// project's schema with every table in it (study, texts, audit log), the memberships of
     /// the project, and every session of the people who were its members — sessions are
     /// server-wide, so they are signed out of the server and log in again elsewhere. Returns
-    /// how many members the project had. Nothing is kept to undo it, and no audit event is
-    /// written: the log goes with the project. Refuses a project file, which is deleted as a
+    /// how many members the project had. Nothing is kept to undo it; the project's audit log goes
+    /// with it, and the server's record of deleted projects ([`crate::server_projects`]) keeps
+    /// its id, title, who deleted it and when. Refuses a project file, which is deleted as a
     /// file. Needs a command transaction ([`Store::begin`]), whose lock makes the commands of
     /// other server processes finish first.
     pub async fn delete_project(mut self) -> Result<u64, StoreError> {
@@ -710,6 +711,18 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?
             .rows_affected();
+        let title = self.settings().await?.title;
+        sqlx::query(&format!(
+            "INSERT INTO {prefix}deleted_project (project, title, deleted_by, deleted_at, members) \
+             VALUES ($1, $2, $3, $4, $5)"
+        ))
+        .bind(schema.clone())
+        .bind(title)
+        .bind(self.author.clone())
+        .bind(self.at.clone())
+        .bind(i64::try_from(members).unwrap_or(i64::MAX))
+        .execute(&mut *self.tx)
+        .await?;
         sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut *self.tx).await?;
         self.tx.commit().await?;
         // No transcript text of the project stays in this process's memory either.

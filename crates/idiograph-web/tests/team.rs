@@ -933,6 +933,15 @@ async fn deleting_a_server_project_ends_it_for_everyone_and_no_one_else() {
     let reopened = Workbench::open_on_server(&url, id_a, "admin").await.err().expect("the project is gone");
     assert!(reopened.to_string().contains("not found"), "{reopened}");
     assert_eq!(memberships(&url, id_a).await, 0);
+    // What remains is the server's record of who deleted which study when.
+    let listed = Workbench::projects_on_server(&url).await.unwrap();
+    assert!(!listed.projects.iter().any(|p| p.id == *id_a));
+    let record = listed.deleted.iter().find(|d| d.id == *id_a).expect("the deletion is recorded");
+    assert_eq!(
+        (record.title.as_str(), record.deleted_by.as_str(), record.members),
+        ("Team study", t.name(Role::Owner), 3)
+    );
+    assert!(listed.projects.iter().any(|p| p.id == *id_b && p.title == "Another study" && p.members == 1));
 
     // The other project and its member's session are untouched.
     let on_b = send(&p.b_router, Call::new("GET", "/api/v1/study").as_(Some(&t.outsider)).request()).await;

@@ -243,6 +243,9 @@ pub enum AdminCommand {
         #[arg(long)]
         confirm: String,
     },
+    /// List the projects on the PostgreSQL server (--database) with their ids and members, and
+    /// the record of projects deleted from it (who deleted which, when). Needs no -p.
+    Projects,
 }
 
 /// Where and how to serve the workbench.

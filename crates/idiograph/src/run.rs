@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
 use idiograph_app::{
-    build_demo, ExportFormat, MemberRef, ParticipantChanges, SessionPolicy, Snapshot, ThemeChanges, Workbench,
-    DEMO_TITLE,
+    build_demo, ExportFormat, MemberRef, ParticipantChanges, ServerProjects, SessionPolicy, Snapshot, ThemeChanges,
+    Workbench, DEMO_TITLE,
 };
 use idiograph_model::{
     GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, Role, SpeakerRole, Term, Terminology, Theme,
@@ -150,6 +150,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 "use: idiograph migrate FILE.idg --to URL, or idiograph migrate --from URL --project-id ID -o FILE.idg"
             ),
         },
+        Command::Admin(AdminCommand::Projects) => {
+            let Some(url) = &cli.database else {
+                bail!("`admin projects` lists the projects of a server: give --database URL")
+            };
+            let listed = Workbench::projects_on_server(url).await?;
+            print(json, projects_json(&listed), || projects_text(&listed));
+        }
         // These make a project file; a silently ignored --database would leave the researcher
         // looking for the study on the server.
         Command::Demo { .. } | Command::FromQdpx { .. } if cli.database.is_some() => bail!(
@@ -857,8 +864,34 @@ async fn admin(json: bool, wb: &Workbench, command: &AdminCommand) -> Result<()>
                 )
             });
         }
+        AdminCommand::Projects => unreachable!("handled before opening"),
     }
     Ok(())
+}
+
+fn projects_json(listed: &ServerProjects) -> Json {
+    json!({
+        "projects": listed.projects.iter().map(|p| json!({"id": p.id, "title": p.title, "members": p.members})).collect::<Vec<_>>(),
+        "deleted": listed.deleted.iter().map(|d| json!({
+            "id": d.id, "title": d.title, "deleted_by": d.deleted_by, "deleted_at": d.deleted_at, "members": d.members,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn projects_text(listed: &ServerProjects) -> String {
+    let mut lines: Vec<String> =
+        listed.projects.iter().map(|p| format!("{}\t{}\t{} members", p.id, p.title, p.members)).collect();
+    if listed.projects.is_empty() {
+        lines.push("No projects on this server.".into());
+    }
+    if !listed.deleted.is_empty() {
+        lines.push(String::new());
+        lines.push("Deleted:".into());
+        lines.extend(listed.deleted.iter().map(|d| {
+            format!("{}\t{}\tdeleted by {} at {} ({} members)", d.id, d.title, d.deleted_by, d.deleted_at, d.members)
+        }));
+    }
+    lines.join("\n")
 }
 
 /// Expands folders into the supported files they hold (sorted), keeping files as given.

@@ -1470,15 +1470,41 @@ fn a_project_moves_to_the_server_and_back() {
     // Deleting the project from the server needs its exact title, and then it is gone for good.
     let id = server.path.to_str().unwrap();
     let title = p.json(&["study", "show"])["title"].as_str().unwrap().to_owned();
-    let mut delete = vec!["--database", url.as_str(), "-p", id, "admin", "delete-project", "--confirm"];
+    let mut delete =
+        vec!["--database", url.as_str(), "-p", id, "--author", "lead", "admin", "delete-project", "--confirm"];
     let wrong = support::run_in(p.dir.path(), delete.iter().chain(&["Another study"]));
     assert!(!wrong.success && wrong.stderr.contains("type the study's title exactly"), "{}", wrong.stderr);
     assert!(server.ok(&["note", "list"]).contains("N1"), "a wrong title deletes nothing");
+    // The server lists its projects, and afterwards keeps the record of the deletion.
+    let listing = || {
+        let out = support::run_in(p.dir.path(), ["--database", url.as_str(), "--json", "admin", "projects"]);
+        assert!(out.success, "{}", out.stderr);
+        serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let this = |list: &serde_json::Value, key: &str| {
+        list[key].as_array().unwrap().iter().filter(|p| p["id"] == id).cloned().collect::<Vec<_>>()
+    };
+    let before = listing();
+    assert_eq!(this(&before, "projects"), vec![serde_json::json!({"id": id, "title": title, "members": 0})]);
+    assert!(this(&before, "deleted").is_empty());
     delete.push(title.as_str());
     let deleted = support::run_in(p.dir.path(), &delete);
     assert!(deleted.success && deleted.stdout.contains("Deleted the project"), "{}", deleted.stderr);
     let gone = support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", id, "note", "list"]);
     assert!(!gone.success && gone.stderr.contains(&format!("project {id} on the server not found")), "{}", gone.stderr);
+    let after = listing();
+    assert!(this(&after, "projects").is_empty());
+    let record = this(&after, "deleted");
+    assert_eq!(record.len(), 1, "{after}");
+    assert_eq!(
+        (&record[0]["title"], &record[0]["deleted_by"]),
+        (&serde_json::json!(title), &serde_json::json!("lead"))
+    );
+    assert!(record[0]["deleted_at"].as_str().unwrap().starts_with("20"), "{record:?}");
+    let text = support::run_in(p.dir.path(), ["--database", url.as_str(), "admin", "projects"]);
+    assert!(text.stdout.contains(&format!("{id}\t{title}\tdeleted by lead at ")), "{}", text.stdout);
+    let no_server = support::run_in(p.dir.path(), ["admin", "projects"]);
+    assert!(!no_server.success && no_server.stderr.contains("give --database URL"), "{}", no_server.stderr);
 }
 
 /// `admin` commands manage accounts scriptably (password from `IDIOGRAPH_PASSWORD`), leave the

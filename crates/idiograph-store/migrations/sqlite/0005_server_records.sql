@@ -7,3 +7,5 @@ CREATE TABLE login_failure (
     at INTEGER NOT NULL
 );
 CREATE INDEX login_failure_key ON login_failure (key, at);
+-- A server also records deleted projects here (see ../postgres/0005_server_records.sql); a file
+-- needs no such record, as it is deleted as a file.
