@@ -16,7 +16,7 @@
 use super::builder::TextBuilder;
 use super::flow::Flow;
 use super::package::{Package, ZipLimits};
-use super::{check_size, ImportError, ImportOptions, ImportedTranscript, Importer, TranscriptFormat};
+use super::{ImportError, ImportedTranscript, Importer, TranscriptFormat};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::borrow::Cow;
@@ -30,17 +30,7 @@ impl Importer for DocxImporter {
         TranscriptFormat::Docx
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["docx"]
-    }
-
-    fn import(
-        &self,
-        file_name: &str,
-        bytes: &[u8],
-        options: &ImportOptions,
-    ) -> Result<ImportedTranscript, ImportError> {
-        check_size(file_name, bytes, options)?;
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         import_docx(file_name, bytes, ZipLimits::DEFAULT)
     }
 }

@@ -9,8 +9,9 @@
 //! `decode` (bytes to text with encoding detection and refusal of binary content), `speakers`
 //! (cutting canonical text into speaker turns), `package` (zip containers with bomb limits and
 //! the OLE checks for `.doc` and password-protected files) and `builder` (assembling canonical
-//! text and explicit turns from structured documents). A new format is a new module
-//! implementing [`Importer`] and one entry in `IMPORTERS`.
+//! text and explicit turns from structured documents). A new format is a new
+//! [`TranscriptFormat`] with its extensions, a module implementing [`Importer`] and one entry in
+//! `IMPORTERS`.
 //!
 //! Nothing here does I/O: callers pass bytes and a file name, never a path.
 
@@ -120,6 +121,20 @@ impl TranscriptFormat {
             TranscriptFormat::Pdf => "pdf",
             TranscriptFormat::WebVtt => "webvtt",
             TranscriptFormat::Srt => "srt",
+        }
+    }
+
+    /// The file extensions of this format, lowercase and without the dot, e.g. `["txt"]`.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            TranscriptFormat::PlainText => &["txt"],
+            TranscriptFormat::Markdown => &["md"],
+            TranscriptFormat::Docx => &["docx"],
+            TranscriptFormat::Odt => &["odt"],
+            TranscriptFormat::Rtf => &["rtf"],
+            TranscriptFormat::Pdf => &["pdf"],
+            TranscriptFormat::WebVtt => &["vtt"],
+            TranscriptFormat::Srt => &["srt"],
         }
     }
 }
@@ -245,17 +260,31 @@ pub enum ImportError {
 
 /// Reads one file format into an [`ImportedTranscript`].
 ///
-/// Implementations must enforce `options.max_bytes`, refuse bad input with an [`ImportError`]
-/// rather than panic, and do no I/O. `Send + Sync` so the registry can be a `static` and
-/// imports can run on worker threads.
+/// Implementations supply [`Importer::parse`]; [`Importer::import`] refuses a file over
+/// `options.max_bytes` before parsing it, so no format can forget the limit. `parse` must refuse
+/// bad input with an [`ImportError`] rather than panic, and do no I/O. `Send + Sync` so the
+/// registry can be a `static` and imports can run on worker threads.
 pub trait Importer: Send + Sync {
     /// The format this importer reads.
     fn format(&self) -> TranscriptFormat;
     /// The file extensions it handles, lowercase and without the dot, e.g. `["txt"]`.
-    fn extensions(&self) -> &'static [&'static str];
-    /// Reads `bytes`, which came from a file called `file_name` (used in messages and provenance).
-    fn import(&self, file_name: &str, bytes: &[u8], options: &ImportOptions)
-        -> Result<ImportedTranscript, ImportError>;
+    fn extensions(&self) -> &'static [&'static str] {
+        self.format().extensions()
+    }
+    /// Reads `bytes`, which came from a file called `file_name` (used in messages and
+    /// provenance), refusing a file over the size limit before reading it.
+    fn import(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> Result<ImportedTranscript, ImportError> {
+        check_size(file_name, bytes, options)?;
+        self.parse(file_name, bytes)
+    }
+    /// Reads `bytes` already known to be within the size limit; callers use [`Importer::import`],
+    /// which checks it first.
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError>;
 }
 
 /// Every importer, in the order their extensions are listed to the user.
@@ -291,13 +320,14 @@ pub fn import_transcript(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<ImportedTranscript, ImportError> {
+    // Before the extension, so an oversized file is refused as such whatever its name.
     check_size(file_name, bytes, options)?;
     let extension = extension_of(file_name);
     let importer = IMPORTERS
         .iter()
         .find(|importer| importer.extensions().contains(&extension.as_str()))
         .ok_or_else(|| ImportError::Unsupported { file: file_name.to_owned(), extension })?;
-    importer.import(file_name, bytes, options)
+    importer.parse(file_name, bytes)
 }
 
 /// The extensions [`import_transcript`] accepts, lowercase and without the dot (for file pickers).
@@ -305,7 +335,7 @@ pub fn supported_extensions() -> Vec<&'static str> {
     IMPORTERS.iter().flat_map(|importer| importer.extensions().iter().copied()).collect()
 }
 
-/// Refuses files over the limit; importers call it too because they can be used directly.
+/// Refuses files over the limit, for [`import_transcript`] and [`Importer::import`].
 fn check_size(file_name: &str, bytes: &[u8], options: &ImportOptions) -> Result<(), ImportError> {
     let size = bytes.len() as u64;
     if size > options.max_bytes {

@@ -11,7 +11,7 @@ use super::builder::TextBuilder;
 use super::docx::{has_value, xml_error, xml_text};
 use super::flow::Flow;
 use super::package::{Package, ZipLimits};
-use super::{check_size, ImportError, ImportOptions, ImportedTranscript, Importer, TranscriptFormat};
+use super::{ImportError, ImportedTranscript, Importer, TranscriptFormat};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -24,17 +24,7 @@ impl Importer for OdtImporter {
         TranscriptFormat::Odt
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["odt"]
-    }
-
-    fn import(
-        &self,
-        file_name: &str,
-        bytes: &[u8],
-        options: &ImportOptions,
-    ) -> Result<ImportedTranscript, ImportError> {
-        check_size(file_name, bytes, options)?;
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         let mut package = Package::open(file_name, bytes, "odt", ZipLimits::DEFAULT)?;
         if let Some(manifest) = package.read("META-INF/manifest.xml")? {
             if String::from_utf8_lossy(&manifest).contains("encryption-data") {

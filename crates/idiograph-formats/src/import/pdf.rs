@@ -26,7 +26,7 @@
 //! a password is refused as password-protected. Form XObjects are followed (depth 4).
 
 use super::builder::TextBuilder;
-use super::{check_size, ImportError, ImportOptions, ImportedTranscript, Importer, TranscriptFormat};
+use super::{ImportError, ImportedTranscript, Importer, TranscriptFormat};
 use lopdf::content::Content;
 use lopdf::Encoding;
 use lopdf::{Dictionary, Document, LoadOptions, Object};
@@ -48,17 +48,7 @@ impl Importer for PdfImporter {
         TranscriptFormat::Pdf
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["pdf"]
-    }
-
-    fn import(
-        &self,
-        file_name: &str,
-        bytes: &[u8],
-        options: &ImportOptions,
-    ) -> Result<ImportedTranscript, ImportError> {
-        check_size(file_name, bytes, options)?;
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         if bytes.is_empty() {
             return Err(ImportError::Empty { file: file_name.to_owned() });
         }

@@ -10,22 +10,20 @@
 
 use super::decode::decode_text;
 use super::speakers::find_turns;
-use super::{check_size, provenance, ImportError, ImportOptions, ImportedTranscript, Importer, TranscriptFormat};
+use super::{provenance, ImportError, ImportedTranscript, Importer, TranscriptFormat};
 
 /// Imports plain text and Markdown transcripts; use [`PlainTextImporter::TEXT`] or
 /// [`PlainTextImporter::MARKDOWN`], or let [`crate::import_transcript`] choose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlainTextImporter {
     format: TranscriptFormat,
-    extensions: &'static [&'static str],
 }
 
 impl PlainTextImporter {
     /// The importer for `.txt` files.
-    pub const TEXT: PlainTextImporter = PlainTextImporter { format: TranscriptFormat::PlainText, extensions: &["txt"] };
+    pub const TEXT: PlainTextImporter = PlainTextImporter { format: TranscriptFormat::PlainText };
     /// The importer for `.md` files.
-    pub const MARKDOWN: PlainTextImporter =
-        PlainTextImporter { format: TranscriptFormat::Markdown, extensions: &["md"] };
+    pub const MARKDOWN: PlainTextImporter = PlainTextImporter { format: TranscriptFormat::Markdown };
 }
 
 impl Importer for PlainTextImporter {
@@ -33,17 +31,7 @@ impl Importer for PlainTextImporter {
         self.format
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        self.extensions
-    }
-
-    fn import(
-        &self,
-        file_name: &str,
-        bytes: &[u8],
-        options: &ImportOptions,
-    ) -> Result<ImportedTranscript, ImportError> {
-        check_size(file_name, bytes, options)?;
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         let decoded = decode_text(file_name, bytes)?;
         let text = idiograph_text::normalize(&decoded.text);
         // Spans are 32-bit; decoding can grow the text (up to 3x for Windows-1252), so the
@@ -70,6 +58,7 @@ impl Importer for PlainTextImporter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::ImportOptions;
 
     fn import(bytes: &[u8]) -> ImportedTranscript {
         PlainTextImporter::TEXT.import("t.txt", bytes, &ImportOptions::default()).unwrap()

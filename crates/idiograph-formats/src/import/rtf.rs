@@ -16,7 +16,7 @@
 //! pictures, objects, headers, footers, footnotes, field instructions).
 
 use super::builder::TextBuilder;
-use super::{check_size, ImportError, ImportOptions, ImportedTranscript, Importer, TranscriptFormat};
+use super::{ImportError, ImportedTranscript, Importer, TranscriptFormat};
 use encoding_rs::Encoding;
 
 /// Imports `.rtf` files; see the module documentation.
@@ -28,17 +28,7 @@ impl Importer for RtfImporter {
         TranscriptFormat::Rtf
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["rtf"]
-    }
-
-    fn import(
-        &self,
-        file_name: &str,
-        bytes: &[u8],
-        options: &ImportOptions,
-    ) -> Result<ImportedTranscript, ImportError> {
-        check_size(file_name, bytes, options)?;
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         if bytes.is_empty() {
             return Err(ImportError::Empty { file: file_name.to_owned() });
         }

@@ -17,20 +17,19 @@
 use super::builder::TextBuilder;
 use super::decode::decode_text;
 use super::flow::looks_like_label;
-use super::{check_size, count, ImportError, ImportOptions, ImportedTranscript, Importer, TranscriptFormat};
+use super::{count, ImportError, ImportedTranscript, Importer, TranscriptFormat};
 
 /// Imports caption files; use [`SubtitleImporter::VTT`] or [`SubtitleImporter::SRT`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubtitleImporter {
     format: TranscriptFormat,
-    extensions: &'static [&'static str],
 }
 
 impl SubtitleImporter {
     /// The importer for WebVTT (`.vtt`) files.
-    pub const VTT: SubtitleImporter = SubtitleImporter { format: TranscriptFormat::WebVtt, extensions: &["vtt"] };
+    pub const VTT: SubtitleImporter = SubtitleImporter { format: TranscriptFormat::WebVtt };
     /// The importer for SubRip (`.srt`) files.
-    pub const SRT: SubtitleImporter = SubtitleImporter { format: TranscriptFormat::Srt, extensions: &["srt"] };
+    pub const SRT: SubtitleImporter = SubtitleImporter { format: TranscriptFormat::Srt };
 }
 
 impl Importer for SubtitleImporter {
@@ -38,17 +37,7 @@ impl Importer for SubtitleImporter {
         self.format
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        self.extensions
-    }
-
-    fn import(
-        &self,
-        file_name: &str,
-        bytes: &[u8],
-        options: &ImportOptions,
-    ) -> Result<ImportedTranscript, ImportError> {
-        check_size(file_name, bytes, options)?;
+    fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         let decoded = decode_text(file_name, bytes)?;
         let text = idiograph_text::normalize(&decoded.text);
         let kind = if self.format == TranscriptFormat::WebVtt { "WebVTT" } else { "SubRip" };

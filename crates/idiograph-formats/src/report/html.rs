@@ -2,11 +2,9 @@
 
 use std::fmt::Write as _;
 
+use super::dialect::{write_report, Cell, Dialect, Para};
 use super::escape::{markup, paragraphs};
-use super::{
-    attribute_names, attribute_value, cell_summary, extract_citation, flatten, get_case_count, get_children,
-    pet_children, quoted, svg, ReportExtract, StudyReport,
-};
+use super::{svg, ReportContribution, StudyReport};
 
 /// Inline stylesheet; the report must open offline and be archivable as one file, so nothing is
 /// fetched from elsewhere.
@@ -62,273 +60,150 @@ pub fn render_html(report: &StudyReport) -> String {
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(out, "<title>{}</title>", markup(&report.title));
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
-    title_block(&mut out, report);
-    participants(&mut out, report);
-    get_table(&mut out, report);
-    recurrence(&mut out, report);
-    extracts(&mut out, report);
-    cases(&mut out, report);
-    journal(&mut out, report);
+    write_report(&Html, &mut out, report);
     out.push_str("</body>\n</html>\n");
     out
 }
 
-/// Appends text as `<p>` paragraphs, keeping single line breaks as `<br>`.
-fn text_paragraphs(out: &mut String, text: &str) {
-    for p in paragraphs(text) {
-        let lines: Vec<String> = p.lines().map(|l| markup(l.trim())).collect();
-        let _ = writeln!(out, "<p>{}</p>", lines.join("<br>\n"));
-    }
-}
+/// The HTML dialect: sections, real tables and block quotes, styled by [`STYLE`].
+struct Html;
 
-/// Opens a table and appends its head; headers must already be escaped.
-fn thead(out: &mut String, headers: &[String]) {
-    out.push_str("<table>\n<thead><tr>");
-    for h in headers {
-        let _ = write!(out, "<th scope=\"col\">{h}</th>");
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-}
+impl Dialect for Html {
+    const BELOW_RULE_MARK: &'static str = " <span class=\"flag\" title=\"below the recurrence rule\">⚠</span>";
+    const FAILS_RULE: &'static str = "<span class=\"flag\">no</span>";
+    const BELOW_RULE_LEAD: &'static str = "<span class=\"flag\">⚠ Below the rule:</span>";
 
-/// CSS class for a nested theme cell, capped at the deepest indentation the stylesheet has.
-fn depth_class(depth: usize) -> String {
-    format!("depth-{}", depth.min(3))
-}
+    fn inline(&self, text: &str) -> String {
+        markup(text)
+    }
 
-fn title_block(out: &mut String, report: &StudyReport) {
-    out.push_str("<header>\n");
-    let _ = writeln!(out, "<h1>{}</h1>", markup(&report.title));
-    if let Some(question) = &report.research_question {
-        let _ = writeln!(out, "<p class=\"rq\"><strong>Research question:</strong> {}</p>", markup(question));
+    fn heading_text(&self, text: &str) -> String {
+        markup(text)
     }
-    let _ = writeln!(out, "<p class=\"meta\">Generated {}.</p>", markup(&report.generated_at));
-    out.push_str("</header>\n");
-}
 
-fn participants(out: &mut String, report: &StudyReport) {
-    out.push_str("<section id=\"participants\">\n<h2>Participants</h2>\n");
-    if report.participants.is_empty() {
-        out.push_str("<p class=\"empty\">No participants.</p>\n</section>\n");
-        return;
+    /// The depth is shown by the cell's class, so the title is only escaped.
+    fn theme_title(&self, title: &str, _depth: usize) -> String {
+        markup(title)
     }
-    let names = attribute_names(&report.participants);
-    let mut headers = vec!["Pseudonym".to_owned()];
-    headers.extend(names.iter().map(|n| markup(n)));
-    headers.extend(["Interview".to_owned(), "Transcripts".to_owned()]);
-    thead(out, &headers);
-    for p in &report.participants {
-        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", markup(&p.pseudonym));
-        for n in &names {
-            let _ = write!(out, "<td>{}</td>", attribute_value(p, n).map_or_else(|| "—".to_owned(), markup));
-        }
-        let _ = write!(out, "<td>{}</td>", p.interview.as_deref().map_or_else(|| "—".to_owned(), markup));
-        let transcripts: Vec<String> = p.transcripts.iter().map(|t| markup(t)).collect();
-        let _ = writeln!(
-            out,
-            "<td>{}</td></tr>",
-            if transcripts.is_empty() { "—".to_owned() } else { transcripts.join("<br>") }
-        );
-    }
-    out.push_str("</tbody>\n</table>\n</section>\n");
-}
 
-fn get_table(out: &mut String, report: &StudyReport) {
-    let labels = &report.labels;
-    let _ = writeln!(out, "<section id=\"themes\">\n<h2>{}</h2>", markup(&labels.gets));
-    if report.gets.is_empty() {
-        let _ = writeln!(out, "<p class=\"empty\">No {} yet.</p>", markup(&labels.gets));
-    } else {
-        let total = report.recurrence.participants.len();
-        thead(out, &[markup(&labels.get), markup(&labels.sub_theme), markup(&labels.pets), "Participants".to_owned()]);
-        for (depth, get) in flatten(&report.gets, 0, get_children) {
-            let title = markup(&get.title);
-            if depth == 0 {
-                let _ = write!(out, "<tr class=\"get-row\"><th scope=\"row\">{title}</th><td></td>");
-            } else {
-                let _ = write!(out, "<tr><td></td><th scope=\"row\" class=\"{}\">{title}</th>", depth_class(depth));
-            }
-            let contributing: Vec<String> = get
-                .contributing
-                .iter()
-                .map(|c| format!("<strong>{}</strong>: {}", markup(&c.pseudonym), markup(&c.pet_title)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "<td>{}</td><td class=\"num\">{}/{total}</td></tr>",
-                contributing.join("<br>"),
-                get_case_count(get)
-            );
-        }
-        out.push_str("</tbody>\n</table>\n");
+    fn list(&self, items: &[String]) -> String {
+        items.iter().map(|t| markup(t)).collect::<Vec<_>>().join("<br>")
     }
-    out.push_str("<figure>\n");
-    out.push_str(&svg::figure(report, false));
-    let _ = writeln!(
-        out,
-        "<figcaption>Figure 1. {} and their {}.</figcaption>\n</figure>\n</section>",
-        markup(&labels.gets),
-        markup(&labels.sub_themes)
-    );
-}
 
-fn recurrence(out: &mut String, report: &StudyReport) {
-    let labels = &report.labels;
-    let matrix = &report.recurrence;
-    out.push_str("<section id=\"recurrence\">\n<h2>Recurrence across participants</h2>\n");
-    if matrix.rows.is_empty() {
-        out.push_str("<p class=\"empty\">No themes to count yet.</p>\n</section>\n");
-        return;
+    fn contributions(&self, contributions: &[ReportContribution]) -> String {
+        contributions
+            .iter()
+            .map(|c| format!("<strong>{}</strong>: {}", markup(&c.pseudonym), markup(&c.pet_title)))
+            .collect::<Vec<_>>()
+            .join("<br>")
     }
-    let total = matrix.participants.len();
-    let mut headers = vec![format!("{} / {}", markup(&labels.get), markup(&labels.sub_theme))];
-    headers.extend(matrix.participants.iter().map(|p| markup(p)));
-    headers.extend(["Total".to_owned(), "Meets rule".to_owned()]);
-    thead(out, &headers);
-    let mut failing = Vec::new();
-    for r in &matrix.rows {
-        let mut classes = Vec::new();
-        if r.depth == 0 {
-            classes.push("get-row");
-        }
-        if !r.meets_rule {
-            classes.push("fail");
-            failing.push(markup(&r.title));
-        }
-        let flag =
-            if r.meets_rule { "" } else { " <span class=\"flag\" title=\"below the recurrence rule\">⚠</span>" };
-        let class_attr = if classes.is_empty() { String::new() } else { format!(" class=\"{}\"", classes.join(" ")) };
-        let _ = write!(
-            out,
-            "<tr{class_attr}><th scope=\"row\" class=\"{}\">{}{flag}</th>",
-            depth_class(r.depth),
-            markup(&r.title)
-        );
-        for cell in (0..total).map(|i| r.cells.get(i)) {
-            let present = cell.is_some_and(|c| c.present);
-            let _ =
-                write!(out, "<td class=\"num{}\">{}</td>", if present { "" } else { " absent" }, cell_summary(cell));
-        }
-        let _ = writeln!(
-            out,
-            "<td class=\"num\">{}/{total}</td><td class=\"num\">{}</td></tr>",
-            r.contributors,
-            if r.meets_rule { "yes" } else { "<span class=\"flag\">no</span>" }
-        );
-    }
-    out.push_str("</tbody>\n</table>\n");
-    let _ = writeln!(out, "<p class=\"meta\">st. = {}; ex. = extracts.</p>", markup(&labels.statements));
-    let _ = writeln!(out, "<p>Rule: a theme is recurrent when present for {}.</p>", markup(&matrix.rule));
-    if failing.is_empty() {
-        out.push_str("<p>All themes meet the rule.</p>\n");
-    } else {
-        let _ = writeln!(out, "<p><span class=\"flag\">⚠ Below the rule:</span> {}.</p>", failing.join("; "));
-    }
-    out.push_str("</section>\n");
-}
 
-/// Appends extracts as block quotes with the attribution in a footer.
-fn quotes(out: &mut String, extracts: &[ReportExtract]) {
-    if extracts.is_empty() {
-        out.push_str("<p class=\"empty\">No extracts selected.</p>\n");
-        return;
+    fn aside(&self, text: &str) -> String {
+        format!("<span class=\"meta\">{text}</span>")
     }
-    for e in extracts {
-        let _ = writeln!(
-            out,
-            "<blockquote><p>{}</p><footer>{}</footer></blockquote>",
-            markup(&quoted(&e.quote)),
-            markup(&extract_citation(e))
-        );
-    }
-}
 
-fn extracts(out: &mut String, report: &StudyReport) {
-    out.push_str("<section id=\"extracts\">\n<h2>Themes with extracts</h2>\n");
-    if report.gets.is_empty() {
-        let _ = writeln!(out, "<p class=\"empty\">No {} yet.</p>", markup(&report.labels.gets));
+    /// Plain, as the stylesheet sets the whole extract row in italics.
+    fn extract_cell(&self, quote: &str) -> String {
+        quote.to_owned()
     }
-    for (depth, get) in flatten(&report.gets, 0, get_children) {
-        let level = (3 + depth).min(6);
-        let _ = writeln!(out, "<h{level}>{}</h{level}>", markup(&get.title));
-        if let Some(description) = &get.description {
-            text_paragraphs(out, description);
-        }
-        // A theme with nested themes usually carries its extracts there, so only a leaf
-        // theme without extracts is worth a "none selected" remark.
-        if !get.extracts.is_empty() || get.sub_themes.is_empty() {
-            quotes(out, &get.extracts);
-        }
-    }
-    out.push_str("</section>\n");
-}
 
-fn cases(out: &mut String, report: &StudyReport) {
-    let labels = &report.labels;
-    let _ = writeln!(
-        out,
-        "<section id=\"cases\" class=\"appendix\">\n<h2>Appendix: {} by participant</h2>",
-        markup(&labels.pets)
-    );
-    if report.cases.is_empty() {
-        out.push_str("<p class=\"empty\">No cases analysed yet.</p>\n");
-    }
-    for case in &report.cases {
-        let _ = writeln!(out, "<h3>{}</h3>", markup(&case.pseudonym));
-        if case.pets.is_empty() {
-            let _ = writeln!(out, "<p class=\"empty\">No {} yet.</p>", markup(&labels.pets));
-            continue;
+    fn title_block(&self, out: &mut String, title: &str, question: Option<&str>, generated: &str) {
+        out.push_str("<header>\n");
+        self.heading(out, 1, &markup(title));
+        if let Some(question) = question {
+            let _ = writeln!(out, "<p class=\"rq\"><strong>Research question:</strong> {}</p>", markup(question));
         }
-        thead(out, &[markup(&labels.pet), markup(&labels.statements), "Page:line".to_owned()]);
-        for (depth, pet) in flatten(&case.pets, 0, pet_children) {
-            let description = pet
-                .description
-                .as_deref()
-                .filter(|d| !d.trim().is_empty())
-                .map(|d| format!(" — <span class=\"meta\">{}</span>", markup(d)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "<tr{}><th scope=\"row\" colspan=\"3\" class=\"{}\">{}{description}</th></tr>",
-                if depth == 0 { " class=\"get-row\"" } else { "" },
-                depth_class(depth),
-                markup(&pet.title)
-            );
-            for s in &pet.statements {
-                let _ = writeln!(out, "<tr><td></td><td>{}</td><td>{}</td></tr>", markup(&s.text), markup(&s.citation));
-            }
-            // Extracts share the statement column, set in italics, so an auditor can trace a
-            // theme to the participant's own words in the same table.
-            for e in &pet.extracts {
-                let _ = writeln!(
-                    out,
-                    "<tr class=\"extract\"><td></td><td>{}</td><td>{}</td></tr>",
-                    markup(&quoted(&e.quote)),
-                    markup(&extract_citation(e))
-                );
-            }
-        }
-        out.push_str("</tbody>\n</table>\n<p class=\"meta\">Rows in italics are extracts.</p>\n");
+        self.paragraph(out, Para::Note, &format!("Generated {}.", markup(generated)));
+        out.push_str("</header>\n");
     }
-    out.push_str("</section>\n");
-}
 
-fn journal(out: &mut String, report: &StudyReport) {
-    out.push_str("<section id=\"journal\">\n<h2>Reflexive journal</h2>\n");
-    if report.journal.is_empty() {
-        out.push_str("<p class=\"empty\">No journal entries.</p>\n");
+    fn open_section(&self, out: &mut String, id: &str, appendix: bool, title: &str) {
+        let class = if appendix { " class=\"appendix\"" } else { "" };
+        let _ = writeln!(out, "<section id=\"{id}\"{class}>\n<h2>{title}</h2>");
     }
-    for entry in &report.journal {
-        let _ = writeln!(
-            out,
-            "<article class=\"journal-entry\">\n<h3>{} — {}</h3>",
-            markup(&entry.at),
-            markup(&entry.author)
-        );
-        text_paragraphs(out, &entry.text);
-        if let Some(link) = entry.link.as_deref().filter(|l| !l.trim().is_empty()) {
-            let _ = writeln!(out, "<p class=\"meta\">Linked to: {}</p>", markup(link));
-        }
+
+    fn close_section(&self, out: &mut String) {
+        out.push_str("</section>\n");
+    }
+
+    fn heading(&self, out: &mut String, level: usize, text: &str) {
+        let _ = writeln!(out, "<h{level}>{text}</h{level}>");
+    }
+
+    fn open_entry(&self, out: &mut String, heading: &str) {
+        out.push_str("<article class=\"journal-entry\">\n");
+        self.heading(out, 3, heading);
+    }
+
+    fn close_entry(&self, out: &mut String) {
         out.push_str("</article>\n");
     }
-    out.push_str("</section>\n");
+
+    fn paragraph(&self, out: &mut String, kind: Para, text: &str) {
+        let class = match kind {
+            Para::Body => "",
+            Para::Note | Para::Link => " class=\"meta\"",
+            Para::Empty => " class=\"empty\"",
+        };
+        let _ = writeln!(out, "<p{class}>{text}</p>");
+    }
+
+    /// One `<p>` per paragraph, keeping single line breaks as `<br>`.
+    fn prose(&self, out: &mut String, text: &str) {
+        for p in paragraphs(text) {
+            let lines: Vec<String> = p.lines().map(|l| markup(l.trim())).collect();
+            self.paragraph(out, Para::Body, &lines.join("<br>\n"));
+        }
+    }
+
+    /// The attribution goes in the quote's footer.
+    fn quote(&self, out: &mut String, quote: &str, citation: &str) {
+        let _ = writeln!(out, "<blockquote><p>{quote}</p><footer>{citation}</footer></blockquote>");
+    }
+
+    fn table_head(&self, out: &mut String, headers: &[String]) {
+        out.push_str("<table>\n<thead><tr>");
+        for h in headers {
+            let _ = write!(out, "<th scope=\"col\">{h}</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+    }
+
+    fn row(&self, out: &mut String, class: &str, cells: &[Cell]) {
+        if class.is_empty() {
+            out.push_str("<tr>");
+        } else {
+            let _ = write!(out, "<tr class=\"{class}\">");
+        }
+        for cell in cells {
+            let _ = match cell {
+                Cell::Text(text) => write!(out, "<td>{text}</td>"),
+                Cell::Count(text) => write!(out, "<td class=\"num\">{text}</td>"),
+                Cell::Absent(text) => write!(out, "<td class=\"num absent\">{text}</td>"),
+                Cell::Head(text) => write!(out, "<th scope=\"row\">{text}</th>"),
+                Cell::Theme { text, depth, span } => {
+                    let colspan = if *span > 1 { format!(" colspan=\"{span}\"") } else { String::new() };
+                    // Capped at the deepest indentation the stylesheet has.
+                    write!(out, "<th scope=\"row\"{colspan} class=\"depth-{}\">{text}</th>", depth.min(&3))
+                }
+            };
+        }
+        out.push_str("</tr>\n");
+    }
+
+    fn table_end(&self, out: &mut String) {
+        out.push_str("</tbody>\n</table>\n");
+    }
+
+    fn figure(&self, out: &mut String, report: &StudyReport) {
+        let labels = &report.labels;
+        out.push_str("<figure>\n");
+        out.push_str(&svg::figure(report, false));
+        let _ = writeln!(
+            out,
+            "<figcaption>Figure 1. {} and their {}.</figcaption>\n</figure>",
+            markup(&labels.gets),
+            markup(&labels.sub_themes)
+        );
+    }
 }

@@ -2,11 +2,9 @@
 
 use std::fmt::Write as _;
 
+use super::dialect::{write_report, Cell, Dialect, Para};
 use super::escape::{md_heading, md_inline, md_paragraph, paragraphs};
-use super::{
-    attribute_names, attribute_value, cell_summary, extract_citation, flatten, get_case_count, get_children,
-    pet_children, quoted, ReportExtract, StudyReport,
-};
+use super::{ReportContribution, StudyReport};
 
 /// Renders the report as one Markdown document (CommonMark with GitHub-style pipe tables).
 ///
@@ -16,18 +14,24 @@ use super::{
 #[must_use]
 pub fn render_markdown(report: &StudyReport) -> String {
     let mut out = String::new();
-    title_block(&mut out, report);
-    participants(&mut out, report);
-    get_table(&mut out, report);
-    recurrence(&mut out, report);
-    extracts(&mut out, report);
-    cases(&mut out, report);
-    journal(&mut out, report);
+    write_report(&Markdown, &mut out, report);
+    // Every block ends with a blank line except the note of an empty journal, which ends the
+    // file; earlier exports were written that way and the bytes are kept stable.
+    if report.journal.is_empty() {
+        out.pop();
+    }
     out
 }
 
-/// Appends one table row; cells must already be escaped.
-fn row(out: &mut String, cells: &[String]) {
+/// Deepest indentation step used in tables; IPA hierarchies rarely go past two levels and
+/// unbounded indentation would push the text out of a narrow column.
+const MAX_INDENT: usize = 4;
+
+/// The Markdown dialect: pipe tables, `#` headings, `>` quotes and emphasis for what HTML styles.
+struct Markdown;
+
+/// Appends one table row of already escaped cells.
+fn row_of<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
     out.push('|');
     for cell in cells {
         out.push(' ');
@@ -37,201 +41,112 @@ fn row(out: &mut String, cells: &[String]) {
     out.push('\n');
 }
 
-/// Appends a table header and its delimiter row; headers must already be escaped.
-fn header(out: &mut String, headers: &[String]) {
-    row(out, headers);
-    row(out, &vec!["---".to_owned(); headers.len()]);
-}
+impl Dialect for Markdown {
+    const BELOW_RULE_MARK: &'static str = " ⚠";
+    const FAILS_RULE: &'static str = "**no**";
+    const BELOW_RULE_LEAD: &'static str = "⚠ Below the rule:";
 
-/// Deepest indentation step used in tables; IPA hierarchies rarely go past two levels and
-/// unbounded indentation would push the text out of a narrow column.
-const MAX_INDENT: usize = 4;
+    fn inline(&self, text: &str) -> String {
+        md_inline(text)
+    }
 
-/// Indents a nested theme title inside a table cell.
-///
-/// Non-breaking spaces survive Markdown's whitespace collapsing, and the arrow keeps the
-/// nesting readable in the plain-text file too.
-fn nested(title: &str, depth: usize) -> String {
-    if depth == 0 {
-        format!("**{}**", md_inline(title))
-    } else {
-        format!("{}↳ {}", "\u{a0}\u{a0}\u{a0}\u{a0}".repeat((depth - 1).min(MAX_INDENT)), md_inline(title))
+    fn heading_text(&self, text: &str) -> String {
+        md_heading(text)
     }
-}
 
-fn title_block(out: &mut String, report: &StudyReport) {
-    let _ = writeln!(out, "# {}\n", md_heading(&report.title));
-    if let Some(question) = &report.research_question {
-        let _ = writeln!(out, "**Research question:** {}\n", md_inline(question));
+    /// Bold at the top level, indented below it: non-breaking spaces survive Markdown's
+    /// whitespace collapsing, and the arrow keeps the nesting readable in the plain-text file too.
+    fn theme_title(&self, title: &str, depth: usize) -> String {
+        if depth == 0 {
+            format!("**{}**", md_inline(title))
+        } else {
+            format!("{}↳ {}", "\u{a0}\u{a0}\u{a0}\u{a0}".repeat((depth - 1).min(MAX_INDENT)), md_inline(title))
+        }
     }
-    let _ = writeln!(out, "Generated {}.\n", md_inline(&report.generated_at));
-}
 
-fn participants(out: &mut String, report: &StudyReport) {
-    out.push_str("## Participants\n\n");
-    if report.participants.is_empty() {
-        out.push_str("_No participants._\n\n");
-        return;
+    fn list(&self, items: &[String]) -> String {
+        md_inline(&items.join("; "))
     }
-    let names = attribute_names(&report.participants);
-    let mut headers = vec!["Pseudonym".to_owned()];
-    headers.extend(names.iter().map(|n| md_inline(n)));
-    headers.extend(["Interview".to_owned(), "Transcripts".to_owned()]);
-    header(out, &headers);
-    for p in &report.participants {
-        let mut cells = vec![md_inline(&p.pseudonym)];
-        cells.extend(names.iter().map(|n| attribute_value(p, n).map_or_else(|| "—".to_owned(), md_inline)));
-        cells.push(p.interview.as_deref().map_or_else(|| "—".to_owned(), md_inline));
-        cells.push(if p.transcripts.is_empty() { "—".to_owned() } else { md_inline(&p.transcripts.join("; ")) });
-        row(out, &cells);
-    }
-    out.push('\n');
-}
 
-fn get_table(out: &mut String, report: &StudyReport) {
-    let labels = &report.labels;
-    let _ = writeln!(out, "## {}\n", md_heading(&labels.gets));
-    if report.gets.is_empty() {
-        let _ = writeln!(out, "_No {} yet._\n", md_inline(&labels.gets));
-        return;
-    }
-    let total = report.recurrence.participants.len();
-    header(
-        out,
-        &[md_inline(&labels.get), md_inline(&labels.sub_theme), md_inline(&labels.pets), "Participants".to_owned()],
-    );
-    for (depth, get) in flatten(&report.gets, 0, get_children) {
-        let contributing = get
-            .contributing
+    fn contributions(&self, contributions: &[ReportContribution]) -> String {
+        contributions
             .iter()
             .map(|c| format!("{}: {}", md_inline(&c.pseudonym), md_inline(&c.pet_title)))
             .collect::<Vec<_>>()
-            .join("; ");
-        let (get_cell, sub_cell) = if depth == 0 {
-            (format!("**{}**", md_inline(&get.title)), String::new())
-        } else {
-            (String::new(), nested(&get.title, depth))
-        };
-        row(out, &[get_cell, sub_cell, contributing, format!("{}/{total}", get_case_count(get))]);
+            .join("; ")
     }
-    out.push('\n');
-}
 
-fn recurrence(out: &mut String, report: &StudyReport) {
-    let labels = &report.labels;
-    let matrix = &report.recurrence;
-    out.push_str("## Recurrence across participants\n\n");
-    if matrix.rows.is_empty() {
-        out.push_str("_No themes to count yet._\n\n");
-        return;
+    fn aside(&self, text: &str) -> String {
+        text.to_owned()
     }
-    let total = matrix.participants.len();
-    let mut headers = vec![format!("{} / {}", md_inline(&labels.get), md_inline(&labels.sub_theme))];
-    headers.extend(matrix.participants.iter().map(|p| md_inline(p)));
-    headers.extend(["Total".to_owned(), "Meets rule".to_owned()]);
-    header(out, &headers);
-    let mut failing = Vec::new();
-    for r in &matrix.rows {
-        let mut title = nested(&r.title, r.depth);
-        if !r.meets_rule {
-            title.push_str(" ⚠");
-            failing.push(md_inline(&r.title));
+
+    /// In italics, as a pipe table cannot style a row.
+    fn extract_cell(&self, quote: &str) -> String {
+        format!("_{quote}_")
+    }
+
+    fn title_block(&self, out: &mut String, title: &str, question: Option<&str>, generated: &str) {
+        self.heading(out, 1, &md_heading(title));
+        if let Some(question) = question {
+            let _ = writeln!(out, "**Research question:** {}\n", md_inline(question));
         }
-        let mut cells = vec![title];
-        cells.extend((0..total).map(|i| cell_summary(r.cells.get(i))));
-        cells.push(format!("{}/{total}", r.contributors));
-        cells.push(if r.meets_rule { "yes" } else { "**no**" }.to_owned());
-        row(out, &cells);
+        let _ = writeln!(out, "Generated {}.\n", md_inline(generated));
     }
-    let _ = writeln!(out, "\nst. = {}; ex. = extracts.\n", md_inline(&labels.statements));
-    let _ = writeln!(out, "Rule: a theme is recurrent when present for {}.\n", md_inline(&matrix.rule));
-    if failing.is_empty() {
-        out.push_str("All themes meet the rule.\n\n");
-    } else {
-        let _ = writeln!(out, "⚠ Below the rule: {}.\n", failing.join("; "));
-    }
-}
 
-/// Appends extracts as block quotes, one paragraph each, ending with the attribution.
-fn quotes(out: &mut String, extracts: &[ReportExtract]) {
-    if extracts.is_empty() {
-        out.push_str("_No extracts selected._\n\n");
-        return;
+    fn open_section(&self, out: &mut String, _id: &str, _appendix: bool, title: &str) {
+        self.heading(out, 2, title);
     }
-    for e in extracts {
-        let _ = writeln!(out, "> {} {}\n", md_inline(&quoted(&e.quote)), md_inline(&extract_citation(e)));
-    }
-}
 
-fn extracts(out: &mut String, report: &StudyReport) {
-    out.push_str("## Themes with extracts\n\n");
-    if report.gets.is_empty() {
-        let _ = writeln!(out, "_No {} yet._\n", md_inline(&report.labels.gets));
-        return;
+    fn close_section(&self, _out: &mut String) {}
+
+    fn heading(&self, out: &mut String, level: usize, text: &str) {
+        let _ = writeln!(out, "{} {text}\n", "#".repeat(level));
     }
-    for (depth, get) in flatten(&report.gets, 0, get_children) {
-        let level = "#".repeat((3 + depth).min(6));
-        let _ = writeln!(out, "{level} {}\n", md_heading(&get.title));
-        for p in get.description.as_deref().map(paragraphs).unwrap_or_default() {
+
+    fn open_entry(&self, out: &mut String, heading: &str) {
+        let _ = writeln!(out, "**{heading}**\n");
+    }
+
+    fn close_entry(&self, _out: &mut String) {}
+
+    fn paragraph(&self, out: &mut String, kind: Para, text: &str) {
+        match kind {
+            Para::Body | Para::Note => {
+                let _ = writeln!(out, "{text}\n");
+            }
+            Para::Empty | Para::Link => {
+                let _ = writeln!(out, "_{text}_\n");
+            }
+        }
+    }
+
+    fn prose(&self, out: &mut String, text: &str) {
+        for p in paragraphs(text) {
             let _ = writeln!(out, "{}\n", md_paragraph(p));
         }
-        // A theme with nested themes usually carries its extracts there, so only a leaf
-        // theme without extracts is worth a "none selected" remark.
-        if !get.extracts.is_empty() || get.sub_themes.is_empty() {
-            quotes(out, &get.extracts);
-        }
     }
-}
 
-fn cases(out: &mut String, report: &StudyReport) {
-    let labels = &report.labels;
-    let _ = writeln!(out, "## Appendix: {} by participant\n", md_heading(&labels.pets));
-    if report.cases.is_empty() {
-        out.push_str("_No cases analysed yet._\n\n");
-        return;
+    /// One paragraph per extract, ending with the attribution.
+    fn quote(&self, out: &mut String, quote: &str, citation: &str) {
+        let _ = writeln!(out, "> {quote} {citation}\n");
     }
-    for case in &report.cases {
-        let _ = writeln!(out, "### {}\n", md_heading(&case.pseudonym));
-        if case.pets.is_empty() {
-            let _ = writeln!(out, "_No {} yet._\n", md_inline(&labels.pets));
-            continue;
-        }
-        header(out, &[md_inline(&labels.pet), md_inline(&labels.statements), "Page:line".to_owned()]);
-        for (depth, pet) in flatten(&case.pets, 0, pet_children) {
-            let mut title = nested(&pet.title, depth);
-            if let Some(d) = pet.description.as_deref().filter(|d| !d.trim().is_empty()) {
-                let _ = write!(title, " — {}", md_inline(d));
-            }
-            row(out, &[title, String::new(), String::new()]);
-            for s in &pet.statements {
-                row(out, &[String::new(), md_inline(&s.text), md_inline(&s.citation)]);
-            }
-            // Extracts share the statement column, in italics and quotation marks, because
-            // the appendix table is what auditors read to trace a theme back to the words.
-            for e in &pet.extracts {
-                row(
-                    out,
-                    &[String::new(), format!("_{}_", md_inline(&quoted(&e.quote))), md_inline(&extract_citation(e))],
-                );
-            }
-        }
-        out.push_str("\nRows in italics are extracts.\n\n");
-    }
-}
 
-fn journal(out: &mut String, report: &StudyReport) {
-    out.push_str("## Reflexive journal\n\n");
-    if report.journal.is_empty() {
-        out.push_str("_No journal entries._\n");
-        return;
+    fn table_head(&self, out: &mut String, headers: &[String]) {
+        row_of(out, headers.iter().map(String::as_str));
+        row_of(out, headers.iter().map(|_| "---"));
     }
-    for entry in &report.journal {
-        let _ = writeln!(out, "**{} — {}**\n", md_inline(&entry.at), md_inline(&entry.author));
-        for p in paragraphs(&entry.text) {
-            let _ = writeln!(out, "{}\n", md_paragraph(p));
+
+    fn row(&self, out: &mut String, _class: &str, cells: &[Cell]) {
+        let mut texts = Vec::new();
+        for cell in cells {
+            texts.push(cell.text());
+            // Pipe tables have no column spans, so a spanning cell is followed by empty ones.
+            texts.extend(std::iter::repeat_n("", cell.span().saturating_sub(1)));
         }
-        if let Some(link) = entry.link.as_deref().filter(|l| !l.trim().is_empty()) {
-            let _ = writeln!(out, "_Linked to: {}_\n", md_inline(link));
-        }
+        row_of(out, texts);
+    }
+
+    fn table_end(&self, out: &mut String) {
+        out.push('\n');
     }
 }

@@ -10,6 +10,7 @@
 mod annotated;
 mod audit;
 mod coreq;
+mod dialect;
 mod docx;
 mod error;
 mod escape;
