@@ -40,7 +40,7 @@ pub use crate::error::AppError;
 pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
 pub use crate::participants::ParticipantChanges;
-pub use crate::queries::Snapshot;
+pub use crate::queries::{Snapshot, TranscriptView};
 pub use crate::search::{
     passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage,
     WordCounts,

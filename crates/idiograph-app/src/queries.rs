@@ -1,4 +1,5 @@
-//! Queries: one consistent snapshot of a study, and what is derived from it (recurrence, tables).
+//! Queries: one consistent snapshot of a study, and what is derived from it (recurrence, tables);
+//! and one transcript with what is anchored in it, for views that need no more.
 
 use std::collections::HashMap;
 
@@ -120,6 +121,43 @@ impl Snapshot {
     }
 }
 
+/// One transcript's current version with what is anchored in it, read in one transaction
+/// without the rest of the study: what the transcript view shows.
+#[derive(Debug, Clone)]
+pub struct TranscriptView {
+    /// Study settings.
+    pub settings: StudySettings,
+    /// The transcript.
+    pub transcript: Transcript,
+    /// Its current version (text, frozen layout, turns).
+    pub version: TranscriptVersion,
+    /// The case the transcript belongs to.
+    pub participant: Participant,
+    /// Exploratory notes anchored in the current version, in creation order.
+    pub notes: Vec<ExploratoryNote>,
+    /// Statements with at least one passage in the current version, in creation order.
+    pub statements: Vec<ExperientialStatement>,
+    /// The clustering decisions that put those statements into themes.
+    pub assignments: Vec<Assignment>,
+    /// This case's personal themes and all group themes, in creation order: every theme a
+    /// statement or extract of this transcript can belong to.
+    pub themes: Vec<Theme>,
+    /// Extracts from the current version, in creation order.
+    pub extracts: Vec<Extract>,
+}
+
+impl TranscriptView {
+    /// The theme with this id, if it is one of this case's or a group theme.
+    pub fn theme(&self, id: &ObjectId) -> Option<&Theme> {
+        self.themes.iter().find(|t| &t.id == id)
+    }
+
+    /// The citation of a passage of the current version, e.g. "(Olivia, p. 6, ll. 14–16)".
+    pub fn cite(&self, anchor: &Anchor) -> String {
+        cite(&self.participant.pseudonym, &self.version.layout, anchor.span())
+    }
+}
+
 impl Workbench {
     /// Reads the whole study (but the notes) in one consistent transaction.
     pub async fn snapshot(&self) -> Result<Snapshot, AppError> {
@@ -149,6 +187,38 @@ impl Workbench {
             assignments: tx.all().await?,
             extracts,
             journal: tx.all().await?,
+        })
+    }
+
+    /// One transcript (`T2`) as its view shows it, read in one transaction: only its case's rows
+    /// and the themes, not every transcript version, statement and extract of the study.
+    pub async fn transcript_view(&self, reference: &str) -> Result<TranscriptView, AppError> {
+        let mut tx = self.store.read().await?;
+        let transcript = transcripts::resolve(&mut tx, reference).await?;
+        let version = tx.version(&transcript.current_version).await?;
+        let case = transcript.participant_id.as_str();
+        let here = |a: &Anchor| a.version_id() == &version.id;
+        let mut notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", transcript.id.as_str()).await?;
+        notes.retain(|n| here(&n.anchor));
+        // A statement stays within its case, and an assignment carries its member's case.
+        let mut statements: Vec<ExperientialStatement> = tx.where_eq("participant_id", case).await?;
+        statements.retain(|s| s.anchors.iter().any(here));
+        let mut assignments: Vec<Assignment> = tx.where_eq("participant_id", case).await?;
+        assignments.retain(|a| matches!(&a.member, Member::Statement(s) if statements.iter().any(|x| &x.id == s)));
+        // Group themes have no column to select them by; themes are few.
+        let mut themes: Vec<Theme> = tx.all().await?;
+        themes.retain(|t| t.is_group() || t.participant_id() == Some(&transcript.participant_id));
+        let extracts = tx.where_eq("version_id", version.id.as_str()).await?;
+        Ok(TranscriptView {
+            settings: tx.settings().await?,
+            participant: tx.get(&transcript.participant_id).await?,
+            transcript,
+            version,
+            notes,
+            statements,
+            assignments,
+            themes,
+            extracts,
         })
     }
 

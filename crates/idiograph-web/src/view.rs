@@ -1,13 +1,13 @@
 //! Read-side helpers shared by pages and the API: terminology labels, short ids, JSON views of
 //! model objects (with byte and UTF-16 offsets), and per-case progress, all computed from one
-//! `Snapshot` plus the notes.
+//! `Snapshot` (or, for one transcript, its `TranscriptView`) plus the notes.
 
 use std::collections::HashMap;
 
 use idiograph_app::{Snapshot, VersionToken};
 use idiograph_model::{
     Anchor, ExperientialStatement, ExploratoryNote, Extract, ObjectId, Participant, Term, Terminology, Theme,
-    TranscriptVersion,
+    Transcript, TranscriptVersion,
 };
 use idiograph_text::UnitIndex;
 use serde_json::{json, Value};
@@ -45,27 +45,32 @@ pub(crate) fn short(prefix: &str, n: u32) -> String {
 
 /// Where an anchor lies, in bytes and UTF-16 units, with its quote and lines.
 pub(crate) fn anchor_json(s: &Snapshot, a: &Anchor, index: Option<&UnitIndex>) -> Value {
+    let v = s.versions.get(a.version_id());
+    let t = v.and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id));
+    anchor_in(t, v, a, index)
+}
+
+/// [`anchor_json`] for an anchor in version `v` of transcript `t`, for callers that hold them.
+pub(crate) fn anchor_in(
+    t: Option<&Transcript>,
+    v: Option<&TranscriptVersion>,
+    a: &Anchor,
+    index: Option<&UnitIndex>,
+) -> Value {
     let span = a.span();
-    let transcript = s
-        .versions
-        .get(a.version_id())
-        .and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id))
-        .map(|t| short("T", t.short));
-    let (u16_start, u16_end) = match index {
-        Some(i) => i.span_to_utf16(span),
-        None => match s.versions.get(a.version_id()) {
-            Some(v) => UnitIndex::new(&v.text).span_to_utf16(span),
-            None => (0, 0),
-        },
+    let (u16_start, u16_end) = match (index, v) {
+        (Some(i), _) => i.span_to_utf16(span),
+        (None, Some(v)) => UnitIndex::new(&v.text).span_to_utf16(span),
+        (None, None) => (0, 0),
     };
     json!({
-        "transcript": transcript,
+        "transcript": t.map(|t| short("T", t.short)),
         "version": a.version_id().as_str(),
         "start": span.start().to_u32(),
         "end": span.end().to_u32(),
         "utf16_start": u16_start,
         "utf16_end": u16_end,
-        "lines": s.lines(a),
+        "lines": v.map(|v| v.layout.span_lines(span).to_string()).unwrap_or_default(),
         "quote": a.quote().exact(),
     })
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{anchor_json, note_json, short};
+use crate::view::{anchor_in, note_json, short};
 
 /// The largest upload accepted; the importer refuses files above its own (lower) limit by name.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
@@ -109,9 +109,8 @@ pub(crate) async fn upload(
 /// One transcript: text, lines (global, page, line, text, offsets), turns, and its notes,
 /// statements and extracts on the current version.
 pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let (t, v) = wb.transcript(&id).await?;
-    let s = wb.snapshot().await?;
-    let notes = wb.notes(Some(&id)).await?;
+    let view = wb.transcript_view(&id).await?;
+    let (t, v) = (&view.transcript, &view.version);
     let index = UnitIndex::new(&v.text);
     let u16 = |b: u32| index.byte_to_utf16(TextSize::new(b));
     let lines: Vec<Value> = (1..=v.layout.line_count())
@@ -141,37 +140,35 @@ pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResu
         })
         .collect();
     let here = |a: &idiograph_model::Anchor| a.version_id() == &v.id;
-    let notes_json: Vec<Value> =
-        notes.iter().filter(|n| here(&n.anchor)).map(|n| note_json(n, Some(&v), Some(&index))).collect();
-    let statements: Vec<Value> = s
+    let anchor = |a: &idiograph_model::Anchor| anchor_in(Some(t), Some(v), a, Some(&index));
+    let notes_json: Vec<Value> = view.notes.iter().map(|n| note_json(n, Some(v), Some(&index))).collect();
+    let statements: Vec<Value> = view
         .statements
         .iter()
-        .filter(|st| st.anchors.iter().any(here))
         .map(|st| {
             json!({
                 "id": short("S", st.short),
                 "text": st.text,
-                "anchors": st.anchors.iter().filter(|a| here(a)).map(|a| anchor_json(&s, a, Some(&index))).collect::<Vec<_>>(),
+                "anchors": st.anchors.iter().filter(|a| here(a)).map(anchor).collect::<Vec<_>>(),
             })
         })
         .collect();
-    let extracts: Vec<Value> = s
+    let extracts: Vec<Value> = view
         .extracts
         .iter()
-        .filter(|x| here(&x.anchor))
         .map(|x| {
             json!({
                 "id": short("X", x.short),
-                "theme": s.theme(&x.theme_id).map(|th| short("TH", th.short)),
-                "citation": s.cite(&x.participant_id, &x.anchor),
-                "anchor": anchor_json(&s, &x.anchor, Some(&index)),
+                "theme": view.theme(&x.theme_id).map(|th| short("TH", th.short)),
+                "citation": view.cite(&x.anchor),
+                "anchor": anchor(&x.anchor),
             })
         })
         .collect();
     Ok(Json(json!({
         "id": short("T", t.short),
         "title": t.title,
-        "participant": s.participant(&t.participant_id).map(|p| short("P", p.short)),
+        "participant": short("P", view.participant.short),
         "version": v.id.as_str(),
         "text": v.text,
         "utf16_length": index.utf16_len(),

@@ -183,7 +183,7 @@ pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q
     };
     let page = CasePage {
         live_from,
-        chrome: Chrome::new(&wb, &s, "", format!("Case {}", p.pseudonym)),
+        chrome: Chrome::new(&wb, &s.settings, "", format!("Case {}", p.pseudonym)),
         case: short("P", p.short),
         pseudonym: p.pseudonym.clone(),
         finished: p.finished_at.is_some(),
@@ -365,7 +365,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
         .collect();
     let page = GroupPage {
         live_from,
-        chrome: Chrome::new(&wb, &s, "group", "Group board"),
+        chrome: Chrome::new(&wb, &s.settings, "group", "Group board"),
         participants: s
             .participants
             .iter()
@@ -522,7 +522,7 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
         None => l.get.to_owned(),
     };
     let page = ThemePage {
-        chrome: Chrome::new(&wb, &s, "", format!("TH{} {}", t.short, t.title)),
+        chrome: Chrome::new(&wb, &s.settings, "", format!("TH{} {}", t.short, t.title)),
         id: short("TH", t.short),
         title: t.title.clone(),
         description: t.description.clone().unwrap_or_default(),

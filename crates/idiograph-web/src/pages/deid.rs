@@ -107,7 +107,7 @@ pub(crate) async fn deid(Bench(wb): Bench) -> PageResult {
         }
     };
     let page = DeidPage {
-        chrome: Chrome::new(&wb, &s, "deid", "Pseudonymisation"),
+        chrome: Chrome::new(&wb, &s.settings, "deid", "Pseudonymisation"),
         may_own,
         may_review,
         known,

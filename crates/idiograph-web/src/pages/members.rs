@@ -43,7 +43,7 @@ pub(crate) async fn members(Bench(wb): Bench) -> PageResult {
         })
         .collect();
     let page = MembersPage {
-        chrome: Chrome::new(&wb, &s, "members", "Members"),
+        chrome: Chrome::new(&wb, &s.settings, "members", "Members"),
         members,
         roles: Role::ALL.iter().rev().map(|r| r.as_str()).collect(),
         title: s.settings.title.clone(),

@@ -1,6 +1,6 @@
 //! Server-rendered pages: one askama template struct per page, all extending `base.html`.
-//! Handlers read one snapshot, build plain view structs and render; every change a page makes
-//! goes through the JSON API from its JavaScript.
+//! Handlers read one snapshot (the transcript page: only its transcript's view), build plain view
+//! structs and render; every change a page makes goes through the JSON API from its JavaScript.
 
 mod boards;
 mod deid;
@@ -11,8 +11,8 @@ mod transcript;
 use askama::Template;
 
 use axum::response::{Html, IntoResponse, Response};
-use idiograph_app::{Snapshot, VersionToken, Workbench};
-use idiograph_model::Terminology;
+use idiograph_app::{VersionToken, Workbench};
+use idiograph_model::{StudySettings, Terminology};
 
 use crate::api::misc::describe;
 use crate::auth::Bench;
@@ -38,13 +38,18 @@ pub(crate) struct Chrome {
 }
 
 impl Chrome {
-    pub(crate) fn new(wb: &Workbench, s: &Snapshot, nav: &'static str, page_title: impl Into<String>) -> Chrome {
+    pub(crate) fn new(
+        wb: &Workbench,
+        settings: &StudySettings,
+        nav: &'static str,
+        page_title: impl Into<String>,
+    ) -> Chrome {
         Chrome {
-            study: s.settings.title.clone(),
+            study: settings.title.clone(),
             member: wb.role().map(|role| format!("{} ({role})", wb.author())),
             members_link: wb.role().is_some() && crate::routes::allows(wb.role(), "GET", "/members"),
             nav,
-            labels: Labels::of(s.settings.terminology),
+            labels: Labels::of(settings.terminology),
             page_title: page_title.into(),
         }
     }
@@ -148,7 +153,7 @@ pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
         })
         .collect();
     let page = DashboardPage {
-        chrome: Chrome::new(&wb, &s, "study", "Study"),
+        chrome: Chrome::new(&wb, &s.settings, "study", "Study"),
         title: s.settings.title.clone(),
         question: s.settings.research_question.clone().unwrap_or_default(),
         terminology: s.settings.terminology.as_str(),
@@ -217,7 +222,7 @@ pub(crate) async fn journal(Bench(wb): Bench) -> PageResult {
             }
         })
         .collect();
-    render(&JournalPage { chrome: Chrome::new(&wb, &s, "journal", "Journal"), entries })
+    render(&JournalPage { chrome: Chrome::new(&wb, &s.settings, "journal", "Journal"), entries })
 }
 
 /// The audit log with undo and redo.
@@ -231,7 +236,7 @@ pub(crate) struct HistoryPage {
 pub(crate) async fn history(Bench(wb): Bench) -> PageResult {
     let s = wb.snapshot().await?;
     let events = events(wb.history(500).await?);
-    render(&HistoryPage { chrome: Chrome::new(&wb, &s, "history", "History"), events })
+    render(&HistoryPage { chrome: Chrome::new(&wb, &s.settings, "history", "History"), events })
 }
 
 /// Report preview and downloads.
@@ -247,7 +252,7 @@ pub(crate) async fn reports(Bench(wb): Bench) -> PageResult {
     let s = wb.snapshot().await?;
     let preview = wb.report_markdown().await?;
     let formats = crate::api::misc::REPORTS.iter().map(|(w, label, _)| (*w, *label)).collect();
-    render(&ReportsPage { chrome: Chrome::new(&wb, &s, "reports", "Reports"), formats, preview })
+    render(&ReportsPage { chrome: Chrome::new(&wb, &s.settings, "reports", "Reports"), formats, preview })
 }
 
 /// A 404 page for an unknown object.

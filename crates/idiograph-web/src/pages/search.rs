@@ -112,7 +112,7 @@ pub(crate) async fn search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> P
         }
     }
     let page = SearchPage {
-        chrome: Chrome::new(&wb, &s, "search", "Search"),
+        chrome: Chrome::new(&wb, &s.settings, "search", "Search"),
         q: p.q.clone().unwrap_or_default(),
         participant: p.participant.clone().unwrap_or_default(),
         attr: p.attr.clone().unwrap_or_default(),

@@ -94,16 +94,15 @@ struct Mark {
 
 pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
     let live_from = wb.last_change().await?;
-    let (t, v) = wb.transcript(&id).await?;
-    let s = wb.snapshot().await?;
-    let notes = wb.notes(Some(&id)).await?;
+    let view = wb.transcript_view(&id).await?;
+    let (t, v) = (&view.transcript, &view.version);
     let index = UnitIndex::new(&v.text);
     let here = |a: &idiograph_model::Anchor| a.version_id() == &v.id;
     let line_of = |a: &idiograph_model::Anchor| v.layout.position(a.span().start()).global;
 
     let mut marks: Vec<Mark> = Vec::new();
     let mut note_cards = Vec::new();
-    for n in notes.iter().filter(|n| here(&n.anchor)) {
+    for n in &view.notes {
         let sp = n.anchor.span();
         let id = short("N", n.short);
         let class = match n.kind {
@@ -125,7 +124,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         });
     }
     let mut statement_cards = Vec::new();
-    for stmt in s.statements.iter().filter(|x| x.anchors.iter().any(here)) {
+    for stmt in &view.statements {
         let id = short("S", stmt.short);
         let mut first = u32::MAX;
         let mut lines = Vec::new();
@@ -139,11 +138,11 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
             first = first.min(line_of(a));
             lines.push(v.layout.span_lines(a.span()).to_string());
         }
-        let pets = s
+        let pets = view
             .assignments
             .iter()
             .filter(|a| matches!(&a.member, idiograph_model::Member::Statement(x) if x == &stmt.id))
-            .filter_map(|a| s.theme(&a.theme_id))
+            .filter_map(|a| view.theme(&a.theme_id))
             .map(|th| (short("TH", th.short), th.title.clone()))
             .collect();
         statement_cards.push(StatementCard {
@@ -155,7 +154,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
             pets,
         });
     }
-    for x in s.extracts.iter().filter(|x| here(&x.anchor)) {
+    for x in &view.extracts {
         let sp = x.anchor.span();
         marks.push(Mark {
             start: sp.start().to_usize(),
@@ -255,27 +254,22 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         }
     }
     authors.sort();
-    let p = s.participant(&t.participant_id);
+    let p = &view.participant;
     let page = TranscriptPage {
         live_from,
-        chrome: Chrome::new(&wb, &s, "", format!("T{} {}", t.short, t.title)),
+        chrome: Chrome::new(&wb, &view.settings, "", format!("T{} {}", t.short, t.title)),
         id: short("T", t.short),
         title: t.title.clone(),
         version: v.id.as_str().to_owned(),
-        case: p.map(|p| short("P", p.short)).unwrap_or_default(),
-        pseudonym: p.map(|p| p.pseudonym.clone()).unwrap_or_default(),
+        case: short("P", p.short),
+        pseudonym: p.pseudonym.clone(),
         pages: v.layout.page_count(),
         lines,
         notes: note_cards,
         statements: statement_cards,
         kinds,
         authors,
-        themes: s
-            .themes
-            .iter()
-            .filter(|th| th.is_group() || th.participant_id() == Some(&t.participant_id))
-            .map(|th| (short("TH", th.short), th.title.clone()))
-            .collect(),
+        themes: view.themes.iter().map(|th| (short("TH", th.short), th.title.clone())).collect(),
     };
     render(&page)
 }
