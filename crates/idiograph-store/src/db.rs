@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_server_records.sql"),
         include_str!("../migrations/postgres/0005_server_records.sql"),
     ),
+    (
+        "0006_lookup_indexes",
+        include_str!("../migrations/sqlite/0006_lookup_indexes.sql"),
+        include_str!("../migrations/postgres/0006_lookup_indexes.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.
