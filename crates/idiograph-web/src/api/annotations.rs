@@ -196,11 +196,10 @@ pub(crate) async fn add_extract(
     Bench(wb): Bench,
     ApiJson(b): ApiJson<NewExtract>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let target = b.selection.target(&wb).await?;
+    let (target, v) = b.selection.target_and_version(&wb).await?;
     let x = wb.add_extract(&b.theme, &target).await?;
     // The reply needs this extract's citation and offsets only, not a snapshot of the whole study.
     let (participant, citation, lines) = wb.cite(&x.participant_id, &x.anchor).await?;
-    let (_, v) = wb.transcript(&target.transcript).await?;
     let span = x.anchor.span();
     let (utf16_start, utf16_end) = idiograph_text::UnitIndex::new(&v.text).span_to_utf16(span);
     let theme =

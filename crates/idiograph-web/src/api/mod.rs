@@ -12,6 +12,7 @@ pub(crate) mod transcripts;
 
 use axum::extract::{FromRequest, Request};
 use idiograph_app::{Target, Workbench};
+use idiograph_model::TranscriptVersion;
 use idiograph_text::UnitIndex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -92,6 +93,12 @@ impl Selection {
     /// Converts the offsets into UTF-8 bytes of the transcript's current version. This is the
     /// edge where browser units end: nothing past it sees UTF-16.
     pub(crate) async fn target(&self, wb: &Workbench) -> ApiResult<Target> {
+        Ok(self.target_and_version(wb).await?.0)
+    }
+
+    /// [`Selection::target`] with the version it is on, for a reply that needs the text too
+    /// (versions are immutable, so it stays the one the new anchor is on).
+    pub(crate) async fn target_and_version(&self, wb: &Workbench) -> ApiResult<(Target, TranscriptVersion)> {
         let (t, v) = wb.transcript(&self.transcript).await?;
         if v.id.as_str() != self.version {
             return Err(ApiError::invalid(format!(
@@ -120,7 +127,7 @@ impl Selection {
                 (span.start().to_usize(), span.end().to_usize())
             }
         };
-        Ok(Target { transcript: format!("T{}", t.short), version: v.id, start, end })
+        Ok((Target { transcript: format!("T{}", t.short), version: v.id.clone(), start, end }, v))
     }
 }
 
