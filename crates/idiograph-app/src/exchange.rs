@@ -10,7 +10,7 @@
 //! Ids are kept as GUIDs; objects REFI-QDA needs but Idiograph has no id for get name-based UUIDs,
 //! so the same study always exports the same GUIDs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use idiograph_formats::ImportOptions;
@@ -108,8 +108,23 @@ impl Workbench {
 
     /// The theme structure as a REFI-QDA codebook (`.qdc` bytes), after the leak check.
     pub async fn export_qdc(&self, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
-        let project = self.refi_project().await?;
-        let bytes = write_qdc(project.origin.as_deref(), &project.codes, &project.sets)
+        // The codebook needs no transcripts, passages or notes: read only what it is made of.
+        let s = {
+            let mut tx = self.store.read().await?;
+            Snapshot {
+                settings: tx.settings().await?,
+                participants: tx.all().await?,
+                statements: tx.all().await?,
+                themes: tx.all().await?,
+                assignments: tx.all().await?,
+                transcripts: Vec::new(),
+                versions: HashMap::new(),
+                extracts: Vec::new(),
+                journal: Vec::new(),
+            }
+        };
+        let (codes, sets) = codebook(&s);
+        let bytes = write_qdc(Some(&origin()), &codes, &sets)
             .map_err(|e| AppError::Invalid(format!("cannot write the .qdc: {e}")))?;
         self.leak_gate("qdc", &bytes, allow_leaks).await?;
         Ok(bytes)
@@ -118,9 +133,8 @@ impl Workbench {
     async fn refi_project(&self) -> Result<RefiProject, AppError> {
         let s = self.snapshot().await?;
         let notes = self.notes(None).await?;
-        let terms = s.settings.terminology;
         let mut p = RefiProject::new(s.settings.title.clone());
-        p.origin = Some(format!("Idiograph {}", env!("CARGO_PKG_VERSION")));
+        p.origin = Some(origin());
         p.description = s.settings.research_question.clone();
         p.creation_date = Some(now());
         let mut authors: BTreeSet<String> = BTreeSet::from([self.author.clone()]);
@@ -174,95 +188,7 @@ impl Workbench {
             })
             .collect();
 
-        // Codes: GETs at the top, then per case its PETs with their statements beneath.
-        fn get_code(s: &Snapshot, t: &Theme) -> RefiCode {
-            let mut c = RefiCode::new(t.id.to_string(), t.title.clone());
-            c.description = t.description.clone();
-            if t.note.is_some() {
-                c.note_refs.push(derived("theme-note", t.id.as_str()));
-            }
-            c.children = s.children(Some(&t.id)).into_iter().map(|k| get_code(s, k)).collect();
-            c
-        }
-        let first_pet: BTreeMap<&ObjectId, &ObjectId> = s
-            .assignments
-            .iter()
-            .rev()
-            .filter_map(|a| match &a.member {
-                Member::Statement(st) => Some((st, &a.theme_id)),
-                Member::Theme(_) => None,
-            })
-            .collect();
-        fn pet_code(s: &Snapshot, t: &Theme, first_pet: &BTreeMap<&ObjectId, &ObjectId>) -> RefiCode {
-            let mut c = RefiCode::new(t.id.to_string(), t.title.clone());
-            c.description = t.description.clone();
-            c.children = s.children(Some(&t.id)).into_iter().map(|k| pet_code(s, k, first_pet)).collect();
-            c.children.extend(s.statements.iter().filter(|st| first_pet.get(&st.id) == Some(&&t.id)).map(|st| {
-                let mut code = RefiCode::new(st.id.to_string(), st.text.clone());
-                let decision =
-                    s.assignments.iter().find(|a| a.theme_id == t.id && a.member == Member::Statement(st.id.clone()));
-                code.description = decision.and_then(|a| decision_text(a.strategy, a.rationale.as_deref()));
-                code
-            }));
-            c
-        }
-        p.codes = s.children(None).into_iter().filter(|t| t.is_group()).map(|t| get_code(&s, t)).collect();
-        for x in &s.participants {
-            let mut container = RefiCode::new(
-                derived("case-themes", x.id.as_str()),
-                format!("{} — {}", x.pseudonym, terms.label(Term::Pets)),
-            );
-            container.is_codable = false;
-            container.children = s
-                .children(None)
-                .into_iter()
-                .filter(|t| t.participant_id() == Some(&x.id))
-                .map(|t| pet_code(&s, t, &first_pet))
-                .collect();
-            let loose: Vec<RefiCode> = s
-                .statements
-                .iter()
-                .filter(|st| st.participant_id == x.id && !first_pet.contains_key(&st.id))
-                .map(|st| RefiCode::new(st.id.to_string(), st.text.clone()))
-                .collect();
-            if !loose.is_empty() {
-                let mut c = RefiCode::new(
-                    derived("case-loose", x.id.as_str()),
-                    format!("{} — {} not yet clustered", x.pseudonym, terms.label(Term::Statements)),
-                );
-                c.is_codable = false;
-                c.children = loose;
-                container.children.push(c);
-            }
-            p.codes.push(container);
-        }
-        // Which PETs make up each GET, with the clustering decisions in words.
-        for get in s.themes.iter().filter(|t| t.is_group()) {
-            let pets = s.pets_of(&get.id);
-            if pets.is_empty() {
-                continue;
-            }
-            let decisions: Vec<String> = s
-                .assignments
-                .iter()
-                .filter(|a| a.theme_id == get.id)
-                .filter_map(|a| {
-                    let Member::Theme(pet) = &a.member else { return None };
-                    let pet = s.theme(pet)?;
-                    let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("", |p| p.pseudonym.as_str());
-                    let decision =
-                        decision_text(a.strategy, a.rationale.as_deref()).unwrap_or_else(|| "Clustered".into());
-                    Some(format!("{who}, {}: {}", pet.title, decision.replace("\n\n", "\n")))
-                })
-                .collect();
-            p.sets.push(RefiSet {
-                guid: derived("get-set", get.id.as_str()),
-                name: format!("{} — {}", get.title, terms.short_label(Term::Pets)),
-                description: Some(decisions.join("\n\n")),
-                member_codes: pets.iter().map(|t| t.id.to_string()).collect(),
-                ..RefiSet::default()
-            });
-        }
+        (p.codes, p.sets) = codebook(&s);
 
         // Sources with their coded and annotated passages.
         for t in &s.transcripts {
@@ -843,4 +769,107 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     tx.commit("import project", &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len()))
         .await?;
     Ok(())
+}
+
+/// The codebook of a study: GETs at the top, then per case its PETs with their statements
+/// beneath, and a set per GET naming its PETs with the clustering decisions. Reads only the
+/// settings, participants, statements, themes and assignments of `s`.
+fn codebook(s: &Snapshot) -> (Vec<RefiCode>, Vec<RefiSet>) {
+    let terms = s.settings.terminology;
+    fn get_code(s: &Snapshot, t: &Theme) -> RefiCode {
+        let mut c = RefiCode::new(t.id.to_string(), t.title.clone());
+        c.description = t.description.clone();
+        if t.note.is_some() {
+            c.note_refs.push(derived("theme-note", t.id.as_str()));
+        }
+        c.children = s.children(Some(&t.id)).into_iter().map(|k| get_code(s, k)).collect();
+        c
+    }
+    let first_pet: BTreeMap<&ObjectId, &ObjectId> = s
+        .assignments
+        .iter()
+        .rev()
+        .filter_map(|a| match &a.member {
+            Member::Statement(st) => Some((st, &a.theme_id)),
+            Member::Theme(_) => None,
+        })
+        .collect();
+    fn pet_code(s: &Snapshot, t: &Theme, first_pet: &BTreeMap<&ObjectId, &ObjectId>) -> RefiCode {
+        let mut c = RefiCode::new(t.id.to_string(), t.title.clone());
+        c.description = t.description.clone();
+        c.children = s.children(Some(&t.id)).into_iter().map(|k| pet_code(s, k, first_pet)).collect();
+        c.children.extend(s.statements.iter().filter(|st| first_pet.get(&st.id) == Some(&&t.id)).map(|st| {
+            let mut code = RefiCode::new(st.id.to_string(), st.text.clone());
+            let decision =
+                s.assignments.iter().find(|a| a.theme_id == t.id && a.member == Member::Statement(st.id.clone()));
+            code.description = decision.and_then(|a| decision_text(a.strategy, a.rationale.as_deref()));
+            code
+        }));
+        c
+    }
+    let mut codes: Vec<RefiCode> =
+        s.children(None).into_iter().filter(|t| t.is_group()).map(|t| get_code(s, t)).collect();
+    for x in &s.participants {
+        let mut container = RefiCode::new(
+            derived("case-themes", x.id.as_str()),
+            format!("{} — {}", x.pseudonym, terms.label(Term::Pets)),
+        );
+        container.is_codable = false;
+        container.children = s
+            .children(None)
+            .into_iter()
+            .filter(|t| t.participant_id() == Some(&x.id))
+            .map(|t| pet_code(s, t, &first_pet))
+            .collect();
+        let loose: Vec<RefiCode> = s
+            .statements
+            .iter()
+            .filter(|st| st.participant_id == x.id && !first_pet.contains_key(&st.id))
+            .map(|st| RefiCode::new(st.id.to_string(), st.text.clone()))
+            .collect();
+        if !loose.is_empty() {
+            let mut c = RefiCode::new(
+                derived("case-loose", x.id.as_str()),
+                format!("{} — {} not yet clustered", x.pseudonym, terms.label(Term::Statements)),
+            );
+            c.is_codable = false;
+            c.children = loose;
+            container.children.push(c);
+        }
+        codes.push(container);
+    }
+    // Which PETs make up each GET, with the clustering decisions in words.
+    let mut sets = Vec::new();
+    for get in s.themes.iter().filter(|t| t.is_group()) {
+        let pets = s.pets_of(&get.id);
+        if pets.is_empty() {
+            continue;
+        }
+        let decisions: Vec<String> = s
+            .assignments
+            .iter()
+            .filter(|a| a.theme_id == get.id)
+            .filter_map(|a| {
+                let Member::Theme(pet) = &a.member else { return None };
+                let pet = s.theme(pet)?;
+                let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("", |p| p.pseudonym.as_str());
+                let decision = decision_text(a.strategy, a.rationale.as_deref()).unwrap_or_else(|| "Clustered".into());
+                Some(format!("{who}, {}: {}", pet.title, decision.replace("\n\n", "\n")))
+            })
+            .collect();
+        sets.push(RefiSet {
+            guid: derived("get-set", get.id.as_str()),
+            name: format!("{} — {}", get.title, terms.short_label(Term::Pets)),
+            description: Some(decisions.join("\n\n")),
+            member_codes: pets.iter().map(|t| t.id.to_string()).collect(),
+            ..RefiSet::default()
+        });
+    }
+
+    (codes, sets)
+}
+
+/// The producing application, as REFI-QDA files name it.
+fn origin() -> String {
+    format!("Idiograph {}", env!("CARGO_PKG_VERSION"))
 }
