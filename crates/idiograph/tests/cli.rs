@@ -692,6 +692,8 @@ fn project_files_that_are_not_ours_are_refused_and_left_alone() {
     // Project files that are not ours.
     let text = p.write("notes.idg", "These are my notes, not a project.\n");
     p.ok(&["study", "show"]); // closes cleanly, so the main file holds everything
+    let wal = std::fs::metadata(format!("{}-wal", p.path.display())).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "a closed project leaves nothing in its WAL: the .idg file alone can be copied");
     let original = std::fs::read(&p.path).unwrap();
     assert_eq!(&original[68..72], b"IDGP", "our application id");
     let mut foreign = original.clone();
