@@ -95,6 +95,15 @@ pub(crate) fn install_drivers() {
     ONCE.call_once(sqlx::any::install_default_drivers);
 }
 
+/// The connection options for a PostgreSQL server's address, refused with the reason when it is
+/// not one (the Any driver would also take other databases' addresses).
+pub(crate) fn server_options(url: &str) -> Result<AnyConnectOptions, StoreError> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(StoreError::BadAddress("it must start with postgres:// or postgresql://".into()));
+    }
+    url.parse().map_err(|e: sqlx::Error| StoreError::BadAddress(e.to_string()))
+}
+
 fn sqlite_url(path: &Path, create: bool) -> String {
     // The path goes in as given; sqlx reads everything before '?' as the file name.
     format!("sqlite://{}?mode={}", path.display(), if create { "rwc" } else { "rw" })
@@ -159,7 +168,7 @@ impl Db {
         if !is_schema_name(schema) {
             return Err(StoreError::NotFound(format!("project {schema} on the server (not a project id)")));
         }
-        let options: AnyConnectOptions = url.parse().map_err(StoreError::from)?;
+        let options = server_options(url)?;
         let mut admin = sqlx::AnyConnection::connect_with(&options).await.map_err(StoreError::from)?;
         let exists: Option<AnyRow> = sqlx::query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1")
             .bind(schema.to_owned())

@@ -43,6 +43,10 @@ pub enum StoreError {
     /// connection in time); nothing was changed and the same request may succeed later.
     #[error("the database is unavailable ({0}); nothing was changed, try again in a moment")]
     Unavailable(String),
+    /// The address given for a PostgreSQL server cannot be used (it is not shown: it may hold
+    /// a password).
+    #[error("the database address is not a PostgreSQL address (postgres://USER@HOST[:PORT]/DATABASE): {0}")]
+    BadAddress(String),
     /// The database refused or failed.
     #[error("database error: {0}")]
     Database(sqlx::Error),

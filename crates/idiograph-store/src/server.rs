@@ -3,7 +3,7 @@
 
 use sqlx::{Connection as _, Row as _};
 
-use crate::db::{install_drivers, is_schema_name};
+use crate::db::{install_drivers, is_schema_name, server_options};
 use crate::StoreError;
 
 /// A project on the server.
@@ -45,7 +45,7 @@ pub struct ServerProjects {
 /// named like a project that holds none (e.g. one being created) is left out.
 pub async fn server_projects(url: &str) -> Result<ServerProjects, StoreError> {
     install_drivers();
-    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    let mut conn = sqlx::AnyConnection::connect_with(&server_options(url)?).await?;
     let schemas: Vec<String> =
         sqlx::query_scalar("SELECT schema_name::text FROM information_schema.schemata ORDER BY schema_name")
             .fetch_all(&mut conn)

@@ -1507,6 +1507,15 @@ fn a_project_moves_to_the_server_and_back() {
     assert!(text.stdout.contains(&format!("{id}\t{title}\tdeleted by lead at ")), "{}", text.stdout);
     let no_server = support::run_in(p.dir.path(), ["admin", "projects"]);
     assert!(!no_server.success && no_server.stderr.contains("give --database URL"), "{}", no_server.stderr);
+    // An address that is not a PostgreSQL server's is refused with the reason, and a password
+    // in it is never repeated.
+    for bad in ["mysql://ana:s3cret@db/x", "postgres://ana:s3cret@[broken/x"] {
+        for args in [&["admin", "projects"][..], &["-p", id, "note", "list"][..]] {
+            let r = support::run_in(p.dir.path(), ["--database", bad].iter().chain(args));
+            assert!(!r.success && r.stderr.contains("not a PostgreSQL address"), "{bad} {args:?}: {}", r.stderr);
+            assert!(!r.stderr.contains("s3cret"), "{}", r.stderr);
+        }
+    }
 }
 
 /// `admin` commands manage accounts scriptably (password from `IDIOGRAPH_PASSWORD`), leave the
