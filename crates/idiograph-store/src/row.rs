@@ -22,6 +22,24 @@ pub struct Table {
     pub participant_column: Option<&'static str>,
 }
 
+/// The value a migration gave the existing rows of a column it added (SQL `DEFAULT`, else NULL).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fill {
+    Null,
+    Int(i64),
+    Text(&'static str),
+}
+
+impl Fill {
+    fn value(&self) -> Value {
+        match self {
+            Fill::Null => Value::Null,
+            Fill::Int(i) => Value::Int(*i),
+            Fill::Text(s) => Value::text(*s),
+        }
+    }
+}
+
 /// One stored value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -107,12 +125,18 @@ impl Row {
         Json::Array(self.values.iter().map(Value::to_json).collect()).to_string()
     }
 
+    /// Reads a row image from the audit log. An image recorded before a migration added columns
+    /// to its table lacks them (`ALTER TABLE … ADD COLUMN` appends), and is read with the values
+    /// that migration gave the rows it found (`tables::ADDED_COLUMNS`), so undo and redo of a
+    /// command recorded before a migration compare and restore exactly what the table holds.
     pub fn from_json(table: &'static Table, text: &str) -> Option<Row> {
         let Json::Array(items) = serde_json::from_str(text).ok()? else { return None };
-        if items.len() != table.columns.len() {
-            return None;
-        }
-        let values = items.iter().map(Value::from_json).collect::<Option<Vec<_>>>()?;
+        let missing = table.columns.len().checked_sub(items.len())?;
+        let added: Vec<&Fill> =
+            crate::tables::ADDED_COLUMNS.iter().filter(|(t, _, _)| *t == table.name).map(|(_, _, f)| f).collect();
+        let fills = added.get(added.len().checked_sub(missing)?..)?;
+        let mut values = items.iter().map(Value::from_json).collect::<Option<Vec<_>>>()?;
+        values.extend(fills.iter().map(|fill| fill.value()));
         Some(Row { table, values })
     }
 }

@@ -1,6 +1,6 @@
 //! The domain tables, described once for the generic row code.
 
-use crate::row::{ColType::*, Table};
+use crate::row::{ColType::*, Fill, Table};
 
 pub static STUDY: Table = Table {
     name: "study",
@@ -228,6 +228,19 @@ pub static ALL: &[&Table] = &[
     &LINE_MAPPING,
 ];
 
+/// Columns that migrations after the first added to existing tables, in the order the
+/// migrations run: (table, column, what the rows already there were given). Row images in the
+/// audit log recorded before such a migration lack these trailing columns; `Row::from_json` reads
+/// them with these values. A migration that adds a column adds its line here (a test compares
+/// this list with the migration scripts).
+pub static ADDED_COLUMNS: &[(&str, &str, Fill)] = &[
+    ("participant", "finished_at", Fill::Null),
+    ("theme", "note", Fill::Null),
+    ("study", "originals", Fill::Text("key-store")),
+    ("study", "key_id", Fill::Null),
+    ("content", "sealed", Fill::Int(0)),
+];
+
 pub fn by_name(name: &str) -> Option<&'static Table> {
     ALL.iter().copied().find(|t| t.name == name)
 }
@@ -272,3 +285,53 @@ pub static BOOKKEEPING: &[(&Table, &str)] = &[
     (&AUDIT_CHANGE, "seq, ordinal"),
     (&UNDO_ENTRY, "seq"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::MIGRATIONS;
+
+    /// Every `ALTER TABLE t ADD COLUMN c … [DEFAULT v]` of the SQLite migrations, in order.
+    fn columns_added_by_migrations() -> Vec<(String, String, Option<String>)> {
+        let mut out = Vec::new();
+        for (_, script, _) in MIGRATIONS.iter().skip(1) {
+            for statement in script.split(';') {
+                let words: Vec<&str> = statement
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .flat_map(str::split_whitespace)
+                    .collect();
+                if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, rest @ ..] = words.as_slice() {
+                    let default = rest.iter().position(|w| w.eq_ignore_ascii_case("DEFAULT")).map(|i| rest[i + 1].to_owned());
+                    out.push((table.to_string(), column.to_string(), default));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn added_columns_are_the_ones_the_migrations_add_with_their_defaults() {
+        let declared: Vec<(String, String, Option<String>)> = ADDED_COLUMNS
+            .iter()
+            .map(|(t, c, fill)| {
+                let default = match fill {
+                    Fill::Null => None,
+                    Fill::Int(i) => Some(i.to_string()),
+                    Fill::Text(s) => Some(format!("'{s}'")),
+                };
+                (t.to_string(), c.to_string(), default)
+            })
+            .collect();
+        assert_eq!(declared, columns_added_by_migrations());
+    }
+
+    #[test]
+    fn added_columns_are_the_trailing_columns_of_their_tables_in_order() {
+        for table in ALL.iter().copied().chain(BOOKKEEPING.iter().map(|(t, _)| *t)) {
+            let added: Vec<&str> = ADDED_COLUMNS.iter().filter(|(t, _, _)| *t == table.name).map(|(_, c, _)| *c).collect();
+            let tail: Vec<&str> = table.columns[table.columns.len() - added.len()..].iter().map(|(c, _)| *c).collect();
+            assert_eq!(tail, added, "columns added to {} by migrations must close its column list", table.name);
+        }
+    }
+}

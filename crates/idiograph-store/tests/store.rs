@@ -85,6 +85,8 @@ on_both_backends!(
     async fn withdrawal_erases_the_participant_and_their_commands,
     async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies,
     async fn the_change_feed_reports_commits_of_other_handles_in_audit_order,
+    async fn undo_and_redo_reach_commands_recorded_before_migration_0002,
+    async fn undo_and_redo_reach_commands_recorded_before_migration_0003,
 );
 
 /// Adds participant P1 "Olivia" (id `a`) as ana, then `renamer` renames her "Liv". Returns both
@@ -418,4 +420,105 @@ async fn accounts_are_shared_by_the_projects_of_a_server_with_a_role_in_each() {
     a.close().await;
     b.close().await;
     result
+}
+
+/// Undo and redo of commands whose row images were recorded before migration 0002 added
+/// `participant.finished_at` and `theme.note` (and 0003 the study's `originals` and `key_id`).
+async fn undo_and_redo_reach_commands_recorded_before_migration_0002(backend: Backend) {
+    undo_and_redo_across_a_migration(backend, &[("participant", 1), ("theme", 1), ("study", 2)]).await;
+}
+
+/// Undo and redo of commands whose row images were recorded before migration 0003 added the
+/// study's `originals` and `key_id`.
+async fn undo_and_redo_reach_commands_recorded_before_migration_0003(backend: Backend) {
+    undo_and_redo_across_a_migration(backend, &[("study", 2)]).await;
+}
+
+/// Records commands on every table a migration widened, rewrites their audit images to the
+/// shape an older binary recorded — without the trailing columns `lacking` names per table —
+/// and checks that undo and redo still restore the exact states. (`ALTER TABLE … ADD COLUMN`
+/// appends, and the rows already there take the column's default, as these rows hold.)
+async fn undo_and_redo_across_a_migration(backend: Backend, lacking: &[(&str, usize)]) {
+    use sqlx::{Connection, Executor, Row};
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    let before = store.dump().await.unwrap();
+
+    let olivia = participant("a", 1, "Olivia");
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&olivia).await.unwrap();
+    tx.commit("add participant", "add P1").await.unwrap();
+    let theme = idiograph_model::Theme {
+        id: ObjectId::new("t"),
+        short: 1,
+        scope: idiograph_model::ThemeScope::Group,
+        parent: None,
+        title: "Social benefits".into(),
+        description: None,
+        position: 0,
+        created_at: NOW.into(),
+        note: None,
+    };
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&theme).await.unwrap();
+    tx.commit("add theme", "add TH1").await.unwrap();
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    let settings = tx.settings().await.unwrap();
+    let retitled = StudySettings { title: "Balint groups".into(), ..settings.clone() };
+    tx.update(&settings, &retitled).await.unwrap();
+    let renamed = Participant { pseudonym: "Liv".into(), ..olivia.clone() };
+    tx.update(&olivia, &renamed).await.unwrap();
+    tx.commit("update study", "retitle; rename P1").await.unwrap();
+    let after = store.dump().await.unwrap();
+
+    // The audit images as the older binary wrote them.
+    let mut conn = match &f.server {
+        None => {
+            sqlx::any::install_default_drivers();
+            sqlx::AnyConnection::connect(&format!("sqlite://{}", f.path("p.idg").display())).await.unwrap()
+        }
+        Some((url, id)) => {
+            let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+            conn.execute(format!("SET search_path TO {id}").as_str()).await.unwrap();
+            conn
+        }
+    };
+    let rows = sqlx::query("SELECT seq, ordinal, tbl, before_row, after_row FROM audit_change")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    let mut rewritten = 0;
+    for row in rows {
+        let (seq, ordinal, table): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
+        let Some(&(_, strip)) = lacking.iter().find(|(t, _)| *t == table) else { continue };
+        let older = |image: Option<String>| {
+            image.map(|text| {
+                let mut values: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+                values.truncate(values.len() - strip);
+                serde_json::Value::from(values).to_string()
+            })
+        };
+        let (old_before, old_after) = (older(row.get(3)), older(row.get(4)));
+        sqlx::query("UPDATE audit_change SET before_row = $1, after_row = $2 WHERE seq = $3 AND ordinal = $4")
+            .bind(old_before)
+            .bind(old_after)
+            .bind(seq)
+            .bind(ordinal)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        rewritten += 1;
+    }
+    conn.close().await.unwrap();
+    assert!(rewritten >= lacking.len(), "every widened table has an image to rewrite ({rewritten})");
+
+    for _ in 0..3 {
+        store.undo("ana", NOW).await.unwrap().expect("a command to undo");
+    }
+    assert_eq!(store.dump().await.unwrap(), before, "undo restores the state before the older commands");
+    for _ in 0..3 {
+        store.redo("ana", NOW).await.unwrap().expect("a command to redo");
+    }
+    assert_eq!(store.dump().await.unwrap(), after, "redo restores the state after them");
+    f.close().await;
 }
