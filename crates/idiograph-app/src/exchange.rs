@@ -280,7 +280,11 @@ impl Workbench {
         // A bare .qde holds the project without its source texts (ATLAS.ti writes these).
         let read =
             if file_name.to_lowercase().ends_with(".qde") { read_qde(bytes) } else { read_qdpx(bytes, file_name) };
-        let (project, diagnostics) = read.map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))?;
+        // The reader's error names the file (a bare .qde is read without its name): name it once.
+        let (project, diagnostics) = read.map_err(|mut e| {
+            e.file.get_or_insert_with(|| file_name.to_owned());
+            AppError::Invalid(e.to_string())
+        })?;
         let mut report = ExchangeReport {
             diagnostics: diagnostics.iter().map(RefiDiagnostic::to_string).collect(),
             ..ExchangeReport::default()
@@ -293,9 +297,7 @@ impl Workbench {
         if let Err(e) = built {
             // A half-built study is worse than none: remove the new file and report why.
             wb.close().await;
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            idiograph_store::remove_project_file(path);
             return Err(e);
         }
         Ok((wb, report))
