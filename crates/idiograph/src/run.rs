@@ -575,7 +575,8 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             let rows: Vec<Json> = list
                 .iter()
                 .map(|st| json!({"id": format!("S{}", st.short), "participant": s.participant(&st.participant_id).map(|p| p.pseudonym.clone()), "text": st.text,
-                                 "lines": st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>()}))
+                                 "lines": st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>(),
+                                 "quotes": st.anchors.iter().map(|a| a.quote().exact()).collect::<Vec<_>>()}))
                 .collect();
             print(json, Json::Array(rows), || {
                 list.iter()
