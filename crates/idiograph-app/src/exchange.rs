@@ -873,5 +873,5 @@ fn codebook(s: &Snapshot) -> (Vec<RefiCode>, Vec<RefiSet>) {
 
 /// The producing application, as REFI-QDA files name it.
 fn origin() -> String {
-    format!("Idiograph {}", env!("CARGO_PKG_VERSION"))
+    idiograph_formats::SOFTWARE.to_owned()
 }

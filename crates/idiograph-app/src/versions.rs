@@ -115,7 +115,9 @@ impl Workbench {
             || new_label.contains(char::is_control)
             || new_label.chars().count() > 60
         {
-            return Err(invalid!("a speaker label must be 1–60 characters without ':', line breaks or control characters"));
+            return Err(invalid!(
+                "a speaker label must be 1–60 characters without ':', line breaks or control characters"
+            ));
         }
         let mut tx = self.begin().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;

@@ -192,7 +192,8 @@ mod tests {
         assert_eq!(words("Olivia Smith  0:03\nWell, yes.", "Olivia Smith", Some("0:03")), "Well, yes.");
         // A time that is not the turn's is words.
         assert_eq!(words("Dan: 10:30 was the time.", "Dan", None), "10:30 was the time.");
-        let unlabelled = Turn { span: Span::new("Hello.", 0, 6).unwrap(), label: None, label_span: None, timestamp: None };
+        let unlabelled =
+            Turn { span: Span::new("Hello.", 0, 6).unwrap(), label: None, label_span: None, timestamp: None };
         assert_eq!(unlabelled.words_start("Hello."), 0);
     }
 }

@@ -1382,9 +1382,10 @@ fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label(backend: Bac
     p.ok(&["import", vtt.to_str().unwrap(), "--participant", "Bob"]);
     p.ok(&["import", srt.to_str().unwrap(), "--participant", "Bob"]);
     p.ok(&["theme", "add", "--group", "Relief"]);
-    for (transcript, words, stamp) in
-        [("T1", "It felt like a weight had been lifted.", "[00:00:03.500] Bob:"), ("T2", "I stopped dreading Tuesdays.", "[00:00:03,500] Bob:")]
-    {
+    for (transcript, words, stamp) in [
+        ("T1", "It felt like a weight had been lifted.", "[00:00:03.500] Bob:"),
+        ("T2", "I stopped dreading Tuesdays.", "[00:00:03,500] Bob:"),
+    ] {
         let show = p.json(&["transcript", "show", transcript]);
         let line = arr(&show["lines"])
             .iter()
@@ -1392,7 +1393,8 @@ fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label(backend: Bac
             .unwrap_or_else(|| panic!("{words} not shown in {transcript}: {show}"));
         assert!(s(&line["text"]).starts_with(stamp), "the line opens with the cue time and label: {line}");
         let n = line["line"].as_u64().unwrap().to_string();
-        let note = p.json(&["note", "add", "--transcript", transcript, "--lines", &n, "--kind", "descriptive", "relief"]);
+        let note =
+            p.json(&["note", "add", "--transcript", transcript, "--lines", &n, "--kind", "descriptive", "relief"]);
         let statement = p.json(&["statement", "add", "--transcript", transcript, "--lines", &n, "Relief in the group"]);
         let extract = p.json(&["extract", "add", "--theme", "TH1", "--transcript", transcript, "--lines", &n]);
         let notes = p.json(&["note", "list", "--transcript", transcript]);

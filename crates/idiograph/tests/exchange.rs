@@ -150,3 +150,31 @@ fn exports_of_other_tools_import_and_say_what_was_left_out() {
     assert!(!out.success && out.stderr.starts_with("error: junk.qdpx"), "{}", out.stderr);
     assert!(!p.file("junk.idg").exists());
 }
+
+/// Every export names the product with the version `idiograph --version` prints, a real one
+/// (the internal crates are 0.0.0). About the binary and its files, so on SQLite only.
+#[test]
+fn every_export_says_the_version_the_binary_reports() {
+    let p = Project::new();
+    let version = support::run_in(p.dir.path(), ["--version"]);
+    version.assert_ok();
+    let v = version.stdout.trim().strip_prefix("idiograph ").expect("idiograph VERSION").to_owned();
+    assert_eq!(v, env!("CARGO_PKG_VERSION"));
+    assert_ne!(v, "0.0.0", "the product has a real version");
+    let named = format!("Idiograph {v}");
+    p.ok(&["participant", "add", "Ada"]);
+    let export = |format: &str, ext: &str| {
+        let out = p.file(&format!("out-{format}.{ext}"));
+        p.ok(&["report", "--format", format, "-o", out.to_str().unwrap()]);
+        out
+    };
+    let qde = String::from_utf8(unzip(&export("qdpx", "qdpx"), "project.qde")).unwrap();
+    assert!(qde.contains(&format!("origin=\"{named}\"")), "REFI-QDA origin: {}", &qde[..qde.len().min(400)]);
+    let app = String::from_utf8(unzip(&export("docx", "docx"), "docProps/app.xml")).unwrap();
+    assert!(app.contains(&format!("<Application>{named}</Application>")), "{app}");
+    for (format, ext) in [("md", "md"), ("html", "html"), ("audit", "html"), ("coreq", "md")] {
+        let text = std::fs::read_to_string(export(format, ext)).unwrap();
+        assert!(text.contains(&named), "the {format} export names {named}");
+        assert!(!text.contains("Idiograph 0.0.0"), "{format}");
+    }
+}

@@ -117,7 +117,8 @@ fn dot_dot_and_absolute_paths_mean_what_the_system_means() {
     assert!(abs.is_file(), "{:?}", listing(&d.join("sub")));
     ok_in(&d.join("sub"), &["-p", abs_s, "--author", AUTHOR, "participant", "add", "Ben"]);
     // The same file through a relative path with `..`.
-    let listed = ok_in(&d.join("sub"), &["-p", "../sub/Balint study – 100% final.idg", "--json", "participant", "list"]);
+    let listed =
+        ok_in(&d.join("sub"), &["-p", "../sub/Balint study – 100% final.idg", "--json", "participant", "list"]);
     assert_eq!(listed.json()[0]["pseudonym"], "Ben");
 
     // The folder must exist: a clear refusal naming the path, nothing made.
