@@ -131,6 +131,7 @@ on_both_backends!(
     fn pseudonyms_that_look_like_short_ids_do_not_clash,
     fn renaming_a_speaker_carries_anchors_to_the_new_version,
     fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label,
+    fn a_markdown_transcript_reads_as_rendered,
     fn folder_import_with_a_participant_per_file,
     fn serve_opens_the_workbench_on_loopback,
 );
@@ -1413,6 +1414,34 @@ fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label(backend: Bac
     let notes = p.json(&["note", "list", "--transcript", "T2"]);
     let quote = s(&arr(&notes).iter().find(|x| x["id"] == two["id"]).unwrap()["quote"]).to_owned();
     assert_eq!(quote, "And later on?\n\n[00:00:03,500] Bob: I stopped dreading Tuesdays.");
+}
+
+/// A Markdown transcript is imported as it reads rendered: no emphasis marks or backslash
+/// escapes in the text or in any quote, bold labels as speakers, "Break" and headings not.
+fn a_markdown_transcript_reads_as_rendered(backend: Backend) {
+    let p = Project::on(&backend);
+    p.ok(&["participant", "add", "Alex"]);
+    let md = p.write(
+        "alex.md",
+        "# Interview with Alex\n\n**Jo Interviewer:** How was the *first* session?\n\n\
+         **Alex Gallego:** \\[00:01:02\\] It was **hard** \\[unintelligible 00:01:21\\] at first.\n\n\
+         Then it got easier.\n\n**Break:** \\[09:54\\]\n\n**Alex Gallego:** Much easier, honestly.\n",
+    );
+    p.ok(&["import", md.to_str().unwrap(), "--participant", "Alex"]);
+    let show = p.json(&["transcript", "show", "T1"]);
+    let text: Vec<&str> = arr(&show["lines"]).iter().map(|l| s(&l["text"])).collect();
+    let text = text.join("\n");
+    assert!(!text.contains("**") && !text.contains('\\') && !text.contains("*first*"), "{text}");
+    assert!(text.contains("[00:01:02] Alex Gallego: It was hard [unintelligible 00:01:21] at first."), "{text}");
+    let speakers = p.json(&["transcript", "speakers", "T1"]);
+    let labels: Vec<&str> = arr(&speakers).iter().map(|x| s(&x["label"])).collect();
+    assert_eq!(labels, ["Alex Gallego", "Jo Interviewer"], "no Break, no heading, no time as a speaker");
+    let line = arr(&show["lines"]).iter().find(|l| s(&l["text"]).contains("It was hard")).unwrap();
+    let n = line["line"].as_u64().unwrap().to_string();
+    let note = p.json(&["note", "add", "--transcript", "T1", "--lines", &n, "--kind", "linguistic", "hard"]);
+    let notes = p.json(&["note", "list"]);
+    let quote = s(&arr(&notes).iter().find(|x| x["id"] == note["id"]).unwrap()["quote"]).to_owned();
+    assert_eq!(quote, "It was hard [unintelligible 00:01:21] at first.");
 }
 
 /// A folder imports every supported file in it; with one participant per file, participants are
