@@ -185,7 +185,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             wb.close().await;
             print(
                 json,
-                json!({"project": output, "imported": report.imported, "not_imported": report.diagnostics}),
+                json!({"project": output, "imported": report.imported, "not_imported": report.diagnostics,
+                       "not_imported_counts": report.not_imported}),
                 || {
                     let counts: Vec<String> = report.imported.iter().map(|(k, n)| format!("{n} {k}")).collect();
                     let mut out =

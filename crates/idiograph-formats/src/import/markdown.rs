@@ -113,11 +113,11 @@ fn blocks(markdown: &str) -> Vec<Block> {
                 finish(&mut current, &mut out);
                 current.heading = true;
             }
+            // The first paragraph of a list item continues the item's marker.
+            Event::Start(Tag::Paragraph | Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::HtmlBlock)
+                if std::mem::take(&mut marker_only) => {}
             Event::Start(Tag::Paragraph | Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::HtmlBlock) => {
-                // The first paragraph of a list item continues the item's marker.
-                if !std::mem::take(&mut marker_only) {
-                    finish(&mut current, &mut out);
-                }
+                finish(&mut current, &mut out);
             }
             Event::Start(Tag::List(first)) => {
                 finish(&mut current, &mut out);
