@@ -38,6 +38,22 @@ pub(crate) fn check_text(what: &str, text: &str, max: usize) -> Result<String, A
     Ok(t.to_owned())
 }
 
+/// [`check_text`] for a title or a name (of the study, a theme, a transcript): one line shown in
+/// every list, report and terminal, where a control character (ESC, a line break, a tab) is
+/// never meant and would break the display, so it is refused where it is typed, as pseudonyms
+/// are. Free text (notes, statements, journal entries) keeps them; outputs escape them.
+pub(crate) fn check_title(what: &str, text: &str, max: usize) -> Result<String, AppError> {
+    let t = check_text(what, text, max)?;
+    if let Some((n, c)) = t.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(invalid!(
+            "{what} cannot hold control characters such as U+{:04X} (character {}); type it on one line",
+            u32::from(c),
+            n + 1
+        ));
+    }
+    Ok(t)
+}
+
 /// Resolves a target into its transcript, version and a checked anchor.
 async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, TranscriptVersion, Anchor), AppError> {
     let t = transcripts::resolve(tx, &target.transcript).await?;

@@ -94,6 +94,42 @@ pub struct ExchangeReport {
     pub imported: BTreeMap<&'static str, usize>,
     /// What was not imported, or was changed on the way, and why.
     pub diagnostics: Vec<String>,
+    /// Counts of the file's elements that have no place in the study, by kind (e.g. "users who
+    /// coded nothing imported", "source descriptions", "memos on codes"); each kind is also one
+    /// line of `diagnostics`.
+    pub not_imported: BTreeMap<&'static str, usize>,
+}
+
+impl ExchangeReport {
+    /// Counts `n` elements of `kind` as not imported.
+    fn drop(&mut self, kind: &'static str, n: usize) {
+        if n > 0 {
+            *self.not_imported.entry(kind).or_default() += n;
+        }
+    }
+
+    /// Adds one diagnostic line per kind counted by [`ExchangeReport::drop`], saying why.
+    fn explain_drops(&mut self) {
+        for (kind, n) in &self.not_imported {
+            let why = match *kind {
+                "users who coded nothing imported" => "a user is recorded only as the author of what they coded",
+                "memos on codes" | "memos on sources" => "the memo became a journal entry; its link was not kept",
+                "source descriptions" | "case descriptions" | "passage descriptions" => {
+                    "Idiograph has no description field there"
+                }
+                "code colours" => "themes have no colour",
+                "source variable values" => "attributes belong to participants, not transcripts",
+                "codes on cases" | "passages on cases" => {
+                    "a participant is linked to transcripts, not to codes or passages"
+                }
+                "passages without a code or memo" => "an extract is a passage chosen for a theme",
+                "empty notes" => "a note needs text",
+                "sets" => "Idiograph groups themes by hierarchy",
+                _ => "no place for it in the study",
+            };
+            self.diagnostics.push(format!("not imported: {n} {kind} ({why})"));
+        }
+    }
 }
 
 impl Workbench {
@@ -280,7 +316,11 @@ impl Workbench {
         // A bare .qde holds the project without its source texts (ATLAS.ti writes these).
         let read =
             if file_name.to_lowercase().ends_with(".qde") { read_qde(bytes) } else { read_qdpx(bytes, file_name) };
-        let (project, diagnostics) = read.map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))?;
+        // The reader's error names the file (a bare .qde is read without its name): name it once.
+        let (project, diagnostics) = read.map_err(|mut e| {
+            e.file.get_or_insert_with(|| file_name.to_owned());
+            AppError::Invalid(e.to_string())
+        })?;
         let mut report = ExchangeReport {
             diagnostics: diagnostics.iter().map(RefiDiagnostic::to_string).collect(),
             ..ExchangeReport::default()
@@ -293,9 +333,7 @@ impl Workbench {
         if let Err(e) = built {
             // A half-built study is worse than none: remove the new file and report why.
             wb.close().await;
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            idiograph_store::remove_project_file(path);
             return Err(e);
         }
         Ok((wb, report))
@@ -306,6 +344,37 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
     if let Some(q) = &project.description {
         wb.update_study(None, Some(q), None, None, None).await?;
     }
+    // A coding or note made by one of the file's users is recorded under that user's name, so the
+    // history, the transcript view and COREQ's data coders say who coded what.
+    let user_names: BTreeMap<&str, &str> =
+        project.users.iter().filter(|u| !u.name.trim().is_empty()).map(|u| (u.guid.as_str(), u.name.trim())).collect();
+    let mut authors_used: BTreeSet<&str> = BTreeSet::new();
+    let mut by = |user: Option<&str>| -> Workbench {
+        match user.and_then(|g| user_names.get_key_value(g)) {
+            Some((guid, name)) => {
+                authors_used.insert(guid);
+                wb.with_author(name)
+            }
+            None => wb.with_author(wb.author()),
+        }
+    };
+    let described = |d: &Option<String>| d.as_deref().is_some_and(|d| !d.trim().is_empty());
+    report.drop("case descriptions", project.cases.iter().filter(|c| described(&c.description)).count());
+    report.drop("codes on cases", project.cases.iter().map(|c| c.code_refs.len()).sum());
+    report.drop("passages on cases", project.cases.iter().map(|c| c.selection_refs.len()).sum());
+    report.drop("source descriptions", project.sources.iter().filter(|s| described(&s.description)).count());
+    report.drop("source variable values", project.sources.iter().map(|s| s.variables.len()).sum());
+    let mut codes: Vec<&RefiCode> = project.codes.iter().collect();
+    let mut code_colours = 0;
+    let mut code_memos = 0;
+    while let Some(code) = codes.pop() {
+        code_colours += usize::from(code.color.is_some());
+        code_memos += code.note_refs.len();
+        codes.extend(code.children.iter());
+    }
+    report.drop("code colours", code_colours);
+    report.drop("memos on codes", code_memos);
+    report.drop("memos on sources", project.sources.iter().map(|s| s.note_refs.len()).sum());
     let variable_names: BTreeMap<&str, &str> =
         project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
     let mut owner_of: BTreeMap<&str, String> = BTreeMap::new();
@@ -386,6 +455,12 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             continue;
         }
         for sel in &src.selections {
+            if described(&sel.description) {
+                report.drop("passage descriptions", 1);
+            }
+            if sel.codings.is_empty() && sel.note_refs.is_empty() {
+                report.drop("passages without a code or memo", 1);
+            }
             let target = Target {
                 transcript: t.clone(),
                 version: v.id.clone(),
@@ -393,8 +468,9 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
                 end: sel.span.end().to_usize(),
             };
             for coding in &sel.codings {
+                let author = by(coding.creating_user.as_deref().or(sel.creating_user.as_deref()));
                 match theme_of.get(&coding.code_guid) {
-                    Some(th) => match wb.add_extract(th, &target).await {
+                    Some(th) => match author.add_extract(th, &target).await {
                         Ok(_) => *report.imported.entry("extracts").or_default() += 1,
                         Err(e) => report
                             .diagnostics
@@ -405,14 +481,25 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
                         .push(format!("selection {} codes an unknown code {}", sel.guid, coding.code_guid)),
                 }
             }
-            for note_ref in &sel.note_refs {
+            // Memos on the passage and on its codings become exploratory notes on it, each once.
+            let mut memos: Vec<&str> = Vec::new();
+            for r in sel.note_refs.iter().chain(sel.codings.iter().flat_map(|c| c.note_refs.iter())) {
+                if !memos.contains(&r.as_str()) {
+                    memos.push(r);
+                }
+            }
+            for note_ref in memos {
                 let Some(note) = project.note(note_ref) else { continue };
+                if note.text.trim().is_empty() {
+                    report.drop("empty notes", 1);
+                    continue;
+                }
                 let kind = NoteKind::ALL
                     .iter()
                     .copied()
                     .find(|k| note.name.as_deref().is_some_and(|n| n.to_lowercase().contains(k.as_str())))
                     .unwrap_or(NoteKind::Free);
-                match wb.add_note(&target, kind, &note.text).await {
+                match by(note.creating_user.as_deref()).add_note(&target, kind, &note.text).await {
                     Ok(_) => *report.imported.entry("notes").or_default() += 1,
                     Err(e) => {
                         report.diagnostics.push(format!("note {} in '{}' not imported: {e}", note.guid, src.name))
@@ -424,19 +511,27 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
     let attached: BTreeSet<&str> = project
         .sources
         .iter()
-        .flat_map(|s| s.selections.iter().flat_map(|sel| sel.note_refs.iter().map(String::as_str)))
+        .flat_map(|s| s.selections.iter())
+        .flat_map(|sel| sel.note_refs.iter().chain(sel.codings.iter().flat_map(|c| c.note_refs.iter())))
+        .map(String::as_str)
         .collect();
-    for note in project.notes.iter().filter(|n| {
-        !attached.contains(n.guid.as_str()) && !n.text.trim().is_empty() && n.name.as_deref() != Some(SETTINGS_NOTE)
-    }) {
-        wb.add_journal(&note.text, None).await?;
+    for note in
+        project.notes.iter().filter(|n| !attached.contains(n.guid.as_str()) && n.name.as_deref() != Some(SETTINGS_NOTE))
+    {
+        if note.text.trim().is_empty() {
+            report.drop("empty notes", 1);
+            continue;
+        }
+        by(note.creating_user.as_deref()).add_journal(&note.text, None).await?;
         *report.imported.entry("journal").or_default() += 1;
     }
-    if !project.sets.is_empty() {
-        report
-            .diagnostics
-            .push(format!("{} sets were not imported (Idiograph groups themes by hierarchy)", project.sets.len()));
+    report.drop("sets", project.sets.len());
+    let authors = authors_used.len();
+    report.drop("users who coded nothing imported", user_names.len() - authors);
+    if authors > 0 {
+        report.imported.insert("authors", authors);
     }
+    report.explain_drops();
     Ok(())
 }
 
@@ -871,5 +966,5 @@ fn codebook(s: &Snapshot) -> (Vec<RefiCode>, Vec<RefiSet>) {
 
 /// The producing application, as REFI-QDA files name it.
 fn origin() -> String {
-    format!("Idiograph {}", env!("CARGO_PKG_VERSION"))
+    idiograph_formats::SOFTWARE.to_owned()
 }

@@ -327,7 +327,7 @@ impl Workbench {
             quotes_identified: Some(true),
             themes_below_rule: Some(recurrence.rows.iter().filter(|r| !r.meets_rule).count()),
             journal_entries: Some(s.journal.len()),
-            software: format!("Idiograph {}", env!("CARGO_PKG_VERSION")),
+            software: idiograph_formats::SOFTWARE.to_owned(),
         })
     }
 }

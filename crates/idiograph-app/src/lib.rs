@@ -113,10 +113,7 @@ impl Workbench {
         terminology: Terminology,
         author: &str,
     ) -> Result<Workbench, AppError> {
-        let title = title.trim();
-        if title.is_empty() {
-            return Err(AppError::Invalid("a study title cannot be empty".into()));
-        }
+        let title = annotate::check_title("a study title", title, 500)?;
         let mut settings = StudySettings::new(title);
         settings.terminology = terminology;
         let store = Store::create_sqlite(path, &settings, &now()).await?;
@@ -136,10 +133,7 @@ impl Workbench {
         terminology: Terminology,
         author: &str,
     ) -> Result<(Workbench, String), AppError> {
-        let title = title.trim();
-        if title.is_empty() {
-            return Err(AppError::Invalid("a study title cannot be empty".into()));
-        }
+        let title = annotate::check_title("a study title", title, 500)?;
         let mut settings = StudySettings::new(title);
         settings.terminology = terminology;
         let (store, id) = Store::create_postgres(url, &settings, &now()).await?;
@@ -174,9 +168,7 @@ impl Workbench {
         let copied = self.store.copy_into(&file).await;
         file.close().await;
         if copied.is_err() {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", dest.display()));
-            }
+            idiograph_store::remove_project_file(dest);
         }
         Ok(copied?)
     }
@@ -292,7 +284,7 @@ impl Workbench {
         check_version(expected, &before, "the study")?;
         let mut after = before.clone();
         if let Some(t) = title {
-            after.title = annotate::check_text("a study title", t, 500)?;
+            after.title = annotate::check_title("a study title", t, 500)?;
         }
         if let Some(q) = research_question {
             after.research_question = (!q.trim().is_empty()).then(|| q.trim().to_owned());

@@ -516,11 +516,7 @@ impl Workbench {
     /// Where the search index of this project lives: beside the project file.
     pub fn search_index_dir(&self) -> PathBuf {
         match self.store.backend() {
-            Backend::Sqlite { path } => {
-                let mut s = path.clone().into_os_string();
-                s.push(".search");
-                PathBuf::from(s)
-            }
+            Backend::Sqlite { path } => idiograph_store::beside(path, ".search"),
             // A server project: a per-process index in the temporary folder, kept current from
             // the same change feed (audit sequence) as a file's.
             #[allow(unreachable_patterns)]

@@ -6,7 +6,7 @@ use idiograph_model::{
 };
 use idiograph_store::{Tx, VersionToken};
 
-use crate::annotate::{check_text, member_participant, resolve_statement};
+use crate::annotate::{check_text, check_title, member_participant, resolve_statement};
 use crate::error::invalid;
 use crate::{check_token, check_version, new_id, now, participants, AppError, Workbench};
 
@@ -156,7 +156,7 @@ impl Workbench {
         title: &str,
         description: Option<&str>,
     ) -> Result<Theme, AppError> {
-        let title = check_text("a theme title", title, MAX_TITLE_CHARS)?;
+        let title = check_title("a theme title", title, MAX_TITLE_CHARS)?;
         let description = description.map(|d| check_text("a description", d, MAX_DESCRIPTION_CHARS)).transpose()?;
         let mut tx = self.begin().await?;
         let scope = match case {
@@ -209,7 +209,7 @@ impl Workbench {
         check_theme(&mut tx, expected, &before).await?;
         let mut after = before.clone();
         if let Some(t) = &changes.title {
-            after.title = check_text("a theme title", t, MAX_TITLE_CHARS)?;
+            after.title = check_title("a theme title", t, MAX_TITLE_CHARS)?;
         }
         if let Some(d) = &changes.description {
             after.description =
@@ -374,7 +374,7 @@ impl Workbench {
         members: &[MemberRef],
         expected: Option<&str>,
     ) -> Result<Theme, AppError> {
-        let title = check_text("a theme title", title, MAX_TITLE_CHARS)?;
+        let title = check_title("a theme title", title, MAX_TITLE_CHARS)?;
         if members.is_empty() {
             return Err(invalid!("name at least one member to move into the new theme"));
         }

@@ -285,7 +285,7 @@ impl Workbench {
 impl Workbench {
     /// Retitles a transcript.
     pub async fn rename_transcript(&self, reference: &str, title: &str) -> Result<Transcript, AppError> {
-        let title = crate::annotate::check_text("a transcript title", title, 200)?;
+        let title = crate::annotate::check_title("a transcript title", title, 200)?;
         let mut tx = self.begin().await?;
         let before = resolve(&mut tx, reference).await?;
         let mut after = before.clone();

@@ -110,8 +110,14 @@ impl Workbench {
         new_label: &str,
     ) -> Result<TranscriptVersion, AppError> {
         let new_label = new_label.trim();
-        if new_label.is_empty() || new_label.contains(['\n', ':']) || new_label.chars().count() > 60 {
-            return Err(invalid!("a speaker label must be 1–60 characters without ':' or line breaks"));
+        if new_label.is_empty()
+            || new_label.contains(':')
+            || new_label.contains(char::is_control)
+            || new_label.chars().count() > 60
+        {
+            return Err(invalid!(
+                "a speaker label must be 1–60 characters without ':', line breaks or control characters"
+            ));
         }
         let mut tx = self.begin().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use idiograph_text::{Layout, Span};
+use idiograph_text::{Layout, LayoutError, Span, TextSize};
 
 use crate::ObjectId;
 
@@ -117,7 +117,43 @@ impl std::fmt::Debug for TranscriptVersion {
     }
 }
 
+impl Turn {
+    /// Where the speaker's words begin in `text` (the version's text): past the turn's time and
+    /// speaker label and the `:`, brackets, bold marks, blanks and a time written after the label.
+    /// A turn without a label begins with its words.
+    pub fn words_start(&self, text: &str) -> usize {
+        let Some(label) = self.label_span else { return self.span.start().to_usize() };
+        let end = self.span.end().to_usize().min(text.len());
+        let mut at = label.end().to_usize().min(end);
+        let separator = |c: char| c.is_whitespace() || matches!(c, ':' | ']' | '*' | '\\');
+        let skip = |at: usize| end - text[at..end].trim_start_matches(separator).len();
+        at = skip(at);
+        if let Some(time) = self.timestamp.as_deref().filter(|t| !t.is_empty()) {
+            let rest = &text[at..end];
+            let opened = rest.strip_prefix("\\[").or_else(|| rest.strip_prefix('[')).unwrap_or(rest);
+            if let Some(after) = opened.strip_prefix(time) {
+                at = skip(end - after.len());
+            }
+        }
+        at
+    }
+}
+
 impl TranscriptVersion {
+    /// The text of lines `first..=last` (global line numbers) as a selection by lines takes it:
+    /// the layout's span, except that a start before a turn's words (on its time and speaker
+    /// label, as every line opening a VTT or SRT cue has) moves to where the words begin, so a
+    /// quote holds what was said. A selection holding nothing but a label stays as it is.
+    pub fn lines_to_span(&self, first: u32, last: u32) -> Result<Span, LayoutError> {
+        let span = self.layout.lines_to_span(first, last)?;
+        let start = span.start().to_usize();
+        let words = self.turn_at(start).map_or(start, |t| t.words_start(&self.text));
+        if words <= start || words >= span.end().to_usize() {
+            return Ok(span);
+        }
+        Ok(Span::from_bounds(TextSize::new(words as u32), span.end()))
+    }
+
     /// The turn that contains `offset`, if any.
     pub fn turn_at(&self, offset: usize) -> Option<&Turn> {
         let i = self.turns.partition_point(|t| t.span.end().to_usize() <= offset);
@@ -128,4 +164,36 @@ impl TranscriptVersion {
 /// The citation of a span in a version, e.g. "(Olivia, p. 6, ll. 14–16)".
 pub fn cite(pseudonym: &str, layout: &Layout, span: Span) -> String {
     format!("({pseudonym}, {})", layout.span_lines(span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Turn;
+    use idiograph_text::Span;
+
+    /// The words of a one-turn `text` whose label is `label` and time `time`.
+    fn words<'a>(text: &'a str, label: &str, time: Option<&str>) -> &'a str {
+        let at = text.find(label).unwrap();
+        let turn = Turn {
+            span: Span::new(text, 0, text.len()).unwrap(),
+            label: Some(label.to_owned()),
+            label_span: Some(Span::new(text, at, at + label.len()).unwrap()),
+            timestamp: time.map(str::to_owned),
+        };
+        &text[turn.words_start(text)..]
+    }
+
+    #[test]
+    fn words_start_past_the_time_and_label_of_every_style() {
+        assert_eq!(words("[00:00:03.500] Bob: It felt light.", "Bob", Some("00:00:03.500")), "It felt light.");
+        assert_eq!(words("Dan: [01:46] Okay then.", "Dan", Some("01:46")), "Okay then.");
+        assert_eq!(words("**Tim Smith:** \\[01:46\\] So.", "Tim Smith", Some("01:46")), "So.");
+        assert_eq!(words("[Johnny Doe] 11:02:09\nHow you doing?", "Johnny Doe", Some("11:02:09")), "How you doing?");
+        assert_eq!(words("Olivia Smith  0:03\nWell, yes.", "Olivia Smith", Some("0:03")), "Well, yes.");
+        // A time that is not the turn's is words.
+        assert_eq!(words("Dan: 10:30 was the time.", "Dan", None), "10:30 was the time.");
+        let unlabelled =
+            Turn { span: Span::new("Hello.", 0, 6).unwrap(), label: None, label_span: None, timestamp: None };
+        assert_eq!(unlabelled.words_start("Hello."), 0);
+    }
 }

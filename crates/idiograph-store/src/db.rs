@@ -104,9 +104,41 @@ pub(crate) fn server_options(url: &str) -> Result<AnyConnectOptions, StoreError>
     url.parse().map_err(|e: sqlx::Error| StoreError::BadAddress(e.to_string()))
 }
 
-fn sqlite_url(path: &Path, create: bool) -> String {
-    // The path goes in as given; sqlx reads everything before '?' as the file name.
-    format!("sqlite://{}?mode={}", path.display(), if create { "rwc" } else { "rw" })
+/// The driver's address of the project file at `path`. The pool takes only a URL, and sqlx reads
+/// the file name out of it (percent-decoded, `..` folded, a first segment read as a host), so the
+/// file goes in as its absolute path — the folder resolved by the operating system, `..` and links
+/// as the system reads them — with every byte a URL would read otherwise percent-encoded: spaces,
+/// `%`, `#`, `?` and accents reach SQLite exactly as written.
+fn sqlite_url(path: &Path, create: bool) -> Result<String, StoreError> {
+    let io = |source| StoreError::Io { path: path.display().to_string(), source };
+    let absolute = if create {
+        let name = path
+            .file_name()
+            .ok_or_else(|| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")))?;
+        let folder = path.parent().filter(|f| !f.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::canonicalize(folder).map_err(io)?.join(name)
+    } else {
+        std::fs::canonicalize(path).map_err(io)?
+    };
+    let url = url::Url::from_file_path(&absolute)
+        .map_err(|()| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a path to a file")))?;
+    Ok(format!("sqlite://{}?mode={}", url.path(), if create { "rwc" } else { "rw" }))
+}
+
+/// The path of a file beside the project file `path`: its name with `suffix` appended, such as
+/// `-wal` or `.search` (never a string made from the path's display, which may not be the file).
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Removes a project file and its SQLite companions (`-wal`, `-shm`), for a project that could not
+/// be made whole; what does not exist is skipped.
+pub fn remove_project_file(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(beside(path, suffix));
+    }
 }
 
 /// Checks that `path` is an SQLite file before handing it to the driver, for a clear message.
@@ -137,7 +169,7 @@ impl Db {
     /// Opens (or with `create`, makes) an SQLite project file.
     pub async fn open_sqlite(path: &Path, create: bool) -> Result<Db, StoreError> {
         install_drivers();
-        let options: AnyConnectOptions = sqlite_url(path, create).parse().map_err(StoreError::from)?;
+        let options: AnyConnectOptions = sqlite_url(path, create)?.parse().map_err(StoreError::from)?;
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .after_connect(|conn, _| {

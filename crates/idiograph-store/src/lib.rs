@@ -22,7 +22,7 @@ mod version;
 
 pub use crate::accounts::{Account, StoredSession};
 pub use crate::codec::STUDY_ID;
-pub use crate::db::{Backend, MIGRATIONS};
+pub use crate::db::{beside, remove_project_file, Backend, MIGRATIONS};
 pub use crate::error::StoreError;
 pub use crate::feed::Change;
 pub use crate::seal::{SealedPayload, SealedText};

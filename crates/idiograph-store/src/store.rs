@@ -87,9 +87,7 @@ impl Store {
         .await;
         if made.is_err() {
             db.pool.close().await;
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            db::remove_project_file(path);
         }
         made
     }
@@ -113,8 +111,8 @@ impl Store {
         }
         if applied.len() < MIGRATIONS.len() {
             // Migrations are up-only, so keep the file as it was before changing its schema.
-            let backup = format!("{shown}.before-{}.bak", MIGRATIONS.last().map_or("", |m| m.0));
-            store.backup(Path::new(&backup)).await?;
+            let backup = db::beside(path, &format!(".before-{}.bak", MIGRATIONS.last().map_or("", |m| m.0)));
+            store.backup(&backup).await?;
             store.db.migrate(now).await?;
         }
         Ok(store)
@@ -436,8 +434,15 @@ impl Store {
                 "backup copies a project file; on a server use `idiograph migrate --from`".into(),
             ));
         }
+        // SQLite reads the name as given, but one starting `file:` as a URI: an absolute path
+        // never does. A name that is not UTF-8 cannot be passed exactly, so it is refused.
+        let io = |source| StoreError::Io { path: dest.display().to_string(), source };
+        let absolute = std::path::absolute(dest).map_err(io)?;
+        let name = absolute.to_str().ok_or_else(|| {
+            io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "the file name is not valid Unicode"))
+        })?;
         let mut conn = self.db.pool.acquire().await?;
-        sqlx::query("VACUUM INTO $1").bind(dest.display().to_string()).execute(&mut *conn).await?;
+        sqlx::query("VACUUM INTO $1").bind(name.to_owned()).execute(&mut *conn).await?;
         Ok(())
     }
 

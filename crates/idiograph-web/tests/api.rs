@@ -690,10 +690,9 @@ async fn line_numbers_select_whole_lines() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(
-        r.json()["anchor"]["quote"],
-        json!("Olivia: Lighter, really.\nInterviewer: Why?\nOlivia: Someone listened.")
-    );
+    // By lines, a selection starts at the words: the first line's speaker label is not quoted
+    // (the same rule as the command line's --lines; later labels belong to the exchange quoted).
+    assert_eq!(r.json()["anchor"]["quote"], json!("Lighter, really.\nInterviewer: Why?\nOlivia: Someone listened."));
     let out_of_range = call(
         &app,
         "POST",

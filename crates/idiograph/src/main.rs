@@ -3,6 +3,7 @@
 
 mod cli;
 mod deid;
+mod printer;
 mod run;
 mod selection;
 
@@ -10,21 +11,37 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The error as one line that names the thing and the reason: the cause chain joined by ": ",
+/// each cause once. A message that already ends with its cause's text (an error written as
+/// `"{file}: {source}"`, which also hands out `source` as its cause) is not followed by it again.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start: {e}");
+            printer::warn(&format!("error: cannot start: {e}"));
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            // One line: the cause chain joined, so the message names the thing and the reason.
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-            eprintln!("error: {}", chain.join(": "));
+            printer::warn(&format!("error: {}", one_line(&e)));
             ExitCode::FAILURE
         }
     }

@@ -15,6 +15,7 @@ use idiograph_web::{PublicOrigin, TeamSettings};
 use serde_json::{json, Value as Json};
 
 use crate::cli::*;
+use crate::printer::{emit, warn};
 use crate::selection::target;
 
 /// The default file `idiograph demo` writes.
@@ -56,20 +57,6 @@ pub(crate) fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
         if !t.is_empty() {
             emit(t.trim_end());
         }
-    }
-}
-
-/// Writes a line to standard output. A reader that went away (`| head`) ends the program quietly,
-/// as other command-line tools do, instead of a panic from `println!`.
-pub(crate) fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("error: cannot write the output: {e}");
-        std::process::exit(1);
     }
 }
 
@@ -124,7 +111,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             wb.close().await;
             print(json, json!({"project": project, "title": title, "terminology": t.as_str()}), || {
-                format!("Created {project} ({t} wording). Next: idiograph -p {project} participant add PSEUDONYM")
+                format!(
+                    "Created {project} ({t} wording). Next: idiograph -p {} participant add PSEUDONYM",
+                    shell_word(&project)
+                )
             });
         }
         Command::Migrate { file, to, from, server_project, output } => match (file, to, from, server_project, output) {
@@ -182,10 +172,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 public_origin,
             });
             if team.is_some() && !wb.users().await?.iter().any(|(_, role)| role.is_some()) {
-                eprintln!(
+                warn(&format!(
                     "note: this project has no members yet; add one with `idiograph -p {} admin create-user NAME`",
-                    path.display()
-                );
+                    shell_word(&path.to_string_lossy())
+                ));
             }
             return serve(wb, server, team).await;
         }
@@ -195,7 +185,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             wb.close().await;
             print(
                 json,
-                json!({"project": output, "imported": report.imported, "not_imported": report.diagnostics}),
+                json!({"project": output, "imported": report.imported, "not_imported": report.diagnostics,
+                       "not_imported_counts": report.not_imported}),
                 || {
                     let counts: Vec<String> = report.imported.iter().map(|(k, n)| format!("{n} {k}")).collect();
                     let mut out =
@@ -254,7 +245,17 @@ fn open_browser(url: &str) {
         std::process::Command::new("xdg-open").arg(url).spawn()
     };
     if opener.is_err() {
-        eprintln!("note: could not open a browser; open {url} yourself");
+        warn(&format!("note: could not open a browser; open {url} yourself"));
+    }
+}
+
+/// `word` as the shell reads it back in a suggested command: as it is when it holds only
+/// characters no shell treats specially, else in single quotes.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || "._-/+=:@,".contains(c)) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -280,7 +281,7 @@ async fn demo(cli: &Cli, out: Option<PathBuf>, no_serve: bool, server: &ServerAr
         s.push_str(&recurrence_text(&snapshot));
         s.push_str(&format!(
             "\nTry:\n  idiograph -p {0} transcript show T1\n  idiograph -p {0} theme list\n  idiograph -p {0} report --format html -o report.html\n",
-            path.display()
+            shell_word(&path.to_string_lossy())
         ));
         s
     });
@@ -575,7 +576,8 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             let rows: Vec<Json> = list
                 .iter()
                 .map(|st| json!({"id": format!("S{}", st.short), "participant": s.participant(&st.participant_id).map(|p| p.pseudonym.clone()), "text": st.text,
-                                 "lines": st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>()}))
+                                 "lines": st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>(),
+                                 "quotes": st.anchors.iter().map(|a| a.quote().exact()).collect::<Vec<_>>()}))
                 .collect();
             print(json, Json::Array(rows), || {
                 list.iter()
@@ -999,7 +1001,7 @@ async fn import(
             .join("\n")
     });
     for r in &refused {
-        eprintln!("error: {r}");
+        warn(&format!("error: {r}"));
     }
     Ok(if refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -39,7 +39,7 @@ pub async fn target(wb: &Workbench, transcript: &str, at: &Selection) -> Result<
         let first =
             line_number(&v.layout, a).with_context(|| format!("--lines {lines}: '{a}' is not a line number"))?;
         let last = line_number(&v.layout, b).with_context(|| format!("--lines {lines}: '{b}' is not a line number"))?;
-        v.layout.lines_to_span(first, last).map_err(|e| anyhow!("--lines {lines} in T{}: {e}", t.short))?
+        v.lines_to_span(first, last).map_err(|e| anyhow!("--lines {lines} in T{}: {e}", t.short))?
     } else if let Some(chars) = &at.chars {
         let (a, b) = parse_range(chars).ok_or_else(|| anyhow!("--chars expects S-E"))?;
         let (s, e): (usize, usize) = (

@@ -130,6 +130,8 @@ on_both_backends!(
     fn closed_stdout_is_not_a_crash,
     fn pseudonyms_that_look_like_short_ids_do_not_clash,
     fn renaming_a_speaker_carries_anchors_to_the_new_version,
+    fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label,
+    fn a_markdown_transcript_reads_as_rendered,
     fn folder_import_with_a_participant_per_file,
     fn serve_opens_the_workbench_on_loopback,
 );
@@ -479,8 +481,10 @@ fn corpus_analysis_end_to_end(backend: Backend) {
             assert!(body.contains(who), "{name} report lacks {who}");
         }
     }
-    // The citation follows its quotation in the markdown.
-    let (who, cite) = citation_after_quote(&md, "Participant: Ah, yeah. Not all the time");
+    // The citation follows its quotation in the markdown; taken by lines, the quotation holds
+    // the participant's words without the speaker label.
+    assert!(!md.contains("“Participant: Ah, yeah."), "the label is not quoted");
+    let (who, cite) = citation_after_quote(&md, "“Ah, yeah. Not all the time");
     assert_eq!((who.as_str(), cite.as_str()), ("Anna", "(Anna, p. 1, ll. 9–10)"));
     assert!(html.trim_start().to_ascii_lowercase().starts_with("<!doctype html"), "html report is a document");
     // A report never overwrites a file.
@@ -1358,6 +1362,86 @@ fn renaming_a_speaker_carries_anchors_to_the_new_version(backend: Backend) {
     assert_eq!(labels, ["Interviewer", "Olivia"]);
     p.ok(&["undo"]);
     assert_eq!(p.readout(), before);
+}
+
+/// A line of a VTT or SRT transcript opens with the cue's time and the speaker's name
+/// (`[00:00:03.500] Bob: …`); a note, statement or extract taken by that line quotes the words.
+fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label(backend: Backend) {
+    let p = Project::on(&backend);
+    p.ok(&["participant", "add", "Bob"]);
+    let vtt = p.write(
+        "bob.vtt",
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Interviewer>How did the first session feel?</v>\n\n\
+         00:00:03.500 --> 00:00:06.000\n<v Bob>It felt like a weight had been lifted.</v>\n\n\
+         00:00:06.500 --> 00:00:09.000\n<v Interviewer>Thank you.</v>\n",
+    );
+    let srt = p.write(
+        "bob.srt",
+        "1\n00:00:01,000 --> 00:00:03,000\nInterviewer: And later on?\n\n\
+         2\n00:00:03,500 --> 00:00:06,000\nBob: I stopped dreading Tuesdays.\n",
+    );
+    p.ok(&["import", vtt.to_str().unwrap(), "--participant", "Bob"]);
+    p.ok(&["import", srt.to_str().unwrap(), "--participant", "Bob"]);
+    p.ok(&["theme", "add", "--group", "Relief"]);
+    for (transcript, words, stamp) in [
+        ("T1", "It felt like a weight had been lifted.", "[00:00:03.500] Bob:"),
+        ("T2", "I stopped dreading Tuesdays.", "[00:00:03,500] Bob:"),
+    ] {
+        let show = p.json(&["transcript", "show", transcript]);
+        let line = arr(&show["lines"])
+            .iter()
+            .find(|l| s(&l["text"]).contains(words))
+            .unwrap_or_else(|| panic!("{words} not shown in {transcript}: {show}"));
+        assert!(s(&line["text"]).starts_with(stamp), "the line opens with the cue time and label: {line}");
+        let n = line["line"].as_u64().unwrap().to_string();
+        let note =
+            p.json(&["note", "add", "--transcript", transcript, "--lines", &n, "--kind", "descriptive", "relief"]);
+        let statement = p.json(&["statement", "add", "--transcript", transcript, "--lines", &n, "Relief in the group"]);
+        let extract = p.json(&["extract", "add", "--theme", "TH1", "--transcript", transcript, "--lines", &n]);
+        let notes = p.json(&["note", "list", "--transcript", transcript]);
+        let note = arr(&notes).iter().find(|x| x["id"] == note["id"]).unwrap();
+        assert_eq!(note["quote"], words, "a note by line quotes the words");
+        let statements = p.json(&["statement", "list"]);
+        let statement = arr(&statements).iter().find(|x| x["id"] == statement["id"]).unwrap();
+        assert_eq!(statement["quotes"], serde_json::json!([words]), "a statement by line quotes the words");
+        let extracts = p.json(&["extract", "list"]);
+        let extract = arr(&extracts).iter().find(|x| x["id"] == extract["id"]).unwrap();
+        assert_eq!(extract["quote"], words, "an extract by line quotes the words");
+    }
+    // Two lines from the interviewer's question on: the quote starts with the question's words
+    // and keeps the second speaker's label, which is part of the exchange quoted.
+    let two = p.json(&["note", "add", "--transcript", "T2", "--lines", "1-3", "--kind", "linguistic", "exchange"]);
+    let notes = p.json(&["note", "list", "--transcript", "T2"]);
+    let quote = s(&arr(&notes).iter().find(|x| x["id"] == two["id"]).unwrap()["quote"]).to_owned();
+    assert_eq!(quote, "And later on?\n\n[00:00:03,500] Bob: I stopped dreading Tuesdays.");
+}
+
+/// A Markdown transcript is imported as it reads rendered: no emphasis marks or backslash
+/// escapes in the text or in any quote, bold labels as speakers, "Break" and headings not.
+fn a_markdown_transcript_reads_as_rendered(backend: Backend) {
+    let p = Project::on(&backend);
+    p.ok(&["participant", "add", "Alex"]);
+    let md = p.write(
+        "alex.md",
+        "# Interview with Alex\n\n**Jo Interviewer:** How was the *first* session?\n\n\
+         **Alex Gallego:** \\[00:01:02\\] It was **hard** \\[unintelligible 00:01:21\\] at first.\n\n\
+         Then it got easier.\n\n**Break:** \\[09:54\\]\n\n**Alex Gallego:** Much easier, honestly.\n",
+    );
+    p.ok(&["import", md.to_str().unwrap(), "--participant", "Alex"]);
+    let show = p.json(&["transcript", "show", "T1"]);
+    let text: Vec<&str> = arr(&show["lines"]).iter().map(|l| s(&l["text"])).collect();
+    let text = text.join("\n");
+    assert!(!text.contains("**") && !text.contains('\\') && !text.contains("*first*"), "{text}");
+    assert!(text.contains("[00:01:02] Alex Gallego: It was hard [unintelligible 00:01:21] at first."), "{text}");
+    let speakers = p.json(&["transcript", "speakers", "T1"]);
+    let labels: Vec<&str> = arr(&speakers).iter().map(|x| s(&x["label"])).collect();
+    assert_eq!(labels, ["Alex Gallego", "Jo Interviewer"], "no Break, no heading, no time as a speaker");
+    let line = arr(&show["lines"]).iter().find(|l| s(&l["text"]).contains("It was hard")).unwrap();
+    let n = line["line"].as_u64().unwrap().to_string();
+    let note = p.json(&["note", "add", "--transcript", "T1", "--lines", &n, "--kind", "linguistic", "hard"]);
+    let notes = p.json(&["note", "list"]);
+    let quote = s(&arr(&notes).iter().find(|x| x["id"] == note["id"]).unwrap()["quote"]).to_owned();
+    assert_eq!(quote, "It was hard [unintelligible 00:01:21] at first.");
 }
 
 /// A folder imports every supported file in it; with one participant per file, participants are

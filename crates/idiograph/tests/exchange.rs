@@ -150,3 +150,136 @@ fn exports_of_other_tools_import_and_say_what_was_left_out() {
     assert!(!out.success && out.stderr.starts_with("error: junk.qdpx"), "{}", out.stderr);
     assert!(!p.file("junk.idg").exists());
 }
+
+/// Every export names the product with the version `idiograph --version` prints, a real one
+/// (the internal crates are 0.0.0). About the binary and its files, so on SQLite only.
+#[test]
+fn every_export_says_the_version_the_binary_reports() {
+    let p = Project::new();
+    let version = support::run_in(p.dir.path(), ["--version"]);
+    version.assert_ok();
+    let v = version.stdout.trim().strip_prefix("idiograph ").expect("idiograph VERSION").to_owned();
+    assert_eq!(v, env!("CARGO_PKG_VERSION"));
+    assert_ne!(v, "0.0.0", "the product has a real version");
+    let named = format!("Idiograph {v}");
+    p.ok(&["participant", "add", "Ada"]);
+    let export = |format: &str, ext: &str| {
+        let out = p.file(&format!("out-{format}.{ext}"));
+        p.ok(&["report", "--format", format, "-o", out.to_str().unwrap()]);
+        out
+    };
+    let qde = String::from_utf8(unzip(&export("qdpx", "qdpx"), "project.qde")).unwrap();
+    assert!(qde.contains(&format!("origin=\"{named}\"")), "REFI-QDA origin: {}", &qde[..qde.len().min(400)]);
+    let app = String::from_utf8(unzip(&export("docx", "docx"), "docProps/app.xml")).unwrap();
+    assert!(app.contains(&format!("<Application>{named}</Application>")), "{app}");
+    for (format, ext) in [("md", "md"), ("html", "html"), ("audit", "html"), ("coreq", "md")] {
+        let text = std::fs::read_to_string(export(format, ext)).unwrap();
+        assert!(text.contains(&named), "the {format} export names {named}");
+        assert!(!text.contains("Idiograph 0.0.0"), "{format}");
+    }
+}
+
+/// A GUID made from a small number, for crafted REFI-QDA files.
+fn guid(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// A REFI-QDA file from another tool: what has no place in a study is listed by kind with counts,
+/// and the file's users are recorded as the authors of what they coded. About a new file, so on
+/// SQLite only.
+#[test]
+fn a_refi_import_lists_what_it_leaves_out_and_credits_the_coders() {
+    let p = Project::uninitialised();
+    let text = "Ana: It felt like a weight had been lifted. Then we talked.";
+    let qde = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+         <Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"Crafted\" origin=\"OtherTool 1.0\">\
+         <Users><User guid=\"{u1}\" name=\"Ana Coder\"/><User guid=\"{u2}\" name=\"Ben Coder\"/><User guid=\"{u3}\" name=\"Cy Idle\"/></Users>\
+         <CodeBook><Codes><Code guid=\"{c1}\" name=\"Relief\" isCodable=\"true\" color=\"#FF0000\"><NoteRef targetGUID=\"{n2}\"/></Code></Codes></CodeBook>\
+         <Sources><TextSource guid=\"{s1}\" name=\"ana.txt\"><Description>Interviewed in the park</Description>\
+           <PlainTextContent>{text}</PlainTextContent>\
+           <PlainTextSelection guid=\"{x1}\" startPosition=\"5\" endPosition=\"43\" creatingUser=\"{u1}\">\
+             <Description>the weight image</Description>\
+             <Coding guid=\"{k1}\" creatingUser=\"{u1}\"><CodeRef targetGUID=\"{c1}\"/><NoteRef targetGUID=\"{n1}\"/></Coding>\
+           </PlainTextSelection>\
+           <PlainTextSelection guid=\"{x2}\" startPosition=\"44\" endPosition=\"59\" creatingUser=\"{u2}\">\
+             <Coding guid=\"{k2}\" creatingUser=\"{u2}\"><CodeRef targetGUID=\"{c1}\"/></Coding>\
+           </PlainTextSelection>\
+           <PlainTextSelection guid=\"{x3}\" startPosition=\"0\" endPosition=\"3\"/>\
+         </TextSource></Sources>\
+         <Notes><Note guid=\"{n1}\" name=\"memo\" creatingUser=\"{u1}\"><PlainTextContent>Memo on the coding</PlainTextContent></Note>\
+           <Note guid=\"{n2}\" name=\"code memo\"><PlainTextContent>Memo on the code</PlainTextContent></Note></Notes>\
+         <Sets><Set guid=\"{t1}\" name=\"A set\"><MemberCode targetGUID=\"{c1}\"/></Set></Sets>\
+         </Project>",
+        u1 = guid(1), u2 = guid(2), u3 = guid(3), c1 = guid(10), s1 = guid(20), x1 = guid(30), x2 = guid(31),
+        x3 = guid(32), k1 = guid(40), k2 = guid(41), n1 = guid(50), n2 = guid(51), t1 = guid(60)
+    );
+    let file = p.write("crafted.qde", qde);
+    let out = p.json(&["from-qdpx", file.to_str().unwrap(), "-o", p.path.to_str().unwrap()]);
+    let counts = &out["not_imported_counts"];
+    let expected = serde_json::json!({
+        "users who coded nothing imported": 1,
+        "source descriptions": 1,
+        "passage descriptions": 1,
+        "code colours": 1,
+        "memos on codes": 1,
+        "passages without a code or memo": 1,
+        "sets": 1,
+    });
+    assert_eq!(counts, &expected, "{out:#}");
+    let lines: Vec<&str> = out["not_imported"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    for (kind, n) in expected.as_object().unwrap() {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("not imported: {n} {kind} ("))), "{kind}: {lines:?}");
+    }
+    assert_eq!(out["imported"]["extracts"], 2, "{out:#}");
+    assert_eq!(out["imported"]["notes"], 1, "the memo on the coding is a note on the passage");
+    assert_eq!(out["imported"]["journal"], 1, "the memo on the code is a journal entry");
+    assert_eq!(out["imported"]["authors"], 2);
+
+    // Who coded what: each extract and the memo are recorded under their user's name.
+    let history = p.json(&["history", "--limit", "100"]);
+    let by = |action: &str| -> Vec<String> {
+        let mut who: Vec<String> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action)
+            .map(|e| e["author"].as_str().unwrap().to_owned())
+            .collect();
+        who.sort();
+        who
+    };
+    assert_eq!(by("add extract"), ["Ana Coder", "Ben Coder"], "{history:#}");
+    assert_eq!(by("add note"), ["Ana Coder"], "{history:#}");
+    let notes = p.json(&["note", "list"]);
+    assert_eq!(notes[0]["text"], "Memo on the coding");
+    assert_eq!(notes[0]["quote"], "It felt like a weight had been lifted.");
+}
+
+/// The real exports of NVivo, QualCoder and ATLAS.ti: every kind their files hold that a study
+/// has no place for is counted in the loss report, one line per kind.
+#[test]
+fn the_loss_report_of_real_exports_counts_what_is_left_out() {
+    let Some(shared) = shared_dir() else { return };
+    let samples = shared.join("refi-qda/samples");
+    // (file, kinds it must report, users credited as authors): the NVivo sample's two texts are
+    // blank, so its two users coded nothing imported; QualCoder's one user "cp" coded every passage;
+    // in ATLAS.ti's, whose texts are not in the file, one user wrote the two memos kept as journal.
+    for (file, kinds, authors) in [
+        ("nvivo-15.0-mac_qc-project.qdpx", &["users who coded nothing imported"][..], None),
+        ("qc-1.3.2_demo.qdpx", &[][..], Some(1)),
+        ("atlasti-8.4-mac_refi-standard-project.qde", &["sets", "users who coded nothing imported"][..], Some(1)),
+    ] {
+        let p = Project::uninitialised();
+        let out = p.json(&["from-qdpx", samples.join(file).to_str().unwrap(), "-o", p.path.to_str().unwrap()]);
+        let counts = out["not_imported_counts"].as_object().unwrap();
+        let lines: Vec<&str> = out["not_imported"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(out["imported"]["authors"].as_u64(), authors, "{file}: {:#}", out["imported"]);
+        for kind in kinds {
+            assert!(counts.get(*kind).and_then(|n| n.as_u64()).is_some_and(|n| n > 0), "{file}: {kind} in {counts:?}");
+        }
+        for (kind, n) in counts {
+            assert!(lines.iter().any(|l| l.starts_with(&format!("not imported: {n} {kind} ("))), "{file}: {kind}");
+        }
+    }
+}

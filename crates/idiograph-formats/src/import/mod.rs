@@ -4,7 +4,7 @@
 //! [`Importer`] for the file's extension and returns an [`ImportedTranscript`] or an
 //! [`ImportError`] whose message names the file and the reason.
 //!
-//! Layout: one module per format (`plain_text` for `.txt`/`.md`, `docx`, `odt`, `rtf`, `pdf`
+//! Layout: one module per format (`plain_text` for `.txt`, `markdown` for `.md`, `docx`, `odt`, `rtf`, `pdf`
 //! (cargo feature `pdf`, on by default) and `vtt` for `.vtt`/`.srt`), plus shared steps:
 //! `decode` (bytes to text with encoding detection and refusal of binary content), `speakers`
 //! (cutting canonical text into speaker turns), `package` (zip containers with bomb limits and
@@ -19,6 +19,7 @@ mod builder;
 mod decode;
 mod docx;
 mod flow;
+mod markdown;
 mod odt;
 mod package;
 #[cfg(feature = "pdf")]
@@ -29,6 +30,7 @@ mod speakers;
 mod vtt;
 
 pub use crate::import::docx::DocxImporter;
+pub use crate::import::markdown::MarkdownImporter;
 pub use crate::import::odt::OdtImporter;
 #[cfg(feature = "pdf")]
 pub use crate::import::pdf::PdfImporter;
@@ -93,7 +95,7 @@ pub struct Provenance {
 pub enum TranscriptFormat {
     /// Plain text (`.txt`).
     PlainText,
-    /// Markdown (`.md`), read as plain text: markup is kept in the canonical text.
+    /// Markdown (`.md`): the rendered text, markup and escapes removed, bold labels as speakers.
     Markdown,
     /// Word (`.docx`, Office Open XML).
     Docx,
@@ -290,7 +292,7 @@ pub trait Importer: Send + Sync {
 /// Every importer, in the order their extensions are listed to the user.
 static IMPORTERS: &[&dyn Importer] = &[
     &PlainTextImporter::TEXT,
-    &PlainTextImporter::MARKDOWN,
+    &MarkdownImporter,
     &DocxImporter,
     &OdtImporter,
     &RtfImporter,

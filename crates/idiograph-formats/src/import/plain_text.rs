@@ -1,9 +1,8 @@
-//! The plain text importer: `.txt` and `.md` transcripts.
+//! The plain text importer: `.txt` transcripts (`.md` has its own, `markdown`, which hands text
+//! without bold labels to the same speaker scan).
 //!
 //! Pipeline: size check, SHA-256 of the original bytes, decoding (see `decode`), `normalize`,
-//! speaker turns (see `speakers`). Markdown is read as text: markup stays in the canonical
-//! text so that the transcript reads as the researcher received it, and bold labels and
-//! escaped timestamps are understood by the turn scanner.
+//! speaker turns (see `speakers`).
 //!
 //! Cost: a few linear passes over the bytes (hash, UTF-8 check, census, normalisation, line
 //! scan) and at most two copies of the text, with no per-line allocation.
@@ -12,8 +11,8 @@ use super::decode::decode_text;
 use super::speakers::find_turns;
 use super::{provenance, ImportError, ImportedTranscript, Importer, TranscriptFormat};
 
-/// Imports plain text and Markdown transcripts; use [`PlainTextImporter::TEXT`] or
-/// [`PlainTextImporter::MARKDOWN`], or let [`crate::import_transcript`] choose.
+/// Imports plain text transcripts; use [`PlainTextImporter::TEXT`], or let
+/// [`crate::import_transcript`] choose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlainTextImporter {
     format: TranscriptFormat,
@@ -22,8 +21,6 @@ pub struct PlainTextImporter {
 impl PlainTextImporter {
     /// The importer for `.txt` files.
     pub const TEXT: PlainTextImporter = PlainTextImporter { format: TranscriptFormat::PlainText };
-    /// The importer for `.md` files.
-    pub const MARKDOWN: PlainTextImporter = PlainTextImporter { format: TranscriptFormat::Markdown };
 }
 
 impl Importer for PlainTextImporter {
@@ -94,18 +91,5 @@ mod tests {
         let t = import(&utf16be);
         assert_eq!((t.text.as_str(), t.provenance.encoding.as_str()), ("Zoë: hi\n", "utf-16be"));
         assert_eq!(t.provenance.byte_len, utf16be.len() as u64);
-    }
-
-    #[test]
-    fn markdown_keeps_markup() {
-        let t = PlainTextImporter::MARKDOWN
-            .import("e.md", b"**Tim Smith:** \\[01:46\\] Hi.\n", &ImportOptions::default())
-            .unwrap();
-        assert_eq!(t.text, "**Tim Smith:** \\[01:46\\] Hi.\n");
-        assert_eq!(t.turns[0].label_span.unwrap().slice(&t.text), "Tim Smith");
-        assert_eq!(t.turns[0].timestamp.as_deref(), Some("01:46"));
-        assert_eq!(t.provenance.format, TranscriptFormat::Markdown);
-        assert_eq!(PlainTextImporter::MARKDOWN.extensions(), ["md"]);
-        assert_eq!(PlainTextImporter::MARKDOWN.format(), TranscriptFormat::Markdown);
     }
 }

@@ -38,7 +38,8 @@ tr.undone td.flag { text-decoration: none; }\n\
 </style>\n</head>\n<body>\n<h1>Audit trail</h1>\n",
     );
     let undone = events.iter().filter(|e| e.undone).count();
-    let _ = writeln!(out, "<p>{} commands, {undone} of them undone.</p>", events.len());
+    let _ =
+        writeln!(out, "<p>{} commands, {undone} of them undone. Exported with {}.</p>", events.len(), crate::SOFTWARE);
     out.push_str("<table>\n<thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">Time</th><th scope=\"col\">Author</th><th scope=\"col\">Action</th><th scope=\"col\">Summary</th><th scope=\"col\">Undone</th></tr></thead>\n<tbody>\n");
     for e in events {
         let _ = writeln!(

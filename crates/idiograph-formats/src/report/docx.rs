@@ -283,9 +283,14 @@ const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="
 const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/></Relationships>"#;
 
-/// Extended properties naming the producing application.
-const APP: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>Idiograph</Application></Properties>"#;
+/// Extended properties naming the producing application and its version.
+const APP: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>"#,
+    "Idiograph ",
+    env!("CARGO_PKG_VERSION"),
+    "</Application></Properties>"
+);
 
 /// Renders the write-up pack as a Word document: title and research question, study summary,
 /// participant table, group-theme table with recurrence ("3/3") and the theme figure (PNG),
@@ -309,7 +314,7 @@ pub fn render_docx(report: &StudyReport) -> Result<Vec<u8>, ReportError> {
             "",
         ));
     }
-    doc.push(&text_para("Meta", &format!("Generated {}.", report.generated_at)));
+    doc.push(&text_para("Meta", &format!("Generated {} with {}.", report.generated_at, crate::SOFTWARE)));
 
     // Study summary, computed from the model.
     doc.heading(1, "Study summary");

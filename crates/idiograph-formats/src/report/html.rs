@@ -113,7 +113,7 @@ impl Dialect for Html {
         if let Some(question) = question {
             let _ = writeln!(out, "<p class=\"rq\"><strong>Research question:</strong> {}</p>", markup(question));
         }
-        self.paragraph(out, Para::Note, &format!("Generated {}.", markup(generated)));
+        self.paragraph(out, Para::Note, &format!("Generated {} with {}.", markup(generated), crate::SOFTWARE));
         out.push_str("</header>\n");
     }
 

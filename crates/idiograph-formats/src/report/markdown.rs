@@ -90,7 +90,7 @@ impl Dialect for Markdown {
         if let Some(question) = question {
             let _ = writeln!(out, "**Research question:** {}\n", md_inline(question));
         }
-        let _ = writeln!(out, "Generated {}.\n", md_inline(generated));
+        let _ = writeln!(out, "Generated {} with {}.\n", md_inline(generated), crate::SOFTWARE);
     }
 
     fn open_section(&self, out: &mut String, _id: &str, _appendix: bool, title: &str) {

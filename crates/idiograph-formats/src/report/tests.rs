@@ -286,7 +286,7 @@ fn markdown_has_every_section_in_order() {
     );
     assert!(md.starts_with("# GP trainees' experiences of Balint groups\n"));
     assert!(md.contains("**Research question:** What are the experiences of GPs"));
-    assert!(md.contains("Generated 2025-01-31 10:00."));
+    assert!(md.contains(&format!("Generated 2025-01-31 10:00 with {}.", crate::SOFTWARE)));
 }
 
 #[test]

@@ -22,7 +22,11 @@ pub fn render_xlsx(report: &StudyReport, extra: &ReportTables) -> Result<Vec<u8>
         .and_then(|(y, m, d)| ExcelDateTime::from_ymd(y, m, d).ok())
         .unwrap_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1).unwrap_or_default());
     book.set_properties(
-        &DocProperties::new().set_title(&report.title).set_author("Idiograph").set_creation_datetime(&created),
+        &DocProperties::new()
+            .set_title(&report.title)
+            .set_author("Idiograph")
+            .set_comment(format!("Generated with {}", crate::SOFTWARE))
+            .set_creation_datetime(&created),
     );
     let header = Format::new()
         .set_bold()

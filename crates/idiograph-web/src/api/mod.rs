@@ -110,7 +110,6 @@ impl Selection {
             Unit::Utf8 => (self.start, self.end),
             Unit::Lines => {
                 let span = v
-                    .layout
                     .lines_to_span(self.start.min(u32::MAX as usize) as u32, self.end.min(u32::MAX as usize) as u32)
                     .map_err(|e| {
                         ApiError::invalid(format!("lines {}–{} of T{}: {e}", self.start, self.end, t.short))
