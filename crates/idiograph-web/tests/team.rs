@@ -450,6 +450,10 @@ fn intended(route: &Route) -> Access {
         ("GET", "/api/v1/deid/status" | "/api/v1/deid/log" | "/api/v1/deid/log.csv") => Access::Member(Role::Auditor),
         (_, "/api/v1/deid/queue" | "/api/v1/deid/decisions" | "/api/v1/deid/bulk") => Access::Member(Role::Analyst),
         (_, p) if p.starts_with("/api/v1/deid/") => Access::Member(Role::Owner),
+        // Downloading despite the leak check is reading too (a POST because it is recorded).
+        ("POST", "/api/v1/reports/{format}" | "/api/v1/transcripts/{id}/annotated/{format}") => {
+            Access::Member(Role::Auditor)
+        }
         ("POST", "/api/v1/undo" | "/api/v1/redo") | ("GET", _) => Access::Member(Role::Auditor),
         _ => Access::Member(Role::Analyst),
     }

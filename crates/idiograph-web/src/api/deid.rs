@@ -139,7 +139,9 @@ pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {
 
 async fn span_of(wb: &idiograph_app::Workbench, at: &Selection) -> ApiResult<Span> {
     let t = at.target(wb).await?;
-    Ok(Span::from_bounds(TextSize::new(t.start as u32), TextSize::new(t.end as u32)))
+    // `target` keeps offsets within the text, whose length a `TextSize` always holds.
+    let size = |n: usize| u32::try_from(n).map(TextSize::new).map_err(|_| ApiError::invalid("offset out of range"));
+    Ok(Span::from_bounds(size(t.start)?, size(t.end)?))
 }
 
 #[derive(Deserialize)]
