@@ -1,20 +1,19 @@
 // The pseudonymisation page in headless Chromium, on its own copy of the demo study: create the
-// key store in a temporary folder, add a known identifier that occurs in the demo transcripts
+// key store where the page says the server keeps it (no path is typed), lock and unlock it, add a known identifier that occurs in the demo transcripts
 // and see it in the review queue, accept one candidate with a typed replacement and a whole
 // kind at once, apply after the confirmation, and see the result and the log. Then a report
 // naming the known identifier is refused with the places found and exported on the explicit
 // override. The Rust test crates/idiograph-web/tests/browser.rs sets IDIOGRAPH_DEID_URL and
-// IDIOGRAPH_DEID_DIR (where the key store may go).
+// IDIOGRAPH_DEID_KEY (where the server keeps the key store: beside the project file).
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { launch, axeCheck } from "./support.mjs";
 
 const BASE = process.env.IDIOGRAPH_DEID_URL?.replace(/\/$/, "");
-const DIR = process.env.IDIOGRAPH_DEID_DIR;
-const skip = BASE && DIR ? false : "IDIOGRAPH_DEID_URL is not set (run through cargo test -p idiograph-web --test browser)";
+const KEY = process.env.IDIOGRAPH_DEID_KEY;
+const skip = BASE && KEY ? false : "IDIOGRAPH_DEID_URL is not set (run through cargo test -p idiograph-web --test browser)";
 
 let browser;
 let page;
@@ -57,15 +56,25 @@ async function api(pathname) {
 test("pseudonymisation: key store, known identifier, review, apply, log", { skip }, async () => {
   await page.goto(BASE + "/deid");
   await page.getByRole("link", { name: "Pseudonymisation" }).waitFor();
-  assert.match(await page.locator("#key-status").innerText(), /no key store yet/);
+  const status = await page.locator("#key-status").innerText();
+  assert.match(status, /no key store yet/);
+  assert.ok(status.includes(KEY), `the page says where the key store will live: ${status}`);
+  assert.equal(await page.locator('input[name="path"]').count(), 0, "no server path is typed");
   await check("20-deid-new");
 
-  // Create the key store, with the keyboard.
-  await page.getByLabel(/Key file/).fill(path.join(DIR, "demo.key"));
+  // Create the key store, with the keyboard: only the passphrase is asked for.
   assert.equal(await page.getByLabel(/Passphrase/).getAttribute("type"), "password");
   await page.getByLabel(/Passphrase/).fill("correct horse battery staple");
   await reloading(() => page.getByLabel(/Passphrase/).press("Enter"));
-  assert.match(await page.locator("#key-status").innerText(), /Unlocked: .*demo\.key, 0 known identifiers/);
+  assert.match(await page.locator("#key-status").innerText(), /Unlocked: .*deid\.key, 0 known identifiers/);
+  assert.ok(existsSync(KEY), "made where the page said");
+
+  // Lock it and unlock it again with the passphrase alone.
+  await reloading(() => page.getByRole("button", { name: "Lock the key store" }).click());
+  assert.ok((await page.locator("#key-status").innerText()).includes(`it is locked. It lives at ${KEY}`));
+  await page.getByLabel(/Passphrase/).fill("correct horse battery staple");
+  await reloading(() => page.getByRole("button", { name: "Unlock", exact: true }).click());
+  assert.match(await page.locator("#key-status").innerText(), /Unlocked: .*deid\.key, 0 known identifiers/);
 
   // "Dundee" is in the header of every demo transcript.
   await page.getByLabel("Real name, place or organisation").fill("Dundee");

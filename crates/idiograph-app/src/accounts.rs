@@ -54,7 +54,8 @@ impl std::fmt::Debug for Login {
     }
 }
 
-/// Failed logins allowed per user name, and per client address, within [`LOGIN_WINDOW_SECS`].
+/// Passwords checked and not accepted, allowed per user name, and per client address, within
+/// [`LOGIN_WINDOW_SECS`].
 const FAILURES_PER_NAME: u64 = 5;
 /// Higher than per name: clients behind one NAT share an address.
 const FAILURES_PER_ADDRESS: u64 = 20;
@@ -270,26 +271,32 @@ impl Workbench {
         Ok(Some(Login { token, member: SignedIn { name: a.name, role: Some(role) } }))
     }
 
-    /// [`Workbench::log_in`] under the rate limit: at most five failures per user name and
-    /// twenty per client `address` a minute. Failures are counted in the database, so every
-    /// server process on it enforces the same limit, and stored as hashes (no names or addresses
-    /// at rest). While a limit is reached even the right password is turned away, so a guesser
-    /// learns nothing from it.
+    /// [`Workbench::log_in`] under the rate limit: at most five passwords checked and not
+    /// accepted per user name, and twenty per client `address`, a minute. Each attempt is counted
+    /// in the database before its password is checked (a burst of parallel guesses is counted
+    /// one by one, by every server process on the database) and taken back if it succeeds or is
+    /// not checked; counts are stored under hashes (no names or addresses at rest). While a
+    /// limit is reached even the right password is turned away, so a guesser learns nothing.
     pub async fn log_in_from(&self, name: &str, password: &str, address: &str) -> Result<LoginAttempt, AppError> {
         let keys = [
             sha256_hex(format!("name:{}", name.trim()).as_bytes()),
             sha256_hex(format!("address:{address}").as_bytes()),
         ];
-        let t = unix_now();
-        let counts = self.store.login_failures(&keys, t - LOGIN_WINDOW_SECS).await?;
-        if counts[0] >= FAILURES_PER_NAME || counts[1] >= FAILURES_PER_ADDRESS {
+        let counts = self.store.count_login_attempt(&keys, unix_now(), LOGIN_WINDOW_SECS).await?;
+        if counts[0].attempts > FAILURES_PER_NAME || counts[1].attempts > FAILURES_PER_ADDRESS {
+            self.store.uncount_login_attempt(&counts).await?;
             return Ok(LoginAttempt::TooMany);
         }
-        match self.log_in(name, password).await? {
-            Some(login) => Ok(LoginAttempt::Welcome(login)),
-            None => {
-                self.store.record_login_failure(&keys, t, t - LOGIN_WINDOW_SECS).await?;
-                Ok(LoginAttempt::Refused)
+        match self.log_in(name, password).await {
+            Ok(Some(login)) => {
+                self.store.uncount_login_attempt(&counts).await?;
+                Ok(LoginAttempt::Welcome(login))
+            }
+            Ok(None) => Ok(LoginAttempt::Refused),
+            // A check that could not finish decided nothing.
+            Err(e) => {
+                self.store.uncount_login_attempt(&counts).await?;
+                Err(e)
             }
         }
     }

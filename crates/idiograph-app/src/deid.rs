@@ -6,7 +6,7 @@
 //! review decisions (spans, never text), the counts of the log and the key store's id.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use idiograph_model::{
@@ -40,6 +40,9 @@ pub struct KeyStatus {
     pub exists: bool,
     /// It is unlocked in this process (and where its file is).
     pub unlocked: Option<String>,
+    /// Where the server keeps it ([`Workbench::key_store_location`]), whether or not it
+    /// exists yet.
+    pub location: String,
     /// What pseudonymisation does with original text.
     pub originals: OriginalsPolicy,
     /// How many known identifiers it holds (when unlocked).
@@ -234,6 +237,34 @@ fn check_kind(name: &str) -> Result<(), AppError> {
     ))
 }
 
+/// The folder of the key stores of PostgreSQL projects on this machine:
+/// `$IDIOGRAPH_KEY_DIR` if set, else `$XDG_DATA_HOME/idiograph/key-stores`, else
+/// `~/.local/share/idiograph/key-stores` — a folder of the server's user, never one a request
+/// names.
+pub fn key_store_folder() -> PathBuf {
+    if let Some(dir) = std::env::var_os("IDIOGRAPH_KEY_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("idiograph").join("key-stores")
+}
+
+/// Makes `dir` (and its parents) if needed, readable and writable by this user only.
+fn private_folder(dir: &Path) -> Result<(), AppError> {
+    let fail = |e: std::io::Error| invalid!("cannot make the key store folder {}: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    }
+    Ok(())
+}
+
 impl Workbench {
     // ----- the key store -----
 
@@ -244,9 +275,45 @@ impl Workbench {
         Ok(KeyStatus {
             exists: settings.key_id.is_some(),
             unlocked: slot.as_ref().map(|k| k.path().display().to_string()),
+            location: self.key_store_location().display().to_string(),
             originals: settings.originals,
             known: slot.as_ref().map_or(0, |k| k.data.known.len()),
         })
+    }
+
+    /// Where this project's key store lives when the place is the server's to choose (the
+    /// workbench's pages never take a path): beside a project file, with its name and the
+    /// extension `.key` (`study.idg` → `study.key`); for a project on a PostgreSQL server, in
+    /// the server's private folder of key stores ([`key_store_folder`]), named after the
+    /// project's id.
+    pub fn key_store_location(&self) -> PathBuf {
+        match self.project_file() {
+            Some(file) => file.with_extension("key"),
+            None => {
+                let name: String =
+                    self.store.name().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+                key_store_folder().join(format!("{name}.key"))
+            }
+        }
+    }
+
+    /// Opens the study's key store at [`Workbench::key_store_location`], making it there if
+    /// the study has none (for a server project, the private folder first, readable by the
+    /// server's user only).
+    pub async fn unlock_key_store_here(&self, passphrase: &str) -> Result<KeyStatus, AppError> {
+        let path = self.key_store_location();
+        let settings = self.store.read().await?.settings().await?;
+        if settings.key_id.is_some() && !path.exists() {
+            return Err(invalid!(
+                "this study's key store is not at {}, where the workbench keeps it; move the key file \
+                 there (or unlock it from the command line with --key-file)",
+                path.display()
+            ));
+        }
+        if self.project_file().is_none() {
+            private_folder(&key_store_folder())?;
+        }
+        self.unlock_key_store(&path, passphrase).await
     }
 
     /// Opens the study's key store at `path` with `passphrase`, making it first if the study has

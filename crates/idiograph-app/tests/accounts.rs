@@ -17,6 +17,7 @@ on_both_backends!(
     async fn on_a_team_server_journal_entries_belong_to_their_author,
     async fn coreq_counts_only_the_members_who_coded_the_data,
     async fn failed_logins_are_limited_by_name_and_address_and_kept_as_hashes,
+    async fn parallel_guesses_are_counted_before_the_password_is_checked,
 );
 
 async fn users_log_in_with_their_password_and_sessions_end(backend: Backend) {
@@ -161,5 +162,36 @@ async fn failed_logins_are_limited_by_name_and_address_and_kept_as_hashes(backen
     assert_eq!(after.len(), history + 2, "failures leave no audit event; the two logins do");
     let stored = String::from_utf8_lossy(&study.stored_bytes()).into_owned();
     assert!(!stored.contains(&here), "client addresses are kept as hashes only");
+    study.close().await;
+}
+
+/// Issue #19: 40 simultaneous logins got 39 × 401 and one success for the right password,
+/// because failures were counted after each password check. Here 40 guesses (the right password
+/// among them) arrive at once through two handles, as through two server processes; at most
+/// five may be checked against the password (refused or welcomed), the rest are turned away.
+async fn parallel_guesses_are_counted_before_the_password_is_checked(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let study = Study::create(&backend, dir.path(), "Team study", "admin").await;
+    let ana = study.unique("ana");
+    study.wb.create_user(&ana, PASSWORD, Some(Role::Owner)).await.unwrap();
+    let other = study.open_again("admin").await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let wb = if i % 2 == 0 { study.wb.clone() } else { other.clone() };
+        // Every guess from its own address, so only the per-name limit can stop them.
+        let (name, address) = (ana.clone(), study.unique(&format!("203.0.113.{i}")));
+        let password = if i == 23 { PASSWORD } else { "wrong password!" };
+        guesses.spawn(async move { wb.log_in_from(&name, password, &address).await.unwrap() });
+    }
+    let mut checked = 0;
+    while let Some(r) = guesses.join_next().await {
+        if !matches!(r.unwrap(), LoginAttempt::TooMany) {
+            checked += 1;
+        }
+    }
+    assert!((1..=5).contains(&checked), "{checked} of 40 parallel guesses were checked against the password");
+    let r = study.wb.log_in_from(&ana, PASSWORD, &study.unique("203.0.113.99")).await.unwrap();
+    assert!(matches!(r, LoginAttempt::TooMany | LoginAttempt::Welcome(_)), "{r:?}");
+    other.close().await;
     study.close().await;
 }

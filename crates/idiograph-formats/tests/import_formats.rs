@@ -205,7 +205,7 @@ fn refusals_name_the_file_and_the_reason() {
 #[test]
 fn zip_bombs_are_refused() {
     // 30 MB of zeros deflate to about 30 kB: a 1000:1 entry, over the 200:1 limit for entries
-    // above 10 MB. (Building a 200 MB one would make the test slow; the total limit is the
+    // above 10 MB. (Building a 40 MB one would make the test slow; the total limit is the
     // same code path with a different bound, covered by the entry-count case below.)
     let zeros = vec![0u8; 30_000_000];
     let bomb = zip_of(&[("word/document.xml", &zeros)]);

@@ -86,6 +86,10 @@ pub enum RefiErrorKind {
     /// Elements nested deeper than the limit.
     #[error("XML nested deeper than {0} levels")]
     TooDeep(usize),
+    /// More XML elements than the limit: each costs memory as a tree node, so a file of many
+    /// tiny elements would need far more memory than its size.
+    #[error("the XML has more than {0} elements; refused")]
+    TooManyElements(usize),
     /// The XML is not in UTF-8 (or UTF-16 with a BOM).
     #[error("the XML is not valid UTF-8: {0}")]
     Encoding(String),

@@ -23,8 +23,11 @@ pub struct ReadLimits {
 }
 
 impl Default for ReadLimits {
+    /// 100,000 entries; 50 MB per entry, the size limit of an imported transcript (a larger
+    /// source text would be refused anyway, so reading stops there); 100 MB in all. Every text
+    /// read stays in memory until the project is built, so these bound `from-qdpx`'s memory.
     fn default() -> Self {
-        ReadLimits { max_entries: 100_000, max_entry_bytes: 512 << 20, max_total_bytes: 2 << 30 }
+        ReadLimits { max_entries: 100_000, max_entry_bytes: 50_000_000, max_total_bytes: 100_000_000 }
     }
 }
 

@@ -11,6 +11,11 @@ use crate::error::{RefiError, RefiErrorKind};
 
 const MAX_DEPTH: usize = 256;
 
+/// Elements a document may have: a tree node costs about 150 bytes however short the element,
+/// so this bounds the tree at about 150 MB. Real projects have a few elements per coded
+/// passage (NVivo's largest exports in the corpus: tens of thousands).
+const MAX_ELEMENTS: usize = 1_000_000;
+
 /// An element: local name, attributes by local name, children and concatenated text.
 #[derive(Debug, Default)]
 pub(crate) struct Element {
@@ -109,8 +114,15 @@ pub(crate) fn parse(xml: &str) -> Result<Element, RefiError> {
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut elements = 0usize;
     loop {
         let event = reader.read_event().map_err(|e| xml_error(&reader, e))?;
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            elements += 1;
+            if elements > MAX_ELEMENTS {
+                return Err(RefiErrorKind::TooManyElements(MAX_ELEMENTS).into());
+            }
+        }
         match event {
             Event::DocType(_) => return Err(RefiErrorKind::Dtd.into()),
             Event::Start(e) => {

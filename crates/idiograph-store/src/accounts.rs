@@ -30,6 +30,17 @@ impl std::fmt::Debug for Account {
     }
 }
 
+/// One limited key's count of login attempts, as [`Store::count_login_attempt`] made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginCount {
+    /// The key (a hash of a user name or a client address).
+    pub key: String,
+    /// Attempts in the key's current window, the one just counted included.
+    pub attempts: u64,
+    /// When the window began (seconds since 1970); identifies the window for taking one back.
+    pub window_start: i64,
+}
+
 /// A login session as stored: whose it is and its times (seconds since 1970).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
@@ -236,34 +247,56 @@ impl Store {
         Ok(())
     }
 
-    /// How many failed logins each of `keys` has had since `since` (seconds since 1970), in the
-    /// order of `keys`. Counted in the database so that every server process sees the same.
-    pub async fn login_failures(&self, keys: &[String], since: i64) -> Result<Vec<u64>, StoreError> {
-        let sql =
-            format!("SELECT COUNT(*) FROM {}login_failure WHERE key = $1 AND at >= $2", self.db.account_scope().prefix);
+    /// Counts a login attempt against each of `keys` (hashes of what is limited) before its
+    /// password is checked, and returns each key's count in its window, this attempt included.
+    /// A key's window starts at its first attempt and lasts `window` seconds. Each count is one
+    /// statement that adds and reads at once under the row's lock, so parallel attempts are
+    /// counted one after another on either backend and by every server process: a burst cannot
+    /// all see a count below the limit. Bookkeeping like [`Store::touch_session`]: no write lock,
+    /// no audit event (a guessing attack must not fill the study's history).
+    pub async fn count_login_attempt(
+        &self,
+        keys: &[String],
+        now: i64,
+        window: i64,
+    ) -> Result<Vec<LoginCount>, StoreError> {
+        let table = format!("{}login_attempt", self.db.account_scope().prefix);
+        let expired = now - window;
+        // Keys nobody tried for a window are forgotten, so the table stays small.
+        sqlx::query(&format!("DELETE FROM {table} WHERE window_start <= $1"))
+            .bind(expired)
+            .execute(&self.db.pool)
+            .await?;
+        let upsert = format!(
+            "INSERT INTO {table} AS a (key, window_start, attempts) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             attempts = CASE WHEN a.window_start <= $3 THEN 1 ELSE a.attempts + 1 END, \
+             window_start = CASE WHEN a.window_start <= $3 THEN $2 ELSE a.window_start END \
+             RETURNING attempts, window_start"
+        );
         let mut counts = Vec::with_capacity(keys.len());
         for key in keys {
-            let n: i64 = sqlx::query_scalar(&sql).bind(key.clone()).bind(since).fetch_one(&self.db.pool).await?;
-            counts.push(u64::try_from(n).unwrap_or(0));
+            let row = sqlx::query(&upsert).bind(key.clone()).bind(now).bind(expired).fetch_one(&self.db.pool).await?;
+            let attempts: i64 = row.try_get(0)?;
+            counts.push(LoginCount {
+                key: key.clone(),
+                attempts: u64::try_from(attempts).unwrap_or(0),
+                window_start: row.try_get(1)?,
+            });
         }
         Ok(counts)
     }
 
-    /// Records a failed login against each of `keys` at `now`, and forgets failures before
-    /// `forget_before`. Bookkeeping for the rate limit like [`Store::touch_session`]: no write
-    /// lock, no audit event (a guessing attack must not fill the study's history).
-    pub async fn record_login_failure(&self, keys: &[String], now: i64, forget_before: i64) -> Result<(), StoreError> {
-        let table = format!("{}login_failure", self.db.account_scope().prefix);
-        let mut tx = self.db.pool.begin().await?;
-        sqlx::query(&format!("DELETE FROM {table} WHERE at < $1")).bind(forget_before).execute(&mut *tx).await?;
-        for key in keys {
-            sqlx::query(&format!("INSERT INTO {table} (key, at) VALUES ($1, $2)"))
-                .bind(key.clone())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+    /// Takes back attempts counted by [`Store::count_login_attempt`] that must not count against
+    /// the limit: a login that succeeded, or one refused by the limit without a password check.
+    pub async fn uncount_login_attempt(&self, counts: &[LoginCount]) -> Result<(), StoreError> {
+        let table = format!("{}login_attempt", self.db.account_scope().prefix);
+        let sql = format!(
+            "UPDATE {table} SET attempts = attempts - 1 WHERE key = $1 AND window_start = $2 AND attempts > 0"
+        );
+        for c in counts {
+            sqlx::query(&sql).bind(c.key.clone()).bind(c.window_start).execute(&self.db.pool).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_lookup_indexes.sql"),
         include_str!("../migrations/postgres/0006_lookup_indexes.sql"),
     ),
+    (
+        "0009_login_attempts",
+        include_str!("../migrations/sqlite/0009_login_attempts.sql"),
+        include_str!("../migrations/postgres/0009_login_attempts.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

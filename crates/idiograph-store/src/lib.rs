@@ -20,7 +20,7 @@ mod store;
 mod tables;
 mod version;
 
-pub use crate::accounts::{Account, StoredSession};
+pub use crate::accounts::{Account, LoginCount, StoredSession};
 pub use crate::codec::STUDY_ID;
 pub use crate::db::{beside, remove_project_file, Backend, MIGRATIONS};
 pub use crate::error::StoreError;

@@ -28,6 +28,17 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 
+    /// A request whose body could not be read (`status` and `detail` from axum's rejection): one
+    /// over the size limit `limit` (bytes) is 413 Payload Too Large with the limit named,
+    /// anything else 400 with axum's reason.
+    pub(crate) fn unreadable(status: StatusCode, detail: String, limit: usize) -> ApiError {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            let mb = limit as f64 / (1024.0 * 1024.0);
+            return ApiError::new(status, format!("the request body is over the {mb} MiB limit of this address"));
+        }
+        ApiError::bad_request(detail)
+    }
+
     pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }

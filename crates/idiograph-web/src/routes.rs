@@ -79,6 +79,8 @@ fn table() -> Vec<Entry> {
         ),
         ("GET", "/api/v1/transcripts/{id}", READ, get(transcripts::get_one)),
         ("GET", "/api/v1/transcripts/{id}/annotated/{format}", READ, get(transcripts::annotated)),
+        // Exporting despite the leak check is recorded, so it is a POST under the origin check.
+        ("POST", "/api/v1/transcripts/{id}/annotated/{format}", READ, post(transcripts::annotated_anyway)),
         ("GET", "/api/v1/notes", READ, get(annotations::list_notes)),
         ("POST", "/api/v1/notes", ANALYSE, post(annotations::add_note)),
         ("PATCH", "/api/v1/notes/{id}", ANALYSE, patch(annotations::patch_note)),
@@ -108,6 +110,7 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/undo", JOURNAL, post(misc::undo)),
         ("POST", "/api/v1/redo", JOURNAL, post(misc::redo)),
         ("GET", "/api/v1/reports/{format}", READ, get(misc::report)),
+        ("POST", "/api/v1/reports/{format}", READ, post(misc::report_anyway)),
         ("GET", "/api/v1/search", READ, get(pages::api_search)),
         ("GET", "/api/v1/events", READ, get(events::events)),
         // Pseudonymisation: the key store and its known identifiers are the owner's; analysts
@@ -172,6 +175,7 @@ pub(crate) fn build(state: AppState) -> Router {
     }
     router
         .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(crate::api::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         .with_state(state)
 }

@@ -108,7 +108,19 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 
 /// Checks Host (against DNS rebinding) and, for mutating methods, Origin or `Sec-Fetch-Site`
 /// (against CSRF); adds the security headers to whatever the handler answers.
+///
+/// A request with a body that is refused before its body is read (401, 403, 413, 421) is
+/// answered with `Connection: close`: the unread body is still on the wire, so the connection
+/// cannot serve another request, and saying so lets the client open a new one instead of finding
+/// it dropped. Draining the body instead would make the server read up to 64 MiB for anyone who
+/// is refused.
 pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
     let hosts = allowed_hosts(&state);
     let mut response = match host_of(&req) {
         Some(h) if hosts.contains(&h) => {
@@ -121,7 +133,17 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
         }
         _ => refuse(StatusCode::MISDIRECTED_REQUEST, "this server only answers to its own address"),
     };
+    let refused_unread = matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::MISDIRECTED_REQUEST
+    );
     let h = response.headers_mut();
+    if has_body && refused_unread {
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     // A handler may set a stricter policy of its own (the downloadable HTML report does).
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

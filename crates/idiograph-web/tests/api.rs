@@ -781,28 +781,32 @@ async fn history_actions(app: &App) -> Vec<String> {
 #[tokio::test]
 async fn pseudonymisation_through_the_api() {
     let app = app_with(IDENTIFYING).await;
-    let key = app._dir.path().join("study.key");
+    // The server chooses where the key store lives: beside the project file (t.idg → t.key).
+    let key = app._dir.path().join("t.key");
     let key_path = key.display().to_string();
     let status = get(&app, "/api/v1/deid/status").await.json();
     assert_eq!((status["key_store"].as_bool(), status["unlocked"].is_null()), (Some(false), true));
+    assert_eq!(status["location"].as_str(), Some(key_path.as_str()));
 
-    // Refused input changes nothing: no key store is made.
-    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": "study.key", "passphrase": "long enough"})).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"].as_str().unwrap().contains("full path"), "{}", r.body);
-    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": "short"})).await;
+    // Refused input changes nothing: no key store is made. Issue #19: a path from the request
+    // revealed whether files exist and made a file wherever the caller said.
+    let elsewhere = app._dir.path().join("elsewhere.key");
+    for path in [elsewhere.display().to_string(), "/etc/passwd".to_owned(), key_path.clone()] {
+        let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": path, "passphrase": "long enough"})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.json()["error"].as_str().unwrap().contains("chosen by the server"), "{}", r.body);
+    }
+    assert!(!elsewhere.exists());
+    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": "short"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"].as_str().unwrap().contains("8 characters"), "{}", r.body);
-    assert_eq!(
-        call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path})).await.status,
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(call(&app, "POST", "/api/v1/deid/unlock", json!({})).await.status, StatusCode::BAD_REQUEST);
     assert!(!key.exists());
     assert_eq!(get(&app, "/api/v1/deid/status").await.json()["key_store"], false);
     assert_eq!(get(&app, "/api/v1/deid/known").await.status, StatusCode::CONFLICT, "locked");
 
     // Create it.
-    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": PASSPHRASE})).await;
+    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": PASSPHRASE})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!((r.json()["key_store"].as_bool(), r.json()["unlocked"].as_str()), (Some(true), Some(key_path.as_str())));
     assert!(key.exists());
@@ -933,7 +937,8 @@ async fn pseudonymisation_through_the_api() {
     let message = refused.json()["error"].as_str().unwrap().to_owned();
     assert!(message.contains("'Pengelly' (line "), "{message}");
     assert!(!history_actions(&app).await.contains(&"export despite leaks".to_owned()));
-    let allowed = get(&app, "/api/v1/reports/md?allow_leaks=true").await;
+    // The override is recorded, so it is a POST from our own pages, never a GET.
+    let allowed = call(&app, "POST", "/api/v1/reports/md", json!({})).await;
     assert_eq!(allowed.status, StatusCode::OK);
     assert!(allowed.body.contains("Pengelly reminds me"));
     assert_eq!(history_actions(&app).await[0], "export despite leaks");
@@ -946,10 +951,10 @@ async fn pseudonymisation_through_the_api() {
     let r = call(&app, "DELETE", "/api/v1/deid/known", json!({"real": "Pengelly"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r =
-        call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": "wrong passphrase"})).await;
+        call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": "wrong passphrase"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"].as_str().unwrap().contains("wrong passphrase"));
-    call(&app, "POST", "/api/v1/deid/unlock", json!({"path": key_path, "passphrase": PASSPHRASE})).await;
+    call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": PASSPHRASE})).await;
     let r = call(&app, "DELETE", "/api/v1/deid/known", json!({"real": "Pengelly"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(

@@ -66,10 +66,10 @@ async fn workbench_in_headless_chromium() {
     });
     let team_url = format!("http://{}", rx.await.expect("the team server started"));
 
-    // A third, for pseudonymisation, which rewrites every transcript; its key store goes in `keys`.
+    // A third, for pseudonymisation, which rewrites every transcript; the server keeps its key
+    // store beside it, at `key`.
     let deid_wb = idiograph_app::build_demo(&dir.path().join("deid.idg"), "researcher").await.unwrap();
-    let keys = dir.path().join("keys");
-    std::fs::create_dir(&keys).unwrap();
+    let key = dir.path().join("deid.key");
     let (tx, rx) = tokio::sync::oneshot::channel();
     let deid_server = tokio::spawn(async move {
         idiograph_web::serve(deid_wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
@@ -97,7 +97,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_TEAM_ANALYST", "arthur")
             .env("IDIOGRAPH_TEAM_PASSWORD", TEAM_PASSWORD)
             .env("IDIOGRAPH_DEID_URL", &deid_url)
-            .env("IDIOGRAPH_DEID_DIR", &keys)
+            .env("IDIOGRAPH_DEID_KEY", &key)
             .status()
     })
     .await

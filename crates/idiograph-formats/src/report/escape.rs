@@ -53,7 +53,10 @@ pub(super) fn paragraphs(text: &str) -> Vec<&str> {
 /// escaped so a cell cannot split, and `<`, `>` and entity-like `&` become entities so user
 /// text can never become raw HTML in a Markdown viewer. Emphasis characters are left alone:
 /// they only change the look, and escaping them would clutter the plain-text reading that
-/// researchers also do.
+/// researchers also do. A `]` followed by `(`, `[` or `:` gets a backslash before what follows,
+/// so no user text makes a link, an image or a link reference definition: `[x](javascript:…)`
+/// and `![](https://remote/pixel.png)` stay the words they are, while `[Patient]` still reads
+/// as written.
 pub(super) fn md_inline(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ").replace(|c: char| !allowed_in_xml(c), "");
     let mut out = String::with_capacity(collapsed.len());
@@ -62,6 +65,7 @@ pub(super) fn md_inline(text: &str) -> String {
         match c {
             '\\' => out.push_str("\\\\"),
             '|' => out.push_str("\\|"),
+            ']' if chars.peek().is_some_and(|n| matches!(n, '(' | '[' | ':')) => out.push_str("]\\"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' if chars.peek().is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#') => {

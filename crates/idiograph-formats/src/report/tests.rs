@@ -566,3 +566,36 @@ fn escaping_and_wrapping_helpers() {
     assert_eq!(md_paragraph("- dash"), "\\- dash");
     assert_eq!(md_inline("R&D & co &#60;"), "R&amp;D & co &amp;#60;");
 }
+
+/// Issue #19: `[x](javascript:…)` and remote images passed through the Markdown report and the
+/// COREQ checklist. No user text may become a link, an image or a link reference definition.
+#[test]
+fn markdown_outputs_neutralise_link_targets_and_images() {
+    const LINK: &str = "[click me](javascript:alert(1))";
+    const IMAGE: &str = "![pixel](https://tracker.example/p.png)";
+    const DEFINITION: &str = "[Patient]: javascript:alert(2)";
+    const REFERENCE: &str = "[see][Patient]";
+    let mut r = poster();
+    r.title = LINK.into();
+    r.gets[0].title = IMAGE.into();
+    r.gets[0].sub_themes[0].extracts[0].quote = REFERENCE.into();
+    r.journal[0].text = format!("{DEFINITION}\n\n{IMAGE} and {LINK}");
+    r.participants[0].attributes.push(("site".into(), LINK.into()));
+    let md = render_markdown(&r);
+    let coreq = render_coreq(&ReportCoreq {
+        title: LINK.into(),
+        interview_modes: vec![IMAGE.into()],
+        sample_attributes: vec![DEFINITION.into()],
+        software: REFERENCE.into(),
+        ..Default::default()
+    });
+    for (name, doc) in [("markdown", &md), ("coreq", &coreq)] {
+        for live in ["](", "][", "]:"] {
+            assert!(!doc.contains(live), "{name} has a live `{live}`:\n{doc}");
+        }
+        assert!(doc.contains("[click me]\\(javascript:alert(1))"), "{name} keeps the words:\n{doc}");
+    }
+    assert!(md.contains("![pixel]\\(https://tracker.example/p.png)"), "{md}");
+    assert!(md.contains("[Patient]\\: javascript:alert(2)"), "{md}");
+    assert!(md.contains("[see]\\[Patient]"), "{md}");
+}

@@ -3,7 +3,6 @@
 //! UTF-16 units beside the stored UTF-8 bytes, and come back in either (a [`Selection`]).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +18,10 @@ use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
 
 fn status_json(s: &KeyStatus) -> Value {
-    json!({ "key_store": s.exists, "unlocked": s.unlocked, "originals": s.originals.as_str(), "known": s.known })
+    json!({
+        "key_store": s.exists, "unlocked": s.unlocked, "location": s.location,
+        "originals": s.originals.as_str(), "known": s.known,
+    })
 }
 
 pub(crate) async fn status(Bench(wb): Bench) -> ApiResult<Json<Value>> {
@@ -28,21 +30,23 @@ pub(crate) async fn status(Bench(wb): Bench) -> ApiResult<Json<Value>> {
 
 #[derive(Deserialize)]
 pub(crate) struct Unlock {
-    path: String,
     passphrase: String,
+    /// Refused when given: see [`unlock`].
+    path: Option<String>,
 }
 
-/// Unlocks the study's key store, or makes it when the study has none. The path is a file on
-/// the machine the server runs on, not the browser's.
+/// Unlocks the study's key store, or makes it when the study has none, where the server keeps
+/// it (beside the project file, or in the server's private folder for a server project). A
+/// path from the request is refused: it would let a caller probe for files and make one
+/// wherever they like on the server's machine.
 pub(crate) async fn unlock(Bench(wb): Bench, ApiJson(b): ApiJson<Unlock>) -> ApiResult<Json<Value>> {
-    let path = PathBuf::from(b.path.trim());
-    // A relative path would be resolved against wherever the server happened to start.
-    if !path.is_absolute() {
-        return Err(ApiError::invalid(
-            "give the key store's full path on the server's machine, e.g. /home/me/study.key",
-        ));
+    if b.path.is_some() {
+        return Err(ApiError::invalid(format!(
+            "the key store's place is chosen by the server ({}); send only the passphrase",
+            wb.key_store_location().display()
+        )));
     }
-    Ok(Json(status_json(&wb.unlock_key_store(&path, &b.passphrase).await?)))
+    Ok(Json(status_json(&wb.unlock_key_store_here(&b.passphrase).await?)))
 }
 
 pub(crate) async fn lock(Bench(wb): Bench) -> ApiResult<Json<Value>> {
@@ -139,7 +143,9 @@ pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {
 
 async fn span_of(wb: &idiograph_app::Workbench, at: &Selection) -> ApiResult<Span> {
     let t = at.target(wb).await?;
-    Ok(Span::from_bounds(TextSize::new(t.start as u32), TextSize::new(t.end as u32)))
+    // `target` keeps offsets within the text, whose length a `TextSize` always holds.
+    let size = |n: usize| u32::try_from(n).map(TextSize::new).map_err(|_| ApiError::invalid("offset out of range"));
+    Ok(Span::from_bounds(size(t.start)?, size(t.end)?))
 }
 
 #[derive(Deserialize)]

@@ -184,29 +184,53 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
 /// Options of an export download.
 #[derive(Deserialize)]
 pub(crate) struct ReportQuery {
-    /// Export despite the leak check (recorded in the audit log).
+    /// Refused on a GET: an export despite the leak check is a POST (see [`refuse_override`]).
     #[serde(default)]
-    allow_leaks: bool,
+    allow_leaks: Option<String>,
 }
 
+/// Refuses `allow_leaks` on a GET: the override writes an audit event, and a GET can be sent
+/// from any web page (an `<img>` would do), so only a same-origin POST may override.
+pub(crate) fn refuse_override(allow_leaks: &Option<String>, path: &str) -> ApiResult<()> {
+    match allow_leaks {
+        None => Ok(()),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "an export despite the leak check is recorded in the audit log, so it is a POST \
+             from the workbench's own pages: POST {path}"
+        ))),
+    }
+}
+
+/// Downloads a report or export; the leak check applies.
 pub(crate) async fn report(
-    Bench(wb): Bench,
+    bench: Bench,
     Path(format): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Response> {
+    refuse_override(&q.allow_leaks, &format!("/api/v1/reports/{format}"))?;
+    download_report(bench, &format, false).await
+}
+
+/// Downloads a report or export despite the leak check: the explicit override, recorded in the
+/// audit log.
+pub(crate) async fn report_anyway(bench: Bench, Path(format): Path<String>) -> ApiResult<Response> {
+    download_report(bench, &format, true).await
+}
+
+async fn download_report(Bench(wb): Bench, format: &str, allow_leaks: bool) -> ApiResult<Response> {
     let (word, _, content_type) = REPORTS
         .iter()
         .find(|(w, ..)| *w == format)
         .ok_or_else(|| ApiError::not_found(format!("no report format '{format}'")))?;
     let (body, ext) = match *word {
-        "qdpx" => (wb.export_qdpx(q.allow_leaks).await?, "qdpx"),
-        "qdc" => (wb.export_qdc(q.allow_leaks).await?, "qdc"),
+        "qdpx" => (wb.export_qdpx(allow_leaks).await?, "qdpx"),
+        "qdc" => (wb.export_qdc(allow_leaks).await?, "qdc"),
         w => {
             let f = match w.strip_prefix("csv-") {
                 Some(table) => ExportFormat::parse("csv", Some(table))?,
                 None => ExportFormat::parse(w, None)?,
             };
-            (wb.export(f, q.allow_leaks).await?, f.extension())
+            (wb.export(f, allow_leaks).await?, f.extension())
         }
     };
     let disposition = format!("attachment; filename=\"idiograph-{word}.{ext}\"");

@@ -19,7 +19,11 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, ApiResult};
 
-/// A JSON body whose rejections are answered as `{"error": …}` with status 400.
+/// The largest body of a request other than an upload.
+pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// A JSON body whose rejections are answered as `{"error": …}`: 413 over [`MAX_BODY_BYTES`],
+/// else 400.
 pub(crate) struct ApiJson<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -28,7 +32,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError::bad_request(e.body_text())),
+            Err(e) => Err(ApiError::unreadable(e.status(), e.body_text(), MAX_BODY_BYTES)),
         }
     }
 }
@@ -107,7 +111,27 @@ impl Selection {
             )));
         }
         let (start, end) = match self.unit {
-            Unit::Utf8 => (self.start, self.end),
+            Unit::Utf8 => {
+                // Checked here, in full width: a stored span is 32-bit, and 2^32 + 5 must not
+                // become 5.
+                let text = &v.text;
+                if self.start > self.end || self.end > text.len() {
+                    return Err(ApiError::invalid(format!(
+                        "bytes {}–{} are outside T{} (0–{} bytes)",
+                        self.start,
+                        self.end,
+                        t.short,
+                        text.len()
+                    )));
+                }
+                if !text.is_char_boundary(self.start) || !text.is_char_boundary(self.end) {
+                    return Err(ApiError::invalid(format!(
+                        "bytes {}–{} of T{} cut through a character",
+                        self.start, self.end, t.short
+                    )));
+                }
+                (self.start, self.end)
+            }
             Unit::Lines => {
                 let span = v
                     .lines_to_span(self.start.min(u32::MAX as usize) as u32, self.end.min(u32::MAX as usize) as u32)

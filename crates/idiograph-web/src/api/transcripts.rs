@@ -38,6 +38,11 @@ pub(crate) async fn list(Bench(wb): Bench) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "transcripts": list })))
 }
 
+/// An upload that could not be read: 413 over [`MAX_UPLOAD_BYTES`], else 400.
+fn unreadable(status: StatusCode, detail: String) -> ApiError {
+    ApiError::unreadable(status, detail, MAX_UPLOAD_BYTES)
+}
+
 #[derive(Deserialize)]
 pub(crate) struct UploadQuery {
     participant: Option<String>,
@@ -73,11 +78,11 @@ pub(crate) async fn upload(
     let mut participant = q.participant;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     if multipart {
-        let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad_request(e.body_text()))?;
-        while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad_request(e.body_text()))? {
+        let mut form = Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
+        while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
             let file_name = field.file_name().map(str::to_owned);
             let name = field.name().unwrap_or_default().to_owned();
-            let data = field.bytes().await.map_err(|e| ApiError::bad_request(e.body_text()))?;
+            let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
             match file_name {
                 Some(f) if !f.is_empty() => files.push((f, data.to_vec())),
                 Some(_) => {}
@@ -86,7 +91,7 @@ pub(crate) async fn upload(
             }
         }
     } else {
-        let body: Bytes = Bytes::from_request(req, &()).await.map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let body: Bytes = Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
         let name = q.name.unwrap_or_else(|| "transcript.txt".to_owned());
         files.push((name, body.to_vec()));
     }
@@ -185,26 +190,48 @@ pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResu
 pub(crate) struct AnnotatedQuery {
     #[serde(default)]
     blank: bool,
-    /// Export despite the leak check (recorded in the audit log).
+    /// Refused on a GET: an export despite the leak check is a POST.
     #[serde(default)]
-    allow_leaks: bool,
+    allow_leaks: Option<String>,
 }
 
 /// The annotated three-column transcript (statements | lines | notes) as Word or print-ready
 /// HTML; `?blank=true` leaves the margins empty for annotating on paper.
 pub(crate) async fn annotated(
-    Bench(wb): Bench,
+    bench: Bench,
     Path((id, format)): Path<(String, String)>,
     Query(q): Query<AnnotatedQuery>,
 ) -> ApiResult<axum::response::Response> {
+    let path = format!("/api/v1/transcripts/{id}/annotated/{format}");
+    crate::api::misc::refuse_override(&q.allow_leaks, &path)?;
+    annotated_download(bench, &id, &format, q.blank, false).await
+}
+
+/// The annotated transcript despite the leak check: the explicit override, recorded in the
+/// audit log.
+pub(crate) async fn annotated_anyway(
+    bench: Bench,
+    Path((id, format)): Path<(String, String)>,
+    Query(q): Query<AnnotatedQuery>,
+) -> ApiResult<axum::response::Response> {
+    annotated_download(bench, &id, &format, q.blank, true).await
+}
+
+async fn annotated_download(
+    Bench(wb): Bench,
+    id: &str,
+    format: &str,
+    blank: bool,
+    allow_leaks: bool,
+) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let (docx, content_type) = match format.as_str() {
+    let (docx, content_type) = match format {
         "docx" => (true, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         "html" => (false, "text/html; charset=utf-8"),
         other => return Err(ApiError::not_found(format!("no annotated transcript format '{other}' (docx, html)"))),
     };
-    let body = wb.annotated_transcript(&id, docx, q.blank, q.allow_leaks).await?;
-    let name = format!("attachment; filename=\"{id}{}.{format}\"", if q.blank { "-blank" } else { "-annotated" });
+    let body = wb.annotated_transcript(id, docx, blank, allow_leaks).await?;
+    let name = format!("attachment; filename=\"{id}{}.{format}\"", if blank { "-blank" } else { "-annotated" });
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
