@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use idiograph_testkit::{on_both_backends, Backend};
-use support::{contains_bytes, Project};
+use support::{contains_bytes, files_under, Project};
 
 const PASSPHRASE: &str = "a long enough passphrase";
 /// Found nowhere but in the withdrawn participant's transcript (and what quotes it).
@@ -71,21 +71,6 @@ fn key_store_plaintext(path: &Path) -> Vec<u8> {
     let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).expect("the passphrase opens it");
     let mut out = Vec::new();
     reader.read_to_end(&mut out).unwrap();
-    out
-}
-
-/// Every file under `dir`, with its bytes.
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for e in entries.flatten() {
-        let path = e.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push((path.display().to_string(), bytes));
-        }
-    }
     out
 }
 
