@@ -101,7 +101,8 @@ impl KeyData {
             entry.versions.retain(|id| !residue.versions.contains(id));
             let seq = entry.seq;
             entry.images.retain(|(ordinal, _)| !residue.images.contains(&(seq, *ordinal)));
-            removed |= before != (entry.texts.len(), entry.version_rows.len(), entry.images.len(), entry.versions.len());
+            removed |=
+                before != (entry.texts.len(), entry.version_rows.len(), entry.images.len(), entry.versions.len());
         }
         removed
     }

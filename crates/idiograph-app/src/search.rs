@@ -527,12 +527,13 @@ impl Workbench {
             // A server project: a per-process index in the temporary folder, kept current from
             // the same change feed (audit sequence) as a file's.
             #[allow(unreachable_patterns)]
-            _ => {
-                let name: String =
-                    self.store.name().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-                private::cache_root().join("search").join(name)
-            }
+            _ => private::cache_root().join("search").join(self.index_name()),
         }
+    }
+
+    /// The folder name of a server project's index: the store's name, as a file name.
+    fn index_name(&self) -> String {
+        self.store.name().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
     }
 
     fn search_handle(&self) -> Result<Arc<Handle>, AppError> {
@@ -681,8 +682,13 @@ impl Workbench {
 
     /// Deletes the search index when it reflects the project as it was before its last
     /// withdrawal (made by another process, or by one stopped before it purged the index), so
-    /// no index outlives a withdrawal until the next search.
+    /// no index outlives a withdrawal until the next search; and a server project's index left
+    /// in the shared temporary folder by an earlier version.
     pub(crate) async fn purge_stale_search_index(&self) -> Result<(), AppError> {
+        if let Backend::Postgres { .. } = self.store.backend() {
+            // Earlier versions kept server indexes in a folder every local account could read.
+            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("idiograph-search").join(self.index_name()));
+        }
         let dir = self.search_index_dir();
         if !dir.exists() {
             return Ok(());

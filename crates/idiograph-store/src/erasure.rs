@@ -112,13 +112,14 @@ impl Store {
         .bind(pid.clone())
         .fetch_all(&mut *tx.tx)
         .await?;
-        let images = sqlx::query("SELECT seq, ordinal FROM audit_change WHERE participant_id = $1 ORDER BY seq, ordinal")
-            .bind(pid.clone())
-            .fetch_all(&mut *tx.tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, StoreError>>()?;
+        let images =
+            sqlx::query("SELECT seq, ordinal FROM audit_change WHERE participant_id = $1 ORDER BY seq, ordinal")
+                .bind(pid.clone())
+                .fetch_all(&mut *tx.tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_, StoreError>>()?;
         let residue = KeyStoreResidue { texts, versions, images };
         sqlx::query(
             "INSERT INTO pending_erasure (participant_id, author, stage, key_store, recorded_at) VALUES ($1, $2, 0, $3, $4)",

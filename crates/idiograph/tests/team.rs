@@ -134,7 +134,10 @@ async fn a_withdrawal_purges_the_search_index_of_every_server_process() {
     let id = team_project(&url, dir.path());
     let _drop = idiograph_testkit::DropSchema::new(&url, &id);
     let (tmp_a, tmp_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let servers = [Server::start_in(&url, &id, "ana", Some(tmp_a.path())), Server::start_in(&url, &id, "ben", Some(tmp_b.path()))];
+    let servers = [
+        Server::start_in(&url, &id, "ana", Some(tmp_a.path())),
+        Server::start_in(&url, &id, "ben", Some(tmp_b.path())),
+    ];
     let words = b"got easier";
     let held = |tmp: &Path| {
         let index = support::team_index_dir(tmp, &id);

@@ -20,7 +20,8 @@ const PASSPHRASE: &str = "a long enough passphrase";
 const MARKER: &str = "Quorvalenthic";
 const PSEUDONYM: &str = "Zephyrine";
 /// The steps a withdrawal announces (see `idiograph_app::ErasureHook`), in order.
-const STEPS: [&str; 5] = ["withdrawal recorded", "rows erased", "file rewritten", "search index purged", "key store purged"];
+const STEPS: [&str; 5] =
+    ["withdrawal recorded", "rows erased", "file rewritten", "search index purged", "key store purged"];
 
 /// The marker as written and as the search index keeps its terms (lower case).
 fn needles() -> [String; 2] {
@@ -53,7 +54,18 @@ fn study(backend: &Backend) -> Project {
     p.ok(&["theme", "add", "--group", "Mood"]); // TH1
     p.ok(&["extract", "add", "--theme", "TH1", "--transcript", "T1", "--lines", "1-4"]);
     p.ok(&["extract", "add", "--theme", "TH1", "--transcript", "T2", "--lines", "1-3"]);
-    p.ok(&["--key-file", key, "deid", "known", "add", "Anneliese Trevithick", "--as", PSEUDONYM, "--kind", "participant"]);
+    p.ok(&[
+        "--key-file",
+        key,
+        "deid",
+        "known",
+        "add",
+        "Anneliese Trevithick",
+        "--as",
+        PSEUDONYM,
+        "--kind",
+        "participant",
+    ]);
     p.ok(&["--key-file", key, "deid", "apply"]);
     assert!(p.ok(&["search", MARKER]).contains("T1"), "the search finds the marker before the withdrawal");
     p
@@ -68,7 +80,8 @@ fn key_store_plaintext(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).expect("the key store exists");
     let decryptor = age::Decryptor::new(&bytes[..]).expect("an age file");
     let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from(PASSPHRASE.to_owned()));
-    let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).expect("the passphrase opens it");
+    let mut reader =
+        decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).expect("the passphrase opens it");
     let mut out = Vec::new();
     reader.read_to_end(&mut out).unwrap();
     out
@@ -272,7 +285,11 @@ fn a_withdrawal_killed_anywhere_is_finished_when_the_project_is_next_opened(back
             .collect();
         runs.into_iter().map(|r| r.join().expect("a run of kills failed")).sum()
     });
-    assert!(recorded >= plan.len() / 2, "most kills came after the withdrawal was recorded ({recorded} of {})", plan.len());
+    assert!(
+        recorded >= plan.len() / 2,
+        "most kills came after the withdrawal was recorded ({recorded} of {})",
+        plan.len()
+    );
     eprintln!("{} kills in {:?}, {recorded} after the withdrawal was recorded", plan.len(), started.elapsed());
 }
 
