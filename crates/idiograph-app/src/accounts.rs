@@ -144,7 +144,7 @@ impl Workbench {
     /// The same project used by a signed-in member of a team server: commands are recorded as
     /// theirs, and rules that depend on the person (journal entries are their author's) apply.
     pub fn as_member(&self, name: &str, role: Role) -> Workbench {
-        Workbench { store: self.store.clone(), author: name.to_owned(), key: self.key.clone(), role: Some(role) }
+        Workbench { author: name.to_owned(), role: Some(role), ..self.clone() }
     }
 
     /// The member's role on a team server; `None` in local single-user mode.

@@ -355,6 +355,8 @@ impl Workbench {
             }
         };
         *self.key.lock().await = Some(key);
+        // A withdrawal made while the key store was locked erases the participant's originals now.
+        self.finish_interrupted_withdrawals().await?;
         self.key_status().await
     }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
 use idiograph_pseudonym::{IdentifierKind, KnownIdentifier};
-use idiograph_store::{SealedPayload, SealedText};
+use idiograph_store::{KeyStoreResidue, SealedPayload, SealedText};
 use serde::{Deserialize, Serialize};
 
 use crate::error::invalid;
@@ -84,6 +84,27 @@ impl SealedEntry {
             images: self.images.clone(),
             versions: self.version_rows.clone(),
         }
+    }
+}
+
+impl KeyData {
+    /// Takes out everything a withdrawn participant left here: their original texts, their
+    /// versions' speaker turns and source names, and their audit row images. Other
+    /// participants' originals stay (the commands they belong to can no longer be undone, since
+    /// the withdrawal erased part of them). Returns whether anything was removed.
+    pub(crate) fn erase(&mut self, residue: &KeyStoreResidue) -> bool {
+        let mut removed = false;
+        for entry in &mut self.sealed {
+            let before = (entry.texts.len(), entry.version_rows.len(), entry.images.len(), entry.versions.len());
+            entry.texts.retain(|(hash, _)| !residue.texts.contains(hash));
+            entry.version_rows.retain(|(id, _, _)| !residue.versions.contains(id));
+            entry.versions.retain(|id| !residue.versions.contains(id));
+            let seq = entry.seq;
+            entry.images.retain(|(ordinal, _)| !residue.images.contains(&(seq, *ordinal)));
+            removed |=
+                before != (entry.texts.len(), entry.version_rows.len(), entry.images.len(), entry.versions.len());
+        }
+        removed
     }
 }
 

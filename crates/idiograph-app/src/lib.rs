@@ -13,6 +13,7 @@ mod accounts;
 mod annotate;
 mod deid;
 mod demo;
+mod erasure;
 mod error;
 mod exchange;
 mod exports;
@@ -36,10 +37,11 @@ pub use crate::deid::{
     deid_log_csv, key_store_folder, ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem,
 };
 pub use crate::demo::{build_demo, DEMO_TITLE};
+pub use crate::erasure::ErasureHook;
 pub use crate::error::AppError;
 pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
-pub use crate::participants::ParticipantChanges;
+pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
 pub use crate::search::{
     passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage,
@@ -61,6 +63,8 @@ pub struct Workbench {
     key: deid::KeySlot,
     /// The signed-in member's role on a team server; `None` in local single-user mode.
     role: Option<Role>,
+    /// Told of each step of a withdrawal (crash tests stop the process there).
+    erasure_hook: Option<erasure::ErasureHook>,
 }
 
 /// The current time in RFC 3339, for audit events and created-at stamps.
@@ -103,7 +107,16 @@ fn new_id() -> ObjectId {
 
 impl Workbench {
     fn new(store: Store, author: &str) -> Workbench {
-        Workbench { store, author: author.to_owned(), key: deid::KeySlot::default(), role: None }
+        Workbench { store, author: author.to_owned(), key: deid::KeySlot::default(), role: None, erasure_hook: None }
+    }
+
+    /// This workbench, after finishing what an interrupted withdrawal left (see
+    /// [`Workbench::finish_interrupted_withdrawals`]) and purging a search index older than the
+    /// last withdrawal.
+    async fn resumed(self) -> Result<Workbench, AppError> {
+        self.finish_interrupted_withdrawals().await?;
+        self.purge_stale_search_index().await?;
+        Ok(self)
     }
 
     /// Makes a new project file with a title and terminology.
@@ -123,7 +136,7 @@ impl Workbench {
     /// Opens an existing project file.
     pub async fn open(path: &Path, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_sqlite(path, &now()).await?;
-        Ok(Workbench::new(store, author))
+        Workbench::new(store, author).resumed().await
     }
 
     /// Makes a new project on a PostgreSQL server; returns it with its id.
@@ -143,7 +156,7 @@ impl Workbench {
     /// Opens a project on a PostgreSQL server by id.
     pub async fn open_on_server(url: &str, id: &str, author: &str) -> Result<Workbench, AppError> {
         let store = Store::open_postgres(url, id, &now()).await?;
-        Ok(Workbench::new(store, author))
+        Workbench::new(store, author).resumed().await
     }
 
     /// The projects on a PostgreSQL server, and the record of those deleted from it.
@@ -217,7 +230,7 @@ impl Workbench {
 
     /// The same project, used by another researcher (e.g. one web session per analyst).
     pub fn with_author(&self, author: &str) -> Workbench {
-        Workbench { store: self.store.clone(), author: author.to_owned(), key: self.key.clone(), role: self.role }
+        Workbench { author: author.to_owned(), ..self.clone() }
     }
 
     /// Closes the project's connections.

@@ -19,6 +19,19 @@ pub struct ParticipantChanges {
     pub interview: Option<InterviewMeta>,
 }
 
+/// What a withdrawal did.
+#[derive(Debug, Clone)]
+pub struct Withdrawal {
+    /// The participant withdrawn (as they were).
+    pub participant: Participant,
+    /// The places where the researcher's own text (journal entries, theme titles and
+    /// descriptions, clustering rationales) still mentions the pseudonym, for review.
+    pub mentions: Vec<String>,
+    /// The study's key store still holds the participant's originals: it is locked here, and
+    /// they are erased when it is next unlocked.
+    pub key_store_pending: bool,
+}
+
 /// The participant called `pseudonym` (ignoring case), if any; short ids are not considered,
 /// so a pseudonym such as "P101" never clashes with participant P101.
 async fn by_pseudonym(tx: &mut Tx, pseudonym: &str) -> Result<Option<Participant>, AppError> {
@@ -171,15 +184,17 @@ impl Workbench {
     }
 
     /// Erases a participant who withdrew consent, with everything derived from their transcripts,
-    /// from the project, its undo history and the file's free pages. Cannot be undone.
-    ///
-    /// Returns the participant and the places where the researcher's own text (journal entries,
-    /// theme titles and descriptions, clustering rationales) still mentions the pseudonym, for review.
-    pub async fn withdraw_participant(&self, reference: &str) -> Result<(Participant, Vec<String>), AppError> {
+    /// from the project, its undo history and the file's free pages, from the search index and
+    /// from the key store (when the study has one and it is unlocked; otherwise that part is
+    /// done when it is next unlocked). Cannot be undone. Recorded before anything is erased, so
+    /// that a withdrawal stopped half-way is finished by the next open of the project.
+    pub async fn withdraw_participant(&self, reference: &str) -> Result<Withdrawal, AppError> {
         let mut tx = self.store.read().await?;
         let p = resolve(&mut tx, reference).await?;
         drop(tx);
-        self.store.withdraw_participant(&p.id, &self.author, &crate::now()).await?;
+        let pending = self.store.record_withdrawal(&p.id, &self.author, &crate::now()).await?;
+        self.erasure_step("withdrawal recorded");
+        let key_store_pending = self.finish_erasure(&pending).await?;
         let s = self.snapshot().await?;
         let name = p.pseudonym.to_lowercase();
         let mentions = |text: &str| text.to_lowercase().contains(&name);
@@ -196,6 +211,6 @@ impl Workbench {
             }
         }
         places.dedup();
-        Ok((p, places))
+        Ok(Withdrawal { participant: p, mentions: places, key_store_pending })
     }
 }

@@ -513,19 +513,23 @@ mod idiograph_store_codec {
 }
 
 impl Workbench {
-    /// Where the search index of this project lives: beside the project file.
+    /// Where the search index of this project lives: beside a project file
+    /// (`PROJECT.idg.search/`); for a server project, in this user's private folder in the
+    /// temporary folder (`idiograph-UID/search/`), one per project. Either folder is made
+    /// readable by its owner only (0700, files 0600).
     pub fn search_index_dir(&self) -> PathBuf {
         match self.store.backend() {
             Backend::Sqlite { path } => idiograph_store::beside(path, ".search"),
             // A server project: a per-process index in the temporary folder, kept current from
             // the same change feed (audit sequence) as a file's.
             #[allow(unreachable_patterns)]
-            _ => {
-                let name: String =
-                    self.store.name().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-                std::env::temp_dir().join("idiograph-search").join(name)
-            }
+            _ => private::cache_root().join("search").join(self.index_name()),
         }
+    }
+
+    /// The folder name of a server project's index: the store's name, as a file name.
+    fn index_name(&self) -> String {
+        self.store.name().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
     }
 
     fn search_handle(&self) -> Result<Arc<Handle>, AppError> {
@@ -537,7 +541,13 @@ impl Workbench {
                 return Ok(h.clone());
             }
         }
+        if let Backend::Postgres { .. } = self.store.backend() {
+            private::folder(&private::cache_root())?;
+        }
+        private::folder(&dir)?;
         let (ix, _) = SearchIndex::open(&dir).map_err(index_error)?;
+        // Opening may have made the folder anew.
+        private::folder(&dir)?;
         let h = Arc::new(Handle { ix, dir: dir.clone(), sync: tokio::sync::Mutex::new(()) });
         open.insert(dir, h.clone());
         Ok(h)
@@ -657,20 +667,71 @@ impl Workbench {
         update.commit(&stamp).map_err(index_error)
     }
 
-    /// Deletes the search index (it is rebuilt by the next search): after pseudonymisation, so
-    /// that no segment file keeps an original passage.
-    pub(crate) fn forget_search_index(&self) {
+    /// Deletes this process's search index of the project (it is rebuilt by the next search):
+    /// after pseudonymisation, a withdrawal or the project's deletion, so that no segment file
+    /// keeps a passage that is gone.
+    pub fn forget_search_index(&self) {
         let dir = self.search_index_dir();
         registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&dir);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Deletes the search index when it reflects the project as it was before its last
+    /// withdrawal (made by another process, or by one stopped before it purged the index), so
+    /// no index outlives a withdrawal until the next search; and a server project's index left
+    /// in the shared temporary folder by an earlier version.
+    pub(crate) async fn purge_stale_search_index(&self) -> Result<(), AppError> {
+        if let Backend::Postgres { .. } = self.store.backend() {
+            // Earlier versions kept server indexes in a folder every local account could read.
+            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("idiograph-search").join(self.index_name()));
+        }
+        let dir = self.search_index_dir();
+        if !dir.exists() {
+            return Ok(());
+        }
+        let last = self.store.last_withdrawal().await?;
+        if last == 0 {
+            return Ok(());
+        }
+        // The stamp is the payload of the index's last commit, in its meta.json.
+        let stamp = std::fs::read(dir.join("meta.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Json>(&b).ok())
+            .and_then(|m| m.get("payload").and_then(Json::as_str).and_then(Stamp::decode));
+        if stamp.is_none_or(|s| s.seq < last) {
+            self.forget_search_index();
+        }
+        Ok(())
+    }
+
+    /// Keeps this process's search index free of withdrawn participants while it serves: on
+    /// every withdrawal the change feed announces (from this process or, on a server, any
+    /// other), the index is deleted, to be rebuilt by the next search. Runs until the feed ends.
+    pub async fn purge_search_index_on_withdrawals(&self) {
+        let Ok(mut changes) = self.changes().await else { return };
+        loop {
+            match changes.recv().await {
+                Ok(change) if change.action == "withdraw participant" => self.forget_search_index(),
+                Ok(_) => {}
+                // Announcements were missed: the index's stamp tells whether one was a withdrawal.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let _ = self.purge_stale_search_index().await;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    }
+
     /// Makes sure the search index reflects the project now (building it if needed), and says
     /// where it is. Searches do this themselves; this is for tools and benchmarks.
     pub async fn refresh_search_index(&self, rebuild: bool) -> Result<PathBuf, AppError> {
+        self.purge_stale_search_index().await?;
         let h = self.search_handle()?;
         match self.sync_index(&h, rebuild).await {
-            Ok(()) => Ok(h.dir.clone()),
+            Ok(()) => {
+                private::files(&h.dir)?;
+                Ok(h.dir.clone())
+            }
             Err(AppError::Conflict(_)) => {
                 // The index folder is unreadable (corrupt, half-deleted): forget it, make it
                 // anew and rebuild it.
@@ -679,6 +740,7 @@ impl Workbench {
                 drop(h);
                 let h = self.search_handle()?;
                 self.sync_index(&h, true).await?;
+                private::files(&h.dir)?;
                 Ok(h.dir.clone())
             }
             Err(e) => Err(e),
@@ -1187,4 +1249,66 @@ fn kwic(text: &str, start: usize, end: usize) -> (String, String, String) {
         after.push('…');
     }
     (before, flat(&text[start..end]), after)
+}
+
+/// Folders only their owner can read, for caches that quote the study.
+mod private {
+    use std::path::{Path, PathBuf};
+
+    use crate::AppError;
+
+    fn refused(dir: &Path, why: &str) -> AppError {
+        AppError::Conflict(format!("cannot keep the search index in {}: {why}", dir.display()))
+    }
+
+    /// This user's folder for the caches of server projects: `idiograph-UID` in the temporary
+    /// folder (per user, since the temporary folder is shared by every account).
+    pub(super) fn cache_root() -> PathBuf {
+        #[cfg(unix)]
+        let user = rustix::process::geteuid().as_raw().to_string();
+        #[cfg(not(unix))]
+        let user = "user".to_owned();
+        std::env::temp_dir().join(format!("idiograph-{user}"))
+    }
+
+    /// Makes `dir` (and missing parents) readable by its owner only, and checks that it is a
+    /// folder of this user's, not a link someone else planted in a shared place.
+    pub(super) fn folder(dir: &Path) -> Result<(), AppError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+            let io = |e: std::io::Error| refused(dir, &e.to_string());
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io)?;
+            let meta = std::fs::symlink_metadata(dir).map_err(io)?;
+            if !meta.is_dir() || meta.uid() != rustix::process::geteuid().as_raw() {
+                return Err(refused(dir, "it is not a folder of this user's (move it away)"));
+            }
+            if meta.mode() & 0o777 != 0o700 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+            }
+        }
+        #[cfg(not(unix))]
+        std::fs::create_dir_all(dir).map_err(|e| refused(dir, &e.to_string()))?;
+        Ok(())
+    }
+
+    /// Makes the files in `dir` readable by their owner only (the index library writes them
+    /// with the usual permissions; the folder already keeps others out).
+    pub(super) fn files(dir: &Path) -> Result<(), AppError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let io = |e: std::io::Error| refused(dir, &e.to_string());
+            for entry in std::fs::read_dir(dir).map_err(io)? {
+                let entry = entry.map_err(io)?;
+                let meta = entry.metadata().map_err(io)?;
+                if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = dir;
+        Ok(())
+    }
 }

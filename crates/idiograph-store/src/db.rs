@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/postgres/0006_lookup_indexes.sql"),
     ),
     (
+        "0007_pending_erasure",
+        include_str!("../migrations/sqlite/0007_pending_erasure.sql"),
+        include_str!("../migrations/postgres/0007_pending_erasure.sql"),
+    ),
+    (
         "0009_login_attempts",
         include_str!("../migrations/sqlite/0009_login_attempts.sql"),
         include_str!("../migrations/postgres/0009_login_attempts.sql"),

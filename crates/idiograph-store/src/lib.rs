@@ -11,6 +11,7 @@
 mod accounts;
 mod codec;
 mod db;
+mod erasure;
 mod error;
 mod feed;
 mod row;
@@ -23,6 +24,7 @@ mod version;
 pub use crate::accounts::{Account, LoginCount, StoredSession};
 pub use crate::codec::STUDY_ID;
 pub use crate::db::{beside, remove_project_file, Backend, MIGRATIONS};
+pub use crate::erasure::{ErasureStage, KeyStoreResidue, PendingErasure};
 pub use crate::error::StoreError;
 pub use crate::feed::Change;
 pub use crate::seal::{SealedPayload, SealedText};

@@ -372,15 +372,40 @@ impl Store {
 
     /// Erases every trace of a participant's data: their rows, the texts of their transcripts,
     /// the row images in the audit log, and (SQLite) the freed pages of the file. The audit log
-    /// keeps a content-free record that a withdrawal happened. This cannot be undone.
+    /// keeps a content-free record that a withdrawal happened. This cannot be undone. The
+    /// withdrawal is recorded first ([`Store::record_withdrawal`]) and stays recorded for the
+    /// application to erase the copies outside the project (search indexes, key store).
     pub async fn withdraw_participant(
         &self,
         participant: &ObjectId,
         author: &str,
         at: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
+        self.record_withdrawal(participant, author, at).await?;
+        let seq = self.erase_participant(participant, author, at).await?;
+        self.rewrite_file().await?;
+        Ok(seq)
+    }
+
+    /// The transaction of a recorded withdrawal: deletes the participant's rows, texts and audit
+    /// images, appends the content-free "withdraw participant" event and moves the record to
+    /// [`crate::ErasureStage::RowsErased`]. Returns the event's number, or `None` when this was done
+    /// already (by a process that was then stopped, or by another one).
+    pub async fn erase_participant(
+        &self,
+        participant: &ObjectId,
+        author: &str,
+        at: &str,
+    ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.begin(author, at).await?;
         let pid = participant.as_str().to_owned();
+        let stage: Option<i64> = sqlx::query_scalar("SELECT stage FROM pending_erasure WHERE participant_id = $1")
+            .bind(pid.clone())
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        if stage != Some(0) {
+            return Ok(None);
+        }
         let touched = "SELECT DISTINCT seq FROM audit_change WHERE participant_id = $1";
         sqlx::query(&format!("UPDATE undo_entry SET undoable = 0 WHERE seq IN ({touched})"))
             .bind(pid.clone())
@@ -405,7 +430,11 @@ impl Store {
                     .await?;
             }
         }
-        sqlx::query("DELETE FROM content WHERE participant_id = $1").bind(pid).execute(&mut *tx.tx).await?;
+        sqlx::query("DELETE FROM content WHERE participant_id = $1").bind(pid.clone()).execute(&mut *tx.tx).await?;
+        sqlx::query("UPDATE pending_erasure SET stage = 1 WHERE participant_id = $1")
+            .bind(pid)
+            .execute(&mut *tx.tx)
+            .await?;
         let seq = tx
             .append_event("withdraw participant", "a participant withdrew consent; their data was erased", None)
             .await?;
@@ -414,13 +443,7 @@ impl Store {
         if let Ok(mut c) = self.db.versions.lock() {
             c.clear();
         }
-        if self.db.is_sqlite() {
-            // Deleted rows stay readable in free pages and in the WAL until the file is rewritten.
-            let mut conn = self.db.pool.acquire().await?;
-            conn.execute("VACUUM").await?;
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
-        }
-        Ok(seq)
+        Ok(Some(seq))
     }
 
     /// Writes a consistent copy of the project to `dest` (which must not exist), even while

@@ -89,6 +89,9 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    // A withdrawal made through any process purges this process's search index at once.
+    let purging = workbench.clone();
+    tokio::spawn(async move { purging.purge_search_index_on_withdrawals().await });
     let app = router_with(workbench, bound, team);
     ready(bound);
     // The peer address keys the login rate limit.

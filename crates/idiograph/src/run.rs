@@ -39,6 +39,7 @@ async fn open(cli: &Cli) -> Result<Workbench> {
         Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(cli)).await?,
         None => Workbench::open(path, &author(cli)).await?,
     };
+    let wb = with_test_kill(wb);
     if let Some(key_file) = &cli.key_file {
         let passphrase = crate::deid::passphrase(key_file)?;
         if let Err(e) = wb.unlock_key_store(key_file, &passphrase).await {
@@ -47,6 +48,21 @@ async fn open(cli: &Cli) -> Result<Workbench> {
         }
     }
     Ok(wb)
+}
+
+/// Crash tests: with `IDIOGRAPH_TEST_KILL_AT=STEP` the process kills itself (SIGKILL, as
+/// `kill -9` would) when a withdrawal reaches that step (see `idiograph_app::ErasureHook`).
+fn with_test_kill(wb: Workbench) -> Workbench {
+    match std::env::var("IDIOGRAPH_TEST_KILL_AT") {
+        Ok(at) if !at.is_empty() => wb.with_erasure_hook(std::sync::Arc::new(move |step: &str| {
+            if step == at {
+                let me = std::process::id().to_string();
+                let _ = std::process::Command::new("kill").args(["-KILL", &me]).status();
+                std::process::abort();
+            }
+        })),
+        _ => wb,
+    }
 }
 
 pub(crate) fn print(json: bool, value: Json, text: impl FnOnce() -> String) {
@@ -394,20 +410,30 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
             if !confirm {
                 bail!("withdrawing {participant} erases their transcripts and everything derived from them, and cannot be undone; add --confirm");
             }
-            let (p, mentions) = wb.withdraw_participant(participant).await?;
-            print(json, json!({"withdrawn": format!("P{}", p.short), "mentions": mentions}), || {
-                let mut out = format!(
-                    "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased, also from the undo history.",
-                    p.short
-                );
-                if !mentions.is_empty() {
-                    out.push_str(&format!(
-                        "\nYour own text still mentions the pseudonym in: {}. Review these.",
-                        mentions.join(", ")
-                    ));
-                }
-                out
-            });
+            let done = wb.withdraw_participant(participant).await?;
+            let (p, mentions) = (&done.participant, &done.mentions);
+            print(
+                json,
+                json!({"withdrawn": format!("P{}", p.short), "mentions": mentions, "key_store_pending": done.key_store_pending}),
+                || {
+                    let mut out = format!(
+                        "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased, also from the undo history and the search index.",
+                        p.short
+                    );
+                    if done.key_store_pending {
+                        out.push_str(
+                            "\nThe study's key store still holds their original transcripts: they are erased the next time it is unlocked (give --key-file, or unlock it on the Pseudonymisation page).",
+                        );
+                    }
+                    if !mentions.is_empty() {
+                        out.push_str(&format!(
+                            "\nYour own text still mentions the pseudonym in: {}. Review these.",
+                            mentions.join(", ")
+                        ));
+                    }
+                    out
+                },
+            );
         }
         Command::Import { files, participant, participant_per_file } => {
             return import(wb, json, files, participant.as_deref(), *participant_per_file).await;

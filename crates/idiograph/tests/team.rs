@@ -42,12 +42,18 @@ struct Server {
 
 impl Server {
     fn start(url: &str, project: &str, author: &str) -> Server {
+        Server::start_in(url, project, author, None)
+    }
+
+    /// A server process whose temporary folder (for its search index) is `tmp`, when given.
+    fn start_in(url: &str, project: &str, author: &str, tmp: Option<&Path>) -> Server {
         use std::io::{BufRead, BufReader};
-        let mut child = support::command()
-            .args(["--author", author, "--database", url, "serve", project, "--port", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut cmd = support::command();
+        cmd.args(["--author", author, "--database", url, "serve", project, "--port", "0"]).stdout(Stdio::piped());
+        if let Some(tmp) = tmp {
+            cmd.env("TMPDIR", tmp);
+        }
+        let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let host = line
@@ -116,6 +122,40 @@ async fn two_server_processes_share_changes_live_and_in_search() {
         history["events"].as_array().unwrap().iter().filter_map(|e| e["author"].as_str()).collect();
     assert!(authors.contains(&"ana") && authors.contains(&"ben"), "the audit log records who did what: {authors:?}");
     drop((a, b));
+}
+
+/// Each server process keeps a search index of its own (here each in a temporary folder of its
+/// own); a withdrawal made through another process (the command line) reaches every running
+/// one through the change feed, which deletes its index at once — before any search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_purges_the_search_index_of_every_server_process() {
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = team_project(&url, dir.path());
+    let _drop = idiograph_testkit::DropSchema::new(&url, &id);
+    let (tmp_a, tmp_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let servers = [
+        Server::start_in(&url, &id, "ana", Some(tmp_a.path())),
+        Server::start_in(&url, &id, "ben", Some(tmp_b.path())),
+    ];
+    let words = b"got easier";
+    let held = |tmp: &Path| {
+        let index = support::team_index_dir(tmp, &id);
+        support::files_under(&index).iter().any(|(_, bytes)| support::contains_bytes(bytes, words))
+    };
+    for (server, tmp) in servers.iter().zip([tmp_a.path(), tmp_b.path()]) {
+        let hits = Conn::new(&server.host).get_json("/api/v1/search?q=easier").await;
+        assert!(hits.to_string().contains("T1"), "{hits}");
+        assert!(held(tmp), "{}'s index holds Olivia's words", server.host);
+    }
+
+    idiograph(&url, &["-p", &id, "participant", "withdraw", "Olivia", "--confirm"]);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while held(tmp_a.path()) || held(tmp_b.path()) {
+        assert!(std::time::Instant::now() < deadline, "a server process's index still holds the withdrawn words");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(servers);
 }
 
 /// A PostgreSQL cluster of the test's own (`initdb` in a temporary folder, its own port), so

@@ -279,15 +279,51 @@ impl Project {
     }
 }
 
-impl Drop for Project {
-    /// A server project's commands keep a search index in the temporary folder (see
-    /// `Workbench::search_index_dir`, which names it after the store); it goes with the project.
-    fn drop(&mut self) {
-        if self.database.is_some() {
-            let name = format!("project_{}_on_the_server", self.path.display());
-            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("idiograph-search").join(name));
+impl Project {
+    /// The search index folders the binary keeps for this project on this machine: beside a
+    /// project file (`study.idg.search`), or for a server project this user's folder in the
+    /// temporary folder (see `Workbench::search_index_dir`).
+    pub fn search_index_dir(&self) -> PathBuf {
+        match &self.database {
+            None => PathBuf::from(format!("{}.search", self.path.display())),
+            Some(_) => team_index_dir(&std::env::temp_dir(), &self.path.display().to_string()),
         }
     }
+}
+
+/// Where a server process whose temporary folder is `tmp` keeps its search index of the
+/// server project `id`: `idiograph-UID/search/…` (private to the user).
+pub fn team_index_dir(tmp: &Path, id: &str) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    // A folder this process makes is owned by the user the binary runs as too.
+    let mine = tempfile::tempdir().expect("tempdir");
+    let uid = std::fs::metadata(mine.path()).expect("tempdir metadata").uid();
+    tmp.join(format!("idiograph-{uid}")).join("search").join(format!("project_{id}_on_the_server"))
+}
+
+impl Drop for Project {
+    /// A server project's commands keep a search index in the temporary folder; it goes with
+    /// the project.
+    fn drop(&mut self) {
+        if self.database.is_some() {
+            let _ = std::fs::remove_dir_all(self.search_index_dir());
+        }
+    }
+}
+
+/// Every file under `dir` (recursively), with its bytes; none when `dir` does not exist.
+pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path.display().to_string(), bytes));
+        }
+    }
+    out
 }
 
 /// Whether `needle` occurs in `hay`.
