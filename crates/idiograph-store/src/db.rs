@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_lookup_indexes.sql"),
         include_str!("../migrations/postgres/0006_lookup_indexes.sql"),
     ),
+    (
+        "0008_review_word",
+        include_str!("../migrations/sqlite/0008_review_word.sql"),
+        include_str!("../migrations/postgres/0008_review_word.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.
