@@ -33,7 +33,8 @@ use idiograph_store::Store;
 pub use crate::accounts::{Login, LoginAttempt, SessionPolicy, SignedIn, LOGIN_WINDOW_SECS};
 pub use crate::annotate::Target;
 pub use crate::deid::{
-    deid_log_csv, ApplyScope, ItemStatus, KeyStatus, KnownView, LogLine, PseudonymisedTranscript, ReviewItem,
+    deid_log_csv, ApplyScope, FieldItem, ItemStatus, KeyStatus, KnownView, LogLine, Pseudonymisation,
+    PseudonymisedTranscript, ReviewItem,
 };
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::error::AppError;

@@ -111,10 +111,32 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                     i.after
                 ));
             }
-            let total = rows.len();
+            let mut field_rows = Vec::new();
+            for f in wb.review_fields().await? {
+                if status.as_deref().is_some_and(|s| s != "all" && f.status.as_str() != s)
+                    || kind.as_deref().is_some_and(|k| k != f.kind)
+                {
+                    continue;
+                }
+                lines.push(format!(
+                    "{:<22} {:<13} {:<9} → {:<16} …{}[{}]{}…",
+                    f.place,
+                    f.kind,
+                    f.status.as_str(),
+                    f.replacement,
+                    f.before,
+                    f.text,
+                    f.after
+                ));
+                field_rows.push(json!({
+                    "place": f.place, "kind": f.kind, "text": f.text, "status": f.status.as_str(),
+                    "replacement": f.replacement, "context": format!("{}[{}]{}", f.before, f.text, f.after),
+                }));
+            }
+            let total = rows.len() + field_rows.len();
             let pending = items.iter().filter(|i| i.status == ItemStatus::Pending).count();
-            print(json, json!({"total": total, "items": rows}), || {
-                format!("{}\n{total} items ({pending} pending in the whole queue)", lines.join("\n"))
+            print(json, json!({"total": total, "items": rows, "fields": field_rows}), || {
+                format!("{}\n{total} items ({pending} pending in the transcripts' queue)", lines.join("\n"))
             });
         }
         DeidCommand::Accept { transcript, at, kind, replacement } => {
@@ -136,6 +158,14 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                     .replace("rejected", "Rejected")
             });
         }
+        DeidCommand::Every { verdict, word, kind, replacement } => {
+            let verdict: Verdict = parse_word(verdict)?;
+            let n = wb.decide_word(word, kind, verdict, replacement.as_deref()).await?;
+            print(json, json!({"decided": verdict.as_str(), "places": n}), || {
+                let done = if verdict == Verdict::Accept { "Accepted" } else { "Rejected" };
+                format!("{done} every occurrence of the word ({kind}): {n} places now.")
+            });
+        }
         DeidCommand::Always { transcript, at, kind, replacement } => {
             let span = span_of(wb, transcript, at).await?;
             wb.always_replace(transcript, span, kind, replacement).await?;
@@ -148,12 +178,17 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                 (false, true) => ApplyScope::Accepted,
             };
             let done = wb.pseudonymise(&scope).await?;
+            let fields: Vec<Json> =
+                done.fields.iter().map(|(place, n)| json!({"place": place, "replacements": n})).collect();
+            let field_lines: Vec<String> =
+                done.fields.iter().map(|(place, n)| format!("{place}: {n} replacements")).collect();
+            let done = done.transcripts;
             let rows: Vec<Json> = done
                 .iter()
                 .map(|d| json!({"transcript": format!("T{}", d.transcript), "version": d.version, "replacements": d.counts, "anchors_moved": d.anchors_moved}))
                 .collect();
-            print(json, json!({"pseudonymised": rows}), || {
-                if done.is_empty() {
+            print(json, json!({"pseudonymised": rows, "fields": fields}), || {
+                if done.is_empty() && field_lines.is_empty() {
                     return "Nothing to replace.".to_owned();
                 }
                 done.iter()
@@ -167,6 +202,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                             d.anchors_moved
                         )
                     })
+                    .chain(field_lines.iter().cloned())
                     .collect::<Vec<_>>()
                     .join("\n")
             });
