@@ -25,12 +25,12 @@ pub(crate) struct Rewrite<'a> {
     pub file_name: Option<String>,
     /// A new text for a note or statement the version carries (given its short id such as `N3`
     /// and its text), or `None` to keep it.
-    pub texts: &'a mut dyn FnMut(String, &str) -> Result<Option<String>, AppError>,
+    pub texts: &'a mut (dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send),
 }
 
 impl Rewrite<'_> {
     /// Nothing besides the text and speakers.
-    pub fn none(keep: &mut dyn FnMut(String, &str) -> Result<Option<String>, AppError>) -> Rewrite<'_> {
+    pub fn none(keep: &mut (dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send)) -> Rewrite<'_> {
         Rewrite { title: None, file_name: None, texts: keep }
     }
 }
