@@ -188,6 +188,19 @@ impl std::fmt::Debug for FieldItem {
     }
 }
 
+/// How one pseudonymisation renumbered a transcript's lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renumbering {
+    /// The old version's number.
+    pub from: u32,
+    /// The new version's number.
+    pub to: u32,
+    /// When (RFC 3339).
+    pub at: String,
+    /// For each old line (from 1), the new line holding its start.
+    pub lines: Vec<u32>,
+}
+
 /// A line of the de-identification log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -833,18 +846,18 @@ impl Workbench {
 
     // ----- the log, line mappings and the leak check -----
 
-    /// For each pseudonymisation of `transcript`: the old and new version numbers and, for each
+    /// Each pseudonymisation of `transcript`: when, the old and new version numbers and, for each
     /// old line (from 1), the new line holding its start — to find a citation made before.
-    pub async fn line_mappings(&self, transcript: &str) -> Result<Vec<(u32, u32, Vec<u32>)>, AppError> {
+    pub async fn line_mappings(&self, transcript: &str) -> Result<Vec<Renumbering>, AppError> {
         let mut tx = self.store.read().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let mut out = Vec::new();
         for m in tx.where_eq::<LineMapping>("transcript_id", t.id.as_str()).await? {
             let from = version_number(&mut tx, &m.from_version).await?;
             let to = version_number(&mut tx, &m.id).await?;
-            out.push((from, to, m.lines));
+            out.push(Renumbering { from, to, at: m.created_at, lines: m.lines });
         }
-        out.sort_by_key(|(from, to, _)| (*from, *to));
+        out.sort_by_key(|r| (r.from, r.to));
         Ok(out)
     }
 

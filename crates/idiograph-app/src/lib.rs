@@ -34,7 +34,7 @@ pub use crate::accounts::{Login, LoginAttempt, SessionPolicy, SignedIn, LOGIN_WI
 pub use crate::annotate::Target;
 pub use crate::deid::{
     deid_log_csv, ApplyScope, FieldItem, ItemStatus, KeyStatus, KnownView, LogLine, Pseudonymisation,
-    PseudonymisedTranscript, ReviewItem,
+    PseudonymisedTranscript, Renumbering, ReviewItem,
 };
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::error::AppError;

@@ -269,7 +269,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(ba
     // The line mapping finds a line cited before in the new version.
     let mappings = wb.line_mappings("T1").await.unwrap();
     assert_eq!(mappings.len(), 1);
-    let (from, to, lines) = &mappings[0];
+    let idiograph_app::Renumbering { from, to, lines, .. } = &mappings[0];
     assert_eq!((*from, *to, lines.len() as u32), (1, 2, t1_before.layout.line_count()));
     let (_, t1_after) = wb.transcript("T1").await.unwrap();
     let n = notes.iter().find(|n| format!("N{}", n.short) == n2).unwrap();

@@ -236,19 +236,17 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
         DeidCommand::Lines { transcript, line } => {
             let mappings = wb.line_mappings(transcript).await?;
             if let Some(l) = line {
-                if let Some((_, _, lines)) =
-                    mappings.iter().find(|(_, _, lines)| (*l as usize) > lines.len() || *l == 0)
-                {
-                    bail!("--line {l}: the old version has lines 1–{}", lines.len());
+                if let Some(r) = mappings.iter().find(|r| (*l as usize) > r.lines.len() || *l == 0) {
+                    bail!("--line {l}: the old version has lines 1–{}", r.lines.len());
                 }
             }
             let rows: Vec<Json> = mappings
                 .iter()
-                .map(|(from, to, lines)| match line {
+                .map(|r| match line {
                     Some(l) => {
-                        json!({"from_version": from, "to_version": to, "line": l, "new_line": lines[*l as usize - 1]})
+                        json!({"from_version": r.from, "to_version": r.to, "at": r.at, "line": l, "new_line": r.lines[*l as usize - 1]})
                     }
-                    None => json!({"from_version": from, "to_version": to, "lines": lines}),
+                    None => json!({"from_version": r.from, "to_version": r.to, "at": r.at, "lines": r.lines}),
                 })
                 .collect();
             print(json, json!({"transcript": transcript, "mappings": rows}), || {
@@ -257,8 +255,9 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                 }
                 mappings
                     .iter()
-                    .map(|(from, to, lines)| {
-                        let moved: Vec<String> = lines
+                    .map(|r| {
+                        let moved: Vec<String> = r
+                            .lines
                             .iter()
                             .enumerate()
                             .map(|(i, new)| (i as u32 + 1, *new))
@@ -267,7 +266,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                             .collect();
                         let body =
                             if moved.is_empty() { "  every line kept its number".to_owned() } else { moved.join("\n") };
-                        format!("{transcript} version {from} → {to}:\n{body}")
+                        format!("{transcript} version {} → {} ({}):\n{body}", r.from, r.to, r.at)
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
