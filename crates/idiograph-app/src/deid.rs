@@ -15,7 +15,7 @@ use idiograph_model::{
     WordDecision,
 };
 use idiograph_pseudonym::{
-    leak_check, scan, CandidateKind, IdentifierKind, KnownIdentifier, KnownMatcher, MatchOptions,
+    is_english_word, leak_check, scan, CandidateKind, IdentifierKind, KnownIdentifier, KnownMatcher, MatchOptions,
     PlanBuilder, ReplacementKind, ScanOptions, CANDIDATE_KINDS,
 };
 use idiograph_store::Tx;
@@ -743,7 +743,15 @@ impl Workbench {
                 let parts: Vec<&str> = forms.iter().flat_map(|f| f.split_whitespace()).collect();
                 forms.extend(parts.into_iter().filter(|p| p.chars().count() >= 3 && !is_title(p)));
             }
-            replaced.extend(forms.into_iter().map(|f| (f.to_owned(), with.clone())));
+            // In file and user names a name is often lower case (`siobhan_hargreaves`); a name
+            // that is also an ordinary word ("Will") only as written, or "will" would go too.
+            for f in forms {
+                replaced.push((f.to_owned(), with.clone()));
+                if !f.split_whitespace().all(is_english_word) {
+                    replaced.push((f.to_lowercase(), with.clone()));
+                    replaced.push((f.to_uppercase(), with.clone()));
+                }
+            }
         }
         let mut summary: Vec<String> = done
             .transcripts

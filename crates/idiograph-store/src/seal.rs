@@ -204,7 +204,9 @@ async fn scrub_images(tx: &mut Tx, scrubber: &Scrubber) -> Result<(), StoreError
     Ok(())
 }
 
-/// Whole-word replacement of many originals at once, longest first, in any letter case.
+/// Whole-word replacement of many originals at once, longest first, each in the letter case given
+/// (the caller adds the lower- and upper-case forms it wants: a name that is also a word, "Will",
+/// must not replace "will").
 ///
 /// A word ends where a letter or digit is not followed by another one; `_` and the escapes of a
 /// JSON string (`\n`, `\t`, `\u2019`) separate words too, so a name joined into a file name
@@ -219,7 +221,7 @@ impl Scrubber {
         let mut pairs: Vec<(String, String)> = scrub
             .iter()
             .filter(|(o, _)| !o.trim().is_empty())
-            .map(|(o, r)| (json_inner(o).to_lowercase(), json_inner(r)))
+            .map(|(o, r)| (json_inner(o), json_inner(r)))
             .collect();
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         pairs.dedup_by(|a, b| a.0 == b.0);
@@ -228,7 +230,6 @@ impl Scrubber {
         }
         let alternatives: Vec<String> = pairs.iter().map(|(o, _)| regex::escape(o)).collect();
         let pattern = regex::RegexBuilder::new(&format!("(?:{})", alternatives.join("|")))
-            .case_insensitive(true)
             .size_limit(64 << 20)
             .build()
             .ok()?;
@@ -245,7 +246,7 @@ impl Scrubber {
             let ends_word = found.chars().next_back().is_some_and(char::is_alphanumeric);
             let before_ok = !starts_word || word_ends_before(text, m.start());
             let after_ok = !ends_word || !text[m.end()..].chars().next().is_some_and(char::is_alphanumeric);
-            match self.replacements.get(&found.to_lowercase()) {
+            match self.replacements.get(found) {
                 Some(with) if before_ok && after_ok => {
                     out.push_str(&text[last..m.start()]);
                     out.push_str(with);
@@ -298,7 +299,8 @@ mod tests {
     /// label after `\n` in a JSON string) survived in audit images.
     #[test]
     fn joined_names_and_names_after_json_escapes_are_replaced() {
-        let pairs = [("Siobhan".to_owned(), "Olivia".to_owned()), ("Hargreaves".to_owned(), "Olivia".to_owned())];
+        let pairs = [("Siobhan", "Olivia"), ("siobhan", "Olivia"), ("Hargreaves", "Olivia"), ("hargreaves", "Olivia")]
+            .map(|(o, r)| (o.to_owned(), r.to_owned()));
         let scrubber = Scrubber::new(&pairs).unwrap();
         let image = serde_json::json!({
             "source": "Siobhan_Hargreaves_interview.txt",
