@@ -279,7 +279,12 @@ fn place_lead_before(text: &str, start: usize) -> Option<usize> {
     if trimmed.len() == before.len() {
         return None;
     }
-    let word_start = trimmed.rfind(|c: char| !(c.is_alphabetic() || c == '\'' || c == '.')).map_or(0, |i| i + 1);
+    // After the last character that is not part of a word (which may be several bytes long).
+    let word_start = trimmed
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphabetic() || c == '\'' || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = trimmed[word_start..].trim_end_matches('.');
     PLACE_LEADS.contains(&word).then_some(word_start)
 }
