@@ -154,3 +154,31 @@ test("reports: an export naming a known identifier is refused, then exported on 
   const history = await api("/api/v1/history?limit=5");
   assert.ok(history.events.some((e) => e.action === "export despite leaks"), "the override is in the audit log");
 });
+
+test("pseudonymisation: reject every occurrence of a word; the transcript says its lines were renumbered", { skip }, async () => {
+  await page.goto(BASE + "/deid");
+  // After the apply above, some candidates are still pending: reject one word everywhere.
+  const pending = page.locator('li.candidate[data-status="pending"]').first();
+  const word = await pending.locator("mark").innerText();
+  const before = (await api("/api/v1/deid/queue")).items.filter((i) => i.text === word).length;
+  assert.ok(before > 0, `"${word}" is in the queue`);
+  await reloading(() => pending.getByRole("button", { name: `Reject every “${word}”` }).click());
+  const queue = await api("/api/v1/deid/queue");
+  assert.equal(queue.items.filter((i) => i.text === word).length, 0, `"${word}" is no longer a candidate anywhere`);
+  assert.equal(queue.fields.filter((f) => f.text === word).length, 0, `nor in any other field`);
+  const history = await api("/api/v1/history?limit=3");
+  assert.ok(history.events.some((e) => /every occurrence of a word/.test(e.summary)), "an undoable command");
+  assert.ok(!history.events.some((e) => e.summary.includes(word)), "the audit summary does not quote the word");
+  await check("24-deid-every");
+
+  // The pseudonymised transcript says when and why its lines were renumbered.
+  await page.goto(BASE + "/transcripts/T1");
+  const meta = await page.locator(".page-head").innerText();
+  assert.match(meta, /numbered as frozen at pseudonymisation on \d{4}-\d{2}-\d{2}/);
+  assert.doesNotMatch(meta, /numbered as frozen at import/);
+  await page.getByRole("link", { name: "old → new lines" }).click();
+  const details = page.locator("details#renumbered");
+  await details.locator("summary").click();
+  assert.match(await details.innerText(), /Lines renumbered on \d{4}-\d{2}-\d{2} by pseudonymisation \(version 1 → 2\)/);
+  await check("25-transcript-renumbered");
+});

@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use idiograph_model::{
-    cite, LineMapping, ObjectId, OriginalsPolicy, Participant, ReplacementCount, ReviewDecision, SpeakerRole,
-    Transcript, TranscriptVersion, Verdict,
+    cite, Assignment, ExperientialStatement, ExploratoryNote, JournalEntry, LineMapping, ObjectId, OriginalsPolicy,
+    Participant, ReplacementCount, ReviewDecision, SpeakerRole, Theme, Transcript, TranscriptVersion, Verdict,
+    WordDecision,
 };
 use idiograph_pseudonym::{
-    leak_check, scan, Candidate, CandidateKind, IdentifierKind, KnownMatcher, MatchOptions, PlanBuilder,
-    ReplacementKind, ScanOptions,
+    is_english_word, leak_check, scan, CandidateKind, IdentifierKind, KnownIdentifier, KnownMatcher, MatchOptions,
+    PlanBuilder, ReplacementKind, ScanOptions, CANDIDATE_KINDS,
 };
 use idiograph_store::Tx;
 use idiograph_text::Span;
@@ -154,6 +155,55 @@ pub struct PseudonymisedTranscript {
     pub anchors_moved: usize,
 }
 
+/// What one pseudonymisation did: the transcripts given a new version, and the other fields
+/// rewritten.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pseudonymisation {
+    /// Each transcript given a new version.
+    pub transcripts: Vec<PseudonymisedTranscript>,
+    /// Each other field rewritten (`N3`, `study title`…) with how many replacements it got.
+    pub fields: Vec<(String, u32)>,
+}
+
+/// An identifier found in a field outside transcript text (see [`Workbench::review_fields`]).
+#[derive(Clone)]
+pub struct FieldItem {
+    /// Where: `T1 title`, `T1 source file`, `N3`, `TH2 description`, `study title`…
+    pub place: String,
+    /// The identifying text.
+    pub text: String,
+    /// Text before it in the field.
+    pub before: String,
+    /// Text after it.
+    pub after: String,
+    /// Its kind's word (a candidate kind such as `person`, or a known identifier's kind).
+    pub kind: String,
+    /// What would replace it.
+    pub replacement: String,
+    /// Known or accepted (replaced), pending (replaced when applying all, or its kind), or
+    /// rejected.
+    pub status: ItemStatus,
+}
+
+impl std::fmt::Debug for FieldItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FieldItem({} {} {:?} [redacted])", self.place, self.kind, self.status)
+    }
+}
+
+/// How one pseudonymisation renumbered a transcript's lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renumbering {
+    /// The old version's number.
+    pub from: u32,
+    /// The new version's number.
+    pub to: u32,
+    /// When (RFC 3339).
+    pub at: String,
+    /// For each old line (from 1), the new line holding its start.
+    pub lines: Vec<u32>,
+}
+
 /// A line of the de-identification log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -208,33 +258,22 @@ fn context(text: &str, span: Span) -> (String, String) {
     (before, after)
 }
 
-fn detected_kind(name: &str) -> Option<Vec<CandidateKind>> {
-    let known = [
-        CandidateKind::Email,
-        CandidateKind::Url,
-        CandidateKind::NhsNumber,
-        CandidateKind::Phone,
-        CandidateKind::Postcode,
-        CandidateKind::Date,
-        CandidateKind::Address,
-        CandidateKind::SpeakerLabel,
-        CandidateKind::TitledName,
-        CandidateKind::ProperName,
-    ];
-    if name == "organisation" {
-        return Some(vec![]);
-    }
-    known.iter().find(|k| k.name() == name).map(|k| vec![*k])
+/// The candidate kind a word of the command line or the API names (`email`, `person`, …; the
+/// words of earlier versions, `titled-name` and `proper-name`, too).
+fn candidate_kind(name: &str) -> Result<CandidateKind, AppError> {
+    CandidateKind::from_name(name.trim()).ok_or_else(|| {
+        let kinds: Vec<&str> = CANDIDATE_KINDS.iter().map(|k| k.name()).collect();
+        invalid!("unknown candidate kind '{name}' (kinds: {})", kinds.join(", "))
+    })
 }
 
-/// Checks a kind word of the command line (`email,phone,…`).
-fn check_kind(name: &str) -> Result<(), AppError> {
-    if detected_kind(name).is_some() {
-        return Ok(());
+/// Checks a replacement typed by a researcher: at most 80 characters on one line.
+fn check_replacement(replacement: Option<&str>) -> Result<Option<&str>, AppError> {
+    let replacement = replacement.map(str::trim).filter(|r| !r.is_empty());
+    if replacement.is_some_and(|r| r.contains('\n') || r.chars().count() > 80) {
+        return Err(invalid!("a replacement is at most 80 characters on one line"));
     }
-    Err(invalid!(
-        "unknown candidate kind '{name}' (kinds: email, url, nhs-number, phone, postcode, date, address, organisation, speaker-label, titled-name, proper-name)"
-    ))
+    Ok(replacement)
 }
 
 /// The folder of the key stores of PostgreSQL projects on this machine:
@@ -474,9 +513,8 @@ impl Workbench {
     /// Every identifier found in the current transcripts: occurrences of known identifiers (when
     /// the key store is unlocked) and detected candidates with the decisions taken on them.
     pub async fn review_queue(&self) -> Result<Vec<ReviewItem>, AppError> {
-        let known = { self.key.lock().await.as_ref().map(|k| k.identifiers()).unwrap_or_default() };
-        let matcher = KnownMatcher::new(&known, &MatchOptions::default()).map_err(|e| invalid!("{e}"))?;
         let mut tx = self.store.read().await?;
+        let review = self.review_context(&mut tx).await?;
         let participants: HashMap<ObjectId, Participant> =
             tx.all::<Participant>().await?.into_iter().map(|p| (p.id.clone(), p)).collect();
         let mut items = Vec::new();
@@ -484,9 +522,48 @@ impl Workbench {
             let v = tx.version(&t.current_version).await?;
             let pseudonym = participants.get(&t.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default();
             let decisions: Vec<ReviewDecision> = tx.where_eq("version_id", v.id.as_str()).await?;
-            items.extend(queue_of(&t, &v, &pseudonym, &known, &matcher, &decisions));
+            items.extend(queue_of(&t, &v, &pseudonym, &review, &decisions));
         }
         Ok(items)
+    }
+
+    /// Identifiers in every other place a person's identity can sit — transcript titles and
+    /// source file names, participants' pseudonyms, attributes and interview details, notes,
+    /// statements, themes, clustering rationales, journal entries, the study's title and research
+    /// question — found like those in transcript text. They are decided by word ("every
+    /// occurrence"), by kind when applying, or by adding known identifiers.
+    pub async fn review_fields(&self) -> Result<Vec<FieldItem>, AppError> {
+        let mut tx = self.store.read().await?;
+        let review = self.review_context(&mut tx).await?;
+        let mut items = Vec::new();
+        for field in fields(&mut tx).await? {
+            for found in review.find(&field.text, &[], &[]) {
+                let (before, after) = context(&field.text, found.span);
+                items.push(FieldItem {
+                    place: field.place.clone(),
+                    text: found.span.slice(&field.text).to_owned(),
+                    before,
+                    after,
+                    kind: found.kind,
+                    replacement: found.replacement,
+                    status: found.status,
+                });
+            }
+        }
+        Ok(items)
+    }
+
+    /// What a review needs besides the texts: the known identifiers, the words decided for every
+    /// occurrence, and the replacements pseudonymisation has put into texts.
+    async fn review_context(&self, tx: &mut Tx) -> Result<Review, AppError> {
+        let known = { self.key.lock().await.as_ref().map(|k| k.identifiers()).unwrap_or_default() };
+        let words: Vec<WordDecision> = tx.all().await?;
+        let decisions: Vec<ReviewDecision> = tx.all().await?;
+        let participants: Vec<Participant> = tx.all().await?;
+        // Participants' pseudonyms and what was chosen as replacements are not candidates (a
+        // real name given as a pseudonym is still found if it is a known identifier).
+        let inserted = decisions.into_iter().filter_map(|d| d.replacement).chain(participants.into_iter().map(|p| p.pseudonym));
+        Review::new(known, words, inserted)
     }
 
     /// Accepts (with an optional replacement of the researcher's own) or rejects the candidate of
@@ -499,11 +576,8 @@ impl Workbench {
         verdict: Verdict,
         replacement: Option<&str>,
     ) -> Result<(), AppError> {
-        check_kind(kind)?;
-        let replacement = replacement.map(str::trim).filter(|r| !r.is_empty());
-        if replacement.is_some_and(|r| r.contains('\n') || r.chars().count() > 80) {
-            return Err(invalid!("a replacement is at most 80 characters on one line"));
-        }
+        let kind = candidate_kind(kind)?.name();
+        let replacement = check_replacement(replacement)?;
         let mut tx = self.begin().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let v = tx.version(&t.current_version).await?;
@@ -517,7 +591,7 @@ impl Workbench {
 
     /// Accepts or rejects every pending candidate of `kind` at once; returns how many.
     pub async fn decide_kind(&self, kind: &str, verdict: Verdict) -> Result<usize, AppError> {
-        check_kind(kind)?;
+        let kind = candidate_kind(kind)?.name();
         let pending: Vec<ReviewItem> = self
             .review_queue()
             .await?
@@ -535,6 +609,55 @@ impl Workbench {
         }
         tx.commit("review identifier", &format!("{verdict} {} pending candidates ({kind})", pending.len())).await?;
         Ok(pending.len())
+    }
+
+    /// "Every occurrence of this word": accepts (replaced by the next pseudonymisation, with the
+    /// researcher's replacement or the kind's category) or rejects (never a candidate again)
+    /// `word` wherever it stands — every transcript and every other field, in any letter case.
+    /// Returns how many places of the review queue and the fields held the word before.
+    pub async fn decide_word(
+        &self,
+        word: &str,
+        kind: &str,
+        verdict: Verdict,
+        replacement: Option<&str>,
+    ) -> Result<usize, AppError> {
+        let kind = candidate_kind(kind)?;
+        let word = word.split_whitespace().collect::<Vec<_>>().join(" ");
+        if word.chars().count() < 2 || word.chars().count() > 80 {
+            return Err(invalid!("a word to decide everywhere has 2 to 80 characters"));
+        }
+        let replacement = check_replacement(replacement)?;
+        let folded = word.to_lowercase();
+        let same = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase() == folded;
+        let places = self.review_queue().await?.into_iter().filter(|i| same(&i.text)).count()
+            + self.review_fields().await?.into_iter().filter(|i| same(&i.text)).count();
+        let mut tx = self.begin().await?;
+        let existing: Vec<WordDecision> = tx.all().await?;
+        let decision = WordDecision {
+            id: new_id(),
+            word: word.clone(),
+            kind: kind.name().to_owned(),
+            verdict,
+            replacement: if verdict == Verdict::Accept { replacement.map(str::to_owned) } else { None },
+            author: self.author.clone(),
+            created_at: now(),
+        };
+        match existing.into_iter().find(|d| d.word.to_lowercase() == folded) {
+            Some(before) => tx.update(&before, &WordDecision { id: before.id.clone(), ..decision }).await?,
+            None => tx.insert(&decision).await?,
+        }
+        // The summary names the kind, never the word: an accepted one identifies someone.
+        tx.commit("review identifier", &format!("{verdict} every occurrence of a word ({})", kind.name())).await?;
+        Ok(places)
+    }
+
+    /// The words decided for every occurrence: (word, kind, verdict, replacement).
+    pub async fn word_decisions(&self) -> Result<Vec<(String, String, Verdict, Option<String>)>, AppError> {
+        let mut tx = self.store.read().await?;
+        let mut words: Vec<WordDecision> = tx.all().await?;
+        words.sort_by(|a, b| a.word.to_lowercase().cmp(&b.word.to_lowercase()));
+        Ok(words.into_iter().map(|w| (w.word, w.kind, w.verdict, w.replacement)).collect())
     }
 
     /// "Always replace": adds the text of the candidate at `span` to the known identifiers.
@@ -559,14 +682,24 @@ impl Workbench {
 
     // ----- applying -----
 
-    /// Replaces known identifiers, accepted candidates and the pending candidates `scope` names,
-    /// making a new version of each affected transcript with every anchor carried exactly; then
-    /// moves the superseded texts (and the row images quoting them) into the key store, or
-    /// discards them, as the study's originals policy says.
-    pub async fn pseudonymise(&self, scope: &ApplyScope) -> Result<Vec<PseudonymisedTranscript>, AppError> {
-        if let ApplyScope::Kinds(kinds) = scope {
-            kinds.iter().try_for_each(|k| check_kind(k))?;
-        }
+    /// Replaces known identifiers, accepted candidates and words, and the pending candidates
+    /// `scope` names: in transcript text (a new version of each affected transcript, every anchor
+    /// carried exactly) and in every other field that can name someone (see
+    /// [`Workbench::review_fields`]: a transcript's title or source file name changes with a new
+    /// version too, other objects get a new revision). Then moves the superseded texts and the
+    /// row images quoting the originals into the key store, or discards them, as the study's
+    /// originals policy says, and scrubs the originals from every other audit row.
+    pub async fn pseudonymise(&self, scope: &ApplyScope) -> Result<Pseudonymisation, AppError> {
+        let named;
+        let scope = match scope {
+            ApplyScope::Kinds(kinds) => {
+                let words: Result<Vec<String>, AppError> =
+                    kinds.iter().map(|k| Ok(candidate_kind(k)?.name().to_owned())).collect();
+                named = ApplyScope::Kinds(words?);
+                &named
+            }
+            other => other,
+        };
         let policy = self.store.read().await?.settings().await?.originals;
         if policy == OriginalsPolicy::KeyStore && self.key.lock().await.is_none() {
             return Err(AppError::Conflict(
@@ -574,44 +707,57 @@ impl Workbench {
             ));
         }
         let queue = self.review_queue().await?;
-        let chosen = |i: &&ReviewItem| match i.status {
-            ItemStatus::Known | ItemStatus::Accepted => true,
-            ItemStatus::Rejected => false,
-            ItemStatus::Pending => match scope {
-                ApplyScope::Accepted => false,
-                ApplyScope::All => true,
-                ApplyScope::Kinds(kinds) => kinds.contains(&i.kind),
-            },
-        };
         let mut by_transcript: BTreeMap<u32, Vec<&ReviewItem>> = BTreeMap::new();
-        for item in queue.iter().filter(chosen) {
+        for item in queue.iter().filter(|i| chosen(i.status, &i.kind, scope)) {
             by_transcript.entry(item.transcript).or_default().push(item);
         }
-        if by_transcript.is_empty() {
-            return Ok(vec![]);
-        }
         let mut tx = self.begin().await?;
-        let mut done = Vec::new();
+        let review = self.review_context(&mut tx).await?;
+        let mut done = Pseudonymisation::default();
         let mut superseded = Vec::new();
         let mut replaced: Vec<(String, String)> = Vec::new();
-        for (short, items) in &by_transcript {
-            let t = transcripts::resolve(&mut tx, &format!("T{short}")).await?;
+        let mut transcripts: Vec<Transcript> = tx.all().await?;
+        transcripts.sort_by_key(|t| t.short);
+        for t in transcripts {
+            let short = t.short;
+            let items = by_transcript.remove(&short).unwrap_or_default();
             let old = tx.version(&t.current_version).await?;
             if items.iter().any(|i| i.version_id != old.id) {
                 return Err(AppError::Conflict(format!("T{short} changed meanwhile; look at the queue again")));
             }
+            let mut field_counts = BTreeMap::new();
+            let title = review.redact(&t.title, scope, &mut replaced, &mut field_counts)?;
+            let source = review.redact(&old.provenance.file_name, scope, &mut replaced, &mut field_counts)?;
+            if items.is_empty() && title.is_none() && source.is_none() {
+                continue;
+            }
             let mut plan = PlanBuilder::new(&old.text);
-            for i in items {
+            for i in &items {
                 plan.replacement(i.span, i.replacement.clone(), i.category);
             }
             let plan = plan.build().map_err(|e| invalid!("T{short}: {e}"))?;
-            replaced.extend(plan.replacements().iter().map(|r| (r.original().to_owned(), r.replacement.clone())));
+            let originals = plan.replacements().iter().map(|r| (r.original().to_owned(), r.replacement.clone()));
+            replaced.extend(originals);
             let speakers = t.speakers.clone();
-            let (version, moved, lines) =
-                versions::new_version(&mut tx, &t, &plan.to_edits(), |old_turns, new_turns| {
-                    relabel(&speakers, old_turns, new_turns)
-                })
-                .await?;
+            let mut rewritten: Vec<(String, u32)> = Vec::new();
+            let mut texts = |place: String, text: &str| {
+                let mut counts = BTreeMap::new();
+                let new = review.redact(text, scope, &mut replaced, &mut counts)?;
+                if new.is_some() {
+                    rewritten.push((place, counts.values().sum()));
+                }
+                Ok(new)
+            };
+            let rewrite = versions::Rewrite { title, file_name: source, texts: &mut texts };
+            let (version, moved, lines) = versions::new_version(
+                &mut tx,
+                &t,
+                &plan.to_edits(),
+                |old_turns, new_turns| relabel(&speakers, old_turns, new_turns),
+                rewrite,
+            )
+            .await?;
+            done.fields.extend(rewritten);
             tx.insert(&LineMapping {
                 id: version.id.clone(),
                 participant_id: t.participant_id.clone(),
@@ -623,25 +769,37 @@ impl Workbench {
             .await?;
             superseded.extend(tx.version_ids(&t.id).await?.into_iter().filter(|id| id != &version.id));
             let mut counts = BTreeMap::new();
-            for (category, n) in plan.counts() {
-                counts.insert(category.to_owned(), n as u32);
+            for (category, n) in plan.counts().into_iter().map(|(c, n)| (c.to_owned(), n as u32)).chain(field_counts) {
+                *counts.entry(category).or_insert(0) += n;
+            }
+            for (category, n) in &counts {
                 tx.insert(&ReplacementCount {
                     id: new_id(),
                     participant_id: t.participant_id.clone(),
                     transcript_id: t.id.clone(),
                     version_id: version.id.clone(),
-                    category: category.to_owned(),
-                    count: n as u32,
+                    category: category.clone(),
+                    count: *n,
                     created_at: now(),
                 })
                 .await?;
             }
-            done.push(PseudonymisedTranscript {
-                transcript: *short,
-                version: version.number,
-                counts,
-                anchors_moved: moved,
-            });
+            done.transcripts.push(PseudonymisedTranscript { transcript: short, version: version.number, counts, anchors_moved: moved });
+        }
+        let fields = pseudonymise_fields(&mut tx, &review, scope, &mut replaced).await?;
+        done.fields.extend(fields);
+        // Accepted words are replaced now: their decisions, which quote them, go.
+        for w in tx.all::<WordDecision>().await? {
+            if w.verdict == Verdict::Accept {
+                let with = w.replacement.clone().unwrap_or_else(|| {
+                    CandidateKind::from_name(&w.kind).unwrap_or(CandidateKind::Other).label().to_owned()
+                });
+                replaced.push((w.word.clone(), with));
+                tx.delete(&w).await?;
+            }
+        }
+        if done.transcripts.is_empty() && done.fields.is_empty() {
+            return Ok(done);
         }
         // Known identifiers are scrubbed from old row images even where this run found none,
         // with each part of a person's name, since a quote's context may cut a name in two.
@@ -654,14 +812,26 @@ impl Workbench {
                 let parts: Vec<&str> = forms.iter().flat_map(|f| f.split_whitespace()).collect();
                 forms.extend(parts.into_iter().filter(|p| p.chars().count() >= 3 && !is_title(p)));
             }
-            replaced.extend(forms.into_iter().map(|f| (f.to_owned(), with.clone())));
+            // In file and user names a name is often lower case (`siobhan_hargreaves`); a name
+            // that is also an ordinary word ("Will") only as written, or "will" would go too.
+            for f in forms {
+                replaced.push((f.to_owned(), with.clone()));
+                if !f.split_whitespace().all(is_english_word) {
+                    replaced.push((f.to_lowercase(), with.clone()));
+                    replaced.push((f.to_uppercase(), with.clone()));
+                }
+            }
         }
-        let summary: Vec<String> = done
+        let mut summary: Vec<String> = done
+            .transcripts
             .iter()
             .map(|d| {
                 format!("T{} (version {}: {} replacements)", d.transcript, d.version, d.counts.values().sum::<u32>())
             })
             .collect();
+        if !done.fields.is_empty() {
+            summary.push(format!("{} other fields", done.fields.len()));
+        }
         let seq = tx.commit(PSEUDONYMISE, &format!("pseudonymise {}", summary.join(", "))).await?;
         let versions: Vec<String> = superseded.iter().map(|id| id.as_str().to_owned()).collect();
         self.seal(seq, versions, replaced, policy).await?;
@@ -753,18 +923,18 @@ impl Workbench {
 
     // ----- the log, line mappings and the leak check -----
 
-    /// For each pseudonymisation of `transcript`: the old and new version numbers and, for each
+    /// Each pseudonymisation of `transcript`: when, the old and new version numbers and, for each
     /// old line (from 1), the new line holding its start — to find a citation made before.
-    pub async fn line_mappings(&self, transcript: &str) -> Result<Vec<(u32, u32, Vec<u32>)>, AppError> {
+    pub async fn line_mappings(&self, transcript: &str) -> Result<Vec<Renumbering>, AppError> {
         let mut tx = self.store.read().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let mut out = Vec::new();
         for m in tx.where_eq::<LineMapping>("transcript_id", t.id.as_str()).await? {
             let from = version_number(&mut tx, &m.from_version).await?;
             let to = version_number(&mut tx, &m.id).await?;
-            out.push((from, to, m.lines));
+            out.push(Renumbering { from, to, at: m.created_at, lines: m.lines });
         }
-        out.sort_by_key(|(from, to, _)| (*from, *to));
+        out.sort_by_key(|r| (r.from, r.to));
         Ok(out)
     }
 
@@ -850,77 +1020,363 @@ fn is_title(word: &str) -> bool {
     ["dr", "mr", "mrs", "ms", "miss", "prof", "professor", "sir", "dame", "rev"].contains(&w.as_str())
 }
 
+/// What a review needs besides the texts: the known identifiers, the words decided for every
+/// occurrence, and the replacements already put into texts (never candidates themselves).
+struct Review {
+    known: Vec<KnownIdentifier>,
+    matcher: KnownMatcher,
+    /// Accepted words, as identifiers of their own, with the kinds they were accepted as.
+    accepted: Vec<(KnownIdentifier, CandidateKind)>,
+    accepted_matcher: KnownMatcher,
+    options: ScanOptions,
+}
+
+/// One identifier found in a text, before it is placed in a transcript or a field.
+struct Found {
+    span: Span,
+    kind: String,
+    confidence: f32,
+    replacement: String,
+    status: ItemStatus,
+    category: ReplacementKind,
+}
+
+impl Review {
+    fn new(
+        known: Vec<KnownIdentifier>,
+        words: Vec<WordDecision>,
+        inserted: impl Iterator<Item = String>,
+    ) -> Result<Review, AppError> {
+        let matcher = KnownMatcher::new(&known, &MatchOptions::default()).map_err(|e| invalid!("{e}"))?;
+        let mut accepted = Vec::new();
+        let mut ignore = Vec::new();
+        for w in &words {
+            match w.verdict {
+                Verdict::Reject => ignore.push(w.word.clone()),
+                Verdict::Accept => {
+                    let kind = CandidateKind::from_name(&w.kind).unwrap_or(CandidateKind::Other);
+                    let with = w.replacement.clone().unwrap_or_else(|| kind.label().to_owned());
+                    accepted.push((KnownIdentifier::new(w.word.clone(), with, IdentifierKind::Other), kind));
+                }
+            }
+        }
+        let as_known: Vec<KnownIdentifier> = accepted.iter().map(|(k, _)| k.clone()).collect();
+        let exact = MatchOptions { given_name: false, surname: false, titled_surname: false, ..MatchOptions::default() };
+        let accepted_matcher = KnownMatcher::new(&as_known, &exact).map_err(|e| invalid!("{e}"))?;
+        let mut inserted: Vec<String> = inserted.collect();
+        inserted.extend(known.iter().map(|k| k.effective_replacement().to_owned()));
+        inserted.extend(as_known.iter().map(|k| k.effective_replacement().to_owned()));
+        inserted.extend(CANDIDATE_KINDS.iter().map(|k| k.label().to_owned()));
+        let options = ScanOptions { ignore, inserted, ..ScanOptions::default() };
+        Ok(Review { known, matcher, accepted, accepted_matcher, options })
+    }
+
+    /// Every identifier in `text`: known identifiers and accepted words first (they win over
+    /// any candidate they overlap), then the detected candidates with the `decisions` on them.
+    /// A name candidate overlapping a known identifier gives way to it ("Mrs Agnes Whyte" is
+    /// "Mrs [Patient]"); any other (an email made of a real name) is replaced whole.
+    fn find(&self, text: &str, labels: &[Span], decisions: &[ReviewDecision]) -> Vec<Found> {
+        let mut items = Vec::new();
+        let known_matches = self.matcher.find(text);
+        for m in &known_matches {
+            let kind = self.known.get(m.identifier).map_or(IdentifierKind::Other, |k| k.kind);
+            items.push(Found {
+                span: m.span,
+                kind: kind.name().to_owned(),
+                confidence: 1.0,
+                replacement: m.replacement.clone(),
+                status: ItemStatus::Known,
+                category: ReplacementKind::Known(kind),
+            });
+        }
+        let overlaps = |a: Span, b: Span| a.start() < b.end() && b.start() < a.end();
+        let mut taken: Vec<Span> = known_matches.iter().map(|m| m.span).collect();
+        for m in self.accepted_matcher.find(text) {
+            if taken.iter().any(|t| overlaps(*t, m.span)) {
+                continue;
+            }
+            let kind = self.accepted.get(m.identifier).map_or(CandidateKind::Other, |(_, k)| *k);
+            taken.push(m.span);
+            items.push(Found {
+                span: m.span,
+                kind: kind.name().to_owned(),
+                confidence: 1.0,
+                replacement: m.replacement.clone(),
+                status: ItemStatus::Accepted,
+                category: ReplacementKind::Detected(kind),
+            });
+        }
+        let options = ScanOptions { speaker_labels: labels.to_vec(), ..self.options.clone() };
+        for c in scan(text, &options) {
+            let inside = taken.iter().any(|t| t.start() <= c.span.start() && c.span.end() <= t.end());
+            let overlapping = taken.iter().any(|t| overlaps(*t, c.span));
+            if inside || (overlapping && c.kind.is_name()) {
+                continue;
+            }
+            let decision = decisions.iter().find(|d| d.span == c.span && d.kind == c.kind.name());
+            let (status, replacement) = match decision {
+                // Holding part of a known identifier (an email made of a real name): replaced
+                // whole, or the rest of it would still point at the person.
+                _ if overlapping => (ItemStatus::Known, c.default_replacement().to_owned()),
+                Some(d) if d.verdict == Verdict::Accept => {
+                    (ItemStatus::Accepted, d.replacement.clone().unwrap_or_else(|| c.default_replacement().to_owned()))
+                }
+                Some(_) => (ItemStatus::Rejected, c.default_replacement().to_owned()),
+                None => (ItemStatus::Pending, c.default_replacement().to_owned()),
+            };
+            items.push(Found {
+                span: c.span,
+                kind: c.kind.name().to_owned(),
+                confidence: c.confidence,
+                replacement,
+                status,
+                category: ReplacementKind::Detected(c.kind),
+            });
+        }
+        items.sort_by_key(|i| (i.span.start(), i.span.end()));
+        items
+    }
+
+    /// `text` with what `scope` chooses replaced, or `None` when nothing is; the replaced words
+    /// with their replacements go to `replaced` (for scrubbing the audit images) and the count
+    /// by category to `counts`.
+    fn redact(
+        &self,
+        text: &str,
+        scope: &ApplyScope,
+        replaced: &mut Vec<(String, String)>,
+        counts: &mut BTreeMap<String, u32>,
+    ) -> Result<Option<String>, AppError> {
+        let mut plan = PlanBuilder::new(text);
+        for f in self.find(text, &[], &[]).into_iter().filter(|f| chosen(f.status, &f.kind, scope)) {
+            plan.replacement(f.span, f.replacement, f.category);
+        }
+        let plan = plan.build().map_err(|e| invalid!("{e}"))?;
+        if plan.is_empty() {
+            return Ok(None);
+        }
+        replaced.extend(plan.replacements().iter().map(|r| (r.original().to_owned(), r.replacement.clone())));
+        for (category, n) in plan.counts() {
+            *counts.entry(category.to_owned()).or_default() += n as u32;
+        }
+        Ok(Some(plan.apply(text).map_err(|e| invalid!("{e}"))?.0))
+    }
+}
+
+/// Whether a pseudonymisation with `scope` replaces an item of status `status` and kind `kind`.
+fn chosen(status: ItemStatus, kind: &str, scope: &ApplyScope) -> bool {
+    match status {
+        ItemStatus::Known | ItemStatus::Accepted => true,
+        ItemStatus::Rejected => false,
+        ItemStatus::Pending => match scope {
+            ApplyScope::Accepted => false,
+            ApplyScope::All => true,
+            ApplyScope::Kinds(kinds) => kinds.iter().any(|k| k == kind),
+        },
+    }
+}
+
 /// The queue items of one transcript version.
 fn queue_of(
     t: &Transcript,
     v: &TranscriptVersion,
     pseudonym: &str,
-    known: &[idiograph_pseudonym::KnownIdentifier],
-    matcher: &KnownMatcher,
+    review: &Review,
     decisions: &[ReviewDecision],
 ) -> Vec<ReviewItem> {
-    let item = |span: Span, kind: String, confidence: f32, replacement: String, status, category| {
-        let (before, after) = context(&v.text, span);
-        ReviewItem {
-            transcript: t.short,
-            participant: pseudonym.to_owned(),
-            version_id: v.id.clone(),
-            span,
-            text: span.slice(&v.text).to_owned(),
-            before,
-            after,
-            kind,
-            confidence,
-            replacement,
-            status,
-            citation: cite(pseudonym, &v.layout, span),
-            category,
+    let labels: Vec<Span> = v.turns.iter().filter_map(|turn| turn.label_span).collect();
+    review
+        .find(&v.text, &labels, decisions)
+        .into_iter()
+        .map(|f| {
+            let (before, after) = context(&v.text, f.span);
+            ReviewItem {
+                transcript: t.short,
+                participant: pseudonym.to_owned(),
+                version_id: v.id.clone(),
+                span: f.span,
+                text: f.span.slice(&v.text).to_owned(),
+                before,
+                after,
+                kind: f.kind,
+                confidence: f.confidence,
+                replacement: f.replacement,
+                status: f.status,
+                citation: cite(pseudonym, &v.layout, f.span),
+                category: f.category,
+            }
+        })
+        .collect()
+}
+
+/// A text outside transcript text that can name someone, and where it is.
+struct Field {
+    /// Where, for the researcher: `T1 title`, `N3`, `P2 attribute 'school'`, `study title`.
+    place: String,
+    text: String,
+}
+
+/// Every field outside transcript text that can name someone (see
+/// [`Workbench::review_fields`]), in a stable order.
+async fn fields(tx: &mut Tx) -> Result<Vec<Field>, AppError> {
+    let mut out = Vec::new();
+    let mut push = |place: String, text: &str| {
+        if !text.trim().is_empty() {
+            out.push(Field { place, text: text.to_owned() });
         }
     };
-    let mut items = Vec::new();
-    let known_matches = matcher.find(&v.text);
-    for m in &known_matches {
-        let kind = known.get(m.identifier).map_or(IdentifierKind::Other, |k| k.kind);
-        items.push(item(
-            m.span,
-            kind.name().to_owned(),
-            1.0,
-            m.replacement.clone(),
-            ItemStatus::Known,
-            ReplacementKind::Known(kind),
-        ));
+    let study = tx.settings().await?;
+    push("study title".into(), &study.title);
+    push("research question".into(), study.research_question.as_deref().unwrap_or(""));
+    let mut participants: Vec<Participant> = tx.all().await?;
+    participants.sort_by_key(|p| p.short);
+    for p in &participants {
+        push(format!("P{} pseudonym", p.short), &p.pseudonym);
+        for (k, v) in &p.attributes {
+            push(format!("P{} attribute '{k}'", p.short), v);
+        }
+        push(format!("P{} interview mode", p.short), p.interview.mode.as_deref().unwrap_or(""));
+        push(format!("P{} interviewer", p.short), p.interview.interviewer.as_deref().unwrap_or(""));
+        push(format!("P{} interview date", p.short), p.interview.date.as_deref().unwrap_or(""));
     }
-    let options = ScanOptions {
-        speaker_labels: v.turns.iter().filter_map(|turn| turn.label_span).collect(),
-        ..ScanOptions::default()
-    };
-    let inside_known =
-        |c: &Candidate| known_matches.iter().any(|m| m.span.start() <= c.span.start() && c.span.end() <= m.span.end());
-    let overlaps_known =
-        |c: &Candidate| known_matches.iter().any(|m| m.span.start() < c.span.end() && c.span.start() < m.span.end());
-    for c in scan(&v.text, &options).into_iter().filter(|c| !inside_known(c)) {
-        let decision = decisions.iter().find(|d| d.span == c.span && d.kind == c.kind.name());
-        let (status, replacement) = match decision {
-            // Holding part of a known identifier (an email made of a real name): replaced
-            // whole, or the rest of it would still point at the person.
-            _ if overlaps_known(&c) => (ItemStatus::Known, c.default_replacement().to_owned()),
-            Some(d) if d.verdict == Verdict::Accept => {
-                (ItemStatus::Accepted, d.replacement.clone().unwrap_or_else(|| c.default_replacement().to_owned()))
+    let mut transcripts: Vec<Transcript> = tx.all().await?;
+    transcripts.sort_by_key(|t| t.short);
+    for t in &transcripts {
+        push(format!("T{} title", t.short), &t.title);
+        let v = tx.version(&t.current_version).await?;
+        push(format!("T{} source file", t.short), &v.provenance.file_name);
+    }
+    let mut notes: Vec<ExploratoryNote> = tx.all().await?;
+    notes.sort_by_key(|n| n.short);
+    for n in &notes {
+        push(format!("N{}", n.short), &n.text);
+    }
+    let mut statements: Vec<ExperientialStatement> = tx.all().await?;
+    statements.sort_by_key(|s| s.short);
+    for s in &statements {
+        push(format!("S{}", s.short), &s.text);
+    }
+    let mut themes: Vec<Theme> = tx.all().await?;
+    themes.sort_by_key(|t| t.short);
+    for t in &themes {
+        push(format!("TH{} title", t.short), &t.title);
+        push(format!("TH{} description", t.short), t.description.as_deref().unwrap_or(""));
+        push(format!("TH{} note", t.short), t.note.as_deref().unwrap_or(""));
+    }
+    let mut assignments: Vec<Assignment> = tx.all().await?;
+    assignments.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.as_str().cmp(b.id.as_str())));
+    for a in &assignments {
+        push("a clustering rationale".into(), a.rationale.as_deref().unwrap_or(""));
+    }
+    let mut journal: Vec<JournalEntry> = tx.all().await?;
+    journal.sort_by_key(|j| j.short);
+    for j in &journal {
+        push(format!("J{}", j.short), &j.text);
+    }
+    Ok(out)
+}
+
+/// Rewrites every field outside transcripts that holds something `scope` replaces (each object
+/// once, as a new revision in the command's transaction); returns each field's place and count.
+async fn pseudonymise_fields(
+    tx: &mut Tx,
+    review: &Review,
+    scope: &ApplyScope,
+    replaced: &mut Vec<(String, String)>,
+) -> Result<Vec<(String, u32)>, AppError> {
+    let mut done: Vec<(String, u32)> = Vec::new();
+    // Redacts one field in place, noting its place and count; whether it changed.
+    let mut redact = |place: String, value: &mut String, replaced: &mut Vec<(String, String)>| {
+        let mut counts = BTreeMap::new();
+        let changed = review.redact(value, scope, replaced, &mut counts)?;
+        Ok::<bool, AppError>(match changed {
+            Some(new) => {
+                *value = new;
+                done.push((place, counts.values().sum()));
+                true
             }
-            Some(_) => (ItemStatus::Rejected, c.default_replacement().to_owned()),
-            None => (ItemStatus::Pending, c.default_replacement().to_owned()),
-        };
-        items.push(item(
-            c.span,
-            c.kind.name().to_owned(),
-            c.confidence,
-            replacement,
-            status,
-            ReplacementKind::Detected(c.kind),
-        ));
+            None => false,
+        })
+    };
+    let redact_opt = |place: String,
+                      value: &mut Option<String>,
+                      replaced: &mut Vec<(String, String)>,
+                      redact: &mut dyn FnMut(String, &mut String, &mut Vec<(String, String)>) -> Result<bool, AppError>| {
+        match value {
+            Some(v) => redact(place, v, replaced),
+            None => Ok(false),
+        }
+    };
+
+    let before = tx.settings().await?;
+    let mut after = before.clone();
+    let a = redact("study title".into(), &mut after.title, replaced)?;
+    let b = redact_opt("research question".into(), &mut after.research_question, replaced, &mut redact)?;
+    if a || b {
+        tx.update(&before, &after).await?;
     }
-    items.sort_by_key(|i| (i.span.start(), i.span.end()));
-    items
+
+    let mut participants: Vec<Participant> = tx.all().await?;
+    participants.sort_by_key(|p| p.short);
+    let mut taken: std::collections::HashSet<String> =
+        participants.iter().map(|p| p.pseudonym.to_lowercase()).collect();
+    for p in &participants {
+        let mut m = p.clone();
+        let mut changed = false;
+        if redact(format!("P{} pseudonym", p.short), &mut m.pseudonym, replaced)? {
+            // Pseudonyms are unique: "[Participant]" twice becomes "[Participant] P2".
+            if taken.contains(&m.pseudonym.to_lowercase()) {
+                m.pseudonym = format!("{} P{}", m.pseudonym, p.short);
+            }
+            taken.remove(&p.pseudonym.to_lowercase());
+            taken.insert(m.pseudonym.to_lowercase());
+            changed = true;
+        }
+        for (k, v) in m.attributes.iter_mut() {
+            changed |= redact(format!("P{} attribute '{k}'", p.short), v, replaced)?;
+        }
+        changed |= redact_opt(format!("P{} interview mode", p.short), &mut m.interview.mode, replaced, &mut redact)?;
+        changed |=
+            redact_opt(format!("P{} interviewer", p.short), &mut m.interview.interviewer, replaced, &mut redact)?;
+        changed |= redact_opt(format!("P{} interview date", p.short), &mut m.interview.date, replaced, &mut redact)?;
+        if changed {
+            tx.update(p, &m).await?;
+        }
+    }
+    for n in tx.all::<ExploratoryNote>().await? {
+        let mut m = n.clone();
+        if redact(format!("N{}", n.short), &mut m.text, replaced)? {
+            tx.update(&n, &m).await?;
+        }
+    }
+    for s in tx.all::<ExperientialStatement>().await? {
+        let mut m = s.clone();
+        if redact(format!("S{}", s.short), &mut m.text, replaced)? {
+            tx.update(&s, &m).await?;
+        }
+    }
+    for t in tx.all::<Theme>().await? {
+        let mut m = t.clone();
+        let a = redact(format!("TH{} title", t.short), &mut m.title, replaced)?;
+        let b = redact_opt(format!("TH{} description", t.short), &mut m.description, replaced, &mut redact)?;
+        let c = redact_opt(format!("TH{} note", t.short), &mut m.note, replaced, &mut redact)?;
+        if a || b || c {
+            tx.update(&t, &m).await?;
+        }
+    }
+    for a in tx.all::<Assignment>().await? {
+        let mut m = a.clone();
+        if redact_opt("a clustering rationale".into(), &mut m.rationale, replaced, &mut redact)? {
+            tx.update(&a, &m).await?;
+        }
+    }
+    for j in tx.all::<JournalEntry>().await? {
+        let mut m = j.clone();
+        if redact(format!("J{}", j.short), &mut m.text, replaced)? {
+            tx.update(&j, &m).await?;
+        }
+    }
+    Ok(done)
 }
 
 /// Inserts or replaces the decision on one candidate.

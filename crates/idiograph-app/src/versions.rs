@@ -17,8 +17,28 @@ fn carry(anchor: &Anchor, to: &TranscriptVersion, map: &EditMap) -> Option<Ancho
     Anchor::from_span(to, map.map_span(anchor.span())).ok()
 }
 
+/// What changes with a new version besides its text and speakers, each object written once.
+pub(crate) struct Rewrite<'a> {
+    /// A new title of the transcript.
+    pub title: Option<String>,
+    /// A new source file name of the version.
+    pub file_name: Option<String>,
+    /// A new text for a note or statement the version carries (given its short id such as `N3`
+    /// and its text), or `None` to keep it.
+    pub texts: &'a mut (dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send),
+}
+
+impl Rewrite<'_> {
+    /// Nothing besides the text and speakers.
+    pub fn none(keep: &mut (dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send)) -> Rewrite<'_> {
+        Rewrite { title: None, file_name: None, texts: keep }
+    }
+}
+
 /// Makes version n+1 of `transcript` from `edits` on its current text, makes it current with
-/// `speakers`, and re-anchors notes, statements and extracts. Anchors whose passage was removed
+/// `speakers` and what `rewrite` says, and re-anchors notes, statements and extracts (a row
+/// changes once per command, so an undo finds each row as the command left it). Anchors whose
+/// passage was removed
 /// entirely stay on the old version, where they remain valid. Returns the new version, how
 /// many anchors were carried over, and for each line of the old version (from 1) the line of
 /// the new version where its first word now is.
@@ -27,6 +47,7 @@ pub(crate) async fn new_version(
     transcript: &Transcript,
     edits: &[Edit],
     speakers: impl FnOnce(&[Turn], &[Turn]) -> BTreeMap<String, SpeakerRole>,
+    rewrite: Rewrite<'_>,
 ) -> Result<(TranscriptVersion, usize, Vec<u32>), AppError> {
     let old = tx.version(&transcript.current_version).await?;
     let (text, map) = apply_edits(&old.text, edits).map_err(|e| invalid!("T{}: {e}", transcript.short))?;
@@ -53,13 +74,19 @@ pub(crate) async fn new_version(
         text,
         layout,
         turns,
-        provenance: old.provenance.clone(),
+        provenance: match rewrite.file_name {
+            Some(file_name) => idiograph_model::Provenance { file_name, ..old.provenance.clone() },
+            None => old.provenance.clone(),
+        },
         created_at: now(),
     };
     tx.insert_version(&version, &transcript.participant_id).await?;
     let mut after = transcript.clone();
     after.current_version = version.id.clone();
     after.speakers = speakers;
+    if let Some(title) = rewrite.title {
+        after.title = title;
+    }
     tx.update(transcript, &after).await?;
 
     let mut moved = 0;
@@ -68,6 +95,9 @@ pub(crate) async fn new_version(
         if let Some(anchor) = carry(&n.anchor, &version, &map) {
             let mut m = n.clone();
             m.anchor = anchor;
+            if let Some(text) = (rewrite.texts)(format!("N{}", n.short), &n.text)? {
+                m.text = text;
+            }
             tx.update(n, &m).await?;
             moved += 1;
         }
@@ -85,6 +115,9 @@ pub(crate) async fn new_version(
         tx.where_eq("participant_id", transcript.participant_id.as_str()).await?;
     for s in statements.iter().filter(|s| s.anchors.iter().any(|a| a.version_id() == &old.id)) {
         let mut m = s.clone();
+        if let Some(text) = (rewrite.texts)(format!("S{}", s.short), &s.text)? {
+            m.text = text;
+        }
         for a in m.anchors.iter_mut().filter(|a| a.version_id() == &old.id) {
             if let Some(anchor) = carry(a, &version, &map) {
                 *a = anchor;
@@ -143,7 +176,7 @@ impl Workbench {
         let mut speakers = t.speakers.clone();
         speakers.remove(label);
         speakers.insert(new_label.to_owned(), role);
-        let (version, moved, _) = new_version(&mut tx, &t, &edits, |_, _| speakers).await?;
+        let (version, moved, _) = new_version(&mut tx, &t, &edits, |_, _| speakers, Rewrite::none(&mut |_, _| Ok(None))).await?;
         let summary = format!(
             "rename a speaker of T{} in {} turns (version {}; {moved} anchors carried over)",
             t.short,

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use idiograph_app::{ApplyScope, ExportFormat, ItemStatus, ReportTable, Target, Workbench};
 use idiograph_formats::ImportOptions;
-use idiograph_model::{InterviewMeta, NoteKind};
+use idiograph_model::{InterviewMeta, NoteKind, Verdict};
 use idiograph_testkit::{on_both_backends, Backend};
 use support::Study;
 
@@ -133,6 +133,7 @@ on_both_backends!(
     async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision,
     async fn decisions_are_kept_and_applied_by_kind,
     async fn every_export_passes_the_leak_check,
+    async fn every_field_is_pseudonymised_and_no_real_value_remains,
 );
 
 async fn register_known(wb: &Workbench, key: &Path) {
@@ -167,6 +168,12 @@ async fn hits(wb: &Workbench, query: &str) -> usize {
     let mut r = idiograph_app::SearchRequest::new(query);
     r.limit = 10_000;
     wb.search(&r).await.unwrap().total
+}
+
+/// Where `needle` first stands in `haystack`, with some bytes either side, for a failure message.
+fn around(haystack: &[u8], needle: &str) -> String {
+    let at = haystack.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes())).unwrap_or(0);
+    String::from_utf8_lossy(&haystack[at.saturating_sub(80)..(at + needle.len() + 80).min(haystack.len())]).into_owned()
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -210,7 +217,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(ba
     assert!(precision >= 0.6, "precision {precision:.2} fell below 0.6");
 
     assert!(hits(wb, "Quarrington").await > 0, "indexed before pseudonymisation");
-    let done = wb.pseudonymise(&ApplyScope::All).await.unwrap();
+    let done = wb.pseudonymise(&ApplyScope::All).await.unwrap().transcripts;
     // Search answers from the pseudonymised text only (the index was dropped and is rebuilt).
     assert_eq!(hits(wb, "Quarrington").await, 0);
     assert_eq!(hits(wb, "Trevithick").await, 0);
@@ -262,7 +269,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(ba
     // The line mapping finds a line cited before in the new version.
     let mappings = wb.line_mappings("T1").await.unwrap();
     assert_eq!(mappings.len(), 1);
-    let (from, to, lines) = &mappings[0];
+    let idiograph_app::Renumbering { from, to, lines, .. } = &mappings[0];
     assert_eq!((*from, *to, lines.len() as u32), (1, 2, t1_before.layout.line_count()));
     let (_, t1_after) = wb.transcript("T1").await.unwrap();
     let n = notes.iter().find(|n| format!("N{}", n.short) == n2).unwrap();
@@ -455,4 +462,169 @@ fn export_text(bytes: &[u8]) -> String {
         return all;
     }
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Real values planted in every field a person's identity can sit in (issue 19), none of which
+/// may remain anywhere in the project's bytes or in any export after `pseudonymise`.
+const FIELD_REAL: &[&str] = &["Fiona", "Quarrington", "Siobhan", "Hargreaves", "Agnes", "Whyte", "Penhallow", "Tregony"];
+
+/// Reproductions of issue 19: a transcript imported from `fiona.txt` kept that title (and the
+/// source name and audit rows) after `apply --all`; names joined by `_`
+/// (`Siobhan_Hargreaves_interview.txt`, `siobhan_hargreaves@teams`) were neither replaced nor
+/// caught; a speaker label starting a line survived in audit records; "Mrs Agnes Whyte" became
+/// `[Person]` although `Agnes Whyte` was known as `[Patient]`; the inserted pseudonyms were
+/// flagged again; there was no "reject every 'Kafka'". Here identifiers sit in every field —
+/// transcript titles and source names, speaker labels, participants' pseudonyms, attributes and
+/// interview details, notes, statements, theme titles, descriptions and notes, clustering
+/// rationales, journal entries, the study's title and research question.
+async fn every_field_is_pseudonymised_and_no_real_value_remains(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let study = Study::create(&backend, dir.path(), "Balint groups: Fiona and Siobhan Hargreaves", "researcher").await;
+    let wb = &study.wb;
+    let key = dir.path().join("study.key");
+    wb.unlock_key_store(&key, PASSPHRASE).await.unwrap();
+    wb.add_known("Fiona Quarrington", "Olivia", "participant", &[]).await.unwrap();
+    wb.add_known("Siobhan Hargreaves", "Rachel", "participant", &[]).await.unwrap();
+    wb.add_known("Agnes Whyte", "[Patient]", "patient", &[]).await.unwrap();
+    wb.add_known("Penhallow", "", "town", &[]).await.unwrap();
+    wb.update_study(None, Some("How did Siobhan Hargreaves's group in Penhallow help?"), None, None, None).await.unwrap();
+
+    let attrs = [("practice_town".to_owned(), "Penhallow".to_owned())];
+    let meta = InterviewMeta {
+        mode: Some("Teams call as siobhan_hargreaves@teams".into()),
+        interviewer: Some("AM, with Fiona".into()),
+        ..InterviewMeta::default()
+    };
+    wb.add_participant("fiona", &attrs, meta).await.unwrap();
+    wb.add_participant("Siobhan", &[], InterviewMeta::default()).await.unwrap();
+    let fiona = "Interviewer: Thank you for coming, Fiona.\n\
+Fiona Quarrington: Mrs Agnes Whyte came in with her daughter. We read Kafka that week, and Kafka again later.\n\
+Interviewer: And the group in Tregony?\n\
+Fiona Quarrington: It was as if a weight had been lifted.\n";
+    let siobhan = "Interviewer: Hello. I see you joined as siobhan_hargreaves@teams.\n\
+Siobhan Hargreaves: Yes. Kafka would have liked it. Tregony was lovely.\n\
+Interviewer: Anything else?\n\
+Siobhan Hargreaves: The weight had been lifted.\n";
+    wb.import_files("fiona", vec![("fiona.txt".into(), fiona.as_bytes().to_vec())], &ImportOptions::default())
+        .await
+        .unwrap();
+    wb.import_files(
+        "Siobhan",
+        vec![("Siobhan_Hargreaves_interview.txt".into(), siobhan.as_bytes().to_vec())],
+        &ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    let note = note_on(wb, "T1", "a weight had been lifted", "Fiona relieved; Siobhan_Hargreaves said the same").await;
+    let (_, v2) = wb.transcript("T2").await.unwrap();
+    let start = v2.text.find("The weight had been lifted").unwrap();
+    let target = Target { transcript: "T2".into(), version: v2.id, start, end: start + 26 };
+    wb.add_statement(&target, "Relief in Hargreaves's words", &[]).await.unwrap();
+    let pet = wb.add_theme(Some("Siobhan"), None, "Siobhan's relief", Some("As Agnes Whyte's story shows")).await.unwrap();
+    let get = wb.add_theme(None, None, "Shared relief (Fiona, Siobhan)", None).await.unwrap();
+    wb.update_theme(
+        &format!("TH{}", get.short),
+        idiograph_app::ThemeChanges { note: Some("Fiona and Siobhan converge".into()), ..Default::default() },
+        None,
+    )
+    .await
+    .unwrap();
+    wb.assign(
+        &format!("TH{}", get.short),
+        &idiograph_app::MemberRef::Theme(format!("TH{}", pet.short)),
+        None,
+        Some("Hargreaves echoes Quarrington"),
+        None,
+    )
+    .await
+    .unwrap();
+    wb.add_journal("Spoke with Siobhan Hargreaves after the interview in Penhallow", None).await.unwrap();
+
+    // Every field shows up for review, titles and file names included.
+    let fields = wb.review_fields().await.unwrap();
+    for place in ["study title", "research question", "P1 pseudonym", "P1 attribute 'practice_town'", "P1 interview mode", "P1 interviewer", "T1 title", "T1 source file", "T2 title", "T2 source file", "S1", "J1"] {
+        assert!(fields.iter().any(|f| f.place == place), "no identifier found in {place}: {fields:?}");
+    }
+    assert!(fields.iter().any(|f| f.place == note), "{fields:?}");
+    // Known identifiers win over the titled name around them.
+    let queue = wb.review_queue().await.unwrap();
+    let agnes = queue.iter().find(|i| i.text.contains("Agnes")).unwrap();
+    assert_eq!((agnes.text.as_str(), agnes.replacement.as_str(), agnes.status), ("Agnes Whyte", "[Patient]", ItemStatus::Known));
+    // "Reject every 'Kafka'" and "accept every 'Tregony'", in every transcript and field.
+    let kafka = queue.iter().filter(|i| i.text == "Kafka").count();
+    assert_eq!(kafka, 3, "{queue:?}");
+    assert_eq!(wb.decide_word("kafka", "other", Verdict::Reject, None).await.unwrap(), 3);
+    assert_eq!(wb.decide_word("Tregony", "place", Verdict::Accept, Some("[Village]")).await.unwrap(), 2);
+    let queue = wb.review_queue().await.unwrap();
+    assert!(!queue.iter().any(|i| i.text == "Kafka"), "rejected everywhere");
+    assert_eq!(queue.iter().filter(|i| i.text == "Tregony" && i.status == ItemStatus::Accepted).count(), 2);
+    assert!(wb.decide_word("x", "other", Verdict::Reject, None).await.is_err());
+    assert!(wb.decide_word("Kafka", "shoe-size", Verdict::Reject, None).await.is_err());
+
+    let done = wb.pseudonymise(&ApplyScope::Accepted).await.unwrap();
+    assert_eq!(done.transcripts.len(), 2);
+    assert!(done.fields.len() >= 12, "{:?}", done.fields);
+
+    let s = wb.snapshot().await.unwrap();
+    let titles: Vec<&str> = s.transcripts.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["Olivia.txt", "Rachel_interview.txt"]);
+    let (t1, v1) = wb.transcript("T1").await.unwrap();
+    assert!(v1.text.contains("Mrs [Patient] came in"), "{}", v1.text);
+    assert!(v1.text.contains("Kafka") && v1.text.contains("group in [Village]"), "{}", v1.text);
+    assert_eq!(v1.provenance.file_name, "Olivia.txt");
+    assert!(t1.speakers.contains_key("Olivia"), "{:?}", t1.speakers.keys());
+    let settings = wb.snapshot().await.unwrap().settings;
+    assert_eq!(settings.title, "Balint groups: Olivia and Rachel");
+    // The inserted pseudonyms are not candidates again.
+    let after = wb.review_queue().await.unwrap();
+    assert!(
+        after.iter().all(|i| !["Olivia", "Rachel", "Village"].iter().any(|p| i.text.contains(p))),
+        "inserted replacements flagged: {after:?}"
+    );
+    assert!(wb.review_fields().await.unwrap().iter().all(|f| f.status != ItemStatus::Known));
+
+    // No real value anywhere in the project's bytes (free pages and WAL included), nor in the
+    // key store's.
+    let project = study.stored_bytes();
+    for real in FIELD_REAL {
+        assert!(!contains(&project, real), "{real} is still stored in the project: {}", around(&project, real));
+        assert!(!contains(&std::fs::read(&key).unwrap(), real), "{real} is readable in the key store");
+    }
+    // Nor in any export, each of which passes the leak check.
+    let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, f) in [
+        ("md", ExportFormat::Markdown),
+        ("html", ExportFormat::Html),
+        ("docx", ExportFormat::Docx),
+        ("xlsx", ExportFormat::Xlsx),
+        ("svg", ExportFormat::Svg),
+        ("audit", ExportFormat::AuditHtml),
+        ("audit-csv", ExportFormat::AuditCsv),
+        ("coreq", ExportFormat::Coreq),
+    ] {
+        outputs.push((name.into(), wb.export(f, false).await.unwrap_or_else(|e| panic!("{name}: {e}"))));
+    }
+    for t in ["T1", "T2"] {
+        outputs.push((format!("{t} annotated docx"), wb.annotated_transcript(t, true, false, false).await.unwrap()));
+        outputs.push((format!("{t} annotated html"), wb.annotated_transcript(t, false, false, false).await.unwrap()));
+    }
+    outputs.push(("qdpx".into(), wb.export_qdpx(false).await.unwrap()));
+    outputs.push(("qdc".into(), wb.export_qdc(false).await.unwrap()));
+    for (name, bytes) in &outputs {
+        let text = export_text(bytes);
+        for real in FIELD_REAL {
+            assert!(!contains(text.as_bytes(), real), "{name} names {real}");
+        }
+    }
+    // Undo brings every field back exactly (from the key store), redo seals them again.
+    wb.undo().await.unwrap().expect("undone");
+    assert_eq!(wb.transcript("T1").await.unwrap().0.title, "fiona.txt");
+    assert_eq!(wb.snapshot().await.unwrap().settings.title, "Balint groups: Fiona and Siobhan Hargreaves");
+    wb.redo().await.unwrap().expect("redone");
+    assert_eq!(wb.transcript("T1").await.unwrap().0.title, "Olivia.txt");
+    let project = study.stored_bytes();
+    for real in FIELD_REAL {
+        assert!(!contains(&project, real), "{real} is stored again after redo");
+    }
+    study.close().await;
 }

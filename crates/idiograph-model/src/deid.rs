@@ -52,6 +52,33 @@ pub struct ReviewDecision {
     pub created_at: String,
 }
 
+/// A decision on every occurrence of a word, wherever it stands ("reject every 'Kafka'"). A
+/// rejected word is kept as written (the reviewer judged it not identifying); an accepted one
+/// lives only until the next pseudonymisation replaces it and deletes the decision.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WordDecision {
+    /// Stable id.
+    pub id: ObjectId,
+    /// The word or words, as the reviewer chose them (matched in any letter case).
+    pub word: String,
+    /// The candidate kind it was decided as, e.g. `other`, `place`.
+    pub kind: String,
+    /// Accept or reject.
+    pub verdict: Verdict,
+    /// For an accepted word, the replacement chosen (the kind's default when `None`).
+    pub replacement: Option<String>,
+    /// Who decided.
+    pub author: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+impl std::fmt::Debug for WordDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WordDecision({} [redacted] {} {})", self.id.as_str(), self.kind, self.verdict)
+    }
+}
+
 /// How many replacements of one category a pseudonymisation made in one transcript: a line of
 /// the de-identification log, which never holds a real value.
 #[derive(Debug, Clone, PartialEq, Eq)]

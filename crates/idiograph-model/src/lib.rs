@@ -28,7 +28,7 @@ mod transcript;
 pub use crate::annotation::{
     Anchor, AnchorError, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, NoteKind,
 };
-pub use crate::deid::{LineMapping, OriginalsPolicy, ReplacementCount, ReviewDecision, Verdict};
+pub use crate::deid::{LineMapping, OriginalsPolicy, ReplacementCount, ReviewDecision, Verdict, WordDecision};
 pub use crate::ids::{ObjectId, ObjectKind, ShortId, ShortIdError};
 pub use crate::participant::{InterviewMeta, Participant, PseudonymError};
 pub use crate::recurrence::{Recurrence, RecurrenceCell, RecurrenceRow};

@@ -391,10 +391,12 @@ impl fmt::Debug for KnownMatcher {
 }
 
 /// The separator between the words of a form: any run of spaces, tabs, no-break spaces and
-/// line breaks (a name wrapped over two lines, or typed with a double space).
-const WORD_GAP: &str = r"[\s\u{a0}\u{2007}\u{202f}]+";
+/// line breaks (a name wrapped over two lines, or typed with a double space), or the joins of
+/// file names, user names and addresses: one `_`, `.` or `-`, or nothing
+/// (`Siobhan_Hargreaves_interview.txt`, `siobhan.hargreaves@…`, `siobhanhargreaves`).
+const WORD_GAP: &str = r"(?:[\s\u{a0}\u{2007}\u{202f}]+|[_.\-]|)";
 /// In exports the words may also be split by markup (`Anna</b> <b>Smith`).
-const WORD_GAP_MARKUP: &str = r"(?:[\s\u{a0}\u{2007}\u{202f}]|<[^<>]{0,200}>)+";
+const WORD_GAP_MARKUP: &str = r"(?:(?:[\s\u{a0}\u{2007}\u{202f}]|<[^<>]{0,200}>)+|[_.\-]|)";
 
 /// Writes the regex for one word of a form: apostrophes and hyphens match their look-alikes.
 fn word_pattern(word: &str) -> String {
@@ -614,8 +616,10 @@ pub(crate) fn possessive_len(rest: &str) -> usize {
     }
 }
 
+/// A character that continues a word. `_` does not: it joins words in file and user names
+/// (`siobhan_hargreaves`), each of which is a name.
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || is_combining(c)
+    c.is_alphanumeric() || is_combining(c)
 }
 
 fn is_combining(c: char) -> bool {

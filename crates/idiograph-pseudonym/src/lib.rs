@@ -8,8 +8,9 @@
 //!   and titled forms of persons (`Dr Smith`), any case where that is safe, whole words only and
 //!   across line wraps and double spaces.
 //! - **Automatic candidates** ([`scan`]): emails, phone numbers, NHS numbers, postcodes, dates,
-//!   URLs, street addresses, titled names, unlisted capitalised words, organisation names and
-//!   speaker labels, each with a confidence, for a human to review.
+//!   URLs, street addresses, organisation names, speaker labels and the names of persons and
+//!   places (titled names, unlisted capitalised words, multi-word places), each with a kind and a
+//!   confidence, for a human to review.
 //! - **Plans and checks**: a [`RedactionPlan`] of non-overlapping [`Replacement`]s, applied by the
 //!   caller through [`idiograph_text::apply_edits`] so anchors move exactly; and [`leak_check`],
 //!   which finds any known real name in an export's text, HTML/XML escaping or not.
@@ -41,7 +42,7 @@ mod leak;
 mod plan;
 mod words;
 
-pub use crate::detect::{scan, Candidate, CandidateKind, Detector, ScanOptions};
+pub use crate::detect::{scan, Candidate, CandidateKind, Detector, ScanOptions, CANDIDATE_KINDS};
 pub use crate::known::{
     FormKind, IdentifierKind, KnownError, KnownIdentifier, KnownMatch, KnownMatcher, MatchOptions, OrganisationKind,
     PersonRole, PlaceKind,

@@ -253,6 +253,14 @@ impl<'t> PlanBuilder<'t> {
         }
         let mut replacements = Vec::with_capacity(groups.len());
         for group in groups {
+            if let Some(known) = known_only(&group) {
+                // Known identifiers win over names detected around them ("Mrs Agnes Whyte" with
+                // "Agnes Whyte" known is "Mrs [Patient]"): the rest of the name stays as written.
+                for item in known {
+                    replacements.push(Replacement::new(self.text, item.0, item.1.clone(), item.2)?);
+                }
+                continue;
+            }
             let start = group.iter().map(|i| i.0.start()).min().expect("non-empty group");
             let end = group.iter().map(|i| i.0.end()).max().expect("non-empty group");
             let winner = group
@@ -264,6 +272,19 @@ impl<'t> PlanBuilder<'t> {
         }
         RedactionPlan::new(self.text, replacements)
     }
+}
+
+/// The known items of a group when every other item is a detected name and the known ones do
+/// not overlap each other; `None` when the group is to be merged whole (an email or address made
+/// of a known name is replaced whole, so nothing of it is left).
+fn known_only(group: &[(Span, String, ReplacementKind, u8)]) -> Option<Vec<&(Span, String, ReplacementKind, u8)>> {
+    let known: Vec<_> = group.iter().filter(|i| matches!(i.2, ReplacementKind::Known(_))).collect();
+    let names_only = group.iter().all(|i| match i.2 {
+        ReplacementKind::Known(_) => true,
+        ReplacementKind::Detected(k) => k.is_name(),
+    });
+    let apart = known.windows(2).all(|w| w[0].0.end() <= w[1].0.start());
+    (!known.is_empty() && names_only && apart && known.len() < group.len()).then_some(known)
 }
 
 #[cfg(test)]

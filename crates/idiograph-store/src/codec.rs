@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta, JournalEntry,
     LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule, ReplacementCount,
-    ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
+    ReviewDecision, SpeakerRole, WordDecision, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -464,6 +464,37 @@ impl Codec for ReviewDecision {
             transcript_id: id(r, "transcript_id"),
             version_id: id(r, "version_id"),
             span: Span::from_bounds(TextSize::new(r.int("start_byte") as u32), TextSize::new(r.int("end_byte") as u32)),
+            kind: r.text("kind"),
+            verdict: parse::<Verdict>(r, "verdict")?,
+            replacement: r.opt_text("replacement"),
+            author: r.text("author"),
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+impl Codec for WordDecision {
+    fn table() -> &'static Table {
+        &REVIEW_WORD
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &REVIEW_WORD,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::text(&self.word),
+                Value::text(&self.kind),
+                Value::text(self.verdict.as_str()),
+                Value::opt_text(self.replacement.clone()),
+                Value::text(&self.author),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(WordDecision {
+            id: id(r, "id"),
+            word: r.text("word"),
             kind: r.text("kind"),
             verdict: parse::<Verdict>(r, "verdict")?,
             replacement: r.opt_text("replacement"),

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/postgres/0007_pending_erasure.sql"),
     ),
     (
+        "0008_review_word",
+        include_str!("../migrations/sqlite/0008_review_word.sql"),
+        include_str!("../migrations/postgres/0008_review_word.sql"),
+    ),
+    (
         "0009_login_attempts",
         include_str!("../migrations/sqlite/0009_login_attempts.sql"),
         include_str!("../migrations/postgres/0009_login_attempts.sql"),

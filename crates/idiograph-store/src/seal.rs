@@ -167,9 +167,22 @@ impl Tx {
     }
 }
 
-/// Replaces each original by its replacement, as whole words, in every audit row image (inside
-/// JSON strings, so in their escaped form).
+/// Replaces each original by its replacement, as whole words, in every audit summary and row
+/// image (inside JSON strings, so in their escaped form).
 async fn scrub_images(tx: &mut Tx, scrubber: &Scrubber) -> Result<(), StoreError> {
+    // Summaries name participants by pseudonym ("add participant P1 (Fiona)"), which may be real.
+    let events = sqlx::query("SELECT seq, summary FROM audit_event").fetch_all(&mut *tx.tx).await?;
+    for r in events {
+        let (seq, summary): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+        let scrubbed = scrubber.apply(&summary);
+        if scrubbed != summary {
+            sqlx::query("UPDATE audit_event SET summary = $1 WHERE seq = $2")
+                .bind(scrubbed)
+                .bind(seq)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+    }
     let rows =
         sqlx::query("SELECT seq, ordinal, before_row, after_row FROM audit_change").fetch_all(&mut *tx.tx).await?;
     for r in rows {
@@ -191,7 +204,13 @@ async fn scrub_images(tx: &mut Tx, scrubber: &Scrubber) -> Result<(), StoreError
     Ok(())
 }
 
-/// Whole-word replacement of many originals at once, longest first.
+/// Whole-word replacement of many originals at once, longest first, each in the letter case given
+/// (the caller adds the lower- and upper-case forms it wants: a name that is also a word, "Will",
+/// must not replace "will").
+///
+/// A word ends where a letter or digit is not followed by another one; `_` and the escapes of a
+/// JSON string (`\n`, `\t`, `\u2019`) separate words too, so a name joined into a file name
+/// (`Siobhan_Hargreaves_interview`) or starting a line (`\nAnna Smith:`) is found.
 struct Scrubber {
     pattern: regex::Regex,
     replacements: std::collections::HashMap<String, String>,
@@ -199,26 +218,63 @@ struct Scrubber {
 
 impl Scrubber {
     fn new(scrub: &[(String, String)]) -> Option<Scrubber> {
-        let mut pairs: Vec<(String, String)> =
-            scrub.iter().filter(|(o, _)| !o.trim().is_empty()).map(|(o, r)| (json_inner(o), json_inner(r))).collect();
+        let mut pairs: Vec<(String, String)> = scrub
+            .iter()
+            .filter(|(o, _)| !o.trim().is_empty())
+            .map(|(o, r)| (json_inner(o), json_inner(r)))
+            .collect();
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         pairs.dedup_by(|a, b| a.0 == b.0);
         if pairs.is_empty() {
             return None;
         }
-        // A word boundary only where the original starts or ends with a word character.
-        let edge = |c: Option<char>| if c.is_some_and(char::is_alphanumeric) { r"\b" } else { "" };
-        let alternatives: Vec<String> = pairs
-            .iter()
-            .map(|(o, _)| format!("{}{}{}", edge(o.chars().next()), regex::escape(o), edge(o.chars().last())))
-            .collect();
-        let pattern = regex::Regex::new(&format!("(?:{})", alternatives.join("|"))).ok()?;
+        let alternatives: Vec<String> = pairs.iter().map(|(o, _)| regex::escape(o)).collect();
+        let pattern = regex::RegexBuilder::new(&format!("(?:{})", alternatives.join("|")))
+            .size_limit(64 << 20)
+            .build()
+            .ok()?;
         Some(Scrubber { pattern, replacements: pairs.into_iter().collect() })
     }
 
     fn apply(&self, text: &str) -> String {
-        self.pattern.replace_all(text, |c: &regex::Captures| self.replacements[&c[0]].clone()).into_owned()
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        let mut at = 0;
+        while let Some(m) = self.pattern.find_at(text, at) {
+            let found = m.as_str();
+            let starts_word = found.chars().next().is_some_and(char::is_alphanumeric);
+            let ends_word = found.chars().next_back().is_some_and(char::is_alphanumeric);
+            let before_ok = !starts_word || word_ends_before(text, m.start());
+            let after_ok = !ends_word || !text[m.end()..].chars().next().is_some_and(char::is_alphanumeric);
+            match self.replacements.get(found) {
+                Some(with) if before_ok && after_ok => {
+                    out.push_str(&text[last..m.start()]);
+                    out.push_str(with);
+                    last = m.end();
+                    at = m.end();
+                }
+                _ => at = m.start() + found.chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        out.push_str(&text[last..]);
+        out
     }
+}
+
+/// Whether no word runs on into `text[at..]`: the character before is not a letter or digit,
+/// or it ends a JSON escape (`\n`, `\t`, `\r`, `\b`, `\f`, `\uXXXX`) — escaped once or more,
+/// as a row image holding JSON text (an anchor) escapes it twice (`\\n`).
+fn word_ends_before(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let Some(c) = before.chars().next_back() else { return true };
+    if !c.is_alphanumeric() {
+        return true;
+    }
+    let b = before.as_bytes();
+    if matches!(c, 'n' | 't' | 'r' | 'b' | 'f') && before[..before.len() - 1].ends_with('\\') {
+        return true;
+    }
+    b.len() >= 6 && b[b.len() - 6..b.len() - 4] == *b"\\u" && b[b.len() - 4..].iter().all(u8::is_ascii_hexdigit)
 }
 
 /// `text` as it appears inside a JSON string.
@@ -237,5 +293,31 @@ mod tests {
         let scrubber = Scrubber::new(&pairs).unwrap();
         let image = serde_json::json!({"q": "Dr Anna \"Smith\" and Anna, not Annabel"}).to_string();
         assert_eq!(scrubber.apply(&image), r#"{"q":"Dr [Trainer] and Rose, not Annabel"}"#);
+    }
+
+    /// Reproductions: a name joined by `_` (a file name) and a name starting a line (a speaker
+    /// label after `\n` in a JSON string) survived in audit images.
+    #[test]
+    fn joined_names_and_names_after_json_escapes_are_replaced() {
+        let pairs = [("Siobhan", "Olivia"), ("siobhan", "Olivia"), ("Hargreaves", "Olivia"), ("hargreaves", "Olivia")]
+            .map(|(o, r)| (o.to_owned(), r.to_owned()));
+        let scrubber = Scrubber::new(&pairs).unwrap();
+        let image = serde_json::json!({
+            "source": "Siobhan_Hargreaves_interview.txt",
+            "user": "siobhan_hargreaves@teams",
+            "quote": "fine.\nSiobhan: I\tHargreaves\u{2019}s and \u{201c}Siobhan\u{201d}",
+        })
+        .to_string()
+        .replace('\u{2019}', "\\u2019");
+        let got = scrubber.apply(&image);
+        assert!(!got.to_lowercase().contains("siobhan") && !got.contains("Hargreaves"), "{got}");
+        assert!(got.contains("Olivia_Olivia_interview.txt") && got.contains("\\nOlivia:"), "{got}");
+        // JSON text inside a row image is escaped twice.
+        let nested = serde_json::json!({ "anchor": image }).to_string();
+        assert!(nested.contains("\\\\nSiobhan"), "{nested}");
+        assert!(!scrubber.apply(&nested).to_lowercase().contains("siobhan"));
+        // Not inside other words.
+        let kept = r#"{"a":"Siobhanna and xHargreaves"}"#;
+        assert_eq!(scrubber.apply(kept), kept);
     }
 }

@@ -211,6 +211,20 @@ pub static LINE_MAPPING: Table = Table {
     participant_column: Some("participant_id"),
 };
 
+pub static REVIEW_WORD: Table = Table {
+    name: "review_word",
+    columns: &[
+        ("id", Text),
+        ("word", Text),
+        ("kind", Text),
+        ("verdict", Text),
+        ("replacement", Text),
+        ("author", Text),
+        ("created_at", Text),
+    ],
+    participant_column: None,
+};
+
 /// Every domain table, parents before children (the order a dump and a withdrawal rely on).
 pub static ALL: &[&Table] = &[
     &STUDY,
@@ -226,6 +240,7 @@ pub static ALL: &[&Table] = &[
     &REVIEW_DECISION,
     &REPLACEMENT_COUNT,
     &LINE_MAPPING,
+    &REVIEW_WORD,
 ];
 
 /// Columns that migrations after the first added to existing tables, in the order the

@@ -125,6 +125,7 @@ fn table() -> Vec<Entry> {
         ("GET", "/api/v1/deid/queue", ANALYSE, get(deid::queue)),
         ("POST", "/api/v1/deid/decisions", ANALYSE, post(deid::decide)),
         ("POST", "/api/v1/deid/bulk", ANALYSE, post(deid::bulk)),
+        ("POST", "/api/v1/deid/words", ANALYSE, post(deid::words)),
         ("POST", "/api/v1/deid/always", OWN, post(deid::always)),
         ("POST", "/api/v1/deid/apply", OWN, post(deid::apply)),
         ("GET", "/api/v1/deid/log", READ, get(deid::log)),

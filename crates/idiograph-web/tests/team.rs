@@ -340,6 +340,9 @@ impl Team {
             ("POST", "/api/v1/deid/bulk") => {
                 Call::new(method, path(template)).json(json!({"kind": "proper-name", "verdict": "reject"}))
             }
+            ("POST", "/api/v1/deid/words") => {
+                Call::new(method, path(template)).json(json!({"word": "Winnicott", "kind": "other", "verdict": "reject"}))
+            }
             // Only the owner's request runs, once: "Olivia" (bytes 25–31) becomes a known identifier.
             ("POST", "/api/v1/deid/always") => {
                 self.unlocked().await;
@@ -447,7 +450,9 @@ fn intended(route: &Route) -> Access {
         (_, p) if p.starts_with("/api/v1/members") => Access::Member(Role::Owner),
         (_, p) if p.starts_with("/api/v1/journal") => Access::Member(Role::Auditor),
         ("GET", "/api/v1/deid/status" | "/api/v1/deid/log" | "/api/v1/deid/log.csv") => Access::Member(Role::Auditor),
-        (_, "/api/v1/deid/queue" | "/api/v1/deid/decisions" | "/api/v1/deid/bulk") => Access::Member(Role::Analyst),
+        (_, "/api/v1/deid/queue" | "/api/v1/deid/decisions" | "/api/v1/deid/bulk" | "/api/v1/deid/words") => {
+            Access::Member(Role::Analyst)
+        }
         (_, p) if p.starts_with("/api/v1/deid/") => Access::Member(Role::Owner),
         // Downloading despite the leak check is reading too (a POST because it is recorded).
         ("POST", "/api/v1/reports/{format}" | "/api/v1/transcripts/{id}/annotated/{format}") => {

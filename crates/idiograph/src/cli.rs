@@ -712,13 +712,14 @@ pub enum DeidCommand {
     /// Known identifiers: real names, places and organisations with their replacements.
     #[command(subcommand)]
     Known(KnownCommand),
-    /// The review queue: known identifiers found and detected candidates, with context.
+    /// The review queue: known identifiers found and detected candidates, with context, in the
+    /// transcripts and then in every other field (titles, file names, notes, themes, journal…).
     Scan {
         /// Only items with this status: known, pending, accepted, rejected.
         #[arg(long)]
         status: Option<String>,
         /// Only candidates of this kind (email, phone, nhs-number, postcode, date, url, address,
-        /// organisation, speaker-label, titled-name, proper-name, or a known kind).
+        /// organisation, speaker-label, person, place, other, or a known kind).
         #[arg(long)]
         kind: Option<String>,
     },
@@ -753,6 +754,21 @@ pub enum DeidCommand {
         #[arg(long)]
         kind: String,
     },
+    /// Accept or reject every occurrence of a word, in every transcript and field
+    /// ("reject every 'Kafka'"): a rejected word is never a candidate again; an accepted one is
+    /// replaced by the next `deid apply`.
+    Every {
+        /// accept or reject.
+        verdict: String,
+        /// The word (or words), in any letter case.
+        word: String,
+        /// The kind it is: person, place, organisation, other, or any candidate kind.
+        #[arg(long, default_value = "other")]
+        kind: String,
+        /// For accept: the replacement (default: the kind's category, e.g. [Place]).
+        #[arg(long = "as")]
+        replacement: Option<String>,
+    },
     /// "Always replace": add a candidate's text to the known identifiers.
     Always {
         /// Transcript id.
@@ -769,7 +785,8 @@ pub enum DeidCommand {
         replacement: String,
     },
     /// Replace known identifiers and accepted candidates (and, with --all or --kinds, pending
-    /// ones) in new transcript versions; the originals go to the key store.
+    /// ones) in new transcript versions and in every other field; the originals go to the key
+    /// store.
     Apply {
         /// Also every pending candidate.
         #[arg(long, conflicts_with = "kinds")]

@@ -111,10 +111,32 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                     i.after
                 ));
             }
-            let total = rows.len();
+            let mut field_rows = Vec::new();
+            for f in wb.review_fields().await? {
+                if status.as_deref().is_some_and(|s| s != "all" && f.status.as_str() != s)
+                    || kind.as_deref().is_some_and(|k| k != f.kind)
+                {
+                    continue;
+                }
+                lines.push(format!(
+                    "{:<22} {:<13} {:<9} → {:<16} …{}[{}]{}…",
+                    f.place,
+                    f.kind,
+                    f.status.as_str(),
+                    f.replacement,
+                    f.before,
+                    f.text,
+                    f.after
+                ));
+                field_rows.push(json!({
+                    "place": f.place, "kind": f.kind, "text": f.text, "status": f.status.as_str(),
+                    "replacement": f.replacement, "context": format!("{}[{}]{}", f.before, f.text, f.after),
+                }));
+            }
+            let total = rows.len() + field_rows.len();
             let pending = items.iter().filter(|i| i.status == ItemStatus::Pending).count();
-            print(json, json!({"total": total, "items": rows}), || {
-                format!("{}\n{total} items ({pending} pending in the whole queue)", lines.join("\n"))
+            print(json, json!({"total": total, "items": rows, "fields": field_rows}), || {
+                format!("{}\n{total} items ({pending} pending in the transcripts' queue)", lines.join("\n"))
             });
         }
         DeidCommand::Accept { transcript, at, kind, replacement } => {
@@ -136,6 +158,14 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                     .replace("rejected", "Rejected")
             });
         }
+        DeidCommand::Every { verdict, word, kind, replacement } => {
+            let verdict: Verdict = parse_word(verdict)?;
+            let n = wb.decide_word(word, kind, verdict, replacement.as_deref()).await?;
+            print(json, json!({"decided": verdict.as_str(), "places": n}), || {
+                let done = if verdict == Verdict::Accept { "Accepted" } else { "Rejected" };
+                format!("{done} every occurrence of the word ({kind}): {n} places now.")
+            });
+        }
         DeidCommand::Always { transcript, at, kind, replacement } => {
             let span = span_of(wb, transcript, at).await?;
             wb.always_replace(transcript, span, kind, replacement).await?;
@@ -148,12 +178,17 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                 (false, true) => ApplyScope::Accepted,
             };
             let done = wb.pseudonymise(&scope).await?;
+            let fields: Vec<Json> =
+                done.fields.iter().map(|(place, n)| json!({"place": place, "replacements": n})).collect();
+            let field_lines: Vec<String> =
+                done.fields.iter().map(|(place, n)| format!("{place}: {n} replacements")).collect();
+            let done = done.transcripts;
             let rows: Vec<Json> = done
                 .iter()
                 .map(|d| json!({"transcript": format!("T{}", d.transcript), "version": d.version, "replacements": d.counts, "anchors_moved": d.anchors_moved}))
                 .collect();
-            print(json, json!({"pseudonymised": rows}), || {
-                if done.is_empty() {
+            print(json, json!({"pseudonymised": rows, "fields": fields}), || {
+                if done.is_empty() && field_lines.is_empty() {
                     return "Nothing to replace.".to_owned();
                 }
                 done.iter()
@@ -167,6 +202,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                             d.anchors_moved
                         )
                     })
+                    .chain(field_lines.iter().cloned())
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -200,19 +236,17 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
         DeidCommand::Lines { transcript, line } => {
             let mappings = wb.line_mappings(transcript).await?;
             if let Some(l) = line {
-                if let Some((_, _, lines)) =
-                    mappings.iter().find(|(_, _, lines)| (*l as usize) > lines.len() || *l == 0)
-                {
-                    bail!("--line {l}: the old version has lines 1–{}", lines.len());
+                if let Some(r) = mappings.iter().find(|r| (*l as usize) > r.lines.len() || *l == 0) {
+                    bail!("--line {l}: the old version has lines 1–{}", r.lines.len());
                 }
             }
             let rows: Vec<Json> = mappings
                 .iter()
-                .map(|(from, to, lines)| match line {
+                .map(|r| match line {
                     Some(l) => {
-                        json!({"from_version": from, "to_version": to, "line": l, "new_line": lines[*l as usize - 1]})
+                        json!({"from_version": r.from, "to_version": r.to, "at": r.at, "line": l, "new_line": r.lines[*l as usize - 1]})
                     }
-                    None => json!({"from_version": from, "to_version": to, "lines": lines}),
+                    None => json!({"from_version": r.from, "to_version": r.to, "at": r.at, "lines": r.lines}),
                 })
                 .collect();
             print(json, json!({"transcript": transcript, "mappings": rows}), || {
@@ -221,8 +255,9 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                 }
                 mappings
                     .iter()
-                    .map(|(from, to, lines)| {
-                        let moved: Vec<String> = lines
+                    .map(|r| {
+                        let moved: Vec<String> = r
+                            .lines
                             .iter()
                             .enumerate()
                             .map(|(i, new)| (i as u32 + 1, *new))
@@ -231,7 +266,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                             .collect();
                         let body =
                             if moved.is_empty() { "  every line kept its number".to_owned() } else { moved.join("\n") };
-                        format!("{transcript} version {from} → {to}:\n{body}")
+                        format!("{transcript} version {} → {} ({}):\n{body}", r.from, r.to, r.at)
                     })
                     .collect::<Vec<_>>()
                     .join("\n")

@@ -141,3 +141,70 @@ fn deid_is_scriptable_from_known_names_to_the_log_and_undo(backend: Backend) {
     p.ok(&["--key-file", key, "undo"]);
     assert!(p.ok(&["transcript", "show", "T1"]).contains("Anneliese Trevithick:"));
 }
+
+on_both_backends!(fn deid_covers_titles_file_names_and_every_field);
+
+/// Reproductions of issue 19 through the binary: a transcript imported from `fiona.txt` kept
+/// that title after `deid apply --all`, so every export was refused with no way in the tool to
+/// fix it; `Siobhan_Hargreaves_interview.txt` and `siobhan_hargreaves@teams` were neither
+/// replaced nor caught by the leak check; there was no "reject every 'Kafka'".
+fn deid_covers_titles_file_names_and_every_field(backend: Backend) {
+    std::env::set_var("IDIOGRAPH_KEY_PASSPHRASE", PASSPHRASE);
+    let p = Project::on(&backend);
+    let key = p.file("study.key");
+    let key = key.to_str().unwrap();
+    p.ok(&["study", "set", "--title", "Balint groups with Fiona", "--question", "What did Siobhan Hargreaves find?"]);
+    p.ok(&["participant", "add", "Olivia", "--attr", "teams=siobhan_hargreaves@teams"]);
+    let fiona = p.write(
+        "fiona.txt",
+        "Interviewer: Thank you, Fiona.\nFiona Quarrington: We read Kafka, and Kafka again.\nInterviewer: And then?\nFiona Quarrington: A weight had been lifted.\n",
+    );
+    let siobhan = p.write(
+        "Siobhan_Hargreaves_interview.txt",
+        "Interviewer: You joined as siobhan_hargreaves@teams.\nSiobhan Hargreaves: Yes, Kafka too.\n",
+    );
+    p.ok(&["import", fiona.to_str().unwrap(), siobhan.to_str().unwrap(), "--participant", "Olivia"]);
+    p.ok(&["note", "add", "--transcript", "T1", "--lines", "4", "--kind", "descriptive", "Fiona relieved"]);
+    p.ok(&["theme", "add", "--case", "Olivia", "Siobhan's relief"]);
+    p.ok(&["journal", "add", "Thank Siobhan Hargreaves"]);
+    p.ok(&["--key-file", key, "deid", "known", "add", "Fiona Quarrington", "--as", "Olivia", "--kind", "participant"]);
+    p.ok(&["--key-file", key, "deid", "known", "add", "Siobhan Hargreaves", "--as", "Rachel", "--kind", "participant"]);
+
+    // Titles, file names and the other fields are in the queue, with their places.
+    let scan = p.json(&["--key-file", key, "deid", "scan"]);
+    let places: Vec<&str> = scan["fields"].as_array().unwrap().iter().filter_map(|f| f["place"].as_str()).collect();
+    for place in ["study title", "research question", "T1 title", "T1 source file", "T2 title", "N1", "TH1 title", "J1"] {
+        assert!(places.contains(&place), "{place} missing from {places:?}");
+    }
+    assert!(places.contains(&"P1 attribute 'teams'"), "{places:?}");
+    // Reject every "Kafka"; a bad kind is refused.
+    let before = p.readout();
+    let bad = p.run(&["deid", "every", "reject", "Kafka", "--kind", "celebrity"]);
+    assert!(!bad.success && bad.stderr.contains("unknown candidate kind 'celebrity'"), "{}", bad.stderr);
+    assert_eq!(p.readout(), before);
+    let every = p.json(&["deid", "every", "reject", "kafka"]);
+    assert_eq!(every["places"], 3, "{every}");
+    let scan = p.json(&["--key-file", key, "deid", "scan"]);
+    assert!(!scan.to_string().contains("\"Kafka\""), "{scan}");
+
+    let applied = p.json(&["--key-file", key, "deid", "apply", "--all"]);
+    assert_eq!(applied["pseudonymised"].as_array().unwrap().len(), 2, "{applied}");
+    let list = p.ok(&["transcript", "list"]);
+    assert!(list.contains("Olivia.txt") && list.contains("Rachel_interview.txt"), "{list}");
+    for gone in ["Fiona", "Quarrington", "Siobhan", "Hargreaves"] {
+        assert!(!stored(&p, gone), "{gone} is still stored in the project");
+    }
+    // Every export now passes the leak check without an override and names nobody.
+    for (format, name) in [("md", "r.md"), ("html", "r.html"), ("docx", "r.docx"), ("qdpx", "r.qdpx"), ("audit", "a.html")] {
+        let out = p.file(name);
+        p.ok(&["--key-file", key, "report", "--format", format, "-o", out.to_str().unwrap()]);
+        if !name.ends_with(".docx") && !name.ends_with(".qdpx") {
+            let text = std::fs::read_to_string(&out).unwrap().to_lowercase();
+            assert!(!text.contains("siobhan") && !text.contains("fiona"), "{format} names someone");
+        }
+    }
+    for format in ["docx", "html"] {
+        let out = p.file(&format!("T1-annotated.{format}"));
+        p.ok(&["--key-file", key, "transcript", "export", "T1", "--format", format, "-o", out.to_str().unwrap()]);
+    }
+}

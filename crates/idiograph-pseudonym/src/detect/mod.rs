@@ -42,11 +42,31 @@ pub enum CandidateKind {
     Organisation(OrganisationKind),
     /// A speaker label that is not a role ("Olivia Realname:").
     SpeakerLabel,
-    /// A name after a title ("Dr Okafor"); the title stays outside the span.
-    TitledName,
-    /// A capitalised word not in the English word list ("Harrogate", "Priya").
-    ProperName,
+    /// A person's name: after a title ("Dr Okafor", the title outside the span), or a name the
+    /// context says is a person's ("my trainer Priya", "Okafor said", "Siobhan's").
+    Person,
+    /// A place's name: after "in", "at", "from"… ("in Harrogate"), or a multi-word place
+    /// ("New York", "North Shields").
+    Place,
+    /// A capitalised word not in the English word list whose context says nothing more.
+    Other,
 }
+
+/// Every candidate kind, one of each organisation kind standing for all of them.
+pub const CANDIDATE_KINDS: [CandidateKind; 12] = [
+    CandidateKind::Email,
+    CandidateKind::Url,
+    CandidateKind::NhsNumber,
+    CandidateKind::Phone,
+    CandidateKind::Postcode,
+    CandidateKind::Date,
+    CandidateKind::Address,
+    CandidateKind::Organisation(OrganisationKind::Unspecified),
+    CandidateKind::SpeakerLabel,
+    CandidateKind::Person,
+    CandidateKind::Place,
+    CandidateKind::Other,
+];
 
 impl CandidateKind {
     /// The bracketed category that replaces it by default.
@@ -61,8 +81,9 @@ impl CandidateKind {
             CandidateKind::Address => "[Address]",
             CandidateKind::Organisation(kind) => kind.label(),
             CandidateKind::SpeakerLabel => "[Speaker]",
-            CandidateKind::TitledName => "[Person]",
-            CandidateKind::ProperName => "[Name]",
+            CandidateKind::Person => "[Person]",
+            CandidateKind::Place => "[Place]",
+            CandidateKind::Other => "[Name]",
         }
     }
 
@@ -78,26 +99,26 @@ impl CandidateKind {
             CandidateKind::Address => "address",
             CandidateKind::Organisation(_) => "organisation",
             CandidateKind::SpeakerLabel => "speaker-label",
-            CandidateKind::TitledName => "titled-name",
-            CandidateKind::ProperName => "proper-name",
+            CandidateKind::Person => "person",
+            CandidateKind::Place => "place",
+            CandidateKind::Other => "other",
         }
     }
 
-    /// The detector that produces this kind.
-    pub fn detector(self) -> Detector {
-        match self {
-            CandidateKind::Email => Detector::Email,
-            CandidateKind::Url => Detector::Url,
-            CandidateKind::NhsNumber => Detector::NhsNumber,
-            CandidateKind::Phone => Detector::Phone,
-            CandidateKind::Postcode => Detector::Postcode,
-            CandidateKind::Date => Detector::Date,
-            CandidateKind::Address => Detector::Address,
-            CandidateKind::Organisation(_) => Detector::Organisation,
-            CandidateKind::SpeakerLabel => Detector::SpeakerLabel,
-            CandidateKind::TitledName => Detector::TitledName,
-            CandidateKind::ProperName => Detector::CapitalisedWord,
+    /// The kind `name` names, as [`CandidateKind::name`] writes it; the words of earlier
+    /// versions are understood too (`titled-name` is now `person`, `proper-name` is `other`).
+    pub fn from_name(name: &str) -> Option<CandidateKind> {
+        match name {
+            "titled-name" => Some(CandidateKind::Person),
+            "proper-name" => Some(CandidateKind::Other),
+            _ => CANDIDATE_KINDS.iter().find(|k| k.name() == name).copied(),
         }
+    }
+
+    /// Whether the kind is a name (person, place, other, speaker label): one that an
+    /// overlapping known identifier replaces in its own words rather than whole.
+    pub fn is_name(self) -> bool {
+        matches!(self, CandidateKind::Person | CandidateKind::Place | CandidateKind::Other | CandidateKind::SpeakerLabel)
     }
 
     /// How specific the kind is: when two candidates of equal length overlap, the lower wins.
@@ -112,8 +133,9 @@ impl CandidateKind {
             CandidateKind::Address => 6,
             CandidateKind::Organisation(_) => 7,
             CandidateKind::SpeakerLabel => 8,
-            CandidateKind::TitledName => 9,
-            CandidateKind::ProperName => 10,
+            CandidateKind::Person => 9,
+            CandidateKind::Place => 10,
+            CandidateKind::Other => 11,
         }
     }
 }
@@ -216,6 +238,10 @@ pub struct ScanOptions {
     /// Texts a reviewer has rejected for good ("Freud", "Yorkshire"): candidates whose text is
     /// one of these, ignoring case and spacing, are dropped.
     pub ignore: Vec<String>,
+    /// Replacements already in the text (pseudonyms such as "Olivia", categories such as
+    /// "[Patient]"): a candidate made only of their words is what pseudonymisation put there,
+    /// not an identifier, and is dropped.
+    pub inserted: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -227,6 +253,7 @@ impl Default for ScanOptions {
             sentence_initial_names: true,
             min_confidence: 0.3,
             ignore: Vec::new(),
+            inserted: Vec::new(),
         }
     }
 }
@@ -266,7 +293,17 @@ pub fn scan(text: &str, options: &ScanOptions) -> Vec<Candidate> {
         let ignore: std::collections::HashSet<String> = options.ignore.iter().map(|s| squash(s)).collect();
         all.retain(|c| !ignore.contains(&squash(&c.text)));
     }
+    if !options.inserted.is_empty() {
+        let inserted: std::collections::HashSet<String> =
+            options.inserted.iter().flat_map(|s| name_words(s)).collect();
+        all.retain(|c| !name_words(&c.text).iter().all(|w| inserted.contains(w)));
+    }
     resolve_overlaps(all)
+}
+
+/// The words of a text, lower-cased (letters and digits; anything else separates).
+fn name_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 /// Lower case with runs of white space as one space.
@@ -434,7 +471,7 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let c = candidate("Anna", 0, 4, CandidateKind::ProperName, 0.5, None).unwrap();
+        let c = candidate("Anna", 0, 4, CandidateKind::Other, 0.5, None).unwrap();
         assert!(!format!("{c:?}").contains("Anna"));
     }
 }

@@ -168,7 +168,10 @@ fn name_confidence(text: &str, start: usize, word: &str, sentence_initial_names:
         (true, true) => 0.0,
         (true, false) => {
             let prev = previous_word(text, start);
-            if previous_is_capitalised_ordinary_word(text, start) {
+            if place_lead_before(text, start).is_some() {
+                // "North Shields", "Great Ayton": the lead word makes it a place's name.
+                0.4
+            } else if previous_is_capitalised_ordinary_word(text, start) {
                 // Title case of ordinary words: "Boxing Day", "Bank Holiday", "Foundation Year".
                 0.0
             } else if listed {
@@ -215,21 +218,14 @@ fn previous_is_capitalised_ordinary_word(text: &str, start: usize) -> bool {
 /// and nothing right after another capitalised ordinary word (`Boxing Day`).
 /// April, May, June and August count as names only outside date contexts (0.45). Days,
 /// nationalities, training and NHS terms, fillers and all-capital words are never flagged.
-/// Suggests `[Place]` after a locative word and `[Person]` after a personal one.
+/// Each run is a [`CandidateKind::Place`], [`CandidateKind::Person`] or [`CandidateKind::Other`]
+/// by its context (see `name_kind`); a place-leading word before it ("New", "North") joins it.
 pub fn capitalised_words(text: &str, sentence_initial_names: bool) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let mut run: Option<(usize, usize, f32)> = None; // start, end, confidence
     let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<Candidate>| {
         if let Some((s, e, conf)) = run.take() {
-            let prev = previous_word(text, s);
-            let suggestion = if LOCATIVE.contains(&prev.as_str()) {
-                Some("[Place]")
-            } else if PERSONAL.contains(&prev.as_str()) {
-                Some("[Person]")
-            } else {
-                None
-            };
-            out.extend(candidate(text, s, e, CandidateKind::ProperName, conf, suggestion));
+            out.extend(candidate(text, s, e, name_kind(text, s, e), conf, None));
         }
     };
     for t in tokens(text) {
@@ -248,7 +244,7 @@ pub fn capitalised_words(text: &str, sentence_initial_names: bool) -> Vec<Candid
             }
             _ => {
                 flush(&mut run, &mut out);
-                run = Some((t.start, t.base_end, conf));
+                run = Some((place_lead_before(text, t.start).unwrap_or(t.start), t.base_end, conf));
             }
         }
         if t.base_end != t.end {
@@ -258,6 +254,68 @@ pub fn capitalised_words(text: &str, sentence_initial_names: bool) -> Vec<Candid
     }
     flush(&mut run, &mut out);
     out
+}
+
+/// Capitalised ordinary words that begin the names of places ("New York", "North Shields",
+/// "St Ives", "Santa Cruz"): kept with the name that follows them.
+const PLACE_LEADS: &[&str] = &[
+    "New", "North", "South", "East", "West", "Upper", "Lower", "Great", "Little", "Saint", "St", "Port", "Fort",
+    "Mount", "San", "Santa", "Los", "Las", "Royal", "Old", "Castle", "Market", "King's", "Kings",
+];
+/// Endings of British place names ("Harrogate" has none, "Scunthorpe" has one).
+const PLACE_ENDINGS: &[&str] = &[
+    "shire", "ton", "ham", "ford", "borough", "brough", "burgh", "chester", "caster", "cester", "mouth", "pool", "bridge",
+    "wich", "thorpe", "by", "minster", "field", "combe", "stead", "sea",
+];
+/// Words after a name that make it a person ("Okafor said").
+const PERSON_AFTER: &[&str] =
+    &["said", "says", "told", "asked", "thought", "felt", "who", "herself", "himself"];
+
+/// Where a place-leading word ("New", "North") starts if one stands right before `start` on the
+/// same line, capitalised.
+fn place_lead_before(text: &str, start: usize) -> Option<usize> {
+    let before = &text[..start];
+    let trimmed = before.trim_end_matches([' ', '\u{a0}']);
+    if trimmed.len() == before.len() {
+        return None;
+    }
+    // After the last character that is not part of a word (which may be several bytes long).
+    let word_start = trimmed
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphabetic() || c == '\'' || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = trimmed[word_start..].trim_end_matches('.');
+    PLACE_LEADS.contains(&word).then_some(word_start)
+}
+
+/// Whether a run of capitalised words names a person, a place or something else, from its
+/// context: "in", "at", "from"… before it, a place-leading word or a place-name ending make a
+/// place; "my trainer", "called", a possessive or "said" after it make a person.
+fn name_kind(text: &str, start: usize, end: usize) -> CandidateKind {
+    let prev = previous_word(text, start);
+    let name = &text[start..end];
+    let first = name.split_whitespace().next().unwrap_or("");
+    let last = name.split_whitespace().last().unwrap_or("").to_lowercase();
+    let after = &text[end..];
+    let next: String = after
+        .trim_start_matches([' ', ',', '\u{a0}'])
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    if LOCATIVE.contains(&prev.as_str()) || (PLACE_LEADS.contains(&first) && name.split_whitespace().count() > 1) {
+        CandidateKind::Place
+    } else if PERSONAL.contains(&prev.as_str())
+        || after.starts_with(is_apostrophe)
+        || PERSON_AFTER.contains(&next.as_str())
+    {
+        CandidateKind::Person
+    } else if PLACE_ENDINGS.iter().any(|e| last.len() > e.len() + 2 && last.ends_with(e)) {
+        CandidateKind::Place
+    } else {
+        CandidateKind::Other
+    }
 }
 
 /// Whether the gap between two words keeps them in one name: spaces, at most one line break.
@@ -312,7 +370,7 @@ pub fn titled_names(text: &str) -> Vec<Candidate> {
         } else {
             0.75
         };
-        out.extend(candidate(text, start, end, CandidateKind::TitledName, confidence, Some("[Person]")));
+        out.extend(candidate(text, start, end, CandidateKind::Person, confidence, None));
     }
     out
 }
@@ -396,7 +454,26 @@ mod tests {
         let text = "I trained with Priya Okafor in Harrogate and she was lovely.";
         assert_eq!(texts(capitalised_words(text, true)), ["Priya Okafor", "Harrogate"]);
         let found = capitalised_words(text, true);
-        assert_eq!(found[1].suggestion.as_deref(), Some("[Place]"));
+        assert_eq!(found[0].kind, CandidateKind::Person, "after 'with'");
+        assert_eq!(found[1].kind, CandidateKind::Place, "after 'in'");
+        assert_eq!(found[1].default_replacement(), "[Place]");
+    }
+
+    #[test]
+    fn kinds_from_context_and_multi_word_places() {
+        let text = "New York was loud. We drove from North Shields to St Ives. Okafor said so; Kafka too.";
+        let found = capitalised_words(text, true);
+        let got: Vec<(String, CandidateKind)> = found.into_iter().map(|c| (c.text, c.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("New York".to_owned(), CandidateKind::Place),
+                ("North Shields".to_owned(), CandidateKind::Place),
+                ("St Ives".to_owned(), CandidateKind::Place),
+                ("Okafor".to_owned(), CandidateKind::Person),
+                ("Kafka".to_owned(), CandidateKind::Other),
+            ]
+        );
     }
 
     #[test]

@@ -138,7 +138,18 @@ pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {
             })
         })
         .collect();
-    Ok(Json(json!({ "items": list })))
+    let fields: Vec<Value> = wb
+        .review_fields()
+        .await?
+        .iter()
+        .map(|f| {
+            json!({
+                "place": f.place, "text": f.text, "before": f.before, "after": f.after, "kind": f.kind,
+                "replacement": f.replacement, "status": f.status.as_str(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": list, "fields": fields })))
 }
 
 async fn span_of(wb: &idiograph_app::Workbench, at: &Selection) -> ApiResult<Span> {
@@ -177,6 +188,22 @@ pub(crate) async fn bulk(Bench(wb): Bench, ApiJson(b): ApiJson<Bulk>) -> ApiResu
 }
 
 #[derive(Deserialize)]
+pub(crate) struct EveryOccurrence {
+    word: String,
+    kind: String,
+    verdict: String,
+    replacement: Option<String>,
+}
+
+/// "Accept/reject every occurrence of this word", in every transcript and field. The word is in
+/// the body, never the URL.
+pub(crate) async fn words(Bench(wb): Bench, ApiJson(b): ApiJson<EveryOccurrence>) -> ApiResult<Json<Value>> {
+    let verdict: Verdict = word(&b.verdict)?;
+    let n = wb.decide_word(&b.word, &b.kind, verdict, b.replacement.as_deref()).await?;
+    Ok(Json(json!({ "decided": verdict.as_str(), "places": n })))
+}
+
+#[derive(Deserialize)]
 pub(crate) struct Always {
     #[serde(flatten)]
     at: Selection,
@@ -211,9 +238,9 @@ pub(crate) async fn apply(Bench(wb): Bench, ApiJson(b): ApiJson<Apply>) -> ApiRe
         }
         (other, _) => return Err(ApiError::invalid(format!("unknown scope '{other}' (scopes: accepted, all, kinds)"))),
     };
-    let done: Vec<Value> = wb
-        .pseudonymise(&scope)
-        .await?
+    let done = wb.pseudonymise(&scope).await?;
+    let transcripts: Vec<Value> = done
+        .transcripts
         .iter()
         .map(|d| {
             json!({
@@ -222,7 +249,8 @@ pub(crate) async fn apply(Bench(wb): Bench, ApiJson(b): ApiJson<Apply>) -> ApiRe
             })
         })
         .collect();
-    Ok(Json(json!({ "pseudonymised": done })))
+    let fields: Vec<Value> = done.fields.iter().map(|(place, n)| json!({ "place": place, "replacements": n })).collect();
+    Ok(Json(json!({ "pseudonymised": transcripts, "fields": fields })))
 }
 
 pub(crate) async fn log(Bench(wb): Bench) -> ApiResult<Json<Value>> {

@@ -1,11 +1,12 @@
 //! The pseudonymisation page: the key store, the known identifiers, the review queue grouped by
-//! transcript with each candidate in context, applying, and the de-identification log. Every
+//! transcript with each candidate in context (and "every occurrence" of its word), the other
+//! fields that name someone, applying, and the de-identification log. Every
 //! change goes through `/api/v1/deid/…`; the page offers only what the viewer's role allows.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
-use idiograph_app::{ItemStatus, KeyStatus, KnownView, LogLine, ReviewItem};
+use idiograph_app::{FieldItem, ItemStatus, KeyStatus, KnownView, LogLine, ReviewItem};
 use idiograph_model::OriginalsPolicy;
 use idiograph_pseudonym::IdentifierKind;
 
@@ -53,6 +54,8 @@ pub(crate) struct DeidPage {
     known: Vec<KnownView>,
     identifier_kinds: Vec<&'static str>,
     groups: Vec<QueueGroup>,
+    /// Identifiers in the other fields (titles, file names, notes, themes…).
+    fields: Vec<FieldItem>,
     /// Kinds with pending candidates, and how many.
     pending: Vec<(String, usize)>,
     log: Vec<LogLine>,
@@ -94,6 +97,7 @@ pub(crate) async fn deid(Bench(wb): Bench) -> PageResult {
     let may_review = allows(wb.role(), "GET", "/api/v1/deid/queue");
     let known = if may_own && status.unlocked.is_some() { wb.known_identifiers().await? } else { vec![] };
     let items = if may_review { wb.review_queue().await? } else { vec![] };
+    let fields = if may_review { wb.review_fields().await? } else { vec![] };
     let mut pending: BTreeMap<String, usize> = BTreeMap::new();
     for i in items.iter().filter(|i| i.status == ItemStatus::Pending) {
         *pending.entry(i.kind.clone()).or_default() += 1;
@@ -113,6 +117,7 @@ pub(crate) async fn deid(Bench(wb): Bench) -> PageResult {
         known,
         identifier_kinds: IdentifierKind::names().collect(),
         groups: groups(&items, &utf16_spans(&s, &items)),
+        fields,
         pending: pending.into_iter().collect(),
         log: wb.deid_log().await?,
         apply_effect,

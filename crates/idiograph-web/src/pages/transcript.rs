@@ -73,6 +73,19 @@ pub(crate) struct TranscriptPage {
     authors: Vec<(String, usize)>,
     /// Themes an extract from this transcript can illustrate: this case's PETs and all GETs.
     themes: Vec<(String, String)>,
+    /// Each pseudonymisation that renumbered the lines: its date, the old and new version, and
+    /// the old → new line of every line that moved.
+    renumberings: Vec<RenumberingView>,
+}
+
+/// A pseudonymisation of the transcript as the page states it.
+pub(crate) struct RenumberingView {
+    /// The day, as `YYYY-MM-DD`.
+    on: String,
+    from: u32,
+    to: u32,
+    /// Old line → new line, for the lines whose number changed.
+    moved: Vec<(u32, u32)>,
 }
 
 pub(crate) fn kind_label(k: NoteKind) -> &'static str {
@@ -273,6 +286,17 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         kinds,
         authors,
         themes: view.themes.iter().map(|th| (short("TH", th.short), th.title.clone())).collect(),
+        renumberings: wb
+            .line_mappings(&short("T", t.short))
+            .await?
+            .into_iter()
+            .map(|r| RenumberingView {
+                on: r.at.chars().take(10).collect(),
+                from: r.from,
+                to: r.to,
+                moved: (1..).zip(r.lines).filter(|(old, new)| old != new).collect(),
+            })
+            .collect(),
     };
     render(&page)
 }

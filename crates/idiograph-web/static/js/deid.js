@@ -20,8 +20,9 @@ form?.addEventListener("submit", async (event) => {
       const counts = Object.entries(d.replacements).map(([category, n]) => `${n} × ${category}`);
       return `${d.transcript}: version ${d.version} (${counts.join(", ")}); ${d.anchors_moved} annotations carried over`;
     });
+    for (const f of data.fields) lines.push(`${f.place}: ${f.replacements} replaced`);
     sessionStorage.setItem(KEPT, JSON.stringify(lines));
-    reload(lines.length ? `Pseudonymised ${lines.length} transcripts.` : "Nothing to replace.");
+    reload(lines.length ? `Pseudonymised ${data.pseudonymised.length} transcripts and ${data.fields.length} other fields.` : "Nothing to replace.");
   } catch (e) {
     flash(e.message, "error");
   }
