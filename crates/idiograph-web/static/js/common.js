@@ -4,6 +4,15 @@
 // Pages are rendered by the server; after a change we reload, so the page always shows what
 // the project holds. The scroll position survives the reload.
 
+/** Where this study's workbench is mounted: `/studies/NAME` when a home page serves several
+ * studies, empty when the server serves one. The server puts it on `<html data-base>`. */
+export const base = document.documentElement.dataset.base || "";
+
+/** `url` within this study: a root-relative address gets the mount's prefix. */
+export function within(url) {
+  return url.startsWith("/") && !url.startsWith("//") && !url.startsWith(`${base}/`) ? base + url : url;
+}
+
 /** Calls the API; resolves to the JSON body or rejects with an Error carrying its message,
  * status and, for a stale change, `current`: the object as it is now. `revision` is the version
  * of the object the page showed: if someone changed it since, the server refuses with 409 and
@@ -17,7 +26,7 @@ export async function api(method, url, body, revision) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(url, init);
+  const res = await fetch(within(url), init);
   let data = null;
   try {
     data = await res.json();
