@@ -2,7 +2,7 @@
 // (422: the export names known real people) is shown with the places found and an explicit
 // override, which repeats the request with allow_leaks=true and is recorded in the audit log.
 
-import { flash } from "./common.js";
+import { flash, unreachable } from "./common.js";
 
 const notice = document.getElementById("leak");
 const message = document.getElementById("leak-message");
@@ -22,7 +22,11 @@ async function save(res) {
 }
 
 async function download(url) {
-  const res = await fetch(url, { credentials: "same-origin" });
+  const res = await fetch(url, { credentials: "same-origin" }).catch(() => null);
+  if (!res) {
+    flash(unreachable(), "error");
+    return;
+  }
   if (res.ok) {
     notice.hidden = true;
     await save(res);

@@ -84,6 +84,8 @@ form.addEventListener("submit", async (event) => {
       await api(method, url, body);
       saved++;
     } catch (e) {
+      // Out of reach: keep what was typed on the page (the message says what was saved).
+      if (e.status === 0) return;
       // What was saved stays saved; the page shows it, and says what was refused.
       reload(`${saved} of ${calls.length} saved. Refused: ${e.message}`, "error");
       return;
