@@ -22,6 +22,7 @@ mod participants;
 mod queries;
 mod report;
 mod search;
+mod speakers;
 mod themes;
 mod transcripts;
 mod versions;
@@ -48,6 +49,7 @@ pub use crate::search::{
     passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage,
     WordCounts,
 };
+pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;

@@ -15,6 +15,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/exports.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/exports.js")),
     ("js/live.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/live.js")),
     ("js/members.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/members.js")),
+    ("js/participants.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/participants.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
 ];
 

@@ -22,6 +22,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod home;
 mod pages;
 mod routes;
 mod security;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use idiograph_app::Workbench;
 
 pub use crate::auth::TeamSettings;
+pub use crate::home::home_route_list;
 pub use crate::routes::{route_list, Access, Route};
 pub use crate::security::PublicOrigin;
 
@@ -95,5 +97,26 @@ pub async fn serve_with(
     let app = router_with(workbench, bound, team);
     ready(bound);
     // The peer address keys the login rate limit.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+}
+
+/// The home page of the studies in the folder `dir` and, under `/studies/{name}/`, each study's
+/// workbench, answering only requests addressed to `bound`; studies are opened as `author`.
+pub fn folder_router(dir: std::path::PathBuf, author: &str, bound: SocketAddr) -> axum::Router {
+    home::folder_router(dir, author, bound)
+}
+
+/// Binds `addr`, calls `ready` with the address bound, and serves the home page of the studies
+/// in `dir` (see [`folder_router`]) until the process ends.
+pub async fn serve_folder(
+    dir: std::path::PathBuf,
+    author: &str,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = folder_router(dir, author, bound);
+    ready(bound);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
 }

@@ -9,7 +9,7 @@ use axum::Router;
 use crate::api::events;
 use idiograph_model::Role::{Analyst, Auditor, Owner};
 
-use crate::api::{annotations, deid, members, misc, study, themes, transcripts};
+use crate::api::{annotations, deid, members, misc, study, themes, transcript_setup, transcripts};
 use crate::{assets, auth, pages, security, AppState};
 
 /// Who may use a route on a team server (`serve --team`); locally everything is open to the
@@ -53,6 +53,7 @@ fn table() -> Vec<Entry> {
         ("GET", "/cases/{id}", READ, get(pages::case_board)),
         ("GET", "/group", READ, get(pages::group_board)),
         ("GET", "/themes/{id}", READ, get(pages::theme)),
+        ("GET", "/participants", READ, get(pages::participants)),
         ("GET", "/journal", READ, get(pages::journal)),
         ("GET", "/history", READ, get(pages::history)),
         ("GET", "/reports", READ, get(pages::reports)),
@@ -81,6 +82,10 @@ fn table() -> Vec<Entry> {
         ("GET", "/api/v1/transcripts/{id}/annotated/{format}", READ, get(transcripts::annotated)),
         // Exporting despite the leak check is recorded, so it is a POST under the origin check.
         ("POST", "/api/v1/transcripts/{id}/annotated/{format}", READ, post(transcripts::annotated_anyway)),
+        ("PATCH", "/api/v1/transcripts/{id}", ANALYSE, patch(transcript_setup::rename)),
+        ("DELETE", "/api/v1/transcripts/{id}", ANALYSE, delete(transcript_setup::delete)),
+        ("GET", "/api/v1/transcripts/{id}/speakers", READ, get(transcript_setup::speakers)),
+        ("PUT", "/api/v1/transcripts/{id}/speakers/{label}", ANALYSE, put(transcript_setup::set_role)),
         ("GET", "/api/v1/notes", READ, get(annotations::list_notes)),
         ("POST", "/api/v1/notes", ANALYSE, post(annotations::add_note)),
         ("PATCH", "/api/v1/notes/{id}", ANALYSE, patch(annotations::patch_note)),

@@ -10,6 +10,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use std::net::SocketAddr;
+
 use crate::AppState;
 
 /// The Content-Security-Policy of every response: only our own scripts, styles and requests.
@@ -65,16 +67,16 @@ impl std::fmt::Display for PublicOrigin {
 }
 
 /// The host names (with port) under which this server may be addressed.
-fn allowed_hosts(state: &AppState) -> Vec<String> {
-    let mut hosts = vec![state.bound.to_string(), format!("localhost:{}", state.bound.port())];
-    hosts.extend(state.public_origin().map(|p| p.authority.clone()));
+fn allowed_hosts(bound: SocketAddr, public: Option<&PublicOrigin>) -> Vec<String> {
+    let mut hosts = vec![bound.to_string(), format!("localhost:{}", bound.port())];
+    hosts.extend(public.map(|p| p.authority.clone()));
     hosts
 }
 
 /// The origins our own pages send: the loopback addresses, and the public origin if any.
-fn allowed_origins(state: &AppState, hosts: &[String]) -> Vec<String> {
+fn allowed_origins(public: Option<&PublicOrigin>, hosts: &[String]) -> Vec<String> {
     let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}")).collect();
-    if let Some(p) = state.public_origin() {
+    if let Some(p) = public {
         // The public host is reached by its own scheme only, not by plain http.
         origins.retain(|o| *o != format!("http://{}", p.authority));
         origins.push(p.origin());
@@ -115,17 +117,31 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 /// it dropped. Draining the body instead would make the server read up to 64 MiB for anyone who
 /// is refused.
 pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    checked(state.bound, state.public_origin(), req, next).await
+}
+
+/// [`guard`] for the server of several studies (a folder of them, or a team database's
+/// projects), by the address it is bound to and the public address, if any.
+pub(crate) async fn guard_address(
+    State((bound, public)): State<(SocketAddr, Option<PublicOrigin>)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    checked(bound, public.as_ref(), req, next).await
+}
+
+async fn checked(bound: SocketAddr, public: Option<&PublicOrigin>, req: Request, next: Next) -> Response {
     let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
         || req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim() != "0");
-    let hosts = allowed_hosts(&state);
+    let hosts = allowed_hosts(bound, public);
     let mut response = match host_of(&req) {
         Some(h) if hosts.contains(&h) => {
             let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-            if safe || same_origin(req.headers(), &allowed_origins(&state, &hosts)) {
+            if safe || same_origin(req.headers(), &allowed_origins(public, &hosts)) {
                 next.run(req).await
             } else {
                 refuse(StatusCode::FORBIDDEN, "cross-origin request refused: send it from the workbench's own origin")

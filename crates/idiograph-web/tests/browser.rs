@@ -1,6 +1,7 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
-//! members page and two analysts on one board, and a third for pseudonymisation. Needs Node, `npm
+//! members page and two analysts on one board, and a third for pseudonymisation, and
+//! the home page of an empty folder of studies. Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -79,6 +80,19 @@ async fn workbench_in_headless_chromium() {
     });
     let deid_url = format!("http://{}", rx.await.expect("the pseudonymisation server started"));
 
+    // A fourth: the home page of an empty folder, where a whole study is made in the browser.
+    let studies = dir.path().join("studies");
+    std::fs::create_dir(&studies).unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let home_server = tokio::spawn(async move {
+        idiograph_web::serve_folder(studies, "researcher", SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
+            let _ = tx.send(bound);
+        })
+        .await
+    });
+    let home_url = format!("http://{}", rx.await.expect("the home server started"));
+    let shared = idiograph_testkit::shared_dir();
+
     let status = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .args([
@@ -89,6 +103,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/members.test.mjs",
                 "tests/browser/boards.test.mjs",
                 "tests/browser/deid.test.mjs",
+                "tests/browser/home.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -98,6 +113,8 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_TEAM_PASSWORD", TEAM_PASSWORD)
             .env("IDIOGRAPH_DEID_URL", &deid_url)
             .env("IDIOGRAPH_DEID_KEY", &key)
+            .env("IDIOGRAPH_HOME_URL", &home_url)
+            .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
     })
     .await
@@ -106,5 +123,6 @@ async fn workbench_in_headless_chromium() {
     server.abort();
     team_server.abort();
     deid_server.abort();
+    home_server.abort();
     assert!(status.success(), "the browser tests failed (screenshots in test-artifacts/)");
 }

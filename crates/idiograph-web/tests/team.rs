@@ -237,6 +237,19 @@ impl Team {
             ("GET", "/api/v1/transcripts/{id}/annotated/{format}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
             }
+            ("PATCH", "/api/v1/transcripts/{id}") => {
+                Call::new(method, path("/api/v1/transcripts/T1")).json(json!({"title": format!("Olivia {}", self.next())}))
+            }
+            ("DELETE", "/api/v1/transcripts/{id}") => {
+                let mut c = Call::new("POST", format!("/api/v1/transcripts?participant=P2&name=d{}.txt", self.next()));
+                c.body = Some(("Tom: To be deleted.\n".to_owned(), "text/plain"));
+                let made = self.owner(c).await;
+                Call::new(method, format!("/api/v1/transcripts/{}", made["imported"][0]["id"].as_str().unwrap()))
+            }
+            ("GET", "/api/v1/transcripts/{id}/speakers") => Call::new(method, path("/api/v1/transcripts/T1/speakers")),
+            ("PUT", "/api/v1/transcripts/{id}/speakers/{label}") => {
+                Call::new(method, path("/api/v1/transcripts/T1/speakers/Interviewer")).json(json!({"role": "interviewer"}))
+            }
             ("POST", "/api/v1/notes") => {
                 Call::new(method, path(template)).json(self.selection(json!({"kind": "linguistic", "text": "repeats"})))
             }

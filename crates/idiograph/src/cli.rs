@@ -63,10 +63,15 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// Open a project in the browser workbench, served on 127.0.0.1 only.
+    /// Open a project in the browser workbench, served on 127.0.0.1 only; without a project,
+    /// the home page of a folder of studies (`idiograph` with no arguments does this too).
     Serve {
         /// The project file (or give -p).
         project_file: Option<PathBuf>,
+        /// The folder of studies the home page lists and makes new ones in (default: Idiograph
+        /// in your Documents folder, or in your home folder; made if missing).
+        #[arg(long, conflicts_with = "project_file")]
+        dir: Option<PathBuf>,
         #[command(flatten)]
         server: ServerArgs,
         /// A team server: everyone logs in, and each member's role decides what they may do

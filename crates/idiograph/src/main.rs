@@ -30,7 +30,12 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // With no arguments at all (a double-click, `cargo run`), the home page of the studies.
+    let cli = if std::env::args_os().len() == 1 {
+        cli::Cli::parse_from(["idiograph", "serve", "--open"])
+    } else {
+        cli::Cli::parse()
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {

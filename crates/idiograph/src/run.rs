@@ -171,11 +171,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             if matches!(cli.command, Command::Demo { .. }) { "demo" } else { "from-qdpx" }
         ),
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
-        Command::Serve { project_file, server, team, secure_cookies, session_idle_hours, public_url } => {
-            let path = project_file
-                .as_ref()
-                .or(cli.project.as_ref())
-                .ok_or_else(|| anyhow!("no project given: idiograph serve PROJECT.idg"))?;
+        Command::Serve { project_file, dir, server, team, secure_cookies, session_idle_hours, public_url } => {
+            let Some(path) = project_file.as_ref().or(cli.project.as_ref()).filter(|_| dir.is_none()) else {
+                if *team || cli.database.is_some() {
+                    bail!("a team server serves one project: give -p ID (list them with `admin projects`)");
+                }
+                return serve_folder(&cli, dir.clone(), server).await;
+            };
             let wb = match &cli.database {
                 Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(&cli)).await?,
                 None => Workbench::open(path, &author(&cli)).await?,
@@ -249,6 +251,35 @@ async fn serve(wb: Workbench, server: &ServerArgs, team: Option<TeamSettings>) -
     .await;
     served.with_context(|| format!("cannot serve on {addr} (is the port in use? try --port 0)"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves the home page of a folder of studies (`dir`, or the default folder) until stopped.
+async fn serve_folder(cli: &Cli, dir: Option<PathBuf>, server: &ServerArgs) -> Result<ExitCode> {
+    let dir = match dir {
+        Some(d) => d,
+        None => default_folder().ok_or_else(|| anyhow!("no home folder is known: give --dir FOLDER"))?,
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot make the folder of studies {}", dir.display()))?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
+    let open = server.open;
+    let shown = dir.display().to_string();
+    let served = idiograph_web::serve_folder(dir, &author(cli), addr, move |bound| {
+        let url = format!("http://{bound}/");
+        emit(&format!("Your studies, in {shown}: {url}  (only this computer can reach it; Ctrl+C stops it)"));
+        if open {
+            open_browser(&url);
+        }
+    })
+    .await;
+    served.with_context(|| format!("cannot serve on {addr} (is the port in use? try --port 0)"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `Idiograph` in the user's Documents folder if there is one, else in their home folder.
+fn default_folder() -> Option<PathBuf> {
+    let home = std::env::home_dir()?;
+    let documents = home.join("Documents");
+    Some(if documents.is_dir() { documents } else { home }.join("Idiograph"))
 }
 
 /// Asks the desktop to open `url`; a failure only means the user opens it by hand.

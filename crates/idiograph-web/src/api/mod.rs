@@ -8,6 +8,7 @@ pub(crate) mod members;
 pub(crate) mod misc;
 pub(crate) mod study;
 pub(crate) mod themes;
+pub(crate) mod transcript_setup;
 pub(crate) mod transcripts;
 
 use axum::extract::{FromRequest, Request};

@@ -5,6 +5,7 @@
 mod boards;
 mod deid;
 mod members;
+mod participants;
 mod search;
 mod transcript;
 
@@ -22,6 +23,7 @@ use crate::view::{progress, short, Labels};
 pub(crate) use boards::{case_board, group_board, theme};
 pub(crate) use deid::deid;
 pub(crate) use members::members;
+pub(crate) use participants::participants;
 pub(crate) use search::{api_search, search};
 pub(crate) use transcript::transcript;
 

@@ -4,6 +4,15 @@
 // Pages are rendered by the server; after a change we reload, so the page always shows what
 // the project holds. The scroll position survives the reload.
 
+/** Where this study's workbench is mounted: `/studies/NAME` when a home page serves several
+ * studies, empty when the server serves one. The server puts it on `<html data-base>`. */
+export const base = document.documentElement.dataset.base || "";
+
+/** `url` within this study: a root-relative address gets the mount's prefix. */
+export function within(url) {
+  return url.startsWith("/") && !url.startsWith("//") && !url.startsWith(`${base}/`) ? base + url : url;
+}
+
 /** Calls the API; resolves to the JSON body or rejects with an Error carrying its message,
  * status and, for a stale change, `current`: the object as it is now. `revision` is the version
  * of the object the page showed: if someone changed it since, the server refuses with 409 and
@@ -17,7 +26,17 @@ export async function api(method, url, body, revision) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(url, init);
+  let res;
+  try {
+    res = await fetch(within(url), init);
+  } catch (_) {
+    // The browser's own words ("Failed to fetch") tell a person nothing.
+    const error = new Error(unreachable());
+    error.status = 0;
+    offline(error.message);
+    throw error;
+  }
+  if (res.ok && method !== "GET") sessionStorage.setItem("idg-saved", String(Date.now()));
   let data = null;
   try {
     data = await res.json();
@@ -31,6 +50,37 @@ export async function api(method, url, body, revision) {
     throw error;
   }
   return data;
+}
+
+/** What to tell a person when the server does not answer at all: the server has stopped or the
+ * network dropped, the change just made was not saved, and what was saved last. */
+export function unreachable(changing = true) {
+  const saved = Number(sessionStorage.getItem("idg-saved"));
+  const time = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const last = saved
+    ? `Your last saved change, at ${time(saved)}, is safe, and so is everything before it.`
+    : `Everything saved before this page opened (${time(performance.timeOrigin)}) is safe.`;
+  const change = changing ? " This change was not saved." : "";
+  return `The workbench cannot be reached: the Idiograph server has stopped or the connection dropped.${change} ${last} Start Idiograph again, then reload this page.`;
+}
+
+/** Keeps the message about an unreachable server at the top of the page until it is reloaded:
+ * unlike a passing message, it must not go unseen. */
+export function offline(message) {
+  let banner = document.getElementById("offline");
+  if (!banner) {
+    banner = document.createElement("p");
+    banner.id = "offline";
+    banner.className = "offline";
+    banner.setAttribute("role", "alert");
+    document.body.prepend(banner);
+  }
+  banner.textContent = message;
+}
+
+/** Takes the message about an unreachable server away: it answers again. */
+export function online() {
+  document.getElementById("offline")?.remove();
 }
 
 /** Shows a message in the page's live region. */

@@ -3,7 +3,7 @@
 // override, which repeats the request as a POST (recorded in the audit log, so never a GET that
 // any page could send).
 
-import { flash } from "./common.js";
+import { flash, unreachable } from "./common.js";
 
 const notice = document.getElementById("leak");
 const message = document.getElementById("leak-message");
@@ -23,7 +23,11 @@ async function save(res) {
 }
 
 async function download(url, method = "GET") {
-  const res = await fetch(url, { method, credentials: "same-origin" });
+  const res = await fetch(url, { method, credentials: "same-origin" }).catch(() => null);
+  if (!res) {
+    flash(unreachable(), "error");
+    return;
+  }
   if (res.ok) {
     notice.hidden = true;
     await save(res);

@@ -5,7 +5,7 @@
 // show the change in place without losing anything (a board at rest) does so instead: it
 // cancels the `idg:change` event this module fires on the `[data-live]` element.
 
-import { pending, reload } from "./common.js";
+import { offline, online, pending, reload, unreachable, within } from "./common.js";
 
 const live = document.querySelector("[data-live]");
 
@@ -52,7 +52,7 @@ if (live && "EventSource" in window) {
   // Resume from what the page was rendered with, so a change made before the stream opened
   // still arrives; on a reconnect the browser's Last-Event-ID takes over.
   const from = live.dataset.liveFrom;
-  const events = new EventSource("/api/v1/events" + (from ? `?after=${encodeURIComponent(from)}` : ""));
+  const events = new EventSource(within("/api/v1/events") + (from ? `?after=${encodeURIComponent(from)}` : ""));
   events.addEventListener("change", (e) => {
     let c;
     try {
@@ -67,4 +67,9 @@ if (live && "EventSource" in window) {
     offer(c, `${c.summary || c.action} — by ${c.author}`);
   });
   events.addEventListener("lagged", () => offer(null, "many changes"));
+  // The browser retries on its own; meanwhile the page says the server is out of reach.
+  events.addEventListener("error", () => {
+    if (events.readyState !== EventSource.OPEN) offline(unreachable(false));
+  });
+  events.addEventListener("open", online);
 }
