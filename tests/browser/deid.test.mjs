@@ -94,7 +94,7 @@ test("pseudonymisation: key store, known identifier, review, apply, log", { skip
   const kindOfFirst = await first.getAttribute("data-kind");
   const original = await first.locator("mark").innerText();
   await first.getByLabel(/^Replace/).fill("[Chosen]");
-  await reloading(() => first.getByRole("button", { name: "Accept" }).click());
+  await reloading(() => first.getByRole("button", { name: "Accept", exact: true }).click());
   const queue = await api("/api/v1/deid/queue");
   const chosen = queue.items.find((i) => i.replacement === "[Chosen]");
   assert.ok(chosen, "the typed replacement is kept");
