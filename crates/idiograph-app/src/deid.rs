@@ -656,7 +656,7 @@ impl Workbench {
     pub async fn word_decisions(&self) -> Result<Vec<(String, String, Verdict, Option<String>)>, AppError> {
         let mut tx = self.store.read().await?;
         let mut words: Vec<WordDecision> = tx.all().await?;
-        words.sort_by(|a, b| a.word.to_lowercase().cmp(&b.word.to_lowercase()));
+        words.sort_by_key(|w| w.word.to_lowercase());
         Ok(words.into_iter().map(|w| (w.word, w.kind, w.verdict, w.replacement)).collect())
     }
 
@@ -1276,6 +1276,9 @@ async fn fields(tx: &mut Tx) -> Result<Vec<Field>, AppError> {
     Ok(out)
 }
 
+/// Redacts one field in place (its place, its value, the replacements made so far); whether it changed.
+type Redact<'a> = dyn FnMut(String, &mut String, &mut Vec<(String, String)>) -> Result<bool, AppError> + 'a;
+
 /// Rewrites every field outside transcripts that holds something `scope` replaces (each object
 /// once, as a new revision in the command's transaction); returns each field's place and count.
 async fn pseudonymise_fields(
@@ -1298,10 +1301,7 @@ async fn pseudonymise_fields(
             None => false,
         })
     };
-    let redact_opt = |place: String,
-                      value: &mut Option<String>,
-                      replaced: &mut Vec<(String, String)>,
-                      redact: &mut dyn FnMut(String, &mut String, &mut Vec<(String, String)>) -> Result<bool, AppError>| {
+    let redact_opt = |place: String, value: &mut Option<String>, replaced: &mut Vec<(String, String)>, redact: &mut Redact| {
         match value {
             Some(v) => redact(place, v, replaced),
             None => Ok(false),

@@ -17,6 +17,10 @@ fn carry(anchor: &Anchor, to: &TranscriptVersion, map: &EditMap) -> Option<Ancho
     Anchor::from_span(to, map.map_span(anchor.span())).ok()
 }
 
+/// Gives the new text of a note or statement (named by its short id such as `N3`, with its
+/// current text), or `None` to keep it.
+pub(crate) type RewriteText<'a> = dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send + 'a;
+
 /// What changes with a new version besides its text and speakers, each object written once.
 pub(crate) struct Rewrite<'a> {
     /// A new title of the transcript.
@@ -25,12 +29,12 @@ pub(crate) struct Rewrite<'a> {
     pub file_name: Option<String>,
     /// A new text for a note or statement the version carries (given its short id such as `N3`
     /// and its text), or `None` to keep it.
-    pub texts: &'a mut (dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send),
+    pub texts: &'a mut RewriteText<'a>,
 }
 
 impl Rewrite<'_> {
     /// Nothing besides the text and speakers.
-    pub fn none(keep: &mut (dyn FnMut(String, &str) -> Result<Option<String>, AppError> + Send)) -> Rewrite<'_> {
+    pub fn none<'k>(keep: &'k mut RewriteText<'k>) -> Rewrite<'k> {
         Rewrite { title: None, file_name: None, texts: keep }
     }
 }
