@@ -562,7 +562,8 @@ impl Workbench {
         let participants: Vec<Participant> = tx.all().await?;
         // Participants' pseudonyms and what was chosen as replacements are not candidates (a
         // real name given as a pseudonym is still found if it is a known identifier).
-        let inserted = decisions.into_iter().filter_map(|d| d.replacement).chain(participants.into_iter().map(|p| p.pseudonym));
+        let inserted =
+            decisions.into_iter().filter_map(|d| d.replacement).chain(participants.into_iter().map(|p| p.pseudonym));
         Review::new(known, words, inserted)
     }
 
@@ -784,7 +785,12 @@ impl Workbench {
                 })
                 .await?;
             }
-            done.transcripts.push(PseudonymisedTranscript { transcript: short, version: version.number, counts, anchors_moved: moved });
+            done.transcripts.push(PseudonymisedTranscript {
+                transcript: short,
+                version: version.number,
+                counts,
+                anchors_moved: moved,
+            });
         }
         let fields = pseudonymise_fields(&mut tx, &review, scope, &mut replaced).await?;
         done.fields.extend(fields);
@@ -1061,7 +1067,8 @@ impl Review {
             }
         }
         let as_known: Vec<KnownIdentifier> = accepted.iter().map(|(k, _)| k.clone()).collect();
-        let exact = MatchOptions { given_name: false, surname: false, titled_surname: false, ..MatchOptions::default() };
+        let exact =
+            MatchOptions { given_name: false, surname: false, titled_surname: false, ..MatchOptions::default() };
         let accepted_matcher = KnownMatcher::new(&as_known, &exact).map_err(|e| invalid!("{e}"))?;
         let mut inserted: Vec<String> = inserted.collect();
         inserted.extend(known.iter().map(|k| k.effective_replacement().to_owned()));
@@ -1301,12 +1308,13 @@ async fn pseudonymise_fields(
             None => false,
         })
     };
-    let redact_opt = |place: String, value: &mut Option<String>, replaced: &mut Vec<(String, String)>, redact: &mut Redact| {
-        match value {
-            Some(v) => redact(place, v, replaced),
-            None => Ok(false),
-        }
-    };
+    let redact_opt =
+        |place: String, value: &mut Option<String>, replaced: &mut Vec<(String, String)>, redact: &mut Redact| {
+            match value {
+                Some(v) => redact(place, v, replaced),
+                None => Ok(false),
+            }
+        };
 
     let before = tx.settings().await?;
     let mut after = before.clone();

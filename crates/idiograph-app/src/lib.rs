@@ -35,8 +35,8 @@ use idiograph_store::Store;
 pub use crate::accounts::{Login, LoginAttempt, SessionPolicy, SignedIn, LOGIN_WINDOW_SECS};
 pub use crate::annotate::Target;
 pub use crate::deid::{
-    deid_log_csv, key_store_folder, ApplyScope, FieldItem, ItemStatus, KeyStatus, KnownView, LogLine,
-    Pseudonymisation, PseudonymisedTranscript, Renumbering, ReviewItem,
+    deid_log_csv, key_store_folder, ApplyScope, FieldItem, ItemStatus, KeyStatus, KnownView, LogLine, Pseudonymisation,
+    PseudonymisedTranscript, Renumbering, ReviewItem,
 };
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::erasure::ErasureHook;

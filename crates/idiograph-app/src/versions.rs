@@ -180,7 +180,8 @@ impl Workbench {
         let mut speakers = t.speakers.clone();
         speakers.remove(label);
         speakers.insert(new_label.to_owned(), role);
-        let (version, moved, _) = new_version(&mut tx, &t, &edits, |_, _| speakers, Rewrite::none(&mut |_, _| Ok(None))).await?;
+        let (version, moved, _) =
+            new_version(&mut tx, &t, &edits, |_, _| speakers, Rewrite::none(&mut |_, _| Ok(None))).await?;
         let summary = format!(
             "rename a speaker of T{} in {} turns (version {}; {moved} anchors carried over)",
             t.short,

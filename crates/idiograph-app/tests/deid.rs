@@ -466,7 +466,8 @@ fn export_text(bytes: &[u8]) -> String {
 
 /// Real values planted in every field a person's identity can sit in (issue 19), none of which
 /// may remain anywhere in the project's bytes or in any export after `pseudonymise`.
-const FIELD_REAL: &[&str] = &["Fiona", "Quarrington", "Siobhan", "Hargreaves", "Agnes", "Whyte", "Penhallow", "Tregony"];
+const FIELD_REAL: &[&str] =
+    &["Fiona", "Quarrington", "Siobhan", "Hargreaves", "Agnes", "Whyte", "Penhallow", "Tregony"];
 
 /// Reproductions of issue 19: a transcript imported from `fiona.txt` kept that title (and the
 /// source name and audit rows) after `apply --all`; names joined by `_`
@@ -487,7 +488,9 @@ async fn every_field_is_pseudonymised_and_no_real_value_remains(backend: Backend
     wb.add_known("Siobhan Hargreaves", "Rachel", "participant", &[]).await.unwrap();
     wb.add_known("Agnes Whyte", "[Patient]", "patient", &[]).await.unwrap();
     wb.add_known("Penhallow", "", "town", &[]).await.unwrap();
-    wb.update_study(None, Some("How did Siobhan Hargreaves's group in Penhallow help?"), None, None, None).await.unwrap();
+    wb.update_study(None, Some("How did Siobhan Hargreaves's group in Penhallow help?"), None, None, None)
+        .await
+        .unwrap();
 
     let attrs = [("practice_town".to_owned(), "Penhallow".to_owned())];
     let meta = InterviewMeta {
@@ -520,7 +523,8 @@ Siobhan Hargreaves: The weight had been lifted.\n";
     let start = v2.text.find("The weight had been lifted").unwrap();
     let target = Target { transcript: "T2".into(), version: v2.id, start, end: start + 26 };
     wb.add_statement(&target, "Relief in Hargreaves's words", &[]).await.unwrap();
-    let pet = wb.add_theme(Some("Siobhan"), None, "Siobhan's relief", Some("As Agnes Whyte's story shows")).await.unwrap();
+    let pet =
+        wb.add_theme(Some("Siobhan"), None, "Siobhan's relief", Some("As Agnes Whyte's story shows")).await.unwrap();
     let get = wb.add_theme(None, None, "Shared relief (Fiona, Siobhan)", None).await.unwrap();
     wb.update_theme(
         &format!("TH{}", get.short),
@@ -542,14 +546,30 @@ Siobhan Hargreaves: The weight had been lifted.\n";
 
     // Every field shows up for review, titles and file names included.
     let fields = wb.review_fields().await.unwrap();
-    for place in ["study title", "research question", "P1 pseudonym", "P1 attribute 'practice_town'", "P1 interview mode", "P1 interviewer", "T1 title", "T1 source file", "T2 title", "T2 source file", "S1", "J1"] {
+    for place in [
+        "study title",
+        "research question",
+        "P1 pseudonym",
+        "P1 attribute 'practice_town'",
+        "P1 interview mode",
+        "P1 interviewer",
+        "T1 title",
+        "T1 source file",
+        "T2 title",
+        "T2 source file",
+        "S1",
+        "J1",
+    ] {
         assert!(fields.iter().any(|f| f.place == place), "no identifier found in {place}: {fields:?}");
     }
     assert!(fields.iter().any(|f| f.place == note), "{fields:?}");
     // Known identifiers win over the titled name around them.
     let queue = wb.review_queue().await.unwrap();
     let agnes = queue.iter().find(|i| i.text.contains("Agnes")).unwrap();
-    assert_eq!((agnes.text.as_str(), agnes.replacement.as_str(), agnes.status), ("Agnes Whyte", "[Patient]", ItemStatus::Known));
+    assert_eq!(
+        (agnes.text.as_str(), agnes.replacement.as_str(), agnes.status),
+        ("Agnes Whyte", "[Patient]", ItemStatus::Known)
+    );
     // "Reject every 'Kafka'" and "accept every 'Tregony'", in every transcript and field.
     let kafka = queue.iter().filter(|i| i.text == "Kafka").count();
     assert_eq!(kafka, 3, "{queue:?}");

@@ -768,7 +768,9 @@ fn generated_corpus() {
     for t in [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8] {
         let (r, n) = scored
             .iter()
-            .filter(|(k, c, _)| matches!(k, CandidateKind::Person | CandidateKind::Place | CandidateKind::Other) && *c >= t)
+            .filter(|(k, c, _)| {
+                matches!(k, CandidateKind::Person | CandidateKind::Place | CandidateKind::Other) && *c >= t
+            })
             .fold((0, 0), |(r, n), (_, _, right)| (r + usize::from(*right), n + 1));
         println!("  >= {t:.1}: {r:>4}/{n:<4} {:.3}", r as f64 / n.max(1) as f64);
     }
@@ -842,7 +844,9 @@ fn names_joined_by_underscores_dots_or_nothing_are_replaced_and_caught() {
     let known = [participant("Siobhan Hargreaves", "Olivia")];
     let text = "Siobhan_Hargreaves_interview.txt\nsiobhan_hargreaves@teams joined; SiobhanHargreaves; \
                 siobhan.hargreaves and Siobhan-Hargreaves; Siobhan_2 stays a word with a digit";
-    for form in ["Siobhan_Hargreaves", "siobhan_hargreaves", "SiobhanHargreaves", "siobhan.hargreaves", "Siobhan-Hargreaves"] {
+    for form in
+        ["Siobhan_Hargreaves", "siobhan_hargreaves", "SiobhanHargreaves", "siobhan.hargreaves", "Siobhan-Hargreaves"]
+    {
         let leaks = leak_check(text, &known).unwrap();
         assert!(leaks.iter().any(|l| l.found() == form), "the leak check misses {form}");
     }

@@ -291,9 +291,8 @@ impl Store {
     /// the limit: a login that succeeded, or one refused by the limit without a password check.
     pub async fn uncount_login_attempt(&self, counts: &[LoginCount]) -> Result<(), StoreError> {
         let table = format!("{}login_attempt", self.db.account_scope().prefix);
-        let sql = format!(
-            "UPDATE {table} SET attempts = attempts - 1 WHERE key = $1 AND window_start = $2 AND attempts > 0"
-        );
+        let sql =
+            format!("UPDATE {table} SET attempts = attempts - 1 WHERE key = $1 AND window_start = $2 AND attempts > 0");
         for c in counts {
             sqlx::query(&sql).bind(c.key.clone()).bind(c.window_start).execute(&self.db.pool).await?;
         }

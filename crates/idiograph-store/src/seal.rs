@@ -218,21 +218,16 @@ struct Scrubber {
 
 impl Scrubber {
     fn new(scrub: &[(String, String)]) -> Option<Scrubber> {
-        let mut pairs: Vec<(String, String)> = scrub
-            .iter()
-            .filter(|(o, _)| !o.trim().is_empty())
-            .map(|(o, r)| (json_inner(o), json_inner(r)))
-            .collect();
+        let mut pairs: Vec<(String, String)> =
+            scrub.iter().filter(|(o, _)| !o.trim().is_empty()).map(|(o, r)| (json_inner(o), json_inner(r))).collect();
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         pairs.dedup_by(|a, b| a.0 == b.0);
         if pairs.is_empty() {
             return None;
         }
         let alternatives: Vec<String> = pairs.iter().map(|(o, _)| regex::escape(o)).collect();
-        let pattern = regex::RegexBuilder::new(&format!("(?:{})", alternatives.join("|")))
-            .size_limit(64 << 20)
-            .build()
-            .ok()?;
+        let pattern =
+            regex::RegexBuilder::new(&format!("(?:{})", alternatives.join("|"))).size_limit(64 << 20).build().ok()?;
         Some(Scrubber { pattern, replacements: pairs.into_iter().collect() })
     }
 

@@ -325,7 +325,8 @@ mod tests {
                     .flat_map(str::split_whitespace)
                     .collect();
                 if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, rest @ ..] = words.as_slice() {
-                    let default = rest.iter().position(|w| w.eq_ignore_ascii_case("DEFAULT")).map(|i| rest[i + 1].to_owned());
+                    let default =
+                        rest.iter().position(|w| w.eq_ignore_ascii_case("DEFAULT")).map(|i| rest[i + 1].to_owned());
                     out.push((table.to_string(), column.to_string(), default));
                 }
             }
@@ -352,7 +353,8 @@ mod tests {
     #[test]
     fn added_columns_are_the_trailing_columns_of_their_tables_in_order() {
         for table in ALL.iter().copied().chain(BOOKKEEPING.iter().map(|(t, _)| *t)) {
-            let added: Vec<&str> = ADDED_COLUMNS.iter().filter(|(t, _, _)| *t == table.name).map(|(_, c, _)| *c).collect();
+            let added: Vec<&str> =
+                ADDED_COLUMNS.iter().filter(|(t, _, _)| *t == table.name).map(|(_, c, _)| *c).collect();
             let tail: Vec<&str> = table.columns[table.columns.len() - added.len()..].iter().map(|(c, _)| *c).collect();
             assert_eq!(tail, added, "columns added to {} by migrations must close its column list", table.name);
         }

@@ -64,7 +64,8 @@ fn stated_graph(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     graph
         .into_iter()
         .map(|(name, deps)| {
-            let deps = deps.unwrap_or_else(|| panic!("the section of {name} in ARCHITECTURE.md has no 'Depends on:' line"));
+            let deps =
+                deps.unwrap_or_else(|| panic!("the section of {name} in ARCHITECTURE.md has no 'Depends on:' line"));
             (name, deps)
         })
         .collect()
@@ -82,7 +83,10 @@ fn architecture_states_the_crate_graph_cargo_builds() {
     let stated_crates: BTreeSet<_> = stated.keys().collect();
     assert_eq!(stated_crates, actual_crates, "ARCHITECTURE.md must have one section per crate, named `crates/NAME`");
     for (name, deps) in &actual {
-        assert_eq!(&stated[name], deps, "internal dependencies of {name}: ARCHITECTURE.md (left) against Cargo.toml (right)");
+        assert_eq!(
+            &stated[name], deps,
+            "internal dependencies of {name}: ARCHITECTURE.md (left) against Cargo.toml (right)"
+        );
     }
 }
 

@@ -132,11 +132,7 @@ pub(crate) async fn guard_address(
 
 async fn checked(bound: SocketAddr, public: Option<&PublicOrigin>, req: Request, next: Next) -> Response {
     let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim() != "0");
+        || req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() != "0");
     let hosts = allowed_hosts(bound, public);
     let mut response = match host_of(&req) {
         Some(h) if hosts.contains(&h) => {

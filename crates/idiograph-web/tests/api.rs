@@ -954,8 +954,7 @@ async fn pseudonymisation_through_the_api() {
     assert!(get(&app, "/deid").await.body.contains("Unlock the key store"));
     let r = call(&app, "DELETE", "/api/v1/deid/known", json!({"real": "Pengelly"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let r =
-        call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": "wrong passphrase"})).await;
+    let r = call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": "wrong passphrase"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"].as_str().unwrap().contains("wrong passphrase"));
     call(&app, "POST", "/api/v1/deid/unlock", json!({"passphrase": PASSPHRASE})).await;

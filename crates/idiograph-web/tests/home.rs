@@ -127,7 +127,8 @@ async fn bad_input_makes_no_file_and_says_why() {
 async fn the_form_opens_the_new_study_whose_pages_link_within_it_and_home() {
     let dir = tempfile::tempdir().unwrap();
     let router = home(dir.path());
-    let r = post(&router, "/new-study", "application/x-www-form-urlencoded", "title=Pilot+study&terminology=2022").await;
+    let r =
+        post(&router, "/new-study", "application/x-www-form-urlencoded", "title=Pilot+study&terminology=2022").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.headers[header::LOCATION], "/studies/Pilot%20study/");
     let page = get(&router, "/studies/Pilot%20study/").await;
@@ -155,11 +156,16 @@ async fn the_form_opens_the_new_study_whose_pages_link_within_it_and_home() {
 async fn only_studies_of_the_folder_can_be_opened() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    idiograph_app::Workbench::create(&outside.path().join("secret.idg"), "Secret", idiograph_model::Terminology::Smith2022, "x")
-        .await
-        .unwrap()
-        .close()
-        .await;
+    idiograph_app::Workbench::create(
+        &outside.path().join("secret.idg"),
+        "Secret",
+        idiograph_model::Terminology::Smith2022,
+        "x",
+    )
+    .await
+    .unwrap()
+    .close()
+    .await;
     let router = home(dir.path());
     let escape = format!("/studies/..%2F{}%2Fsecret/", outside.path().file_name().unwrap().to_string_lossy());
     for path in ["/studies/nothing/", "/studies/.hidden/api/v1/study", escape.as_str()] {
@@ -172,7 +178,8 @@ async fn only_studies_of_the_folder_can_be_opened() {
 async fn the_home_server_checks_host_and_origin_like_a_study() {
     let dir = tempfile::tempdir().unwrap();
     let router = home(dir.path());
-    let r = send(&router, Request::get("/").header(header::HOST, "evil.example:4322").body(Body::empty()).unwrap()).await;
+    let r =
+        send(&router, Request::get("/").header(header::HOST, "evil.example:4322").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST);
     let forged = Request::post("/api/v1/studies")
         .header(header::HOST, ADDR)
@@ -212,10 +219,9 @@ async fn a_refi_qda_file_becomes_a_new_study_with_its_loss_report() {
     assert!(r.body.contains("the file contains only whitespace"), "{}", r.body);
 
     // Anything else is refused, and nothing is made.
-    let mut other = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n\r\nhello"
-    )
-    .into_bytes();
+    let mut other =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n\r\nhello")
+            .into_bytes();
     other.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let r = post(&router, "/import-study", &format!("multipart/form-data; boundary={boundary}"), other).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

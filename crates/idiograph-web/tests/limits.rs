@@ -47,7 +47,8 @@ fn request(method: &str, path: &str, body: Body, same_site: bool) -> Request<Bod
 
 /// A study with Olivia's transcript (T1) in a folder of the test's.
 async fn study(dir: &tempfile::TempDir) -> Workbench {
-    let wb = Workbench::create(&dir.path().join("t.idg"), "Test study", Terminology::Smith2022, "tester").await.unwrap();
+    let wb =
+        Workbench::create(&dir.path().join("t.idg"), "Test study", Terminology::Smith2022, "tester").await.unwrap();
     wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
     let out = wb
         .import_files("P1", vec![("olivia.txt".into(), TRANSCRIPT.as_bytes().to_vec())], &Default::default())
@@ -68,7 +69,8 @@ async fn oversized_bodies_are_answered_413_with_the_limit() {
     assert!(r.json()["error"].as_str().unwrap().contains("over the 2 MiB limit"), "{}", r.body);
     // An upload over 64 MiB, raw and as a form.
     let big = vec![b'a'; (64 << 20) + 1];
-    let r = send(&router, request("POST", "/api/v1/transcripts?participant=P1&name=a.txt", Body::from(big), true)).await;
+    let r =
+        send(&router, request("POST", "/api/v1/transcripts?participant=P1&name=a.txt", Body::from(big), true)).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.json()["error"].as_str().unwrap().contains("over the 64 MiB limit"), "{}", r.body);
     let mut form = b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\n".to_vec();
@@ -97,10 +99,8 @@ async fn read_response(stream: &mut TcpStream) -> (String, String) {
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap());
+    let length: usize =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap());
     while buf.len() < head_end + length {
         let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk)).await.unwrap().unwrap();
         assert!(n > 0, "the connection closed inside a response");
@@ -134,7 +134,9 @@ async fn a_refused_post_on_a_keep_alive_connection_says_connection_close() {
     ));
     let addr = rx.await.unwrap();
     let body = r#"{"transcript":"T1","text":"a note"}"#;
-    for (why, origin, status) in [("no session", format!("http://{addr}"), "401"), ("another site", "http://evil.example".to_owned(), "403")] {
+    for (why, origin, status) in
+        [("no session", format!("http://{addr}"), "401"), ("another site", "http://evil.example".to_owned(), "403")]
+    {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let post = format!(
             "POST /api/v1/notes HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nConnection: keep-alive\r\n\

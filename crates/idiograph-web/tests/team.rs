@@ -237,9 +237,8 @@ impl Team {
             ("GET", "/api/v1/transcripts/{id}/annotated/{format}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
             }
-            ("PATCH", "/api/v1/transcripts/{id}") => {
-                Call::new(method, path("/api/v1/transcripts/T1")).json(json!({"title": format!("Olivia {}", self.next())}))
-            }
+            ("PATCH", "/api/v1/transcripts/{id}") => Call::new(method, path("/api/v1/transcripts/T1"))
+                .json(json!({"title": format!("Olivia {}", self.next())})),
             ("DELETE", "/api/v1/transcripts/{id}") => {
                 let mut c = Call::new("POST", format!("/api/v1/transcripts?participant=P2&name=d{}.txt", self.next()));
                 c.body = Some(("Tom: To be deleted.\n".to_owned(), "text/plain"));
@@ -248,7 +247,8 @@ impl Team {
             }
             ("GET", "/api/v1/transcripts/{id}/speakers") => Call::new(method, path("/api/v1/transcripts/T1/speakers")),
             ("PUT", "/api/v1/transcripts/{id}/speakers/{label}") => {
-                Call::new(method, path("/api/v1/transcripts/T1/speakers/Interviewer")).json(json!({"role": "interviewer"}))
+                Call::new(method, path("/api/v1/transcripts/T1/speakers/Interviewer"))
+                    .json(json!({"role": "interviewer"}))
             }
             ("POST", "/api/v1/notes") => {
                 Call::new(method, path(template)).json(self.selection(json!({"kind": "linguistic", "text": "repeats"})))
@@ -328,9 +328,7 @@ impl Team {
             ("POST", "/api/v1/transcripts/{id}/annotated/{format}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
             }
-            ("POST", "/api/v1/deid/unlock") => {
-                Call::new(method, path(template)).json(json!({"passphrase": PASSWORD}))
-            }
+            ("POST", "/api/v1/deid/unlock") => Call::new(method, path(template)).json(json!({"passphrase": PASSWORD})),
             ("PUT", "/api/v1/deid/originals") => Call::new(method, path(template)).json(json!({"policy": "key-store"})),
             ("GET", "/api/v1/deid/known") => {
                 self.unlocked().await;
@@ -353,9 +351,8 @@ impl Team {
             ("POST", "/api/v1/deid/bulk") => {
                 Call::new(method, path(template)).json(json!({"kind": "proper-name", "verdict": "reject"}))
             }
-            ("POST", "/api/v1/deid/words") => {
-                Call::new(method, path(template)).json(json!({"word": "Winnicott", "kind": "other", "verdict": "reject"}))
-            }
+            ("POST", "/api/v1/deid/words") => Call::new(method, path(template))
+                .json(json!({"word": "Winnicott", "kind": "other", "verdict": "reject"})),
             // Only the owner's request runs, once: "Olivia" (bytes 25–31) becomes a known identifier.
             ("POST", "/api/v1/deid/always") => {
                 self.unlocked().await;

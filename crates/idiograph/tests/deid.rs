@@ -173,7 +173,8 @@ fn deid_covers_titles_file_names_and_every_field(backend: Backend) {
     // Titles, file names and the other fields are in the queue, with their places.
     let scan = p.json(&["--key-file", key, "deid", "scan"]);
     let places: Vec<&str> = scan["fields"].as_array().unwrap().iter().filter_map(|f| f["place"].as_str()).collect();
-    for place in ["study title", "research question", "T1 title", "T1 source file", "T2 title", "N1", "TH1 title", "J1"] {
+    for place in ["study title", "research question", "T1 title", "T1 source file", "T2 title", "N1", "TH1 title", "J1"]
+    {
         assert!(places.contains(&place), "{place} missing from {places:?}");
     }
     assert!(places.contains(&"P1 attribute 'teams'"), "{places:?}");
@@ -195,7 +196,9 @@ fn deid_covers_titles_file_names_and_every_field(backend: Backend) {
         assert!(!stored(&p, gone), "{gone} is still stored in the project");
     }
     // Every export now passes the leak check without an override and names nobody.
-    for (format, name) in [("md", "r.md"), ("html", "r.html"), ("docx", "r.docx"), ("qdpx", "r.qdpx"), ("audit", "a.html")] {
+    for (format, name) in
+        [("md", "r.md"), ("html", "r.html"), ("docx", "r.docx"), ("qdpx", "r.qdpx"), ("audit", "a.html")]
+    {
         let out = p.file(name);
         p.ok(&["--key-file", key, "report", "--format", format, "-o", out.to_str().unwrap()]);
         if !name.ends_with(".docx") && !name.ends_with(".qdpx") {

@@ -22,7 +22,10 @@ const LIMIT_KB: u64 = 256 * 1000;
 /// The peak resident memory (VmHWM) of a running process, in kB.
 fn vm_hwm(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Waits for `child`, sampling its peak resident memory until it exits; returns the exit
@@ -48,7 +51,9 @@ fn run_measured(mut child: Child) -> (bool, String, u64) {
 /// One entry of `size` bytes of interview-like text, deflated as it is written (so the test
 /// never holds it whole).
 fn write_big_entry<W: Write + std::io::Seek>(zip: &mut ZipWriter<W>, name: &str, size: usize, prefix: &[u8]) {
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).large_file(size > u32::MAX as usize);
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .large_file(size > u32::MAX as usize);
     zip.start_file(name, options).unwrap();
     zip.write_all(prefix).unwrap();
     let line = b"P: it was hard at first, and then it got easier, I think, with the group.\n";

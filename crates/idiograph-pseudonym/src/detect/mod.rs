@@ -118,7 +118,10 @@ impl CandidateKind {
     /// Whether the kind is a name (person, place, other, speaker label): one that an
     /// overlapping known identifier replaces in its own words rather than whole.
     pub fn is_name(self) -> bool {
-        matches!(self, CandidateKind::Person | CandidateKind::Place | CandidateKind::Other | CandidateKind::SpeakerLabel)
+        matches!(
+            self,
+            CandidateKind::Person | CandidateKind::Place | CandidateKind::Other | CandidateKind::SpeakerLabel
+        )
     }
 
     /// How specific the kind is: when two candidates of equal length overlap, the lower wins.
@@ -294,8 +297,7 @@ pub fn scan(text: &str, options: &ScanOptions) -> Vec<Candidate> {
         all.retain(|c| !ignore.contains(&squash(&c.text)));
     }
     if !options.inserted.is_empty() {
-        let inserted: std::collections::HashSet<String> =
-            options.inserted.iter().flat_map(|s| name_words(s)).collect();
+        let inserted: std::collections::HashSet<String> = options.inserted.iter().flat_map(|s| name_words(s)).collect();
         all.retain(|c| !name_words(&c.text).iter().all(|w| inserted.contains(w)));
     }
     resolve_overlaps(all)

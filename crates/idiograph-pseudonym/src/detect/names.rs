@@ -264,12 +264,11 @@ const PLACE_LEADS: &[&str] = &[
 ];
 /// Endings of British place names ("Harrogate" has none, "Scunthorpe" has one).
 const PLACE_ENDINGS: &[&str] = &[
-    "shire", "ton", "ham", "ford", "borough", "brough", "burgh", "chester", "caster", "cester", "mouth", "pool", "bridge",
-    "wich", "thorpe", "by", "minster", "field", "combe", "stead", "sea",
+    "shire", "ton", "ham", "ford", "borough", "brough", "burgh", "chester", "caster", "cester", "mouth", "pool",
+    "bridge", "wich", "thorpe", "by", "minster", "field", "combe", "stead", "sea",
 ];
 /// Words after a name that make it a person ("Okafor said").
-const PERSON_AFTER: &[&str] =
-    &["said", "says", "told", "asked", "thought", "felt", "who", "herself", "himself"];
+const PERSON_AFTER: &[&str] = &["said", "says", "told", "asked", "thought", "felt", "who", "herself", "himself"];
 
 /// Where a place-leading word ("New", "North") starts if one stands right before `start` on the
 /// same line, capitalised.

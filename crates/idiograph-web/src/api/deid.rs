@@ -249,7 +249,8 @@ pub(crate) async fn apply(Bench(wb): Bench, ApiJson(b): ApiJson<Apply>) -> ApiRe
             })
         })
         .collect();
-    let fields: Vec<Value> = done.fields.iter().map(|(place, n)| json!({ "place": place, "replacements": n })).collect();
+    let fields: Vec<Value> =
+        done.fields.iter().map(|(place, n)| json!({ "place": place, "replacements": n })).collect();
     Ok(Json(json!({ "pseudonymised": transcripts, "fields": fields })))
 }
 

@@ -381,7 +381,10 @@ async fn list_studies(State(folder): State<Home>) -> Json<Value> {
     Json(json!({ "folder": folder.dir.display().to_string(), "studies": studies }))
 }
 
-async fn create_study(State(folder): State<Home>, ApiJson(new): ApiJson<NewStudy>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_study(
+    State(folder): State<Home>,
+    ApiJson(new): ApiJson<NewStudy>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let stem = folder.create(&new).await?;
     let listed = folder.list().await;
     let made = listed.iter().find(|l| l.url == study_url(&stem)).map(Listed::json).unwrap_or(Value::Null);

@@ -14,10 +14,8 @@ const MAX_STEM_CHARS: usize = 80;
 /// kept; characters that some file system forbids (`/ \ : * ? " < > |`), control characters
 /// and leading dots become spaces, runs of spaces one.
 pub(crate) fn stem_from_title(title: &str) -> String {
-    let cleaned: String = title
-        .chars()
-        .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { ' ' } else { c })
-        .collect();
+    let cleaned: String =
+        title.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { ' ' } else { c }).collect();
     let mut stem = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     stem = stem.trim_start_matches(['.', ' ']).to_owned();
     if stem.chars().count() > MAX_STEM_CHARS {

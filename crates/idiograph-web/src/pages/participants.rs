@@ -76,9 +76,8 @@ pub(crate) async fn participants(Bench(wb): Bench) -> PageResult {
         let Some(v) = s.versions.get(&t.current_version) else { continue };
         let tallies = speaker_tallies(&v.text, &v.turns);
         let marked = t.speakers.values().any(|r| *r == SpeakerRole::Interviewer);
-        let suggested = likely_interviewer(&tallies)
-            .filter(|_| !marked)
-            .map(|l| (l.label.clone(), encode(&l.label), l.questions));
+        let suggested =
+            likely_interviewer(&tallies).filter(|_| !marked).map(|l| (l.label.clone(), encode(&l.label), l.questions));
         transcripts.push(TranscriptRow {
             id: short("T", t.short),
             title: t.title.clone(),
