@@ -1472,24 +1472,11 @@ fn folder_import_with_a_participant_per_file(backend: Backend) {
 
 /// `serve` answers on 127.0.0.1 with the workbench and refuses a foreign Host header.
 fn serve_opens_the_workbench_on_loopback(backend: Backend) {
-    use std::io::{BufRead, BufReader, Read, Write};
     let p = Project::on(&backend);
     let mut child = p.spawn(&["serve", "--port", "0"]);
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .expect(&line)
-        .trim_end_matches('/')
-        .to_owned();
-    let host = url.trim_start_matches("http://").to_owned();
+    let host = served_host(&mut child);
     let get = |host_header: &str| {
-        let mut s = std::net::TcpStream::connect(&host).unwrap();
-        write!(s, "GET / HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n").unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out
+        raw_request(&host, &format!("GET / HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n"))
     };
     let page = get(&host);
     child.kill().ok();
@@ -1497,19 +1484,8 @@ fn serve_opens_the_workbench_on_loopback(backend: Backend) {
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("content-security-policy"), "{page}");
     let mut child = p.spawn(&["serve", "--port", "0"]);
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let host = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap()
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let mut s = std::net::TcpStream::connect(&host).unwrap();
-    write!(s, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
+    let host = served_host(&mut child);
+    let out = raw_request(&host, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
     child.kill().ok();
     child.wait().ok();
     assert!(out.starts_with("HTTP/1.1 421"), "DNS rebinding guard: {out}");
@@ -1609,7 +1585,6 @@ fn a_project_moves_to_the_server_and_back() {
 /// tested in `tests/team.rs`, idiograph-app's `accounts.rs` and idiograph-web's `team.rs`.
 #[test]
 fn admin_creates_users_and_serve_team_needs_a_login() {
-    use std::io::{BufRead, BufReader, Read, Write};
     const PASSWORD: &str = "correct horse battery";
     let p = Project::new();
     let study = p.readout();
@@ -1658,22 +1633,8 @@ fn admin_creates_users_and_serve_team_needs_a_login() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let host = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .expect(&line)
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let request = |text: String| {
-        let mut s = std::net::TcpStream::connect(&host).unwrap();
-        s.write_all(text.as_bytes()).unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out
-    };
+    let host = served_host(&mut child);
+    let request = |text: String| raw_request(&host, &text);
     let anonymous = request(format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
     let form = format!("name=ana&password={}", PASSWORD.replace(' ', "+"));
     let login = request(format!(

@@ -142,7 +142,6 @@ fn demo_writes_the_file_it_names() {
 
 #[test]
 fn serve_opens_a_file_with_an_everyday_name() {
-    use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let name = "Balint study – final v2 #3?.idg";
@@ -154,19 +153,8 @@ fn serve_opens_a_file_with_an_everyday_name() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let host = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("serve did not start: {line}"))
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let mut s = std::net::TcpStream::connect(&host).unwrap();
-    write!(s, "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut page = String::new();
-    s.read_to_string(&mut page).unwrap();
+    let host = served_host(&mut child);
+    let page = raw_request(&host, &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
     child.kill().ok();
     child.wait().ok();
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");

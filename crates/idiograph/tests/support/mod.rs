@@ -427,3 +427,27 @@ pub fn transcript_ids(p: &Project) -> Vec<String> {
         .map(|t| t["id"].as_str().expect("transcript id").to_owned())
         .collect()
 }
+
+/// The `127.0.0.1:PORT` a started `serve` prints on its first line of standard output (which
+/// must be piped).
+pub fn served_host(child: &mut Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("serve's output is piped")).read_line(&mut line).unwrap();
+    line.split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("serve did not start: {line}"))
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// Sends one raw HTTP request to `host` on a fresh connection and returns the whole answer.
+pub fn raw_request(host: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
