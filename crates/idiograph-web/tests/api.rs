@@ -1,6 +1,8 @@
 //! The web workbench through its router, without a socket: security checks, escaping, error
 //! statuses, the UTF-16 edge, the OpenAPI document, and a whole analysis through `/api/v1`.
 
+mod support;
+
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -9,6 +11,7 @@ use axum::Router;
 use idiograph_app::Workbench;
 use idiograph_model::Terminology;
 use serde_json::{json, Value};
+use support::Reply;
 use tower::ServiceExt;
 
 const ADDR: &str = "127.0.0.1:4321";
@@ -17,18 +20,6 @@ const ORIGIN: &str = "http://127.0.0.1:4321";
 struct App {
     router: Router,
     _dir: tempfile::TempDir,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
 }
 
 async fn app_with(transcript: &str) -> App {
@@ -47,11 +38,7 @@ async fn app_with(transcript: &str) -> App {
 }
 
 async fn send(app: &App, req: Request<Body>) -> Reply {
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    support::send(&app.router, req).await
 }
 
 async fn get(app: &App, path: &str) -> Reply {

@@ -2,6 +2,8 @@
 //! study (page form and JSON), the file names it picks, a REFI-QDA file made into a study, each
 //! study's pages and API under `/studies/{name}/`, and the Host and Origin checks.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -9,34 +11,14 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
-use tower::ServiceExt;
+use support::{send, Reply};
 
 const ADDR: &str = "127.0.0.1:4322";
 const ORIGIN: &str = "http://127.0.0.1:4322";
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
 fn home(dir: &Path) -> Router {
     let addr: SocketAddr = ADDR.parse().unwrap();
     idiograph_web::folder_router(dir.to_path_buf(), "researcher", addr)
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
 async fn get(router: &Router, path: &str) -> Reply {

@@ -2,41 +2,24 @@
 //! answered 413, a refused POST on a keep-alive connection, a cross-site GET that recorded a leak
 //! override, and offsets past 2^32 that wrapped into a stored decision.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use idiograph_app::Workbench;
 use idiograph_model::{Role, Terminology};
 use idiograph_web::TeamSettings;
-use serde_json::{json, Value};
+use serde_json::json;
+use support::send;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tower::ServiceExt;
 
 const ADDR: &str = "127.0.0.1:4321";
 const ORIGIN: &str = "http://127.0.0.1:4321";
 const TRANSCRIPT: &str = "Interviewer: How was it?\nOlivia: It was hard at first, and then it got easier.\n";
-
-struct Reply {
-    status: StatusCode,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    Reply { status, body: String::from_utf8_lossy(&bytes).into_owned() }
-}
 
 /// A request from our own pages (`same_site`) or from another site's.
 fn request(method: &str, path: &str, body: Body, same_site: bool) -> Request<Body> {

@@ -6,6 +6,8 @@
 //! The PostgreSQL leg runs when a server answers (`IDIOGRAPH_TEST_POSTGRES_URL`, else
 //! 127.0.0.1:5432 database `test`); without one it says so and passes, except under `CI=true`.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -18,30 +20,12 @@ use idiograph_model::{Role, Terminology};
 use idiograph_testkit::DropSchema;
 use idiograph_web::{route_list, Access, Route, TeamSettings};
 use serde_json::{json, Value};
-use tower::ServiceExt;
+use support::{send, Reply};
 
 const ADDR: &str = "127.0.0.1:4321";
 const ORIGIN: &str = "http://127.0.0.1:4321";
 const PASSWORD: &str = "correct horse battery";
 const TRANSCRIPT: &str = "Interviewer: How was it?\nOlivia: It was hard at first, and then it got easier.\n";
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    /// The session token the reply's cookie sets.
-    fn token(&self) -> String {
-        let cookie = self.headers[header::SET_COOKIE].to_str().unwrap();
-        cookie.strip_prefix("idiograph_session=").unwrap().split(';').next().unwrap().to_owned()
-    }
-}
 
 /// One request: method, path, optional body with its type, optional session, from our origin
 /// unless `cross_site`.
@@ -82,18 +66,6 @@ impl<'a> Call<'a> {
         }
         .unwrap()
     }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    // A live event stream never ends: its status and headers are the answer.
-    if headers.get(header::CONTENT_TYPE).is_some_and(|v| v == "text/event-stream") {
-        return Reply { status, headers, body: String::new() };
-    }
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
 fn login_request(name: &str, password: &str) -> Request<Body> {
