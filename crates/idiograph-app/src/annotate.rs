@@ -72,6 +72,25 @@ fn where_(v: &TranscriptVersion, a: &Anchor) -> String {
     v.layout.span_lines(a.span()).to_string()
 }
 
+/// The notes a statement is developed from, each once, in the order given; every one must be of
+/// the statement's case.
+async fn source_notes(tx: &mut Tx, case: &ObjectId, references: &[String]) -> Result<Vec<ExploratoryNote>, AppError> {
+    let mut notes: Vec<ExploratoryNote> = Vec::new();
+    for r in references {
+        let n = resolve_note(tx, r).await?;
+        if &n.participant_id != case {
+            return Err(invalid!(
+                "note N{} belongs to another participant; a statement stays within its case",
+                n.short
+            ));
+        }
+        if !notes.iter().any(|x| x.id == n.id) {
+            notes.push(n);
+        }
+    }
+    Ok(notes)
+}
+
 pub(crate) async fn resolve_note(tx: &mut Tx, reference: &str) -> Result<ExploratoryNote, AppError> {
     let id = ShortId::parse(ObjectKind::Note, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
     tx.by_short(id.number())
@@ -199,32 +218,77 @@ impl Workbench {
         let text = check_text("a statement", text, MAX_STATEMENT_CHARS)?;
         let mut tx = self.begin().await?;
         let (t, v, anchor) = anchor(&mut tx, target).await?;
-        let mut notes = Vec::new();
-        for r in from_notes {
-            let n = resolve_note(&mut tx, r).await?;
-            if n.participant_id != t.participant_id {
-                return Err(invalid!(
-                    "note N{} belongs to another participant; a statement stays within its case",
-                    n.short
-                ));
-            }
-            if !notes.contains(&n.id) {
-                notes.push(n.id);
+        let notes: Vec<ObjectId> =
+            source_notes(&mut tx, &t.participant_id, from_notes).await?.into_iter().map(|n| n.id).collect();
+        let on = format!("on T{}, {}", t.short, where_(&v, &anchor));
+        self.insert_statement(tx, &t.participant_id, text, vec![anchor], &notes, on).await
+    }
+
+    /// Adds an experiential statement developed from exploratory notes, grounded in the
+    /// passages those notes are on: the step from notes to statements the researcher takes
+    /// with the notes in front of them, without selecting the text again. Overlapping or
+    /// touching passages of one version become one.
+    pub async fn add_statement_from_notes(
+        &self,
+        text: &str,
+        from_notes: &[String],
+    ) -> Result<ExperientialStatement, AppError> {
+        let text = check_text("a statement", text, MAX_STATEMENT_CHARS)?;
+        let mut tx = self.begin().await?;
+        let Some(first) = from_notes.first() else {
+            return Err(invalid!("a statement from notes needs at least one note"));
+        };
+        let case = resolve_note(&mut tx, first).await?.participant_id;
+        let notes = source_notes(&mut tx, &case, from_notes).await?;
+        let mut spans: Vec<(ObjectId, usize, usize)> = notes
+            .iter()
+            .map(|n| {
+                (n.anchor.version_id().clone(), n.anchor.span().start().to_usize(), n.anchor.span().end().to_usize())
+            })
+            .collect();
+        spans.sort_by(|a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
+        let mut merged: Vec<(ObjectId, usize, usize)> = Vec::new();
+        for (version, start, end) in spans {
+            match merged.last_mut() {
+                Some(last) if last.0 == version && start <= last.2 => last.2 = last.2.max(end),
+                _ => merged.push((version, start, end)),
             }
         }
+        let mut anchors = Vec::with_capacity(merged.len());
+        let mut places = Vec::new();
+        for (version, start, end) in merged {
+            let v = tx.version(&version).await?;
+            let a = Anchor::new(&v, start, end).map_err(|e| invalid!("a passage of the notes: {e}"))?;
+            places.push(where_(&v, &a));
+            anchors.push(a);
+        }
+        let shorts: Vec<String> = notes.iter().map(|n| format!("N{}", n.short)).collect();
+        let on = format!("from {}, {}", shorts.join(", "), places.join("; "));
+        let ids: Vec<ObjectId> = notes.into_iter().map(|n| n.id).collect();
+        self.insert_statement(tx, &case, text, anchors, &ids, on).await
+    }
+
+    async fn insert_statement(
+        &self,
+        mut tx: Tx,
+        case: &ObjectId,
+        text: String,
+        anchors: Vec<Anchor>,
+        from_notes: &[ObjectId],
+        on: String,
+    ) -> Result<ExperientialStatement, AppError> {
         let s = ExperientialStatement {
             id: new_id(),
             short: tx.next_short(ObjectKind::Statement).await?,
-            participant_id: t.participant_id.clone(),
+            participant_id: case.clone(),
             text,
-            anchors: vec![anchor],
-            from_notes: notes,
+            anchors,
+            from_notes: from_notes.to_vec(),
             author: self.author.clone(),
             created_at: now(),
         };
         tx.insert(&s).await?;
-        let summary = format!("add statement S{} on T{}, {}", s.short, t.short, where_(&v, &s.anchors[0]));
-        tx.commit("add statement", &summary).await?;
+        tx.commit("add statement", &format!("add statement S{} {on}", s.short)).await?;
         Ok(s)
     }
 
