@@ -83,7 +83,8 @@ async function annotate(key, text) {
   await page.keyboard.press(key);
   await page.locator("#composer").waitFor({ state: "visible" });
   await page.fill("#composer-text", text);
-  await reloading(() => page.click('#composer button[value="save"]'));
+  await page.click('#composer button[value="save"]');
+  await page.locator(".ann", { hasText: text }).waitFor();
 }
 
 const corpus = (...parts) => path.join(SHARED, "corpus", ...parts);

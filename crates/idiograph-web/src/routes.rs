@@ -50,6 +50,7 @@ fn table() -> Vec<Entry> {
         ("POST", "/logout", Public, post(auth::logout)),
         ("GET", "/", READ, get(pages::dashboard)),
         ("GET", "/transcripts/{id}", READ, get(pages::transcript)),
+        ("GET", "/transcripts/{id}/parts", READ, get(pages::transcript_parts)),
         ("GET", "/cases/{id}", READ, get(pages::case_board)),
         ("GET", "/group", READ, get(pages::group_board)),
         ("GET", "/themes/{id}", READ, get(pages::theme)),

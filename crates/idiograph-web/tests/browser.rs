@@ -91,6 +91,17 @@ async fn workbench_in_headless_chromium() {
         .await
     });
     let home_url = format!("http://{}", rx.await.expect("the home server started"));
+    // The reading tests (reading.test.mjs) change the demo's T1 and add a long transcript: a
+    // study of their own keeps the other files' expectations.
+    let reading_wb = idiograph_app::build_demo(&dir.path().join("reading.idg"), "researcher").await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let reading_server = tokio::spawn(async move {
+        idiograph_web::serve(reading_wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
+            let _ = tx.send(bound);
+        })
+        .await
+    });
+    let reading_url = format!("http://{}", rx.await.expect("the reading server started"));
     let shared = idiograph_testkit::shared_dir();
 
     let status = tokio::task::spawn_blocking(move || {
@@ -104,6 +115,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/boards.test.mjs",
                 "tests/browser/deid.test.mjs",
                 "tests/browser/home.test.mjs",
+                "tests/browser/reading.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -114,6 +126,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_DEID_URL", &deid_url)
             .env("IDIOGRAPH_DEID_KEY", &key)
             .env("IDIOGRAPH_HOME_URL", &home_url)
+            .env("IDIOGRAPH_READING_URL", &reading_url)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
     })
@@ -124,5 +137,6 @@ async fn workbench_in_headless_chromium() {
     team_server.abort();
     deid_server.abort();
     home_server.abort();
+    reading_server.abort();
     assert!(status.success(), "the browser tests failed (screenshots in test-artifacts/)");
 }

@@ -116,10 +116,12 @@ pub(crate) async fn list_notes(Bench(wb): Bench, Query(pairs): Query<Vec<(String
     })))
 }
 
+/// A new statement: on a selection (optionally developed from notes), or from notes alone,
+/// grounded in the passages those notes are on.
 #[derive(Deserialize)]
 pub(crate) struct NewStatement {
     #[serde(flatten)]
-    selection: Selection,
+    selection: Option<Selection>,
     text: String,
     #[serde(default)]
     from_notes: Vec<String>,
@@ -129,13 +131,23 @@ pub(crate) async fn add_statement(
     Bench(wb): Bench,
     ApiJson(b): ApiJson<NewStatement>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let target = b.selection.target(&wb).await?;
-    let s = wb.add_statement(&target, &b.text, &b.from_notes).await?;
+    let s = match &b.selection {
+        Some(selection) => wb.add_statement(&selection.target(&wb).await?, &b.text, &b.from_notes).await?,
+        None if !b.from_notes.is_empty() => wb.add_statement_from_notes(&b.text, &b.from_notes).await?,
+        None => {
+            return Err(ApiError::invalid(
+                "a statement needs a passage (transcript, version, start, end) or the notes it is developed from (from_notes)",
+            ))
+        }
+    };
+    // From notes alone the passages may lie in several transcripts of the case: no one to name.
+    let transcript = b.selection.as_ref().map(|sel| sel.transcript.clone());
     let body = json!({
         "id": short("S", s.short),
         "revision": s.version_token(),
         "text": s.text,
-        "transcript": target.transcript,
+        "transcript": transcript,
+        "from_notes": b.from_notes,
         "anchors": s.anchors.iter().map(anchor_brief).collect::<Vec<_>>(),
     });
     Ok((StatusCode::CREATED, Json(body)))

@@ -25,7 +25,7 @@ pub(crate) use deid::deid;
 pub(crate) use members::members;
 pub(crate) use participants::participants;
 pub(crate) use search::{api_search, search};
-pub(crate) use transcript::transcript;
+pub(crate) use transcript::{parts as transcript_parts, transcript};
 
 /// What the layout shows on every page.
 pub(crate) struct Chrome {

@@ -3,16 +3,25 @@
 //! Each line is split into segments at every anchor boundary (and at speaker labels), and each
 //! segment names the annotations covering it, so overlapping anchors render without nesting.
 //! Each line carries its UTF-16 start offset, from which the browser computes selections.
+//!
+//! The page is rendered whole once; after a change the browser asks [`parts`] for the lines and
+//! cards that changed, rendered by the same macros (`transcript_parts.html`), and puts them in
+//! place without a reload, so focus, scroll position and whatever the reader was doing survive.
+
+use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::extract::Path;
-use idiograph_app::VersionToken;
-use idiograph_model::NoteKind;
+use axum::extract::{Path, Query};
+use axum::Json;
+use idiograph_app::{TranscriptView, VersionToken};
+use idiograph_model::{Anchor, Member, NoteKind};
 use idiograph_text::{TextSize, UnitIndex};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::{render, Chrome};
 use crate::auth::Bench;
-use crate::error::PageResult;
+use crate::error::{ApiError, ApiResult, PageResult};
 use crate::view::short;
 
 pub(crate) struct Seg {
@@ -21,13 +30,25 @@ pub(crate) struct Seg {
     class: String,
 }
 
+/// One frozen line as the page shows it.
 pub(crate) struct LineView {
     global: u32,
     page: u32,
     line: u32,
     u16: usize,
+    /// Where a selection of this whole line starts, as a UTF-16 offset: past the cue time and
+    /// speaker label of a line that opens a turn (`TranscriptVersion::lines_to_span`).
+    words: usize,
     page_break: bool,
     segments: Vec<Seg>,
+}
+
+/// A note this statement was developed from, as its card names it.
+pub(crate) struct SourceNote {
+    id: String,
+    kind_label: &'static str,
+    lines: String,
+    text: String,
 }
 
 pub(crate) struct NoteCard {
@@ -40,6 +61,8 @@ pub(crate) struct NoteCard {
     text: String,
     lines: String,
     first_line: u32,
+    /// The frozen lines the note covers, as `first-last`: what the page re-reads when it changes.
+    spans: String,
 }
 
 pub(crate) struct StatementCard {
@@ -48,7 +71,10 @@ pub(crate) struct StatementCard {
     text: String,
     lines: String,
     first_line: u32,
+    /// Each passage's frozen lines, as `first-last`, space-separated.
+    spans: String,
     pets: Vec<(String, String)>,
+    from_notes: Vec<SourceNote>,
 }
 
 /// The three-column transcript page.
@@ -58,6 +84,8 @@ pub(crate) struct TranscriptPage {
     chrome: Chrome,
     /// The newest command when the page was read: its live view replays what came after.
     live_from: i64,
+    /// Who reads: the reading position is kept per reader.
+    reader: String,
     id: String,
     title: String,
     version: String,
@@ -88,7 +116,39 @@ pub(crate) struct RenumberingView {
     moved: Vec<(u32, u32)>,
 }
 
-pub(crate) fn kind_label(k: NoteKind) -> &'static str {
+/// One line, rendered alone for [`parts`].
+#[derive(Template)]
+#[template(
+    source = r#"{% import "transcript_parts.html" as parts %}{% call parts::line(l) %}{% endcall %}"#,
+    ext = "html"
+)]
+struct LineHtml<'a> {
+    l: &'a LineView,
+}
+
+/// One note card, rendered alone for [`parts`].
+#[derive(Template)]
+#[template(
+    source = r#"{% import "transcript_parts.html" as parts %}{% call parts::note(n, by) %}{% endcall %}"#,
+    ext = "html"
+)]
+struct NoteHtml<'a> {
+    n: &'a NoteCard,
+    by: bool,
+}
+
+/// One statement card, rendered alone for [`parts`].
+#[derive(Template)]
+#[template(
+    source = r#"{% import "transcript_parts.html" as parts %}{% call parts::statement(s, label) %}{% endcall %}"#,
+    ext = "html"
+)]
+struct StatementHtml<'a> {
+    s: &'a StatementCard,
+    label: &'a str,
+}
+
+fn kind_label(k: NoteKind) -> &'static str {
     match k {
         NoteKind::Descriptive => "Descriptive",
         NoteKind::Linguistic => "Linguistic",
@@ -105,108 +165,160 @@ struct Mark {
     class: &'static str,
 }
 
-pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
-    let live_from = wb.last_change().await?;
-    let view = wb.transcript_view(&id).await?;
-    let (t, v) = (&view.transcript, &view.version);
-    let index = UnitIndex::new(&v.text);
-    let here = |a: &idiograph_model::Anchor| a.version_id() == &v.id;
-    let line_of = |a: &idiograph_model::Anchor| v.layout.position(a.span().start()).global;
+/// What the page shows of one transcript view, worked out once per request: the cards, and
+/// the marks each line carries, so that one line can be rendered without the others.
+struct Reading<'v> {
+    view: &'v TranscriptView,
+    index: UnitIndex,
+    marks: Vec<Mark>,
+    /// For each global line, the marks touching it.
+    per_line: Vec<Vec<usize>>,
+    /// Speaker labels as byte ranges, in text order.
+    labels: Vec<(usize, usize)>,
+    notes: Vec<NoteCard>,
+    statements: Vec<StatementCard>,
+}
 
-    let mut marks: Vec<Mark> = Vec::new();
-    let mut note_cards = Vec::new();
-    for n in &view.notes {
-        let sp = n.anchor.span();
-        let id = short("N", n.short);
-        let class = match n.kind {
-            NoteKind::Descriptive => "k-descriptive",
-            NoteKind::Linguistic => "k-linguistic",
-            NoteKind::Conceptual => "k-conceptual",
-            NoteKind::Free => "k-free",
+impl<'v> Reading<'v> {
+    fn new(view: &'v TranscriptView) -> Reading<'v> {
+        let v = &view.version;
+        let here = |a: &Anchor| a.version_id() == &v.id;
+        let line_of = |a: &Anchor| v.layout.position(a.span().start()).global;
+        let span_of = |a: &Anchor| {
+            let first = line_of(a);
+            let last = v.layout.position(TextSize::new(a.span().end().to_u32().saturating_sub(1))).global;
+            format!("{first}-{}", last.max(first))
         };
-        marks.push(Mark { start: sp.start().to_usize(), end: sp.end().to_usize(), id: id.clone(), class });
-        note_cards.push(NoteCard {
-            id,
-            revision: n.version_token(),
-            author: n.author.clone(),
-            kind: n.kind.as_str(),
-            kind_label: kind_label(n.kind),
-            text: n.text.clone(),
-            lines: v.layout.span_lines(sp).to_string(),
-            first_line: line_of(&n.anchor),
-        });
-    }
-    let mut statement_cards = Vec::new();
-    for stmt in &view.statements {
-        let id = short("S", stmt.short);
-        let mut first = u32::MAX;
-        let mut lines = Vec::new();
-        for a in stmt.anchors.iter().filter(|a| here(a)) {
-            marks.push(Mark {
-                start: a.span().start().to_usize(),
-                end: a.span().end().to_usize(),
-                id: id.clone(),
-                class: "stmt",
+
+        let mut marks: Vec<Mark> = Vec::new();
+        let mut notes = Vec::new();
+        let mut by_id = HashMap::new();
+        for n in &view.notes {
+            let sp = n.anchor.span();
+            let id = short("N", n.short);
+            let class = match n.kind {
+                NoteKind::Descriptive => "k-descriptive",
+                NoteKind::Linguistic => "k-linguistic",
+                NoteKind::Conceptual => "k-conceptual",
+                NoteKind::Free => "k-free",
+            };
+            marks.push(Mark { start: sp.start().to_usize(), end: sp.end().to_usize(), id: id.clone(), class });
+            by_id.insert(n.id.clone(), notes.len());
+            notes.push(NoteCard {
+                id,
+                revision: n.version_token(),
+                author: n.author.clone(),
+                kind: n.kind.as_str(),
+                kind_label: kind_label(n.kind),
+                text: n.text.clone(),
+                lines: v.layout.span_lines(sp).to_string(),
+                first_line: line_of(&n.anchor),
+                spans: span_of(&n.anchor),
             });
-            first = first.min(line_of(a));
-            lines.push(v.layout.span_lines(a.span()).to_string());
         }
-        let pets = view
-            .assignments
+        let mut statements = Vec::new();
+        for stmt in &view.statements {
+            let id = short("S", stmt.short);
+            let mut first = u32::MAX;
+            let mut lines = Vec::new();
+            let mut spans = Vec::new();
+            for a in stmt.anchors.iter().filter(|a| here(a)) {
+                marks.push(Mark {
+                    start: a.span().start().to_usize(),
+                    end: a.span().end().to_usize(),
+                    id: id.clone(),
+                    class: "stmt",
+                });
+                first = first.min(line_of(a));
+                lines.push(v.layout.span_lines(a.span()).to_string());
+                spans.push(span_of(a));
+            }
+            let pets = view
+                .assignments
+                .iter()
+                .filter(|a| matches!(&a.member, Member::Statement(x) if x == &stmt.id))
+                .filter_map(|a| view.theme(&a.theme_id))
+                .map(|th| (short("TH", th.short), th.title.clone()))
+                .collect();
+            // A source note on an older version of the transcript is not on this page; its id
+            // is still named, so the trail is not silently shortened.
+            let from_notes = stmt
+                .from_notes
+                .iter()
+                .map(|n| match by_id.get(n).map(|&i| &notes[i]) {
+                    Some(c) => SourceNote {
+                        id: c.id.clone(),
+                        kind_label: c.kind_label,
+                        lines: c.lines.clone(),
+                        text: c.text.clone(),
+                    },
+                    None => SourceNote {
+                        id: String::new(),
+                        kind_label: "",
+                        lines: String::new(),
+                        text: "a note on another version of this transcript".to_owned(),
+                    },
+                })
+                .collect();
+            statements.push(StatementCard {
+                id,
+                revision: stmt.version_token(),
+                text: stmt.text.clone(),
+                lines: lines.join("; "),
+                first_line: first,
+                spans: spans.join(" "),
+                pets,
+                from_notes,
+            });
+        }
+        for x in &view.extracts {
+            let sp = x.anchor.span();
+            marks.push(Mark {
+                start: sp.start().to_usize(),
+                end: sp.end().to_usize(),
+                id: short("X", x.short),
+                class: "extract",
+            });
+        }
+        notes.sort_by_key(|c| c.first_line);
+        statements.sort_by_key(|c| c.first_line);
+
+        // Which marks touch which line, found by walking each mark's lines once.
+        let count = v.layout.line_count() as usize;
+        let mut per_line: Vec<Vec<usize>> = vec![Vec::new(); count + 1];
+        for (i, m) in marks.iter().enumerate() {
+            let first = v.layout.position(TextSize::new(m.start as u32)).global as usize;
+            let last = v.layout.position(TextSize::new(m.end.saturating_sub(1) as u32)).global as usize;
+            for slot in per_line.iter_mut().take(last.min(count) + 1).skip(first) {
+                slot.push(i);
+            }
+        }
+        let labels = v
+            .turns
             .iter()
-            .filter(|a| matches!(&a.member, idiograph_model::Member::Statement(x) if x == &stmt.id))
-            .filter_map(|a| view.theme(&a.theme_id))
-            .map(|th| (short("TH", th.short), th.title.clone()))
+            .filter_map(|turn| turn.label_span)
+            .map(|sp| (sp.start().to_usize(), sp.end().to_usize()))
             .collect();
-        statement_cards.push(StatementCard {
-            id,
-            revision: stmt.version_token(),
-            text: stmt.text.clone(),
-            lines: lines.join("; "),
-            first_line: first,
-            pets,
-        });
+        Reading { view, index: UnitIndex::new(&v.text), marks, per_line, labels, notes, statements }
     }
-    for x in &view.extracts {
-        let sp = x.anchor.span();
-        marks.push(Mark {
-            start: sp.start().to_usize(),
-            end: sp.end().to_usize(),
-            id: short("X", x.short),
-            class: "extract",
-        });
-    }
-    note_cards.sort_by_key(|c| c.first_line);
-    statement_cards.sort_by_key(|c| c.first_line);
 
-    // Which marks touch which line, found by walking each mark's lines once.
-    let count = v.layout.line_count() as usize;
-    let mut per_line: Vec<Vec<usize>> = vec![Vec::new(); count + 1];
-    for (i, m) in marks.iter().enumerate() {
-        let first = v.layout.position(TextSize::new(m.start as u32)).global as usize;
-        let last = v.layout.position(TextSize::new(m.end.saturating_sub(1) as u32)).global as usize;
-        for slot in per_line.iter_mut().take(last.min(count) + 1).skip(first) {
-            slot.push(i);
-        }
+    fn line_count(&self) -> u32 {
+        self.view.version.layout.line_count()
     }
-    let labels: Vec<(usize, usize)> = v
-        .turns
-        .iter()
-        .filter_map(|turn| turn.label_span)
-        .map(|sp| (sp.start().to_usize(), sp.end().to_usize()))
-        .collect();
 
-    let mut lines = Vec::with_capacity(count);
-    for g in 1..=count as u32 {
-        let Some(span) = v.layout.line_span(g) else { continue };
+    /// Global line `g` cut into segments, or `None` past the end.
+    fn line(&self, g: u32) -> Option<LineView> {
+        let v = &self.view.version;
+        let span = v.layout.line_span(g)?;
         let text = v.layout.line_text(&v.text, g).unwrap_or_default();
         let (ls, le) = (span.start().to_usize(), span.start().to_usize() + text.len());
         let pos = v.layout.position(span.start());
-        let here_marks: Vec<&Mark> = per_line[g as usize].iter().map(|&i| &marks[i]).collect();
+        let here_marks: Vec<&Mark> = self.per_line[g as usize].iter().map(|&i| &self.marks[i]).collect();
         // Labels are in text order and never overlap: find this line's by bisection, not by
         // a scan of every label per line (quadratic: 153 s for a 5 MB transcript).
-        let first_label = labels.partition_point(|(_, b)| *b <= ls);
-        let here_labels: Vec<&(usize, usize)> = labels[first_label..].iter().take_while(|(a, _)| *a < le).collect();
+        let first_label = self.labels.partition_point(|(_, b)| *b <= ls);
+        let here_labels: Vec<&(usize, usize)> =
+            self.labels[first_label..].iter().take_while(|(a, _)| *a < le).collect();
         let mut cuts = vec![ls, le];
         for m in &here_marks {
             cuts.extend([m.start.clamp(ls, le), m.end.clamp(ls, le)]);
@@ -227,14 +339,11 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
             class.sort_unstable();
             class.dedup();
             let depth = covering.iter().filter(|m| m.class.starts_with("k-")).count();
-            let depth_class = match depth {
-                0 => "",
-                1 => "d1",
-                2 => "d2",
-                _ => "d3",
-            };
-            if !depth_class.is_empty() {
-                class.push(depth_class);
+            match depth {
+                0 => {}
+                1 => class.push("d1"),
+                2 => class.push("d2"),
+                _ => class.push("d3"),
             }
             if !covering.is_empty() {
                 class.push("mark");
@@ -248,31 +357,62 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
                 class: class.join(" "),
             });
         }
-        lines.push(LineView {
+        let words = v.lines_to_span(g, g).map_or(span.start(), |s| s.start());
+        Some(LineView {
             global: g,
             page: pos.page,
             line: pos.line,
-            u16: index.byte_to_utf16(span.start()),
+            u16: self.index.byte_to_utf16(span.start()),
+            words: self.index.byte_to_utf16(words),
             page_break: pos.line == 1,
             segments,
-        });
+        })
     }
 
-    let kinds = [NoteKind::Descriptive, NoteKind::Linguistic, NoteKind::Conceptual, NoteKind::Free]
-        .into_iter()
-        .map(|k| (k.as_str(), kind_label(k), note_cards.iter().filter(|c| c.kind == k.as_str()).count()))
-        .collect();
-    let mut authors: Vec<(String, usize)> = Vec::new();
-    for c in &note_cards {
-        match authors.iter_mut().find(|(a, _)| *a == c.author) {
-            Some((_, n)) => *n += 1,
-            None => authors.push((c.author.clone(), 1)),
-        }
+    /// How many notes of each kind, for the filter chips.
+    fn kinds(&self) -> Vec<(&'static str, &'static str, usize)> {
+        [NoteKind::Descriptive, NoteKind::Linguistic, NoteKind::Conceptual, NoteKind::Free]
+            .into_iter()
+            .map(|k| (k.as_str(), kind_label(k), self.notes.iter().filter(|c| c.kind == k.as_str()).count()))
+            .collect()
     }
-    authors.sort();
+
+    fn authors(&self) -> Vec<(String, usize)> {
+        let mut authors: Vec<(String, usize)> = Vec::new();
+        for c in &self.notes {
+            match authors.iter_mut().find(|(a, _)| *a == c.author) {
+                Some((_, n)) => *n += 1,
+                None => authors.push((c.author.clone(), 1)),
+            }
+        }
+        authors.sort();
+        authors
+    }
+}
+
+pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
+    let live_from = wb.last_change().await?;
+    let view = wb.transcript_view(&id).await?;
+    let reading = Reading::new(&view);
+    let (t, v) = (&view.transcript, &view.version);
+    let lines = (1..=reading.line_count()).filter_map(|g| reading.line(g)).collect();
+    let kinds = reading.kinds();
+    let authors = reading.authors();
     let p = &view.participant;
+    let renumberings = wb
+        .line_mappings(&short("T", t.short))
+        .await?
+        .into_iter()
+        .map(|r| RenumberingView {
+            on: r.at.chars().take(10).collect(),
+            from: r.from,
+            to: r.to,
+            moved: (1..).zip(r.lines).filter(|(old, new)| old != new).collect(),
+        })
+        .collect();
     let page = TranscriptPage {
         live_from,
+        reader: wb.author().to_owned(),
         chrome: Chrome::new(&wb, &view.settings, "", format!("T{} {}", t.short, t.title)),
         id: short("T", t.short),
         title: t.title.clone(),
@@ -281,22 +421,106 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         pseudonym: p.pseudonym.clone(),
         pages: v.layout.page_count(),
         lines,
-        notes: note_cards,
-        statements: statement_cards,
+        notes: reading.notes,
+        statements: reading.statements,
         kinds,
         authors,
         themes: view.themes.iter().map(|th| (short("TH", th.short), th.title.clone())).collect(),
-        renumberings: wb
-            .line_mappings(&short("T", t.short))
-            .await?
-            .into_iter()
-            .map(|r| RenumberingView {
-                on: r.at.chars().take(10).collect(),
-                from: r.from,
-                to: r.to,
-                moved: (1..).zip(r.lines).filter(|(old, new)| old != new).collect(),
-            })
-            .collect(),
+        renumberings,
     };
     render(&page)
+}
+
+/// Which parts of the transcript page to send: line ranges (`lines=12-14,40`), cards by id
+/// (`cards=N3,S2`), or everything (`all=true`, after an undo or someone else's change).
+#[derive(Deserialize)]
+pub(crate) struct PartsQuery {
+    #[serde(default)]
+    lines: String,
+    #[serde(default)]
+    cards: String,
+    #[serde(default)]
+    all: bool,
+}
+
+/// Parses `12-14,40` into the line numbers it names, within `1..=count`.
+fn line_set(spec: &str, count: u32) -> Result<Vec<u32>, ApiError> {
+    let mut set = Vec::new();
+    for part in spec.split([',', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let parse = |x: &str| {
+            x.trim()
+                .parse::<u32>()
+                .map_err(|_| ApiError::bad_request(format!("'{part}' is not a line or a range of lines")))
+        };
+        let (a, b) = (parse(a)?, parse(b)?);
+        if a > b {
+            return Err(ApiError::bad_request(format!("line range '{part}' ends before it starts")));
+        }
+        set.extend(a.max(1)..=b.min(count));
+    }
+    set.sort_unstable();
+    set.dedup();
+    Ok(set)
+}
+
+/// The lines and cards of the transcript page that a change touched, rendered as the page
+/// renders them, with what the browser needs to put them in place: the version (a new one
+/// means the text itself changed: reload), the newest command included (live events up to it
+/// are already shown), the kind counts, and the requested cards that no longer exist.
+pub(crate) async fn parts(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+    Query(q): Query<PartsQuery>,
+) -> ApiResult<Json<Value>> {
+    let seq = wb.last_change().await?;
+    let view = wb.transcript_view(&id).await?;
+    let reading = Reading::new(&view);
+    let count = reading.line_count();
+    let wanted_lines = if q.all { (1..=count).collect() } else { line_set(&q.lines, count)? };
+    let wanted_cards: HashSet<&str> = q.cards.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
+    let label = crate::view::Labels::of(view.settings.terminology).statement;
+    let by = reading.authors().len() > 1;
+    let mut lines = Vec::with_capacity(wanted_lines.len());
+    for g in wanted_lines {
+        if let Some(l) = reading.line(g) {
+            lines.push(json!({ "g": g, "html": LineHtml { l: &l }.render()? }));
+        }
+    }
+    let mut cards = Vec::new();
+    let mut found = HashSet::new();
+    for n in reading.notes.iter().filter(|n| q.all || wanted_cards.contains(n.id.as_str())) {
+        found.insert(n.id.as_str());
+        cards.push(json!({ "id": n.id, "list": "notes", "html": NoteHtml { n, by }.render()? }));
+    }
+    for s in reading.statements.iter().filter(|s| q.all || wanted_cards.contains(s.id.as_str())) {
+        found.insert(s.id.as_str());
+        cards.push(json!({ "id": s.id, "list": "statements", "html": StatementHtml { s, label }.render()? }));
+    }
+    let gone: Vec<&str> = wanted_cards.iter().copied().filter(|c| !found.contains(c)).collect();
+    let counts: serde_json::Map<String, Value> =
+        reading.kinds().into_iter().map(|(k, _, n)| (k.to_owned(), n.into())).collect();
+    Ok(Json(json!({
+        "version": view.version.id.as_str(),
+        "seq": seq,
+        "all": q.all,
+        "lines": lines,
+        "cards": cards,
+        "gone": gone,
+        "counts": counts,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_set;
+
+    #[test]
+    fn line_sets_are_clamped_sorted_and_deduplicated() {
+        assert_eq!(line_set("12-14,13, 3", 100).unwrap(), vec![3, 12, 13, 14]);
+        assert_eq!(line_set("98-120", 100).unwrap(), vec![98, 99, 100]);
+        assert_eq!(line_set("", 100).unwrap(), Vec::<u32>::new());
+        assert!(line_set("5-2", 100).is_err());
+        assert!(line_set("x", 100).is_err());
+    }
 }

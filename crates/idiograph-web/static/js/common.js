@@ -1,8 +1,9 @@
 // Shared behaviour of every page: calling the API, forms and buttons that post to it,
 // messages, and the global undo/redo keys (Ctrl+Z, Ctrl+Shift+Z).
 //
-// Pages are rendered by the server; after a change we reload, so the page always shows what
-// the project holds. The scroll position survives the reload.
+// Pages are rendered by the server; after a change most reload, so the page always shows what
+// the project holds (the scroll position survives the reload). The transcript view instead
+// puts the changed parts in place (`inPlace`).
 
 /** Where this study's workbench is mounted: `/studies/NAME` when a home page serves several
  * studies, empty when the server serves one. The server puts it on `<html data-base>`. */
@@ -250,13 +251,24 @@ document.addEventListener("click", async (event) => {
   if (action) await undoRedo(action.dataset.action);
 });
 
+/** A page that can show any change in place (the transcript view) sets `refresh`: undo and redo
+ * then update it without a reload. */
+export const inPlace = { refresh: null };
+
 async function undoRedo(which) {
   try {
+    pending.count++;
     const data = await api("POST", `/api/v1/${which}`);
-    if (data.done) reload(`${which === "undo" ? "Undone" : "Redone"}: ${data.summary || data.action}`);
-    else flash(data.message);
+    const message = `${which === "undo" ? "Undone" : "Redone"}: ${data.summary || data.action}`;
+    if (!data.done) flash(data.message);
+    else if (inPlace.refresh) {
+      await inPlace.refresh();
+      flash(message);
+    } else reload(message);
   } catch (e) {
     flash(e.message, "error");
+  } finally {
+    pending.count--;
   }
 }
 

@@ -13,6 +13,10 @@ const live = document.querySelector("[data-live]");
  * changed what. */
 export const heard = [];
 
+/** The newest command the page shows (a page that updates in place raises it): events up to
+ * it are old news. */
+export const shown = { seq: Number(live?.dataset.liveFrom) || 0 };
+
 const changes = [];
 let notice = null;
 
@@ -62,8 +66,8 @@ if (live && "EventSource" in window) {
     }
     heard.push(c);
     if (heard.length > 50) heard.shift();
-    // This page's own change is followed by a reload anyway.
-    if (pending.count > 0) return;
+    // This page's own change is followed by a reload or an in-place update anyway.
+    if (pending.count > 0 || c.seq <= shown.seq) return;
     offer(c, `${c.summary || c.action} — by ${c.author}`);
   });
   events.addEventListener("lagged", () => offer(null, "many changes"));
