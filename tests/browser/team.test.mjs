@@ -75,7 +75,7 @@ test("a member of a team server of many projects sees theirs, opens one, and mak
   await Promise.all([home.waitForURL(HOME + "/"), home.getByRole("button", { name: "Log in" }).click()]);
 
   // The home page lists the member's studies, not others', and no file names.
-  await home.getByRole("heading", { name: "Your studies" }).waitFor();
+  await home.getByRole("heading", { level: 1, name: "Your studies" }).waitFor();
   const rows = home.locator("#studies tbody tr");
   assert.equal(await rows.count(), 1);
   assert.match(await rows.first().innerText(), new RegExp(`${THEIRS}[\\s\\S]*owner`));
@@ -94,7 +94,7 @@ test("a member of a team server of many projects sees theirs, opens one, and mak
   await home.getByLabel("Title").fill("Made in the browser");
   await home.getByLabel("Research question").fill("How do trainees talk about uncertainty?");
   await Promise.all([home.waitForURL(/\/projects\/idg_[a-z0-9]+\/$/), home.getByRole("button", { name: "Create the study" }).click()]);
-  await home.locator(".study-title").filter({ hasText: "Made in the browser" }).waitFor();
+  await home.getByRole("heading", { level: 1, name: "Made in the browser" }).waitFor();
   await axeCheck(home, "team-home-new-study");
   await Promise.all([home.waitForURL(HOME + "/"), home.getByRole("link", { name: "All studies" }).click()]);
   assert.equal(await rows.count(), 2);
