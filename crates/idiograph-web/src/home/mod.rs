@@ -77,7 +77,7 @@ enum Place {
 }
 
 impl Listed {
-    /// A study at `url`, titled by its `place` until [`Listed::describe`] reads it.
+    /// A study kept at `place` and served at `url`, called `title` until [`Listed::describe`] reads its own.
     fn new(place: Place, url: String, title: String) -> Listed {
         Listed { place, url, title, participants: 0, last_change: String::new(), problem: None }
     }
