@@ -1206,6 +1206,18 @@ async fn a_team_server_of_many_projects_shows_each_member_theirs_and_no_one_else
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(listed_ids(&router, &t_cat).await, vec![id_a.clone()]);
 
+    // A wrong password, or a name without an account, is refused at the root as on a project;
+    // logging out there ends the session for every project.
+    for (name, password) in [(cat.as_str(), "not the password"), ("nobody-at-all", PASSWORD)] {
+        let r = send(&router, login_request(name, password)).await;
+        assert!(r.status == StatusCode::UNAUTHORIZED && r.body.contains("Wrong user name or password"), "{name}");
+    }
+    let r = send(&router, Call::new("POST", "/logout").as_(Some(&t_cat)).request()).await;
+    assert_eq!((r.status, &r.headers[header::LOCATION]), (StatusCode::SEE_OTHER, &"/login".parse().unwrap()));
+    let after =
+        send(&router, Call::new("GET", format!("/projects/{id_a}/api/v1/study")).as_(Some(&t_cat)).request()).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+
     drop(router);
     a.close().await;
     b.close().await;
