@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use idiograph_model::Role;
-use idiograph_store::Account;
+use idiograph_store::{Account, ServerProject};
 
 use crate::error::invalid;
 use crate::{new_id, now, sha256_hex, AppError, Workbench};
@@ -141,6 +141,35 @@ async fn account(tx: &mut idiograph_store::Tx, name: &str) -> Result<Account, Ap
 }
 
 impl Workbench {
+    /// The projects on the PostgreSQL server at `url` where the account `name` has a role, with
+    /// that role, by title: what a server of many projects shows them after login.
+    pub async fn projects_of_account(url: &str, name: &str) -> Result<Vec<(ServerProject, Role)>, AppError> {
+        Ok(idiograph_store::account_projects(url, name.trim()).await?)
+    }
+
+    /// Makes a new project on the PostgreSQL server at `url` for the signed-in account `owner`,
+    /// who becomes its owner; returns it, used by them, with its id. Only an account that owns a
+    /// project on the server may: the server's administrator makes the first one (`init`,
+    /// `admin create-user`), and an owner is trusted with a study of their own.
+    pub async fn create_on_server_as_owner(
+        url: &str,
+        title: &str,
+        terminology: idiograph_model::Terminology,
+        owner: &str,
+    ) -> Result<(Workbench, String), AppError> {
+        let owns = Workbench::projects_of_account(url, owner).await?.iter().any(|(_, role)| *role == Role::Owner);
+        if !owns {
+            return Err(AppError::Forbidden(format!(
+                "{} owns no project on this server; only owners make new projects (ask an owner or the \
+                 server's administrator)",
+                owner.trim()
+            )));
+        }
+        let (wb, id) = Workbench::create_on_server(url, title, terminology, owner).await?;
+        wb.set_role(owner, Role::Owner).await?;
+        Ok((wb.as_member(owner.trim(), Role::Owner), id))
+    }
+
     /// The same project used by a signed-in member of a team server: commands are recorded as
     /// theirs, and rules that depend on the person (journal entries are their author's) apply.
     pub fn as_member(&self, name: &str, role: Role) -> Workbench {

@@ -67,7 +67,7 @@ fn stored_session(r: &sqlx::any::AnyRow) -> Result<StoredSession, StoreError> {
     })
 }
 
-fn role_of_word(word: &str) -> Result<Role, StoreError> {
+pub(crate) fn role_of_word(word: &str) -> Result<Role, StoreError> {
     word.parse().map_err(|e| StoreError::Corrupt(format!("membership role: {e}")))
 }
 

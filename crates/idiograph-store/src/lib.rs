@@ -28,6 +28,6 @@ pub use crate::erasure::{ErasureStage, KeyStoreResidue, PendingErasure};
 pub use crate::error::StoreError;
 pub use crate::feed::Change;
 pub use crate::seal::{SealedPayload, SealedText};
-pub use crate::server::{server_projects, DeletedProject, ServerProject, ServerProjects};
+pub use crate::server::{account_projects, server_projects, DeletedProject, ServerProject, ServerProjects};
 pub use crate::store::{AuditEvent, Store, Tx, UndoOutcome, VersionToken};
 pub use crate::version::content_hash;

@@ -1,8 +1,10 @@
 //! What a PostgreSQL server holds beyond any one project: the list of its projects and the
 //! record of those deleted from it, for whoever administers the server.
 
+use idiograph_model::Role;
 use sqlx::{Connection as _, Row as _};
 
+use crate::accounts::role_of_word;
 use crate::db::{install_drivers, is_schema_name, server_options};
 use crate::StoreError;
 
@@ -52,28 +54,8 @@ pub async fn server_projects(url: &str) -> Result<ServerProjects, StoreError> {
             .await?;
     let accounts = exists(&mut conn, "idiograph_accounts.membership").await?;
     let mut listed = ServerProjects::default();
-    for id in schemas.into_iter().filter(|s| is_schema_name(s)) {
-        if !exists(&mut conn, &format!("{id}.study")).await? {
-            continue;
-        }
-        // The name was checked by `is_schema_name`: only letters, digits and underscores.
-        let title: Option<String> =
-            match sqlx::query_scalar(&format!("SELECT title FROM {id}.study")).fetch_optional(&mut conn).await {
-                Ok(title) => title,
-                // Deleted since the list was read: undefined table or schema.
-                Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P01" | "3F000")) => continue,
-                Err(e) => return Err(e.into()),
-            };
-        let members: i64 = if accounts {
-            sqlx::query_scalar("SELECT COUNT(*) FROM idiograph_accounts.membership WHERE project = $1")
-                .bind(id.clone())
-                .fetch_one(&mut conn)
-                .await?
-        } else {
-            0
-        };
-        let Some(title) = title else { continue };
-        listed.projects.push(ServerProject { id, title, members: u64::try_from(members).unwrap_or(0) });
+    for id in schemas {
+        listed.projects.extend(project(&mut conn, id, accounts).await?);
     }
     if exists(&mut conn, "idiograph_accounts.deleted_project").await? {
         let rows = sqlx::query(
@@ -94,6 +76,64 @@ pub async fn server_projects(url: &str) -> Result<ServerProjects, StoreError> {
     }
     conn.close().await?;
     Ok(listed)
+}
+
+/// The projects on the PostgreSQL server at `url` where the account called `name` has a role,
+/// with that role, by title: what the home page of a server of many projects lists for them.
+/// A membership of a project deleted since is left out.
+pub async fn account_projects(url: &str, name: &str) -> Result<Vec<(ServerProject, Role)>, StoreError> {
+    install_drivers();
+    let mut conn = sqlx::AnyConnection::connect_with(&server_options(url)?).await?;
+    if !exists(&mut conn, "idiograph_accounts.membership").await? {
+        conn.close().await?;
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT m.project, m.role FROM idiograph_accounts.membership m
+         JOIN idiograph_accounts.account a ON a.id = m.account_id WHERE a.name = $1 ORDER BY m.project",
+    )
+    .bind(name.to_owned())
+    .fetch_all(&mut conn)
+    .await?;
+    let mut listed = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role = role_of_word(&r.try_get::<String, _>(1)?)?;
+        if let Some(p) = project(&mut conn, r.try_get(0)?, true).await? {
+            listed.push((p, role));
+        }
+    }
+    conn.close().await?;
+    listed.sort_by(|(a, _), (b, _)| a.title.to_lowercase().cmp(&b.title.to_lowercase()).then(a.id.cmp(&b.id)));
+    Ok(listed)
+}
+
+/// The project in the schema `id` with its title and member count (`accounts`: whether the
+/// server has the membership table yet); `None` when the schema holds no project, or no longer.
+async fn project(
+    conn: &mut sqlx::AnyConnection,
+    id: String,
+    accounts: bool,
+) -> Result<Option<ServerProject>, StoreError> {
+    if !is_schema_name(&id) || !exists(&mut *conn, &format!("{id}.study")).await? {
+        return Ok(None);
+    }
+    // The name was checked by `is_schema_name`: only letters, digits and underscores.
+    let title: Option<String> =
+        match sqlx::query_scalar(&format!("SELECT title FROM {id}.study")).fetch_optional(&mut *conn).await {
+            Ok(title) => title,
+            // Deleted since the list was read: undefined table or schema.
+            Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P01" | "3F000")) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+    let members: i64 = if accounts {
+        sqlx::query_scalar("SELECT COUNT(*) FROM idiograph_accounts.membership WHERE project = $1")
+            .bind(id.clone())
+            .fetch_one(&mut *conn)
+            .await?
+    } else {
+        0
+    };
+    Ok(title.map(|title| ServerProject { id, title, members: u64::try_from(members).unwrap_or(0) }))
 }
 
 /// Whether the table `name` (schema-qualified) exists.

@@ -102,7 +102,7 @@ impl FromRequestParts<AppState> for Bench {
 }
 
 /// The session token the browser sent, if any.
-fn session_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -113,7 +113,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-fn unauthorized(path: &str) -> Response {
+pub(crate) fn unauthorized(path: &str) -> Response {
     if path.starts_with("/api/") {
         ApiError::new(StatusCode::UNAUTHORIZED, "log in first (POST /login)").into_response()
     } else {
@@ -152,7 +152,7 @@ struct LoginPage {
     message: String,
 }
 
-fn login_page(status: StatusCode, message: &str) -> Response {
+pub(crate) fn login_page(status: StatusCode, message: &str) -> Response {
     match (LoginPage { message: message.to_owned() }).render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => ApiError::internal(e).into_response(),

@@ -106,6 +106,30 @@ pub fn folder_router(dir: std::path::PathBuf, author: &str, bound: SocketAddr) -
     home::folder_router(dir, author, bound)
 }
 
+/// A team server of every project in the PostgreSQL database at `url`: after login each
+/// member's home page lists the projects where they have a role, and each project's workbench
+/// is under `/projects/{id}/`; answering only requests addressed to `bound` (or the public
+/// address in `settings`). The server's own work is recorded as `author`.
+pub fn team_router(url: String, author: &str, bound: SocketAddr, settings: TeamSettings) -> axum::Router {
+    home::team_router(url, author, bound, settings)
+}
+
+/// Binds `addr`, calls `ready` with the address bound, and serves every project of the
+/// database at `url` to its members (see [`team_router`]) until the process ends.
+pub async fn serve_team(
+    url: String,
+    author: &str,
+    addr: SocketAddr,
+    settings: TeamSettings,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = team_router(url, author, bound, settings);
+    ready(bound);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+}
+
 /// Binds `addr`, calls `ready` with the address bound, and serves the home page of the studies
 /// in `dir` (see [`folder_router`]) until the process ends.
 pub async fn serve_folder(

@@ -1,7 +1,8 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
 //! members page and two analysts on one board, and a third for pseudonymisation, and
-//! the home page of an empty folder of studies. Needs Node, `npm
+//! the home page of an empty folder of studies, and a team server of the projects of a
+//! PostgreSQL database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -13,6 +14,9 @@ use idiograph_model::Role;
 
 /// The password of every member of the team server.
 const TEAM_PASSWORD: &str = "correct horse battery";
+/// The titles of the team server's study whose member the browser logs in as, and of another.
+const THEIRS: &str = "Trainees and uncertainty";
+const OTHERS: &str = "Another team's study";
 
 fn missing_prerequisite(root: &std::path::Path) -> Option<String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
@@ -104,6 +108,38 @@ async fn workbench_in_headless_chromium() {
     let reading_url = format!("http://{}", rx.await.expect("the reading server started"));
     let shared = idiograph_testkit::shared_dir();
 
+    // A fifth: a team server of two projects on PostgreSQL, whose member owns one of them.
+    let mut team_home = None;
+    if let Some(db) = idiograph_testkit::postgres_url() {
+        let terms = idiograph_model::Terminology::Smith2022;
+        let (theirs, id) = idiograph_app::Workbench::create_on_server(&db, THEIRS, terms, "admin").await.unwrap();
+        let (others, other_id) = idiograph_app::Workbench::create_on_server(&db, OTHERS, terms, "admin").await.unwrap();
+        // Accounts are server-wide and outlive test projects: the name is unique per run.
+        let member = format!("dora-{id}");
+        theirs.create_user(&member, TEAM_PASSWORD, Some(Role::Owner)).await.unwrap();
+        others.create_user(&format!("eli-{id}"), TEAM_PASSWORD, Some(Role::Owner)).await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let settings = idiograph_web::TeamSettings::default();
+        let served = db.clone();
+        let server = tokio::spawn(async move {
+            idiograph_web::serve_team(served, "admin", SocketAddr::from(([127, 0, 0, 1], 0)), settings, move |bound| {
+                let _ = tx.send(bound);
+            })
+            .await
+        });
+        let url = format!("http://{}", rx.await.expect("the team home server started"));
+        team_home = Some((url, member, server, db, [theirs, others], [id, other_id]));
+    }
+
+    let team_home_env: Vec<(&str, String)> = match &team_home {
+        Some((url, member, ..)) => vec![
+            ("IDIOGRAPH_TEAM_HOME_URL", url.clone()),
+            ("IDIOGRAPH_TEAM_HOME_USER", member.clone()),
+            ("IDIOGRAPH_TEAM_HOME_THEIRS", THEIRS.to_owned()),
+            ("IDIOGRAPH_TEAM_HOME_OTHERS", OTHERS.to_owned()),
+        ],
+        None => vec![],
+    };
     let status = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .args([
@@ -127,6 +163,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_DEID_KEY", &key)
             .env("IDIOGRAPH_HOME_URL", &home_url)
             .env("IDIOGRAPH_READING_URL", &reading_url)
+            .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
     })
@@ -138,5 +175,17 @@ async fn workbench_in_headless_chromium() {
     deid_server.abort();
     home_server.abort();
     reading_server.abort();
+    if let Some((_, member, server, db, projects, ids)) = team_home {
+        server.abort();
+        for p in projects {
+            p.close().await;
+        }
+        // The study the browser made is the member's other project.
+        let mine = idiograph_app::Workbench::projects_of_account(&db, &member).await.unwrap();
+        let made = mine.into_iter().map(|(p, _)| p.id).filter(|id| !ids.contains(id));
+        for id in ids.iter().cloned().chain(made) {
+            drop(idiograph_testkit::DropSchema::new(&db, &id));
+        }
+    }
     assert!(status.success(), "the browser tests failed (screenshots in test-artifacts/)");
 }

@@ -1052,3 +1052,175 @@ async fn stale_board_changes_are_refused_on_postgres() {
     wb.close().await;
     drop_projects(&url, &[&id]);
 }
+
+/// The ids of the projects `GET /api/v1/studies` lists on a team server for the holder of
+/// `token`, sorted.
+async fn listed_ids(router: &Router, token: &str) -> Vec<String> {
+    let r = send(router, Call::new("GET", "/api/v1/studies").as_(Some(token)).request()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut ids: Vec<String> =
+        r.json()["studies"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+/// The new-study form of a home page, sent by the holder of `token`.
+fn new_study_form(title: &str, token: &str) -> Request<Body> {
+    let mut c = Call::new("POST", "/new-study").as_(Some(token));
+    c.body = Some((
+        format!("title={}&research_question=Why+now%3F", title.replace(' ', "+")),
+        "application/x-www-form-urlencoded",
+    ));
+    c.request()
+}
+
+#[tokio::test]
+async fn a_team_server_of_many_projects_shows_each_member_theirs_and_no_one_elses() {
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
+    let (a, id_a) = Workbench::create_on_server(&url, "Home study A", Terminology::Smith2022, "admin").await.unwrap();
+    let (b, id_b) = Workbench::create_on_server(&url, "Home study B", Terminology::Smith2022, "admin").await.unwrap();
+    prepare(&b).await;
+    // Three accounts (server-wide, so unique per run): Ann owns A and analyses B, Ben owns B,
+    // Cat analyses A.
+    let [ann, ben, cat] = ["ann", "ben", "cat"].map(|n| format!("{n}-{id_a}"));
+    a.create_user(&ann, PASSWORD, Some(Role::Owner)).await.unwrap();
+    b.create_user(&ben, PASSWORD, Some(Role::Owner)).await.unwrap();
+    a.create_user(&cat, PASSWORD, Some(Role::Analyst)).await.unwrap();
+    b.set_role(&ann, Role::Analyst).await.unwrap();
+    let router = idiograph_web::team_router(url.clone(), "admin", ADDR.parse().unwrap(), TeamSettings::default());
+    let mut made = vec![];
+
+    // One login at the server's root for all of a member's projects; each home lists exactly theirs.
+    let [t_ann, t_ben, t_cat] = [log_in(&router, &ann).await, log_in(&router, &ben).await, log_in(&router, &cat).await];
+    let mut both = vec![id_a.clone(), id_b.clone()];
+    both.sort();
+    assert_eq!(listed_ids(&router, &t_ann).await, both);
+    assert_eq!(listed_ids(&router, &t_ben).await, vec![id_b.clone()]);
+    assert_eq!(listed_ids(&router, &t_cat).await, vec![id_a.clone()]);
+    let listed = send(&router, Call::new("GET", "/api/v1/studies").as_(Some(&t_ben)).request()).await.json();
+    assert_eq!(
+        listed["studies"][0],
+        json!({"id": id_b, "url": format!("/projects/{id_b}/"), "title": "Home study B", "role": "owner",
+               "participants": 2, "last_change": listed["studies"][0]["last_change"], "problem": null})
+    );
+    let home = send(&router, Call::new("GET", "/").as_(Some(&t_cat)).request()).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains(&format!("href=\"/projects/{id_a}/\"")) && home.body.contains("Home study A"));
+    assert!(!home.body.contains("Home study B") && !home.body.contains(".idg"), "{}", home.body);
+    assert!(!home.body.contains("id=\"new-study\"") && !home.body.contains("import-study"), "Cat owns nothing");
+
+    // A member's project is under /projects/ID/, its pages linking within it.
+    let page =
+        send(&router, Call::new("GET", format!("/projects/{id_b}/transcripts/T1")).as_(Some(&t_ben)).request()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(&format!("data-base=\"/projects/{id_b}\"")));
+    let study =
+        send(&router, Call::new("GET", format!("/projects/{id_b}/api/v1/study")).as_(Some(&t_ann)).request()).await;
+    assert_eq!(study.json()["title"], "Home study B");
+
+    // Everything of B answers Cat exactly as an address that does not exist.
+    let nowhere = "idg_000000000000";
+    let calls: Vec<(&str, &str, Option<Value>)> = vec![
+        ("GET", "", None),
+        ("GET", "/", None),
+        ("GET", "/transcripts/T1", None),
+        ("GET", "/members", None),
+        ("GET", "/api/v1/study", None),
+        ("GET", "/api/v1/participants", None),
+        ("POST", "/api/v1/journal", Some(json!({"text": "in B"}))),
+        ("DELETE", "/api/v1/project", Some(json!({"title": "Home study B"}))),
+    ];
+    for (method, rest, body) in &calls {
+        let call = |path: String| {
+            let c = Call::new(method, path).as_(Some(&t_cat));
+            match body {
+                Some(b) => c.json(b.clone()),
+                None => c,
+            }
+            .request()
+        };
+        let theirs = send(&router, call(format!("/projects/{id_b}{rest}"))).await;
+        let unknown = send(&router, call(format!("/projects/{nowhere}{rest}"))).await;
+        let elsewhere = send(&router, call(format!("/no/such/address{rest}"))).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{method} {rest}: {}", theirs.body);
+        assert_eq!((&theirs.status, &theirs.headers, &theirs.body), (&unknown.status, &unknown.headers, &unknown.body));
+        assert_eq!(
+            (&theirs.status, &theirs.headers, &theirs.body),
+            (&elsewhere.status, &elsewhere.headers, &elsewhere.body)
+        );
+    }
+    assert_eq!(b.snapshot().await.unwrap().settings.title, "Home study B", "nothing of B changed");
+    // Someone not signed in is sent to log in, whether the project exists or not.
+    for rest in ["/", "/api/v1/study"] {
+        let theirs = send(&router, Call::new("GET", format!("/projects/{id_b}{rest}")).request()).await;
+        let unknown = send(&router, Call::new("GET", format!("/projects/{nowhere}{rest}")).request()).await;
+        assert!(matches!(theirs.status, StatusCode::SEE_OTHER | StatusCode::UNAUTHORIZED), "{rest}: {}", theirs.status);
+        assert_eq!((&theirs.status, &theirs.headers, &theirs.body), (&unknown.status, &unknown.headers, &unknown.body));
+    }
+    let anonymous = send(&router, Call::new("GET", "/api/v1/studies").request()).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    // An owner makes a project from the home page, and it is theirs alone.
+    let home = send(&router, Call::new("GET", "/").as_(Some(&t_ann)).request()).await;
+    assert!(home.body.contains("id=\"new-study\"") && !home.body.contains("import-study"), "{}", home.body);
+    let r = send(&router, new_study_form("Made at home", &t_ann)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let id_c = location.trim_start_matches("/projects/").trim_end_matches('/').to_owned();
+    made.push(id_c.clone());
+    let page = send(&router, Call::new("GET", &location).as_(Some(&t_ann)).request()).await;
+    assert!(page.status == StatusCode::OK && page.body.contains("Made at home"), "{}", page.body);
+    let study = send(&router, Call::new("GET", format!("{location}api/v1/study")).as_(Some(&t_ann)).request()).await;
+    assert_eq!(study.json()["research_question"], "Why now?");
+    assert!(listed_ids(&router, &t_ann).await.contains(&id_c));
+    assert!(!listed_ids(&router, &t_ben).await.contains(&id_c));
+    let not_bens = send(&router, Call::new("GET", &location).as_(Some(&t_ben)).request()).await;
+    let unknown = send(&router, Call::new("GET", format!("/projects/{nowhere}/")).as_(Some(&t_ben)).request()).await;
+    assert_eq!((not_bens.status, not_bens.body), (unknown.status, unknown.body));
+    // And through the API, in the shape of the local home page's list (an id for the file).
+    let r = send(
+        &router,
+        Call::new("POST", "/api/v1/studies")
+            .json(json!({"title": "Made by API", "terminology": "2009"}))
+            .as_(Some(&t_ben))
+            .request(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let item = r.json();
+    let id_d = item["id"].as_str().unwrap().to_owned();
+    made.push(id_d.clone());
+    assert_eq!((item["title"].clone(), item["role"].clone()), (json!("Made by API"), json!("owner")));
+    assert_eq!(item["url"], format!("/projects/{id_d}/"));
+    assert!(item.get("file").is_none());
+    // Cat owns nothing here, so makes nothing; a title is needed.
+    let r =
+        send(&router, Call::new("POST", "/api/v1/studies").json(json!({"title": "Mine"})).as_(Some(&t_cat)).request())
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.json()["error"].as_str().unwrap().contains("only owners make new projects"), "{}", r.body);
+    let r = send(&router, new_study_form("Mine", &t_cat)).await;
+    assert!(r.status == StatusCode::FORBIDDEN && r.body.contains("only owners make new projects"), "{}", r.body);
+    let r = send(&router, Call::new("POST", "/api/v1/studies").json(json!({"title": " "})).as_(Some(&t_ann)).request())
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(listed_ids(&router, &t_cat).await, vec![id_a.clone()]);
+
+    // A wrong password, or a name without an account, is refused at the root as on a project;
+    // logging out there ends the session for every project.
+    for (name, password) in [(cat.as_str(), "not the password"), ("nobody-at-all", PASSWORD)] {
+        let r = send(&router, login_request(name, password)).await;
+        assert!(r.status == StatusCode::UNAUTHORIZED && r.body.contains("Wrong user name or password"), "{name}");
+    }
+    let r = send(&router, Call::new("POST", "/logout").as_(Some(&t_cat)).request()).await;
+    assert_eq!((r.status, &r.headers[header::LOCATION]), (StatusCode::SEE_OTHER, &"/login".parse().unwrap()));
+    let after =
+        send(&router, Call::new("GET", format!("/projects/{id_a}/api/v1/study")).as_(Some(&t_cat)).request()).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+
+    drop(router);
+    a.close().await;
+    b.close().await;
+    let ids: Vec<&str> = [&id_a, &id_b].into_iter().chain(&made).map(String::as_str).collect();
+    drop_projects(&url, &ids);
+}

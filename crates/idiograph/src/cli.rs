@@ -64,7 +64,8 @@ pub enum Command {
         server: ServerArgs,
     },
     /// Open a project in the browser workbench, served on 127.0.0.1 only; without a project,
-    /// the home page of a folder of studies (`idiograph` with no arguments does this too).
+    /// the home page of a folder of studies (`idiograph` with no arguments does this too), or
+    /// with --team --database and no -p, every project of the server to its members.
     Serve {
         /// The project file (or give -p).
         project_file: Option<PathBuf>,
@@ -75,7 +76,8 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
         /// A team server: everyone logs in, and each member's role decides what they may do
-        /// (create users with `admin create-user`).
+        /// (create users with `admin create-user`). With --database and no -p it serves every
+        /// project there, each under /projects/ID/, and each member's home page lists theirs.
         #[arg(long)]
         team: bool,
         /// Mark the session cookie Secure, for a team server that browsers reach over HTTPS

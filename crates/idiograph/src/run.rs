@@ -172,16 +172,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Demo { out, no_serve, server } => return demo(&cli, out.clone(), *no_serve, server).await,
         Command::Serve { project_file, dir, server, team, secure_cookies, session_idle_hours, public_url } => {
-            let Some(path) = project_file.as_ref().or(cli.project.as_ref()).filter(|_| dir.is_none()) else {
-                if *team || cli.database.is_some() {
-                    bail!("a team server serves one project: give -p ID (list them with `admin projects`)");
-                }
-                return serve_folder(&cli, dir.clone(), server).await;
-            };
-            let wb = match &cli.database {
-                Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(&cli)).await?,
-                None => Workbench::open(path, &author(&cli)).await?,
-            };
             let public_origin =
                 public_url.as_deref().map(PublicOrigin::parse).transpose().map_err(|e| anyhow!("--public-url: {e}"))?;
             let team = team.then(|| TeamSettings {
@@ -189,6 +179,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 sessions: SessionPolicy { idle_secs: i64::from(*session_idle_hours) * 3600, ..Default::default() },
                 public_origin,
             });
+            let Some(path) = project_file.as_ref().or(cli.project.as_ref()).filter(|_| dir.is_none()) else {
+                return match (team, &cli.database) {
+                    (Some(_), Some(_)) if dir.is_some() => {
+                        bail!("--dir serves a folder of studies on this computer, not a team server's projects")
+                    }
+                    (Some(team), Some(url)) => serve_team(&cli, url, server, team).await,
+                    (None, Some(_)) => bail!(
+                        "a project on the server is served to one researcher with -p ID (list them with \
+                         `admin projects`); every project at once needs --team"
+                    ),
+                    (Some(_), None) => bail!(
+                        "a team server serves one project (-p FILE) or every project of a database (--database URL)"
+                    ),
+                    (None, None) => serve_folder(&cli, dir.clone(), server).await,
+                };
+            };
+            let wb = match &cli.database {
+                Some(url) => Workbench::open_on_server(url, &path.to_string_lossy(), &author(&cli)).await?,
+                None => Workbench::open(path, &author(&cli)).await?,
+            };
             if team.is_some() && !wb.users().await?.iter().any(|(_, role)| role.is_some()) {
                 warn(&format!(
                     "note: this project has no members yet; add one with `idiograph -p {} admin create-user NAME`",
@@ -243,6 +253,40 @@ async fn serve(wb: Workbench, server: &ServerArgs, team: Option<TeamSettings>) -
                 emit(&format!("Idiograph workbench at {url}, reached as {p} through the proxy (Ctrl+C stops it)"))
             }
             None => emit(&format!("Idiograph workbench at {url}  (only this computer can reach it; Ctrl+C stops it)")),
+        }
+        if open {
+            open_browser(&url);
+        }
+    })
+    .await;
+    served.with_context(|| format!("cannot serve on {addr} (is the port in use? try --port 0)"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves every project of the database at `url` to its members until the process is stopped.
+async fn serve_team(cli: &Cli, url: &str, server: &ServerArgs, team: TeamSettings) -> Result<ExitCode> {
+    let projects = Workbench::projects_on_server(url).await?.projects;
+    if projects.is_empty() {
+        warn(&format!(
+            "note: this server has no projects yet; make one with `idiograph --database {} init --title TITLE` \
+             and its owner with `admin create-user NAME`",
+            shell_word(url)
+        ));
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
+    let open = server.open;
+    let public = team.public_origin.clone();
+    let served = idiograph_web::serve_team(url.to_owned(), &author(cli), addr, team, move |bound| {
+        let url = format!("http://{bound}/");
+        match public {
+            Some(p) => emit(&format!(
+                "Idiograph team server at {url}, reached as {p} through the proxy: {} projects (Ctrl+C stops it)",
+                projects.len()
+            )),
+            None => emit(&format!(
+                "Idiograph team server at {url}  (only this computer can reach it): {} projects (Ctrl+C stops it)",
+                projects.len()
+            )),
         }
         if open {
             open_browser(&url);

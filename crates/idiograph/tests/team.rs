@@ -2,7 +2,8 @@
 //! PostgreSQL project (a change made through one reaches the live clients and the search of
 //! another; a stale edit made through another is refused), and a PostgreSQL restart in the
 //! middle of a write load (requests fail cleanly while it is down, the same server process
-//! recovers, nothing acknowledged is lost), and `serve --public-url` for a server behind a proxy.
+//! recovers, nothing acknowledged is lost), `serve --public-url` for a server behind a proxy,
+//! and `serve --team` of every project of a database.
 
 mod support;
 
@@ -47,13 +48,18 @@ impl Server {
 
     /// A server process whose temporary folder (for its search index) is `tmp`, when given.
     fn start_in(url: &str, project: &str, author: &str, tmp: Option<&Path>) -> Server {
-        use std::io::{BufRead, BufReader};
         let mut cmd = support::command();
-        cmd.args(["--author", author, "--database", url, "serve", project, "--port", "0"]).stdout(Stdio::piped());
+        cmd.args(["--author", author, "--database", url, "serve", project, "--port", "0"]);
         if let Some(tmp) = tmp {
             cmd.env("TMPDIR", tmp);
         }
-        let mut child = cmd.spawn().unwrap();
+        Server::spawn(cmd)
+    }
+
+    /// Starts `cmd`, a `serve` command, and reads the address it prints.
+    fn spawn(mut cmd: Command) -> Server {
+        use std::io::{BufRead, BufReader};
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let host = line
@@ -360,4 +366,41 @@ fn serve_behind_a_proxy_takes_a_checked_public_url() {
     child.kill().ok();
     child.wait().ok();
     assert!(line.contains("http://127.0.0.1:") && line.contains("reached as https://qda.example.org/"), "{line}");
+}
+
+/// `serve --team --database URL` without `-p` serves every project of the server from one
+/// process: one login, the member's projects listed, each under `/projects/ID/`. Without
+/// `--team` it says what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_team_without_a_project_serves_every_project_to_its_members() {
+    let Some(url) = idiograph_testkit::postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = team_project(&url, dir.path());
+    let _drop = idiograph_testkit::DropSchema::new(&url, &id);
+    // Accounts are server-wide and outlive test projects: the name is unique per run.
+    let name = format!("fay-{id}");
+    let password = "correct horse battery";
+    let made = support::command()
+        .args(["--database", &url, "-p", &id, "admin", "create-user", &name])
+        .env("IDIOGRAPH_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let alone = support::command().args(["--database", &url, "serve", "--port", "0"]).output().unwrap();
+    let said = String::from_utf8_lossy(&alone.stderr);
+    assert!(!alone.status.success() && said.contains("--team") && said.contains("-p ID"), "{said}");
+
+    let mut cmd = support::command();
+    cmd.args(["--database", &url, "serve", "--team", "--port", "0"]);
+    let server = Server::spawn(cmd);
+    let mut conn = Conn::new(&server.host);
+    conn.cookie = Some(support::http::log_in(&server.host, &name, password).await.unwrap());
+    let listed = conn.get_json("/api/v1/studies").await;
+    assert_eq!(
+        listed["studies"].as_array().unwrap().iter().map(|s| (s["id"].clone(), s["url"].clone())).collect::<Vec<_>>(),
+        vec![(json!(id), json!(format!("/projects/{id}/")))]
+    );
+    let participants = conn.get_json(&format!("/projects/{id}/api/v1/participants")).await;
+    assert!(participants.to_string().contains("Olivia"), "{participants}");
+    drop(server);
 }

@@ -4,10 +4,12 @@
 //! `/studies/{name}/` (its file name without `.idg`), by the single-study router (see [`mount`]).
 //!
 //! Studies are opened on first use and stay open while the server runs. Everything the page
-//! does is also JSON: `GET` and `POST /api/v1/studies`.
+//! does is also JSON: `GET` and `POST /api/v1/studies`. A team server of many projects has the
+//! same home page for each member, without the folder's parts (see [`team`]).
 
 mod mount;
 mod names;
+mod team;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -56,21 +58,77 @@ struct Opened {
 
 /// One study as the home page lists it.
 struct Listed {
-    file: String,
+    /// Where it is kept: its file in the folder, or its project id on a team server.
+    place: Place,
     url: String,
     title: String,
     participants: usize,
     last_change: String,
-    /// Why the file cannot be opened, if it cannot.
+    /// Why the study cannot be opened, if it cannot.
     problem: Option<String>,
 }
 
+/// Where a listed study is kept.
+enum Place {
+    /// Its file name in the folder.
+    File(String),
+    /// Its project id on the team server, and the member's role in it.
+    Project { id: String, role: idiograph_model::Role },
+}
+
 impl Listed {
+    /// A study kept at `place` and served at `url`, called `title` until [`Listed::describe`] reads its own.
+    fn new(place: Place, url: String, title: String) -> Listed {
+        Listed { place, url, title, participants: 0, last_change: String::new(), problem: None }
+    }
+
+    /// Fills in the title, participants and last change from the open study, or the problem.
+    async fn describe(&mut self, study: ApiResult<Workbench>) {
+        let described = async {
+            let wb = study?;
+            let s = wb.snapshot().await?;
+            let last = wb.history(1).await?.into_iter().next();
+            Ok::<_, ApiError>((s, last))
+        };
+        match described.await {
+            Ok((s, last)) => {
+                self.title = s.settings.title;
+                self.participants = s.participants.len();
+                self.last_change = last.map(|e| e.at.replace('T', " ").chars().take(16).collect()).unwrap_or_default();
+            }
+            Err(e) => self.problem = Some(e.message),
+        }
+    }
+
+    /// The file name, on the home page of a folder.
+    fn file(&self) -> Option<&str> {
+        match &self.place {
+            Place::File(f) => Some(f),
+            Place::Project { .. } => None,
+        }
+    }
+
+    /// The member's role, on a team server.
+    fn role(&self) -> Option<&'static str> {
+        match &self.place {
+            Place::File(_) => None,
+            Place::Project { role, .. } => Some(role.as_str()),
+        }
+    }
+
     fn json(&self) -> Value {
-        json!({
-            "file": self.file, "url": self.url, "title": self.title, "participants": self.participants,
+        let mut item = json!({
+            "url": self.url, "title": self.title, "participants": self.participants,
             "last_change": self.last_change, "problem": self.problem,
-        })
+        });
+        match &self.place {
+            Place::File(file) => item["file"] = json!(file),
+            Place::Project { id, role } => {
+                item["id"] = json!(id);
+                item["role"] = json!(role.as_str());
+            }
+        }
+        item
     }
 }
 
@@ -128,55 +186,21 @@ impl Folder {
         let mut listed = Vec::with_capacity(stems.len());
         for stem in stems {
             let file = format!("{stem}.{}", names::EXTENSION);
-            let mut entry = Listed {
-                url: study_url(&stem),
-                title: stem.clone(),
-                file,
-                participants: 0,
-                last_change: String::new(),
-                problem: None,
-            };
-            match self.describe(&stem).await {
-                Ok((title, participants, last_change)) => {
-                    (entry.title, entry.participants, entry.last_change) = (title, participants, last_change);
-                }
-                Err(e) => entry.problem = Some(e.message),
-            }
+            let mut entry = Listed::new(Place::File(file), study_url(&stem), stem.clone());
+            entry.describe(self.study(&stem).await.map(|o| o.wb)).await;
             listed.push(entry);
         }
         listed.sort_by_key(|l| l.title.to_lowercase());
         listed
     }
 
-    /// Title, number of participants and time of the last change of the study `stem`.
-    async fn describe(&self, stem: &str) -> ApiResult<(String, usize, String)> {
-        let wb = self.study(stem).await?.wb;
-        let s = wb.snapshot().await?;
-        let last = wb.history(1).await?.into_iter().next().map(|e| e.at.replace('T', " ").chars().take(16).collect());
-        Ok((s.settings.title, s.participants.len(), last.unwrap_or_default()))
-    }
-
     /// Makes a new study from the fields of the form or the API; returns its file stem.
     async fn create(&self, new: &NewStudy) -> ApiResult<String> {
-        let terminology = match new.terminology.as_deref().map(str::trim) {
-            None | Some("") => Terminology::Smith2022,
-            Some(t) => word::<Terminology>(t)?,
-        };
-        let rule = match new.recurrence_rule.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(r) => Some(RecurrenceRule::parse(r).map_err(ApiError::invalid)?),
-        };
-        let title = new.title.trim();
-        if title.is_empty() {
-            return Err(ApiError::invalid("give the study a title"));
-        }
-        let question = new.research_question.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let checked = new.checked()?;
         std::fs::create_dir_all(&self.dir).map_err(|e| ApiError::internal(format!("{}: {e}", self.dir.display())))?;
-        let path = names::free_path(&self.dir, title);
-        let wb = Workbench::create(&path, title, terminology, &self.author).await?;
-        if question.is_some() || rule.is_some() {
-            wb.update_study(None, question, None, rule, None).await?;
-        }
+        let path = names::free_path(&self.dir, &checked.title);
+        let wb = Workbench::create(&path, &checked.title, checked.terminology, &self.author).await?;
+        checked.settle(&wb).await?;
         Ok(self.made(&path, wb).await)
     }
 }
@@ -190,6 +214,44 @@ pub(crate) struct NewStudy {
     terminology: Option<String>,
     /// `half` (default), a share such as `2/3`, or a count.
     recurrence_rule: Option<String>,
+}
+
+/// A new study's fields, checked.
+struct CheckedStudy {
+    title: String,
+    terminology: Terminology,
+    question: Option<String>,
+    rule: Option<RecurrenceRule>,
+}
+
+impl NewStudy {
+    /// The fields checked before anything is made: a title, a known wording and a readable rule.
+    fn checked(&self) -> ApiResult<CheckedStudy> {
+        let terminology = match self.terminology.as_deref().map(str::trim) {
+            None | Some("") => Terminology::Smith2022,
+            Some(t) => word::<Terminology>(t)?,
+        };
+        let rule = match self.recurrence_rule.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(r) => Some(RecurrenceRule::parse(r).map_err(ApiError::invalid)?),
+        };
+        let title = self.title.trim();
+        if title.is_empty() {
+            return Err(ApiError::invalid("give the study a title"));
+        }
+        let question = self.research_question.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        Ok(CheckedStudy { title: title.to_owned(), terminology, question: question.map(str::to_owned), rule })
+    }
+}
+
+impl CheckedStudy {
+    /// Gives the study `wb`, just made with the title and wording, its question and rule.
+    async fn settle(self, wb: &Workbench) -> ApiResult<()> {
+        if self.question.is_some() || self.rule.is_some() {
+            wb.update_study(None, self.question.as_deref(), None, self.rule, None).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The shared state of the home server's handlers.
@@ -211,10 +273,17 @@ fn table() -> Vec<Entry> {
     ]
 }
 
-/// The routes of the home page's server, apart from each study's own under `/studies/{name}/`.
+/// The routes of the home page's servers — of a folder of studies, then of a team server of
+/// many projects — apart from each study's own under `/studies/{name}/` or `/projects/{id}/`.
 pub fn home_route_list() -> Vec<Route> {
-    table().into_iter().map(|(method, path, access, _)| Route { method, path, access }).collect()
+    table()
+        .into_iter()
+        .map(|(method, path, access, _)| Route { method, path, access })
+        .chain(team::route_list())
+        .collect()
 }
+
+pub(crate) use team::router as team_router;
 
 /// The server of the studies in `dir`, answering only requests addressed to `bound`; studies
 /// are opened as `author`.
@@ -256,7 +325,12 @@ async fn in_study(State(folder): State<Home>, req: Request) -> Response {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    /// The folder of studies; empty on a team server.
     folder: String,
+    /// On a team server, the member signed in.
+    member: Option<String>,
+    /// Whether the new study form is offered (on a team server, to owners only).
+    can_create: bool,
     studies: Vec<Listed>,
     /// What went wrong with the last form, if anything.
     message: String,
@@ -271,15 +345,30 @@ async fn home_page(State(folder): State<Home>) -> PageResult {
 }
 
 async fn render_home(folder: &Folder, message: String, refused: Option<&NewStudy>) -> PageResult {
-    let page = HomePage {
-        folder: folder.dir.display().to_string(),
-        studies: folder.list().await,
-        message,
-        title: refused.map(|n| n.title.clone()).unwrap_or_default(),
-        question: refused.and_then(|n| n.research_question.clone()).unwrap_or_default(),
-        rule: refused.and_then(|n| n.recurrence_rule.clone()).unwrap_or_else(|| "half".to_owned()),
-    };
+    let page = HomePage::new(folder.dir.display().to_string(), None, true, folder.list().await, message, refused);
     crate::pages::render(&page)
+}
+
+impl HomePage {
+    fn new(
+        folder: String,
+        member: Option<String>,
+        can_create: bool,
+        studies: Vec<Listed>,
+        message: String,
+        refused: Option<&NewStudy>,
+    ) -> HomePage {
+        HomePage {
+            folder,
+            member,
+            can_create,
+            studies,
+            message,
+            title: refused.map(|n| n.title.clone()).unwrap_or_default(),
+            question: refused.and_then(|n| n.research_question.clone()).unwrap_or_default(),
+            rule: refused.and_then(|n| n.recurrence_rule.clone()).unwrap_or_else(|| "half".to_owned()),
+        }
+    }
 }
 
 /// The home page again with `error` at the top, and the status of the error.
