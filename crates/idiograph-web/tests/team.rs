@@ -165,6 +165,7 @@ impl Team {
         let (method, template) = (route.method, route.path);
         let call = match (method, template) {
             ("GET", "/transcripts/{id}") => Call::new(method, path("/transcripts/T1")),
+            ("GET", "/transcripts/{id}/parts") => Call::new(method, path("/transcripts/T1/parts?lines=1-3")),
             ("GET", "/cases/{id}") => Call::new(method, path("/cases/P1")),
             ("GET", "/themes/{id}") => Call::new(method, path("/themes/TH1")),
             ("GET", "/static/{*path}") => Call::new(method, path("/static/app.css")),
