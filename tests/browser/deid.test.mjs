@@ -47,6 +47,14 @@ async function reloading(action) {
   await loaded;
 }
 
+/** Runs `action`, a change the page shows in place (its main part rendered again, no reload),
+ * and waits until it is shown. */
+async function updating(action) {
+  const before = await page.evaluate(() => Number(document.documentElement.dataset.updates || 0));
+  await action();
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.updates || 0) > n, before);
+}
+
 async function api(pathname) {
   const res = await page.request.get(BASE + pathname);
   assert.equal(res.status(), 200, `${pathname}: ${res.status()}`);
@@ -55,6 +63,7 @@ async function api(pathname) {
 
 test("pseudonymisation: key store, known identifier, review, apply, log", { skip }, async () => {
   await page.goto(BASE + "/deid");
+  await page.evaluate(() => (window.stayed = true));
   await page.getByRole("link", { name: "Pseudonymisation" }).waitFor();
   const status = await page.locator("#key-status").innerText();
   assert.match(status, /no key store yet/);
@@ -65,22 +74,22 @@ test("pseudonymisation: key store, known identifier, review, apply, log", { skip
   // Create the key store, with the keyboard: only the passphrase is asked for.
   assert.equal(await page.getByLabel(/Passphrase/).getAttribute("type"), "password");
   await page.getByLabel(/Passphrase/).fill("correct horse battery staple");
-  await reloading(() => page.getByLabel(/Passphrase/).press("Enter"));
+  await updating(() => page.getByLabel(/Passphrase/).press("Enter"));
   assert.match(await page.locator("#key-status").innerText(), /Unlocked: .*deid\.key, 0 known identifiers/);
   assert.ok(existsSync(KEY), "made where the page said");
 
   // Lock it and unlock it again with the passphrase alone.
-  await reloading(() => page.getByRole("button", { name: "Lock the key store" }).click());
+  await updating(() => page.getByRole("button", { name: "Lock the key store" }).click());
   assert.ok((await page.locator("#key-status").innerText()).includes(`it is locked. It lives at ${KEY}`));
   await page.getByLabel(/Passphrase/).fill("correct horse battery staple");
-  await reloading(() => page.getByRole("button", { name: "Unlock", exact: true }).click());
+  await updating(() => page.getByRole("button", { name: "Unlock", exact: true }).click());
   assert.match(await page.locator("#key-status").innerText(), /Unlocked: .*deid\.key, 0 known identifiers/);
 
   // "Dundee" is in the header of every demo transcript.
   await page.getByLabel("Real name, place or organisation").fill("Dundee");
   await page.getByLabel(/^Replacement \(empty/).fill("Northtown");
   await page.getByLabel(/^Kind/).first().selectOption("town");
-  await reloading(() => page.getByRole("button", { name: "Add", exact: true }).click());
+  await updating(() => page.getByRole("button", { name: "Add", exact: true }).click());
   assert.match(await page.locator("#known").innerText(), /Dundee\s+Northtown\s+town/);
   const towns = page.locator('li.candidate[data-kind="town"]');
   assert.equal(await towns.count(), 3, "once in each demo transcript");
@@ -94,20 +103,23 @@ test("pseudonymisation: key store, known identifier, review, apply, log", { skip
   const kindOfFirst = await first.getAttribute("data-kind");
   const original = await first.locator("mark").innerText();
   await first.getByLabel(/^Replace/).fill("[Chosen]");
-  await reloading(() => first.getByRole("button", { name: "Accept", exact: true }).click());
+  await updating(() => first.getByRole("button", { name: "Accept", exact: true }).click());
   const queue = await api("/api/v1/deid/queue");
   const chosen = queue.items.find((i) => i.replacement === "[Chosen]");
   assert.ok(chosen, "the typed replacement is kept");
   assert.equal(chosen.status, "accepted");
   assert.equal(chosen.text, original);
   assert.equal(chosen.kind, kindOfFirst);
+  // Shown in place: the same document, and the focus on the next candidate's first control.
+  assert.equal(await page.evaluate(() => window.stayed), true, "decided without a reload");
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest('li.candidate[data-status="pending"]')), "the focus moves on to the next candidate");
 
   // A whole kind accepted at once.
   const bulk = page.locator("ul.bulk li").first();
   const kind = await bulk.locator(".kind").innerText();
   const pendingOfKind = queue.items.filter((i) => i.kind === kind && i.status === "pending").length;
   assert.ok(pendingOfKind > 0, `pending ${kind} candidates`);
-  await reloading(() => bulk.getByRole("button", { name: `Accept all ${kind}` }).click());
+  await updating(() => bulk.getByRole("button", { name: `Accept all ${kind}` }).click());
   const decided = (await api("/api/v1/deid/queue")).items.filter((i) => i.kind === kind);
   assert.ok(decided.every((i) => i.status === "accepted"), `every ${kind} candidate accepted`);
 
@@ -163,7 +175,7 @@ test("pseudonymisation: reject every occurrence of a word; the transcript says i
   const listed = await api("/api/v1/deid/queue");
   const before = [...listed.items, ...listed.fields].filter((i) => i.text === word).length;
   assert.ok(before > 0, `"${word}" is in the queue (a transcript's or another field's)`);
-  await reloading(() => pending.getByRole("button", { name: `Reject every “${word}”` }).click());
+  await updating(() => pending.getByRole("button", { name: `Reject every “${word}”` }).click());
   const queue = await api("/api/v1/deid/queue");
   assert.equal(queue.items.filter((i) => i.text === word).length, 0, `"${word}" is no longer a candidate anywhere`);
   assert.equal(queue.fields.filter((f) => f.text === word).length, 0, `nor in any other field`);

@@ -150,7 +150,11 @@ export async function act(method, url, body, done = "Saved.", revision) {
   pending.count++;
   try {
     const data = await api(method, url, body, revision);
-    reload(typeof done === "function" ? done(data) : done);
+    const message = typeof done === "function" ? done(data) : done;
+    if (inPlace.refresh) {
+      await inPlace.refresh();
+      flash(message);
+    } else reload(message);
     return data;
   } catch (e) {
     if (e.status === 409 && revision) await stale.handle(e);
@@ -251,9 +255,54 @@ document.addEventListener("click", async (event) => {
   if (action) await undoRedo(action.dataset.action);
 });
 
-/** A page that can show any change in place (the transcript view) sets `refresh`: undo and redo
- * then update it without a reload. */
+/** A page that can show any change in place sets `refresh`: its changes, undo and redo then
+ * update it without a reload. The transcript view swaps in the parts that changed; a page whose
+ * `<main>` has `data-in-place` (the pseudonymisation page) gets [`swapMain`]. */
 export const inPlace = { refresh: null };
+
+/** Where the focus is, so that it can be put back in the same place after `<main>` is rendered
+ * again: the element's id, or its item's position in its list (the item itself may have been
+ * decided: the focus then goes to the next item still to decide). */
+function focusPlace(el) {
+  if (!el || el === document.body || !el.closest("main")) return null;
+  if (el.id) return { id: el.id };
+  const item = el.closest("li, tr");
+  if (!item) return null;
+  const tag = item.parentElement.tagName.toLowerCase();
+  return { tag, list: [...document.querySelectorAll(`main ${tag}`)].indexOf(item.parentElement), index: [...item.parentElement.children].indexOf(item) };
+}
+
+function refocus(place) {
+  if (!place) return;
+  if (place.id) return document.getElementById(place.id)?.focus({ preventScroll: true });
+  const list = document.querySelectorAll(`main ${place.tag}`)[place.list];
+  // An item marked `data-done` (a decided candidate) is passed over: the next one is what the
+  // reader turns to.
+  for (const item of list ? [...list.children].slice(place.index) : []) {
+    if (item.hasAttribute("data-done")) continue;
+    const control = item.querySelector("button, input:not([type=hidden]), select, textarea, a[href], summary");
+    if (control) return control.focus({ preventScroll: true });
+  }
+}
+
+/** Renders the page's `<main>` again from the server and puts it in place of the old one,
+ * keeping the scroll position and the focus: a change shown without a reload. Page scripts
+ * listen on the document, so the new elements need no listeners of their own. */
+export async function swapMain() {
+  const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  const fresh = res.ok ? new DOMParser().parseFromString(await res.text(), "text/html").querySelector("main") : null;
+  const main = document.querySelector("main");
+  if (!fresh || !main) return reload();
+  const place = focusPlace(document.activeElement);
+  const y = window.scrollY;
+  main.replaceChildren(...fresh.childNodes);
+  window.scrollTo(window.scrollX, y);
+  refocus(place);
+  // Counted, so that a test (or a script) can wait for the page to show a change.
+  document.documentElement.dataset.updates = String(Number(document.documentElement.dataset.updates || 0) + 1);
+}
+
+if (document.querySelector("main[data-in-place]")) inPlace.refresh = swapMain;
 
 async function undoRedo(which) {
   try {

@@ -1,14 +1,15 @@
 // The pseudonymisation page: applying asks for confirmation first (it makes new versions and
 // moves the originals out of the project), and its result is shown after the reload that
-// brings the new log in. Every other control posts through common.js.
+// brings the new versions in. Every other control posts through common.js and is shown in place
+// (the page's <main> is rendered again), so the listener here is on the document.
 
 import { api, flash, formBody, reload } from "./common.js";
 
-const form = document.getElementById("apply");
-const result = document.getElementById("apply-result");
 const KEPT = "idg-deid-result";
 
-form?.addEventListener("submit", async (event) => {
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (form.id !== "apply") return;
   event.preventDefault();
   if (!window.confirm(form.dataset.confirm)) return;
   const body = formBody(form);
@@ -29,6 +30,7 @@ form?.addEventListener("submit", async (event) => {
 });
 
 const kept = sessionStorage.getItem(KEPT);
+const result = document.getElementById("apply-result");
 if (kept && result) {
   sessionStorage.removeItem(KEPT);
   try {
