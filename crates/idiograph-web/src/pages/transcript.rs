@@ -157,6 +157,16 @@ fn kind_label(k: NoteKind) -> &'static str {
     }
 }
 
+/// The start of a note's text, for the statement card that names it (the note's own card, one
+/// click away, has it whole).
+fn glimpse(text: &str) -> String {
+    const CHARS: usize = 90;
+    match text.char_indices().nth(CHARS) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_owned(),
+    }
+}
+
 /// An annotation as the segmenter sees it: byte range, id, and CSS class.
 struct Mark {
     start: usize,
@@ -250,7 +260,7 @@ impl<'v> Reading<'v> {
                         id: c.id.clone(),
                         kind_label: c.kind_label,
                         lines: c.lines.clone(),
-                        text: c.text.clone(),
+                        text: glimpse(&c.text),
                     },
                     None => SourceNote {
                         id: String::new(),
@@ -514,6 +524,13 @@ pub(crate) async fn parts(
 #[cfg(test)]
 mod tests {
     use super::line_set;
+
+    #[test]
+    fn a_glimpse_keeps_short_texts_and_cuts_long_ones_on_a_char_boundary() {
+        assert_eq!(super::glimpse("Short note"), "Short note");
+        let long = "é".repeat(100);
+        assert_eq!(super::glimpse(&long), format!("{}…", "é".repeat(90)));
+    }
 
     #[test]
     fn line_sets_are_clamped_sorted_and_deduplicated() {
