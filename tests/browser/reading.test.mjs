@@ -297,6 +297,20 @@ test("in place: edit, delete and undo, a colleague's change, and an edit of what
   await page.locator(`#ann-${note.id}`).waitFor();
   assert.ok(await sameDocument(page), "undo shown in place");
 
+  // A colleague's note on another transcript leaves this page alone; one on this transcript
+  // appears in place, with only its own card and lines read again.
+  const parts = [];
+  page.on("request", (r) => r.url().includes("/parts?") && parts.push(r.url()));
+  const t2 = await json(page, "/api/v1/transcripts/T2");
+  await json(page, "/api/v1/notes", { method: "POST", data: { transcript: "T2", version: t2.version, start: t2.lines[5].start, end: t2.lines[5].start + 5, kind: "free", text: "Elsewhere" } });
+  const t1 = await json(page, "/api/v1/transcripts/T1");
+  const line = t1.lines.findIndex((l) => l.text.length > 20);
+  await json(page, "/api/v1/notes", { method: "POST", data: { transcript: "T1", version: t1.version, start: t1.lines[line].start, end: t1.lines[line].start + 10, kind: "free", text: "By a colleague" } });
+  await page.locator(".ann.note", { hasText: "By a colleague" }).waitFor();
+  await flashed(page, /Updated: add free note N\d+ on T1.* — by researcher/);
+  assert.ok(parts.length >= 1 && parts.every((u) => u.includes("objects=") && !u.includes("all=true")), `only the touched parts were read: ${parts.join(" ")}`);
+  assert.equal(await page.locator(".ann.note", { hasText: "Elsewhere" }).count(), 0);
+
   // A colleague rewrites the note while the editor is open: it changes behind the dialog, and
   // saving is refused with their version shown.
   const current = (await json(page, "/api/v1/notes?transcript=T1")).notes.find((n) => n.id === note.id);

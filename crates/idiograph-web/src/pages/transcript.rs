@@ -53,6 +53,8 @@ pub(crate) struct SourceNote {
 
 pub(crate) struct NoteCard {
     id: String,
+    /// The note's stable id: live events name objects by it.
+    key: String,
     /// The version token the page sends back when it edits or deletes the note.
     revision: String,
     author: String,
@@ -67,6 +69,7 @@ pub(crate) struct NoteCard {
 
 pub(crate) struct StatementCard {
     id: String,
+    key: String,
     revision: String,
     text: String,
     lines: String,
@@ -86,6 +89,9 @@ pub(crate) struct TranscriptPage {
     live_from: i64,
     /// Who reads: the reading position is kept per reader.
     reader: String,
+    /// The stable ids of the extracts from this version, space-separated: a live event naming
+    /// one that is gone concerns this page.
+    extract_keys: String,
     id: String,
     title: String,
     version: String,
@@ -187,6 +193,8 @@ struct Reading<'v> {
     labels: Vec<(usize, usize)>,
     notes: Vec<NoteCard>,
     statements: Vec<StatementCard>,
+    /// Each extract's lines, as `first-last`, by its stable id.
+    extract_lines: HashMap<String, String>,
 }
 
 impl<'v> Reading<'v> {
@@ -216,6 +224,7 @@ impl<'v> Reading<'v> {
             by_id.insert(n.id.clone(), notes.len());
             notes.push(NoteCard {
                 id,
+                key: n.id.as_str().to_owned(),
                 revision: n.version_token(),
                 author: n.author.clone(),
                 kind: n.kind.as_str(),
@@ -272,6 +281,7 @@ impl<'v> Reading<'v> {
                 .collect();
             statements.push(StatementCard {
                 id,
+                key: stmt.id.as_str().to_owned(),
                 revision: stmt.version_token(),
                 text: stmt.text.clone(),
                 lines: lines.join("; "),
@@ -281,8 +291,10 @@ impl<'v> Reading<'v> {
                 from_notes,
             });
         }
+        let mut extract_lines = HashMap::new();
         for x in &view.extracts {
             let sp = x.anchor.span();
+            extract_lines.insert(x.id.as_str().to_owned(), span_of(&x.anchor));
             marks.push(Mark {
                 start: sp.start().to_usize(),
                 end: sp.end().to_usize(),
@@ -309,7 +321,7 @@ impl<'v> Reading<'v> {
             .filter_map(|turn| turn.label_span)
             .map(|sp| (sp.start().to_usize(), sp.end().to_usize()))
             .collect();
-        Reading { view, index: UnitIndex::new(&v.text), marks, per_line, labels, notes, statements }
+        Reading { view, index: UnitIndex::new(&v.text), marks, per_line, labels, notes, statements, extract_lines }
     }
 
     fn line_count(&self) -> u32 {
@@ -408,6 +420,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
     let lines = (1..=reading.line_count()).filter_map(|g| reading.line(g)).collect();
     let kinds = reading.kinds();
     let authors = reading.authors();
+    let extract_keys = reading.extract_lines.keys().map(String::as_str).collect::<Vec<_>>().join(" ");
     let p = &view.participant;
     let renumberings = wb
         .line_mappings(&short("T", t.short))
@@ -423,6 +436,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
     let page = TranscriptPage {
         live_from,
         reader: wb.author().to_owned(),
+        extract_keys,
         chrome: Chrome::new(&wb, &view.settings, "", format!("T{} {}", t.short, t.title)),
         id: short("T", t.short),
         title: t.title.clone(),
@@ -442,13 +456,16 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
 }
 
 /// Which parts of the transcript page to send: line ranges (`lines=12-14,40`), cards by id
-/// (`cards=N3,S2`), or everything (`all=true`, after an undo or someone else's change).
+/// (`cards=N3,S2`), the notes, statements and extracts a live event names by stable id
+/// (`objects=ID,ID`: their cards and lines), or everything (`all=true`, after an undo).
 #[derive(Deserialize)]
 pub(crate) struct PartsQuery {
     #[serde(default)]
     lines: String,
     #[serde(default)]
     cards: String,
+    #[serde(default)]
+    objects: String,
     #[serde(default)]
     all: bool,
 }
@@ -487,8 +504,27 @@ pub(crate) async fn parts(
     let view = wb.transcript_view(&id).await?;
     let reading = Reading::new(&view);
     let count = reading.line_count();
-    let wanted_lines = if q.all { (1..=count).collect() } else { line_set(&q.lines, count)? };
-    let wanted_cards: HashSet<&str> = q.cards.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
+    let list =
+        |s: &'_ str| s.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    let mut wanted_cards: HashSet<String> = list(&q.cards).into_iter().collect();
+    let mut spans = q.lines.clone();
+    // Objects named by a live event: their cards, and the lines those cards and extracts are on
+    // now (the browser adds the lines they were on).
+    let objects: HashSet<String> = list(&q.objects).into_iter().collect();
+    let mut gone_objects: Vec<&str> = Vec::new();
+    for key in &objects {
+        let card = reading.notes.iter().map(|n| (&n.key, &n.id, &n.spans));
+        let card = card.chain(reading.statements.iter().map(|s| (&s.key, &s.id, &s.spans))).find(|(k, _, _)| *k == key);
+        match (card, reading.extract_lines.get(key)) {
+            (Some((_, id, lines)), _) => {
+                wanted_cards.insert(id.clone());
+                spans.push_str(&format!(",{}", lines.replace(' ', ",")));
+            }
+            (None, Some(lines)) => spans.push_str(&format!(",{lines}")),
+            (None, None) => gone_objects.push(key),
+        }
+    }
+    let wanted_lines = if q.all { (1..=count).collect() } else { line_set(&spans, count)? };
     let label = crate::view::Labels::of(view.settings.terminology).statement;
     let by = reading.authors().len() > 1;
     let mut lines = Vec::with_capacity(wanted_lines.len());
@@ -507,7 +543,7 @@ pub(crate) async fn parts(
         found.insert(s.id.as_str());
         cards.push(json!({ "id": s.id, "list": "statements", "html": StatementHtml { s, label }.render()? }));
     }
-    let gone: Vec<&str> = wanted_cards.iter().copied().filter(|c| !found.contains(c)).collect();
+    let gone: Vec<&str> = wanted_cards.iter().map(String::as_str).filter(|c| !found.contains(c)).collect();
     let counts: serde_json::Map<String, Value> =
         reading.kinds().into_iter().map(|(k, _, n)| (k.to_owned(), n.into())).collect();
     Ok(Json(json!({
@@ -517,6 +553,8 @@ pub(crate) async fn parts(
         "lines": lines,
         "cards": cards,
         "gone": gone,
+        "gone_objects": gone_objects,
+        "extracts": reading.extract_lines.keys().collect::<Vec<_>>(),
         "counts": counts,
     })))
 }

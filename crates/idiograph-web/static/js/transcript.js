@@ -454,10 +454,12 @@ async function change(method, url, body, touched, revision) {
 // ---------------------------------------------------------------------------------------------
 // Showing changes in place
 
-/** Fetches the parts of the page that changed (`lines`: ranges such as `12-14`, `cards`: ids;
- * or `all`) and puts them in place, keeping the selection, the cursor and the focus. */
-async function refresh({ lines = [], cards = [], all = false, focus } = {}) {
-  const query = all ? "all=true" : `lines=${encodeURIComponent(lines.filter(Boolean).join(","))}&cards=${encodeURIComponent(cards.join(","))}`;
+/** Fetches the parts of the page that changed (`lines`: ranges such as `12-14`, `cards`: ids,
+ * `objects`: stable ids from a live event; or `all`) and puts them in place, keeping the
+ * selection, the cursor and the focus. */
+async function refresh({ lines = [], cards = [], objects = [], all = false, focus } = {}) {
+  const list = (xs) => encodeURIComponent(xs.filter(Boolean).join(","));
+  const query = all ? "all=true" : `lines=${list(lines)}&cards=${list(cards)}&objects=${list(objects)}`;
   const parts = await api("GET", `/transcripts/${tid}/parts?${query}`);
   if (parts.version !== bench.dataset.version) {
     // The text itself changed (pseudonymised): only a new page shows it truthfully.
@@ -485,6 +487,7 @@ async function refresh({ lines = [], cards = [], all = false, focus } = {}) {
   if (cursor) line(cursor)?.classList.add("cursor");
   if (sel) select(sel.start, sel.end);
   shown.seq = Math.max(shown.seq, parts.seq);
+  extractKeys = new Set(parts.extracts);
   filterNotes();
   if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
   return parts;
@@ -506,17 +509,45 @@ function place(list, card) {
 inPlace.refresh = () => refresh({ all: true });
 
 // Someone else's change: shown in place at once (nothing the reader types is lost: dialogs and
-// the selection stay), and named in the status line.
-let pendingLive = null;
+// the selection stay), and named in the status line. A change to notes, statements or extracts
+// re-reads just those cards and lines; anything else (themes, a new version, many changes at
+// once) re-reads the page's parts whole.
+const ANNOTATIONS = new Set(["note", "statement", "extract"]);
+let extractKeys = new Set(bench.dataset.extracts.split(" ").filter(Boolean));
+let heardLive = [];
+let liveTimer = null;
 bench.addEventListener("idg:change", (e) => {
   e.preventDefault();
-  const c = e.detail;
-  clearTimeout(pendingLive);
-  pendingLive = setTimeout(async () => {
-    await refresh({ all: true });
-    if (c) flash(`Updated: ${c.summary || c.action} — by ${c.author}.`);
-  }, 150);
+  heardLive.push(e.detail);
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(showLive, 120);
 });
+
+async function showLive() {
+  const changes = heardLive;
+  heardLive = [];
+  const narrow = changes.every((c) => c && !c.more_objects && c.objects.every((o) => ANNOTATIONS.has(o.kind)));
+  let parts = null;
+  if (narrow) {
+    const keys = [...new Set(changes.flatMap((c) => c.objects.map((o) => o.id)))];
+    const lines = keys.map((k) => bench.querySelector(`.ann[data-key="${CSS.escape(k)}"]`)?.dataset.spans ?? "");
+    parts = await refresh({ objects: keys, lines });
+    for (const key of parts?.gone_objects ?? []) {
+      const card = bench.querySelector(`.ann[data-key="${CSS.escape(key)}"]`);
+      if (card) card.remove();
+      // A deleted extract of this page leaves no card to say where it was: only the whole page
+      // does. (Anything else not here is another transcript's.)
+      else if (extractKeys.has(key)) {
+        parts = null;
+        break;
+      }
+    }
+    if (parts) layout();
+  }
+  if (!parts) await refresh({ all: true });
+  const last = changes[changes.length - 1];
+  if (last) flash(`Updated: ${last.summary || last.action} — by ${last.author}${changes.length > 1 ? ` (and ${changes.length - 1} more)` : ""}.`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Cards beside their lines
