@@ -207,6 +207,14 @@ test("keyboard alone: move, select lines, narrow to words, three kinds of note, 
   const statements = (await json(page, "/api/v1/statements")).statements.filter((s) => s.text === "Holding on to what was said");
   assert.equal(statements.length, 1);
   assert.deepEqual([...statements[0].from_notes].map((n) => n.id ?? n).sort(), [n1, n2].sort());
+  // Each column is one Tab stop: from the transcript, Tab reaches the notes' current card, and
+  // the next Tab leaves the column.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Tab");
+  assert.ok(await page.evaluate(() => document.activeElement.matches(".col-notes .ann")), "Tab from the text: a note card");
+  // Then the card's own Edit and Delete, and out.
+  for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
+  assert.ok(await page.evaluate(() => !document.activeElement.closest(".col-notes .ann-list")), "three more Tabs leave the notes");
   assert.equal(await page.evaluate(() => window.pointer), 0, "no mouse event at all");
   assert.ok(await sameDocument(page), "nothing reloaded: the same document throughout");
   assert.equal(page.loads, 0);

@@ -644,6 +644,24 @@ for (const list of document.querySelectorAll(".ann-list")) {
   });
 }
 
+/** Gives each column one Tab stop, its current card (the one last in focus, else its first):
+ * thousands of cards would otherwise stand between the transcript and the rest of the page. */
+function tabStops() {
+  for (const list of bench.querySelectorAll(".ann-list")) {
+    const cards = [...list.querySelectorAll(".ann")];
+    const current = cards.find((c) => c.classList.contains("current")) || cards.find((c) => !c.hidden);
+    for (const c of cards) c.tabIndex = c === current ? 0 : -1;
+  }
+}
+
+bench.addEventListener("focusin", (e) => {
+  const card = e.target.closest?.(".ann");
+  if (!card) return;
+  for (const c of card.parentElement.querySelectorAll(".ann.current")) c.classList.remove("current");
+  card.classList.add("current");
+  tabStops();
+});
+
 /** Shows the notes whose kind and whose analyst are both ticked. */
 function filterNotes() {
   const off = (attr) =>
@@ -654,6 +672,7 @@ function filterNotes() {
   for (const box of document.querySelectorAll("input[data-filter]")) {
     bench.classList.toggle(`hide-${box.dataset.filter}`, !box.checked);
   }
+  tabStops();
   layout();
 }
 
@@ -837,6 +856,7 @@ window.addEventListener("resize", () => {
   layout();
 });
 fit();
+tabStops();
 layout();
 if (document.fonts) document.fonts.ready.then(() => (fit(), layout()));
 offerReturn();
