@@ -40,6 +40,8 @@ async function open(path, { width = 1440, height = 1000, zoom = 1 } = {}) {
     if (m.type() === "error") page.problems.push(`console error: ${m.text()}`);
   });
   await page.goto(BASE + path);
+  // A long transcript comes in chunks after its first lines: wait for the last.
+  if (path.startsWith("/transcripts/")) await page.locator("#workbench[data-complete]").waitFor({ state: "attached" });
   await page.evaluate(() => (window.stayed = true));
   // Loads after the first: a reload would count here.
   page.loads = 0;

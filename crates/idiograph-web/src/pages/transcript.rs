@@ -98,7 +98,13 @@ pub(crate) struct TranscriptPage {
     case: String,
     pseudonym: String,
     pages: u32,
+    /// The lines sent with the page: all of them, or the first [`FIRST_LINES`] of a long
+    /// transcript, whose rest the page then fetches in chunks ([`parts`] with `from`, `to`).
     lines: Vec<LineView>,
+    /// How many lines the transcript has.
+    line_total: u32,
+    /// The first line not sent with the page, if any.
+    rest_from: Option<u32>,
     notes: Vec<NoteCard>,
     statements: Vec<StatementCard>,
     kinds: Vec<(&'static str, &'static str, usize)>,
@@ -412,12 +418,22 @@ impl<'v> Reading<'v> {
     }
 }
 
+/// How many lines a long transcript's page is sent with: a few screens at any zoom, so that the
+/// first lines are shown and the keys work at once; the rest follows in chunks (a 20,000-word
+/// transcript with 2,000 notes is 2 MB of HTML, half a second of parsing and layout).
+const FIRST_LINES: u32 = 120;
+
+/// A transcript up to this many lines is sent whole: a chunk for the last few is not worth it.
+const WHOLE_UP_TO: u32 = FIRST_LINES * 3 / 2;
+
 pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
     let live_from = wb.last_change().await?;
     let view = wb.transcript_view(&id).await?;
-    let reading = Reading::new(&view);
+    let mut reading = Reading::new(&view);
     let (t, v) = (&view.transcript, &view.version);
-    let lines = (1..=reading.line_count()).filter_map(|g| reading.line(g)).collect();
+    let line_total = reading.line_count();
+    let sent = if line_total <= WHOLE_UP_TO { line_total } else { FIRST_LINES };
+    let lines = (1..=sent).filter_map(|g| reading.line(g)).collect();
     let kinds = reading.kinds();
     let authors = reading.authors();
     let extract_keys = reading.extract_lines.keys().map(String::as_str).collect::<Vec<_>>().join(" ");
@@ -445,8 +461,16 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         pseudonym: p.pseudonym.clone(),
         pages: v.layout.page_count(),
         lines,
-        notes: reading.notes,
-        statements: reading.statements,
+        line_total,
+        rest_from: (sent < line_total).then_some(sent + 1),
+        notes: {
+            reading.notes.retain(|n| n.first_line <= sent);
+            reading.notes
+        },
+        statements: {
+            reading.statements.retain(|s| s.first_line <= sent);
+            reading.statements
+        },
         kinds,
         authors,
         themes: view.themes.iter().map(|th| (short("TH", th.short), th.title.clone())).collect(),
@@ -468,6 +492,10 @@ pub(crate) struct PartsQuery {
     objects: String,
     #[serde(default)]
     all: bool,
+    /// A chunk of a long transcript the page was not sent with: lines `from..=to` with their
+    /// page breaks, as one piece of HTML, and the cards that start on them.
+    from: Option<u32>,
+    to: Option<u32>,
 }
 
 /// Parses `12-14,40` into the line numbers it names, within `1..=count`.
@@ -504,6 +532,9 @@ pub(crate) async fn parts(
     let view = wb.transcript_view(&id).await?;
     let reading = Reading::new(&view);
     let count = reading.line_count();
+    if let (Some(from), Some(to)) = (q.from, q.to) {
+        return chunk(&reading, seq, from, to.min(count));
+    }
     let list =
         |s: &'_ str| s.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect::<Vec<_>>();
     let mut wanted_cards: HashSet<String> = list(&q.cards).into_iter().collect();
@@ -556,6 +587,42 @@ pub(crate) async fn parts(
         "gone_objects": gone_objects,
         "extracts": reading.extract_lines.keys().collect::<Vec<_>>(),
         "counts": counts,
+    })))
+}
+
+/// Lines with their page breaks, rendered alone for a chunk of a long transcript.
+#[derive(Template)]
+#[template(
+    source = r#"{% import "transcript_parts.html" as parts %}{% call parts::lines(ls) %}{% endcall %}"#,
+    ext = "html"
+)]
+struct LinesHtml<'a> {
+    ls: &'a [LineView],
+}
+
+/// Lines `from..=to` of a long transcript and the cards that start on them, in order.
+fn chunk(reading: &Reading, seq: i64, from: u32, to: u32) -> ApiResult<Json<Value>> {
+    if from == 0 || from > to {
+        return Err(ApiError::bad_request(format!("lines {from} to {to} are not a chunk of this transcript")));
+    }
+    let lines: Vec<LineView> = (from..=to).filter_map(|g| reading.line(g)).collect();
+    let label = crate::view::Labels::of(reading.view.settings.terminology).statement;
+    let by = reading.authors().len() > 1;
+    let here = |first: u32| (from..=to).contains(&first);
+    let mut cards = Vec::new();
+    for n in reading.notes.iter().filter(|n| here(n.first_line)) {
+        cards.push(json!({ "id": n.id, "list": "notes", "html": NoteHtml { n, by }.render()? }));
+    }
+    for s in reading.statements.iter().filter(|s| here(s.first_line)) {
+        cards.push(json!({ "id": s.id, "list": "statements", "html": StatementHtml { s, label }.render()? }));
+    }
+    Ok(Json(json!({
+        "version": reading.view.version.id.as_str(),
+        "seq": seq,
+        "from": from,
+        "to": to,
+        "html": LinesHtml { ls: &lines }.render()?,
+        "cards": cards,
     })))
 }
 

@@ -8,7 +8,9 @@
 // UTF-16 units). The server converts to UTF-8 bytes.
 //
 // After a change the page asks `/transcripts/{id}/parts` for the lines and cards it touched,
-// rendered by the server exactly as a reload would render them, and swaps them in.
+// rendered by the server exactly as a reload would render them, and swaps them in. A long
+// transcript's page comes with its first lines only, so that they show and the keys work at
+// once; the same address gives the rest in chunks.
 
 import { api, flash, inPlace, pending, typing } from "./common.js";
 import { shown } from "./live.js";
@@ -22,7 +24,9 @@ const editor = document.getElementById("editor");
 const keys = document.getElementById("keys");
 const status = document.getElementById("cursor-status");
 const tid = bench.dataset.transcript;
-const lineCount = transcript.querySelectorAll(".line").length;
+/** How many lines the page has so far: a long transcript comes with its first lines, and the
+ * rest follows in chunks (`loadRest`). Everything below works on the lines there are. */
+let lineCount = transcript.querySelectorAll(".line").length;
 const dialogs = [composer, extractor, editor, keys];
 
 // ---------------------------------------------------------------------------------------------
@@ -458,6 +462,7 @@ async function change(method, url, body, touched, revision) {
  * `objects`: stable ids from a live event; or `all`) and puts them in place, keeping the
  * selection, the cursor and the focus. */
 async function refresh({ lines = [], cards = [], objects = [], all = false, focus } = {}) {
+  if (all) await loading;
   const list = (xs) => encodeURIComponent(xs.filter(Boolean).join(","));
   const query = all ? "all=true" : `lines=${list(lines)}&cards=${list(cards)}&objects=${list(objects)}`;
   const parts = await api("GET", `/transcripts/${tid}/parts?${query}`);
@@ -561,11 +566,16 @@ function layout() {
     const cards = [...list.querySelectorAll(".ann")].filter((c) => !c.hidden && c.offsetParent);
     return {
       list,
-      cards: cards.map((c) => {
-        const ln = line(c.dataset.line);
-        const top = ln ? ln.getBoundingClientRect().top + window.scrollY - listTop : 0;
-        return { c, top, h: c.offsetHeight };
-      }),
+      cards: cards
+        .filter((c) => {
+          // A card on a line still to come (a colleague's, while the page loads) waits for it.
+          c.classList.toggle("unplaced", !line(c.dataset.line));
+          return !!line(c.dataset.line);
+        })
+        .map((c) => {
+          const top = line(c.dataset.line).getBoundingClientRect().top + window.scrollY - listTop;
+          return { c, top, h: c.offsetHeight };
+        }),
     };
   });
   for (const { list, cards } of plans) {
@@ -851,6 +861,43 @@ function offerReturn() {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// The rest of a long transcript
+
+const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+/** Fetches the lines the page came without, a chunk at a time, each with the cards that start
+ * on it; between chunks the keys and the mouse are served. */
+async function loadRest(more) {
+  const step = line(1).offsetHeight || 27;
+  const room = () => (more.style.height = `${(Number(bench.dataset.lines) - lineCount) * step}px`);
+  room();
+  await nextFrame(); // the first lines are painted first
+  while (lineCount < Number(bench.dataset.lines)) {
+    const to = Math.min(Number(bench.dataset.lines), lineCount + 300);
+    const part = await api("GET", `/transcripts/${tid}/parts?from=${lineCount + 1}&to=${to}`);
+    if (part.version !== bench.dataset.version) return location.reload();
+    more.insertAdjacentHTML("beforebegin", part.html);
+    for (const c of part.cards) {
+      const el = fragment(c.html);
+      const there = document.getElementById(`ann-${c.id}`);
+      if (there) there.replaceWith(el);
+      else bench.querySelector(`[data-list="${c.list}"]`).append(el);
+    }
+    lineCount = to;
+    room();
+    filterNotes();
+    await nextFrame();
+  }
+  more.remove();
+  fit();
+  layout();
+  // A link to a line that came with a chunk (a search hit deep in the text): go there now, as
+  // the browser would have on arrival.
+  const target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target && !target.matches(":target")) location.replace(location.hash);
+}
+
 window.addEventListener("resize", () => {
   fit();
   layout();
@@ -859,4 +906,10 @@ fit();
 tabStops();
 layout();
 if (document.fonts) document.fonts.ready.then(() => (fit(), layout()));
-offerReturn();
+performance.mark("idg:ready");
+const more = document.getElementById("more-lines");
+const loading = (more ? loadRest(more) : Promise.resolve()).then(() => {
+  bench.dataset.complete = "true";
+  performance.mark("idg:complete");
+  offerReturn();
+});
