@@ -113,7 +113,7 @@ async fn a_theme_lists_each_member_with_its_move_author_time_and_source_notes(ba
         Some("settling against struggle".to_owned()),
         Some("ben".to_owned()),
     );
-    assert_eq!(moves(&ana, "TH2").await, [expected_move.clone()]);
+    assert_eq!(moves(&ana, "TH2").await, std::slice::from_ref(&expected_move));
     assert_eq!(moves(&ana, "TH1").await.len(), 1, "only S2 is left in TH1");
 
     // Undone, the move is Ana's again; redone, Ben's.
@@ -127,7 +127,7 @@ async fn a_theme_lists_each_member_with_its_move_author_time_and_source_notes(ba
     assert_eq!(moves(&ana, "TH1").await[0], expected_assign);
     assert!(moves(&ana, "TH2").await.is_empty());
     ben.redo().await.unwrap().unwrap();
-    assert_eq!(moves(&ana, "TH2").await, [expected_move.clone()]);
+    assert_eq!(moves(&ana, "TH2").await, std::slice::from_ref(&expected_move));
 
     // A merge by Ana carries the members over with the moves that put them there: Ben's
     // reasons stay his.
