@@ -246,6 +246,22 @@ test("case board: drag statements into a PET, keyboard move, bracketing", { skip
   await page.uncheck("#ask-why");
   assert.equal(await page.locator(`.dropzone[data-theme="${pet}"] .card`).count(), 2);
   assert.equal(await page.locator("#board .pool .card").count(), 0);
+  // The trail (issue #15): the card shows its strategy under the theme, and the rationale opens
+  // from the keyboard.
+  const why = page.locator(`#why-${pet}-${second}`);
+  assert.equal(await why.locator(".strategy").textContent(), "abstraction");
+  assert.equal(await why.locator(".rationale").isVisible(), false);
+  await why.locator("summary").focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await why.locator(".rationale").textContent(), "Both are about getting one's bearings");
+  assert.ok(await why.locator(".rationale").isVisible(), "open from the keyboard");
+  // The theme's page lists the move with who made it and when.
+  await page.goto(`${BASE}/themes/${pet}`);
+  const member = page.locator(`#m-${second}`);
+  assert.equal(await member.locator(".strategy").textContent(), "abstraction");
+  assert.equal(await member.locator(".rationale").textContent(), "Both are about getting one's bearings");
+  assert.match(await member.locator(".author").textContent(), /^researcher, \d{4}-\d\d-\d\d \d\d:\d\d$/);
+  await check("03-theme-trail");
   await page.goto(BASE + "/cases/P4?others=1");
   assert.match(await page.textContent("body"), /Dreading a patient/, "other cases on request");
   await page.goto(BASE + "/cases/P4");

@@ -126,8 +126,8 @@ impl Workbench {
     /// known real name, or made while the store is locked, is refused unless `allow_leaks` (which
     /// the audit log records).
     pub async fn export(&self, format: ExportFormat, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
-        let s = self.snapshot().await?;
-        let report = study_report(&s, &now()[..10]);
+        let (s, trail) = self.snapshot_with_trail().await?;
+        let report = study_report(&s, &trail, &now()[..10]);
         let failed = |e: idiograph_formats::ReportError| AppError::Invalid(format!("cannot write the report: {e}"));
         let what = format.extension();
         let bytes = match format {
@@ -138,7 +138,7 @@ impl Workbench {
             ExportFormat::Docx => render_docx(&report).map_err(failed)?,
             ExportFormat::Xlsx => render_xlsx(&report, &self.tables(&s).await?).map_err(failed)?,
             ExportFormat::Csv(t) => render_csv(&report, &self.tables(&s).await?, t).into_bytes(),
-            ExportFormat::AuditHtml => render_audit_html(&self.audit_events().await?).into_bytes(),
+            ExportFormat::AuditHtml => render_audit_html(&self.audit_events().await?, &report.trail).into_bytes(),
             ExportFormat::AuditCsv => render_audit_csv(&self.audit_events().await?).into_bytes(),
             ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
         };
@@ -151,8 +151,8 @@ impl Workbench {
     /// The report as Markdown, to show inside the workbench (a view, not an export: nothing
     /// leaves the machine, so no leak check).
     pub async fn report_markdown(&self) -> Result<String, AppError> {
-        let s = self.snapshot().await?;
-        Ok(render_markdown(&study_report(&s, &now()[..10])))
+        let (s, trail) = self.snapshot_with_trail().await?;
+        Ok(render_markdown(&study_report(&s, &trail, &now()[..10])))
     }
 
     /// The classic three-column annotated transcript (statements | lines | notes) as Word or

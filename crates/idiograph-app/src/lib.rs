@@ -24,6 +24,7 @@ mod report;
 mod search;
 mod speakers;
 mod themes;
+mod trail;
 mod transcripts;
 mod versions;
 
@@ -51,6 +52,7 @@ pub use crate::search::{
 };
 pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
+pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;
 pub use idiograph_store::{

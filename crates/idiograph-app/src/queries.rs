@@ -8,6 +8,8 @@ use idiograph_model::{
     Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
 };
 
+use idiograph_store::Tx;
+
 use crate::{transcripts, AppError, Workbench};
 
 /// Everything of a study but the exploratory notes, read in one transaction.
@@ -161,33 +163,7 @@ impl TranscriptView {
 impl Workbench {
     /// Reads the whole study (but the notes) in one consistent transaction.
     pub async fn snapshot(&self) -> Result<Snapshot, AppError> {
-        let mut tx = self.store.read().await?;
-        let settings = tx.settings().await?;
-        let participants = tx.all().await?;
-        let transcripts: Vec<Transcript> = tx.all().await?;
-        let statements: Vec<ExperientialStatement> = tx.all().await?;
-        let extracts: Vec<Extract> = tx.all().await?;
-        let mut wanted: Vec<ObjectId> = transcripts.iter().map(|t| t.current_version.clone()).collect();
-        wanted.extend(statements.iter().flat_map(|s| s.anchors.iter().map(|a| a.version_id().clone())));
-        wanted.extend(extracts.iter().map(|x| x.anchor.version_id().clone()));
-        wanted.sort();
-        wanted.dedup();
-        let mut versions = HashMap::new();
-        for id in wanted {
-            let v = tx.version(&id).await?;
-            versions.insert(id, v);
-        }
-        Ok(Snapshot {
-            settings,
-            participants,
-            transcripts,
-            versions,
-            statements,
-            themes: tx.all().await?,
-            assignments: tx.all().await?,
-            extracts,
-            journal: tx.all().await?,
-        })
+        read_snapshot(&mut self.store.read().await?).await
     }
 
     /// One transcript (`T2`) as its view shows it, read in one transaction: only its case's rows
@@ -257,4 +233,34 @@ impl Workbench {
     pub async fn journal_entry(&self, reference: &str) -> Result<idiograph_model::JournalEntry, AppError> {
         crate::annotate::resolve_journal(&mut self.store.read().await?, reference).await
     }
+}
+
+/// Reads the whole study (but the notes) in `tx`.
+pub(crate) async fn read_snapshot(tx: &mut Tx) -> Result<Snapshot, AppError> {
+    let settings = tx.settings().await?;
+    let participants = tx.all().await?;
+    let transcripts: Vec<Transcript> = tx.all().await?;
+    let statements: Vec<ExperientialStatement> = tx.all().await?;
+    let extracts: Vec<Extract> = tx.all().await?;
+    let mut wanted: Vec<ObjectId> = transcripts.iter().map(|t| t.current_version.clone()).collect();
+    wanted.extend(statements.iter().flat_map(|s| s.anchors.iter().map(|a| a.version_id().clone())));
+    wanted.extend(extracts.iter().map(|x| x.anchor.version_id().clone()));
+    wanted.sort();
+    wanted.dedup();
+    let mut versions = HashMap::new();
+    for id in wanted {
+        let v = tx.version(&id).await?;
+        versions.insert(id, v);
+    }
+    Ok(Snapshot {
+        settings,
+        participants,
+        transcripts,
+        versions,
+        statements,
+        themes: tx.all().await?,
+        assignments: tx.all().await?,
+        extracts,
+        journal: tx.all().await?,
+    })
 }

@@ -2,11 +2,12 @@
 
 use idiograph_formats::{
     ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet, ReportJournalEntry, ReportLabels,
-    ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow, ReportStatement, StudyReport,
+    ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow, ReportStatement, ReportTrailCase,
+    ReportTrailMember, ReportTrailNote, ReportTrailTheme, StudyReport,
 };
 use idiograph_model::{ObjectId, Term, Terminology, Theme};
 
-use crate::Snapshot;
+use crate::{Snapshot, Trail, TrailMember};
 
 /// The report labels in the study's terminology.
 pub(crate) fn labels(t: Terminology) -> ReportLabels {
@@ -90,8 +91,58 @@ fn about(s: &Snapshot, id: &ObjectId) -> String {
     "an exploratory note".to_owned()
 }
 
-/// Builds the report model of a study.
-pub fn study_report(s: &Snapshot, generated_at: &str) -> StudyReport {
+/// A trail member as the report appendices print it.
+fn trail_member(m: &TrailMember) -> ReportTrailMember {
+    ReportTrailMember {
+        id: m.id.clone(),
+        text: m.text.clone(),
+        lines: m.lines.clone(),
+        strategy: m.strategy.map(|g| g.to_string()).unwrap_or_default(),
+        rationale: m.rationale.clone().unwrap_or_default(),
+        author: m.author.clone().unwrap_or_default(),
+        at: m.at.clone(),
+        notes: m
+            .notes
+            .iter()
+            .map(|n| ReportTrailNote {
+                id: n.id.clone(),
+                kind: n.kind.to_string(),
+                text: n.text.clone(),
+                lines: n.lines.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The analytic trail of every case for the report appendices (write-up and audit report):
+/// each PET, sub-themes after their parent, with its members' moves.
+fn trail_cases(s: &Snapshot, trail: &Trail) -> Vec<ReportTrailCase> {
+    s.participants
+        .iter()
+        .map(|p| {
+            let mut themes = Vec::new();
+            let mut stack: Vec<(usize, &Theme)> = s
+                .children(None)
+                .into_iter()
+                .rev()
+                .filter(|t| t.participant_id() == Some(&p.id))
+                .map(|t| (0, t))
+                .collect();
+            while let Some((depth, t)) = stack.pop() {
+                themes.push(ReportTrailTheme {
+                    title: format!("TH{} {}", t.short, t.title),
+                    depth,
+                    members: trail.of(&t.id).iter().map(trail_member).collect(),
+                });
+                stack.extend(s.children(Some(&t.id)).into_iter().rev().map(|c| (depth + 1, c)));
+            }
+            ReportTrailCase { pseudonym: p.pseudonym.clone(), themes }
+        })
+        .collect()
+}
+
+/// Builds the report model of a study, with the analytic trail of its themes.
+pub fn study_report(s: &Snapshot, trail: &Trail, generated_at: &str) -> StudyReport {
     let recurrence = s.recurrence();
     let participants = &s.participants;
     StudyReport {
@@ -155,5 +206,6 @@ pub fn study_report(s: &Snapshot, generated_at: &str) -> StudyReport {
                 link: j.about.as_ref().map(|id| about(s, id)),
             })
             .collect(),
+        trail: trail_cases(s, trail),
     }
 }

@@ -123,6 +123,31 @@ fn poster() -> StudyReport {
             text: "My own Balint experience was positive.\n\nI must watch for that.".into(),
             link: None,
         }],
+        trail: PEOPLE
+            .iter()
+            .map(|p| ReportTrailCase {
+                pseudonym: (*p).into(),
+                themes: vec![ReportTrailTheme {
+                    title: format!("TH1 Respite ({p})"),
+                    depth: 0,
+                    members: vec![ReportTrailMember {
+                        id: "S1".into(),
+                        text: "Balint as a space to offload".into(),
+                        lines: "p. 1, ll. 12–14".into(),
+                        strategy: "abstraction".into(),
+                        rationale: format!("{p} returns to relief in every answer"),
+                        author: "AM".into(),
+                        at: "2024-04-02T10:15:00Z".into(),
+                        notes: vec![ReportTrailNote {
+                            id: "N2".into(),
+                            kind: "conceptual".into(),
+                            text: "offloading as survival".into(),
+                            lines: "p. 1, l. 13".into(),
+                        }],
+                    }],
+                }],
+            })
+            .collect(),
     }
 }
 
@@ -214,12 +239,50 @@ fn docx_has_styled_headings_tables_quotes_and_the_figure() {
 }
 
 #[test]
+fn docx_has_the_analytic_trail_appendix_per_case() {
+    let mut report = poster();
+    report.trail[2].themes[0].members.clear();
+    let doc = part_text(&render_docx(&report).expect("docx"), "word/document.xml");
+    let appendix = doc.find(">Appendix: analytic trail by participant<").expect("trail appendix heading");
+    let trail = &doc[appendix..];
+    // One table per case with clustered members: Olivia's and Rachel's; Tom has nothing yet.
+    let olivia = trail.find(">Olivia<").expect("Olivia's heading");
+    let rachel = trail.find(">Rachel<").expect("Rachel's heading");
+    let tom = trail.find(">Tom<").expect("Tom's heading");
+    assert_eq!(trail[olivia..rachel].matches("<w:tbl>").count(), 1, "one table for Olivia");
+    assert!(trail[tom..].contains("No Experiential statements clustered yet."));
+    let table = &trail[olivia..rachel];
+    for column in ["Member", "Strategy", "Rationale", "Who", "When", "Source notes"] {
+        assert!(table.contains(&format!(">{column}<")), "column {column}");
+    }
+    assert!(table.contains("<w:tblHeader/>"), "the header row repeats on each page");
+    assert!(table.contains(">TH1 Respite (Olivia)<"), "the PET's group row");
+    // The member's row: the statement with its lines, how and why, who and when, its notes.
+    let cells = [
+        "S1 Balint as a space to offload (p. 1, ll. 12–14)",
+        "abstraction",
+        "Olivia returns to relief in every answer",
+        "AM",
+        "2024-04-02T10:15:00Z",
+        "N2 (conceptual, p. 1, l. 13): offloading as survival",
+    ];
+    let mut at = 0;
+    for c in cells {
+        let found = table[at..].find(&format!(">{c}<")).unwrap_or_else(|| panic!("cell {c:?} in order"));
+        at += found;
+    }
+}
+
+#[test]
 fn docx_escapes_hostile_text() {
     let mut report = poster();
     report.title = "<w:p>& \"x\" \u{1}".into();
     report.gets[0].sub_themes[0].extracts[0].quote = "</w:t><w:t>injected".into();
+    report.trail[0].themes[0].members[0].rationale = "</w:t><w:t>rationale".into();
+    report.trail[0].themes[0].members[0].notes[0].text = "</w:t><w:t>note".into();
     let bytes = render_docx(&report).expect("docx");
     let doc = part_text(&bytes, "word/document.xml");
+    assert!(doc.contains("&lt;/w:t&gt;&lt;w:t&gt;rationale") && doc.contains("&lt;/w:t&gt;&lt;w:t&gt;note"));
     assert!(doc.contains("&lt;w:p&gt;&amp; &quot;x&quot; "));
     assert!(doc.contains("&lt;/w:t&gt;&lt;w:t&gt;injected"));
     assert!(!doc.contains('\u{1}'));
@@ -390,8 +453,25 @@ fn audit_and_coreq() {
         "Seq,Time,Author,Action,Summary,Undone\r\n1,2025-01-01T10:00:00Z,AM,add statement,\
          \"S1 on T1 p. 1, ll. 12–14\",no\r\n2,2025-01-01T10:01:00Z,'=cmd,delete theme,\"TH3, \"\"x\"\"\",yes\r\n"
     );
-    let html = render_audit_html(&events);
+    let mut trail = poster().trail;
+    trail[0].themes[0].members[0].rationale = "<b>why</b>".into();
+    let html = render_audit_html(&events, &trail);
     assert!(html.contains("<tr class=\"undone\"><td class=\"num\">2</td>") && html.contains("TH3, &quot;x&quot;"));
+    // The analytic trail appendix after the log: a table per case, its PET as a group row,
+    // each member with strategy, rationale, who, when and its source notes, all escaped.
+    let appendix = html.find("<h2>Appendix: analytic trail by participant</h2>").expect("trail appendix");
+    assert!(appendix > html.find("</table>").unwrap(), "after the log");
+    let olivia = &html[html.find("<h3>Olivia</h3>").unwrap()..html.find("<h3>Rachel</h3>").unwrap()];
+    assert!(
+        olivia.contains("<th scope=\"col\">Strategy</th><th scope=\"col\">Rationale</th><th scope=\"col\">Who</th>")
+    );
+    assert!(olivia.contains("<tr class=\"theme\"><th scope=\"rowgroup\" colspan=\"6\">TH1 Respite (Olivia)</th></tr>"));
+    assert!(olivia.contains(
+        "<tr><td>S1 Balint as a space to offload (p. 1, ll. 12–14)</td><td>abstraction</td>\
+         <td>&lt;b&gt;why&lt;/b&gt;</td><td>AM</td><td>2024-04-02T10:15:00Z</td>\
+         <td class=\"notes\">N2 (conceptual, p. 1, l. 13): offloading as survival</td></tr>"
+    ));
+    assert_eq!(html.matches("<table class=\"trail\">").count(), 3, "one table per case");
 
     let coreq = render_coreq(&ReportCoreq {
         title: "Balint".into(),

@@ -975,6 +975,30 @@ impl Tx {
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
 
+    /// Every write of an object of type `T` by a command that stands (is not undone), oldest
+    /// first: the command's event and the object as that command left it. What the audit log
+    /// can tell about who made an object as it is now; images a withdrawal erased are gone.
+    pub async fn writes<T: Codec>(&mut self) -> Result<Vec<(AuditEvent, T)>, StoreError> {
+        let table = T::table();
+        let rows = sqlx::query(
+            "SELECT e.seq, e.at, e.author, e.action, e.summary, e.target_seq, COALESCE(u.undone, 0), c.after_row
+             FROM audit_change c JOIN audit_event e ON e.seq = c.seq LEFT JOIN undo_entry u ON u.seq = c.seq
+             WHERE c.tbl = $1 AND c.after_row IS NOT NULL AND COALESCE(u.undone, 0) = 0
+             ORDER BY c.seq, c.ordinal",
+        )
+        .bind(table.name)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let image: String = r.try_get(7)?;
+                let row = Row::from_json(table, &image)
+                    .ok_or_else(|| StoreError::Corrupt(format!("audit row image of {}", table.name)))?;
+                Ok((event_from_row(r)?, T::from_row(&row)?))
+            })
+            .collect()
+    }
+
     /// The `(table, row id)` pairs changed by the events after `seq`, undo and redo included
     /// (they re-apply the rows of the event they target); `None` when that cannot be told
     /// from the log, because a withdrawal erased row images since.

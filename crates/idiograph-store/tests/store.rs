@@ -87,6 +87,7 @@ on_both_backends!(
     async fn the_change_feed_reports_commits_of_other_handles_in_audit_order,
     async fn undo_and_redo_reach_commands_recorded_before_migration_0002,
     async fn undo_and_redo_reach_commands_recorded_before_migration_0003,
+    async fn the_writes_of_an_object_are_those_of_commands_that_stand,
 );
 
 /// Adds participant P1 "Olivia" (id `a`) as ana, then `renamer` renames her "Liv". Returns both
@@ -175,6 +176,36 @@ async fn undo_and_redo_restore_exact_states_per_author(backend: Backend) {
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["undo", "redo", "undo", "add participant"]);
     assert!(history[3].undone);
+    f.close().await;
+}
+
+/// The standing writes of participants: who, by which command, and the pseudonym written.
+async fn writes(store: &Store) -> Vec<(String, String, String)> {
+    let mut tx = store.read().await.unwrap();
+    let written: Vec<(idiograph_store::AuditEvent, Participant)> = tx.writes().await.unwrap();
+    written.into_iter().map(|(e, p)| (e.author, e.action, p.pseudonym)).collect()
+}
+
+async fn the_writes_of_an_object_are_those_of_commands_that_stand(backend: Backend) {
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    let (olivia, renamed) = add_and_rename(store, "ben").await;
+    // Oldest first, each with the object as that command left it.
+    let both = [
+        ("ana".to_owned(), "add participant".to_owned(), olivia.pseudonym.clone()),
+        ("ben".to_owned(), "edit participant".to_owned(), renamed.pseudonym.clone()),
+    ];
+    assert_eq!(writes(store).await, both);
+    // An undone command no longer counts; redone, it does again. Undo and redo write no images.
+    store.undo("ben", NOW).await.unwrap().unwrap();
+    assert_eq!(writes(store).await, both[..1]);
+    store.redo("ben", NOW).await.unwrap().unwrap();
+    assert_eq!(writes(store).await, both);
+    // A deletion leaves no image to read; the writes before it remain.
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.delete(&renamed).await.unwrap();
+    tx.commit("delete participant", "delete P1").await.unwrap();
+    assert_eq!(writes(store).await, both);
     f.close().await;
 }
 

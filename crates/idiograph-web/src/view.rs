@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use idiograph_app::{Snapshot, VersionToken};
+use idiograph_app::{Snapshot, Trail, TrailMember, VersionToken};
 use idiograph_model::{
-    Anchor, ExperientialStatement, ExploratoryNote, Extract, ObjectId, Participant, Term, Terminology, Theme,
+    Anchor, ExperientialStatement, ExploratoryNote, Extract, Member, ObjectId, Participant, Term, Terminology, Theme,
     Transcript, TranscriptVersion,
 };
 use idiograph_text::UnitIndex;
@@ -151,8 +151,29 @@ pub(crate) fn participant_json(p: &Participant, progress: &Progress) -> Value {
     })
 }
 
-/// A theme and its sub-themes, members and extracts.
-pub(crate) fn theme_json(s: &Snapshot, t: &Theme) -> Value {
+/// A member of a theme with the move that put it there (strategy, rationale, who and when) and,
+/// for a statement, the exploratory notes it was developed from.
+fn member_json(m: &TrailMember) -> Value {
+    json!({
+        "id": m.id,
+        "kind": match m.member { Member::Statement(_) => "statement", Member::Theme(_) => "theme" },
+        "text": m.text,
+        "strategy": m.strategy.map(|g| g.as_str()),
+        "rationale": m.rationale,
+        "author": m.author,
+        "at": m.at,
+        "from_notes": m.notes.iter().map(|n| json!({
+            "id": n.id,
+            "kind": n.kind.as_str(),
+            "text": n.text,
+            "transcript": n.transcript,
+            "lines": n.lines,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A theme and its sub-themes, members (with the trail of their moves) and extracts.
+pub(crate) fn theme_json(s: &Snapshot, trail: &Trail, t: &Theme) -> Value {
     json!({
         "id": short("TH", t.short),
         "revision": s.theme_revision(t),
@@ -163,8 +184,9 @@ pub(crate) fn theme_json(s: &Snapshot, t: &Theme) -> Value {
         "note": t.note,
         "statements": s.statements_of(&t.id).iter().map(|st| short("S", st.short)).collect::<Vec<_>>(),
         "pets": s.pets_of(&t.id).iter().map(|p| short("TH", p.short)).collect::<Vec<_>>(),
+        "members": trail.of(&t.id).iter().map(member_json).collect::<Vec<_>>(),
         "extracts": s.extracts_of(&t.id).iter().map(|x| short("X", x.short)).collect::<Vec<_>>(),
-        "sub_themes": s.children(Some(&t.id)).into_iter().map(|c| theme_json(s, c)).collect::<Vec<_>>(),
+        "sub_themes": s.children(Some(&t.id)).into_iter().map(|c| theme_json(s, trail, c)).collect::<Vec<_>>(),
     })
 }
 

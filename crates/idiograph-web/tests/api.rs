@@ -640,6 +640,96 @@ async fn a_whole_analysis_through_the_api() {
     }
 }
 
+/// The part of `html` from the element with id `id` to the end of `until`, failing with the page.
+fn element<'a>(html: &'a str, id: &str, until: &str) -> &'a str {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let end = html[start..].find(until).map_or(html.len(), |e| start + e + until.len());
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn the_theme_page_the_api_and_the_boards_show_how_each_member_came_there() {
+    let app = app_with(SIMPLE).await;
+    let v1 = get(&app, "/api/v1/transcripts/T1").await.json()["version"].as_str().unwrap().to_owned();
+    let sel = json!({"transcript": "T1", "version": v1, "start": 33, "end": 51});
+    let mut n = sel.clone();
+    n["kind"] = json!("descriptive");
+    n["text"] = json!("Struggle early on");
+    assert_eq!(call(&app, "POST", "/api/v1/notes", n).await.status, StatusCode::CREATED);
+    let mut st = sel.clone();
+    st["text"] = json!("Beginning as hardship");
+    st["from_notes"] = json!(["N1"]);
+    assert_eq!(call(&app, "POST", "/api/v1/statements", st).await.status, StatusCode::CREATED);
+    let pet = call(&app, "POST", "/api/v1/themes", json!({"title": "Hardship", "case": "P1"})).await;
+    assert_eq!(pet.status, StatusCode::CREATED);
+    assert_eq!(call(&app, "POST", "/api/v1/themes", json!({"title": "Change"})).await.status, StatusCode::CREATED);
+    for b in [
+        json!({"theme": "TH1", "statement": "S1", "strategy": "polarisation", "rationale": "Set against the ease that follows"}),
+        json!({"theme": "TH2", "theme_member": "TH1", "strategy": "function", "rationale": "What hardship does for her"}),
+    ] {
+        assert_eq!(call(&app, "POST", "/api/v1/assignments", b).await.status, StatusCode::CREATED);
+    }
+
+    // The API: the existing shape, with each member's move added.
+    let th1 = get(&app, "/api/v1/themes/TH1").await.json();
+    assert_eq!(th1["statements"], json!(["S1"]));
+    let m = &th1["members"][0];
+    assert_eq!(
+        (&m["id"], &m["kind"], &m["text"], &m["strategy"], &m["rationale"], &m["author"]),
+        (
+            &json!("S1"),
+            &json!("statement"),
+            &json!("Beginning as hardship"),
+            &json!("polarisation"),
+            &json!("Set against the ease that follows"),
+            &json!("tester")
+        )
+    );
+    let at = m["at"].as_str().expect("when the move was made").to_owned();
+    assert_eq!(
+        m["from_notes"],
+        json!([{"id": "N1", "kind": "descriptive", "text": "Struggle early on", "transcript": "T1", "lines": "p. 1, l. 2"}])
+    );
+    let th2 = get(&app, "/api/v1/themes/TH2").await.json();
+    assert_eq!((&th2["members"][0]["id"], &th2["members"][0]["kind"]), (&json!("TH1"), &json!("theme")));
+    assert_eq!(th2["members"][0]["strategy"], "function");
+    let tree = get(&app, "/api/v1/themes").await.json();
+    assert_eq!(tree["cases"][0]["pets"][0]["members"], th1["members"], "the tree gives the same trail");
+
+    // The theme page: the member, how and why, who and when, and the notes behind it.
+    let page = get(&app, "/themes/TH1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let member = element(&page.body, "m-S1", "</ul>");
+    assert!(member.contains("Beginning as hardship"), "{member}");
+    assert!(member.contains("<dd class=\"strategy\">polarisation</dd>"), "{member}");
+    assert!(member.contains("<dd class=\"rationale\">Set against the ease that follows</dd>"), "{member}");
+    assert!(member.contains(&format!("<dd class=\"author\">tester, <time datetime=\"{at}\">")), "{member}");
+    assert!(member.contains("<a href=\"/transcripts/T1#L2\" class=\"id\">N1</a>"), "{member}");
+    assert!(member.contains("Struggle early on") && member.contains("p. 1, l. 2"), "{member}");
+    let page = get(&app, "/themes/TH2").await.body;
+    let member = element(&page, "m-TH1", "</dl>");
+    assert!(member.contains("<a href=\"/themes/TH1\">Hardship</a>"), "{member}");
+    assert!(member.contains("<dd class=\"strategy\">function</dd>") && member.contains("tester"), "{member}");
+
+    // The boards: the strategy under the theme, the rationale behind a keyboard-reachable
+    // summary (and its title, on hover).
+    let board = get(&app, "/cases/P1").await.body;
+    let why = element(&board, "why-TH1-S1", "</details>");
+    assert!(
+        why.contains(
+            "<summary title=\"Set against the ease that follows\"><span class=\"strategy\">polarisation</span>"
+        ),
+        "{why}"
+    );
+    assert!(why.contains("<p class=\"rationale\">Set against the ease that follows</p>"), "{why}");
+    let board = get(&app, "/group").await.body;
+    let why = element(&board, "why-TH2-TH1", "</details>");
+    assert!(
+        why.contains("<span class=\"strategy\">function</span>") && why.contains("What hardship does for her"),
+        "{why}"
+    );
+}
+
 #[tokio::test]
 async fn the_case_board_brackets_other_cases() {
     let dir = tempfile::tempdir().unwrap();

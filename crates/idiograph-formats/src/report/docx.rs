@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use super::escape::{markup, paragraphs};
 use super::png::{figure_png, Png};
+use super::trail::{trail_cells, TRAIL_COLUMNS, TRAIL_HEADING, TRAIL_INTRO};
 use super::{
     attribute_names, attribute_value, cell_summary, extract_citation, flatten, get_case_count, get_children, ooxml,
     pet_children, quoted, ReportError, StudyReport,
@@ -296,7 +297,7 @@ const APP: &str = concat!(
 /// participant table, group-theme table with recurrence ("3/3") and the theme figure (PNG),
 /// the recurrence matrix, each theme's extracts in the Quote style with their citations
 /// ("(Olivia, p. 1, ll. 12–14)"), the per-case PET tables with page:line references as an
-/// appendix, and the reflexive journal.
+/// appendix, the analytic trail of each case as a second appendix, and the reflexive journal.
 ///
 /// # Errors
 ///
@@ -349,6 +350,7 @@ pub fn render_docx(report: &StudyReport) -> Result<Vec<u8>, ReportError> {
     recurrence(&mut doc, report, tw);
     extracts(&mut doc, report);
     cases(&mut doc, report, tw);
+    trail(&mut doc, report, tw);
     journal(&mut doc, report);
     doc.finish(&report.title, &report.title)
 }
@@ -561,6 +563,35 @@ fn cases(doc: &mut WordDoc, report: &StudyReport, tw: u32) {
         if flatten(&case.pets, 0, pet_children).iter().any(|(_, p)| !p.extracts.is_empty()) {
             doc.push(&text_para("TableNote", "Rows in italics are extracts."));
         }
+    }
+}
+
+/// The analytic trail appendix: per case, one table with a group row per PET followed by its
+/// members' moves and source notes.
+fn trail(doc: &mut WordDoc, report: &StudyReport, tw: u32) {
+    doc.heading_on_new_page(1, TRAIL_HEADING);
+    doc.push(&text_para("Normal", TRAIL_INTRO));
+    let widths = columns(tw, &[6, 3, 6, 2, 3, 7]);
+    let titles = TRAIL_COLUMNS.map(str::to_owned);
+    for case in &report.trail {
+        doc.heading(2, &case.pseudonym);
+        if case.themes.iter().all(|t| t.members.is_empty()) {
+            doc.push(&text_para("Meta", &format!("No {} clustered yet.", report.labels.statements)));
+            continue;
+        }
+        let mut rows = header_row(&widths, &titles);
+        let merged = format!(r#"<w:gridSpan w:val="{}"/>{}"#, widths.len(), fill(GROUP_FILL));
+        for theme in &case.themes {
+            let title = run(&format!("{}{}", "    ".repeat(theme.depth), theme.title), None, true, false);
+            rows.push_str(&row(&cell(tw, &para("TableText", &title, ""), &merged), false, true));
+            for m in &theme.members {
+                rows.push_str(&text_row(&widths, &trail_cells(m), ""));
+            }
+        }
+        doc.push(&table(&widths, &rows));
+    }
+    if report.trail.is_empty() {
+        doc.push(&text_para("Meta", "No cases analysed yet."));
     }
 }
 

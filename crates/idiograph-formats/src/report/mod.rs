@@ -22,6 +22,7 @@ mod svg;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod trail;
 mod xlsx;
 
 pub use self::annotated::{
@@ -36,6 +37,7 @@ pub use self::markdown::render_markdown;
 pub use self::png::render_theme_tree_png;
 pub use self::svg::render_theme_tree_svg;
 pub use self::tables::{render_csv, ReportNoteRow, ReportStatementRow, ReportTable, ReportTables};
+pub use self::trail::{ReportTrailCase, ReportTrailMember, ReportTrailNote, ReportTrailTheme};
 pub use self::xlsx::render_xlsx;
 
 /// The reader-visible names of the IPA units, so one report can follow the 2022 wording
@@ -85,6 +87,8 @@ pub struct StudyReport {
     pub recurrence: ReportRecurrence,
     /// Reflexive journal entries, in the order they should be printed.
     pub journal: Vec<ReportJournalEntry>,
+    /// The analytic trail of each case (how each member came into its PET), in display order.
+    pub trail: Vec<ReportTrailCase>,
 }
 
 /// One row of the participant table.

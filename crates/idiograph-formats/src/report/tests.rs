@@ -184,6 +184,7 @@ fn poster() -> StudyReport {
                 link: None,
             },
         ],
+        trail: Vec::new(),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::{short, theme_json};
 
 pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<Value>> {
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let cases: Vec<Value> = s
         .participants
         .iter()
@@ -23,12 +23,13 @@ pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<Value>> {
                 .children(None)
                 .into_iter()
                 .filter(|t| t.participant_id() == Some(&p.id))
-                .map(|t| theme_json(&s, t))
+                .map(|t| theme_json(&s, &trail, t))
                 .collect();
             json!({ "participant": short("P", p.short), "pseudonym": p.pseudonym, "pets": pets })
         })
         .collect();
-    let gets: Vec<Value> = s.children(None).into_iter().filter(|t| t.is_group()).map(|t| theme_json(&s, t)).collect();
+    let gets: Vec<Value> =
+        s.children(None).into_iter().filter(|t| t.is_group()).map(|t| theme_json(&s, &trail, t)).collect();
     Ok(Json(json!({ "cases": cases, "gets": gets })))
 }
 
@@ -37,7 +38,7 @@ pub(crate) async fn get_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiRe
 }
 
 async fn current_theme(wb: &Workbench, id: &str) -> ApiResult<Value> {
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, id)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let t = s
@@ -45,7 +46,7 @@ async fn current_theme(wb: &Workbench, id: &str) -> ApiResult<Value> {
         .iter()
         .find(|t| t.short == n.number())
         .ok_or_else(|| ApiError::not_found(format!("no theme {n} in this project")))?;
-    Ok(theme_json(&s, t))
+    Ok(theme_json(&s, &trail, t))
 }
 
 /// The theme that a command on two themes found stale, as it is now: `first` when the
@@ -71,9 +72,9 @@ pub(crate) async fn add_theme(Bench(wb): Bench, ApiJson(b): ApiJson<NewTheme>) -
     let nonempty = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
     let (case, parent, description) = (nonempty(b.case), nonempty(b.parent), nonempty(b.description));
     let t = wb.add_theme(case.as_deref(), parent.as_deref(), &b.title, description.as_deref()).await?;
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found"))?;
-    Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
+    Ok((StatusCode::CREATED, Json(theme_json(&s, &trail, t))))
 }
 
 #[derive(Deserialize)]
@@ -94,9 +95,9 @@ pub(crate) async fn patch_theme(
     let parent = b.parent.map(|p| p.filter(|p| !p.trim().is_empty()));
     let changes = ThemeChanges { title: b.title, description: b.description, parent, note: b.note };
     let t = or_current(wb.update_theme(&id, changes, expected.token()).await, || current_theme(&wb, &id)).await?;
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after update"))?;
-    Ok(Json(theme_json(&s, t)))
+    Ok(Json(theme_json(&s, &trail, t)))
 }
 
 pub(crate) async fn delete_theme(
@@ -125,9 +126,9 @@ pub(crate) async fn merge(
     let t =
         or_current(wb.merge_themes(&id, &b.into, revisions).await, || stale_theme(&wb, &id, expected.token(), &b.into))
             .await?;
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after merge"))?;
-    Ok(Json(theme_json(&s, t)))
+    Ok(Json(theme_json(&s, &trail, t)))
 }
 
 #[derive(Deserialize)]
@@ -154,9 +155,9 @@ pub(crate) async fn split(
     let members: Vec<MemberRef> = b.members.iter().map(|m| member(m)).collect();
     let t =
         or_current(wb.split_theme(&id, &b.title, &members, expected.token()).await, || current_theme(&wb, &id)).await?;
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found after split"))?;
-    Ok((StatusCode::CREATED, Json(theme_json(&s, t))))
+    Ok((StatusCode::CREATED, Json(theme_json(&s, &trail, t))))
 }
 
 #[derive(Deserialize)]

@@ -3,8 +3,10 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use idiograph_app::{Snapshot, VersionToken};
-use idiograph_model::{Assignment, GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme};
+use idiograph_app::{Snapshot, TrailMember, VersionToken};
+use idiograph_model::{
+    Assignment, ExperientialStatement, GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme,
+};
 use serde::Deserialize;
 
 use super::{missing, render, Chrome};
@@ -21,6 +23,24 @@ pub(crate) struct Card {
     /// The revision of the card's assignment to `from` (empty in the pool), sent back when the
     /// card leaves that theme.
     revision: String,
+    /// How and why it was grouped into `from`.
+    why: Why,
+}
+
+/// The grouping strategy and rationale of a member's move, as a board shows them under its
+/// theme; empty where none was given (or the member is unclustered).
+pub(crate) struct Why {
+    strategy: String,
+    rationale: String,
+}
+
+impl Why {
+    fn of(placed: Option<&Assignment>) -> Why {
+        Why {
+            strategy: placed.and_then(|a| a.strategy).map(|g| g.as_str().to_owned()).unwrap_or_default(),
+            rationale: placed.and_then(|a| a.rationale.clone()).unwrap_or_default(),
+        }
+    }
 }
 
 /// A theme a card can be moved to or a theme merged into, with its revision.
@@ -89,26 +109,29 @@ fn find_participant<'a>(s: &'a Snapshot, reference: &str) -> Option<&'a Particip
     s.participants.iter().find(|p| format!("p{}", p.short) == wanted || p.pseudonym.to_lowercase() == wanted)
 }
 
-/// A statement's card, in the pool (`from = None`) or in a theme.
-fn statement_card(s: &Snapshot, st: &idiograph_model::ExperientialStatement, from: Option<&Theme>) -> Card {
-    let first = st.anchors.first();
-    let link = first
+/// Where a statement's first passage is in its transcript; empty when it has none.
+fn statement_link(s: &Snapshot, st: &ExperientialStatement) -> String {
+    st.anchors
+        .first()
         .and_then(|a| s.versions.get(a.version_id()).map(|v| (a, v)))
         .and_then(|(a, v)| {
             let t = s.transcripts.iter().find(|t| t.id == v.transcript_id)?;
             Some(format!("/transcripts/T{}#L{}", t.short, v.layout.position(a.span().start()).global))
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// A statement's card, in the pool (`from = None`) or in a theme.
+fn statement_card(s: &Snapshot, st: &ExperientialStatement, from: Option<&Theme>) -> Card {
+    let placed = from.and_then(|t| assignment(s, t, Member::Statement(st.id.clone())));
     Card {
         id: short("S", st.short),
         text: st.text.clone(),
         cite: st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>().join("; "),
-        link,
+        link: statement_link(s, st),
         from: from.map(|t| short("TH", t.short)).unwrap_or_default(),
-        revision: from
-            .and_then(|t| assignment(s, t, Member::Statement(st.id.clone())))
-            .map(|a| a.version_token())
-            .unwrap_or_default(),
+        revision: placed.map(|a| a.version_token()).unwrap_or_default(),
+        why: Why::of(placed),
     }
 }
 
@@ -213,6 +236,8 @@ pub(crate) struct GetMember {
     color: usize,
     /// The revision of the PET's assignment to the GET, sent back when it is taken out.
     revision: String,
+    /// How and why it was grouped into the GET.
+    why: Why,
 }
 
 pub(crate) struct GetZone {
@@ -307,14 +332,16 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
                 members: s
                     .pets_of(&t.id)
                     .into_iter()
-                    .map(|pt| GetMember {
-                        id: short("TH", pt.short),
-                        title: pt.title.clone(),
-                        pseudonym: pseudonym(pt.participant_id()),
-                        color: color_of(&s, pt.participant_id()),
-                        revision: assignment(&s, t, Member::Theme(pt.id.clone()))
-                            .map(|a| a.version_token())
-                            .unwrap_or_default(),
+                    .map(|pt| {
+                        let placed = assignment(&s, t, Member::Theme(pt.id.clone()));
+                        GetMember {
+                            id: short("TH", pt.short),
+                            title: pt.title.clone(),
+                            pseudonym: pseudonym(pt.participant_id()),
+                            color: color_of(&s, pt.participant_id()),
+                            revision: placed.map(|a| a.version_token()).unwrap_or_default(),
+                            why: Why::of(placed),
+                        }
                     })
                     .collect(),
             }
@@ -409,7 +436,70 @@ pub(crate) struct ExtractView {
     link: String,
 }
 
-/// A theme's anchored passages in context, and its extracts.
+/// A member of the theme and the move that put it there: the hermeneutic trail (issue #15).
+pub(crate) struct MemberView {
+    id: String,
+    text: String,
+    link: String,
+    pseudonym: String,
+    color: usize,
+    lines: String,
+    strategy: String,
+    rationale: String,
+    author: String,
+    /// When, in RFC 3339, and as shown ("2026-12-07 13:40").
+    at: String,
+    when: String,
+    notes: Vec<SourceNote>,
+}
+
+/// An exploratory note a statement member was developed from.
+pub(crate) struct SourceNote {
+    id: String,
+    kind: String,
+    text: String,
+    lines: String,
+    link: String,
+}
+
+impl MemberView {
+    fn new(s: &Snapshot, m: &TrailMember) -> MemberView {
+        let (link, participant) = match &m.member {
+            Member::Statement(id) => {
+                let st = s.statements.iter().find(|x| &x.id == id);
+                (st.map(|x| statement_link(s, x)).unwrap_or_default(), st.map(|x| &x.participant_id))
+            }
+            Member::Theme(id) => (format!("/themes/{}", m.id), s.theme(id).and_then(Theme::participant_id)),
+        };
+        MemberView {
+            id: m.id.clone(),
+            text: m.text.clone(),
+            link,
+            pseudonym: m.pseudonym.clone(),
+            color: color_of(s, participant),
+            lines: m.lines.clone(),
+            strategy: m.strategy.map(|g| g.as_str().to_owned()).unwrap_or_default(),
+            rationale: m.rationale.clone().unwrap_or_default(),
+            author: m.author.clone().unwrap_or_default(),
+            at: m.at.clone(),
+            when: m.at.get(..16).unwrap_or(&m.at).replacen('T', " ", 1),
+            notes: m
+                .notes
+                .iter()
+                .map(|n| SourceNote {
+                    id: n.id.clone(),
+                    kind: n.kind.as_str().to_owned(),
+                    text: n.text.clone(),
+                    lines: n.lines.clone(),
+                    link: format!("/transcripts/{}#L{}", n.transcript, n.line),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A theme's members with the moves that put them there, its anchored passages in context,
+/// and its extracts.
 #[derive(Template)]
 #[template(path = "theme.html")]
 pub(crate) struct ThemePage {
@@ -419,6 +509,7 @@ pub(crate) struct ThemePage {
     description: String,
     scope: String,
     is_group: bool,
+    members: Vec<MemberView>,
     passages: Vec<Passage>,
     extracts: Vec<ExtractView>,
 }
@@ -431,7 +522,7 @@ fn context(text: &str, start: usize, end: usize, n: usize) -> (String, String) {
 }
 
 pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResult {
-    let s = wb.snapshot().await?;
+    let (s, trail) = wb.snapshot_with_trail().await?;
     let n = ShortId::parse(ObjectKind::Theme, &id).map_err(|e| crate::error::ApiError::invalid(e.to_string()))?;
     let t = s
         .themes
@@ -528,6 +619,7 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
         description: t.description.clone().unwrap_or_default(),
         scope,
         is_group: t.is_group(),
+        members: trail.of(&t.id).iter().map(|m| MemberView::new(&s, m)).collect(),
         passages,
         extracts,
     };
