@@ -34,3 +34,17 @@ export async function axeCheck(page, name) {
   const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(serious, [], `${name}: axe found serious or critical violations:\n${JSON.stringify(serious, null, 2)}`);
 }
+
+/** A page in a browser context of its own (`options` as for `browser.newContext`), and the page
+ *  errors and console errors it logs (CSP violations show there). */
+export async function pageWithProblems(browser, options) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  return { page, problems };
+}
