@@ -7,27 +7,16 @@
 // with "kingfisher" said alone in one turn and with "lantern" in a later one, and runs this file
 // with IDIOGRAPH_LONG_URL set; without it every test is skipped.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, axeCheck, pageWithProblems } from "./support.mjs";
+import { axeCheck, pageWithProblems, servedBy } from "./support.mjs";
 
-const BASE = process.env.IDIOGRAPH_LONG_URL?.replace(/\/$/, "");
-const skip = BASE ? false : "IDIOGRAPH_LONG_URL is not set (run through cargo test -p idiograph-web --test browser)";
-
-let browser;
-
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const served = servedBy("IDIOGRAPH_LONG_URL");
+const { base: BASE, skip } = served;
 
 /** A page in a window of 1280 × 720 CSS px, with `reducedMotion` as the reader set it. */
 function open(reducedMotion) {
-  return pageWithProblems(browser, { viewport: { width: 1280, height: 720 }, reducedMotion });
+  return pageWithProblems(served.browser, { viewport: { width: 1280, height: 720 }, reducedMotion });
 }
 
 /** Searches, checks the hit list, and follows the hit with both words to its line. */

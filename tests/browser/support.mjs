@@ -1,6 +1,7 @@
 // What the browser tests share: launching Debian's Chromium and the screenshot plus axe-core
 // check every page gets.
 
+import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -47,4 +48,20 @@ export async function pageWithProblems(browser, options) {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);
   });
   return { page, problems };
+}
+
+/** The server a test file runs against, from the environment variable `variable` (set by
+ *  crates/idiograph-web/tests/browser.rs): its address `base`, the `skip` reason when it is not
+ *  set, and `browser`, a Chromium launched before the file's tests and closed after them. */
+export function servedBy(variable) {
+  const base = process.env[variable]?.replace(/\/$/, "");
+  const skip = base ? false : `${variable} is not set (run through cargo test -p idiograph-web --test browser)`;
+  const served = { base, skip, browser: null };
+  before(async () => {
+    if (!skip) served.browser = await launch();
+  });
+  after(async () => {
+    await served.browser?.close();
+  });
+  return served;
 }
