@@ -8,7 +8,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, axeCheck } from "./support.mjs";
+import { launch, axeCheck, pageWithProblems } from "./support.mjs";
 
 const BASE = process.env.IDIOGRAPH_TEAM_URL?.replace(/\/$/, "");
 const ANA = process.env.IDIOGRAPH_TEAM_USER;
@@ -23,14 +23,7 @@ const pages = {};
 
 /** A page of its own browser context, logged in as `name` through the login form. */
 async function loggedIn(name) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 2600 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
-  });
+  const { page, problems } = await pageWithProblems(browser, { viewport: { width: 1440, height: 2600 } });
   await page.goto(BASE + "/login");
   await page.getByLabel("User name").fill(name);
   await page.getByLabel("Password").fill(PASSWORD);

@@ -8,7 +8,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, axeCheck } from "./support.mjs";
+import { launch, axeCheck, pageWithProblems } from "./support.mjs";
 
 const BASE = process.env.IDIOGRAPH_TEAM_URL?.replace(/\/$/, "");
 const OWNER = process.env.IDIOGRAPH_TEAM_USER;
@@ -28,14 +28,7 @@ after(async () => {
 
 /** A browser session of its own, logged in as `name`, and the errors its pages report. */
 async function logIn(name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
-  });
+  const { page, problems } = await pageWithProblems(browser, { viewport: { width: 1280, height: 900 } });
   await page.goto(BASE + "/login");
   await page.getByLabel("User name").fill(name);
   await page.getByLabel("Password").fill(PASSWORD);

@@ -1,6 +1,7 @@
 // What the browser tests share: launching Debian's Chromium and the screenshot plus axe-core
 // check every page gets.
 
+import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -33,4 +34,34 @@ export async function axeCheck(page, name) {
   });
   const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(serious, [], `${name}: axe found serious or critical violations:\n${JSON.stringify(serious, null, 2)}`);
+}
+
+/** A page in a browser context of its own (`options` as for `browser.newContext`), and the page
+ *  errors and console errors it logs (CSP violations show there). */
+export async function pageWithProblems(browser, options) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  return { page, problems };
+}
+
+/** The server a test file runs against, from the environment variable `variable` (set by
+ *  crates/idiograph-web/tests/browser.rs): its address `base`, the `skip` reason when it is not
+ *  set, and `browser`, a Chromium launched before the file's tests and closed after them. */
+export function servedBy(variable) {
+  const base = process.env[variable]?.replace(/\/$/, "");
+  const skip = base ? false : `${variable} is not set (run through cargo test -p idiograph-web --test browser)`;
+  const served = { base, skip, browser: null };
+  before(async () => {
+    if (!skip) served.browser = await launch();
+  });
+  after(async () => {
+    await served.browser?.close();
+  });
+  return served;
 }

@@ -47,8 +47,8 @@ pub use crate::exports::ExportFormat;
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
 pub use crate::search::{
-    passage_json, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults, ThemePassage,
-    WordCounts,
+    passage_json, KwicPiece, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults,
+    ThemePassage, WordCounts,
 };
 pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};

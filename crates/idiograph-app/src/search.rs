@@ -76,7 +76,18 @@ impl SearchRequest {
     }
 }
 
-/// One hit, as a keyword-in-context line.
+/// A piece of the middle of a keyword-in-context line: a word or phrase of the query, or the
+/// text between two of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KwicPiece {
+    /// The text, white space collapsed; a long stretch between two words is shortened with `…`.
+    pub text: String,
+    /// Whether it is a word or phrase of the query (shown highlighted).
+    pub hit: bool,
+}
+
+/// One hit: one occurrence of the query, as a keyword-in-context line with every word of the
+/// query in it highlighted (see [`idiograph_search::Hit`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
     /// `transcript`, `note`, `statement`, `theme` or `journal`.
@@ -91,11 +102,16 @@ pub struct SearchHit {
     pub transcript: Option<String>,
     /// The speaker role of a transcript hit.
     pub role: Option<String>,
-    /// UTF-8 byte offsets of the hit: into the transcript's current version for transcript hits,
-    /// into the object's own text otherwise.
+    /// UTF-8 byte offsets of the hit, from its first highlighted word to its last: into the
+    /// transcript's current version for transcript hits, into the object's own text otherwise.
     pub start: usize,
     /// End (exclusive).
     pub end: usize,
+    /// The highlighted words and phrases, `(start, end)` in the same offsets, sorted.
+    pub ranges: Vec<(usize, usize)>,
+    /// The number of the passage the hit is in, from 0 in result order over the whole result
+    /// (not only the page of hits returned); hits of one passage share it.
+    pub passage: usize,
     /// Page of the hit (transcripts) or of the annotated passage (notes, statements).
     pub page: Option<u32>,
     /// Line on that page.
@@ -106,8 +122,10 @@ pub struct SearchHit {
     pub citation: String,
     /// Context before the hit (one line, white space collapsed).
     pub before: String,
-    /// The hit as written.
+    /// The hit as written, from its first highlighted word to its last (white space collapsed).
     pub matched: String,
+    /// The hit in pieces, its words highlighted: what the page and the terminal show.
+    pub pieces: Vec<KwicPiece>,
     /// Context after the hit.
     pub after: String,
     /// Where to see it in the workbench, e.g. `/transcripts/T2#L57`.
@@ -117,7 +135,8 @@ pub struct SearchHit {
 impl SearchHit {
     /// The keyword-in-context line: before, hit and after.
     pub fn kwic(&self) -> String {
-        format!("{}{}{}", self.before, self.matched, self.after)
+        let middle: String = self.pieces.iter().map(|p| p.text.as_str()).collect();
+        format!("{}{middle}{}", self.before, self.after)
     }
 }
 
@@ -130,13 +149,17 @@ pub struct ParticipantCount {
     pub participant: String,
     /// Hits.
     pub hits: usize,
+    /// Passages with hits.
+    pub passages: usize,
 }
 
 /// What a search found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchResults {
     /// Hits in all.
     pub total: usize,
+    /// Passages with hits, in all.
+    pub passages: usize,
     /// The requested page of hits, in study order (participant, transcript, position).
     pub hits: Vec<SearchHit>,
     /// Hits per participant, every participant listed (zero included), in study order.
@@ -148,13 +171,17 @@ impl SearchResults {
     pub fn to_json(&self) -> Json {
         json!({
             "total": self.total,
+            "passages": self.passages,
             "per_participant": self.per_participant.iter().map(|c| json!({
                 "participant_id": c.participant_id, "participant": c.participant, "hits": c.hits,
+                "passages": c.passages,
             })).collect::<Vec<_>>(),
             "hits": self.hits.iter().map(|h| json!({
                 "source": h.source, "object": h.object, "participant": h.participant,
                 "participant_id": h.participant_id, "transcript": h.transcript, "role": h.role,
-                "start": h.start, "end": h.end, "page": h.page, "line": h.line,
+                "start": h.start, "end": h.end,
+                "ranges": h.ranges.iter().map(|&(start, end)| json!({"start": start, "end": end})).collect::<Vec<_>>(),
+                "passage": h.passage, "page": h.page, "line": h.line,
                 "citation": h.citation, "kwic": h.kwic(), "before": h.before, "match": h.matched,
                 "after": h.after, "link": h.link,
             })).collect::<Vec<_>>(),
@@ -756,11 +783,7 @@ impl Workbench {
                 // A hit did not match the current text: rebuild and search once more, then
                 // leave out whatever still does not match.
                 self.refresh_search_index(true).await?;
-                Ok(self.search_once(req).await?.unwrap_or(SearchResults {
-                    total: 0,
-                    hits: vec![],
-                    per_participant: vec![],
-                }))
+                Ok(self.search_once(req).await?.unwrap_or_default())
             }
         }
     }
@@ -837,11 +860,11 @@ impl Workbench {
             let participant = m.participant.as_deref().and_then(|p| light.participant(p));
             let pseudonym = participant.map(|p| p.pseudonym.clone());
             let pid = participant.map(|p| format!("P{}", p.short));
-            let in_window: Vec<(usize, &std::ops::Range<usize>)> = m
-                .spans
+            let in_window: Vec<(usize, &idiograph_search::Hit)> = m
+                .hits
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (m.first_hit + i, s))
+                .map(|(i, h)| (m.first_hit + i, h))
                 .filter(|(i, _)| window.contains(i))
                 .collect();
             if in_window.is_empty() {
@@ -862,11 +885,12 @@ impl Workbench {
                     if v.text.get(base..base + m.text.len()) != Some(m.text.as_str()) {
                         return Ok(None);
                     }
-                    for (_, s) in in_window {
+                    for (_, hit) in in_window {
+                        let s = hit.extent();
                         let (start, end) = (base + s.start, base + s.end);
                         let pos = v.layout.position(TextSize::new(start as u32));
                         let span = Span::from_bounds(TextSize::new(start as u32), TextSize::new(end as u32));
-                        let (before, matched, after) = kwic(&m.text, s.start, s.end);
+                        let Kwic { before, matched, pieces, after } = kwic(&m.text, hit);
                         hits.push(SearchHit {
                             source: "transcript",
                             object: format!("T{}", t.short),
@@ -876,12 +900,15 @@ impl Workbench {
                             role: m.role.clone(),
                             start,
                             end,
+                            ranges: hit.ranges.iter().map(|r| (base + r.start, base + r.end)).collect(),
+                            passage: m.passage,
                             page: Some(pos.page),
                             line: Some(pos.line),
                             global_line: Some(pos.global),
                             citation: idiograph_model::cite(pseudonym.as_deref().unwrap_or("?"), &v.layout, span),
                             before,
                             matched,
+                            pieces,
                             after,
                             link: format!("/transcripts/T{}#L{}", t.short, pos.global),
                         });
@@ -951,8 +978,9 @@ impl Workbench {
                             ));
                         }
                     }
-                    for (_, s) in in_window {
-                        let (before, matched, after) = kwic(&m.text, s.start, s.end);
+                    for (_, hit) in in_window {
+                        let s = hit.extent();
+                        let Kwic { before, matched, pieces, after } = kwic(&m.text, hit);
                         hits.push(SearchHit {
                             source: kind.as_str(),
                             object: object.clone(),
@@ -962,12 +990,15 @@ impl Workbench {
                             role: None,
                             start: s.start,
                             end: s.end,
+                            ranges: hit.ranges.iter().map(|r| (r.start, r.end)).collect(),
+                            passage: m.passage,
                             page: place.as_ref().map(|p| p.0.page),
                             line: place.as_ref().map(|p| p.0.line),
                             global_line: place.as_ref().map(|p| p.0.global),
                             citation: place.as_ref().map(|p| p.1.clone()).unwrap_or_default(),
                             before,
                             matched,
+                            pieces,
                             after,
                             link: link.clone(),
                         });
@@ -978,13 +1009,17 @@ impl Workbench {
         let per_participant = light
             .participants
             .iter()
-            .map(|p| ParticipantCount {
-                participant_id: format!("P{}", p.short),
-                participant: p.pseudonym.clone(),
-                hits: found.per_participant.get(p.id.as_str()).copied().unwrap_or(0),
+            .map(|p| {
+                let counts = found.per_participant.get(p.id.as_str()).copied().unwrap_or_default();
+                ParticipantCount {
+                    participant_id: format!("P{}", p.short),
+                    participant: p.pseudonym.clone(),
+                    hits: counts.hits,
+                    passages: counts.passages,
+                }
             })
             .collect();
-        Ok(Some(SearchResults { total: found.total, hits, per_participant }))
+        Ok(Some(SearchResults { total: found.total.hits, passages: found.total.passages, hits, per_participant }))
     }
 
     /// Every passage coded to a theme (its sub-themes and, for a GET, its PETs included), with
@@ -1212,43 +1247,79 @@ fn restrict(found: Found, within: &HashMap<String, Vec<(usize, usize)>>) -> Foun
     for mut m in found.matches {
         let Some(spans) = within.get(&m.object) else { continue };
         let base = m.base as usize;
-        m.spans.retain(|s| spans.iter().any(|&(a, b)| a <= base + s.start && base + s.end <= b));
-        if m.spans.is_empty() {
-            continue;
+        for h in &mut m.hits {
+            h.ranges.retain(|r| spans.iter().any(|&(a, b)| a <= base + r.start && base + r.end <= b));
         }
-        m.first_hit = out.total;
-        out.total += m.spans.len();
-        if let Some(p) = &m.participant {
-            *out.per_participant.entry(p.clone()).or_default() += m.spans.len();
+        m.hits.retain(|h| !h.ranges.is_empty());
+        if !m.hits.is_empty() {
+            out.push(m);
         }
-        out.matches.push(m);
     }
     out
 }
 
-/// Before, hit and after, on one line (white space collapsed), at most [`KWIC_CHARS`] either side.
-fn kwic(text: &str, start: usize, end: usize) -> (String, String, String) {
-    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let before_raw = &text[..start];
+/// A hit's keyword-in-context line, in parts.
+struct Kwic {
+    before: String,
+    matched: String,
+    pieces: Vec<KwicPiece>,
+    after: String,
+}
+
+/// Before, hit and after, on one line (white space collapsed), at most [`KWIC_CHARS`] either
+/// side; between two words of the hit, a stretch longer than [`KWIC_CHARS`] keeps only its ends.
+fn kwic(text: &str, hit: &idiograph_search::Hit) -> Kwic {
+    let extent = hit.extent();
+    let before_raw = &text[..extent.start];
     let cut = before_raw.char_indices().rev().nth(KWIC_CHARS).map(|(i, _)| i);
     let mut before =
-        flat(&before_raw[cut.map_or(0, |i| i + before_raw[i..].chars().next().map_or(0, char::len_utf8))..]);
-    if before_raw.ends_with(char::is_whitespace) && !before.is_empty() {
-        before.push(' ');
-    }
+        collapse(&before_raw[cut.map_or(0, |i| i + before_raw[i..].chars().next().map_or(0, char::len_utf8))..])
+            .trim_start()
+            .to_owned();
     if cut.is_some() {
         before = format!("…{before}");
     }
-    let after_raw = &text[end..];
+    let after_raw = &text[extent.end..];
     let cut = after_raw.char_indices().nth(KWIC_CHARS).map(|(i, _)| i);
-    let mut after = flat(&after_raw[..cut.unwrap_or(after_raw.len())]);
-    if after_raw.starts_with(char::is_whitespace) && !after.is_empty() {
-        after.insert(0, ' ');
-    }
+    let mut after = collapse(&after_raw[..cut.unwrap_or(after_raw.len())]).trim_end().to_owned();
     if cut.is_some() {
         after.push('…');
     }
-    (before, flat(&text[start..end]), after)
+    let mut pieces = Vec::new();
+    let mut at = extent.start;
+    for r in &hit.ranges {
+        if r.start > at {
+            pieces.push(KwicPiece { text: shorten(&collapse(&text[at..r.start])), hit: false });
+        }
+        pieces.push(KwicPiece { text: collapse(&text[r.clone()]), hit: true });
+        at = r.end;
+    }
+    Kwic { before, matched: collapse(&text[extent]), pieces, after }
+}
+
+/// Every run of white space as one space (kept at either end, where it separates the hit from
+/// its context).
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split(char::is_whitespace).enumerate() {
+        if i > 0 && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// The first and last [`KWIC_CHARS`]` / 2` characters of a long stretch between two words of a
+/// hit, joined by `…`, so a hit spread over a long turn stays one line.
+fn shorten(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= KWIC_CHARS {
+        return s.to_owned();
+    }
+    let head: String = s.chars().take(KWIC_CHARS / 2).collect();
+    let tail: String = s.chars().skip(n - KWIC_CHARS / 2).collect();
+    format!("{head}…{tail}")
 }
 
 /// Folders only their owner can read, for caches that quote the study.

@@ -101,7 +101,7 @@ fn main() {
             let t = Instant::now();
             let found = ix.search(q, Options { stem: true, regex: *regex }, &filter, Some(0..20)).unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
-            total = found.total;
+            total = found.total.hits;
         }
         times.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];

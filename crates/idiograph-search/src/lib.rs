@@ -6,8 +6,16 @@
 //! so search is case- and diacritic-insensitive and stemming can be switched off per query.
 //! The passage text itself is stored, so hits are located exactly: the matched passage is
 //! tokenized again with the same analyzer and each query term or phrase is found among its
-//! tokens, whose offsets are UTF-8 byte offsets into the passage ([`Match::spans`]); adding the
+//! tokens, whose offsets are UTF-8 byte offsets into the passage ([`Hit::ranges`]); adding the
 //! passage's `base` gives offsets into the canonical transcript text.
+//!
+//! A [`Hit`] is one occurrence of the query, not of each of its words: the words and phrases of
+//! one query found together in a passage make one hit with every one of them highlighted, so a
+//! two-word query does not count each word apart. Read in text order, a passage's occurrences
+//! join the current hit until a word of the query comes again, which begins the next hit:
+//! `weight lifted` over "the weight was lifted, the weight came back" makes two hits,
+//! "weight … lifted" and "weight". A query of one word, phrase or prefix (or a regular
+//! expression) makes one hit per occurrence.
 //!
 //! Why tantivy: an inverted index with positions answers words, phrases and prefixes in
 //! milliseconds at a gigabyte of text; it is pure Rust, builds from crates.io without native
@@ -163,6 +171,38 @@ impl Default for Options {
     }
 }
 
+/// One occurrence of the query in a passage: the words and phrases of the query found
+/// together, each highlighted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The highlighted words and phrases, as byte ranges into the passage text, sorted and
+    /// disjoint; never empty.
+    pub ranges: Vec<Range<usize>>,
+}
+
+impl Hit {
+    /// From the start of the first highlighted range to the end of the last.
+    pub fn extent(&self) -> Range<usize> {
+        self.ranges[0].start..self.ranges[self.ranges.len() - 1].end
+    }
+}
+
+/// Hits and the passages they are in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Occurrences of the query.
+    pub hits: usize,
+    /// Passages with at least one hit.
+    pub passages: usize,
+}
+
+impl Counts {
+    fn add(&mut self, hits: usize) {
+        self.hits += hits;
+        self.passages += 1;
+    }
+}
+
 /// A passage with hits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
@@ -180,23 +220,44 @@ pub struct Match {
     pub base: u64,
     /// Result order key.
     pub order: u64,
-    /// The passage text (empty for a match outside the requested window).
+    /// The passage text.
     pub text: String,
-    /// The hits, as byte ranges into `text`, sorted and disjoint.
-    pub spans: Vec<Range<usize>>,
+    /// The hits, in text order; never empty.
+    pub hits: Vec<Hit>,
     /// The number of hits in matches before this one.
     pub first_hit: usize,
+    /// The number of matching passages before this one.
+    pub passage: usize,
 }
 
 /// What a search found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Found {
-    /// Hits in all.
-    pub total: usize,
-    /// Hits per participant id (passages without a participant are not counted here).
-    pub per_participant: BTreeMap<String, usize>,
+    /// Hits and passages in all.
+    pub total: Counts,
+    /// Hits and passages per participant id (passages without a participant are not counted
+    /// here).
+    pub per_participant: BTreeMap<String, Counts>,
     /// The matches with at least one hit inside the requested window, in result order.
     pub matches: Vec<Match>,
+}
+
+impl Found {
+    /// Appends a match, numbering it after those before and counting its hits.
+    pub fn push(&mut self, mut m: Match) {
+        m.first_hit = self.total.hits;
+        m.passage = self.total.passages;
+        self.count(&m);
+        self.matches.push(m);
+    }
+
+    /// Counts a match's hits without keeping it (a match outside the requested window).
+    fn count(&mut self, m: &Match) {
+        self.total.add(m.hits.len());
+        if let Some(pid) = &m.participant {
+            self.per_participant.entry(pid.clone()).or_default().add(m.hits.len());
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -381,13 +442,18 @@ impl Plan {
     }
 }
 
-/// Every occurrence of the positive terms and phrases of `plan` in `text`, merged.
-fn locate(plan: &Plan, text: &str) -> Vec<Range<usize>> {
+/// The hits of the positive terms and phrases of `plan` in `text` (see [`Hit`] for how
+/// occurrences group into hits).
+fn locate(plan: &Plan, text: &str) -> Vec<Hit> {
     let mut seqs = Vec::new();
     plan.positives(&mut seqs);
+    // A word given twice is one part of the query, not two.
+    seqs.sort();
+    seqs.dedup();
     let mut cache: HashMap<bool, Vec<Word>> = HashMap::new();
-    let mut spans = Vec::new();
-    for (terms, stem, prefix) in seqs {
+    // Each occurrence with the parts of the query it is an occurrence of (a bit per part).
+    let mut found: Vec<(Range<usize>, u64)> = Vec::new();
+    for (part, (terms, stem, prefix)) in seqs.into_iter().enumerate() {
         let ws = cache.entry(stem).or_insert_with(|| words(text, stem));
         let n = terms.len();
         for i in 0..ws.len() {
@@ -400,27 +466,53 @@ fn locate(plan: &Plan, text: &str) -> Vec<Range<usize>> {
                 same && w.position == ws[i].position + k
             });
             if ok {
-                spans.push(ws[i].span.start..ws[i + n - 1].span.end);
+                // Parts beyond 64 share the last bit: such a query still finds every word, and
+                // only the grouping into hits is coarser.
+                found.push((ws[i].span.start..ws[i + n - 1].span.end, 1 << part.min(63)));
             }
         }
     }
-    merge(spans)
+    group(merge(found))
 }
 
-fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    spans.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(spans.len());
-    for s in spans {
+/// Occurrences sorted, overlapping ones made one (with the parts of both).
+fn merge(mut found: Vec<(Range<usize>, u64)>) -> Vec<(Range<usize>, u64)> {
+    found.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut out: Vec<(Range<usize>, u64)> = Vec::with_capacity(found.len());
+    for (r, parts) in found {
         match out.last_mut() {
-            Some(last) if s.start < last.end => last.end = last.end.max(s.end),
-            _ => out.push(s),
+            Some((last, p)) if r.start < last.end => {
+                last.end = last.end.max(r.end);
+                *p |= parts;
+            }
+            _ => out.push((r, parts)),
         }
     }
     out
 }
 
+/// Sorted occurrences into hits: an occurrence joins the current hit unless a part of the
+/// query it is of is already there.
+fn group(found: Vec<(Range<usize>, u64)>) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut seen = 0u64;
+    for (r, parts) in found {
+        match hits.last_mut() {
+            Some(hit) if seen & parts == 0 => {
+                hit.ranges.push(r);
+                seen |= parts;
+            }
+            _ => {
+                hits.push(Hit { ranges: vec![r] });
+                seen = parts;
+            }
+        }
+    }
+    hits
+}
+
 /// A matching passage in pass 1: order, base, where, what, hits.
-type Hit = (u64, u64, DocAddress, StoredPassage, Vec<Range<usize>>);
+type Candidate = (u64, u64, DocAddress, StoredPassage, Vec<Hit>);
 
 struct StoredPassage {
     kind: DocKind,
@@ -563,7 +655,7 @@ impl SearchIndex {
     }
 
     /// Searches; `window` selects which hits (by number, in result order) come back with their
-    /// passages (`None`: all). Counts are always over every hit.
+    /// passages (`None`: all). Counts are always over every hit and passage.
     pub fn search(
         &self,
         query: &str,
@@ -574,7 +666,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let f = &self.fields;
         // Pass 1: every matching passage with its hit count, in result order.
-        let mut found: Vec<Hit> = Vec::new();
+        let mut found: Vec<Candidate> = Vec::new();
         if options.regex {
             let rx = regex::RegexBuilder::new(query)
                 .case_insensitive(true)
@@ -592,11 +684,14 @@ impl SearchIndex {
                     if !filter.accepts(&p) {
                         continue;
                     }
-                    let spans: Vec<Range<usize>> =
-                        rx.find_iter(&p.text).filter(|m| !m.is_empty()).map(|m| m.range()).collect();
-                    if !spans.is_empty() {
+                    let hits: Vec<Hit> = rx
+                        .find_iter(&p.text)
+                        .filter(|m| !m.is_empty())
+                        .map(|m| Hit { ranges: vec![m.range()] })
+                        .collect();
+                    if !hits.is_empty() {
                         let p = StoredPassage { text: String::new(), ..p };
-                        found.push((p.order, p.base, DocAddress::new(ord as u32, doc_id), p, spans));
+                        found.push((p.order, p.base, DocAddress::new(ord as u32, doc_id), p, hits));
                     }
                 }
             }
@@ -614,40 +709,39 @@ impl SearchIndex {
             for addr in docs {
                 let d: TantivyDocument = searcher.doc(addr)?;
                 let p = read_doc(f, &d);
-                let spans = locate(&plan, &p.text);
-                if !spans.is_empty() {
+                let hits = locate(&plan, &p.text);
+                if !hits.is_empty() {
                     // The text is read again for the matches that are returned: holding every
                     // matching passage would cost as much memory as the corpus.
                     let p = StoredPassage { text: String::new(), ..p };
-                    found.push((p.order, p.base, addr, p, spans));
+                    found.push((p.order, p.base, addr, p, hits));
                 }
             }
         }
         found.sort_by(|a, b| (a.0, a.1, &a.3.object).cmp(&(b.0, b.1, &b.3.object)));
         let mut out = Found::default();
-        for (order, base, addr, p, spans) in found {
-            let n = spans.len();
-            let first_hit = out.total;
-            out.total += n;
-            if let Some(pid) = &p.participant {
-                *out.per_participant.entry(pid.clone()).or_default() += n;
-            }
+        for (order, base, addr, p, hits) in found {
+            let n = hits.len();
+            let first_hit = out.total.hits;
             let wanted = window.as_ref().is_none_or(|w| first_hit < w.end && first_hit + n > w.start);
+            let text = if wanted { read_doc(f, &searcher.doc::<TantivyDocument>(addr)?).text } else { String::new() };
+            let m = Match {
+                kind: p.kind,
+                object: p.object,
+                participant: p.participant,
+                role: p.role,
+                version: p.version,
+                base,
+                order,
+                text,
+                hits,
+                first_hit,
+                passage: out.total.passages,
+            };
             if wanted {
-                let d: TantivyDocument = searcher.doc(addr)?;
-                let text = read_doc(f, &d).text;
-                out.matches.push(Match {
-                    kind: p.kind,
-                    object: p.object,
-                    participant: p.participant,
-                    role: p.role,
-                    version: p.version,
-                    base,
-                    order,
-                    text,
-                    spans,
-                    first_hit,
-                });
+                out.push(m);
+            } else {
+                out.count(&m);
             }
         }
         Ok(out)

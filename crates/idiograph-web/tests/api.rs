@@ -841,6 +841,42 @@ async fn search_answers_on_the_api_and_the_page() {
     assert!(page.body.contains("&#60;b&#62;really") || page.body.contains("&lt;b&gt;really"), "{kwic:?}");
 }
 
+/// The words of one query found together in a passage are one hit with each word marked, on
+/// the API (with each word's offsets) and on the page; counts say hits and passages.
+#[tokio::test]
+async fn words_of_one_query_in_one_passage_are_one_hit() {
+    let text = "Interviewer: Did the group feel lighter?\nOlivia: I felt lighter after the group, really lighter.\n";
+    let app = app_with(text).await;
+    let v = get(&app, "/api/v1/search?q=group+lighter").await.json();
+    // The question is one hit; the answer is two, since "lighter" comes again after "group".
+    assert_eq!((v["total"].clone(), v["passages"].clone()), (json!(3), json!(2)), "{v}");
+    let olivia = &v["per_participant"][0];
+    assert_eq!((olivia["hits"].clone(), olivia["passages"].clone()), (json!(3), json!(2)), "{v}");
+    let hits = v["hits"].as_array().unwrap();
+    // The text is canonical already, so its offsets are the version's.
+    let words = |h: &Value| -> Vec<String> {
+        h["ranges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| text[r["start"].as_u64().unwrap() as usize..r["end"].as_u64().unwrap() as usize].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        hits.iter().map(words).collect::<Vec<_>>(),
+        vec![vec!["group", "lighter"], vec!["lighter", "group"], vec!["lighter"]]
+    );
+    assert_eq!(hits.iter().map(|h| h["passage"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 1, 1]);
+    assert_eq!(hits[0]["match"], json!("group feel lighter"));
+    assert_eq!(hits[0]["kwic"], json!("Interviewer: Did the group feel lighter?"));
+    let page = get(&app, "/search?q=group+lighter").await;
+    assert!(page.body.contains("3 hits in 2 passages"), "{}", page.body);
+    assert!(page.body.contains("<mark>group</mark> feel <mark>lighter</mark>"), "both words marked in one hit");
+    assert_eq!(page.body.matches("<li><p class=\"context\">").count(), 3);
+    let one = get(&app, "/search?q=really").await;
+    assert!(one.body.contains("1 hit in 1 passage<"), "singular: {}", one.body);
+}
+
 const IDENTIFYING: &str = "Interviewer: How was it?\n\
 Olivia: I trained with Dr Pengelly at Tregothnan Surgery. \u{1F600} Write to olivia.roe@example.org or ring 07700 900123, she said.\n";
 

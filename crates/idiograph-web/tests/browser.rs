@@ -1,8 +1,9 @@
 //! Runs the browser tests (`tests/browser/` at the repository root) against a real server on an
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
-//! members page and two analysts on one board, and a third for pseudonymisation, and
-//! the home page of an empty folder of studies, and a team server of the projects of a
-//! PostgreSQL database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
+//! members page and two analysts on one board, a third for pseudonymisation, the home page of
+//! an empty folder of studies, a demo of its own for the reading tests, a study with a long
+//! interview for landing on a search hit, and a team server of the projects of a PostgreSQL
+//! database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -10,13 +11,43 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 
-use idiograph_model::Role;
+use idiograph_app::Workbench;
+use idiograph_model::{Role, Terminology};
 
 /// The password of every member of the team server.
 const TEAM_PASSWORD: &str = "correct horse battery";
 /// The titles of the team server's study whose member the browser logs in as, and of another.
 const THEIRS: &str = "Trainees and uncertainty";
 const OTHERS: &str = "Another team's study";
+
+/// Serves `wb` locally on an ephemeral port: its address, and the task to stop.
+async fn serve_local(wb: Workbench) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(async move {
+        idiograph_web::serve(wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
+            let _ = tx.send(bound);
+        })
+        .await
+    });
+    (format!("http://{}", rx.await.expect("the server started")), server)
+}
+
+/// An interview of 1,000 lines in which "kingfisher" is said twice, far down: alone in turn 300
+/// and with "lantern" in turn 450.
+fn long_interview() -> String {
+    let mut text = String::new();
+    for turn in 1..=500 {
+        let said = match turn {
+            300 => "I once saw a kingfisher on the way to the group.".to_owned(),
+            450 => "It was like the kingfisher again, a small lantern in the week.".to_owned(),
+            _ if turn % 2 == 1 => format!("How did session {turn} feel for you?"),
+            _ => format!("Session {turn} was ordinary; we talked about the cases and went home."),
+        };
+        let speaker = if turn % 2 == 1 { "Interviewer" } else { "Rachel" };
+        text.push_str(&format!("{speaker}: {said}\n\n"));
+    }
+    text
+}
 
 fn missing_prerequisite(root: &std::path::Path) -> Option<String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
@@ -44,15 +75,7 @@ async fn workbench_in_headless_chromium() {
     }
     let dir = tempfile::tempdir().unwrap();
     let wb = idiograph_app::build_demo(&dir.path().join("demo.idg"), "researcher").await.unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(async move {
-        idiograph_web::serve(wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
-            let _ = tx.send(bound);
-        })
-        .await
-    });
-    let bound = rx.await.expect("the server started");
-    let url = format!("http://{bound}");
+    let (url, server) = serve_local(wb).await;
 
     // A second server, in team mode, for the login form, the members page and two analysts on
     // one board: olga owns the project, arthur analyses, ines audits and bea is there to be removed.
@@ -75,14 +98,7 @@ async fn workbench_in_headless_chromium() {
     // store beside it, at `key`.
     let deid_wb = idiograph_app::build_demo(&dir.path().join("deid.idg"), "researcher").await.unwrap();
     let key = dir.path().join("deid.key");
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let deid_server = tokio::spawn(async move {
-        idiograph_web::serve(deid_wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
-            let _ = tx.send(bound);
-        })
-        .await
-    });
-    let deid_url = format!("http://{}", rx.await.expect("the pseudonymisation server started"));
+    let (deid_url, deid_server) = serve_local(deid_wb).await;
 
     // A fourth: the home page of an empty folder, where a whole study is made in the browser.
     let studies = dir.path().join("studies");
@@ -98,14 +114,20 @@ async fn workbench_in_headless_chromium() {
     // The reading tests (reading.test.mjs) change the demo's T1 and add a long transcript: a
     // study of their own keeps the other files' expectations.
     let reading_wb = idiograph_app::build_demo(&dir.path().join("reading.idg"), "researcher").await.unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let reading_server = tokio::spawn(async move {
-        idiograph_web::serve(reading_wb, SocketAddr::from(([127, 0, 0, 1], 0)), move |bound| {
-            let _ = tx.send(bound);
-        })
+    let (reading_url, reading_server) = serve_local(reading_wb).await;
+
+    // One participant with a long interview, where a search hit lies far down (landing.test.mjs).
+    let long_wb =
+        Workbench::create(&dir.path().join("long.idg"), "Long interview", Terminology::Smith2022, "researcher")
+            .await
+            .unwrap();
+    long_wb.add_participant("Rachel", &[], Default::default()).await.unwrap();
+    let out = long_wb
+        .import_files("P1", vec![("long.txt".into(), long_interview().into_bytes())], &Default::default())
         .await
-    });
-    let reading_url = format!("http://{}", rx.await.expect("the reading server started"));
+        .unwrap();
+    assert_eq!(out.imported.len(), 1, "{:?}", out.refused);
+    let (long_url, long_server) = serve_local(long_wb).await;
     let shared = idiograph_testkit::shared_dir();
 
     // A fifth: a team server of two projects on PostgreSQL, whose member owns one of them.
@@ -152,6 +174,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/deid.test.mjs",
                 "tests/browser/home.test.mjs",
                 "tests/browser/reading.test.mjs",
+                "tests/browser/landing.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -163,6 +186,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_DEID_KEY", &key)
             .env("IDIOGRAPH_HOME_URL", &home_url)
             .env("IDIOGRAPH_READING_URL", &reading_url)
+            .env("IDIOGRAPH_LONG_URL", &long_url)
             .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
@@ -175,6 +199,7 @@ async fn workbench_in_headless_chromium() {
     deid_server.abort();
     home_server.abort();
     reading_server.abort();
+    long_server.abort();
     if let Some((_, member, server, db, projects, ids)) = team_home {
         server.abort();
         for p in projects {

@@ -1310,20 +1310,28 @@ async fn search(wb: &Workbench, json: bool, a: &SearchArgs) -> Result<()> {
         let mut out = String::new();
         for h in &r.hits {
             let place = if h.citation.is_empty() { h.object.clone() } else { format!("{} {}", h.citation, h.object) };
-            out.push_str(&format!("{:>60}[{}]{:<60}  {place}\n", h.before, h.matched, h.after));
+            // Every word of the query in the hit is bracketed.
+            let marked: String =
+                h.pieces.iter().map(|p| if p.hit { format!("[{}]", p.text) } else { p.text.clone() }).collect();
+            out.push_str(&format!("{:>60}{marked}{:<60}  {place}\n", h.before, h.after));
         }
         if r.hits.len() < r.total {
             out.push_str(&format!("… showing {} of {} hits (--limit, --offset)\n", r.hits.len(), r.total));
         }
         let counts: Vec<String> =
             r.per_participant.iter().filter(|c| c.hits > 0).map(|c| format!("{} {}", c.participant, c.hits)).collect();
-        out.push_str(&format!("{} hits", r.total));
+        out.push_str(&format!("{} in {}", plural(r.total, "hit"), plural(r.passages, "passage")));
         if !counts.is_empty() {
             out.push_str(&format!(": {}", counts.join(", ")));
         }
         out
     });
     Ok(())
+}
+
+/// "1 hit", "12 hits".
+fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The matrix as a text table.

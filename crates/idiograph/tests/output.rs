@@ -67,7 +67,8 @@ fn control_characters_are_refused_in_titles_and_escaped_in_output(backend: Backe
 
     // Searching prints the entry through the same printer.
     let found = p.ok(&["search", "uneasy"]);
-    assert!(found.contains("uneasy") && !found.contains(ESC), "{found:?}");
+    assert!(found.contains("[uneasy]") && !found.contains(ESC), "the hit is bracketed: {found:?}");
+    assert!(found.contains("1 hit in 1 passage"), "{found:?}");
 
     // Errors go through it too: a participant name is echoed escaped when it is not found.
     let out = p.run(&["participant", "edit", "No\u{1b}[2Jbody", "--mode", "phone"]);

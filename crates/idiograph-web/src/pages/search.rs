@@ -64,7 +64,7 @@ impl SearchParams {
     }
 }
 
-/// `GET /api/v1/search?q=…`: `{"total", "per_participant", "hits"}`.
+/// `GET /api/v1/search?q=…`: `{"total", "passages", "per_participant", "hits"}`.
 pub(crate) async fn api_search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> ApiResult<Json<Value>> {
     let req = p.request()?.ok_or_else(|| ApiError::bad_request("give a query: ?q=words"))?;
     Ok(Json(wb.search(&req).await?.to_json()))
@@ -88,13 +88,14 @@ pub(crate) struct SearchPage {
     searched: bool,
     error: String,
     total: usize,
+    passages: usize,
     hits: Vec<SearchHit>,
     counts: Vec<ParticipantCount>,
 }
 
 pub(crate) async fn search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> PageResult {
     let s = wb.snapshot().await?;
-    let mut results = SearchResults { total: 0, hits: vec![], per_participant: vec![] };
+    let mut results = SearchResults::default();
     let mut error = String::new();
     let mut searched = false;
     match p.request() {
@@ -126,6 +127,7 @@ pub(crate) async fn search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> P
         searched,
         error,
         total: results.total,
+        passages: results.passages,
         hits: results.hits,
         counts: results.per_participant.into_iter().filter(|c| c.hits > 0).collect(),
     };
