@@ -32,6 +32,9 @@ async function followTheHit(page) {
   const loaded = page.waitForEvent("load");
   await hits.nth(1).locator("a").click();
   await loaded;
+  // A long transcript's later lines come in chunks after the page: the line is there when the
+  // last one is.
+  await page.locator("#workbench[data-complete]").waitFor({ state: "attached" });
   // Two frames: the scripts of the page have laid it out and the browser has scrolled to the line.
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   return href.split("#")[1];
