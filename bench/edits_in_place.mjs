@@ -32,6 +32,8 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
 });
+/** Thrown to stop after the notes when no decisions are asked for. */
+class Done extends Error {}
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const rank = (p) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -43,6 +45,7 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   await page.goto(transcriptUrl, { waitUntil: "load" });
+  await page.locator("#workbench[data-complete]").waitFor({ state: "attached" });
   await page.evaluate(() => {
     // The start: the Ctrl+Enter that saves; the end: the next frame after the card is there.
     window.__edit = { start: null, times: [] };
@@ -79,6 +82,7 @@ try {
   result.note = { ...stats(noteTimes), times: noteTimes };
   console.log(`key → note visible: median ${result.note.median.toFixed(1)} ms, p95 ${result.note.p95.toFixed(1)} ms (n=${notes})`);
 
+  if (decisions === 0) throw new Done();
   await page.goto(deidUrl, { waitUntil: "load" });
   const decisionTimes = [];
   for (let i = 0; i < decisions; i++) {
@@ -102,6 +106,8 @@ try {
   result.decision = { ...stats(decisionTimes), times: decisionTimes };
   console.log(`decision shown: median ${result.decision.median.toFixed(1)} ms, p95 ${result.decision.p95.toFixed(1)} ms (n=${decisionTimes.length})`);
   await context.close();
+} catch (e) {
+  if (!(e instanceof Done)) throw e;
 } finally {
   await browser.close();
 }

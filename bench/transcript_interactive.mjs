@@ -15,6 +15,11 @@
 //   last_long_task_end  end of the last main-thread task longer than 50 ms
 //   interactive    max(load_end, aligned, last_long_task_end): the page is loaded, the
 //                  margins are aligned and the main thread is free
+//   ready          transcript.js's `idg:ready` mark: the lines sent with the page are laid out
+//                  with their cards, and the keys are handled
+//   usable         max(first_contentful_paint, ready): issue #15's "first paint of the visible
+//                  lines and key handling ready"
+//   complete       the `idg:complete` mark: a long transcript's last chunk is in
 // and, after that, two interactions timed inside the page: clicking a note card (highlights its
 // span) and pressing J (moves to the next annotation), each until the next animation frame.
 // With BENCH_TRACE=trace.json, one extra run is recorded as a Chrome trace and summarised as
@@ -80,6 +85,7 @@ try {
     const t0 = Date.now();
     await page.goto(url, { waitUntil: "load", timeout: 60_000 });
     await page.waitForFunction(() => window.__bench.aligned !== null, null, { timeout: 60_000 });
+    await page.waitForFunction(() => performance.getEntriesByName("idg:complete").length > 0, null, { timeout: 60_000 });
     const goto_wall = Date.now() - t0;
     // Let fonts.ready's second layout() and any long task finish.
     await page.waitForTimeout(1500);
@@ -88,7 +94,12 @@ try {
       const b = window.__bench;
       const lastLong = b.longTasks.reduce((acc, [s, d]) => Math.max(acc, s + d), 0);
       const paints = Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, p.startTime]));
+      const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+      const ready = mark("idg:ready");
       return {
+        ready,
+        usable: Math.max(paints["first-contentful-paint"] ?? 0, ready ?? Infinity),
+        complete: mark("idg:complete"),
         ttfb: n.responseStart,
         response_end: n.responseEnd,
         dom_interactive: n.domInteractive,
@@ -132,7 +143,7 @@ try {
       `run ${i + 1}: ttfb ${m.ttfb.toFixed(1)}  responseEnd ${m.response_end.toFixed(1)}  DCL ${m.dcl_end.toFixed(1)}  ` +
         `load ${m.load_end.toFixed(1)}  aligned ${m.aligned?.toFixed(1)}  settled ${m.settled?.toFixed(1)}  ` +
         `long tasks ${m.long_tasks} (${m.long_task_ms.toFixed(0)} ms, last end ${m.last_long_task_end.toFixed(1)})  ` +
-        `INTERACTIVE ${m.interactive.toFixed(1)} ms | click ${inter.click_card_ms.toFixed(1)} ms, J ${inter.key_j_ms.toFixed(1)} ms` +
+        `INTERACTIVE ${m.interactive.toFixed(1)} ms  USABLE ${m.usable.toFixed(1)} ms  complete ${m.complete?.toFixed(1)} ms | click ${inter.click_card_ms.toFixed(1)} ms, J ${inter.key_j_ms.toFixed(1)} ms` +
         (errors.length ? `  ERRORS ${errors.join("; ")}` : ""),
     );
     await context.close();
@@ -201,7 +212,7 @@ const med = (k) => {
   return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
 };
 const keys = ["ttfb", "response_end", "dom_interactive", "dcl_end", "load_end", "first_contentful_paint", "aligned",
-  "settled", "last_long_task_end", "long_task_ms", "interactive", "click_card_ms", "key_j_ms"];
+  "settled", "last_long_task_end", "long_task_ms", "interactive", "ready", "usable", "complete", "click_card_ms", "key_j_ms"];
 const summary = Object.fromEntries(keys.map((k) => [k, med(k)]));
 const first = results[0] || {};
 console.log("median:", JSON.stringify(summary));

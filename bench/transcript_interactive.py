@@ -105,8 +105,14 @@ def main():
         out = a.out or os.path.join(a.dir, "interactive.json")
         here = os.path.dirname(os.path.abspath(__file__))
         subprocess.run(["node", os.path.join(here, "transcript_interactive.mjs"), url, str(a.runs), out], check=True)
+        # Then changes shown in place on the same page: key press → note visible (issue #15).
+        edits = os.path.join(a.dir, "edits.json")
+        subprocess.run(["node", os.path.join(here, "edits_in_place.mjs"), url,
+                        "http://%s:%d/deid" % (srv.host, srv.port), "20", "0", edits], check=True)
         with open(out) as fp:
             res = json.load(fp)
+        with open(edits) as fp:
+            res["edits_in_place"] = json.load(fp)
         res["setup"] = {"words": a.words, "bytes": len(data), "lines": len(t["lines"]), "notes": a.notes,
                         "notes_wall_s": notes_s, "page_get_python_median_ms": page_ms,
                         "server_hwm_kb": srv.status().get("VmHWM")}
