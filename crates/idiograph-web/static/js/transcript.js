@@ -309,8 +309,7 @@ function begin(kind) {
     if (!s) return flash("Select a passage of the transcript first, or put the cursor on a line.", "error");
     target = s;
     document.getElementById("extractor-quote").textContent = clip(s.text);
-    extractor.returnValue = "";
-    extractor.showModal();
+    openBox(extractor);
     return;
   }
   // With notes ticked and nothing selected, a statement takes the notes' own passages.
@@ -337,9 +336,40 @@ function begin(kind) {
   document.getElementById("composer-kinds").hidden = !passage;
   for (const r of composer.querySelectorAll('input[name="kind"]')) r.checked = r.value === kind;
   document.getElementById("composer-text").value = "";
-  composer.returnValue = "";
-  composer.showModal();
+  openBox(composer);
   document.getElementById("composer-text").focus();
+}
+
+/** Opens a writing box (composer, extractor, editor) over the page. Not as a modal dialog: a
+ * modal one makes the whole document inert and back, a restyle of every element (150 ms on a
+ * transcript with 2,000 notes) on each open and close. It still behaves as one: the focus stays
+ * inside (Tab cycles), Escape cancels, and closing gives the focus back. */
+function openBox(dialog) {
+  const from = document.activeElement;
+  dialog.returnValue = "";
+  dialog.show();
+  dialog.querySelector("textarea, select, input:checked, input, button")?.focus();
+  dialog.addEventListener("close", () => from?.focus?.({ preventScroll: true }), { once: true });
+}
+
+for (const dialog of [composer, extractor, editor]) {
+  dialog.setAttribute("aria-modal", "true");
+  dialog.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      dialog.close("cancel");
+    } else if (e.key === "Tab") {
+      const stops = [...dialog.querySelectorAll("button, input, select, textarea")].filter((el) => !el.disabled && el.offsetParent);
+      const [first, last] = [stops[0], stops[stops.length - 1]];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  });
 }
 
 const clip = (text) => (text.length > 400 ? text.slice(0, 400) + "…" : text);
@@ -402,8 +432,7 @@ function openEditor(card) {
   for (const r of editor.querySelectorAll('input[name="kind"]')) r.checked = r.value === card.dataset.kind;
   document.getElementById("editor-text").value = card.querySelector(".text").textContent;
   document.getElementById("editor-h").textContent = `Edit ${card.dataset.id}`;
-  editor.returnValue = "";
-  editor.showModal();
+  openBox(editor);
   document.getElementById("editor-text").focus();
 }
 
@@ -582,10 +611,13 @@ function layout() {
     let bottom = 0;
     for (const { c, top, h } of cards) {
       const y = Math.max(top, bottom);
-      c.style.top = `${y}px`;
+      // Only a card that moves is written: after one change most stay where they are, and each
+      // write costs a restyle.
+      if (c.style.top !== `${y}px`) c.style.top = `${y}px`;
       bottom = y + h + 6;
     }
-    list.style.height = `${Math.max(bottom, textHeight)}px`;
+    const height = `${Math.max(bottom, textHeight)}px`;
+    if (list.style.height !== height) list.style.height = height;
     list.classList.add("aligned");
   }
 }
@@ -660,7 +692,10 @@ function tabStops() {
   for (const list of bench.querySelectorAll(".ann-list")) {
     const cards = [...list.querySelectorAll(".ann")];
     const current = cards.find((c) => c.classList.contains("current")) || cards.find((c) => !c.hidden);
-    for (const c of cards) c.tabIndex = c === current ? 0 : -1;
+    for (const c of cards) {
+      const stop = c === current ? 0 : -1;
+      if (c.tabIndex !== stop) c.tabIndex = stop;
+    }
   }
 }
 
