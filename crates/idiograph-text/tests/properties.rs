@@ -238,3 +238,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Canonical text made in place is the text the plain definition gives (strip one BOM,
+    /// CR LF and lone CR to LF, then NFC), and canonical text stays as it is.
+    #[test]
+    fn normalising_in_place_matches_the_definition(pieces in prop::collection::vec(prop_oneof!["\r\n", "\r", "\n", "\u{feff}", "e\u{301}", "é", "[a-z👩 ]{0,6}"], 0..40)) {
+        let raw = pieces.concat();
+        let stripped = raw.strip_prefix('\u{feff}').unwrap_or(&raw);
+        let expected: String = {
+            use unicode_normalization::UnicodeNormalization;
+            stripped.replace("\r\n", "\n").replace('\r', "\n").nfc().collect()
+        };
+        let canonical = idiograph_text::normalize_owned(raw.clone());
+        prop_assert_eq!(&canonical, &expected);
+        prop_assert_eq!(idiograph_text::normalize(&raw), expected);
+        // (A second U+FEFF at the start is a character of the text, and the next pass takes it
+        // as a BOM, as `normalize` always has.)
+        if !canonical.starts_with('\u{feff}') {
+            prop_assert_eq!(idiograph_text::normalize_owned(canonical.clone()), canonical);
+        }
+    }
+}

@@ -30,7 +30,7 @@ impl Importer for PlainTextImporter {
 
     fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         let decoded = decode_text(file_name, bytes)?;
-        let text = idiograph_text::normalize(&decoded.text);
+        let text = idiograph_text::normalize_owned(decoded.text.into_owned());
         // Spans are 32-bit; decoding can grow the text (up to 3x for Windows-1252), so the
         // byte limit alone does not guarantee this.
         if u32::try_from(text.len()).is_err() {

@@ -39,7 +39,7 @@ impl Importer for SubtitleImporter {
 
     fn parse(&self, file_name: &str, bytes: &[u8]) -> Result<ImportedTranscript, ImportError> {
         let decoded = decode_text(file_name, bytes)?;
-        let text = idiograph_text::normalize(&decoded.text);
+        let text = idiograph_text::normalize_owned(decoded.text.into_owned());
         let kind = if self.format == TranscriptFormat::WebVtt { "WebVTT" } else { "SubRip" };
         if self.format == TranscriptFormat::WebVtt && !text.trim_start().starts_with("WEBVTT") {
             return Err(ImportError::Malformed {
