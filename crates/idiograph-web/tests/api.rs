@@ -1273,3 +1273,65 @@ async fn the_notes_of_each_analyst_can_be_shown_or_hidden() {
         assert!(page.contains(&format!("data-author-filter=\"{who}\"")), "no filter for {who}");
     }
 }
+
+/// The parts of the transcript page a change touched, and a statement developed from notes
+/// alone, at the edge: what a good request gets, and a clear refusal that changes nothing for
+/// a bad one (issue #15).
+#[tokio::test]
+async fn the_transcript_page_parts_and_statements_from_notes() {
+    let app = app_with(SIMPLE).await;
+    let t = get(&app, "/api/v1/transcripts/T1").await.json();
+    let version = t["version"].as_str().unwrap();
+    let at = |words: &str| SIMPLE.find(words).unwrap();
+    for (words, text) in [("hard at first", "Hardship named"), ("it got easier", "Relief")] {
+        let body = json!({"transcript": "T1", "version": version, "start": at(words), "end": at(words) + words.len(),
+                          "kind": "descriptive", "text": text});
+        assert_eq!(call(&app, "POST", "/api/v1/notes", body).await.status, StatusCode::CREATED);
+    }
+
+    // Lines and cards, rendered as the page renders them.
+    let parts = get(&app, "/transcripts/T1/parts?lines=2-2&cards=N1,N7").await;
+    assert_eq!(parts.status, StatusCode::OK, "{}", parts.body);
+    let parts = parts.json();
+    assert_eq!(parts["version"], version);
+    assert_eq!(parts["lines"].as_array().unwrap().len(), 1);
+    assert!(parts["lines"][0]["html"].as_str().unwrap().contains(r#"id="L2""#));
+    assert_eq!(parts["cards"][0]["id"], "N1");
+    assert!(parts["cards"][0]["html"].as_str().unwrap().contains("Hardship named"));
+    assert_eq!(parts["gone"], json!(["N7"]), "a card asked for that does not exist is said to be gone");
+    let chunk = get(&app, "/transcripts/T1/parts?from=1&to=2").await.json();
+    assert!(chunk["html"].as_str().unwrap().contains(r#"id="L1""#));
+    assert_eq!(chunk["cards"].as_array().unwrap().len(), 2, "both notes start on line 2");
+
+    // Bad requests are refused with what is wrong.
+    for (path, status, says) in [
+        ("/transcripts/T1/parts?lines=5-2", StatusCode::BAD_REQUEST, "ends before it starts"),
+        ("/transcripts/T1/parts?lines=two", StatusCode::BAD_REQUEST, "is not a line"),
+        ("/transcripts/T1/parts?from=0&to=3", StatusCode::BAD_REQUEST, "not a chunk"),
+        ("/transcripts/T1/parts?from=90&to=99", StatusCode::BAD_REQUEST, "not a chunk"),
+        ("/transcripts/T9/parts?lines=1", StatusCode::NOT_FOUND, "T9"),
+    ] {
+        let r = get(&app, path).await;
+        assert_eq!(r.status, status, "{path}: {}", r.body);
+        assert!(r.body.contains(says), "{path}: {}", r.body);
+    }
+
+    // A statement from the two notes alone: grounded in their passages.
+    let made = call(&app, "POST", "/api/v1/statements", json!({"text": "Easing", "from_notes": ["N1", "N2"]})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let made = made.json();
+    let quotes: Vec<&str> = made["anchors"].as_array().unwrap().iter().map(|a| a["quote"].as_str().unwrap()).collect();
+    assert_eq!(quotes, ["hard at first", "it got easier"]);
+    let card = get(&app, "/transcripts/T1/parts?cards=S1").await.json();
+    assert!(card["cards"][0]["html"].as_str().unwrap().contains(r#"data-goto="N2""#), "the card names its notes");
+
+    // Neither a passage nor notes, or a note that does not exist: refused, nothing stored.
+    let before = get(&app, "/api/v1/statements").await.json();
+    let none = call(&app, "POST", "/api/v1/statements", json!({"text": "Nothing to stand on"})).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", none.body);
+    assert!(none.json()["error"].as_str().unwrap().contains("from_notes"), "{}", none.body);
+    let missing = call(&app, "POST", "/api/v1/statements", json!({"text": "Ghost", "from_notes": ["N99"]})).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    assert!(missing.body.contains("N99"), "{}", missing.body);
+    assert_eq!(get(&app, "/api/v1/statements").await.json(), before, "nothing stored");
+}

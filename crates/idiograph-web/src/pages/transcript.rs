@@ -405,6 +405,21 @@ impl<'v> Reading<'v> {
             .collect()
     }
 
+    /// The note and statement cards `keep` chooses (by id and first line), rendered as the page
+    /// renders them, each with the list it goes in.
+    fn cards(&self, keep: impl Fn(&str, u32) -> bool) -> ApiResult<Vec<Value>> {
+        let label = crate::view::Labels::of(self.view.settings.terminology).statement;
+        let by = self.authors().len() > 1;
+        let mut cards = Vec::new();
+        for n in self.notes.iter().filter(|n| keep(&n.id, n.first_line)) {
+            cards.push(json!({ "id": n.id, "list": "notes", "html": NoteHtml { n, by }.render()? }));
+        }
+        for s in self.statements.iter().filter(|s| keep(&s.id, s.first_line)) {
+            cards.push(json!({ "id": s.id, "list": "statements", "html": StatementHtml { s, label }.render()? }));
+        }
+        Ok(cards)
+    }
+
     fn authors(&self) -> Vec<(String, usize)> {
         let mut authors: Vec<(String, usize)> = Vec::new();
         for c in &self.notes {
@@ -556,24 +571,14 @@ pub(crate) async fn parts(
         }
     }
     let wanted_lines = if q.all { (1..=count).collect() } else { line_set(&spans, count)? };
-    let label = crate::view::Labels::of(view.settings.terminology).statement;
-    let by = reading.authors().len() > 1;
     let mut lines = Vec::with_capacity(wanted_lines.len());
     for g in wanted_lines {
         if let Some(l) = reading.line(g) {
             lines.push(json!({ "g": g, "html": LineHtml { l: &l }.render()? }));
         }
     }
-    let mut cards = Vec::new();
-    let mut found = HashSet::new();
-    for n in reading.notes.iter().filter(|n| q.all || wanted_cards.contains(n.id.as_str())) {
-        found.insert(n.id.as_str());
-        cards.push(json!({ "id": n.id, "list": "notes", "html": NoteHtml { n, by }.render()? }));
-    }
-    for s in reading.statements.iter().filter(|s| q.all || wanted_cards.contains(s.id.as_str())) {
-        found.insert(s.id.as_str());
-        cards.push(json!({ "id": s.id, "list": "statements", "html": StatementHtml { s, label }.render()? }));
-    }
+    let cards = reading.cards(|id, _| q.all || wanted_cards.contains(id))?;
+    let found: HashSet<&str> = cards.iter().filter_map(|c| c["id"].as_str()).collect();
     let gone: Vec<&str> = wanted_cards.iter().map(String::as_str).filter(|c| !found.contains(c)).collect();
     let counts: serde_json::Map<String, Value> =
         reading.kinds().into_iter().map(|(k, _, n)| (k.to_owned(), n.into())).collect();
@@ -606,16 +611,7 @@ fn chunk(reading: &Reading, seq: i64, from: u32, to: u32) -> ApiResult<Json<Valu
         return Err(ApiError::bad_request(format!("lines {from} to {to} are not a chunk of this transcript")));
     }
     let lines: Vec<LineView> = (from..=to).filter_map(|g| reading.line(g)).collect();
-    let label = crate::view::Labels::of(reading.view.settings.terminology).statement;
-    let by = reading.authors().len() > 1;
-    let here = |first: u32| (from..=to).contains(&first);
-    let mut cards = Vec::new();
-    for n in reading.notes.iter().filter(|n| here(n.first_line)) {
-        cards.push(json!({ "id": n.id, "list": "notes", "html": NoteHtml { n, by }.render()? }));
-    }
-    for s in reading.statements.iter().filter(|s| here(s.first_line)) {
-        cards.push(json!({ "id": s.id, "list": "statements", "html": StatementHtml { s, label }.render()? }));
-    }
+    let cards = reading.cards(|_, first| (from..=to).contains(&first))?;
     Ok(Json(json!({
         "version": reading.view.version.id.as_str(),
         "seq": seq,
