@@ -103,7 +103,7 @@ pub(crate) async fn resolve_statement(tx: &mut Tx, reference: &str) -> Result<Ex
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no statement {id} in this project")))
 }
 
-async fn resolve_extract(tx: &mut Tx, reference: &str) -> Result<Extract, AppError> {
+pub(crate) async fn resolve_extract(tx: &mut Tx, reference: &str) -> Result<Extract, AppError> {
     let id = ShortId::parse(ObjectKind::Extract, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no extract {id} in this project")))
 }

@@ -27,6 +27,7 @@ mod themes;
 mod trail;
 mod transcripts;
 mod versions;
+pub mod views;
 
 use std::path::Path;
 
@@ -47,7 +48,7 @@ pub use crate::exports::ExportFormat;
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
 pub use crate::search::{
-    passage_json, KwicPiece, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults,
+    passage_json, HitRange, KwicPiece, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults,
     ThemePassage, WordCounts,
 };
 pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};

@@ -42,14 +42,20 @@ async fn by_pseudonym(tx: &mut Tx, pseudonym: &str) -> Result<Option<Participant
 /// Finds a participant by pseudonym (ignoring case) or by short id such as `P2`.
 pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Participant, AppError> {
     let all: Vec<Participant> = tx.all().await?;
+    find(&all, reference).cloned()
+}
+
+/// The one rule for naming a participant: a pseudonym (ignoring case) wins over a short id
+/// such as `P2`, so a participant called "P2" is still reachable by its name.
+pub(crate) fn find<'a>(all: &'a [Participant], reference: &str) -> Result<&'a Participant, AppError> {
     let wanted = reference.trim();
     if let Some(p) = all.iter().find(|p| p.pseudonym.to_lowercase() == wanted.to_lowercase()) {
-        return Ok(p.clone());
+        return Ok(p);
     }
     if let Ok(short) = ShortId::parse(ObjectKind::Participant, wanted) {
         if wanted.to_ascii_uppercase().starts_with('P') {
             if let Some(p) = all.iter().find(|p| p.short == short.number()) {
-                return Ok(p.clone());
+                return Ok(p);
             }
         }
     }

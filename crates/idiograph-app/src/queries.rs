@@ -41,6 +41,12 @@ impl Snapshot {
         self.participants.iter().find(|p| &p.id == id)
     }
 
+    /// The participant a user names by pseudonym or short id (`P2`), by the one rule every
+    /// edge uses.
+    pub fn find_participant(&self, reference: &str) -> Result<&Participant, AppError> {
+        crate::participants::find(&self.participants, reference)
+    }
+
     /// The theme with this id.
     pub fn theme(&self, id: &ObjectId) -> Option<&Theme> {
         self.themes.iter().find(|t| &t.id == id)
@@ -149,6 +155,23 @@ pub struct TranscriptView {
 }
 
 impl TranscriptView {
+    /// A snapshot holding just this transcript, its version and what is anchored there, with
+    /// its notes: what its views are made from.
+    pub fn into_snapshot(self) -> (Snapshot, Vec<ExploratoryNote>) {
+        let snapshot = Snapshot {
+            settings: self.settings,
+            participants: vec![self.participant],
+            transcripts: vec![self.transcript],
+            versions: HashMap::from([(self.version.id.clone(), self.version)]),
+            statements: self.statements,
+            themes: self.themes,
+            assignments: self.assignments,
+            extracts: self.extracts,
+            journal: Vec::new(),
+        };
+        (snapshot, self.notes)
+    }
+
     /// The theme with this id, if it is one of this case's or a group theme.
     pub fn theme(&self, id: &ObjectId) -> Option<&Theme> {
         self.themes.iter().find(|t| &t.id == id)

@@ -22,6 +22,8 @@ use idiograph_model::{
 use idiograph_search::{DocKind, Filter, Found, Options, Passage, SearchError, SearchIndex};
 use idiograph_store::{Backend, Tx};
 use idiograph_text::{Span, TextSize};
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 use crate::{participants, themes, AppError, Workbench};
@@ -78,7 +80,7 @@ impl SearchRequest {
 
 /// A piece of the middle of a keyword-in-context line: a word or phrase of the query, or the
 /// text between two of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct KwicPiece {
     /// The text, white space collapsed; a long stretch between two words is shortened with `…`.
     pub text: String,
@@ -87,8 +89,9 @@ pub struct KwicPiece {
 }
 
 /// One hit: one occurrence of the query, as a keyword-in-context line with every word of the
-/// query in it highlighted (see [`idiograph_search::Hit`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// query in it highlighted (see [`idiograph_search::Hit`]). This is the search hit's view: the
+/// command line's `--json` and `/api/v1/search` serialise it as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SearchHit {
     /// `transcript`, `note`, `statement`, `theme` or `journal`.
     pub source: &'static str,
@@ -107,8 +110,8 @@ pub struct SearchHit {
     pub start: usize,
     /// End (exclusive).
     pub end: usize,
-    /// The highlighted words and phrases, `(start, end)` in the same offsets, sorted.
-    pub ranges: Vec<(usize, usize)>,
+    /// The highlighted words and phrases in the same offsets, sorted.
+    pub ranges: Vec<HitRange>,
     /// The number of the passage the hit is in, from 0 in result order over the whole result
     /// (not only the page of hits returned); hits of one passage share it.
     pub passage: usize,
@@ -116,32 +119,34 @@ pub struct SearchHit {
     pub page: Option<u32>,
     /// Line on that page.
     pub line: Option<u32>,
-    /// Global line number (for the link).
+    /// Line number counted across pages: where the workbench shows it.
     pub global_line: Option<u32>,
     /// The citation, e.g. "(Rachel, p. 2, l. 7)"; empty for themes and journal entries.
     pub citation: String,
     /// Context before the hit (one line, white space collapsed).
     pub before: String,
     /// The hit as written, from its first highlighted word to its last (white space collapsed).
+    #[serde(rename = "match")]
     pub matched: String,
     /// The hit in pieces, its words highlighted: what the page and the terminal show.
     pub pieces: Vec<KwicPiece>,
     /// Context after the hit.
     pub after: String,
-    /// Where to see it in the workbench, e.g. `/transcripts/T2#L57`.
-    pub link: String,
+    /// The keyword-in-context line: before, hit and after.
+    pub kwic: String,
 }
 
-impl SearchHit {
-    /// The keyword-in-context line: before, hit and after.
-    pub fn kwic(&self) -> String {
-        let middle: String = self.pieces.iter().map(|p| p.text.as_str()).collect();
-        format!("{}{middle}{}", self.before, self.after)
-    }
+/// A highlighted word or phrase of a hit: `[start, end)` in UTF-8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct HitRange {
+    /// Start byte.
+    pub start: usize,
+    /// End byte (exclusive).
+    pub end: usize,
 }
 
 /// Hits of one participant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ParticipantCount {
     /// `P1`.
     pub participant_id: String,
@@ -153,8 +158,8 @@ pub struct ParticipantCount {
     pub passages: usize,
 }
 
-/// What a search found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a search found: the view the command line's `--json` and `/api/v1/search` give.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SearchResults {
     /// Hits in all.
     pub total: usize,
@@ -164,29 +169,6 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Hits per participant, every participant listed (zero included), in study order.
     pub per_participant: Vec<ParticipantCount>,
-}
-
-impl SearchResults {
-    /// The JSON the command line (`--json`) and the API (`/api/v1/search`) give.
-    pub fn to_json(&self) -> Json {
-        json!({
-            "total": self.total,
-            "passages": self.passages,
-            "per_participant": self.per_participant.iter().map(|c| json!({
-                "participant_id": c.participant_id, "participant": c.participant, "hits": c.hits,
-                "passages": c.passages,
-            })).collect::<Vec<_>>(),
-            "hits": self.hits.iter().map(|h| json!({
-                "source": h.source, "object": h.object, "participant": h.participant,
-                "participant_id": h.participant_id, "transcript": h.transcript, "role": h.role,
-                "start": h.start, "end": h.end,
-                "ranges": h.ranges.iter().map(|&(start, end)| json!({"start": start, "end": end})).collect::<Vec<_>>(),
-                "passage": h.passage, "page": h.page, "line": h.line,
-                "citation": h.citation, "kwic": h.kwic(), "before": h.before, "match": h.matched,
-                "after": h.after, "link": h.link,
-            })).collect::<Vec<_>>(),
-        })
-    }
 }
 
 /// A passage coded to a theme, with context lines.
@@ -216,8 +198,8 @@ pub struct ThemePassage {
     pub text: String,
     /// Whole lines after it.
     pub after: Vec<String>,
-    /// Where to see it, e.g. `/transcripts/T2#L57`.
-    pub link: String,
+    /// Its first line, counted across pages: where the workbench shows it.
+    pub global_line: u32,
     /// Whether the anchor is on the transcript's current version.
     pub current: bool,
 }
@@ -263,7 +245,7 @@ pub fn passage_json(p: &ThemePassage) -> Json {
     json!({
         "theme": p.theme, "via": p.via, "statement": p.statement, "participant_id": p.participant_id,
         "participant": p.participant, "transcript": p.transcript, "start": p.start, "end": p.end,
-        "citation": p.citation, "before": p.before, "text": p.text, "after": p.after, "link": p.link,
+        "citation": p.citation, "before": p.before, "text": p.text, "after": p.after, "global_line": p.global_line,
         "current": p.current,
     })
 }
@@ -890,7 +872,7 @@ impl Workbench {
                         let (start, end) = (base + s.start, base + s.end);
                         let pos = v.layout.position(TextSize::new(start as u32));
                         let span = Span::from_bounds(TextSize::new(start as u32), TextSize::new(end as u32));
-                        let Kwic { before, matched, pieces, after } = kwic(&m.text, hit);
+                        let Kwic { before, matched, pieces, after, line } = kwic(&m.text, hit);
                         hits.push(SearchHit {
                             source: "transcript",
                             object: format!("T{}", t.short),
@@ -900,7 +882,11 @@ impl Workbench {
                             role: m.role.clone(),
                             start,
                             end,
-                            ranges: hit.ranges.iter().map(|r| (base + r.start, base + r.end)).collect(),
+                            ranges: hit
+                                .ranges
+                                .iter()
+                                .map(|r| HitRange { start: base + r.start, end: base + r.end })
+                                .collect(),
                             passage: m.passage,
                             page: Some(pos.page),
                             line: Some(pos.line),
@@ -910,22 +896,16 @@ impl Workbench {
                             matched,
                             pieces,
                             after,
-                            link: format!("/transcripts/T{}#L{}", t.short, pos.global),
+                            kwic: line,
                         });
                     }
                 }
                 kind => {
-                    let (object, text, anchor, transcript, link) = match kind {
+                    let (object, text, anchor, transcript) = match kind {
                         DocKind::Note => match get_opt::<ExploratoryNote>(&mut tx, &m.object).await? {
                             Some(n) => {
                                 let t = light.transcript(n.transcript_id.as_str()).map(|t| t.short).unwrap_or(0);
-                                (
-                                    format!("N{}", n.short),
-                                    n.text.clone(),
-                                    Some(n.anchor.clone()),
-                                    Some(format!("T{t}")),
-                                    format!("/transcripts/T{t}#ann-N{}", n.short),
-                                )
+                                (format!("N{}", n.short), n.text.clone(), Some(n.anchor.clone()), Some(format!("T{t}")))
                             }
                             None => return Ok(None),
                         },
@@ -942,22 +922,16 @@ impl Workbench {
                                         },
                                     };
                                 }
-                                let link = match t {
-                                    Some(n) => format!("/transcripts/T{n}#ann-S{}", s.short),
-                                    None => format!("/cases/{}", pid.clone().unwrap_or_default()),
-                                };
-                                (format!("S{}", s.short), s.text.clone(), a, t.map(|n| format!("T{n}")), link)
+                                (format!("S{}", s.short), s.text.clone(), a, t.map(|n| format!("T{n}")))
                             }
                             None => return Ok(None),
                         },
                         DocKind::Theme => match light.themes.iter().find(|t| t.id.as_str() == m.object) {
-                            Some(t) => {
-                                (format!("TH{}", t.short), theme_text(t), None, None, format!("/themes/TH{}", t.short))
-                            }
+                            Some(t) => (format!("TH{}", t.short), theme_text(t), None, None),
                             None => return Ok(None),
                         },
                         _ => match get_opt::<JournalEntry>(&mut tx, &m.object).await? {
-                            Some(j) => (format!("J{}", j.short), j.text.clone(), None, None, "/journal".to_owned()),
+                            Some(j) => (format!("J{}", j.short), j.text.clone(), None, None),
                             None => return Ok(None),
                         },
                     };
@@ -980,7 +954,7 @@ impl Workbench {
                     }
                     for (_, hit) in in_window {
                         let s = hit.extent();
-                        let Kwic { before, matched, pieces, after } = kwic(&m.text, hit);
+                        let Kwic { before, matched, pieces, after, line } = kwic(&m.text, hit);
                         hits.push(SearchHit {
                             source: kind.as_str(),
                             object: object.clone(),
@@ -990,7 +964,7 @@ impl Workbench {
                             role: None,
                             start: s.start,
                             end: s.end,
-                            ranges: hit.ranges.iter().map(|r| (r.start, r.end)).collect(),
+                            ranges: hit.ranges.iter().map(|r| HitRange { start: r.start, end: r.end }).collect(),
                             passage: m.passage,
                             page: place.as_ref().map(|p| p.0.page),
                             line: place.as_ref().map(|p| p.0.line),
@@ -1000,7 +974,7 @@ impl Workbench {
                             matched,
                             pieces,
                             after,
-                            link: link.clone(),
+                            kwic: line,
                         });
                     }
                 }
@@ -1224,7 +1198,7 @@ async fn passages(
             before,
             text: span.slice(&v.text).to_owned(),
             after,
-            link: format!("/transcripts/T{}#L{first}", t.short),
+            global_line: first,
             current: t.current_version == v.id,
         });
     }
@@ -1264,6 +1238,8 @@ struct Kwic {
     matched: String,
     pieces: Vec<KwicPiece>,
     after: String,
+    /// Before, the pieces and after, as one line.
+    line: String,
 }
 
 /// Before, hit and after, on one line (white space collapsed), at most [`KWIC_CHARS`] either
@@ -1294,7 +1270,9 @@ fn kwic(text: &str, hit: &idiograph_search::Hit) -> Kwic {
         pieces.push(KwicPiece { text: collapse(&text[r.clone()]), hit: true });
         at = r.end;
     }
-    Kwic { before, matched: collapse(&text[extent]), pieces, after }
+    let middle: String = pieces.iter().map(|p| p.text.as_str()).collect();
+    let line = format!("{before}{middle}{after}");
+    Kwic { before, matched: collapse(&text[extent]), pieces, after, line }
 }
 
 /// Every run of white space as one space (kept at either end, where it separates the hit from

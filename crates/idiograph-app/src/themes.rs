@@ -19,6 +19,17 @@ pub enum MemberRef {
     Theme(String),
 }
 
+impl MemberRef {
+    /// The member's short id, or why the reference is not one.
+    pub fn short_id(&self) -> Result<ShortId, AppError> {
+        let (kind, text) = match self {
+            MemberRef::Statement(s) => (ObjectKind::Statement, s),
+            MemberRef::Theme(t) => (ObjectKind::Theme, t),
+        };
+        ShortId::parse(kind, text).map_err(|e| AppError::Invalid(e.to_string()))
+    }
+}
+
 /// Changes to a theme; `None` leaves a field as it is.
 #[derive(Debug, Default, Clone)]
 pub struct ThemeChanges {

@@ -42,7 +42,7 @@ async fn check_offsets(wb: &Workbench, r: &SearchResults) {
         let pos = v.layout.position(idiograph_text::TextSize::new(h.start as u32));
         assert_eq!((h.page, h.line), (Some(pos.page), Some(pos.line)));
         assert!(h.citation.starts_with(&format!("({}, p. {}, l", h.participant.as_deref().unwrap(), pos.page)));
-        assert_eq!(h.link, format!("/transcripts/{}#L{}", h.transcript.as_deref().unwrap(), pos.global));
+        assert_eq!(h.global_line, Some(pos.global));
     }
 }
 
@@ -96,7 +96,7 @@ async fn corpus_queries_and_filters(backend: Backend) {
     let mut slides_in_and = 0;
     for h in &and.hits {
         let (_, v) = wb.transcript(h.transcript.as_deref().unwrap()).await.unwrap();
-        slides_in_and += h.ranges.iter().filter(|&&(a, b)| v.text[a..b].eq_ignore_ascii_case("slides")).count();
+        slides_in_and += h.ranges.iter().filter(|r| v.text[r.start..r.end].eq_ignore_ascii_case("slides")).count();
     }
     assert_eq!(not.total + slides_in_and, slides);
     for h in &not.hits {

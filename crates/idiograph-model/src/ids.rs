@@ -141,3 +141,10 @@ impl fmt::Display for ShortId {
         write!(f, "{}{}", self.kind.prefix(), self.number)
     }
 }
+
+/// Shown as text (`TH3`) wherever a view is serialised.
+impl serde::Serialize for ShortId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}

@@ -1026,7 +1026,7 @@ async fn stale_board_changes(t: &Team) {
     let to_b = Call::new("POST", "/api/v1/assignments")
         .json(json!({"theme": b, "statement": s1, "from": c, "from_revision": s1_in_c, "strategy": "abstraction"}));
     let r = send_as(t, Role::Owner, to_b, Some(&seen_b)).await;
-    assert_eq!((r.status, r.json()["from"].as_str()), (StatusCode::CREATED, Some(&*c)), "{}", r.body);
+    assert_eq!((r.status, r.json()["theme"].as_str()), (StatusCode::CREATED, Some(&*b)), "{}", r.body);
     assert_eq!(theme(&b).await["statements"], json!([s1]));
     let last = t.wb.history(1).await.unwrap().remove(0);
     assert_eq!((last.action, last.author.as_str()), ("move".to_owned(), t.name(Role::Owner)));

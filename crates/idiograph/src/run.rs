@@ -1306,7 +1306,7 @@ async fn search(wb: &Workbench, json: bool, a: &SearchArgs) -> Result<()> {
     req.limit = a.limit;
     req.offset = a.offset;
     let r = wb.search(&req).await?;
-    print(json, r.to_json(), || {
+    print(json, serde_json::to_value(&r)?, || {
         let mut out = String::new();
         for h in &r.hits {
             let place = if h.citation.is_empty() { h.object.clone() } else { format!("{} {}", h.citation, h.object) };

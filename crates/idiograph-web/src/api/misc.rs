@@ -4,48 +4,19 @@ use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idiograph_app::{ExportFormat, Snapshot, UndoOutcome, VersionToken, Workbench};
-use idiograph_model::{JournalEntry, ObjectId};
+use idiograph_app::{views, ExportFormat, UndoOutcome, Workbench};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{ApiJson, IfMatch};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
-use crate::view::short;
-
-/// The short id of any object, for journal links.
-pub(crate) fn describe(s: &Snapshot, id: &ObjectId, notes: &[idiograph_model::ExploratoryNote]) -> Option<String> {
-    if let Some(p) = s.participant(id) {
-        return Some(short("P", p.short));
-    }
-    if let Some(t) = s.theme(id) {
-        return Some(short("TH", t.short));
-    }
-    if let Some(x) = s.statements.iter().find(|x| &x.id == id) {
-        return Some(short("S", x.short));
-    }
-    if let Some(x) = s.transcripts.iter().find(|x| &x.id == id) {
-        return Some(short("T", x.short));
-    }
-    if let Some(x) = s.extracts.iter().find(|x| &x.id == id) {
-        return Some(short("X", x.short));
-    }
-    notes.iter().find(|n| &n.id == id).map(|n| short("N", n.short))
-}
-
-fn entry_json(j: &JournalEntry, about: Option<String>) -> Value {
-    json!({
-        "id": short("J", j.short), "revision": j.version_token(), "author": j.author, "created_at": j.created_at,
-        "text": j.text, "about": about,
-    })
-}
+use crate::view::{short, value};
 
 pub(crate) async fn list_journal(Bench(wb): Bench) -> ApiResult<Json<Value>> {
     let s = wb.snapshot().await?;
     let notes = wb.notes(None).await?;
-    let list: Vec<Value> =
-        s.journal.iter().map(|j| entry_json(j, j.about.as_ref().and_then(|id| describe(&s, id, &notes)))).collect();
+    let list: Vec<views::JournalEntry> = s.journal.iter().map(|j| views::JournalEntry::of(&s, j, &notes)).collect();
     Ok(Json(json!({ "journal": list })))
 }
 
@@ -58,10 +29,10 @@ pub(crate) struct NewEntry {
 pub(crate) async fn add_journal(
     Bench(wb): Bench,
     ApiJson(b): ApiJson<NewEntry>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::JournalEntry>)> {
     let about = b.about.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let j = wb.add_journal(&b.text, about).await?;
-    Ok((StatusCode::CREATED, Json(entry_json(&j, about.map(|a| a.to_ascii_uppercase())))))
+    Ok((StatusCode::CREATED, Json(wb.journal_view(&format!("J{}", j.short)).await?)))
 }
 
 #[derive(Deserialize)]
@@ -74,9 +45,9 @@ pub(crate) async fn patch_journal(
     Path(id): Path<String>,
     expected: IfMatch,
     ApiJson(b): ApiJson<EntryPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::JournalEntry>> {
     let j = or_current(wb.edit_journal(&id, &b.text, expected.token()).await, || current_entry(&wb, &id)).await?;
-    Ok(Json(entry_json(&j, None)))
+    Ok(Json(wb.journal_view(&format!("J{}", j.short)).await?))
 }
 
 pub(crate) async fn delete_journal(
@@ -89,39 +60,11 @@ pub(crate) async fn delete_journal(
 }
 
 async fn current_entry(wb: &Workbench, id: &str) -> ApiResult<Value> {
-    Ok(entry_json(&wb.journal_entry(id).await?, None))
+    Ok(value(wb.journal_view(id).await?))
 }
 
-pub(crate) async fn recurrence(Bench(wb): Bench) -> ApiResult<Json<Value>> {
-    let s = wb.snapshot().await?;
-    let r = s.recurrence();
-    let rows: Vec<Value> = r
-        .rows
-        .iter()
-        .map(|row| {
-            let t = s.theme(&row.theme_id);
-            json!({
-                "theme": t.map(|t| short("TH", t.short)),
-                "title": t.map(|t| t.title.clone()),
-                "depth": row.depth,
-                "contributors": row.contributors,
-                "meets_rule": row.meets_rule,
-                "cells": row.cells.iter().zip(&r.participants).map(|(c, p)| json!({
-                    "participant": s.participant(p).map(|p| short("P", p.short)),
-                    "present": c.present(),
-                    "pets": c.pets.iter().filter_map(|id| s.theme(id)).map(|t| short("TH", t.short)).collect::<Vec<_>>(),
-                    "statements": c.statements,
-                    "extracts": c.extracts,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    Ok(Json(json!({
-        "participants": r.participants.iter().filter_map(|p| s.participant(p)).map(|p| json!({"id": short("P", p.short), "pseudonym": p.pseudonym})).collect::<Vec<_>>(),
-        "required": r.required,
-        "rule": s.settings.recurrence_rule.describe(s.participants.len()),
-        "rows": rows,
-    })))
+pub(crate) async fn recurrence(Bench(wb): Bench) -> ApiResult<Json<views::Recurrence>> {
+    Ok(Json(views::Recurrence::of(&wb.snapshot().await?)))
 }
 
 #[derive(Deserialize)]
@@ -131,15 +74,7 @@ pub(crate) struct HistoryQuery {
 
 pub(crate) async fn history(Bench(wb): Bench, Query(q): Query<HistoryQuery>) -> ApiResult<Json<Value>> {
     let events = wb.history(q.limit.unwrap_or(100).clamp(1, 10_000)).await?;
-    let list: Vec<Value> = events
-        .iter()
-        .map(|e| {
-            json!({
-                "seq": e.seq, "at": e.at, "author": e.author, "action": e.action,
-                "summary": e.summary, "target_seq": e.target_seq, "undone": e.undone,
-            })
-        })
-        .collect();
+    let list: Vec<views::AuditEvent> = events.iter().map(views::AuditEvent::of).collect();
     Ok(Json(json!({ "events": list })))
 }
 
@@ -249,6 +184,17 @@ async fn download_report(Bench(wb): Bench, format: &str, allow_leaks: bool) -> A
         .into_response())
 }
 
+/// The OpenAPI document: the routes as written in `openapi.json`, with the schemas of the
+/// study's objects generated from their view types, so the document cannot drift from what
+/// the API (and the command line's `--json`) sends. Made once per process.
 pub(crate) async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], crate::assets::OPENAPI).into_response()
+    static DOCUMENT: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = DOCUMENT.get_or_init(|| {
+        let mut doc: Value = serde_json::from_str(crate::assets::OPENAPI).unwrap_or_else(|_| json!({}));
+        if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+            schemas.extend(views::schemas());
+        }
+        serde_json::to_vec_pretty(&doc).unwrap_or_default()
+    });
+    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::{ParticipantChanges, VersionToken, Workbench};
+use idiograph_app::{views, ParticipantChanges, Workbench};
 use idiograph_model::{InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,27 +13,14 @@ use serde_json::{json, Value};
 use super::{word, ApiJson, IfMatch};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
-use crate::view::{participant_json, progress, Labels};
+use crate::view::value;
 
 pub(crate) async fn get_study(Bench(wb): Bench) -> ApiResult<Json<Value>> {
     Ok(Json(current_study(&wb).await?))
 }
 
 async fn current_study(wb: &Workbench) -> ApiResult<Value> {
-    let s = wb.snapshot().await?;
-    let l = Labels::of(s.settings.terminology);
-    Ok(json!({
-        "revision": s.settings.version_token(),
-        "title": s.settings.title,
-        "research_question": s.settings.research_question,
-        "terminology": s.settings.terminology.as_str(),
-        "recurrence_rule": s.settings.recurrence_rule.encode(),
-        "recurrence_rule_text": s.settings.recurrence_rule.describe(s.participants.len()),
-        "labels": {
-            "statement": l.statement, "statements": l.statements,
-            "pet": l.pet, "pets": l.pets, "get": l.get, "gets": l.gets,
-        },
-    }))
+    Ok(value(views::Study::of(&wb.snapshot().await?)))
 }
 
 #[derive(Deserialize)]
@@ -58,15 +45,7 @@ pub(crate) async fn patch_study(
 }
 
 pub(crate) async fn list_participants(Bench(wb): Bench) -> ApiResult<Json<Value>> {
-    let s = wb.snapshot().await?;
-    let notes = wb.notes(None).await?;
-    let progress = progress(&s, &notes);
-    let list: Vec<Value> = s
-        .participants
-        .iter()
-        .map(|p| participant_json(p, progress.get(&p.id).unwrap_or(&Default::default())))
-        .collect();
-    Ok(Json(json!({ "participants": list })))
+    Ok(Json(json!({ "participants": wb.participant_views().await? })))
 }
 
 #[derive(Deserialize, Default)]
@@ -98,29 +77,20 @@ pub(crate) struct NewParticipant {
     interview: Option<Interview>,
 }
 
-async fn one(wb: &Workbench, reference: &str) -> ApiResult<Json<Value>> {
-    let s = wb.snapshot().await?;
-    let notes = wb.notes(None).await?;
-    let progress = progress(&s, &notes);
-    let wanted = reference.trim().to_lowercase();
-    let p = s
-        .participants
-        .iter()
-        .find(|p| format!("p{}", p.short) == wanted || p.pseudonym.to_lowercase() == wanted)
-        .ok_or_else(|| ApiError::not_found(format!("no participant '{reference}' in this study")))?;
-    Ok(Json(participant_json(p, progress.get(&p.id).unwrap_or(&Default::default()))))
+async fn one(wb: &Workbench, reference: &str) -> ApiResult<Json<views::Participant>> {
+    Ok(Json(wb.participant_view(reference).await?))
 }
 
 pub(crate) async fn add_participant(
     Bench(wb): Bench,
     ApiJson(b): ApiJson<NewParticipant>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::Participant>)> {
     let attrs: Vec<(String, String)> = b.attributes.into_iter().collect();
     let p = wb.add_participant(&b.pseudonym, &attrs, b.interview.unwrap_or_default().into()).await?;
     Ok((StatusCode::CREATED, one(&wb, &format!("P{}", p.short)).await?))
 }
 
-pub(crate) async fn get_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<views::Participant>> {
     one(&wb, &id).await
 }
 
@@ -136,7 +106,7 @@ pub(crate) async fn patch_participant(
     Bench(wb): Bench,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ParticipantPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::Participant>> {
     let changes = ParticipantChanges {
         pseudonym: b.pseudonym,
         attributes: b.attributes.into_iter().collect(),
@@ -146,12 +116,18 @@ pub(crate) async fn patch_participant(
     one(&wb, &format!("P{}", p.short)).await
 }
 
-pub(crate) async fn finish_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn finish_participant(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+) -> ApiResult<Json<views::Participant>> {
     let p = wb.set_case_finished(&id, true).await?;
     one(&wb, &format!("P{}", p.short)).await
 }
 
-pub(crate) async fn reopen_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn reopen_participant(
+    Bench(wb): Bench,
+    Path(id): Path<String>,
+) -> ApiResult<Json<views::Participant>> {
     let p = wb.set_case_finished(&id, false).await?;
     one(&wb, &format!("P{}", p.short)).await
 }

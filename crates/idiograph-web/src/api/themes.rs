@@ -3,34 +3,19 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::{MemberRef, Revisions, ThemeChanges, VersionToken, Workbench};
-use idiograph_model::GroupingStrategy;
+use idiograph_app::{views, MemberRef, Revisions, ThemeChanges, Workbench};
+use idiograph_model::{GroupingStrategy, ObjectKind, ShortId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{double_option, word, ApiJson, IfMatch};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
-use crate::view::{short, theme_json};
+use crate::view::{short, value};
 
-pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<Value>> {
+pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<views::ThemeTree>> {
     let (s, trail) = wb.snapshot_with_trail().await?;
-    let cases: Vec<Value> = s
-        .participants
-        .iter()
-        .map(|p| {
-            let pets: Vec<Value> = s
-                .children(None)
-                .into_iter()
-                .filter(|t| t.participant_id() == Some(&p.id))
-                .map(|t| theme_json(&s, &trail, t))
-                .collect();
-            json!({ "participant": short("P", p.short), "pseudonym": p.pseudonym, "pets": pets })
-        })
-        .collect();
-    let gets: Vec<Value> =
-        s.children(None).into_iter().filter(|t| t.is_group()).map(|t| theme_json(&s, &trail, t)).collect();
-    Ok(Json(json!({ "cases": cases, "gets": gets })))
+    Ok(Json(views::ThemeTree::of(&s, &trail)))
 }
 
 pub(crate) async fn get_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -39,14 +24,13 @@ pub(crate) async fn get_theme(Bench(wb): Bench, Path(id): Path<String>) -> ApiRe
 
 async fn current_theme(wb: &Workbench, id: &str) -> ApiResult<Value> {
     let (s, trail) = wb.snapshot_with_trail().await?;
-    let n = idiograph_model::ShortId::parse(idiograph_model::ObjectKind::Theme, id)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let n = ShortId::parse(ObjectKind::Theme, id).map_err(|e| ApiError::invalid(e.to_string()))?;
     let t = s
         .themes
         .iter()
         .find(|t| t.short == n.number())
         .ok_or_else(|| ApiError::not_found(format!("no theme {n} in this project")))?;
-    Ok(theme_json(&s, &trail, t))
+    Ok(value(views::Theme::of(&s, &trail, t)))
 }
 
 /// The theme that a command on two themes found stale, as it is now: `first` when the
@@ -68,13 +52,16 @@ pub(crate) struct NewTheme {
     description: Option<String>,
 }
 
-pub(crate) async fn add_theme(Bench(wb): Bench, ApiJson(b): ApiJson<NewTheme>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub(crate) async fn add_theme(
+    Bench(wb): Bench,
+    ApiJson(b): ApiJson<NewTheme>,
+) -> ApiResult<(StatusCode, Json<views::Theme>)> {
     let nonempty = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
     let (case, parent, description) = (nonempty(b.case), nonempty(b.parent), nonempty(b.description));
     let t = wb.add_theme(case.as_deref(), parent.as_deref(), &b.title, description.as_deref()).await?;
     let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found"))?;
-    Ok((StatusCode::CREATED, Json(theme_json(&s, &trail, t))))
+    Ok((StatusCode::CREATED, Json(views::Theme::of(&s, &trail, t))))
 }
 
 #[derive(Deserialize)]
@@ -91,13 +78,13 @@ pub(crate) async fn patch_theme(
     Path(id): Path<String>,
     expected: IfMatch,
     ApiJson(b): ApiJson<ThemePatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::Theme>> {
     let parent = b.parent.map(|p| p.filter(|p| !p.trim().is_empty()));
     let changes = ThemeChanges { title: b.title, description: b.description, parent, note: b.note };
     let t = or_current(wb.update_theme(&id, changes, expected.token()).await, || current_theme(&wb, &id)).await?;
     let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after update"))?;
-    Ok(Json(theme_json(&s, &trail, t)))
+    Ok(Json(views::Theme::of(&s, &trail, t)))
 }
 
 pub(crate) async fn delete_theme(
@@ -121,14 +108,14 @@ pub(crate) async fn merge(
     Path(id): Path<String>,
     expected: IfMatch,
     ApiJson(b): ApiJson<Merge>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::Theme>> {
     let revisions = Revisions { from: expected.token(), into: b.into_revision.as_deref() };
     let t =
         or_current(wb.merge_themes(&id, &b.into, revisions).await, || stale_theme(&wb, &id, expected.token(), &b.into))
             .await?;
     let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("theme not found after merge"))?;
-    Ok(Json(theme_json(&s, &trail, t)))
+    Ok(Json(views::Theme::of(&s, &trail, t)))
 }
 
 #[derive(Deserialize)]
@@ -151,13 +138,13 @@ pub(crate) async fn split(
     Path(id): Path<String>,
     expected: IfMatch,
     ApiJson(b): ApiJson<Split>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::Theme>)> {
     let members: Vec<MemberRef> = b.members.iter().map(|m| member(m)).collect();
     let t =
         or_current(wb.split_theme(&id, &b.title, &members, expected.token()).await, || current_theme(&wb, &id)).await?;
     let (s, trail) = wb.snapshot_with_trail().await?;
     let t = s.theme(&t.id).ok_or_else(|| ApiError::internal("new theme not found after split"))?;
-    Ok((StatusCode::CREATED, Json(theme_json(&s, &trail, t))))
+    Ok((StatusCode::CREATED, Json(views::Theme::of(&s, &trail, t))))
 }
 
 #[derive(Deserialize)]
@@ -194,8 +181,9 @@ pub(crate) async fn assign(
     Bench(wb): Bench,
     expected: IfMatch,
     ApiJson(b): ApiJson<NewAssignment>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::Assignment>)> {
     let member = b.which.member()?;
+    let theme_id = ShortId::parse(ObjectKind::Theme, &b.which.theme).map_err(|e| ApiError::invalid(e.to_string()))?;
     let strategy = b.strategy.as_deref().filter(|s| !s.trim().is_empty()).map(word::<GroupingStrategy>).transpose()?;
     let rationale = b.rationale.as_deref().filter(|r| !r.trim().is_empty());
     let theme = &b.which.theme;
@@ -208,18 +196,7 @@ pub(crate) async fn assign(
         None => wb.assign(theme, &member, strategy, rationale, expected.token()).await,
     };
     let a = or_current(result, || stale_theme(&wb, theme, expected.token(), from.unwrap_or(theme))).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "theme": b.which.theme,
-            "statement": b.which.statement,
-            "theme_member": b.which.theme_member,
-            "from": from,
-            "revision": a.version_token(),
-            "strategy": a.strategy.map(|s| s.as_str()),
-            "rationale": a.rationale,
-        })),
-    ))
+    Ok((StatusCode::CREATED, Json(views::Assignment::new(theme_id, member.short_id()?, &a))))
 }
 
 pub(crate) async fn unassign(

@@ -6,37 +6,19 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idiograph_app::ImportOutcome;
-use idiograph_text::{TextSize, UnitIndex};
-use serde::{Deserialize, Serialize};
+use idiograph_app::{views, ImportOutcome};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{anchor_in, note_json, short};
+use crate::view::short;
 
 /// The largest upload accepted; the importer refuses files above its own (lower) limit by name.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 pub(crate) async fn list(Bench(wb): Bench) -> ApiResult<Json<Value>> {
-    let s = wb.snapshot().await?;
-    let list: Vec<Value> = s
-        .transcripts
-        .iter()
-        .map(|t| {
-            let v = s.versions.get(&t.current_version);
-            json!({
-                "id": short("T", t.short),
-                "title": t.title,
-                "participant": s.participant(&t.participant_id).map(|p| short("P", p.short)),
-                "version": t.current_version.as_str(),
-                "lines": v.map(|v| v.layout.line_count()),
-                "pages": v.map(|v| v.layout.page_count()),
-                "created_at": t.created_at,
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "transcripts": list })))
+    Ok(Json(json!({ "transcripts": views::Transcript::all(&wb.snapshot().await?) })))
 }
 
 /// An upload that could not be read: 413 over [`MAX_UPLOAD_BYTES`], else 400.
@@ -112,128 +94,14 @@ pub(crate) async fn upload(
     Ok((StatusCode::CREATED, Json(outcome_json(&outcome))))
 }
 
-/// One frozen line in `GET /api/v1/transcripts/{id}`. Lines and turns are typed and borrow the
-/// text, and the reply is written straight to bytes: as `serde_json::Value`s the lines of a
-/// 5 MB transcript (92,000) took ten times the text in memory.
-#[derive(Serialize)]
-struct LineOut<'a> {
-    global: u32,
-    page: u32,
-    line: u32,
-    text: &'a str,
-    start: u32,
-    end: u32,
-    utf16_start: usize,
-    utf16_end: usize,
-}
-
-/// One speaker turn in `GET /api/v1/transcripts/{id}`.
-#[derive(Serialize)]
-struct TurnOut<'a> {
-    label: Option<&'a str>,
-    role: Option<&'static str>,
-    timestamp: Option<&'a str>,
-    start: u32,
-    end: u32,
-    utf16_start: usize,
-    utf16_end: usize,
-}
-
-/// The whole reply of `GET /api/v1/transcripts/{id}`.
-#[derive(Serialize)]
-struct TranscriptOut<'a> {
-    id: String,
-    title: &'a str,
-    participant: String,
-    version: &'a str,
-    text: &'a str,
-    utf16_length: usize,
-    pages: u32,
-    lines: Vec<LineOut<'a>>,
-    turns: Vec<TurnOut<'a>>,
-    notes: Vec<Value>,
-    statements: Vec<Value>,
-    extracts: Vec<Value>,
-}
-
 /// One transcript: text, lines (global, page, line, text, offsets), turns, and its notes,
-/// statements and extracts on the current version.
+/// statements and extracts on the current version. The reply is written straight to bytes
+/// from typed lines that borrow the text: as `serde_json::Value`s the lines of a 5 MB
+/// transcript (92,000) took ten times the text in memory.
 pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Response> {
-    let view = wb.transcript_view(&id).await?;
-    let (t, v) = (&view.transcript, &view.version);
-    let index = UnitIndex::new(&v.text);
-    let u16 = |b: u32| index.byte_to_utf16(TextSize::new(b));
-    let lines: Vec<LineOut> = (1..=v.layout.line_count())
-        .filter_map(|g| {
-            let span = v.layout.line_span(g)?;
-            let text = v.layout.line_text(&v.text, g).unwrap_or_default();
-            let pos = v.layout.position(span.start());
-            let (start, end) = (span.start().to_u32(), span.start().to_u32() + text.len() as u32);
-            Some(LineOut {
-                global: g,
-                page: pos.page,
-                line: pos.line,
-                text,
-                start,
-                end,
-                utf16_start: u16(start),
-                utf16_end: u16(end),
-            })
-        })
-        .collect();
-    let turns: Vec<TurnOut> = v
-        .turns
-        .iter()
-        .map(|turn| TurnOut {
-            label: turn.label.as_deref(),
-            role: turn.label.as_ref().and_then(|l| t.speakers.get(l)).map(|r| r.as_str()),
-            timestamp: turn.timestamp.as_deref(),
-            start: turn.span.start().to_u32(),
-            end: turn.span.end().to_u32(),
-            utf16_start: u16(turn.span.start().to_u32()),
-            utf16_end: u16(turn.span.end().to_u32()),
-        })
-        .collect();
-    let here = |a: &idiograph_model::Anchor| a.version_id() == &v.id;
-    let anchor = |a: &idiograph_model::Anchor| anchor_in(Some(t), Some(v), a, Some(&index));
-    let notes_json: Vec<Value> = view.notes.iter().map(|n| note_json(n, Some(v), Some(&index))).collect();
-    let statements: Vec<Value> = view
-        .statements
-        .iter()
-        .map(|st| {
-            json!({
-                "id": short("S", st.short),
-                "text": st.text,
-                "anchors": st.anchors.iter().filter(|a| here(a)).map(anchor).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let extracts: Vec<Value> = view
-        .extracts
-        .iter()
-        .map(|x| {
-            json!({
-                "id": short("X", x.short),
-                "theme": view.theme(&x.theme_id).map(|th| short("TH", th.short)),
-                "citation": view.cite(&x.anchor),
-                "anchor": anchor(&x.anchor),
-            })
-        })
-        .collect();
-    let reply = TranscriptOut {
-        id: short("T", t.short),
-        title: &t.title,
-        participant: short("P", view.participant.short),
-        version: v.id.as_str(),
-        text: &v.text,
-        utf16_length: index.utf16_len(),
-        pages: v.layout.page_count(),
-        lines,
-        turns,
-        notes: notes_json,
-        statements,
-        extracts,
-    };
+    let (s, notes) = wb.transcript_view(&id).await?.into_snapshot();
+    let reply =
+        views::TranscriptText::of(&s, &notes).ok_or_else(|| ApiError::not_found(format!("no transcript {id}")))?;
     let body = serde_json::to_vec(&reply).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

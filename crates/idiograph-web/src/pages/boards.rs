@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use idiograph_app::{Snapshot, TrailMember, VersionToken};
 use idiograph_model::{
-    Assignment, ExperientialStatement, GroupingStrategy, Member, ObjectId, ObjectKind, Participant, ShortId, Theme,
+    Assignment, ExperientialStatement, GroupingStrategy, Member, ObjectId, ObjectKind, ShortId, Theme,
 };
 use serde::Deserialize;
 
@@ -104,11 +104,6 @@ pub(crate) struct CasePage {
     others: Vec<OtherCase>,
 }
 
-fn find_participant<'a>(s: &'a Snapshot, reference: &str) -> Option<&'a Participant> {
-    let wanted = reference.trim().to_lowercase();
-    s.participants.iter().find(|p| format!("p{}", p.short) == wanted || p.pseudonym.to_lowercase() == wanted)
-}
-
 /// Where a statement's first passage is in its transcript; empty when it has none.
 fn statement_link(s: &Snapshot, st: &ExperientialStatement) -> String {
     st.anchors
@@ -151,7 +146,7 @@ pub(crate) struct CaseQuery {
 pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q): Query<CaseQuery>) -> PageResult {
     let live_from = wb.last_change().await?;
     let s = wb.snapshot().await?;
-    let p = find_participant(&s, &id).ok_or_else(|| missing(&format!("no participant '{id}' in this study")))?;
+    let p = s.find_participant(&id).map_err(|e| missing(&e.to_string()))?;
     let pets: Vec<&Theme> = s.children(None).into_iter().filter(|t| t.participant_id() == Some(&p.id)).collect();
     let assigned: Vec<&ObjectId> = s
         .assignments
@@ -529,7 +524,7 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
         .iter()
         .find(|t| t.short == n.number())
         .ok_or_else(|| missing(&format!("no theme {n} in this project")))?;
-    let l = crate::view::Labels::of(s.settings.terminology);
+    let l = idiograph_app::views::Labels::of(s.settings.terminology);
     // The PETs whose statements ground this theme: itself (a PET) or its members (a GET), with
     // sub-themes included.
     let mut tree = Vec::new();

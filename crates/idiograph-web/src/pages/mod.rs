@@ -12,13 +12,13 @@ mod transcript;
 use askama::Template;
 
 use axum::response::{Html, IntoResponse, Response};
+use idiograph_app::views::{self, progress, Labels};
 use idiograph_app::{VersionToken, Workbench};
 use idiograph_model::{StudySettings, Terminology};
 
-use crate::api::misc::describe;
 use crate::auth::Bench;
 use crate::error::{ApiError, PageResult};
-use crate::view::{progress, short, Labels};
+use crate::view::short;
 
 pub(crate) use boards::{case_board, group_board, theme};
 pub(crate) use deid::deid;
@@ -212,7 +212,8 @@ pub(crate) async fn journal(Bench(wb): Bench) -> PageResult {
         .iter()
         .rev()
         .map(|j| {
-            let about = j.about.as_ref().and_then(|id| describe(&s, id, &notes)).unwrap_or_default();
+            let about =
+                j.about.as_ref().and_then(|id| views::about(&s, id, &notes)).map(|x| x.to_string()).unwrap_or_default();
             JournalRow {
                 id: short("J", j.short),
                 revision: j.version_token(),

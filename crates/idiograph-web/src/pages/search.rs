@@ -8,7 +8,6 @@ use axum::Json;
 use idiograph_app::{ParticipantCount, SearchHit, SearchRequest, SearchResults};
 use idiograph_model::SpeakerRole;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::{render, Chrome};
 use crate::auth::Bench;
@@ -65,9 +64,9 @@ impl SearchParams {
 }
 
 /// `GET /api/v1/search?q=…`: `{"total", "passages", "per_participant", "hits"}`.
-pub(crate) async fn api_search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> ApiResult<Json<Value>> {
+pub(crate) async fn api_search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> ApiResult<Json<SearchResults>> {
     let req = p.request()?.ok_or_else(|| ApiError::bad_request("give a query: ?q=words"))?;
-    Ok(Json(wb.search(&req).await?.to_json()))
+    Ok(Json(wb.search(&req).await?))
 }
 
 /// The search page.
@@ -91,6 +90,22 @@ pub(crate) struct SearchPage {
     passages: usize,
     hits: Vec<SearchHit>,
     counts: Vec<ParticipantCount>,
+}
+
+impl SearchPage {
+    /// Where the workbench shows a hit: its line, its note or statement card, its theme.
+    fn link(&self, h: &SearchHit) -> String {
+        let transcript = h.transcript.as_deref().unwrap_or_default();
+        match (h.source, h.global_line) {
+            ("transcript", Some(line)) => format!("/transcripts/{transcript}#L{line}"),
+            ("note" | "statement", _) if !transcript.is_empty() => {
+                format!("/transcripts/{transcript}#ann-{}", h.object)
+            }
+            ("statement", _) => format!("/cases/{}", h.participant_id.as_deref().unwrap_or_default()),
+            ("theme", _) => format!("/themes/{}", h.object),
+            _ => "/journal".to_owned(),
+        }
+    }
 }
 
 pub(crate) async fn search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> PageResult {

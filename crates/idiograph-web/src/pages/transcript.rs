@@ -408,7 +408,7 @@ impl<'v> Reading<'v> {
     /// The note and statement cards `keep` chooses (by id and first line), rendered as the page
     /// renders them, each with the list it goes in.
     fn cards(&self, keep: impl Fn(&str, u32) -> bool) -> ApiResult<Vec<Value>> {
-        let label = crate::view::Labels::of(self.view.settings.terminology).statement;
+        let label = idiograph_app::views::Labels::of(self.view.settings.terminology).statement;
         let by = self.authors().len() > 1;
         let mut cards = Vec::new();
         for n in self.notes.iter().filter(|n| keep(&n.id, n.first_line)) {
