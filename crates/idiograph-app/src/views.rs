@@ -294,7 +294,8 @@ pub struct TranscriptText<'a> {
     /// Its length in UTF-16 units.
     pub utf16_length: usize,
     /// The frozen lines.
-    pub lines: Vec<Line<'a>>,
+    #[schemars(with = "Vec<Line<'static>>")]
+    pub lines: Lines<'a>,
     /// The speaker turns.
     pub turns: Vec<Turn<'a>>,
     /// Exploratory notes on this version.
@@ -303,6 +304,41 @@ pub struct TranscriptText<'a> {
     pub statements: Vec<Statement>,
     /// Extracts from this version.
     pub extracts: Vec<Extract>,
+}
+
+/// The frozen lines of a version, made one by one as they are serialised: a transcript at the
+/// size limit has 640,000 lines, too many to hold as a list beside the text.
+#[derive(Debug)]
+pub struct Lines<'a> {
+    version: &'a model::TranscriptVersion,
+    index: UnitIndex,
+}
+
+impl Lines<'_> {
+    fn line(&self, g: u32) -> Option<Line<'_>> {
+        let v = self.version;
+        let span = v.layout.line_span(g)?;
+        let text = v.layout.line_text(&v.text, g).unwrap_or_default();
+        let pos = v.layout.position(span.start());
+        let (start, end) = (span.start().to_u32(), span.start().to_u32() + text.len() as u32);
+        let u16 = |b: u32| self.index.byte_to_utf16(idiograph_text::TextSize::new(b));
+        Some(Line {
+            global: g,
+            page: pos.page,
+            line: pos.line,
+            text,
+            start,
+            end,
+            utf16_start: u16(start),
+            utf16_end: u16(end),
+        })
+    }
+}
+
+impl Serialize for Lines<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((1..=self.version.layout.line_count()).filter_map(|g| self.line(g)))
+    }
 }
 
 /// One frozen line of a transcript version.
@@ -353,24 +389,6 @@ impl<'a> TranscriptText<'a> {
         let p = s.participant(&t.participant_id)?;
         let index = UnitIndex::new(&v.text);
         let u16 = |b: u32| index.byte_to_utf16(idiograph_text::TextSize::new(b));
-        let lines = (1..=v.layout.line_count())
-            .filter_map(|g| {
-                let span = v.layout.line_span(g)?;
-                let text = v.layout.line_text(&v.text, g).unwrap_or_default();
-                let pos = v.layout.position(span.start());
-                let (start, end) = (span.start().to_u32(), span.start().to_u32() + text.len() as u32);
-                Some(Line {
-                    global: g,
-                    page: pos.page,
-                    line: pos.line,
-                    text,
-                    start,
-                    end,
-                    utf16_start: u16(start),
-                    utf16_end: u16(end),
-                })
-            })
-            .collect();
         let turns = v
             .turns
             .iter()
@@ -403,11 +421,11 @@ impl<'a> TranscriptText<'a> {
             transcript: Transcript::of(t, p, v),
             text: &v.text,
             utf16_length: index.utf16_len(),
-            lines,
             turns,
             notes: notes.iter().map(|n| Note::within(n, Some(t), Some(v), Some(&index))).collect(),
             statements,
             extracts: s.extracts.iter().filter(|x| here(&x.anchor)).map(|x| Extract::of(s, x)).collect(),
+            lines: Lines { version: v, index },
         })
     }
 }

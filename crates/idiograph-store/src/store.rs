@@ -681,7 +681,8 @@ impl Tx {
         )
         .bind(hash)
         .bind(participant.as_str().to_owned())
-        .bind(v.text.clone())
+        // Borrowed, not cloned: a transcript may be 50 MB.
+        .bind(v.text.as_str())
         .execute(&mut *self.tx)
         .await?;
         let row = version::to_row(v, participant);

@@ -95,15 +95,49 @@ pub(crate) async fn upload(
 }
 
 /// One transcript: text, lines (global, page, line, text, offsets), turns, and its notes,
-/// statements and extracts on the current version. The reply is written straight to bytes
-/// from typed lines that borrow the text: as `serde_json::Value`s the lines of a 5 MB
-/// transcript (92,000) took ten times the text in memory.
+/// statements and extracts on the current version. The reply is streamed: serialised on a
+/// blocking thread in 64 KiB pieces as the client reads them, with the lines made one by one,
+/// so a transcript at the size limit (a 190 MB reply) never sits in memory whole.
 pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Response> {
     let (s, notes) = wb.transcript_view(&id).await?.into_snapshot();
-    let reply =
-        views::TranscriptText::of(&s, &notes).ok_or_else(|| ApiError::not_found(format!("no transcript {id}")))?;
-    let body = serde_json::to_vec(&reply).map_err(ApiError::internal)?;
+    let whole = s
+        .transcripts
+        .first()
+        .is_some_and(|t| s.versions.contains_key(&t.current_version) && s.participant(&t.participant_id).is_some());
+    if !whole {
+        return Err(ApiError::internal(format!("transcript {id} has no current version")));
+    }
+    let (pieces, received) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, Pieces(pieces));
+        if let Some(reply) = views::TranscriptText::of(&s, &notes) {
+            // A client that went away ends the writing with an error; nothing else can fail.
+            let _ = serde_json::to_writer(&mut out, &reply)
+                .map_err(std::io::Error::from)
+                .and_then(|()| std::io::Write::flush(&mut out));
+        }
+    });
+    let body = axum::body::Body::from_stream(futures_util::stream::unfold(received, |mut r| async move {
+        r.recv().await.map(|piece| (piece, r))
+    }));
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Hands what is written to the response body, piece by piece, waiting while the client is
+/// behind; fails once the client has gone.
+struct Pieces(tokio::sync::mpsc::Sender<std::io::Result<Bytes>>);
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
