@@ -2,10 +2,11 @@
 //! application command per invocation. The only crate that knows about exit codes.
 
 mod cli;
-mod deid;
+mod commands;
 mod printer;
 mod run;
 mod selection;
+mod views;
 
 use std::process::ExitCode;
 
@@ -29,12 +30,34 @@ fn one_line(e: &anyhow::Error) -> String {
     line
 }
 
+/// Refuses a command line clap cannot read. A wrong value (a word that is not one of an
+/// option's words, a malformed rule) is bad input like any other and is refused on one line
+/// that names the option, the value and why; clap shows the rest (help, a missing argument) its
+/// own way.
+fn refuse(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !matches!(e.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+        e.exit()
+    }
+    // clap's message (the value, the option, why, the words it takes, a similar word) on one
+    // line, without its pointer to --help.
+    let text = e.render().to_string();
+    let line: Vec<&str> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("For more information")).collect();
+    printer::warn(&line.join(" "));
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     // With no arguments at all (a double-click, `cargo run`), the home page of the studies.
-    let cli = if std::env::args_os().len() == 1 {
-        cli::Cli::parse_from(["idiograph", "serve", "--open"])
+    let parsed = if std::env::args_os().len() == 1 {
+        cli::Cli::try_parse_from(["idiograph", "serve", "--open"])
     } else {
-        cli::Cli::parse()
+        cli::Cli::try_parse()
+    };
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => return refuse(e),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,

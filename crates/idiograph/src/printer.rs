@@ -1,11 +1,54 @@
-//! The one way the command line writes text to the terminal: standard output ([`emit`]) and
-//! standard error ([`warn`]) both pass through [`printable`], so a control character stored in a
-//! title, a journal entry or an imported file (ESC starting a terminal escape sequence, a
-//! carriage return overwriting the line) is shown as an escape, never obeyed by the terminal.
+//! The one way the command line writes to the terminal. A command prints its outcome once,
+//! through [`Printer`]: as text for the researcher or, with `--json`, as JSON for scripts.
+//! Standard output ([`emit`]) and standard error ([`warn`]) both pass through [`printable`], so a
+//! control character stored in a title, a journal entry or an imported file (ESC starting a
+//! terminal escape sequence, a carriage return overwriting the line) is shown as an escape,
+//! never obeyed by the terminal.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
+
+use serde_json::Value as Json;
+
+/// Prints the outcome of a command in the form asked for (`--json` or text).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Printer {
+    json: bool,
+}
+
+impl Printer {
+    /// A printer of JSON when `json`, else of text.
+    pub(crate) fn new(json: bool) -> Printer {
+        Printer { json }
+    }
+
+    /// Whether the outcome is printed as JSON (and nothing else, such as a progress bar, may
+    /// go to the terminal).
+    pub(crate) fn is_json(self) -> bool {
+        self.json
+    }
+
+    /// Prints `value` as JSON, or the text `text` makes (nothing when it is empty); the text is
+    /// made only when it is printed.
+    pub(crate) fn print(self, value: Json, text: impl FnOnce() -> String) {
+        if self.json {
+            emit(&serde_json::to_string_pretty(&value).unwrap_or_default());
+        } else {
+            let t = text();
+            if !t.is_empty() {
+                emit(t.trim_end());
+            }
+        }
+    }
+
+    /// Prints a list: a JSON array of each item's `json`, or each item's `line` on its own line.
+    pub(crate) fn list<T>(self, items: &[T], json: impl Fn(&T) -> Json, line: impl Fn(&T) -> String) {
+        self.print(Json::Array(items.iter().map(json).collect()), || {
+            items.iter().map(line).collect::<Vec<_>>().join("\n")
+        });
+    }
+}
 
 /// Whether `c` is a control character the terminal would act on: C0 (but tab and line feed,
 /// which lay out multi-line text), DEL and C1.

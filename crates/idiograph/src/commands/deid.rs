@@ -5,16 +5,17 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use idiograph_app::{deid_log_csv, ApplyScope, ItemStatus, Workbench};
-use idiograph_model::{OriginalsPolicy, Verdict};
+use idiograph_model::Verdict;
 use idiograph_text::{Span, TextSize, UnitIndex};
 use serde_json::{json, Value as Json};
 
+use super::reports::deliver;
 use crate::cli::{DeidCommand, KnownCommand, Selection};
-use crate::run::{deliver, parse_word, print};
+use crate::printer::Printer;
 use crate::selection::target;
 
 /// The key store's passphrase: `$IDIOGRAPH_KEY_PASSPHRASE`, or asked for on the terminal.
-pub fn passphrase(key_file: &Path) -> Result<String> {
+pub(crate) fn passphrase(key_file: &Path) -> Result<String> {
     if let Ok(p) = std::env::var("IDIOGRAPH_KEY_PASSPHRASE") {
         return Ok(p);
     }
@@ -28,12 +29,11 @@ async fn span_of(wb: &Workbench, transcript: &str, at: &Selection) -> Result<Spa
 }
 
 /// Runs one `deid` command.
-pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()> {
+pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> Result<()> {
     match command {
         DeidCommand::Status => {
             let s = wb.key_status().await?;
-            print(
-                json,
+            out.print(
                 json!({"key_store": s.exists, "unlocked": s.unlocked, "originals": s.originals.as_str(), "known": s.known}),
                 || match (&s.unlocked, s.exists) {
                     (Some(path), _) => {
@@ -51,39 +51,33 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
         }
         DeidCommand::Known(KnownCommand::Add { real, replacement, kind, variants }) => {
             wb.add_known(real, replacement, kind, variants).await?;
-            print(json, json!({"added": true, "kind": kind}), || format!("Added a known identifier ({kind})."));
+            out.print(json!({"added": true, "kind": kind}), || format!("Added a known identifier ({kind})."));
         }
         DeidCommand::Known(KnownCommand::List) => {
             let known = wb.known_identifiers().await?;
-            let rows: Vec<Json> = known
-                .iter()
-                .map(|k| json!({"real": k.real, "replacement": k.replacement, "kind": k.kind, "variants": k.variants}))
-                .collect();
-            print(json, Json::Array(rows), || {
-                known
-                    .iter()
-                    .map(|k| {
-                        let variants = if k.variants.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (also {})", k.variants.join(", "))
-                        };
-                        format!("{} → {}  [{}]{variants}", k.real, k.replacement, k.kind)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            out.list(
+                &known,
+                |k| json!({"real": k.real, "replacement": k.replacement, "kind": k.kind, "variants": k.variants}),
+                |k| {
+                    let variants = if k.variants.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (also {})", k.variants.join(", "))
+                    };
+                    format!("{} → {}  [{}]{variants}", k.real, k.replacement, k.kind)
+                },
+            );
         }
         DeidCommand::Known(KnownCommand::Remove { real }) => {
             wb.remove_known(real).await?;
-            print(json, json!({"removed": true}), || "Removed the known identifier.".to_owned());
+            out.print(json!({"removed": true}), || "Removed the known identifier.".to_owned());
         }
         DeidCommand::Scan { status, kind } => {
             let items = wb.review_queue().await?;
             let mut rows = Vec::new();
             let mut lines = Vec::new();
             let mut index_of = std::collections::HashMap::new();
-            for i in items.iter().filter(|i| status.as_deref().is_none_or(|s| s == "all" || i.status.as_str() == s)) {
+            for i in items.iter().filter(|i| status.is_none_or(|s| s.admits(i.status))) {
                 if kind.as_deref().is_some_and(|k| k != i.kind) {
                     continue;
                 }
@@ -113,9 +107,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
             }
             let mut field_rows = Vec::new();
             for f in wb.review_fields().await? {
-                if status.as_deref().is_some_and(|s| s != "all" && f.status.as_str() != s)
-                    || kind.as_deref().is_some_and(|k| k != f.kind)
-                {
+                if status.is_some_and(|s| !s.admits(f.status)) || kind.as_deref().is_some_and(|k| k != f.kind) {
                     continue;
                 }
                 lines.push(format!(
@@ -135,41 +127,39 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
             }
             let total = rows.len() + field_rows.len();
             let pending = items.iter().filter(|i| i.status == ItemStatus::Pending).count();
-            print(json, json!({"total": total, "items": rows, "fields": field_rows}), || {
+            out.print(json!({"total": total, "items": rows, "fields": field_rows}), || {
                 format!("{}\n{total} items ({pending} pending in the transcripts' queue)", lines.join("\n"))
             });
         }
         DeidCommand::Accept { transcript, at, kind, replacement } => {
             let span = span_of(wb, transcript, at).await?;
             wb.decide(transcript, span, kind, Verdict::Accept, replacement.as_deref()).await?;
-            print(json, json!({"accepted": true}), || format!("Accepted the {kind} candidate in {transcript}."));
+            out.print(json!({"accepted": true}), || format!("Accepted the {kind} candidate in {transcript}."));
         }
         DeidCommand::Reject { transcript, at, kind } => {
             let span = span_of(wb, transcript, at).await?;
             wb.decide(transcript, span, kind, Verdict::Reject, None).await?;
-            print(json, json!({"rejected": true}), || format!("Rejected the {kind} candidate in {transcript}."));
+            out.print(json!({"rejected": true}), || format!("Rejected the {kind} candidate in {transcript}."));
         }
         DeidCommand::Bulk { verdict, kind } => {
-            let verdict: Verdict = parse_word(verdict)?;
-            let n = wb.decide_kind(kind, verdict).await?;
-            print(json, json!({"decided": n, "verdict": verdict.as_str()}), || {
+            let n = wb.decide_kind(kind, *verdict).await?;
+            out.print(json!({"decided": n, "verdict": verdict.as_str()}), || {
                 format!("{verdict}ed {n} pending {kind} candidates.")
                     .replace("accepted", "Accepted")
                     .replace("rejected", "Rejected")
             });
         }
         DeidCommand::Every { verdict, word, kind, replacement } => {
-            let verdict: Verdict = parse_word(verdict)?;
-            let n = wb.decide_word(word, kind, verdict, replacement.as_deref()).await?;
-            print(json, json!({"decided": verdict.as_str(), "places": n}), || {
-                let done = if verdict == Verdict::Accept { "Accepted" } else { "Rejected" };
+            let n = wb.decide_word(word, kind, *verdict, replacement.as_deref()).await?;
+            out.print(json!({"decided": verdict.as_str(), "places": n}), || {
+                let done = if *verdict == Verdict::Accept { "Accepted" } else { "Rejected" };
                 format!("{done} every occurrence of the word ({kind}): {n} places now.")
             });
         }
         DeidCommand::Always { transcript, at, kind, replacement } => {
             let span = span_of(wb, transcript, at).await?;
             wb.always_replace(transcript, span, kind, replacement).await?;
-            print(json, json!({"added": true}), || "Added to the known identifiers: always replaced.".to_owned());
+            out.print(json!({"added": true}), || "Added to the known identifiers: always replaced.".to_owned());
         }
         DeidCommand::Apply { all, kinds } => {
             let scope = match (all, kinds.is_empty()) {
@@ -187,7 +177,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                 .iter()
                 .map(|d| json!({"transcript": format!("T{}", d.transcript), "version": d.version, "replacements": d.counts, "anchors_moved": d.anchors_moved}))
                 .collect();
-            print(json, json!({"pseudonymised": rows, "fields": fields}), || {
+            out.print(json!({"pseudonymised": rows, "fields": fields}), || {
                 if done.is_empty() && field_lines.is_empty() {
                     return "Nothing to replace.".to_owned();
                 }
@@ -211,14 +201,14 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
             let log = wb.deid_log().await?;
             if let Some(path) = output {
                 let csv = deid_log_csv(&log);
-                deliver(json, csv.as_bytes(), Some(path), "csv")?;
+                deliver(out, csv.as_bytes(), Some(path), "csv")?;
                 return Ok(());
             }
             let rows: Vec<Json> = log
                 .iter()
                 .map(|l| json!({"transcript": format!("T{}", l.transcript), "participant": l.participant, "version": l.version, "category": l.category, "count": l.count, "at": l.at}))
                 .collect();
-            print(json, Json::Array(rows), || {
+            out.print(Json::Array(rows), || {
                 if log.is_empty() {
                     return "No pseudonymisation yet.".to_owned();
                 }
@@ -249,7 +239,7 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
                     None => json!({"from_version": r.from, "to_version": r.to, "at": r.at, "lines": r.lines}),
                 })
                 .collect();
-            print(json, json!({"transcript": transcript, "mappings": rows}), || {
+            out.print(json!({"transcript": transcript, "mappings": rows}), || {
                 if mappings.is_empty() {
                     return format!("{transcript} was not pseudonymised.");
                 }
@@ -273,11 +263,8 @@ pub async fn run(wb: &Workbench, json: bool, command: &DeidCommand) -> Result<()
             });
         }
         DeidCommand::Originals { policy } => {
-            let policy: OriginalsPolicy = parse_word(policy)?;
-            wb.set_originals_policy(policy).await?;
-            print(json, json!({"originals": policy.as_str()}), || {
-                format!("Originals after pseudonymisation: {policy}.")
-            });
+            wb.set_originals_policy(*policy).await?;
+            out.print(json!({"originals": policy.as_str()}), || format!("Originals after pseudonymisation: {policy}."));
         }
     }
     Ok(())

@@ -1,0 +1,128 @@
+//! `participant`: the cases of the study.
+
+use anyhow::{anyhow, bail, Result};
+use idiograph_app::{ParticipantChanges, Snapshot, Workbench};
+use idiograph_model::{InterviewMeta, Participant};
+use serde_json::json;
+
+use crate::cli::{ParticipantCommand, ParticipantDetails};
+use crate::printer::Printer;
+use crate::views::participant_json;
+
+/// Runs one `participant` command.
+pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantCommand) -> Result<()> {
+    match command {
+        ParticipantCommand::Add { pseudonym, details } => {
+            let p = wb
+                .add_participant(pseudonym, &attributes(details)?, interview(details, InterviewMeta::default()))
+                .await?;
+            out.print(json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
+                format!("Added participant P{} {}", p.short, p.pseudonym)
+            });
+        }
+        ParticipantCommand::List => {
+            let s = wb.snapshot().await?;
+            out.list(
+                &s.participants,
+                |p| participant_json(&s, p),
+                |p| {
+                    let attrs: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!(
+                        "P{:<3} {:<16} {}  {}{}",
+                        p.short,
+                        p.pseudonym,
+                        attrs.join(", "),
+                        p.interview.summary().unwrap_or_default(),
+                        if p.finished_at.is_some() { "  [finished]" } else { "" }
+                    )
+                },
+            );
+        }
+        ParticipantCommand::Edit { participant, rename, details } => {
+            let current = find(&wb.snapshot().await?, participant)?.interview.clone();
+            let changes = ParticipantChanges {
+                pseudonym: rename.clone(),
+                attributes: attributes(details)?,
+                interview: Some(interview(details, current)),
+            };
+            let p = wb.update_participant(participant, changes).await?;
+            out.print(json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
+                format!("Updated participant P{} {}", p.short, p.pseudonym)
+            });
+        }
+        ParticipantCommand::Finish { participant, reopen } => {
+            let p = wb.set_case_finished(participant, !reopen).await?;
+            out.print(json!({"id": format!("P{}", p.short), "finished_at": p.finished_at}), || match &p.finished_at {
+                Some(at) => format!("Case P{} {} marked finished ({at})", p.short, p.pseudonym),
+                None => format!("Case P{} {} is open again", p.short, p.pseudonym),
+            });
+        }
+        ParticipantCommand::Delete { participant } => {
+            let p = wb.delete_participant(participant).await?;
+            out.print(json!({"deleted": format!("P{}", p.short)}), || {
+                format!("Deleted participant P{} {}", p.short, p.pseudonym)
+            });
+        }
+        ParticipantCommand::Withdraw { participant, confirm } => {
+            if !confirm {
+                bail!("withdrawing {participant} erases their transcripts and everything derived from them, and cannot be undone; add --confirm");
+            }
+            let done = wb.withdraw_participant(participant).await?;
+            let (p, mentions) = (&done.participant, &done.mentions);
+            out.print(
+                json!({"withdrawn": format!("P{}", p.short), "mentions": mentions, "key_store_pending": done.key_store_pending}),
+                || {
+                    let mut text = format!(
+                        "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased, also from the undo history and the search index.",
+                        p.short
+                    );
+                    if done.key_store_pending {
+                        text.push_str(
+                            "\nThe study's key store still holds their original transcripts: they are erased the next time it is unlocked (give --key-file, or unlock it on the Pseudonymisation page).",
+                        );
+                    }
+                    if !mentions.is_empty() {
+                        text.push_str(&format!(
+                            "\nYour own text still mentions the pseudonym in: {}. Review these.",
+                            mentions.join(", ")
+                        ));
+                    }
+                    text
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The participant of the study `s` a pseudonym or P-id names.
+pub(crate) fn find<'a>(s: &'a Snapshot, reference: &str) -> Result<&'a Participant> {
+    let r = reference.trim();
+    s.participants
+        .iter()
+        .find(|p| p.pseudonym.eq_ignore_ascii_case(r) || format!("P{}", p.short).eq_ignore_ascii_case(r))
+        .ok_or_else(|| anyhow!("no participant '{r}' in this study"))
+}
+
+/// The attributes given as KEY=VALUE.
+fn attributes(details: &ParticipantDetails) -> Result<Vec<(String, String)>> {
+    details.attrs.iter().map(|a| attribute(a)).collect()
+}
+
+/// An attribute given as `--attr KEY=VALUE`.
+pub(crate) fn attribute(given: &str) -> Result<(String, String)> {
+    given
+        .split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| anyhow!("--attr '{given}' must be KEY=VALUE"))
+}
+
+/// The interview details given, each over the one in `base`.
+fn interview(details: &ParticipantDetails, base: InterviewMeta) -> InterviewMeta {
+    InterviewMeta {
+        date: details.date.clone().or(base.date),
+        mode: details.mode.clone().or(base.mode),
+        duration_minutes: details.duration.or(base.duration_minutes),
+        interviewer: details.interviewer.clone().or(base.interviewer),
+    }
+}

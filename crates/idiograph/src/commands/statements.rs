@@ -1,0 +1,58 @@
+//! `statement`: experiential statements (2009: emergent themes) grounded in passages.
+
+use anyhow::Result;
+use idiograph_app::Workbench;
+use idiograph_model::Term;
+use serde_json::json;
+
+use super::{participants, study};
+use crate::cli::StatementCommand;
+use crate::printer::Printer;
+use crate::selection::target;
+use crate::views::statement_json;
+
+/// Runs one `statement` command.
+pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand) -> Result<()> {
+    match command {
+        StatementCommand::Add { transcript, at, from_notes, text } => {
+            let tg = target(wb, transcript, at).await?;
+            let s = wb.add_statement(&tg, text, from_notes).await?;
+            let label = study::terminology(wb).await?.label(Term::Statement).to_lowercase();
+            out.print(json!({"id": format!("S{}", s.short)}), || format!("Added {label} S{}", s.short));
+        }
+        StatementCommand::Anchor { id, transcript, at } => {
+            let tg = target(wb, transcript, at).await?;
+            let s = wb.add_statement_anchor(id, &tg).await?;
+            out.print(json!({"id": format!("S{}", s.short), "anchors": s.anchors.len()}), || {
+                format!("S{} is now grounded in {} passages", s.short, s.anchors.len())
+            });
+        }
+        StatementCommand::List { participant } => {
+            let s = wb.snapshot().await?;
+            let only = match participant {
+                Some(p) => Some(&participants::find(&s, p)?.id),
+                None => None,
+            };
+            let list: Vec<_> =
+                s.statements.iter().filter(|st| only.as_ref().is_none_or(|p| *p == &st.participant_id)).collect();
+            out.list(
+                &list,
+                |st| statement_json(&s, st),
+                |st| {
+                    let who = s.participant(&st.participant_id).map_or("?", |p| p.pseudonym.as_str());
+                    let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
+                    format!("S{:<4} {:<10} {}  ({})", st.short, who, st.text, at.join("; "))
+                },
+            );
+        }
+        StatementCommand::Edit { id, text } => {
+            let s = wb.edit_statement(id, text, None).await?;
+            out.print(json!({"id": format!("S{}", s.short)}), || format!("Updated S{}", s.short));
+        }
+        StatementCommand::Delete { id } => {
+            let s = wb.delete_statement(id, None).await?;
+            out.print(json!({"deleted": format!("S{}", s.short)}), || format!("Deleted S{}", s.short));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! `study`: show or change the study settings.
+
+use anyhow::Result;
+use idiograph_app::Workbench;
+use idiograph_model::{Term, Terminology};
+use serde_json::json;
+
+use crate::cli::StudyCommand;
+use crate::printer::Printer;
+use crate::views::study_json;
+
+/// Runs one `study` command.
+pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StudyCommand) -> Result<()> {
+    match command {
+        StudyCommand::Show => {
+            let s = wb.snapshot().await?.settings;
+            out.print(study_json(&s), || {
+                format!(
+                    "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page",
+                    s.title,
+                    s.research_question.as_deref().unwrap_or("—"),
+                    s.terminology,
+                    s.terminology.label(Term::Statements),
+                    s.terminology.label(Term::Pets),
+                    s.terminology.label(Term::Gets),
+                    s.recurrence_rule.encode(),
+                    s.layout.chars_per_line(),
+                    s.layout.lines_per_page()
+                )
+            });
+        }
+        StudyCommand::Set { title, question, terminology, recurrence } => {
+            let s = wb.update_study(title.as_deref(), question.as_deref(), *terminology, *recurrence, None).await?;
+            out.print(
+                json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode()}),
+                || "Study settings updated.".to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The study's terminology, for the label of what a command made. No query of the application
+/// reads the settings alone, so this reads a snapshot of the whole study.
+pub(crate) async fn terminology(wb: &Workbench) -> Result<Terminology> {
+    Ok(wb.snapshot().await?.settings.terminology)
+}

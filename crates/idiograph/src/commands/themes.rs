@@ -1,0 +1,117 @@
+//! `theme`: personal experiential themes per case (PETs) and group themes across cases (GETs),
+//! and clustering statements and PETs into them.
+
+use anyhow::Result;
+use idiograph_app::{MemberRef, Snapshot, ThemeChanges, Workbench};
+use idiograph_model::{Member, Term, Theme};
+use serde_json::json;
+
+use super::study;
+use crate::cli::{MemberArgs, ThemeCommand};
+use crate::printer::Printer;
+use crate::views::themes_json;
+
+/// Runs one `theme` command.
+pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) -> Result<()> {
+    match command {
+        ThemeCommand::Add { case, group: _, parent, description, title } => {
+            let t = wb.add_theme(case.as_deref(), parent.as_deref(), title, description.as_deref()).await?;
+            let terms = study::terminology(wb).await?;
+            let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
+            out.print(
+                json!({"id": format!("TH{}", t.short), "scope": if t.is_group() { "group" } else { "case" }}),
+                || format!("Added {kind} TH{} “{}”", t.short, t.title),
+            );
+        }
+        ThemeCommand::List => {
+            let s = wb.snapshot().await?;
+            out.print(themes_json(&s), || themes_text(&s));
+        }
+        ThemeCommand::Assign { theme, member: m, strategy, rationale } => {
+            let a = wb.assign(theme, &member(m), *strategy, rationale.as_deref(), None).await?;
+            let what = match &a.member {
+                Member::Statement(_) => m.statement.clone().unwrap_or_default(),
+                Member::Theme(_) => m.member_theme.clone().unwrap_or_default(),
+            };
+            out.print(json!({"theme": theme, "member": what, "strategy": strategy.map(|s| s.as_str())}), || {
+                format!("Assigned {what} to {theme}")
+            });
+        }
+        ThemeCommand::Unassign { theme, member: m } => {
+            wb.unassign(theme, &member(m), None).await?;
+            out.print(json!({"theme": theme}), || format!("Removed from {theme}"));
+        }
+        ThemeCommand::Edit { id, title, description, parent, top, note } => {
+            let parent = if *top { Some(None) } else { parent.clone().map(Some) };
+            let changes =
+                ThemeChanges { title: title.clone(), description: description.clone(), parent, note: note.clone() };
+            let t = wb.update_theme(id, changes, None).await?;
+            out.print(json!({"id": format!("TH{}", t.short)}), || format!("Updated TH{} “{}”", t.short, t.title));
+        }
+        ThemeCommand::Merge { from, into } => {
+            let t = wb.merge_themes(from, into, Default::default()).await?;
+            out.print(json!({"into": format!("TH{}", t.short)}), || format!("Merged {from} into TH{}", t.short));
+        }
+        ThemeCommand::Split { id, title, statements, themes } => {
+            let members: Vec<MemberRef> = statements
+                .iter()
+                .map(|s| MemberRef::Statement(s.clone()))
+                .chain(themes.iter().map(|t| MemberRef::Theme(t.clone())))
+                .collect();
+            let t = wb.split_theme(id, title, &members, None).await?;
+            out.print(json!({"id": format!("TH{}", t.short)}), || {
+                format!("Split {id}: new theme TH{} “{}”", t.short, t.title)
+            });
+        }
+        ThemeCommand::Delete { id } => {
+            let t = wb.delete_theme(id, None).await?;
+            out.print(json!({"deleted": format!("TH{}", t.short)}), || format!("Deleted TH{}", t.short));
+        }
+    }
+    Ok(())
+}
+
+/// The statement or PET given with --statement or --theme.
+fn member(m: &MemberArgs) -> MemberRef {
+    match (&m.statement, &m.member_theme) {
+        (Some(s), _) => MemberRef::Statement(s.clone()),
+        (_, Some(t)) => MemberRef::Theme(t.clone()),
+        _ => MemberRef::Statement(String::new()),
+    }
+}
+
+/// One theme and, indented below it, its statements, the PETs clustered into it and its
+/// sub-themes.
+fn theme_line(s: &Snapshot, t: &Theme, depth: usize, out: &mut String) {
+    let terms = s.settings.terminology;
+    let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
+    out.push_str(&format!("{}TH{} {} [{kind}]\n", "  ".repeat(depth + 1), t.short, t.title));
+    for st in s.statements_of(&t.id) {
+        let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
+        out.push_str(&format!("{}S{} {} ({})\n", "  ".repeat(depth + 2), st.short, st.text, at.join("; ")));
+    }
+    for pet in s.pets_of(&t.id) {
+        let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("?", |p| p.pseudonym.as_str());
+        out.push_str(&format!("{}← TH{} {} ({who})\n", "  ".repeat(depth + 2), pet.short, pet.title));
+    }
+    for c in s.children(Some(&t.id)) {
+        theme_line(s, c, depth + 1, out);
+    }
+}
+
+/// The themes as a tree: each case's PETs, then the GETs.
+fn themes_text(s: &Snapshot) -> String {
+    let terms = s.settings.terminology;
+    let mut out = String::new();
+    for p in &s.participants {
+        out.push_str(&format!("{} — {}\n", p.pseudonym, terms.label(Term::Pets)));
+        for t in s.children(None).into_iter().filter(|t| t.participant_id() == Some(&p.id)) {
+            theme_line(s, t, 0, &mut out);
+        }
+    }
+    out.push_str(&format!("{}\n", terms.label(Term::Gets)));
+    for t in s.children(None).into_iter().filter(|t| t.is_group()) {
+        theme_line(s, t, 0, &mut out);
+    }
+    out
+}
