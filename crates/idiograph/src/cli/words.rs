@@ -152,3 +152,63 @@ impl ScanStatus {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::error::ErrorKind;
+    use clap::{CommandFactory, Parser};
+    use idiograph_app::ReportTable;
+    use idiograph_model::{NoteKind, Role};
+
+    use super::ReportFormat;
+    use crate::cli::{AdminCommand, Cli, Command, NoteCommand};
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("idiograph").chain(args.iter().copied())).map(|cli| cli.command)
+    }
+
+    #[test]
+    fn the_grammar_holds_together() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn words_are_read_in_any_letter_case_into_the_model_enums() {
+        let note = parse(&["note", "add", "--transcript", "T1", "--lines", "3", "--kind", " Conceptual", "x"]);
+        assert!(matches!(note, Ok(Command::Note(NoteCommand::Add { kind: NoteKind::Conceptual, .. }))), "{note:?}");
+        let default = parse(&["note", "add", "--transcript", "T1", "--lines", "3", "x"]);
+        assert!(matches!(default, Ok(Command::Note(NoteCommand::Add { kind: NoteKind::Free, .. }))), "{default:?}");
+        let role = parse(&["admin", "set-role", "ana", "OWNER"]);
+        assert!(matches!(role, Ok(Command::Admin(AdminCommand::SetRole { role: Role::Owner, .. }))), "{role:?}");
+        let report = parse(&["report", "--format", "Markdown", "--table", "gets"]);
+        assert!(
+            matches!(report, Ok(Command::Report { format: ReportFormat::Md, table: Some(ReportTable::Gets), .. })),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_word_is_refused_naming_the_option_the_word_and_the_words() {
+        let refused = |args: &[&str]| match parse(args) {
+            Err(e) => (e.kind(), e.render().to_string()),
+            Ok(c) => panic!("{args:?} was accepted as {c:?}"),
+        };
+        let (kind, text) = refused(&["note", "add", "--transcript", "T1", "--lines", "3", "--kind", "poetic", "x"]);
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(text.contains("'poetic' for '--kind <KIND>'"), "{text}");
+        assert!(text.contains("unknown note kind 'poetic' (expected one of: descriptive, linguistic"), "{text}");
+        let (_, text) = refused(&["report", "--format", "csv", "--table", "codes"]);
+        assert!(text.contains("no table 'codes' (tables: GETs, PETs, Statements"), "{text}");
+        let (kind, text) = refused(&["report", "--format", "pdf"]);
+        assert_eq!(kind, ErrorKind::InvalidValue);
+        assert!(text.contains("'pdf' for '--format <FORMAT>'") && text.contains("qdpx, qdc"), "{text}");
+    }
+
+    #[test]
+    fn help_lists_the_words_of_a_model_enum() {
+        let mut cli = Cli::command();
+        let note = cli.find_subcommand_mut("note").and_then(|n| n.find_subcommand_mut("add"));
+        let help = note.map(|c| c.render_help().to_string()).unwrap_or_default();
+        assert!(help.contains("[possible values: descriptive, linguistic, conceptual, free]"), "{help}");
+    }
+}
