@@ -658,6 +658,8 @@ fn bad_input_is_refused_and_changes_nothing(backend: Backend) {
             vec!["poetic"],
         ),
         ("bad recurrence", vec!["study", "set", "--recurrence", "most"], vec!["most"]),
+        ("unknown report format", vec!["report", "--format", "pdf"], vec!["pdf", "--format", "md, html"]),
+        ("unknown table", vec!["report", "--format", "csv", "--table", "codes"], vec!["codes", "GETs"]),
     ];
 
     let mut failures = Vec::new();
