@@ -1330,13 +1330,20 @@ fn closed_stdout_is_not_a_crash(backend: Backend) {
 /// A pseudonym that looks like a short id ("P1") is a name, not a reference to participant P1.
 fn pseudonyms_that_look_like_short_ids_do_not_clash(backend: Backend) {
     let p = Project::on(&backend);
-    p.ok(&["participant", "add", "Ann"]);
+    p.ok(&["participant", "add", "Ann", "--mode", "video call"]);
     p.ok(&["participant", "add", "P1"]);
     let list = p.json(&["participant", "list"]);
     let names: Vec<&str> = list.as_array().unwrap().iter().map(|x| x["pseudonym"].as_str().unwrap()).collect();
     assert_eq!(names, ["Ann", "P1"]);
     let dup = p.run(&["participant", "add", "p1"]);
     assert!(!dup.success, "a pseudonym differing only in case is the same participant");
+    // A pseudonym is found before a P-id: editing "P1" changes the participant called P1 (P2),
+    // over its own interview details, not over Ann's (P1).
+    p.ok(&["participant", "edit", "P1", "--date", "2024-05-01"]);
+    let list = p.json(&["participant", "list"]);
+    let interview = |i: usize| list[i]["interview"].as_str().unwrap_or_default().to_owned();
+    assert!(interview(0).contains("video call") && !interview(0).contains("2024"), "{list:#}");
+    assert!(interview(1).contains("2024-05-01") && !interview(1).contains("video"), "{list:#}");
 }
 
 /// Renaming a speaker makes a new version; every anchor still covers the same words, and undo
