@@ -57,15 +57,8 @@ impl Word for ReportTable {
 }
 
 /// The clap value parser of a [`Word`] option: `value_parser = words::<NoteKind>()`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Words<T>(PhantomData<T>);
-
-// Derived `Clone` would ask `T: Clone` of the marker; the parser holds no `T`.
-impl<T> Clone for Words<T> {
-    fn clone(&self) -> Self {
-        Words(PhantomData)
-    }
-}
 
 /// The value parser of the word enum `T`.
 pub fn words<T: Word>() -> Words<T> {
