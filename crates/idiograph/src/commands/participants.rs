@@ -1,8 +1,8 @@
 //! `participant`: the cases of the study.
 
 use anyhow::{anyhow, bail, Result};
-use idiograph_app::{ParticipantChanges, Snapshot, Workbench};
-use idiograph_model::{InterviewMeta, ObjectKind, Participant, ShortId};
+use idiograph_app::{ParticipantChanges, Workbench};
+use idiograph_model::InterviewMeta;
 use serde_json::json;
 
 use crate::cli::{ParticipantCommand, ParticipantDetails};
@@ -39,7 +39,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
             );
         }
         ParticipantCommand::Edit { participant, rename, details } => {
-            let current = find(&wb.snapshot().await?, participant)?.interview.clone();
+            let current = wb.snapshot().await?.find_participant(participant)?.interview.clone();
             let changes = ParticipantChanges {
                 pseudonym: rename.clone(),
                 attributes: attributes(details)?,
@@ -93,20 +93,6 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
         }
     }
     Ok(())
-}
-
-/// The participant of the study `s` a pseudonym or P-id names, found as the application finds
-/// the participant a command names: by pseudonym (ignoring case) first, then by P-id, so that
-/// `participant edit` reads the case it then changes.
-pub(crate) fn find<'a>(s: &'a Snapshot, reference: &str) -> Result<&'a Participant> {
-    let r = reference.trim();
-    let by_pseudonym = || s.participants.iter().find(|p| p.pseudonym.to_lowercase() == r.to_lowercase());
-    let by_short = || {
-        let short =
-            ShortId::parse(ObjectKind::Participant, r).ok().filter(|_| r.to_ascii_uppercase().starts_with('P'))?;
-        s.participants.iter().find(|p| p.short == short.number())
-    };
-    by_pseudonym().or_else(by_short).ok_or_else(|| anyhow!("no participant '{r}' in this study"))
 }
 
 /// The attributes given as KEY=VALUE.

@@ -5,7 +5,7 @@ use idiograph_app::Workbench;
 use idiograph_model::Term;
 use serde_json::json;
 
-use super::{participants, study};
+use super::study;
 use crate::cli::StatementCommand;
 use crate::printer::Printer;
 use crate::selection::target;
@@ -30,7 +30,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand
         StatementCommand::List { participant } => {
             let s = wb.snapshot().await?;
             let only = match participant {
-                Some(p) => Some(&participants::find(&s, p)?.id),
+                Some(p) => Some(&s.find_participant(p)?.id),
                 None => None,
             };
             let list: Vec<_> =
