@@ -236,11 +236,11 @@ pub struct Version {
     #[serde(rename = "version_number")]
     pub number: u32,
     /// Lines of the frozen layout.
-    pub lines: u32,
+    pub line_count: u32,
     /// Pages of that layout.
-    pub pages: u32,
+    pub page_count: u32,
     /// Speaker turns.
-    pub turns: usize,
+    pub turn_count: usize,
     /// SHA-256 of the file it was imported from.
     pub sha256: String,
 }
@@ -251,9 +251,9 @@ impl Version {
         Version {
             id: v.id.as_str().to_owned(),
             number: v.number,
-            lines: v.layout.line_count(),
-            pages: v.layout.page_count(),
-            turns: v.turns.len(),
+            line_count: v.layout.line_count(),
+            page_count: v.layout.page_count(),
+            turn_count: v.turns.len(),
             sha256: v.provenance.sha256.clone(),
         }
     }

@@ -6,7 +6,6 @@ mod commands;
 mod printer;
 mod run;
 mod selection;
-mod views;
 
 use std::process::ExitCode;
 

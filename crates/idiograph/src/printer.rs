@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use serde::Serialize;
 use serde_json::Value as Json;
 
 /// Prints the outcome of a command in the form asked for (`--json` or text).
@@ -31,7 +32,7 @@ impl Printer {
 
     /// Prints `value` as JSON, or the text `text` makes (nothing when it is empty); the text is
     /// made only when it is printed.
-    pub(crate) fn print(self, value: Json, text: impl FnOnce() -> String) {
+    pub(crate) fn print(self, value: impl Serialize, text: impl FnOnce() -> String) {
         if self.json {
             emit(&serde_json::to_string_pretty(&value).unwrap_or_default());
         } else {
@@ -40,6 +41,11 @@ impl Printer {
                 emit(t.trim_end());
             }
         }
+    }
+
+    /// Prints a list of views: a JSON array of them, or each one's `line` on its own line.
+    pub(crate) fn views<T: Serialize>(self, items: &[T], line: impl Fn(&T) -> String) {
+        self.print(items, || items.iter().map(line).collect::<Vec<_>>().join("\n"));
     }
 
     /// Prints a list: a JSON array of each item's `json`, or each item's `line` on its own line.

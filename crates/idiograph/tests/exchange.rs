@@ -44,6 +44,40 @@ fn demo(backend: &Backend) -> Project {
 on_both_backends!(fn every_report_format_is_written, fn qdpx_and_qdc_validate_and_the_study_comes_back);
 
 /// Runs a command on another project file in the same folder and returns its output.
+/// A view's JSON as the exchange keeps it: REFI-QDA carries no transcript version ids (a
+/// re-imported transcript is a new version of the same text), so each version id is replaced
+/// by its order of appearance and the revisions made from the rows that hold them are left out;
+/// nor does it carry the audit log, so who moved a theme member and when (`members[].author`,
+/// `members[].at`, read from the log) are left out too.
+fn comparable(json: &str) -> serde_json::Value {
+    fn walk(v: &mut serde_json::Value, seen: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("revision");
+                if let Some(serde_json::Value::Array(members)) = m.get_mut("members") {
+                    for member in members.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+                        member.remove("author");
+                        member.remove("at");
+                    }
+                }
+                if let Some(serde_json::Value::String(id)) = m.get_mut("version") {
+                    let n = seen.iter().position(|s| s == id).unwrap_or_else(|| {
+                        seen.push(id.clone());
+                        seen.len() - 1
+                    });
+                    *id = format!("version {n}");
+                }
+                m.values_mut().for_each(|x| walk(x, seen));
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, seen)),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON ({e}): {json}"));
+    walk(&mut v, &mut Vec::new());
+    v
+}
+
 fn ok_on(p: &Project, project: &Path, args: &[&str]) -> String {
     let mut all = vec!["-p", project.to_str().unwrap()];
     all.extend_from_slice(args);
@@ -114,7 +148,11 @@ fn qdpx_and_qdc_validate_and_the_study_comes_back(backend: Backend) {
     for view in support::READOUT_VIEWS {
         let mut args = vec!["--json"];
         args.extend_from_slice(view);
-        assert_eq!(ok_on(&p, &back, &args), p.ok(&args), "{view:?} differs after export and re-import");
+        assert_eq!(
+            comparable(&ok_on(&p, &back, &args)),
+            comparable(&p.ok(&args)),
+            "{view:?} differs after export and re-import"
+        );
     }
     assert_eq!(ok_on(&p, &back, &["report", "--format", "md"]), p.ok(&["report", "--format", "md"]));
     assert_eq!(ok_on(&p, &back, &["transcript", "show", "T2"]), p.ok(&["transcript", "show", "T2"]));

@@ -8,7 +8,6 @@ use serde_json::json;
 
 use crate::cli::{AdminCommand, Cli};
 use crate::printer::Printer;
-use crate::views::projects_json;
 
 /// `admin projects`: the projects of the server (--database), which needs no project.
 pub(crate) async fn projects(cli: &Cli, out: Printer) -> Result<()> {
@@ -86,4 +85,14 @@ fn projects_text(listed: &ServerProjects) -> String {
         }));
     }
     lines.join("\n")
+}
+
+/// The projects of a server and the record of those deleted from it.
+fn projects_json(listed: &ServerProjects) -> serde_json::Value {
+    json!({
+        "projects": listed.projects.iter().map(|p| json!({"id": p.id, "title": p.title, "members": p.members})).collect::<Vec<_>>(),
+        "deleted": listed.deleted.iter().map(|d| json!({
+            "id": d.id, "title": d.title, "deleted_by": d.deleted_by, "deleted_at": d.deleted_at, "members": d.members,
+        })).collect::<Vec<_>>(),
+    })
 }

@@ -8,12 +8,11 @@ use serde_json::{json, Value as Json};
 use super::participants::attribute;
 use crate::cli::SearchArgs;
 use crate::printer::Printer;
-use crate::views::recurrence_json;
 
 /// `recurrence`: the group theme × participant matrix and the rule check.
 pub(crate) async fn recurrence(wb: &Workbench, out: Printer) -> Result<()> {
     let s = wb.snapshot().await?;
-    out.print(recurrence_json(&s), || recurrence_text(&s));
+    out.print(idiograph_app::views::Recurrence::of(&s), || recurrence_text(&s));
     Ok(())
 }
 

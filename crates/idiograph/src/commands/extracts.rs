@@ -1,13 +1,12 @@
 //! `extract`: passages chosen to illustrate themes, with their citations.
 
 use anyhow::Result;
-use idiograph_app::Workbench;
+use idiograph_app::{views, Workbench};
 use serde_json::json;
 
 use crate::cli::ExtractCommand;
 use crate::printer::Printer;
 use crate::selection::target;
-use crate::views::extract_json;
 
 /// Runs one `extract` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ExtractCommand) -> Result<()> {
@@ -15,27 +14,29 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ExtractCommand) 
         ExtractCommand::Add { theme, transcript, at } => {
             let tg = target(wb, transcript, at).await?;
             let x = wb.add_extract(theme, &tg).await?;
-            // The citation alone, without reading the whole study.
-            let (_, citation, _) = wb.cite(&x.participant_id, &x.anchor).await?;
-            out.print(json!({"id": format!("X{}", x.short), "citation": citation}), || {
-                format!("Added extract X{} {citation}", x.short)
-            });
+            // The extract's case alone, without reading the whole study.
+            let view = wb.extract_view(&format!("X{}", x.short)).await?;
+            let text = format!("Added extract X{} {}", x.short, view.citation);
+            out.print(view, || text);
         }
         ExtractCommand::List => {
             let s = wb.snapshot().await?;
-            out.list(
-                &s.extracts,
-                |x| extract_json(&s, x),
-                |x| {
-                    let th = s.theme(&x.theme_id).map_or(String::new(), |t| format!("TH{} {}", t.short, t.title));
-                    format!(
-                        "X{:<3} [{th}] “{}” {}",
-                        x.short,
-                        x.anchor.quote().exact(),
-                        s.cite(&x.participant_id, &x.anchor)
-                    )
-                },
-            );
+            let shown: Vec<views::Extract> = s.extracts.iter().map(|x| views::Extract::of(&s, x)).collect();
+            out.print(shown, || {
+                s.extracts
+                    .iter()
+                    .map(|x| {
+                        let th = s.theme(&x.theme_id).map_or(String::new(), |t| format!("TH{} {}", t.short, t.title));
+                        format!(
+                            "X{:<3} [{th}] “{}” {}",
+                            x.short,
+                            x.anchor.quote().exact(),
+                            s.cite(&x.participant_id, &x.anchor)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         ExtractCommand::Delete { id } => {
             let x = wb.delete_extract(id, None).await?;

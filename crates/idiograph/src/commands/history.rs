@@ -1,16 +1,15 @@
 //! `history`, `undo` and `redo`: the audit log and stepping back and forth through it.
 
 use anyhow::Result;
-use idiograph_app::Workbench;
+use idiograph_app::{views, Workbench};
 use serde_json::{json, Value as Json};
 
 use crate::printer::Printer;
-use crate::views::event_json;
 
 /// `history`: the newest `limit` events of the audit log.
 pub(crate) async fn history(wb: &Workbench, out: Printer, limit: i64) -> Result<()> {
-    let events = wb.history(limit).await?;
-    out.list(&events, event_json, |e| {
+    let events: Vec<views::AuditEvent> = wb.history(limit).await?.iter().map(views::AuditEvent::of).collect();
+    out.views(&events, |e| {
         format!("#{:<5} {} {:<12} {}{}", e.seq, e.at, e.author, e.summary, if e.undone { "  (undone)" } else { "" })
     });
     Ok(())

@@ -1,27 +1,31 @@
 //! `journal`: the reflexive journal.
 
 use anyhow::Result;
-use idiograph_app::Workbench;
+use idiograph_app::{views, Workbench};
 use serde_json::json;
 
 use crate::cli::JournalCommand;
 use crate::printer::Printer;
-use crate::views::journal_json;
 
 /// Runs one `journal` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &JournalCommand) -> Result<()> {
     match command {
         JournalCommand::Add { text, about } => {
             let j = wb.add_journal(text, about.as_deref()).await?;
-            out.print(json!({"id": format!("J{}", j.short)}), || format!("Added journal entry J{}", j.short));
+            out.print(wb.journal_view(&format!("J{}", j.short)).await?, || format!("Added journal entry J{}", j.short));
         }
         JournalCommand::List => {
             let s = wb.snapshot().await?;
-            out.list(&s.journal, journal_json, |j| format!("J{} {} {}\n  {}", j.short, j.created_at, j.author, j.text));
+            let notes = wb.notes(None).await?;
+            let shown: Vec<views::JournalEntry> =
+                s.journal.iter().map(|j| views::JournalEntry::of(&s, j, &notes)).collect();
+            out.views(&shown, |j| format!("{} {} {}\n  {}", j.id, j.created_at, j.author, j.text));
         }
         JournalCommand::Edit { id, text } => {
             let j = wb.edit_journal(id, text, None).await?;
-            out.print(json!({"id": format!("J{}", j.short)}), || format!("Updated journal entry J{}", j.short));
+            out.print(wb.journal_view(&format!("J{}", j.short)).await?, || {
+                format!("Updated journal entry J{}", j.short)
+            });
         }
         JournalCommand::Delete { id } => {
             let j = wb.delete_journal(id, None).await?;

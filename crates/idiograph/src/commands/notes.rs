@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::cli::NoteCommand;
 use crate::printer::Printer;
 use crate::selection::target;
-use crate::views::note_json;
 
 /// Runs one `note` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &NoteCommand) -> Result<()> {
@@ -15,18 +14,17 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &NoteCommand) -> 
         NoteCommand::Add { transcript, at, kind, text } => {
             let tg = target(wb, transcript, at).await?;
             let n = wb.add_note(&tg, *kind, text).await?;
-            out.print(
-                json!({"id": format!("N{}", n.short), "kind": kind.as_str(), "start": n.anchor.span().start().to_u32(), "end": n.anchor.span().end().to_u32()}),
-                || format!("Added {kind} note N{} on {transcript}", n.short),
-            );
+            out.print(wb.note_view(&format!("N{}", n.short)).await?, || {
+                format!("Added {kind} note N{} on {transcript}", n.short)
+            });
         }
         NoteCommand::List { transcript } => {
-            let notes = wb.notes(transcript.as_deref()).await?;
-            out.list(&notes, note_json, |n| format!("N{:<4} {:<12} {}", n.short, n.kind, n.text));
+            let list = wb.note_views(transcript.as_deref(), &[]).await?;
+            out.views(&list.notes, |n| format!("{:<5} {:<12} {}", n.id, n.kind, n.text));
         }
         NoteCommand::Edit { id, kind, text } => {
             let n = wb.edit_note(id, *kind, text.as_deref(), None).await?;
-            out.print(json!({"id": format!("N{}", n.short)}), || format!("Updated note N{}", n.short));
+            out.print(wb.note_view(&format!("N{}", n.short)).await?, || format!("Updated note N{}", n.short));
         }
         NoteCommand::Delete { id } => {
             let n = wb.delete_note(id, None).await?;

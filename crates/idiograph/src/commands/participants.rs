@@ -1,13 +1,12 @@
 //! `participant`: the cases of the study.
 
 use anyhow::{anyhow, bail, Result};
-use idiograph_app::{ParticipantChanges, Workbench};
+use idiograph_app::{views, ParticipantChanges, Workbench};
 use idiograph_model::InterviewMeta;
 use serde_json::json;
 
 use crate::cli::{ParticipantCommand, ParticipantDetails};
 use crate::printer::Printer;
-use crate::views::participant_json;
 
 /// Runs one `participant` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantCommand) -> Result<()> {
@@ -16,27 +15,30 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
             let p = wb
                 .add_participant(pseudonym, &attributes(details)?, interview(details, InterviewMeta::default()))
                 .await?;
-            out.print(json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
+            out.print(wb.participant_view(&format!("P{}", p.short)).await?, || {
                 format!("Added participant P{} {}", p.short, p.pseudonym)
             });
         }
         ParticipantCommand::List => {
             let s = wb.snapshot().await?;
-            out.list(
-                &s.participants,
-                |p| participant_json(&s, p),
-                |p| {
-                    let attrs: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    format!(
-                        "P{:<3} {:<16} {}  {}{}",
-                        p.short,
-                        p.pseudonym,
-                        attrs.join(", "),
-                        p.interview.summary().unwrap_or_default(),
-                        if p.finished_at.is_some() { "  [finished]" } else { "" }
-                    )
-                },
-            );
+            let notes = wb.notes(None).await?;
+            out.print(views::Participant::all(&s, &notes), || {
+                s.participants
+                    .iter()
+                    .map(|p| {
+                        let attrs: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        format!(
+                            "P{:<3} {:<16} {}  {}{}",
+                            p.short,
+                            p.pseudonym,
+                            attrs.join(", "),
+                            p.interview.summary().unwrap_or_default(),
+                            if p.finished_at.is_some() { "  [finished]" } else { "" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         ParticipantCommand::Edit { participant, rename, details } => {
             let current = wb.snapshot().await?.find_participant(participant)?.interview.clone();
@@ -46,13 +48,13 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
                 interview: Some(interview(details, current)),
             };
             let p = wb.update_participant(participant, changes).await?;
-            out.print(json!({"id": format!("P{}", p.short), "pseudonym": p.pseudonym}), || {
+            out.print(wb.participant_view(&format!("P{}", p.short)).await?, || {
                 format!("Updated participant P{} {}", p.short, p.pseudonym)
             });
         }
         ParticipantCommand::Finish { participant, reopen } => {
             let p = wb.set_case_finished(participant, !reopen).await?;
-            out.print(json!({"id": format!("P{}", p.short), "finished_at": p.finished_at}), || match &p.finished_at {
+            out.print(wb.participant_view(&format!("P{}", p.short)).await?, || match &p.finished_at {
                 Some(at) => format!("Case P{} {} marked finished ({at})", p.short, p.pseudonym),
                 None => format!("Case P{} {} is open again", p.short, p.pseudonym),
             });

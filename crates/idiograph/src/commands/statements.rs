@@ -1,7 +1,7 @@
 //! `statement`: experiential statements (2009: emergent themes) grounded in passages.
 
 use anyhow::Result;
-use idiograph_app::Workbench;
+use idiograph_app::{views, Workbench};
 use idiograph_model::Term;
 use serde_json::json;
 
@@ -9,7 +9,6 @@ use super::study;
 use crate::cli::StatementCommand;
 use crate::printer::Printer;
 use crate::selection::target;
-use crate::views::statement_json;
 
 /// Runs one `statement` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand) -> Result<()> {
@@ -18,36 +17,39 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand
             let tg = target(wb, transcript, at).await?;
             let s = wb.add_statement(&tg, text, from_notes).await?;
             let label = study::terminology(wb).await?.label(Term::Statement).to_lowercase();
-            out.print(json!({"id": format!("S{}", s.short)}), || format!("Added {label} S{}", s.short));
+            out.print(wb.statement_view(&format!("S{}", s.short)).await?, || format!("Added {label} S{}", s.short));
         }
         StatementCommand::Anchor { id, transcript, at } => {
             let tg = target(wb, transcript, at).await?;
             let s = wb.add_statement_anchor(id, &tg).await?;
-            out.print(json!({"id": format!("S{}", s.short), "anchors": s.anchors.len()}), || {
+            out.print(wb.statement_view(&format!("S{}", s.short)).await?, || {
                 format!("S{} is now grounded in {} passages", s.short, s.anchors.len())
             });
         }
         StatementCommand::List { participant } => {
             let s = wb.snapshot().await?;
+            let notes = wb.notes(None).await?;
             let only = match participant {
                 Some(p) => Some(&s.find_participant(p)?.id),
                 None => None,
             };
             let list: Vec<_> =
                 s.statements.iter().filter(|st| only.as_ref().is_none_or(|p| *p == &st.participant_id)).collect();
-            out.list(
-                &list,
-                |st| statement_json(&s, st),
-                |st| {
-                    let who = s.participant(&st.participant_id).map_or("?", |p| p.pseudonym.as_str());
-                    let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
-                    format!("S{:<4} {:<10} {}  ({})", st.short, who, st.text, at.join("; "))
-                },
-            );
+            let shown: Vec<views::Statement> = list.iter().map(|st| views::Statement::of(&s, st, &notes)).collect();
+            out.print(shown, || {
+                list.iter()
+                    .map(|st| {
+                        let who = s.participant(&st.participant_id).map_or("?", |p| p.pseudonym.as_str());
+                        let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
+                        format!("S{:<4} {:<10} {}  ({})", st.short, who, st.text, at.join("; "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         StatementCommand::Edit { id, text } => {
             let s = wb.edit_statement(id, text, None).await?;
-            out.print(json!({"id": format!("S{}", s.short)}), || format!("Updated S{}", s.short));
+            out.print(wb.statement_view(&format!("S{}", s.short)).await?, || format!("Updated S{}", s.short));
         }
         StatementCommand::Delete { id } => {
             let s = wb.delete_statement(id, None).await?;

@@ -1,20 +1,19 @@
 //! `study`: show or change the study settings.
 
 use anyhow::Result;
-use idiograph_app::Workbench;
+use idiograph_app::{views, Workbench};
 use idiograph_model::{Term, Terminology};
-use serde_json::json;
 
 use crate::cli::StudyCommand;
 use crate::printer::Printer;
-use crate::views::study_json;
 
 /// Runs one `study` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StudyCommand) -> Result<()> {
     match command {
         StudyCommand::Show => {
-            let s = wb.snapshot().await?.settings;
-            out.print(study_json(&s), || {
+            let study = wb.snapshot().await?;
+            let s = &study.settings;
+            out.print(views::Study::of(&study), || {
                 format!(
                     "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page",
                     s.title,
@@ -30,11 +29,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StudyCommand) ->
             });
         }
         StudyCommand::Set { title, question, terminology, recurrence } => {
-            let s = wb.update_study(title.as_deref(), question.as_deref(), *terminology, *recurrence, None).await?;
-            out.print(
-                json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode()}),
-                || "Study settings updated.".to_owned(),
-            );
+            wb.update_study(title.as_deref(), question.as_deref(), *terminology, *recurrence, None).await?;
+            out.print(views::Study::of(&wb.snapshot().await?), || "Study settings updated.".to_owned());
         }
     }
     Ok(())

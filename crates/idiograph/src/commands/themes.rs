@@ -2,40 +2,35 @@
 //! and clustering statements and PETs into them.
 
 use anyhow::Result;
-use idiograph_app::{MemberRef, Snapshot, ThemeChanges, Workbench};
-use idiograph_model::{Member, Term, Theme};
+use idiograph_app::{views, MemberRef, Snapshot, ThemeChanges, Workbench};
+use idiograph_model::{Member, ObjectKind, ShortId, Term, Theme};
 use serde_json::json;
 
-use super::study;
 use crate::cli::{MemberArgs, ThemeCommand};
 use crate::printer::Printer;
-use crate::views::themes_json;
 
 /// Runs one `theme` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) -> Result<()> {
     match command {
         ThemeCommand::Add { case, group: _, parent, description, title } => {
             let t = wb.add_theme(case.as_deref(), parent.as_deref(), title, description.as_deref()).await?;
-            let terms = study::terminology(wb).await?;
+            let (view, terms) = theme_view(wb, t.short).await?;
             let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
-            out.print(
-                json!({"id": format!("TH{}", t.short), "scope": if t.is_group() { "group" } else { "case" }}),
-                || format!("Added {kind} TH{} “{}”", t.short, t.title),
-            );
+            out.print(view, || format!("Added {kind} TH{} “{}”", t.short, t.title));
         }
         ThemeCommand::List => {
-            let s = wb.snapshot().await?;
-            out.print(themes_json(&s), || themes_text(&s));
+            let (s, trail) = wb.snapshot_with_trail().await?;
+            out.print(views::ThemeTree::of(&s, &trail), || themes_text(&s));
         }
         ThemeCommand::Assign { theme, member: m, strategy, rationale } => {
-            let a = wb.assign(theme, &member(m), *strategy, rationale.as_deref(), None).await?;
+            let which = member(m);
+            let a = wb.assign(theme, &which, *strategy, rationale.as_deref(), None).await?;
             let what = match &a.member {
                 Member::Statement(_) => m.statement.clone().unwrap_or_default(),
                 Member::Theme(_) => m.member_theme.clone().unwrap_or_default(),
             };
-            out.print(json!({"theme": theme, "member": what, "strategy": strategy.map(|s| s.as_str())}), || {
-                format!("Assigned {what} to {theme}")
-            });
+            let view = views::Assignment::new(ShortId::parse(ObjectKind::Theme, theme)?, which.short_id()?, &a);
+            out.print(view, || format!("Assigned {what} to {theme}"));
         }
         ThemeCommand::Unassign { theme, member: m } => {
             wb.unassign(theme, &member(m), None).await?;
@@ -46,11 +41,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
             let changes =
                 ThemeChanges { title: title.clone(), description: description.clone(), parent, note: note.clone() };
             let t = wb.update_theme(id, changes, None).await?;
-            out.print(json!({"id": format!("TH{}", t.short)}), || format!("Updated TH{} “{}”", t.short, t.title));
+            out.print(theme_view(wb, t.short).await?.0, || format!("Updated TH{} “{}”", t.short, t.title));
         }
         ThemeCommand::Merge { from, into } => {
             let t = wb.merge_themes(from, into, Default::default()).await?;
-            out.print(json!({"into": format!("TH{}", t.short)}), || format!("Merged {from} into TH{}", t.short));
+            out.print(theme_view(wb, t.short).await?.0, || format!("Merged {from} into TH{}", t.short));
         }
         ThemeCommand::Split { id, title, statements, themes } => {
             let members: Vec<MemberRef> = statements
@@ -59,7 +54,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
                 .chain(themes.iter().map(|t| MemberRef::Theme(t.clone())))
                 .collect();
             let t = wb.split_theme(id, title, &members, None).await?;
-            out.print(json!({"id": format!("TH{}", t.short)}), || {
+            out.print(theme_view(wb, t.short).await?.0, || {
                 format!("Split {id}: new theme TH{} “{}”", t.short, t.title)
             });
         }
@@ -69,6 +64,13 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
         }
     }
     Ok(())
+}
+
+/// The view of theme `TH{short}` as it is now, with the study's terminology for its label.
+async fn theme_view(wb: &Workbench, short: u32) -> Result<(views::Theme, idiograph_model::Terminology)> {
+    let (s, trail) = wb.snapshot_with_trail().await?;
+    let t = s.themes.iter().find(|t| t.short == short).ok_or_else(|| anyhow::anyhow!("theme TH{short} is gone"))?;
+    Ok((views::Theme::of(&s, &trail, t), s.settings.terminology))
 }
 
 /// The statement or PET given with --statement or --theme.

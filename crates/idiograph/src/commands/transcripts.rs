@@ -1,36 +1,37 @@
 //! `transcript`: list, read, retitle, delete and export transcripts, and their speakers.
 
 use anyhow::Result;
-use idiograph_app::Workbench;
+use idiograph_app::{views, Workbench};
 use serde_json::json;
 
 use super::reports::deliver;
 use crate::cli::{AnnotatedFormat, TranscriptCommand};
 use crate::printer::Printer;
-use crate::views::transcript_json;
 
 /// Runs one `transcript` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptCommand) -> Result<()> {
     match command {
         TranscriptCommand::List => {
             let s = wb.snapshot().await?;
-            out.list(
-                &s.transcripts,
-                |t| transcript_json(&s, t),
-                |t| {
-                    let v = &s.versions[&t.current_version];
-                    format!(
-                        "T{:<3} {:<28} {:<14} v{}  {} lines, {} pages, {} turns",
-                        t.short,
-                        t.title,
-                        s.participant(&t.participant_id).map_or("?", |p| p.pseudonym.as_str()),
-                        v.number,
-                        v.layout.line_count(),
-                        v.layout.page_count(),
-                        v.turns.len()
-                    )
-                },
-            );
+            out.print(views::Transcript::all(&s), || {
+                s.transcripts
+                    .iter()
+                    .map(|t| {
+                        let v = &s.versions[&t.current_version];
+                        format!(
+                            "T{:<3} {:<28} {:<14} v{}  {} lines, {} pages, {} turns",
+                            t.short,
+                            t.title,
+                            s.participant(&t.participant_id).map_or("?", |p| p.pseudonym.as_str()),
+                            v.number,
+                            v.layout.line_count(),
+                            v.layout.page_count(),
+                            v.turns.len()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         TranscriptCommand::Show { id } => show(wb, out, id).await?,
         TranscriptCommand::Rename { id, title } => {
@@ -79,7 +80,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptComman
 
 /// `transcript show`: the text with its frozen line numbers and page breaks.
 async fn show(wb: &Workbench, out: Printer, id: &str) -> Result<()> {
-    let (t, v) = wb.transcript(id).await?;
+    let (s, notes) = wb.transcript_view(id).await?.into_snapshot();
+    let (Some(t), Some(view)) = (s.transcripts.first(), views::TranscriptText::of(&s, &notes)) else {
+        anyhow::bail!("transcript {id} has no current version");
+    };
+    let v = &s.versions[&t.current_version];
     let layout = &v.layout;
     let mut lines = Vec::new();
     for g in 1..=layout.line_count() {
@@ -87,9 +92,7 @@ async fn show(wb: &Workbench, out: Printer, id: &str) -> Result<()> {
         let pos = layout.position(span.start());
         lines.push((g, pos.page, pos.line, layout.line_text(&v.text, g).unwrap_or_default()));
     }
-    let rows: Vec<_> =
-        lines.iter().map(|(g, p, l, text)| json!({"line": g, "page": p, "line_on_page": l, "text": text})).collect();
-    out.print(json!({"id": format!("T{}", t.short), "title": t.title, "version": v.number, "lines": rows}), || {
+    out.print(view, || {
         let mut text = format!(
             "T{} {} — version {}, {} lines, {} pages\n",
             t.short,
