@@ -4,7 +4,7 @@ use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId,
     ObjectKind, Participant, ShortId, Theme, Transcript, TranscriptVersion,
 };
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 
 use crate::error::invalid;
 use crate::{check_version, new_id, now, participants, themes, transcripts, AppError, Workbench};
@@ -127,7 +127,7 @@ impl Workbench {
         };
         tx.insert(&note).await?;
         let summary = format!("add {kind} note N{} on T{}, {}", note.short, t.short, where_(&v, &note.anchor));
-        tx.commit("add note", &summary).await?;
+        tx.commit(Action::AddNote, &summary).await?;
         Ok(note)
     }
 
@@ -164,7 +164,7 @@ impl Workbench {
             });
         }
         tx.insert_many(&made).await?;
-        tx.commit("add notes", &format!("add {} notes", notes.len())).await?;
+        tx.commit(Action::AddNotes, &format!("add {} notes", notes.len())).await?;
         Ok(notes.len())
     }
 
@@ -187,7 +187,7 @@ impl Workbench {
             after.text = check_text("a note", t, MAX_NOTE_CHARS)?;
         }
         tx.update(&before, &after).await?;
-        tx.commit("edit note", &format!("edit note N{}", before.short)).await?;
+        tx.commit(Action::EditNote, &format!("edit note N{}", before.short)).await?;
         Ok(after)
     }
 
@@ -204,7 +204,7 @@ impl Workbench {
             tx.update(&s, &after).await?;
         }
         tx.delete(&note).await?;
-        tx.commit("delete note", &format!("delete note N{}", note.short)).await?;
+        tx.commit(Action::DeleteNote, &format!("delete note N{}", note.short)).await?;
         Ok(note)
     }
 
@@ -288,7 +288,7 @@ impl Workbench {
             created_at: now(),
         };
         tx.insert(&s).await?;
-        tx.commit("add statement", &format!("add statement S{} {on}", s.short)).await?;
+        tx.commit(Action::AddStatement, &format!("add statement S{} {on}", s.short)).await?;
         Ok(s)
     }
 
@@ -310,7 +310,7 @@ impl Workbench {
         let mut after = before.clone();
         after.anchors.push(anchor);
         tx.update(&before, &after).await?;
-        tx.commit("anchor statement", &format!("add a passage of T{} to S{}", t.short, before.short)).await?;
+        tx.commit(Action::AnchorStatement, &format!("add a passage of T{} to S{}", t.short, before.short)).await?;
         Ok(after)
     }
 
@@ -328,7 +328,7 @@ impl Workbench {
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
-        tx.commit("edit statement", &format!("edit statement S{}", before.short)).await?;
+        tx.commit(Action::EditStatement, &format!("edit statement S{}", before.short)).await?;
         Ok(after)
     }
 
@@ -346,7 +346,7 @@ impl Workbench {
             tx.delete(a).await?;
         }
         tx.delete(&s).await?;
-        tx.commit("delete statement", &format!("delete statement S{}", s.short)).await?;
+        tx.commit(Action::DeleteStatement, &format!("delete statement S{}", s.short)).await?;
         Ok(s)
     }
 
@@ -372,7 +372,7 @@ impl Workbench {
         tx.insert(&x).await?;
         let summary =
             format!("add extract X{} for TH{} from T{}, {}", x.short, th.short, t.short, where_(&v, &x.anchor));
-        tx.commit("add extract", &summary).await?;
+        tx.commit(Action::AddExtract, &summary).await?;
         Ok(x)
     }
 
@@ -382,7 +382,7 @@ impl Workbench {
         let x = resolve_extract(&mut tx, reference).await?;
         check_version(expected, &x, &format!("extract X{}", x.short))?;
         tx.delete(&x).await?;
-        tx.commit("delete extract", &format!("delete extract X{}", x.short)).await?;
+        tx.commit(Action::DeleteExtract, &format!("delete extract X{}", x.short)).await?;
         Ok(x)
     }
 
@@ -408,7 +408,7 @@ impl Workbench {
             participant_id,
         };
         tx.insert(&j).await?;
-        tx.commit("add journal entry", &format!("add journal entry J{}", j.short)).await?;
+        tx.commit(Action::AddJournalEntry, &format!("add journal entry J{}", j.short)).await?;
         Ok(j)
     }
 }
@@ -489,7 +489,7 @@ impl Workbench {
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
-        tx.commit("edit journal entry", &format!("edit journal entry J{}", before.short)).await?;
+        tx.commit(Action::EditJournalEntry, &format!("edit journal entry J{}", before.short)).await?;
         Ok(after)
     }
 
@@ -500,7 +500,7 @@ impl Workbench {
         self.check_own(&j)?;
         check_version(expected, &j, &format!("journal entry J{}", j.short))?;
         tx.delete(&j).await?;
-        tx.commit("delete journal entry", &format!("delete journal entry J{}", j.short)).await?;
+        tx.commit(Action::DeleteJournalEntry, &format!("delete journal entry J{}", j.short)).await?;
         Ok(j)
     }
 }

@@ -861,8 +861,11 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     let _ = tx.reserve_shorts(ObjectKind::Journal, max(&mut journal.iter().map(|j| j.short))).await?;
     tx.insert_many(&journal).await?;
     report.imported.insert("journal", journal.len());
-    tx.commit("import project", &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len()))
-        .await?;
+    tx.commit(
+        idiograph_store::Action::ImportProject,
+        &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len()),
+    )
+    .await?;
     Ok(())
 }
 

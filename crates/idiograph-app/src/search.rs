@@ -720,7 +720,9 @@ impl Workbench {
         let Ok(mut changes) = self.changes().await else { return };
         loop {
             match changes.recv().await {
-                Ok(change) if change.action == "withdraw participant" => self.forget_search_index(),
+                Ok(change) if change.action == idiograph_store::Action::WithdrawParticipant => {
+                    self.forget_search_index()
+                }
                 Ok(_) => {}
                 // Announcements were missed: the index's stamp tells whether one was a withdrawal.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {

@@ -4,7 +4,7 @@ use idiograph_model::{
     check_assignment, check_parent, Assignment, ExperientialStatement, Extract, GroupingStrategy, Member, ObjectKind,
     Participant, ShortId, Theme, ThemeScope,
 };
-use idiograph_store::{Tx, VersionToken};
+use idiograph_store::{Action, Tx, VersionToken};
 
 use crate::annotate::{check_text, check_title, member_participant, resolve_statement};
 use crate::error::invalid;
@@ -204,7 +204,7 @@ impl Workbench {
         }
         tx.insert(&theme).await?;
         let under = parent.map(|p| format!(" under TH{}", p.short)).unwrap_or_default();
-        tx.commit("add theme", &format!("add {} TH{}{under}", label(&theme), theme.short)).await?;
+        tx.commit(Action::AddTheme, &format!("add {} TH{}{under}", label(&theme), theme.short)).await?;
         Ok(theme)
     }
 
@@ -248,7 +248,7 @@ impl Workbench {
             };
         }
         tx.update(&before, &after).await?;
-        tx.commit("edit theme", &format!("edit theme TH{}", before.short)).await?;
+        tx.commit(Action::EditTheme, &format!("edit theme TH{}", before.short)).await?;
         Ok(after)
     }
 
@@ -282,8 +282,11 @@ impl Workbench {
         };
         tx.insert(&a).await?;
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
-        tx.commit("assign", &format!("assign {} to TH{}{how}", member_label(&statement, &member_theme), target.short))
-            .await?;
+        tx.commit(
+            Action::Assign,
+            &format!("assign {} to TH{}{how}", member_label(&statement, &member_theme), target.short),
+        )
+        .await?;
         Ok(a)
     }
 
@@ -297,7 +300,7 @@ impl Workbench {
         let existing: Vec<Assignment> = tx.where_eq("theme_id", target.id.as_str()).await?;
         let a = placement(existing, &member, &label, &target, expected)?;
         tx.delete(&a).await?;
-        tx.commit("unassign", &format!("unassign {label} from TH{}", target.short)).await?;
+        tx.commit(Action::Unassign, &format!("unassign {label} from TH{}", target.short)).await?;
         Ok(())
     }
 
@@ -331,7 +334,7 @@ impl Workbench {
             Assignment { theme_id: target.id.clone(), strategy, rationale, created_at: now(), ..before.clone() };
         tx.update(&before, &after).await?;
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
-        tx.commit("move", &format!("move {label} from TH{} to TH{}{how}", source.short, target.short)).await?;
+        tx.commit(Action::Move, &format!("move {label} from TH{} to TH{}{how}", source.short, target.short)).await?;
         Ok(after)
     }
 
@@ -342,7 +345,7 @@ impl Workbench {
         check_theme(&mut tx, expected, &theme).await?;
         self.detach(&mut tx, &theme, None).await?;
         tx.delete(&theme).await?;
-        tx.commit("delete theme", &format!("delete theme TH{}", theme.short)).await?;
+        tx.commit(Action::DeleteTheme, &format!("delete theme TH{}", theme.short)).await?;
         Ok(theme)
     }
 
@@ -371,7 +374,7 @@ impl Workbench {
             .map_err(|e| invalid!("cannot merge TH{} into TH{}: {e}", source.short, target.short))?;
         self.detach(&mut tx, &source, Some(&target)).await?;
         tx.delete(&source).await?;
-        tx.commit("merge themes", &format!("merge theme TH{} into TH{}", source.short, target.short)).await?;
+        tx.commit(Action::MergeThemes, &format!("merge theme TH{} into TH{}", source.short, target.short)).await?;
         Ok(target)
     }
 
@@ -420,7 +423,7 @@ impl Workbench {
             tx.update(a, &moved).await?;
         }
         tx.commit(
-            "split theme",
+            Action::SplitTheme,
             &format!("split {} members of TH{} into TH{}", members.len(), source.short, new.short),
         )
         .await?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use idiograph_formats::{import_transcript, ImportError, ImportOptions, ImportedTranscript};
 use idiograph_model::{ObjectId, ObjectKind, Provenance, ShortId, SpeakerRole, Transcript, TranscriptVersion, Turn};
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 use idiograph_text::{Layout, LayoutParams};
 
 use crate::participants;
@@ -245,7 +245,7 @@ impl Workbench {
         }
         let ids: Vec<String> = outcome.imported.iter().map(|f| format!("T{}", f.transcript.short)).collect();
         let new = if added.is_empty() { String::new() } else { format!(" (new participants {})", added.join(", ")) };
-        tx.commit("import", &format!("import {}{new}", ids.join(", "))).await?;
+        tx.commit(Action::Import, &format!("import {}{new}", ids.join(", "))).await?;
         Ok(outcome)
     }
 
@@ -269,7 +269,7 @@ impl Workbench {
         let mut after = before.clone();
         after.speakers.insert(label.to_owned(), role);
         tx.update(&before, &after).await?;
-        tx.commit("set speaker role", &format!("set speaker role in T{} to {role}", before.short)).await?;
+        tx.commit(Action::SetSpeakerRole, &format!("set speaker role in T{} to {role}", before.short)).await?;
         Ok(after)
     }
 
@@ -291,7 +291,7 @@ impl Workbench {
         let mut after = before.clone();
         after.title = title;
         tx.update(&before, &after).await?;
-        tx.commit("rename transcript", &format!("rename transcript T{}", before.short)).await?;
+        tx.commit(Action::RenameTranscript, &format!("rename transcript T{}", before.short)).await?;
         Ok(after)
     }
 
@@ -349,7 +349,7 @@ impl Workbench {
         }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;
-        tx.commit("delete transcript", &format!("delete transcript T{}", t.short)).await?;
+        tx.commit(Action::DeleteTranscript, &format!("delete transcript T{}", t.short)).await?;
         Ok(t)
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use idiograph_model::{
     Anchor, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, Transcript, TranscriptVersion, Turn,
 };
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 use idiograph_text::{apply_edits, Edit, EditMap, Layout};
 
 use crate::error::invalid;
@@ -188,7 +188,7 @@ impl Workbench {
             edits.len(),
             version.number
         );
-        tx.commit("rename speaker", &summary).await?;
+        tx.commit(Action::RenameSpeaker, &summary).await?;
         Ok(version)
     }
 }

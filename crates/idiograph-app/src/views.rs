@@ -1022,7 +1022,7 @@ impl AuditEvent {
             seq: e.seq,
             at: e.at.clone(),
             author: e.author.clone(),
-            action: e.action.clone(),
+            action: e.action.to_string(),
             summary: e.summary.clone(),
             target_seq: e.target_seq,
             undone: e.undone,

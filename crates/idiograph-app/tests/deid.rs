@@ -433,7 +433,7 @@ async fn every_export_passes_the_leak_check(backend: Backend) {
     }
     // Every override is in the audit log.
     let history = wb.history(500).await.unwrap();
-    let overrides = history.iter().filter(|e| e.action == "export despite leaks").count();
+    let overrides = history.iter().filter(|e| e.action.as_str() == "export despite leaks").count();
     assert_eq!(overrides, refused, "each refused export that was then allowed is recorded");
 
     // With the key store locked, exports are refused unless allowed.
@@ -441,7 +441,7 @@ async fn every_export_passes_the_leak_check(backend: Backend) {
     let locked = wb.export(ExportFormat::AuditCsv, false).await.unwrap_err().to_string();
     assert!(locked.contains("unlock"), "{locked}");
     wb.export(ExportFormat::AuditCsv, true).await.unwrap();
-    assert_eq!(wb.history(1).await.unwrap()[0].action, "export unchecked");
+    assert_eq!(wb.history(1).await.unwrap()[0].action.as_str(), "export unchecked");
     study.close().await;
 }
 

@@ -36,7 +36,7 @@ pub struct Change {
     /// Who.
     pub author: String,
     /// The command, e.g. `add note`.
-    pub action: String,
+    pub action: crate::LoggedAction,
     /// What it did, by short ids (no transcript content).
     pub summary: String,
     /// The objects it changed, by kind (table name, e.g. `note`, `theme`) and stable id; for an
@@ -156,7 +156,7 @@ pub(crate) async fn read_after(db: &Db, last: i64) -> Result<Vec<Change>, StoreE
             seq: r.try_get(0)?,
             at: r.try_get(1)?,
             author: r.try_get(2)?,
-            action: r.try_get(3)?,
+            action: crate::LoggedAction::from_stored(r.try_get(3)?),
             summary: r.try_get(4)?,
             objects,
             more_objects,

@@ -9,6 +9,7 @@
 //! sessions for a team server ([`Account`]) sit beside the study, outside undo and dumps.
 
 mod accounts;
+mod action;
 mod codec;
 mod db;
 mod erasure;
@@ -22,6 +23,7 @@ mod tables;
 mod version;
 
 pub use crate::accounts::{Account, LoginCount, StoredSession};
+pub use crate::action::{Action, LoggedAction};
 pub use crate::codec::STUDY_ID;
 pub use crate::db::{beside, remove_project_file, Backend, MIGRATIONS};
 pub use crate::erasure::{ErasureStage, KeyStoreResidue, PendingErasure};

@@ -89,7 +89,7 @@ pub(crate) fn recurrence_json(s: &Snapshot) -> Json {
 
 /// An event of the audit log.
 pub(crate) fn event_json(e: &AuditEvent) -> Json {
-    json!({"seq": e.seq, "at": e.at, "author": e.author, "action": e.action, "summary": e.summary, "undone": e.undone})
+    json!({"seq": e.seq, "at": e.at, "author": e.author, "action": e.action.as_str(), "summary": e.summary, "undone": e.undone})
 }
 
 /// The projects of a server and the record of those deleted from it.
