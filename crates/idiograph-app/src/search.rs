@@ -20,7 +20,7 @@ use idiograph_model::{
     Transcript, TranscriptVersion,
 };
 use idiograph_search::{DocKind, Filter, Found, Options, Passage, SearchError, SearchIndex};
-use idiograph_store::{Backend, Tx};
+use idiograph_store::{Backend, StoredKind, Tx};
 use idiograph_text::{Span, TextSize};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -583,36 +583,36 @@ impl Workbench {
         let mut removed: Vec<String> = Vec::new();
         let full = match changes {
             Some(c) if c.len() <= REBUILD_ABOVE => {
-                for (table, id) in c {
-                    match table.as_str() {
-                        "transcript" => {
-                            removed.push(id.clone());
-                            if let Some(t) = get_opt::<Transcript>(&mut tx, &id).await? {
+                for (kind, id) in c {
+                    match kind {
+                        StoredKind::Transcript => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(t) = get_opt::<Transcript>(&mut tx, id.as_str()).await? {
                                 let v = tx.version(&t.current_version).await?;
                                 passages.extend(transcript_passages(&t, &v, pshort(Some(&t.participant_id))));
                             }
                         }
-                        "note" => {
-                            removed.push(id.clone());
-                            if let Some(n) = get_opt::<ExploratoryNote>(&mut tx, &id).await? {
+                        StoredKind::Note => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(n) = get_opt::<ExploratoryNote>(&mut tx, id.as_str()).await? {
                                 passages.push(note_passage(&n, pshort(Some(&n.participant_id))));
                             }
                         }
-                        "statement" => {
-                            removed.push(id.clone());
-                            if let Some(s) = get_opt::<ExperientialStatement>(&mut tx, &id).await? {
+                        StoredKind::Statement => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(s) = get_opt::<ExperientialStatement>(&mut tx, id.as_str()).await? {
                                 passages.push(statement_passage(&s, pshort(Some(&s.participant_id))));
                             }
                         }
-                        "theme" => {
-                            removed.push(id.clone());
-                            if let Some(t) = get_opt::<Theme>(&mut tx, &id).await? {
+                        StoredKind::Theme => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(t) = get_opt::<Theme>(&mut tx, id.as_str()).await? {
                                 passages.push(theme_passage(&t, pshort(t.participant_id())));
                             }
                         }
-                        "journal" => {
-                            removed.push(id.clone());
-                            if let Some(j) = get_opt::<JournalEntry>(&mut tx, &id).await? {
+                        StoredKind::Journal => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(j) = get_opt::<JournalEntry>(&mut tx, id.as_str()).await? {
                                 passages.push(journal_passage(&j, pshort(j.participant_id.as_ref())));
                             }
                         }

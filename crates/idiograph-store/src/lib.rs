@@ -28,7 +28,7 @@ pub use crate::codec::STUDY_ID;
 pub use crate::db::{beside, remove_project_file, Backend, MIGRATIONS};
 pub use crate::erasure::{ErasureStage, KeyStoreResidue, PendingErasure};
 pub use crate::error::StoreError;
-pub use crate::feed::Change;
+pub use crate::feed::{Change, StoredKind};
 pub use crate::seal::{SealedPayload, SealedText};
 pub use crate::server::{account_projects, server_projects, DeletedProject, ServerProject, ServerProjects};
 pub use crate::store::{AuditEvent, Store, Tx, UndoOutcome, VersionToken};

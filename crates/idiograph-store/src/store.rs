@@ -10,7 +10,7 @@ use crate::db::{self, Db, APPLICATION_ID, MIGRATIONS};
 use crate::row::{Row, Table, Value};
 use crate::seal::{SealedPayload, UNDO_SEALED};
 use crate::tables::{self, ALL};
-use crate::{version, Action, Backend, LoggedAction, StoreError};
+use crate::{version, Action, Backend, LoggedAction, StoreError, StoredKind};
 
 /// An open project.
 #[derive(Clone)]
@@ -1000,10 +1000,10 @@ impl Tx {
             .collect()
     }
 
-    /// The `(table, row id)` pairs changed by the events after `seq`, undo and redo included
-    /// (they re-apply the rows of the event they target); `None` when that cannot be told
-    /// from the log, because a withdrawal erased row images since.
-    pub async fn changes_since(&mut self, seq: i64) -> Result<Option<Vec<(String, String)>>, StoreError> {
+    /// The objects changed by the events after `seq`, undo and redo included (they re-apply the
+    /// rows of the event they target); `None` when that cannot be told from the log, because a
+    /// withdrawal erased row images since.
+    pub async fn changes_since(&mut self, seq: i64) -> Result<Option<Vec<(StoredKind, ObjectId)>>, StoreError> {
         let withdrawn: Option<i64> =
             sqlx::query_scalar("SELECT seq FROM audit_event WHERE seq > $1 AND action = $2 LIMIT 1")
                 .bind(seq)
@@ -1023,6 +1023,6 @@ impl Tx {
         .bind(seq)
         .fetch_all(&mut *self.tx)
         .await?;
-        rows.iter().map(|r| Ok(Some((r.try_get(0)?, r.try_get(1)?)))).collect::<Result<Option<Vec<_>>, StoreError>>()
+        rows.iter().map(StoredKind::read_object).collect::<Result<Vec<_>, StoreError>>().map(Some)
     }
 }

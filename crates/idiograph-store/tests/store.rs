@@ -414,7 +414,7 @@ async fn the_change_feed_reports_commits_of_other_handles_in_audit_order(backend
     let limit = std::time::Duration::from_secs(30);
     let added = tokio::time::timeout(limit, changes.recv()).await.unwrap().unwrap();
     assert_eq!((added.seq, added.author.as_str(), added.action.as_str()), (first, "ana", "add participant"));
-    assert_eq!(added.objects, [("participant".to_owned(), "a".to_owned())]);
+    assert_eq!(added.objects, [(idiograph_store::StoredKind::Participant, ObjectId::new("a"))]);
     let undone = tokio::time::timeout(limit, changes.recv()).await.unwrap().unwrap();
     assert_eq!((undone.seq, undone.action.as_str()), (first + 1, "undo"));
     assert_eq!(undone.objects, added.objects, "an undo names the rows it restored");
