@@ -196,8 +196,7 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let note = resolve_note(&mut tx, reference).await?;
         check_version(expected, &note, &format!("note N{}", note.short))?;
-        let statements: Vec<ExperientialStatement> =
-            tx.where_eq("participant_id", note.participant_id.as_str()).await?;
+        let statements: Vec<ExperientialStatement> = tx.of_participant(&note.participant_id).await?;
         for s in statements.into_iter().filter(|s| s.from_notes.contains(&note.id)) {
             let mut after = s.clone();
             after.from_notes.retain(|n| n != &note.id);
@@ -341,7 +340,7 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let s = resolve_statement(&mut tx, reference).await?;
         check_version(expected, &s, &format!("statement S{}", s.short))?;
-        let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
+        let assignments: Vec<Assignment> = tx.assignments_of_statement(&s.id).await?;
         for a in &assignments {
             tx.delete(a).await?;
         }

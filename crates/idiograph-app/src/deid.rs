@@ -520,7 +520,7 @@ impl Workbench {
         for t in tx.all::<Transcript>().await? {
             let v = tx.version(&t.current_version).await?;
             let pseudonym = participants.get(&t.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default();
-            let decisions: Vec<ReviewDecision> = tx.where_eq("version_id", v.id.as_str()).await?;
+            let decisions: Vec<ReviewDecision> = tx.of_version(&v.id).await?;
             items.extend(queue_of(&t, &v, &pseudonym, &review, &decisions));
         }
         Ok(items)
@@ -935,7 +935,7 @@ impl Workbench {
         let mut tx = self.store.read().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let mut out = Vec::new();
-        for m in tx.where_eq::<LineMapping>("transcript_id", t.id.as_str()).await? {
+        for m in tx.of_transcript::<LineMapping>(&t.id).await? {
             let from = version_number(&mut tx, &m.from_version).await?;
             let to = version_number(&mut tx, &m.id).await?;
             out.push(Renumbering { from, to, at: m.created_at, lines: m.lines });
@@ -1399,7 +1399,7 @@ async fn upsert_decision(
     verdict: Verdict,
     replacement: Option<&str>,
 ) -> Result<(), AppError> {
-    let existing: Vec<ReviewDecision> = tx.where_eq("version_id", v.id.as_str()).await?;
+    let existing: Vec<ReviewDecision> = tx.of_version(&v.id).await?;
     let decision = ReviewDecision {
         id: new_id(),
         participant_id: t.participant_id.clone(),

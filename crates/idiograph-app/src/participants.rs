@@ -169,15 +169,15 @@ impl Workbench {
     pub async fn delete_participant(&self, reference: &str) -> Result<Participant, AppError> {
         let mut tx = self.begin().await?;
         let p = resolve(&mut tx, reference).await?;
-        let transcripts: Vec<idiograph_model::Transcript> = tx.where_eq("participant_id", p.id.as_str()).await?;
-        let themes: Vec<idiograph_model::Theme> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        let transcripts: Vec<idiograph_model::Transcript> = tx.of_participant(&p.id).await?;
+        let themes: Vec<idiograph_model::Theme> = tx.of_participant(&p.id).await?;
         if !transcripts.is_empty() || !themes.is_empty() {
             return Err(AppError::Conflict(format!(
                 "P{} ({}) has transcripts or themes; delete those first, or use `participant withdraw` to erase everything",
                 p.short, p.pseudonym
             )));
         }
-        let journal: Vec<idiograph_model::JournalEntry> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        let journal: Vec<idiograph_model::JournalEntry> = tx.of_participant(&p.id).await?;
         for j in &journal {
             let mut after = j.clone();
             after.about = None;

@@ -301,10 +301,10 @@ impl Workbench {
         use idiograph_model::{Assignment, ExperientialStatement, ExploratoryNote, Extract};
         let mut tx = self.begin().await?;
         let t = resolve(&mut tx, reference).await?;
-        let notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", t.id.as_str()).await?;
-        let extracts: Vec<Extract> = tx.where_eq("transcript_id", t.id.as_str()).await?;
+        let notes: Vec<ExploratoryNote> = tx.of_transcript(&t.id).await?;
+        let extracts: Vec<Extract> = tx.of_transcript(&t.id).await?;
         let versions = tx.version_ids(&t.id).await?;
-        let statements: Vec<ExperientialStatement> = tx.where_eq("participant_id", t.participant_id.as_str()).await?;
+        let statements: Vec<ExperientialStatement> = tx.of_participant(&t.participant_id).await?;
         for s in statements {
             let (here, elsewhere): (Vec<_>, Vec<_>) =
                 s.anchors.iter().cloned().partition(|a| versions.contains(a.version_id()));
@@ -314,7 +314,7 @@ impl Workbench {
             let mut after = s.clone();
             after.from_notes.retain(|n| !notes.iter().any(|note| &note.id == n));
             if elsewhere.is_empty() {
-                let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
+                let assignments: Vec<Assignment> = tx.assignments_of_statement(&s.id).await?;
                 for a in &assignments {
                     tx.delete(a).await?;
                 }
@@ -326,7 +326,7 @@ impl Workbench {
         }
         for n in &notes {
             // Statements of this case that keep passages elsewhere may still cite these notes.
-            let citing: Vec<ExperientialStatement> = tx.where_eq("participant_id", t.participant_id.as_str()).await?;
+            let citing: Vec<ExperientialStatement> = tx.of_participant(&t.participant_id).await?;
             for s in citing.into_iter().filter(|s| s.from_notes.contains(&n.id)) {
                 let mut after = s.clone();
                 after.from_notes.retain(|x| x != &n.id);
@@ -338,13 +338,13 @@ impl Workbench {
             tx.delete(x).await?;
         }
         // The review queue, the de-identification log and the line mappings of this transcript go with it.
-        for d in tx.where_eq::<idiograph_model::ReviewDecision>("transcript_id", t.id.as_str()).await? {
+        for d in tx.of_transcript::<idiograph_model::ReviewDecision>(&t.id).await? {
             tx.delete(&d).await?;
         }
-        for c in tx.where_eq::<idiograph_model::ReplacementCount>("transcript_id", t.id.as_str()).await? {
+        for c in tx.of_transcript::<idiograph_model::ReplacementCount>(&t.id).await? {
             tx.delete(&c).await?;
         }
-        for m in tx.where_eq::<idiograph_model::LineMapping>("transcript_id", t.id.as_str()).await? {
+        for m in tx.of_transcript::<idiograph_model::LineMapping>(&t.id).await? {
             tx.delete(&m).await?;
         }
         tx.delete_versions(&versions).await?;

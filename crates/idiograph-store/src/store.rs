@@ -538,14 +538,16 @@ impl Tx {
         rows.iter().map(T::from_row).collect()
     }
 
-    /// The objects whose `column` equals `value` (e.g. notes of one transcript), in creation order.
-    pub async fn where_eq<T: Codec>(&mut self, column: &str, value: &str) -> Result<Vec<T>, StoreError> {
+    /// The objects whose `column` equals `value` (e.g. notes of one transcript), in creation
+    /// order; callers outside the store use the typed finders of `find.rs`.
+    pub(crate) async fn where_eq<T: Codec>(&mut self, column: &str, value: &ObjectId) -> Result<Vec<T>, StoreError> {
         let table = T::table();
         let Some((col, _)) = table.columns.iter().find(|(c, _)| *c == column) else {
             return Err(StoreError::NotFound(format!("column {column} of {}", table.name)));
         };
         let order = self.ordered(order_of(table));
-        let rows = db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], &order).await?;
+        let rows =
+            db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value.as_str())], &order).await?;
         rows.iter().map(T::from_row).collect()
     }
 
