@@ -5,22 +5,40 @@ use idiograph_model::{
     ObjectKind, Participant, ShortId, Theme, Transcript, TranscriptVersion,
 };
 use idiograph_store::{Action, Tx};
+use idiograph_text::{Span, SpanError};
 
 use crate::error::invalid;
 use crate::{check_version, new_id, now, participants, themes, transcripts, AppError, Workbench};
 
-/// A passage to anchor: `[start, end)` in UTF-8 bytes of one version of a transcript.
-/// Callers convert lines, characters or UTF-16 offsets into this at their edge.
-#[derive(Debug, Clone)]
+/// A passage to anchor: a span of UTF-8 bytes of one transcript version, checked on that
+/// version's text where it is made. Callers convert lines, characters or UTF-16 offsets into
+/// this at their edge; a command refuses it unless the version is its transcript's current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// The transcript, by short id (e.g. `T2`).
-    pub transcript: String,
-    /// The version the offsets were computed on; must be the transcript's current version.
-    pub version: ObjectId,
-    /// Start byte.
-    pub start: usize,
-    /// End byte (exclusive).
-    pub end: usize,
+    version: ObjectId,
+    span: Span,
+}
+
+impl Target {
+    /// `span` of `version`, checked against its text (order, bounds, char boundaries).
+    pub fn new(version: &TranscriptVersion, span: Span) -> Result<Target, SpanError> {
+        Target::from_bytes(version, span.start().to_usize(), span.end().to_usize())
+    }
+
+    /// Bytes `[start, end)` of `version`, checked against its text.
+    pub fn from_bytes(version: &TranscriptVersion, start: usize, end: usize) -> Result<Target, SpanError> {
+        Ok(Target { version: version.id.clone(), span: Span::new(&version.text, start, end)? })
+    }
+
+    /// The version the passage was selected on.
+    pub fn version(&self) -> &ObjectId {
+        &self.version
+    }
+
+    /// The selected bytes.
+    pub fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// Limits that keep a single field readable and the project small.
@@ -56,16 +74,30 @@ pub(crate) fn check_title(what: &str, text: &str, max: usize) -> Result<String, 
 
 /// Resolves a target into its transcript, version and a checked anchor.
 async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, TranscriptVersion, Anchor), AppError> {
-    let t = transcripts::resolve(tx, &target.transcript).await?;
+    let t = transcript_of(tx, target).await?;
+    let v = tx.version(&t.current_version).await?;
+    let anchor = anchor_in(&t, &v, target)?;
+    Ok((t, v, anchor))
+}
+
+/// The transcript a target was selected in, which must still show the target's version.
+async fn transcript_of(tx: &mut Tx, target: &Target) -> Result<Transcript, AppError> {
+    let Some(id) = tx.transcript_of_version(&target.version).await? else {
+        return Err(AppError::NotFound(format!("no transcript version {} in this project", target.version)));
+    };
+    let t: Transcript = tx.get(&id).await?;
     if t.current_version != target.version {
         return Err(invalid!(
             "the selection was made on another version of T{} than the current one; select the passage again",
             t.short
         ));
     }
-    let v = tx.version(&t.current_version).await?;
-    let anchor = Anchor::new(&v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
-    Ok((t, v, anchor))
+    Ok(t)
+}
+
+/// The anchor of a target on `v`, the current version of transcript `t`.
+fn anchor_in(t: &Transcript, v: &TranscriptVersion, target: &Target) -> Result<Anchor, AppError> {
+    Anchor::from_span(v, target.span).map_err(|e| invalid!("selection in T{}: {e}", t.short))
 }
 
 fn where_(v: &TranscriptVersion, a: &Anchor) -> String {
@@ -134,23 +166,19 @@ impl Workbench {
     /// Adds many notes in one command (one transaction, one undo step), e.g. from a batch file.
     pub async fn add_notes(&self, notes: &[(Target, NoteKind, String)]) -> Result<usize, AppError> {
         let mut tx = self.begin().await?;
-        let mut versions: std::collections::HashMap<String, (Transcript, TranscriptVersion)> = Default::default();
+        let mut versions: std::collections::HashMap<ObjectId, (Transcript, TranscriptVersion)> = Default::default();
         let at = now();
         let mut shorts = tx.reserve_shorts(ObjectKind::Note, notes.len() as u32).await?;
         let mut made = Vec::with_capacity(notes.len());
         for (target, kind, text) in notes {
             let text = check_text("a note", text, MAX_NOTE_CHARS)?;
-            if !versions.contains_key(&target.transcript) {
-                let t = transcripts::resolve(&mut tx, &target.transcript).await?;
+            if !versions.contains_key(&target.version) {
+                let t = transcript_of(&mut tx, target).await?;
                 let v = tx.version(&t.current_version).await?;
-                versions.insert(target.transcript.clone(), (t, v));
+                versions.insert(target.version.clone(), (t, v));
             }
-            let (t, v) = &versions[&target.transcript];
-            if t.current_version != target.version {
-                return Err(invalid!("a selection was made on another version of T{}", t.short));
-            }
-            let anchor =
-                Anchor::new(v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
+            let (t, v) = &versions[&target.version];
+            let anchor = anchor_in(t, v, target)?;
             made.push(ExploratoryNote {
                 id: new_id(),
                 short: shorts.next().unwrap_or_default(),

@@ -129,7 +129,7 @@ async fn corpus_queries_and_filters(backend: Backend) {
     // Notes and their kind; statements, themes, theme filter and retrieval, matrix.
     let (_, v) = wb.transcript("T1").await.unwrap();
     let at = v.text.find("nice to meet you").unwrap();
-    let target = Target { transcript: "T1".into(), version: v.id.clone(), start: at, end: at + 16 };
+    let target = Target::from_bytes(&v, at, at + 16).unwrap();
     wb.add_note(&target, NoteKind::Conceptual, "As if a weight had been lifted").await.unwrap();
     assert_eq!(search(wb, "\"weight had been lifted\"", |_| {}).await.total, 1);
     let note = search(wb, "lifted", |o| o.kind = Some("conceptual".into())).await;
@@ -209,7 +209,7 @@ async fn planted_terms_counted_exactly_and_index_stays_consistent(backend: Backe
 
     // Edit, undo, redo.
     let (_, v) = wb.transcript("T1").await.unwrap();
-    let target = Target { transcript: "T1".into(), version: v.id.clone(), start: 0, end: 11 };
+    let target = Target::from_bytes(&v, 0, 11).unwrap();
     wb.add_note(&target, NoteKind::Free, "zebracorn moment").await.unwrap();
     assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 1);
     wb.undo().await.unwrap().unwrap();

@@ -39,7 +39,7 @@ async fn study(dir: &std::path::Path, backend: &Backend) -> Study {
     ] {
         let (_, v) = wb.transcript(t).await.unwrap();
         let start = text.find(words).unwrap();
-        let target = Target { transcript: t.into(), version: v.id.clone(), start, end: start + words.len() };
+        let target = Target::from_bytes(&v, start, start + words.len()).unwrap();
         wb.add_note(&target, NoteKind::Descriptive, words).await.unwrap();
     }
     study

@@ -606,6 +606,13 @@ impl Tx {
         version::from_row(&row, text)
     }
 
+    /// The transcript a version belongs to, read without its text; `None` if there is no such version.
+    pub async fn transcript_of_version(&mut self, id: &ObjectId) -> Result<Option<ObjectId>, StoreError> {
+        Ok(db::current(&mut self.tx, &tables::VERSION, id.as_str())
+            .await?
+            .map(|r| ObjectId::new(r.text("transcript_id"))))
+    }
+
     /// A version's number, read without its text (which may be sealed); `None` if there is none.
     pub async fn version_number(&mut self, id: &ObjectId) -> Result<Option<u32>, StoreError> {
         Ok(db::current(&mut self.tx, &tables::VERSION, id.as_str()).await?.map(|r| r.int("number") as u32))
