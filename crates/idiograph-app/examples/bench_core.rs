@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use idiograph_app::{ExportFormat, MemberRef, Target, Workbench};
 use idiograph_formats::{import_transcript, ImportOptions};
-use idiograph_model::{GroupingStrategy, InterviewMeta, NoteKind, ObjectId, Terminology};
+use idiograph_model::{GroupingStrategy, InterviewMeta, NoteKind, Terminology};
 use idiograph_text::{Layout, LayoutParams};
 use serde_json::{json, Value as Json};
 
@@ -314,14 +314,14 @@ async fn main() {
     let rss_before_import = proc_status_kb("VmRSS:");
     reset_peak();
     let mut imp = Many::new("import", format!("import {ndocs} files, one import_files call per participant"));
-    let mut transcripts: Vec<(String, ObjectId, usize)> = Vec::with_capacity(ndocs); // (T-ref, version, owner)
+    let mut transcripts: Vec<(String, usize)> = Vec::with_capacity(ndocs); // (T-ref, owner)
     for (k, batch) in batches.into_iter().enumerate() {
         let t = Instant::now();
         let out = wb.import_files(&pseudonym(k), batch, &options).await.expect("import");
         imp.add(t.elapsed());
         assert!(out.refused.is_empty(), "refused: {:?}", out.refused);
         for f in out.imported {
-            transcripts.push((format!("T{}", f.transcript.short), f.transcript.current_version, k));
+            transcripts.push((format!("T{}", f.transcript.short), k));
         }
     }
     let rss_after_import = proc_status_kb("VmHWM:");
@@ -357,7 +357,13 @@ async fn main() {
     // Spans: the plan's highlights (raw offsets, valid when the stored text equals the file),
     // then random word-aligned spans inside participant turns, spread evenly over transcripts.
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    // The stored versions, whose texts targets are checked against (the parsed texts, stored).
+    let mut versions = Vec::with_capacity(ndocs);
+    for (tref, _) in &transcripts {
+        versions.push(wb.transcript(tref).await.expect("transcript").1);
+    }
+    drop(texts);
+    let texts: Vec<&str> = versions.iter().map(|v| v.text.as_str()).collect();
     let turn_spans: Vec<Vec<(usize, usize)>> = texts.iter().map(|t| participant_turns(t)).collect();
     let mut per_doc_spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); ndocs];
     let mut from_plan = 0;
@@ -382,13 +388,12 @@ async fn main() {
             None => random_span(texts[d], &turn_spans[d], &mut rng),
         };
         used[d] += 1;
-        let (tref, version, _) = &transcripts[d];
         let k = i % 4;
         let text = format!(
             "{} comment {i}: the participant returns to this again; note the repetition and what it may mean for them.",
             kind_words[k]
         );
-        notes.push((Target { transcript: tref.clone(), version: version.clone(), start: s, end: e }, kinds[k], text));
+        notes.push((Target::from_bytes(&versions[d], s, e).expect("a span on char boundaries"), kinds[k], text));
         note_doc.push(d);
     }
     reset_peak();
@@ -419,7 +424,7 @@ async fn main() {
         }
         let idx = j;
         let (target, _, _) = &notes[idx];
-        let owner = transcripts[note_doc[idx]].2;
+        let owner = transcripts[note_doc[idx]].1;
         let text = format!("Statement {j}: feeling left to cope alone with services that do not listen");
         let from = vec![format!("N{}", idx + 1)];
         let t = Instant::now();
@@ -530,8 +535,7 @@ async fn main() {
         };
         let d = docs_of[owner][j % docs_of[owner].len()];
         let (s, e) = random_span(texts[d], &turn_spans[d], &mut rng);
-        let (tref, version, _) = &transcripts[d];
-        let target = Target { transcript: tref.clone(), version: version.clone(), start: s, end: e };
+        let target = Target::from_bytes(&versions[d], s, e).expect("a span on char boundaries");
         let t = Instant::now();
         wb.add_extract(&theme, &target).await.expect("add extract");
         ex.add(t.elapsed());

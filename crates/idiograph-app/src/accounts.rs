@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use idiograph_model::Role;
-use idiograph_store::{Account, ServerProject};
+use idiograph_store::{Account, Action, ServerProject};
 
 use crate::error::invalid;
 use crate::{new_id, now, sha256_hex, AppError, Workbench};
@@ -203,7 +203,7 @@ impl Workbench {
             Account { id: new_id().as_str().to_owned(), name: name.clone(), password_hash, created_at: now() };
         tx.insert_account(&account).await?;
         tx.set_role(&account.id, Some(role)).await?;
-        tx.commit("create user", &format!("create user {name} as {role}")).await?;
+        tx.commit(Action::CreateUser, &format!("create user {name} as {role}")).await?;
         Ok(role)
     }
 
@@ -231,7 +231,7 @@ impl Workbench {
             last_owner_check(&mut tx, &a.name).await?;
         }
         tx.set_role(&a.id, Some(role)).await?;
-        tx.commit("set role", &format!("{} is now {role}", a.name)).await?;
+        tx.commit(Action::SetRole, &format!("{} is now {role}", a.name)).await?;
         Ok(())
     }
 
@@ -246,7 +246,7 @@ impl Workbench {
             last_owner_check(&mut tx, &a.name).await?;
         }
         tx.set_role(&a.id, None).await?;
-        tx.commit("remove member", &format!("remove member {} ({role})", a.name)).await?;
+        tx.commit(Action::RemoveMember, &format!("remove member {} ({role})", a.name)).await?;
         Ok(role)
     }
 
@@ -255,7 +255,7 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let a = account(&mut tx, name).await?;
         let n = tx.revoke_sessions(&a.id).await?;
-        tx.commit("revoke sessions", &format!("end {n} sessions of {}", a.name)).await?;
+        tx.commit(Action::RevokeSessions, &format!("end {n} sessions of {}", a.name)).await?;
         Ok(n)
     }
 
@@ -270,7 +270,7 @@ impl Workbench {
             return Err(AppError::NotFound(format!("'{}' is not a member", a.name)));
         }
         tx.revoke_sessions(&a.id).await?;
-        tx.commit("sign out member", &format!("sign {} out everywhere", a.name)).await?;
+        tx.commit(Action::SignOutMember, &format!("sign {} out everywhere", a.name)).await?;
         Ok(())
     }
 
@@ -296,7 +296,7 @@ impl Workbench {
         let token = hex(&random_bytes::<32>()?);
         let mut tx = self.store.begin(&a.name, &now()).await?;
         tx.insert_session(&sha256_hex(token.as_bytes()), &a.id, unix_now()).await?;
-        tx.commit("log in", &format!("{} logged in", a.name)).await?;
+        tx.commit(Action::LogIn, &format!("{} logged in", a.name)).await?;
         Ok(Some(Login { token, member: SignedIn { name: a.name, role: Some(role) } }))
     }
 
@@ -352,7 +352,7 @@ impl Workbench {
         let mut tx = self.store.begin(&self.author, &now()).await?;
         let Some(s) = tx.session(&hash).await? else { return Ok(()) };
         if tx.revoke_session(&hash).await? {
-            tx.commit("log out", &format!("{} logged out", s.name)).await?;
+            tx.commit(Action::LogOut, &format!("{} logged out", s.name)).await?;
         }
         Ok(())
     }

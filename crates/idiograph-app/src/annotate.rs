@@ -4,23 +4,41 @@ use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId,
     ObjectKind, Participant, ShortId, Theme, Transcript, TranscriptVersion,
 };
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
+use idiograph_text::{Span, SpanError};
 
 use crate::error::invalid;
 use crate::{check_version, new_id, now, participants, themes, transcripts, AppError, Workbench};
 
-/// A passage to anchor: `[start, end)` in UTF-8 bytes of one version of a transcript.
-/// Callers convert lines, characters or UTF-16 offsets into this at their edge.
-#[derive(Debug, Clone)]
+/// A passage to anchor: a span of UTF-8 bytes of one transcript version, checked on that
+/// version's text where it is made. Callers convert lines, characters or UTF-16 offsets into
+/// this at their edge; a command refuses it unless the version is its transcript's current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// The transcript, by short id (e.g. `T2`).
-    pub transcript: String,
-    /// The version the offsets were computed on; must be the transcript's current version.
-    pub version: ObjectId,
-    /// Start byte.
-    pub start: usize,
-    /// End byte (exclusive).
-    pub end: usize,
+    version: ObjectId,
+    span: Span,
+}
+
+impl Target {
+    /// `span` of `version`, checked against its text (order, bounds, char boundaries).
+    pub fn new(version: &TranscriptVersion, span: Span) -> Result<Target, SpanError> {
+        Target::from_bytes(version, span.start().to_usize(), span.end().to_usize())
+    }
+
+    /// Bytes `[start, end)` of `version`, checked against its text.
+    pub fn from_bytes(version: &TranscriptVersion, start: usize, end: usize) -> Result<Target, SpanError> {
+        Ok(Target { version: version.id.clone(), span: Span::new(&version.text, start, end)? })
+    }
+
+    /// The version the passage was selected on.
+    pub fn version(&self) -> &ObjectId {
+        &self.version
+    }
+
+    /// The selected bytes.
+    pub fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// Limits that keep a single field readable and the project small.
@@ -56,16 +74,30 @@ pub(crate) fn check_title(what: &str, text: &str, max: usize) -> Result<String, 
 
 /// Resolves a target into its transcript, version and a checked anchor.
 async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, TranscriptVersion, Anchor), AppError> {
-    let t = transcripts::resolve(tx, &target.transcript).await?;
+    let t = transcript_of(tx, target).await?;
+    let v = tx.version(&t.current_version).await?;
+    let anchor = anchor_in(&t, &v, target)?;
+    Ok((t, v, anchor))
+}
+
+/// The transcript a target was selected in, which must still show the target's version.
+async fn transcript_of(tx: &mut Tx, target: &Target) -> Result<Transcript, AppError> {
+    let Some(id) = tx.transcript_of_version(&target.version).await? else {
+        return Err(AppError::NotFound(format!("no transcript version {} in this project", target.version)));
+    };
+    let t: Transcript = tx.get(&id).await?;
     if t.current_version != target.version {
         return Err(invalid!(
             "the selection was made on another version of T{} than the current one; select the passage again",
             t.short
         ));
     }
-    let v = tx.version(&t.current_version).await?;
-    let anchor = Anchor::new(&v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
-    Ok((t, v, anchor))
+    Ok(t)
+}
+
+/// The anchor of a target on `v`, the current version of transcript `t`.
+fn anchor_in(t: &Transcript, v: &TranscriptVersion, target: &Target) -> Result<Anchor, AppError> {
+    Anchor::from_span(v, target.span).map_err(|e| invalid!("selection in T{}: {e}", t.short))
 }
 
 fn where_(v: &TranscriptVersion, a: &Anchor) -> String {
@@ -127,30 +159,26 @@ impl Workbench {
         };
         tx.insert(&note).await?;
         let summary = format!("add {kind} note N{} on T{}, {}", note.short, t.short, where_(&v, &note.anchor));
-        tx.commit("add note", &summary).await?;
+        tx.commit(Action::AddNote, &summary).await?;
         Ok(note)
     }
 
     /// Adds many notes in one command (one transaction, one undo step), e.g. from a batch file.
     pub async fn add_notes(&self, notes: &[(Target, NoteKind, String)]) -> Result<usize, AppError> {
         let mut tx = self.begin().await?;
-        let mut versions: std::collections::HashMap<String, (Transcript, TranscriptVersion)> = Default::default();
+        let mut versions: std::collections::HashMap<ObjectId, (Transcript, TranscriptVersion)> = Default::default();
         let at = now();
         let mut shorts = tx.reserve_shorts(ObjectKind::Note, notes.len() as u32).await?;
         let mut made = Vec::with_capacity(notes.len());
         for (target, kind, text) in notes {
             let text = check_text("a note", text, MAX_NOTE_CHARS)?;
-            if !versions.contains_key(&target.transcript) {
-                let t = transcripts::resolve(&mut tx, &target.transcript).await?;
+            if !versions.contains_key(&target.version) {
+                let t = transcript_of(&mut tx, target).await?;
                 let v = tx.version(&t.current_version).await?;
-                versions.insert(target.transcript.clone(), (t, v));
+                versions.insert(target.version.clone(), (t, v));
             }
-            let (t, v) = &versions[&target.transcript];
-            if t.current_version != target.version {
-                return Err(invalid!("a selection was made on another version of T{}", t.short));
-            }
-            let anchor =
-                Anchor::new(v, target.start, target.end).map_err(|e| invalid!("selection in T{}: {e}", t.short))?;
+            let (t, v) = &versions[&target.version];
+            let anchor = anchor_in(t, v, target)?;
             made.push(ExploratoryNote {
                 id: new_id(),
                 short: shorts.next().unwrap_or_default(),
@@ -164,7 +192,7 @@ impl Workbench {
             });
         }
         tx.insert_many(&made).await?;
-        tx.commit("add notes", &format!("add {} notes", notes.len())).await?;
+        tx.commit(Action::AddNotes, &format!("add {} notes", notes.len())).await?;
         Ok(notes.len())
     }
 
@@ -187,7 +215,7 @@ impl Workbench {
             after.text = check_text("a note", t, MAX_NOTE_CHARS)?;
         }
         tx.update(&before, &after).await?;
-        tx.commit("edit note", &format!("edit note N{}", before.short)).await?;
+        tx.commit(Action::EditNote, &format!("edit note N{}", before.short)).await?;
         Ok(after)
     }
 
@@ -196,15 +224,14 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let note = resolve_note(&mut tx, reference).await?;
         check_version(expected, &note, &format!("note N{}", note.short))?;
-        let statements: Vec<ExperientialStatement> =
-            tx.where_eq("participant_id", note.participant_id.as_str()).await?;
+        let statements: Vec<ExperientialStatement> = tx.of_participant(&note.participant_id).await?;
         for s in statements.into_iter().filter(|s| s.from_notes.contains(&note.id)) {
             let mut after = s.clone();
             after.from_notes.retain(|n| n != &note.id);
             tx.update(&s, &after).await?;
         }
         tx.delete(&note).await?;
-        tx.commit("delete note", &format!("delete note N{}", note.short)).await?;
+        tx.commit(Action::DeleteNote, &format!("delete note N{}", note.short)).await?;
         Ok(note)
     }
 
@@ -288,7 +315,7 @@ impl Workbench {
             created_at: now(),
         };
         tx.insert(&s).await?;
-        tx.commit("add statement", &format!("add statement S{} {on}", s.short)).await?;
+        tx.commit(Action::AddStatement, &format!("add statement S{} {on}", s.short)).await?;
         Ok(s)
     }
 
@@ -310,7 +337,7 @@ impl Workbench {
         let mut after = before.clone();
         after.anchors.push(anchor);
         tx.update(&before, &after).await?;
-        tx.commit("anchor statement", &format!("add a passage of T{} to S{}", t.short, before.short)).await?;
+        tx.commit(Action::AnchorStatement, &format!("add a passage of T{} to S{}", t.short, before.short)).await?;
         Ok(after)
     }
 
@@ -328,7 +355,7 @@ impl Workbench {
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
-        tx.commit("edit statement", &format!("edit statement S{}", before.short)).await?;
+        tx.commit(Action::EditStatement, &format!("edit statement S{}", before.short)).await?;
         Ok(after)
     }
 
@@ -341,12 +368,12 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let s = resolve_statement(&mut tx, reference).await?;
         check_version(expected, &s, &format!("statement S{}", s.short))?;
-        let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
+        let assignments: Vec<Assignment> = tx.assignments_of_statement(&s.id).await?;
         for a in &assignments {
             tx.delete(a).await?;
         }
         tx.delete(&s).await?;
-        tx.commit("delete statement", &format!("delete statement S{}", s.short)).await?;
+        tx.commit(Action::DeleteStatement, &format!("delete statement S{}", s.short)).await?;
         Ok(s)
     }
 
@@ -372,7 +399,7 @@ impl Workbench {
         tx.insert(&x).await?;
         let summary =
             format!("add extract X{} for TH{} from T{}, {}", x.short, th.short, t.short, where_(&v, &x.anchor));
-        tx.commit("add extract", &summary).await?;
+        tx.commit(Action::AddExtract, &summary).await?;
         Ok(x)
     }
 
@@ -382,7 +409,7 @@ impl Workbench {
         let x = resolve_extract(&mut tx, reference).await?;
         check_version(expected, &x, &format!("extract X{}", x.short))?;
         tx.delete(&x).await?;
-        tx.commit("delete extract", &format!("delete extract X{}", x.short)).await?;
+        tx.commit(Action::DeleteExtract, &format!("delete extract X{}", x.short)).await?;
         Ok(x)
     }
 
@@ -408,7 +435,7 @@ impl Workbench {
             participant_id,
         };
         tx.insert(&j).await?;
-        tx.commit("add journal entry", &format!("add journal entry J{}", j.short)).await?;
+        tx.commit(Action::AddJournalEntry, &format!("add journal entry J{}", j.short)).await?;
         Ok(j)
     }
 }
@@ -489,7 +516,7 @@ impl Workbench {
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
-        tx.commit("edit journal entry", &format!("edit journal entry J{}", before.short)).await?;
+        tx.commit(Action::EditJournalEntry, &format!("edit journal entry J{}", before.short)).await?;
         Ok(after)
     }
 
@@ -500,7 +527,7 @@ impl Workbench {
         self.check_own(&j)?;
         check_version(expected, &j, &format!("journal entry J{}", j.short))?;
         tx.delete(&j).await?;
-        tx.commit("delete journal entry", &format!("delete journal entry J{}", j.short)).await?;
+        tx.commit(Action::DeleteJournalEntry, &format!("delete journal entry J{}", j.short)).await?;
         Ok(j)
     }
 }

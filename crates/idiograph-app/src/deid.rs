@@ -18,7 +18,7 @@ use idiograph_pseudonym::{
     is_english_word, leak_check, scan, CandidateKind, IdentifierKind, KnownIdentifier, KnownMatcher, MatchOptions,
     PlanBuilder, ReplacementKind, ScanOptions, CANDIDATE_KINDS,
 };
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 use idiograph_text::Span;
 
 use crate::error::invalid;
@@ -30,9 +30,6 @@ pub(crate) type KeySlot = Arc<tokio::sync::Mutex<Option<KeyStore>>>;
 
 /// Characters of context either side of a candidate in the review queue.
 const CONTEXT_CHARS: usize = 40;
-
-/// The action word of a pseudonymisation in the audit log.
-const PSEUDONYMISE: &str = "pseudonymise";
 
 /// Whether the study has a key store and whether it is unlocked here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,9 +371,10 @@ impl Workbench {
                 let mut after = before.clone();
                 after.key_id = Some(id);
                 let committed = match tx.update(&before, &after).await {
-                    Ok(()) => {
-                        tx.commit("create key store", "create the key store of the study").await.map_err(AppError::from)
-                    }
+                    Ok(()) => tx
+                        .commit(Action::CreateKeyStore, "create the key store of the study")
+                        .await
+                        .map_err(AppError::from),
                     Err(e) => Err(e.into()),
                 };
                 if let Err(e) = committed {
@@ -411,7 +409,7 @@ impl Workbench {
         let mut after = before.clone();
         after.originals = policy;
         tx.update(&before, &after).await?;
-        tx.commit("edit study", &format!("originals after pseudonymisation: {policy}")).await?;
+        tx.commit(Action::EditStudy, &format!("originals after pseudonymisation: {policy}")).await?;
         Ok(())
     }
 
@@ -481,7 +479,7 @@ impl Workbench {
         .await?;
         let tx = self.begin().await?;
         tx.commit(
-            "add known identifier",
+            Action::AddKnownIdentifier,
             &format!("add a known identifier ({}) to the key store", identifier_kind.name()),
         )
         .await?;
@@ -504,7 +502,8 @@ impl Workbench {
             })
             .await?;
         let tx = self.begin().await?;
-        tx.commit("remove known identifier", &format!("remove a known identifier ({kind}) from the key store")).await?;
+        tx.commit(Action::RemoveKnownIdentifier, &format!("remove a known identifier ({kind}) from the key store"))
+            .await?;
         Ok(())
     }
 
@@ -521,7 +520,7 @@ impl Workbench {
         for t in tx.all::<Transcript>().await? {
             let v = tx.version(&t.current_version).await?;
             let pseudonym = participants.get(&t.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default();
-            let decisions: Vec<ReviewDecision> = tx.where_eq("version_id", v.id.as_str()).await?;
+            let decisions: Vec<ReviewDecision> = tx.of_version(&v.id).await?;
             items.extend(queue_of(&t, &v, &pseudonym, &review, &decisions));
         }
         Ok(items)
@@ -586,7 +585,7 @@ impl Workbench {
             .map_err(|e| invalid!("T{}: {e}", t.short))?;
         let line = v.layout.span_lines(span);
         upsert_decision(&mut tx, &self.author, &t, &v, span, kind, verdict, replacement).await?;
-        tx.commit("review identifier", &format!("{verdict} a candidate ({kind}) in T{}, {line}", t.short)).await?;
+        tx.commit(Action::ReviewIdentifier, &format!("{verdict} a candidate ({kind}) in T{}, {line}", t.short)).await?;
         Ok(())
     }
 
@@ -608,7 +607,8 @@ impl Workbench {
             }
             upsert_decision(&mut tx, &self.author, &t, &v, item.span, kind, verdict, None).await?;
         }
-        tx.commit("review identifier", &format!("{verdict} {} pending candidates ({kind})", pending.len())).await?;
+        tx.commit(Action::ReviewIdentifier, &format!("{verdict} {} pending candidates ({kind})", pending.len()))
+            .await?;
         Ok(pending.len())
     }
 
@@ -649,7 +649,7 @@ impl Workbench {
             None => tx.insert(&decision).await?,
         }
         // The summary names the kind, never the word: an accepted one identifies someone.
-        tx.commit("review identifier", &format!("{verdict} every occurrence of a word ({})", kind.name())).await?;
+        tx.commit(Action::ReviewIdentifier, &format!("{verdict} every occurrence of a word ({})", kind.name())).await?;
         Ok(places)
     }
 
@@ -838,7 +838,7 @@ impl Workbench {
         if !done.fields.is_empty() {
             summary.push(format!("{} other fields", done.fields.len()));
         }
-        let seq = tx.commit(PSEUDONYMISE, &format!("pseudonymise {}", summary.join(", "))).await?;
+        let seq = tx.commit(Action::Pseudonymise, &format!("pseudonymise {}", summary.join(", "))).await?;
         let versions: Vec<String> = superseded.iter().map(|id| id.as_str().to_owned()).collect();
         self.seal(seq, versions, replaced, policy).await?;
         Ok(done)
@@ -906,7 +906,7 @@ impl Workbench {
     /// Redo that seals the originals again after re-applying a pseudonymisation.
     pub(crate) async fn redo_resealing(&self) -> Result<Option<UndoOutcome>, AppError> {
         let Some(next) = self.store.next_redo(&self.author).await? else { return Ok(None) };
-        let entry = if next.action == PSEUDONYMISE {
+        let entry = if next.action == Action::Pseudonymise {
             let found = self.with_key(|k| Ok(k.data.sealed.iter().find(|e| e.seq == next.seq).cloned())).await;
             match found {
                 Ok(Some(entry)) => Some(entry),
@@ -935,7 +935,7 @@ impl Workbench {
         let mut tx = self.store.read().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let mut out = Vec::new();
-        for m in tx.where_eq::<LineMapping>("transcript_id", t.id.as_str()).await? {
+        for m in tx.of_transcript::<LineMapping>(&t.id).await? {
             let from = version_number(&mut tx, &m.from_version).await?;
             let to = version_number(&mut tx, &m.id).await?;
             out.push(Renumbering { from, to, at: m.created_at, lines: m.lines });
@@ -979,7 +979,7 @@ impl Workbench {
         let Some(known) = known else {
             if allow {
                 let tx = self.begin().await?;
-                tx.commit("export unchecked", &format!("export {what} without the leak check (key store locked), on the researcher's explicit override")).await?;
+                tx.commit(Action::ExportUnchecked, &format!("export {what} without the leak check (key store locked), on the researcher's explicit override")).await?;
                 return Ok(());
             }
             return Err(AppError::Leak(format!(
@@ -1001,7 +1001,7 @@ impl Workbench {
         if allow {
             let tx = self.begin().await?;
             tx.commit(
-                "export despite leaks",
+                Action::ExportDespiteLeaks,
                 &format!(
                     "export {what} with {} places naming known identifiers, on the researcher's explicit override",
                     places.len()
@@ -1399,7 +1399,7 @@ async fn upsert_decision(
     verdict: Verdict,
     replacement: Option<&str>,
 ) -> Result<(), AppError> {
-    let existing: Vec<ReviewDecision> = tx.where_eq("version_id", v.id.as_str()).await?;
+    let existing: Vec<ReviewDecision> = tx.of_version(&v.id).await?;
     let decision = ReviewDecision {
         id: new_id(),
         participant_id: t.participant_id.clone(),

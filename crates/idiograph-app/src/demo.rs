@@ -41,7 +41,7 @@ async fn locate(wb: &Workbench, t: &str, quote: &str) -> Result<Target, AppError
     if found.next().is_some() {
         return Err(invalid!("demo study: quote occurs twice in {t}: {quote}"));
     }
-    Ok(Target { transcript: t.to_owned(), version: v.id, start, end: start + quote.len() })
+    Target::from_bytes(&v, start, start + quote.len()).map_err(|e| invalid!("demo study: quote in {t}: {e}"))
 }
 
 fn strategy(j: &Json) -> Option<GroupingStrategy> {

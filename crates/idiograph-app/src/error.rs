@@ -25,6 +25,11 @@ pub enum AppError {
     /// nothing was changed, and the caller should show the current object.
     #[error("{0}")]
     Stale(String),
+    /// The search index (derived data kept beside the project) could not be read or written;
+    /// the project is unchanged. Not the caller's fault: a server error. A search that meets it
+    /// rebuilds the index once before giving up.
+    #[error("the search index failed: {0}")]
+    Index(String),
     /// The database cannot be reached now; nothing was changed and a retry may succeed.
     #[error("{0}")]
     Unavailable(String),

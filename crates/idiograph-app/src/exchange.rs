@@ -461,11 +461,12 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             if sel.codings.is_empty() && sel.note_refs.is_empty() {
                 report.drop("passages without a code or memo", 1);
             }
-            let target = Target {
-                transcript: t.clone(),
-                version: v.id.clone(),
-                start: sel.span.start().to_usize(),
-                end: sel.span.end().to_usize(),
+            let target = match Target::new(&v, sel.span) {
+                Ok(target) => target,
+                Err(e) => {
+                    report.diagnostics.push(format!("selection {} in '{}' not imported: {e}", sel.guid, src.name));
+                    continue;
+                }
             };
             for coding in &sel.codings {
                 let author = by(coding.creating_user.as_deref().or(sel.creating_user.as_deref()));
@@ -861,8 +862,11 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
     let _ = tx.reserve_shorts(ObjectKind::Journal, max(&mut journal.iter().map(|j| j.short))).await?;
     tx.insert_many(&journal).await?;
     report.imported.insert("journal", journal.len());
-    tx.commit("import project", &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len()))
-        .await?;
+    tx.commit(
+        idiograph_store::Action::ImportProject,
+        &format!("import an Idiograph study from REFI-QDA ({} transcripts)", versions.len()),
+    )
+    .await?;
     Ok(())
 }
 

@@ -10,33 +10,10 @@ use idiograph_formats::{
     ReportTable, ReportTables, ReportTranscriptLine,
 };
 use idiograph_model::{Anchor, Member, Role};
+use idiograph_store::Action;
 
 use crate::report::{labels, study_report};
 use crate::{now, AppError, Snapshot, Workbench};
-
-/// The commands that annotate or code the data: their authors are the study's data coders
-/// (COREQ item 24). Journal entries, undo and redo, imports, participants, settings,
-/// pseudonymisation and accounts (logins included) are not coding, so their authors alone are
-/// not counted; nor are members who are now auditors.
-const CODING: &[&str] = &[
-    "add note",
-    "add notes",
-    "edit note",
-    "delete note",
-    "add statement",
-    "anchor statement",
-    "edit statement",
-    "delete statement",
-    "add theme",
-    "edit theme",
-    "delete theme",
-    "merge themes",
-    "split theme",
-    "assign",
-    "unassign",
-    "add extract",
-    "delete extract",
-];
 
 /// A study export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,7 +265,7 @@ impl Workbench {
                 seq: e.seq as u64,
                 at: e.at,
                 author: e.author,
-                action: e.action,
+                action: e.action.to_string(),
                 summary: e.summary,
                 undone: e.undone,
             })
@@ -301,7 +278,7 @@ impl Workbench {
             self.users().await?.into_iter().filter(|(_, r)| *r == Some(Role::Auditor)).map(|(n, _)| n).collect();
         let analysts: BTreeSet<&str> = history
             .iter()
-            .filter(|e| CODING.contains(&e.action.as_str()) && !auditors.contains(&e.author))
+            .filter(|e| e.action.known().is_some_and(Action::is_coding) && !auditors.contains(&e.author))
             .map(|e| e.author.as_str())
             .collect();
         let gets = s.children(None).into_iter().filter(|t| t.is_group()).count();

@@ -57,7 +57,7 @@ pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::ReportTable;
 pub use idiograph_store::{
-    AuditEvent, Change, DeletedProject, ServerProject, ServerProjects, UndoOutcome, VersionToken,
+    Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,
 };
 
 /// An open project and the researcher using it.
@@ -315,7 +315,7 @@ impl Workbench {
             after.recurrence_rule = r;
         }
         tx.update(&before, &after).await?;
-        tx.commit("edit study", "edit study settings").await?;
+        tx.commit(Action::EditStudy, "edit study settings").await?;
         Ok(after)
     }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{InterviewMeta, ObjectKind, Participant, ShortId};
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 
 use crate::error::invalid;
 use crate::{new_id, AppError, Workbench};
@@ -114,7 +114,7 @@ impl Workbench {
             finished_at: None,
         };
         tx.insert(&p).await?;
-        tx.commit("add participant", &format!("add participant P{} ({})", p.short, p.pseudonym)).await?;
+        tx.commit(Action::AddParticipant, &format!("add participant P{} ({})", p.short, p.pseudonym)).await?;
         Ok(p)
     }
 
@@ -148,7 +148,7 @@ impl Workbench {
             after.interview = i;
         }
         tx.update(&before, &after).await?;
-        tx.commit("edit participant", &format!("edit participant P{}", before.short)).await?;
+        tx.commit(Action::EditParticipant, &format!("edit participant P{}", before.short)).await?;
         Ok(after)
     }
 
@@ -159,7 +159,7 @@ impl Workbench {
         let mut after = before.clone();
         after.finished_at = if finished { Some(before.finished_at.clone().unwrap_or_else(crate::now)) } else { None };
         tx.update(&before, &after).await?;
-        let what = if finished { "mark case finished" } else { "reopen case" };
+        let what = if finished { Action::MarkCaseFinished } else { Action::ReopenCase };
         tx.commit(what, &format!("{what}: P{}", before.short)).await?;
         Ok(after)
     }
@@ -169,15 +169,15 @@ impl Workbench {
     pub async fn delete_participant(&self, reference: &str) -> Result<Participant, AppError> {
         let mut tx = self.begin().await?;
         let p = resolve(&mut tx, reference).await?;
-        let transcripts: Vec<idiograph_model::Transcript> = tx.where_eq("participant_id", p.id.as_str()).await?;
-        let themes: Vec<idiograph_model::Theme> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        let transcripts: Vec<idiograph_model::Transcript> = tx.of_participant(&p.id).await?;
+        let themes: Vec<idiograph_model::Theme> = tx.of_participant(&p.id).await?;
         if !transcripts.is_empty() || !themes.is_empty() {
             return Err(AppError::Conflict(format!(
                 "P{} ({}) has transcripts or themes; delete those first, or use `participant withdraw` to erase everything",
                 p.short, p.pseudonym
             )));
         }
-        let journal: Vec<idiograph_model::JournalEntry> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        let journal: Vec<idiograph_model::JournalEntry> = tx.of_participant(&p.id).await?;
         for j in &journal {
             let mut after = j.clone();
             after.about = None;
@@ -185,7 +185,7 @@ impl Workbench {
             tx.update(j, &after).await?;
         }
         tx.delete(&p).await?;
-        tx.commit("delete participant", &format!("delete participant P{}", p.short)).await?;
+        tx.commit(Action::DeleteParticipant, &format!("delete participant P{}", p.short)).await?;
         Ok(p)
     }
 

@@ -195,19 +195,19 @@ impl Workbench {
         let mut tx = self.store.read().await?;
         let transcript = transcripts::resolve(&mut tx, reference).await?;
         let version = tx.version(&transcript.current_version).await?;
-        let case = transcript.participant_id.as_str();
+        let case = &transcript.participant_id;
         let here = |a: &Anchor| a.version_id() == &version.id;
-        let mut notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", transcript.id.as_str()).await?;
+        let mut notes: Vec<ExploratoryNote> = tx.of_transcript(&transcript.id).await?;
         notes.retain(|n| here(&n.anchor));
         // A statement stays within its case, and an assignment carries its member's case.
-        let mut statements: Vec<ExperientialStatement> = tx.where_eq("participant_id", case).await?;
+        let mut statements: Vec<ExperientialStatement> = tx.of_participant(case).await?;
         statements.retain(|s| s.anchors.iter().any(here));
-        let mut assignments: Vec<Assignment> = tx.where_eq("participant_id", case).await?;
+        let mut assignments: Vec<Assignment> = tx.of_participant(case).await?;
         assignments.retain(|a| matches!(&a.member, Member::Statement(s) if statements.iter().any(|x| &x.id == s)));
         // Group themes have no column to select them by; themes are few.
         let mut themes: Vec<Theme> = tx.all().await?;
         themes.retain(|t| t.is_group() || t.participant_id() == Some(&transcript.participant_id));
-        let extracts = tx.where_eq("version_id", version.id.as_str()).await?;
+        let extracts = tx.of_version(&version.id).await?;
         Ok(TranscriptView {
             settings: tx.settings().await?,
             participant: tx.get(&transcript.participant_id).await?,
@@ -236,7 +236,7 @@ impl Workbench {
         match transcript {
             Some(r) => {
                 let t = transcripts::resolve(&mut tx, r).await?;
-                Ok(tx.where_eq("transcript_id", t.id.as_str()).await?)
+                Ok(tx.of_transcript(&t.id).await?)
             }
             None => Ok(tx.all().await?),
         }

@@ -20,7 +20,7 @@ use idiograph_model::{
     Transcript, TranscriptVersion,
 };
 use idiograph_search::{DocKind, Filter, Found, Options, Passage, SearchError, SearchIndex};
-use idiograph_store::{Backend, Tx};
+use idiograph_store::{Backend, StoredKind, Tx};
 use idiograph_text::{Span, TextSize};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -279,7 +279,7 @@ fn registry() -> &'static Mutex<HashMap<PathBuf, Arc<Handle>>> {
 fn index_error(e: SearchError) -> AppError {
     match e {
         SearchError::Query(m) => AppError::Invalid(m),
-        SearchError::Index(m) => AppError::Conflict(m),
+        SearchError::Index(m) => AppError::Index(m),
     }
 }
 
@@ -469,27 +469,126 @@ fn journal_passage(j: &JournalEntry, pshort: u32) -> Passage {
     }
 }
 
-/// Runs `f` on a writer for the index, waiting (up to 20 s) while another process updates it.
-fn with_writer(
-    ix: &SearchIndex,
-    threads: usize,
-    f: impl FnOnce(&mut idiograph_search::IndexUpdate<'_>) -> Result<(), SearchError>,
-    stamp: &str,
-) -> Result<(), SearchError> {
-    let mut waited = 0;
-    let mut update = loop {
-        match ix.update(threads) {
-            Ok(u) => break u,
-            Err(e) if waited < 200 => {
-                let _ = e;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                waited += 1;
+/// How a change to the index starts, before passages are added.
+#[derive(Clone)]
+enum Start {
+    /// Remove every passage: a rebuild.
+    Clear,
+    /// Remove the passages of these objects (their passages as they are now are added again).
+    Remove(Vec<String>),
+}
+
+/// The index's writer, held by a blocking thread that adds the passages it is sent, so that
+/// indexing never runs on the async threads. Nothing is visible until [`Writer::commit`];
+/// dropped before, the change is abandoned and the index stays as it was.
+struct Writer {
+    passages: tokio::sync::mpsc::Sender<Passage>,
+    commit: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<Result<(), SearchError>>,
+}
+
+/// How many passages may wait for the writer's thread: enough to keep it busy, few enough
+/// that a rebuild never holds every passage of the study in memory.
+const PASSAGES_IN_FLIGHT: usize = 256;
+
+impl Writer {
+    /// Takes the writer of `h`'s index with `threads` indexing threads and starts a change that
+    /// will be committed with `stamp`, waiting (up to 20 s, on the async timer, never with a
+    /// sleeping thread) while another process changes the index.
+    async fn take(h: &Arc<Handle>, threads: usize, start: Start, stamp: &str) -> Result<Writer, AppError> {
+        let mut waited = 0;
+        loop {
+            let (ready, is_ready) = tokio::sync::oneshot::channel();
+            let (passages, mut receive) = tokio::sync::mpsc::channel::<Passage>(PASSAGES_IN_FLIGHT);
+            let (commit, committed) = tokio::sync::oneshot::channel::<()>();
+            let (h2, start, stamp) = (h.clone(), start.clone(), stamp.to_owned());
+            let done = tokio::task::spawn_blocking(move || {
+                let mut update = match h2.ix.update(threads) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        let _ = ready.send(Some(e));
+                        return Ok(());
+                    }
+                };
+                if ready.send(None).is_err() {
+                    return Ok(());
+                }
+                match start {
+                    Start::Clear => update.clear()?,
+                    Start::Remove(ids) => ids.iter().for_each(|id| update.remove_object(id)),
+                }
+                while let Some(p) = receive.blocking_recv() {
+                    update.add(&p)?;
+                }
+                match committed.blocking_recv() {
+                    Ok(()) => update.commit(&stamp),
+                    // The caller gave up (an error on its side): the change is abandoned.
+                    Err(_) => Ok(()),
+                }
+            });
+            match is_ready.await {
+                Ok(None) => return Ok(Writer { passages, commit, done }),
+                Ok(Some(_)) if waited < 200 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    waited += 1;
+                }
+                Ok(Some(e)) => return Err(index_error(e)),
+                Err(_) => return Err(finished(done).await.err().unwrap_or_else(thread_stopped)),
             }
-            Err(e) => return Err(e),
         }
-    };
-    f(&mut update)?;
-    update.commit(stamp)
+    }
+
+    /// Sends one passage to the index; fails with the writer's error if its thread stopped.
+    async fn add(&mut self, p: Passage) -> Result<(), AppError> {
+        if self.passages.send(p).await.is_err() {
+            return Err(match (&mut self.done).await {
+                Ok(Err(e)) => index_error(e),
+                _ => thread_stopped(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Makes the change visible with its stamp; reports any error of the writer's thread.
+    async fn commit(self) -> Result<(), AppError> {
+        drop(self.passages);
+        let _ = self.commit.send(());
+        finished(self.done).await
+    }
+}
+
+/// The outcome of the writer's thread.
+async fn finished(done: tokio::task::JoinHandle<Result<(), SearchError>>) -> Result<(), AppError> {
+    match done.await {
+        Ok(result) => result.map_err(index_error),
+        Err(_) => Err(thread_stopped()),
+    }
+}
+
+fn thread_stopped() -> AppError {
+    AppError::Index("a thread working on the search index stopped unexpectedly".into())
+}
+
+/// The open index in `dir` (of a server project when `server`): the one this process has
+/// open, or opened now, made anew if missing or unreadable.
+fn open_handle(dir: PathBuf, server: bool) -> Result<Arc<Handle>, AppError> {
+    let mut open = registry().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(h) = open.get(&dir) {
+        // Someone may have deleted the folder: then it is made again.
+        if h.dir.join("meta.json").exists() {
+            return Ok(h.clone());
+        }
+    }
+    if server {
+        private::folder(&private::cache_root())?;
+    }
+    private::folder(&dir)?;
+    let (ix, _) = SearchIndex::open(&dir).map_err(index_error)?;
+    // Opening may have made the folder anew.
+    private::folder(&dir)?;
+    let h = Arc::new(Handle { ix, dir: dir.clone(), sync: tokio::sync::Mutex::new(()) });
+    open.insert(dir, h.clone());
+    Ok(h)
 }
 
 async fn get_opt<T: idiograph_store_codec::Readable>(tx: &mut Tx, id: &str) -> Result<Option<T>, AppError> {
@@ -541,30 +640,16 @@ impl Workbench {
         self.store.name().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
     }
 
-    fn search_handle(&self) -> Result<Arc<Handle>, AppError> {
+    /// The open index of this project, opened (or made) on a blocking thread if needed.
+    async fn search_handle(&self) -> Result<Arc<Handle>, AppError> {
         let dir = self.search_index_dir();
-        let mut open = registry().lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(h) = open.get(&dir) {
-            // Someone may have deleted the folder: then it is made again.
-            if h.dir.join("meta.json").exists() {
-                return Ok(h.clone());
-            }
-        }
-        if let Backend::Postgres { .. } = self.store.backend() {
-            private::folder(&private::cache_root())?;
-        }
-        private::folder(&dir)?;
-        let (ix, _) = SearchIndex::open(&dir).map_err(index_error)?;
-        // Opening may have made the folder anew.
-        private::folder(&dir)?;
-        let h = Arc::new(Handle { ix, dir: dir.clone(), sync: tokio::sync::Mutex::new(()) });
-        open.insert(dir, h.clone());
-        Ok(h)
+        let server = matches!(self.store.backend(), Backend::Postgres { .. });
+        tokio::task::spawn_blocking(move || open_handle(dir, server)).await.map_err(|_| thread_stopped())?
     }
 
     /// Brings the index up to the project's current state (see the module documentation);
     /// `rebuild` forces a full rebuild.
-    async fn sync_index(&self, h: &Handle, rebuild: bool) -> Result<(), AppError> {
+    async fn sync_index(&self, h: &Arc<Handle>, rebuild: bool) -> Result<(), AppError> {
         let _guard = h.sync.lock().await;
         let mut tx = self.store.read().await?;
         let (origin, seq) = tx.audit_position().await?;
@@ -583,36 +668,36 @@ impl Workbench {
         let mut removed: Vec<String> = Vec::new();
         let full = match changes {
             Some(c) if c.len() <= REBUILD_ABOVE => {
-                for (table, id) in c {
-                    match table.as_str() {
-                        "transcript" => {
-                            removed.push(id.clone());
-                            if let Some(t) = get_opt::<Transcript>(&mut tx, &id).await? {
+                for (kind, id) in c {
+                    match kind {
+                        StoredKind::Transcript => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(t) = get_opt::<Transcript>(&mut tx, id.as_str()).await? {
                                 let v = tx.version(&t.current_version).await?;
                                 passages.extend(transcript_passages(&t, &v, pshort(Some(&t.participant_id))));
                             }
                         }
-                        "note" => {
-                            removed.push(id.clone());
-                            if let Some(n) = get_opt::<ExploratoryNote>(&mut tx, &id).await? {
+                        StoredKind::Note => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(n) = get_opt::<ExploratoryNote>(&mut tx, id.as_str()).await? {
                                 passages.push(note_passage(&n, pshort(Some(&n.participant_id))));
                             }
                         }
-                        "statement" => {
-                            removed.push(id.clone());
-                            if let Some(s) = get_opt::<ExperientialStatement>(&mut tx, &id).await? {
+                        StoredKind::Statement => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(s) = get_opt::<ExperientialStatement>(&mut tx, id.as_str()).await? {
                                 passages.push(statement_passage(&s, pshort(Some(&s.participant_id))));
                             }
                         }
-                        "theme" => {
-                            removed.push(id.clone());
-                            if let Some(t) = get_opt::<Theme>(&mut tx, &id).await? {
+                        StoredKind::Theme => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(t) = get_opt::<Theme>(&mut tx, id.as_str()).await? {
                                 passages.push(theme_passage(&t, pshort(t.participant_id())));
                             }
                         }
-                        "journal" => {
-                            removed.push(id.clone());
-                            if let Some(j) = get_opt::<JournalEntry>(&mut tx, &id).await? {
+                        StoredKind::Journal => {
+                            removed.push(id.as_str().to_owned());
+                            if let Some(j) = get_opt::<JournalEntry>(&mut tx, id.as_str()).await? {
                                 passages.push(journal_passage(&j, pshort(j.participant_id.as_ref())));
                             }
                         }
@@ -625,18 +710,11 @@ impl Workbench {
         };
         let stamp = now.encode();
         if !full {
-            return with_writer(
-                &h.ix,
-                1,
-                |u| {
-                    for id in &removed {
-                        u.remove_object(id);
-                    }
-                    passages.iter().try_for_each(|p| u.add(p))
-                },
-                &stamp,
-            )
-            .map_err(index_error);
+            let mut writer = Writer::take(h, 1, Start::Remove(removed), &stamp).await?;
+            for p in passages {
+                writer.add(p).await?;
+            }
+            return writer.commit().await;
         }
         // A full rebuild, one transcript at a time so that memory stays small.
         let transcripts: Vec<Transcript> = tx.all().await?;
@@ -644,24 +722,11 @@ impl Workbench {
         let statements: Vec<ExperientialStatement> = tx.all().await?;
         let themes: Vec<Theme> = tx.all().await?;
         let journal: Vec<JournalEntry> = tx.all().await?;
-        let mut update = {
-            let mut waited = 0;
-            loop {
-                match h.ix.update(2) {
-                    Ok(u) => break u,
-                    Err(_) if waited < 200 => {
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        waited += 1;
-                    }
-                    Err(e) => return Err(index_error(e)),
-                }
-            }
-        };
-        update.clear().map_err(index_error)?;
+        let mut writer = Writer::take(h, 2, Start::Clear, &stamp).await?;
         for t in &transcripts {
             let v = tx.version(&t.current_version).await?;
             for p in transcript_passages(t, &v, pshort(Some(&t.participant_id))) {
-                update.add(&p).map_err(index_error)?;
+                writer.add(p).await?;
             }
         }
         let rest = notes
@@ -671,9 +736,9 @@ impl Workbench {
             .chain(themes.iter().map(|t| theme_passage(t, pshort(t.participant_id()))))
             .chain(journal.iter().map(|j| journal_passage(j, pshort(j.participant_id.as_ref()))));
         for p in rest {
-            update.add(&p).map_err(index_error)?;
+            writer.add(p).await?;
         }
-        update.commit(&stamp).map_err(index_error)
+        writer.commit().await
     }
 
     /// Deletes this process's search index of the project (it is rebuilt by the next search):
@@ -720,7 +785,9 @@ impl Workbench {
         let Ok(mut changes) = self.changes().await else { return };
         loop {
             match changes.recv().await {
-                Ok(change) if change.action == "withdraw participant" => self.forget_search_index(),
+                Ok(change) if change.action == idiograph_store::Action::WithdrawParticipant => {
+                    self.forget_search_index()
+                }
                 Ok(_) => {}
                 // Announcements were missed: the index's stamp tells whether one was a withdrawal.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
@@ -735,19 +802,19 @@ impl Workbench {
     /// where it is. Searches do this themselves; this is for tools and benchmarks.
     pub async fn refresh_search_index(&self, rebuild: bool) -> Result<PathBuf, AppError> {
         self.purge_stale_search_index().await?;
-        let h = self.search_handle()?;
+        let h = self.search_handle().await?;
         match self.sync_index(&h, rebuild).await {
             Ok(()) => {
                 private::files(&h.dir)?;
                 Ok(h.dir.clone())
             }
-            Err(AppError::Conflict(_)) => {
+            Err(AppError::Index(_)) => {
                 // The index folder is unreadable (corrupt, half-deleted): forget it, make it
                 // anew and rebuild it.
                 registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&h.dir);
                 let _ = std::fs::remove_file(h.dir.join("meta.json"));
                 drop(h);
-                let h = self.search_handle()?;
+                let h = self.search_handle().await?;
                 self.sync_index(&h, true).await?;
                 private::files(&h.dir)?;
                 Ok(h.dir.clone())
@@ -772,7 +839,7 @@ impl Workbench {
 
     /// One search; `None` if a hit is stale.
     async fn search_once(&self, req: &SearchRequest) -> Result<Option<SearchResults>, AppError> {
-        let h = self.search_handle()?;
+        let h = self.search_handle().await?;
         let mut tx = self.store.read().await?;
         let light = Light::read(&mut tx).await?;
         let mut filter = Filter::default();
@@ -828,7 +895,12 @@ impl Workbench {
         let options = Options { stem: req.stem, regex: req.regex };
         let found = {
             let w = if within.is_some() { None } else { Some(window.clone()) };
-            h.ix.search(&req.query, options, &filter, w).map_err(index_error)?
+            let query = req.query.clone();
+            // Matching and ranking are CPU work: off the async threads.
+            tokio::task::spawn_blocking(move || h.ix.search(&query, options, &filter, w))
+                .await
+                .map_err(|_| thread_stopped())?
+                .map_err(index_error)?
         };
         let found = match &within {
             Some(spans) => restrict(found, spans),
@@ -1307,7 +1379,7 @@ mod private {
     use crate::AppError;
 
     fn refused(dir: &Path, why: &str) -> AppError {
-        AppError::Conflict(format!("cannot keep the search index in {}: {why}", dir.display()))
+        AppError::Index(format!("cannot keep the search index in {}: {why}", dir.display()))
     }
 
     /// This user's folder for the caches of server projects: `idiograph-UID` in the temporary

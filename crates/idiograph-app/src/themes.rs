@@ -4,7 +4,7 @@ use idiograph_model::{
     check_assignment, check_parent, Assignment, ExperientialStatement, Extract, GroupingStrategy, Member, ObjectKind,
     Participant, ShortId, Theme, ThemeScope,
 };
-use idiograph_store::{Tx, VersionToken};
+use idiograph_store::{Action, Tx, VersionToken};
 
 use crate::annotate::{check_text, check_title, member_participant, resolve_statement};
 use crate::error::invalid;
@@ -78,7 +78,7 @@ pub(crate) fn revision<'a>(theme: &Theme, members: impl IntoIterator<Item = &'a 
 /// [`revision`] now.
 async fn check_theme(tx: &mut Tx, expected: Option<&str>, theme: &Theme) -> Result<(), AppError> {
     let Some(expected) = expected else { return Ok(()) };
-    let members: Vec<Assignment> = tx.where_eq("theme_id", theme.id.as_str()).await?;
+    let members: Vec<Assignment> = tx.of_theme(&theme.id).await?;
     check_token(expected, &revision(theme, &members), &format!("theme TH{}", theme.short))
 }
 
@@ -118,7 +118,7 @@ async fn check_joins(
     let label = member_label(statement, member_theme);
     check_assignment(target, statement.as_ref().map(|s| &s.participant_id), member_theme.as_ref())
         .map_err(|e| invalid!("{label} into TH{}: {e}", target.short))?;
-    let existing: Vec<Assignment> = tx.where_eq("theme_id", target.id.as_str()).await?;
+    let existing: Vec<Assignment> = tx.of_theme(&target.id).await?;
     if existing.iter().any(|a| &a.member == member) {
         return Err(AppError::Conflict(format!("{label} is already assigned to TH{}", target.short)));
     }
@@ -204,7 +204,7 @@ impl Workbench {
         }
         tx.insert(&theme).await?;
         let under = parent.map(|p| format!(" under TH{}", p.short)).unwrap_or_default();
-        tx.commit("add theme", &format!("add {} TH{}{under}", label(&theme), theme.short)).await?;
+        tx.commit(Action::AddTheme, &format!("add {} TH{}{under}", label(&theme), theme.short)).await?;
         Ok(theme)
     }
 
@@ -248,7 +248,7 @@ impl Workbench {
             };
         }
         tx.update(&before, &after).await?;
-        tx.commit("edit theme", &format!("edit theme TH{}", before.short)).await?;
+        tx.commit(Action::EditTheme, &format!("edit theme TH{}", before.short)).await?;
         Ok(after)
     }
 
@@ -282,8 +282,11 @@ impl Workbench {
         };
         tx.insert(&a).await?;
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
-        tx.commit("assign", &format!("assign {} to TH{}{how}", member_label(&statement, &member_theme), target.short))
-            .await?;
+        tx.commit(
+            Action::Assign,
+            &format!("assign {} to TH{}{how}", member_label(&statement, &member_theme), target.short),
+        )
+        .await?;
         Ok(a)
     }
 
@@ -294,10 +297,10 @@ impl Workbench {
         let target = resolve(&mut tx, theme).await?;
         let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
         let label = member_label(&statement, &member_theme);
-        let existing: Vec<Assignment> = tx.where_eq("theme_id", target.id.as_str()).await?;
+        let existing: Vec<Assignment> = tx.of_theme(&target.id).await?;
         let a = placement(existing, &member, &label, &target, expected)?;
         tx.delete(&a).await?;
-        tx.commit("unassign", &format!("unassign {label} from TH{}", target.short)).await?;
+        tx.commit(Action::Unassign, &format!("unassign {label} from TH{}", target.short)).await?;
         Ok(())
     }
 
@@ -321,7 +324,7 @@ impl Workbench {
         check_theme(&mut tx, expected.into, &target).await?;
         let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
         let label = member_label(&statement, &member_theme);
-        let existing: Vec<Assignment> = tx.where_eq("theme_id", source.id.as_str()).await?;
+        let existing: Vec<Assignment> = tx.of_theme(&source.id).await?;
         let before = placement(existing, &member, &label, &source, expected.from)?;
         if source.id == target.id {
             return Err(invalid!("{label} is in TH{} already", target.short));
@@ -331,7 +334,7 @@ impl Workbench {
             Assignment { theme_id: target.id.clone(), strategy, rationale, created_at: now(), ..before.clone() };
         tx.update(&before, &after).await?;
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
-        tx.commit("move", &format!("move {label} from TH{} to TH{}{how}", source.short, target.short)).await?;
+        tx.commit(Action::Move, &format!("move {label} from TH{} to TH{}{how}", source.short, target.short)).await?;
         Ok(after)
     }
 
@@ -342,7 +345,7 @@ impl Workbench {
         check_theme(&mut tx, expected, &theme).await?;
         self.detach(&mut tx, &theme, None).await?;
         tx.delete(&theme).await?;
-        tx.commit("delete theme", &format!("delete theme TH{}", theme.short)).await?;
+        tx.commit(Action::DeleteTheme, &format!("delete theme TH{}", theme.short)).await?;
         Ok(theme)
     }
 
@@ -371,7 +374,7 @@ impl Workbench {
             .map_err(|e| invalid!("cannot merge TH{} into TH{}: {e}", source.short, target.short))?;
         self.detach(&mut tx, &source, Some(&target)).await?;
         tx.delete(&source).await?;
-        tx.commit("merge themes", &format!("merge theme TH{} into TH{}", source.short, target.short)).await?;
+        tx.commit(Action::MergeThemes, &format!("merge theme TH{} into TH{}", source.short, target.short)).await?;
         Ok(target)
     }
 
@@ -405,7 +408,7 @@ impl Workbench {
             note: None,
         };
         tx.insert(&new).await?;
-        let existing: Vec<Assignment> = tx.where_eq("theme_id", source.id.as_str()).await?;
+        let existing: Vec<Assignment> = tx.of_theme(&source.id).await?;
         for m in members {
             let (member, statement, member_theme) = resolve_member(&mut tx, m).await?;
             let Some(a) = existing.iter().find(|a| a.member == member) else {
@@ -420,7 +423,7 @@ impl Workbench {
             tx.update(a, &moved).await?;
         }
         tx.commit(
-            "split theme",
+            Action::SplitTheme,
             &format!("split {} members of TH{} into TH{}", members.len(), source.short, new.short),
         )
         .await?;
@@ -431,10 +434,10 @@ impl Workbench {
     /// sub-themes go to `heir` or to `theme`'s parent.
     async fn detach(&self, tx: &mut Tx, theme: &Theme, heir: Option<&Theme>) -> Result<(), AppError> {
         let heir_members: Vec<Assignment> = match heir {
-            Some(h) => tx.where_eq("theme_id", h.id.as_str()).await?,
+            Some(h) => tx.of_theme(&h.id).await?,
             None => vec![],
         };
-        let members: Vec<Assignment> = tx.where_eq("theme_id", theme.id.as_str()).await?;
+        let members: Vec<Assignment> = tx.of_theme(&theme.id).await?;
         for a in &members {
             match heir {
                 Some(h) if !heir_members.iter().any(|b| b.member == a.member) => {
@@ -445,17 +448,17 @@ impl Workbench {
                 _ => tx.delete(a).await?,
             }
         }
-        let memberships: Vec<Assignment> = tx.where_eq("member_theme_id", theme.id.as_str()).await?;
+        let memberships: Vec<Assignment> = tx.memberships_of_theme(&theme.id).await?;
         for a in &memberships {
             tx.delete(a).await?;
         }
-        let children: Vec<Theme> = tx.where_eq("parent_id", theme.id.as_str()).await?;
+        let children: Vec<Theme> = tx.sub_themes(&theme.id).await?;
         for c in &children {
             let mut moved = c.clone();
             moved.parent = heir.map(|h| h.id.clone()).or_else(|| theme.parent.clone());
             tx.update(c, &moved).await?;
         }
-        let extracts: Vec<Extract> = tx.where_eq("theme_id", theme.id.as_str()).await?;
+        let extracts: Vec<Extract> = tx.of_theme(&theme.id).await?;
         for x in &extracts {
             match heir {
                 Some(h) => {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use idiograph_formats::{import_transcript, ImportError, ImportOptions, ImportedTranscript};
 use idiograph_model::{ObjectId, ObjectKind, Provenance, ShortId, SpeakerRole, Transcript, TranscriptVersion, Turn};
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 use idiograph_text::{Layout, LayoutParams};
 
 use crate::participants;
@@ -245,7 +245,7 @@ impl Workbench {
         }
         let ids: Vec<String> = outcome.imported.iter().map(|f| format!("T{}", f.transcript.short)).collect();
         let new = if added.is_empty() { String::new() } else { format!(" (new participants {})", added.join(", ")) };
-        tx.commit("import", &format!("import {}{new}", ids.join(", "))).await?;
+        tx.commit(Action::Import, &format!("import {}{new}", ids.join(", "))).await?;
         Ok(outcome)
     }
 
@@ -269,7 +269,7 @@ impl Workbench {
         let mut after = before.clone();
         after.speakers.insert(label.to_owned(), role);
         tx.update(&before, &after).await?;
-        tx.commit("set speaker role", &format!("set speaker role in T{} to {role}", before.short)).await?;
+        tx.commit(Action::SetSpeakerRole, &format!("set speaker role in T{} to {role}", before.short)).await?;
         Ok(after)
     }
 
@@ -291,7 +291,7 @@ impl Workbench {
         let mut after = before.clone();
         after.title = title;
         tx.update(&before, &after).await?;
-        tx.commit("rename transcript", &format!("rename transcript T{}", before.short)).await?;
+        tx.commit(Action::RenameTranscript, &format!("rename transcript T{}", before.short)).await?;
         Ok(after)
     }
 
@@ -301,10 +301,10 @@ impl Workbench {
         use idiograph_model::{Assignment, ExperientialStatement, ExploratoryNote, Extract};
         let mut tx = self.begin().await?;
         let t = resolve(&mut tx, reference).await?;
-        let notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", t.id.as_str()).await?;
-        let extracts: Vec<Extract> = tx.where_eq("transcript_id", t.id.as_str()).await?;
+        let notes: Vec<ExploratoryNote> = tx.of_transcript(&t.id).await?;
+        let extracts: Vec<Extract> = tx.of_transcript(&t.id).await?;
         let versions = tx.version_ids(&t.id).await?;
-        let statements: Vec<ExperientialStatement> = tx.where_eq("participant_id", t.participant_id.as_str()).await?;
+        let statements: Vec<ExperientialStatement> = tx.of_participant(&t.participant_id).await?;
         for s in statements {
             let (here, elsewhere): (Vec<_>, Vec<_>) =
                 s.anchors.iter().cloned().partition(|a| versions.contains(a.version_id()));
@@ -314,7 +314,7 @@ impl Workbench {
             let mut after = s.clone();
             after.from_notes.retain(|n| !notes.iter().any(|note| &note.id == n));
             if elsewhere.is_empty() {
-                let assignments: Vec<Assignment> = tx.where_eq("statement_id", s.id.as_str()).await?;
+                let assignments: Vec<Assignment> = tx.assignments_of_statement(&s.id).await?;
                 for a in &assignments {
                     tx.delete(a).await?;
                 }
@@ -326,7 +326,7 @@ impl Workbench {
         }
         for n in &notes {
             // Statements of this case that keep passages elsewhere may still cite these notes.
-            let citing: Vec<ExperientialStatement> = tx.where_eq("participant_id", t.participant_id.as_str()).await?;
+            let citing: Vec<ExperientialStatement> = tx.of_participant(&t.participant_id).await?;
             for s in citing.into_iter().filter(|s| s.from_notes.contains(&n.id)) {
                 let mut after = s.clone();
                 after.from_notes.retain(|x| x != &n.id);
@@ -338,18 +338,18 @@ impl Workbench {
             tx.delete(x).await?;
         }
         // The review queue, the de-identification log and the line mappings of this transcript go with it.
-        for d in tx.where_eq::<idiograph_model::ReviewDecision>("transcript_id", t.id.as_str()).await? {
+        for d in tx.of_transcript::<idiograph_model::ReviewDecision>(&t.id).await? {
             tx.delete(&d).await?;
         }
-        for c in tx.where_eq::<idiograph_model::ReplacementCount>("transcript_id", t.id.as_str()).await? {
+        for c in tx.of_transcript::<idiograph_model::ReplacementCount>(&t.id).await? {
             tx.delete(&c).await?;
         }
-        for m in tx.where_eq::<idiograph_model::LineMapping>("transcript_id", t.id.as_str()).await? {
+        for m in tx.of_transcript::<idiograph_model::LineMapping>(&t.id).await? {
             tx.delete(&m).await?;
         }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;
-        tx.commit("delete transcript", &format!("delete transcript T{}", t.short)).await?;
+        tx.commit(Action::DeleteTranscript, &format!("delete transcript T{}", t.short)).await?;
         Ok(t)
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use idiograph_model::{
     Anchor, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, Transcript, TranscriptVersion, Turn,
 };
-use idiograph_store::Tx;
+use idiograph_store::{Action, Tx};
 use idiograph_text::{apply_edits, Edit, EditMap, Layout};
 
 use crate::error::invalid;
@@ -94,7 +94,7 @@ pub(crate) async fn new_version(
     tx.update(transcript, &after).await?;
 
     let mut moved = 0;
-    let notes: Vec<ExploratoryNote> = tx.where_eq("transcript_id", transcript.id.as_str()).await?;
+    let notes: Vec<ExploratoryNote> = tx.of_transcript(&transcript.id).await?;
     for n in notes.iter().filter(|n| n.anchor.version_id() == &old.id) {
         if let Some(anchor) = carry(&n.anchor, &version, &map) {
             let mut m = n.clone();
@@ -106,7 +106,7 @@ pub(crate) async fn new_version(
             moved += 1;
         }
     }
-    let extracts: Vec<Extract> = tx.where_eq("transcript_id", transcript.id.as_str()).await?;
+    let extracts: Vec<Extract> = tx.of_transcript(&transcript.id).await?;
     for x in extracts.iter().filter(|x| x.anchor.version_id() == &old.id) {
         if let Some(anchor) = carry(&x.anchor, &version, &map) {
             let mut m = x.clone();
@@ -115,8 +115,7 @@ pub(crate) async fn new_version(
             moved += 1;
         }
     }
-    let statements: Vec<ExperientialStatement> =
-        tx.where_eq("participant_id", transcript.participant_id.as_str()).await?;
+    let statements: Vec<ExperientialStatement> = tx.of_participant(&transcript.participant_id).await?;
     for s in statements.iter().filter(|s| s.anchors.iter().any(|a| a.version_id() == &old.id)) {
         let mut m = s.clone();
         if let Some(text) = (rewrite.texts)(format!("S{}", s.short), &s.text)? {
@@ -188,7 +187,7 @@ impl Workbench {
             edits.len(),
             version.number
         );
-        tx.commit("rename speaker", &summary).await?;
+        tx.commit(Action::RenameSpeaker, &summary).await?;
         Ok(version)
     }
 }

@@ -1022,7 +1022,7 @@ impl AuditEvent {
             seq: e.seq,
             at: e.at.clone(),
             author: e.author.clone(),
-            action: e.action.clone(),
+            action: e.action.to_string(),
             summary: e.summary.clone(),
             target_seq: e.target_seq,
             undone: e.undone,
@@ -1067,7 +1067,7 @@ impl crate::Workbench {
         let (notes, which): (Vec<model::ExploratoryNote>, _) = match transcript {
             Some(r) => {
                 let t = crate::transcripts::resolve(&mut tx, r).await?;
-                (tx.where_eq("transcript_id", t.id.as_str()).await?, Some(short(ObjectKind::Transcript, t.short)))
+                (tx.of_transcript(&t.id).await?, Some(short(ObjectKind::Transcript, t.short)))
             }
             None => (tx.all().await?, None),
         };
@@ -1104,7 +1104,7 @@ impl crate::Workbench {
         let mut tx = self.store.read().await?;
         let s = crate::queries::read_snapshot(&mut tx).await?;
         let p = s.find_participant(reference)?;
-        let notes: Vec<model::ExploratoryNote> = tx.where_eq("participant_id", p.id.as_str()).await?;
+        let notes: Vec<model::ExploratoryNote> = tx.of_participant(&p.id).await?;
         let progress = progress(&s, &notes);
         Ok(Participant::of(&s, p, progress.get(&p.id).unwrap_or(&Progress::default())))
     }
@@ -1150,7 +1150,6 @@ async fn case_snapshot<'a>(
     participant: &ObjectId,
     versions: impl Iterator<Item = &'a ObjectId>,
 ) -> Result<Snapshot, AppError> {
-    let case = participant.as_str();
     let mut read = HashMap::new();
     for id in versions {
         if !read.contains_key(id) {
@@ -1160,12 +1159,12 @@ async fn case_snapshot<'a>(
     Ok(Snapshot {
         settings: tx.settings().await?,
         participants: vec![tx.get(participant).await?],
-        transcripts: tx.where_eq("participant_id", case).await?,
+        transcripts: tx.of_participant(participant).await?,
         versions: read,
-        statements: tx.where_eq("participant_id", case).await?,
+        statements: tx.of_participant(participant).await?,
         themes: tx.all().await?,
-        assignments: tx.where_eq("participant_id", case).await?,
-        extracts: tx.where_eq("participant_id", case).await?,
+        assignments: tx.of_participant(participant).await?,
+        extracts: tx.of_participant(participant).await?,
         journal: Vec::new(),
     })
 }

@@ -69,7 +69,7 @@ async fn users_log_in_with_their_password_and_sessions_end(backend: Backend) {
 
     assert_eq!(wb.dump().await.unwrap(), dump, "accounts are not study data");
     assert!(wb.undo().await.unwrap().is_none(), "account commands cannot be undone");
-    let actions: Vec<String> = wb.history(100).await.unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = wb.history(100).await.unwrap().into_iter().map(|e| e.action.to_string()).collect();
     for action in ["create user", "log in", "log out", "revoke sessions", "set role", "remove member"] {
         assert!(actions.iter().any(|a| a == action), "{action} is in the audit log: {actions:?}");
     }

@@ -160,7 +160,7 @@ fn domain_dump(dump: &str) -> String {
 async fn note_on(wb: &Workbench, transcript: &str, words: &str, text: &str) -> String {
     let (_, v) = wb.transcript(transcript).await.unwrap();
     let start = v.text.find(words).unwrap_or_else(|| panic!("{words} not in {transcript}"));
-    let target = Target { transcript: transcript.into(), version: v.id, start, end: start + words.len() };
+    let target = Target::from_bytes(&v, start, start + words.len()).unwrap();
     format!("N{}", wb.add_note(&target, NoteKind::Descriptive, text).await.unwrap().short)
 }
 
@@ -433,7 +433,7 @@ async fn every_export_passes_the_leak_check(backend: Backend) {
     }
     // Every override is in the audit log.
     let history = wb.history(500).await.unwrap();
-    let overrides = history.iter().filter(|e| e.action == "export despite leaks").count();
+    let overrides = history.iter().filter(|e| e.action.as_str() == "export despite leaks").count();
     assert_eq!(overrides, refused, "each refused export that was then allowed is recorded");
 
     // With the key store locked, exports are refused unless allowed.
@@ -441,7 +441,7 @@ async fn every_export_passes_the_leak_check(backend: Backend) {
     let locked = wb.export(ExportFormat::AuditCsv, false).await.unwrap_err().to_string();
     assert!(locked.contains("unlock"), "{locked}");
     wb.export(ExportFormat::AuditCsv, true).await.unwrap();
-    assert_eq!(wb.history(1).await.unwrap()[0].action, "export unchecked");
+    assert_eq!(wb.history(1).await.unwrap()[0].action.as_str(), "export unchecked");
     study.close().await;
 }
 
@@ -521,7 +521,7 @@ Siobhan Hargreaves: The weight had been lifted.\n";
     let note = note_on(wb, "T1", "a weight had been lifted", "Fiona relieved; Siobhan_Hargreaves said the same").await;
     let (_, v2) = wb.transcript("T2").await.unwrap();
     let start = v2.text.find("The weight had been lifted").unwrap();
-    let target = Target { transcript: "T2".into(), version: v2.id, start, end: start + 26 };
+    let target = Target::from_bytes(&v2, start, start + 26).unwrap();
     wb.add_statement(&target, "Relief in Hargreaves's words", &[]).await.unwrap();
     let pet =
         wb.add_theme(Some("Siobhan"), None, "Siobhan's relief", Some("As Agnes Whyte's story shows")).await.unwrap();

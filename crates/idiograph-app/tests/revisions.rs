@@ -37,7 +37,7 @@ async fn pair(dir: &Path, backend: &Backend) -> Pair {
     let (_, v) = ana.transcript("T1").await.unwrap();
     for words in ["hard at first", "it got easier", "at home here"] {
         let start = TRANSCRIPT.find(words).unwrap();
-        let target = Target { transcript: "T1".into(), version: v.id.clone(), start, end: start + words.len() };
+        let target = Target::from_bytes(&v, start, start + words.len()).unwrap();
         ana.add_statement(&target, words, &[]).await.unwrap();
     }
     for title in ["Hardship", "Belonging", "Change"] {

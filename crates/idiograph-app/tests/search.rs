@@ -5,7 +5,7 @@
 
 mod support;
 
-use idiograph_app::{SearchRequest, SearchResults, Target, Workbench};
+use idiograph_app::{AppError, SearchRequest, SearchResults, Target, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::{InterviewMeta, NoteKind, SpeakerRole};
 use idiograph_testkit::{on_both_backends, shared_dir, Backend};
@@ -14,6 +14,8 @@ use support::Study;
 on_both_backends!(
     async fn corpus_queries_and_filters,
     async fn planted_terms_counted_exactly_and_index_stays_consistent,
+    async fn another_writer_of_the_index_is_waited_for_without_holding_the_async_thread,
+    async fn an_index_that_cannot_be_kept_is_an_index_error_and_made_anew_later,
 );
 
 async fn search(wb: &Workbench, q: &str, f: impl FnOnce(&mut SearchRequest)) -> SearchResults {
@@ -129,7 +131,7 @@ async fn corpus_queries_and_filters(backend: Backend) {
     // Notes and their kind; statements, themes, theme filter and retrieval, matrix.
     let (_, v) = wb.transcript("T1").await.unwrap();
     let at = v.text.find("nice to meet you").unwrap();
-    let target = Target { transcript: "T1".into(), version: v.id.clone(), start: at, end: at + 16 };
+    let target = Target::from_bytes(&v, at, at + 16).unwrap();
     wb.add_note(&target, NoteKind::Conceptual, "As if a weight had been lifted").await.unwrap();
     assert_eq!(search(wb, "\"weight had been lifted\"", |_| {}).await.total, 1);
     let note = search(wb, "lifted", |o| o.kind = Some("conceptual".into())).await;
@@ -209,7 +211,7 @@ async fn planted_terms_counted_exactly_and_index_stays_consistent(backend: Backe
 
     // Edit, undo, redo.
     let (_, v) = wb.transcript("T1").await.unwrap();
-    let target = Target { transcript: "T1".into(), version: v.id.clone(), start: 0, end: 11 };
+    let target = Target::from_bytes(&v, 0, 11).unwrap();
     wb.add_note(&target, NoteKind::Free, "zebracorn moment").await.unwrap();
     assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 1);
     wb.undo().await.unwrap().unwrap();
@@ -243,5 +245,75 @@ async fn planted_terms_counted_exactly_and_index_stays_consistent(backend: Backe
     let term = plan["search_terms"]["pension"]["occurrences"].as_u64().unwrap();
     assert_eq!(search(&reopened, "pension", |_| {}).await.total as u64, term);
     reopened.close().await;
+    study.close().await;
+}
+
+const SHORT: &str = "Interviewer: How was it?\nOlivia: A zebracorn moment, then it got easier.\n";
+
+/// A study with Olivia's short transcript T1, indexed by one search.
+async fn short_study(backend: &Backend, dir: &std::path::Path) -> Study {
+    let study = Study::create(backend, dir, "Index", "ann").await;
+    let wb = &study.wb;
+    wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
+    let files = vec![("olivia.txt".to_owned(), SHORT.as_bytes().to_vec())];
+    wb.import_files("Olivia", files, &ImportOptions::default()).await.unwrap();
+    assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 1);
+    study
+}
+
+/// While another process holds the index's writer, a search that must update the index waits
+/// for it on the async timer: the test's runtime has one thread, which keeps serving another
+/// task meanwhile, and the search answers once the writer is free.
+async fn another_writer_of_the_index_is_waited_for_without_holding_the_async_thread(backend: Backend) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let study = short_study(&backend, dir.path()).await;
+    let wb = &study.wb;
+    let (_, v) = wb.transcript("T1").await.unwrap();
+    let at = v.text.find("easier").unwrap();
+    wb.add_note(&Target::from_bytes(&v, at, at + 6).unwrap(), NoteKind::Free, "unicorn").await.unwrap();
+
+    let folder = wb.search_index_dir();
+    let (taken, is_taken) = std::sync::mpsc::channel();
+    let other = std::thread::spawn(move || {
+        let (ix, _) = idiograph_search::SearchIndex::open(&folder).unwrap();
+        let writer = ix.update(1).unwrap();
+        taken.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        drop(writer);
+    });
+    is_taken.recv().unwrap();
+    let ticks = std::sync::Arc::new(AtomicUsize::new(0));
+    let ticker = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                ticks.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    assert_eq!(search(wb, "unicorn", |_| {}).await.total, 1);
+    ticker.abort();
+    other.join().unwrap();
+    let ticks = ticks.load(Ordering::Relaxed);
+    assert!(ticks >= 10, "the async thread served other tasks while the search waited ({ticks} ticks)");
+    study.close().await;
+}
+
+/// An index that cannot be kept (here a file stands where its folder belongs) fails a search
+/// with an index error — the server's failure, not a conflict of the caller's — and once the
+/// obstacle is gone the next search makes the index anew.
+async fn an_index_that_cannot_be_kept_is_an_index_error_and_made_anew_later(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let study = short_study(&backend, dir.path()).await;
+    let wb = &study.wb;
+    let folder = wb.search_index_dir();
+    wb.forget_search_index();
+    std::fs::write(&folder, b"not a folder").unwrap();
+    let r = wb.search(&SearchRequest::new("zebracorn")).await;
+    assert!(matches!(r, Err(AppError::Index(_))), "{r:?}");
+    std::fs::remove_file(&folder).unwrap();
+    assert_eq!(search(wb, "zebracorn", |_| {}).await.total, 1);
     study.close().await;
 }

@@ -39,7 +39,7 @@ async fn study(dir: &std::path::Path, backend: &Backend) -> Study {
     ] {
         let (_, v) = wb.transcript(t).await.unwrap();
         let start = text.find(words).unwrap();
-        let target = Target { transcript: t.into(), version: v.id.clone(), start, end: start + words.len() };
+        let target = Target::from_bytes(&v, start, start + words.len()).unwrap();
         wb.add_note(&target, NoteKind::Descriptive, words).await.unwrap();
     }
     study
@@ -58,7 +58,7 @@ async fn a_statement_from_notes_takes_their_passages_and_names_them(backend: Bac
     assert_eq!(s.from_notes, vec![n(3).await, n(1).await, n(2).await], "each note once, in the order given");
     assert_eq!(wb.statement("S1").await.unwrap(), s, "stored as returned");
     let last = wb.history(1).await.unwrap().remove(0);
-    assert_eq!(last.action, "add statement");
+    assert_eq!(last.action.as_str(), "add statement");
     assert!(last.summary.contains("from N3, N1, N2"), "{}", last.summary);
 
     // One command: undo takes it away whole.

@@ -25,7 +25,7 @@ on_both_backends!(
 async fn target(wb: &Workbench, words: &str) -> Target {
     let (_, v) = wb.transcript("T1").await.unwrap();
     let start = TRANSCRIPT.find(words).unwrap();
-    Target { transcript: "T1".into(), version: v.id, start, end: start + words.len() }
+    Target::from_bytes(&v, start, start + words.len()).unwrap()
 }
 
 /// Olivia's transcript with notes N1 (line 2) and N2 (line 4), S1 developed from both, S2

@@ -168,10 +168,10 @@ impl Store {
     /// The number of the newest withdrawal event (0 for none): a search index that reflects an
     /// older state may hold a withdrawn participant's words.
     pub async fn last_withdrawal(&self) -> Result<i64, StoreError> {
-        let seq: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM audit_event WHERE action = 'withdraw participant'")
-                .fetch_one(&self.db.pool)
-                .await?;
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_event WHERE action = $1")
+            .bind(crate::Action::WithdrawParticipant.as_str())
+            .fetch_one(&self.db.pool)
+            .await?;
         Ok(seq.unwrap_or(0))
     }
 

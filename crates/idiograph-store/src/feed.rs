@@ -14,6 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use idiograph_model::ObjectId;
 use sqlx::Row as _;
 use tokio::sync::{broadcast, Notify, OnceCell};
 
@@ -26,6 +27,96 @@ const BUFFER: usize = 1024;
 /// notes) says `more_objects` instead, and views re-read what they show.
 const MAX_OBJECTS: usize = 100;
 
+/// The kinds of stored object a command changes, one per domain table; `as_str` is the name
+/// clients of the change feed see (the table's name, e.g. `note`, `transcript_version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StoredKind {
+    /// The study's settings.
+    Study,
+    /// A participant.
+    Participant,
+    /// A transcript.
+    Transcript,
+    /// A version of a transcript.
+    Version,
+    /// An exploratory note.
+    Note,
+    /// An experiential statement.
+    Statement,
+    /// A theme.
+    Theme,
+    /// A statement or theme assigned to a theme.
+    Assignment,
+    /// An extract.
+    Extract,
+    /// A reflexive journal entry.
+    Journal,
+    /// A reviewed candidate identifier.
+    ReviewDecision,
+    /// How often pseudonymisation replaced an identifier.
+    ReplacementCount,
+    /// Line numbers carried from one version to the next.
+    LineMapping,
+    /// A word decided for every occurrence in the review.
+    ReviewWord,
+}
+
+impl StoredKind {
+    /// Every kind, in the order of the tables (parents first).
+    pub const ALL: &'static [StoredKind] = &[
+        StoredKind::Study,
+        StoredKind::Participant,
+        StoredKind::Transcript,
+        StoredKind::Version,
+        StoredKind::Note,
+        StoredKind::Statement,
+        StoredKind::Theme,
+        StoredKind::Assignment,
+        StoredKind::Extract,
+        StoredKind::Journal,
+        StoredKind::ReviewDecision,
+        StoredKind::ReplacementCount,
+        StoredKind::LineMapping,
+        StoredKind::ReviewWord,
+    ];
+
+    /// The name of the kind's table, as the audit log and the change feed's clients see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoredKind::Study => "study",
+            StoredKind::Participant => "participant",
+            StoredKind::Transcript => "transcript",
+            StoredKind::Version => "transcript_version",
+            StoredKind::Note => "note",
+            StoredKind::Statement => "statement",
+            StoredKind::Theme => "theme",
+            StoredKind::Assignment => "assignment",
+            StoredKind::Extract => "extract",
+            StoredKind::Journal => "journal",
+            StoredKind::ReviewDecision => "review_decision",
+            StoredKind::ReplacementCount => "replacement_count",
+            StoredKind::LineMapping => "line_mapping",
+            StoredKind::ReviewWord => "review_word",
+        }
+    }
+
+    /// The kind whose table is named `table` in the audit log; an unknown name is a corrupt log
+    /// (a newer binary's log is refused on open, before anything reads it).
+    pub(crate) fn of_table(table: &str) -> Result<StoredKind, StoreError> {
+        StoredKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == table)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit names unknown table {table}")))
+    }
+
+    /// Reads a `(table, row id)` pair of `audit_change`.
+    pub(crate) fn read_object(r: &sqlx::any::AnyRow) -> Result<(StoredKind, ObjectId), StoreError> {
+        let table: String = r.try_get(0)?;
+        Ok((StoredKind::of_table(&table)?, ObjectId::new(r.try_get::<String, _>(1)?)))
+    }
+}
+
 /// One committed command: who, what and which objects — content-free, like the audit summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -36,12 +127,12 @@ pub struct Change {
     /// Who.
     pub author: String,
     /// The command, e.g. `add note`.
-    pub action: String,
+    pub action: crate::LoggedAction,
     /// What it did, by short ids (no transcript content).
     pub summary: String,
-    /// The objects it changed, by kind (table name, e.g. `note`, `theme`) and stable id; for an
-    /// undo or redo, those of the command it reverted or re-applied.
-    pub objects: Vec<(String, String)>,
+    /// The objects it changed, by kind and stable id; for an undo or redo, those of the command
+    /// it reverted or re-applied.
+    pub objects: Vec<(StoredKind, ObjectId)>,
     /// Whether more objects changed than `objects` lists.
     pub more_objects: bool,
 }
@@ -148,15 +239,14 @@ pub(crate) async fn read_after(db: &Db, last: i64) -> Result<Vec<Change>, StoreE
             .bind(MAX_OBJECTS as i64 + 1)
             .fetch_all(&mut *conn)
             .await?;
-        let mut objects =
-            objects.iter().map(|o| Ok((o.try_get(0)?, o.try_get(1)?))).collect::<Result<Vec<_>, StoreError>>()?;
+        let mut objects = objects.iter().map(StoredKind::read_object).collect::<Result<Vec<_>, StoreError>>()?;
         let more_objects = objects.len() > MAX_OBJECTS;
         objects.truncate(MAX_OBJECTS);
         out.push(Change {
             seq: r.try_get(0)?,
             at: r.try_get(1)?,
             author: r.try_get(2)?,
-            action: r.try_get(3)?,
+            action: crate::LoggedAction::from_stored(r.try_get(3)?),
             summary: r.try_get(4)?,
             objects,
             more_objects,

@@ -9,11 +9,13 @@
 //! sessions for a team server ([`Account`]) sit beside the study, outside undo and dumps.
 
 mod accounts;
+mod action;
 mod codec;
 mod db;
 mod erasure;
 mod error;
 mod feed;
+mod find;
 mod row;
 mod seal;
 mod server;
@@ -22,11 +24,13 @@ mod tables;
 mod version;
 
 pub use crate::accounts::{Account, LoginCount, StoredSession};
+pub use crate::action::{Action, LoggedAction};
 pub use crate::codec::STUDY_ID;
 pub use crate::db::{beside, remove_project_file, Backend, MIGRATIONS};
 pub use crate::erasure::{ErasureStage, KeyStoreResidue, PendingErasure};
 pub use crate::error::StoreError;
-pub use crate::feed::Change;
+pub use crate::feed::{Change, StoredKind};
+pub use crate::find::{OfParticipant, OfTheme, OfTranscript, OfVersion};
 pub use crate::seal::{SealedPayload, SealedText};
 pub use crate::server::{account_projects, server_projects, DeletedProject, ServerProject, ServerProjects};
 pub use crate::store::{AuditEvent, Store, Tx, UndoOutcome, VersionToken};

@@ -10,7 +10,7 @@ use crate::db::{self, Db, APPLICATION_ID, MIGRATIONS};
 use crate::row::{Row, Table, Value};
 use crate::seal::{SealedPayload, UNDO_SEALED};
 use crate::tables::{self, ALL};
-use crate::{version, Backend, StoreError};
+use crate::{version, Action, Backend, LoggedAction, StoreError, StoredKind};
 
 /// An open project.
 #[derive(Clone)]
@@ -29,7 +29,7 @@ pub struct AuditEvent {
     /// Who.
     pub author: String,
     /// The command, e.g. `add note`.
-    pub action: String,
+    pub action: LoggedAction,
     /// What it did, by short ids (no transcript content).
     pub summary: String,
     /// For an undo or redo: the event it reverted or re-applied.
@@ -327,7 +327,7 @@ impl Store {
                 .await
                 .map_err(|e| cannot("undo", &target, e))?;
         }
-        let event_seq = tx.append_event("undo", &format!("undo #{seq}: {}", target.summary), Some(seq)).await?;
+        let event_seq = tx.append_event(Action::Undo, &format!("undo #{seq}: {}", target.summary), Some(seq)).await?;
         sqlx::query("UPDATE undo_entry SET undone = 1, undone_by = $1 WHERE seq = $2")
             .bind(event_seq)
             .bind(seq)
@@ -361,7 +361,7 @@ impl Store {
                 .await
                 .map_err(|e| cannot("redo", &target, e))?;
         }
-        let event_seq = tx.append_event("redo", &format!("redo #{seq}: {}", target.summary), Some(seq)).await?;
+        let event_seq = tx.append_event(Action::Redo, &format!("redo #{seq}: {}", target.summary), Some(seq)).await?;
         sqlx::query("UPDATE undo_entry SET undone = 0, undone_by = NULL WHERE seq = $1")
             .bind(seq)
             .execute(&mut *tx.tx)
@@ -436,7 +436,7 @@ impl Store {
             .execute(&mut *tx.tx)
             .await?;
         let seq = tx
-            .append_event("withdraw participant", "a participant withdrew consent; their data was erased", None)
+            .append_event(Action::WithdrawParticipant, "a participant withdrew consent; their data was erased", None)
             .await?;
         tx.finish().await?;
         // Their texts must not outlive the withdrawal in this process's memory either.
@@ -509,7 +509,7 @@ fn event_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent, StoreError> {
         seq: r.try_get(0)?,
         at: r.try_get(1)?,
         author: r.try_get(2)?,
-        action: r.try_get(3)?,
+        action: LoggedAction::from_stored(r.try_get(3)?),
         summary: r.try_get(4)?,
         target_seq: r.try_get(5)?,
         undone: r.try_get::<i64, _>(6)? != 0,
@@ -538,14 +538,16 @@ impl Tx {
         rows.iter().map(T::from_row).collect()
     }
 
-    /// The objects whose `column` equals `value` (e.g. notes of one transcript), in creation order.
-    pub async fn where_eq<T: Codec>(&mut self, column: &str, value: &str) -> Result<Vec<T>, StoreError> {
+    /// The objects whose `column` equals `value` (e.g. notes of one transcript), in creation
+    /// order; callers outside the store use the typed finders of `find.rs`.
+    pub(crate) async fn where_eq<T: Codec>(&mut self, column: &str, value: &ObjectId) -> Result<Vec<T>, StoreError> {
         let table = T::table();
         let Some((col, _)) = table.columns.iter().find(|(c, _)| *c == column) else {
             return Err(StoreError::NotFound(format!("column {column} of {}", table.name)));
         };
         let order = self.ordered(order_of(table));
-        let rows = db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value)], &order).await?;
+        let rows =
+            db::select(&mut self.tx, table, &format!("{col} = $1"), &[Value::text(value.as_str())], &order).await?;
         rows.iter().map(T::from_row).collect()
     }
 
@@ -602,6 +604,13 @@ impl Tx {
         }
         let text: String = content.try_get(0)?;
         version::from_row(&row, text)
+    }
+
+    /// The transcript a version belongs to, read without its text; `None` if there is no such version.
+    pub async fn transcript_of_version(&mut self, id: &ObjectId) -> Result<Option<ObjectId>, StoreError> {
+        Ok(db::current(&mut self.tx, &tables::VERSION, id.as_str())
+            .await?
+            .map(|r| ObjectId::new(r.text("transcript_id"))))
     }
 
     /// A version's number, read without its text (which may be sealed); `None` if there is none.
@@ -771,7 +780,7 @@ impl Tx {
     }
 
     /// Commits the changes as one command with an audit event; returns the event's number.
-    pub async fn commit(mut self, action: &str, summary: &str) -> Result<i64, StoreError> {
+    pub async fn commit(mut self, action: Action, summary: &str) -> Result<i64, StoreError> {
         if self._guard.is_none() {
             return Err(StoreError::Conflict("a read transaction cannot commit changes".into()));
         }
@@ -823,13 +832,13 @@ impl Tx {
         Ok(())
     }
 
-    async fn append_event(&mut self, action: &str, summary: &str, target: Option<i64>) -> Result<i64, StoreError> {
+    async fn append_event(&mut self, action: Action, summary: &str, target: Option<i64>) -> Result<i64, StoreError> {
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO audit_event (at, author, action, summary, target_seq) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
         )
         .bind(self.at.clone())
         .bind(self.author.clone())
-        .bind(action.to_owned())
+        .bind(action.as_str())
         .bind(summary.to_owned())
         .bind(target)
         .fetch_one(&mut *self.tx)
@@ -1000,16 +1009,16 @@ impl Tx {
             .collect()
     }
 
-    /// The `(table, row id)` pairs changed by the events after `seq`, undo and redo included
-    /// (they re-apply the rows of the event they target); `None` when that cannot be told
-    /// from the log, because a withdrawal erased row images since.
-    pub async fn changes_since(&mut self, seq: i64) -> Result<Option<Vec<(String, String)>>, StoreError> {
-        let withdrawn: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM audit_event WHERE seq > $1 AND action = 'withdraw participant' LIMIT 1",
-        )
-        .bind(seq)
-        .fetch_optional(&mut *self.tx)
-        .await?;
+    /// The objects changed by the events after `seq`, undo and redo included (they re-apply the
+    /// rows of the event they target); `None` when that cannot be told from the log, because a
+    /// withdrawal erased row images since.
+    pub async fn changes_since(&mut self, seq: i64) -> Result<Option<Vec<(StoredKind, ObjectId)>>, StoreError> {
+        let withdrawn: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM audit_event WHERE seq > $1 AND action = $2 LIMIT 1")
+                .bind(seq)
+                .bind(Action::WithdrawParticipant.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await?;
         if withdrawn.is_some() {
             return Ok(None);
         }
@@ -1023,6 +1032,6 @@ impl Tx {
         .bind(seq)
         .fetch_all(&mut *self.tx)
         .await?;
-        rows.iter().map(|r| Ok(Some((r.try_get(0)?, r.try_get(1)?)))).collect::<Result<Option<Vec<_>>, StoreError>>()
+        rows.iter().map(StoredKind::read_object).collect::<Result<Vec<_>, StoreError>>().map(Some)
     }
 }

@@ -359,4 +359,11 @@ mod tests {
             assert_eq!(tail, added, "columns added to {} by migrations must close its column list", table.name);
         }
     }
+
+    #[test]
+    fn every_domain_table_is_one_kind_of_stored_object_in_order() {
+        let tables: Vec<&str> = ALL.iter().map(|t| t.name).collect();
+        let kinds: Vec<&str> = crate::StoredKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(kinds, tables);
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use idiograph_model::{InterviewMeta, ObjectId, ObjectKind, Participant, StudySettings};
-use idiograph_store::{Store, StoreError, MIGRATIONS};
+use idiograph_store::{Action, LoggedAction, Store, StoreError, MIGRATIONS};
 use idiograph_testkit::{on_both_backends, postgres_url, Backend, DropSchema};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
@@ -73,6 +73,23 @@ impl Fresh {
         self.dir.path().join(name)
     }
 
+    /// A connection of its own to the project's tables, to write what an older or newer
+    /// binary would have written.
+    async fn connect(&self) -> sqlx::AnyConnection {
+        use sqlx::{Connection, Executor};
+        match &self.server {
+            None => {
+                sqlx::any::install_default_drivers();
+                sqlx::AnyConnection::connect(&format!("sqlite://{}", self.path("p.idg").display())).await.unwrap()
+            }
+            Some((url, id)) => {
+                let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+                conn.execute(format!("SET search_path TO {id}").as_str()).await.unwrap();
+                conn
+            }
+        }
+    }
+
     async fn close(self) {
         self.store.close().await;
     }
@@ -88,6 +105,7 @@ on_both_backends!(
     async fn undo_and_redo_reach_commands_recorded_before_migration_0002,
     async fn undo_and_redo_reach_commands_recorded_before_migration_0003,
     async fn the_writes_of_an_object_are_those_of_commands_that_stand,
+    async fn an_event_of_a_command_this_build_does_not_know_still_reads,
 );
 
 /// Adds participant P1 "Olivia" (id `a`) as ana, then `renamer` renames her "Liv". Returns both
@@ -96,12 +114,12 @@ async fn add_and_rename(store: &Store, renamer: &str) -> (Participant, Participa
     let olivia = participant("a", 1, "Olivia");
     let mut tx = store.begin("ana", NOW).await.unwrap();
     tx.insert(&olivia).await.unwrap();
-    tx.commit("add participant", "add P1").await.unwrap();
+    tx.commit(Action::AddParticipant, "add P1").await.unwrap();
     let mut renamed = olivia.clone();
     renamed.pseudonym = "Liv".into();
     let mut tx = store.begin(renamer, NOW).await.unwrap();
     tx.update(&olivia, &renamed).await.unwrap();
-    tx.commit("edit participant", "edit P1").await.unwrap();
+    tx.commit(Action::EditParticipant, "edit P1").await.unwrap();
     (olivia, renamed)
 }
 
@@ -154,7 +172,7 @@ async fn undo_and_redo_restore_exact_states_per_author(backend: Backend) {
     let mut tx = store.begin("ana", NOW).await.unwrap();
     let short = tx.next_short(ObjectKind::Participant).await.unwrap();
     tx.insert(&participant("a", short, "Olivia")).await.unwrap();
-    tx.commit("add participant", "add P1").await.unwrap();
+    tx.commit(Action::AddParticipant, "add P1").await.unwrap();
     let one = store.dump().await.unwrap();
 
     // Ben has nothing to undo; Ana's command is hers.
@@ -183,7 +201,7 @@ async fn undo_and_redo_restore_exact_states_per_author(backend: Backend) {
 async fn writes(store: &Store) -> Vec<(String, String, String)> {
     let mut tx = store.read().await.unwrap();
     let written: Vec<(idiograph_store::AuditEvent, Participant)> = tx.writes().await.unwrap();
-    written.into_iter().map(|(e, p)| (e.author, e.action, p.pseudonym)).collect()
+    written.into_iter().map(|(e, p)| (e.author, e.action.to_string(), p.pseudonym)).collect()
 }
 
 async fn the_writes_of_an_object_are_those_of_commands_that_stand(backend: Backend) {
@@ -204,7 +222,7 @@ async fn the_writes_of_an_object_are_those_of_commands_that_stand(backend: Backe
     // A deletion leaves no image to read; the writes before it remain.
     let mut tx = store.begin("ana", NOW).await.unwrap();
     tx.delete(&renamed).await.unwrap();
-    tx.commit("delete participant", "delete P1").await.unwrap();
+    tx.commit(Action::DeleteParticipant, "delete P1").await.unwrap();
     assert_eq!(writes(store).await, both);
     f.close().await;
 }
@@ -220,6 +238,36 @@ async fn undo_refuses_when_someone_else_changed_the_object(backend: Backend) {
     f.close().await;
 }
 
+/// A log written by another version may name a command this build does not have: it reads
+/// back under its stored name, in the history, the change feed and an undo.
+async fn an_event_of_a_command_this_build_does_not_know_still_reads(backend: Backend) {
+    use sqlx::Connection;
+    let f = Fresh::new(backend).await;
+    let store = &f.store;
+    let empty = store.dump().await.unwrap();
+    let mut tx = store.begin("ana", NOW).await.unwrap();
+    tx.insert(&participant("a", 1, "Olivia")).await.unwrap();
+    let seq = tx.commit(Action::AddParticipant, "add P1").await.unwrap();
+    let mut conn = f.connect().await;
+    sqlx::query("UPDATE audit_event SET action = $1 WHERE seq = $2")
+        .bind("recolour participant")
+        .bind(seq)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let unknown = LoggedAction::Other("recolour participant".into());
+    let event = store.history(1).await.unwrap().remove(0);
+    assert_eq!((&event.action, event.action.as_str(), event.action.known()), (&unknown, "recolour participant", None));
+    assert_eq!(store.changes_after(0).await.unwrap()[0].action, unknown);
+    let undone = store.undo("ana", NOW).await.unwrap().unwrap();
+    assert_eq!(undone.target.action, unknown);
+    assert_eq!(store.dump().await.unwrap(), empty, "its row images undo as any other");
+    assert_eq!(store.history(1).await.unwrap()[0].action, Action::Undo);
+    f.close().await;
+}
+
 async fn withdrawal_erases_the_participant_and_their_commands(backend: Backend) {
     let f = Fresh::new(backend).await;
     let store = &f.store;
@@ -228,7 +276,7 @@ async fn withdrawal_erases_the_participant_and_their_commands(backend: Backend) 
 
     store.withdraw_participant(&ObjectId::new("a"), "ana", NOW).await.unwrap();
     assert_eq!(store.dump().await.unwrap(), empty);
-    assert_eq!(store.history(1).await.unwrap()[0].action, "withdraw participant");
+    assert_eq!(store.history(1).await.unwrap()[0].action, Action::WithdrawParticipant);
     // The row images of the participant's commands are gone too: undo cannot bring them back.
     let _ = store.undo("ana", NOW).await;
     assert_eq!(store.dump().await.unwrap(), empty);
@@ -290,7 +338,7 @@ async fn an_older_project_is_backed_up_before_it_is_migrated() {
     p.finished_at = Some(NOW.into());
     let mut tx = store.begin("ana", NOW).await.unwrap();
     tx.insert(&p).await.unwrap();
-    tx.commit("add participant", "add P1").await.unwrap();
+    tx.commit(Action::AddParticipant, "add P1").await.unwrap();
     let mut tx = store.read().await.unwrap();
     assert_eq!(tx.get::<Participant>(&ObjectId::new("a")).await.unwrap().finished_at.as_deref(), Some(NOW));
 }
@@ -314,7 +362,7 @@ async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies(backend: B
     tx.insert_account(&account(&u1, &ana)).await.unwrap();
     tx.set_role(&u1, Some(Role::Owner)).await.unwrap();
     tx.insert_session(&hash, &u1, 100).await.unwrap();
-    tx.commit("create user", "create user ana (owner)").await.unwrap();
+    tx.commit(Action::CreateUser, "create user ana (owner)").await.unwrap();
 
     let mut tx = store.begin("admin", NOW).await.unwrap();
     let dup = tx.insert_account(&account(&f.unique("u2"), &ana)).await.unwrap_err();
@@ -323,7 +371,7 @@ async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies(backend: B
 
     assert_eq!(store.dump().await.unwrap(), before, "accounts are not study data");
     assert_eq!(store.undo("admin", NOW).await.unwrap(), None, "account commands are not undoable");
-    assert_eq!(store.history(1).await.unwrap()[0].action, "create user", "but they are in the audit log");
+    assert_eq!(store.history(1).await.unwrap()[0].action, Action::CreateUser, "but they are in the audit log");
 
     let mut tx = store.read().await.unwrap();
     // A server lists the accounts of all its projects.
@@ -340,7 +388,7 @@ async fn accounts_and_sessions_stay_outside_the_study_undo_and_copies(backend: B
     assert!(!tx.revoke_session(&hash).await.unwrap(), "a session ends once");
     tx.set_role(&u1, None).await.unwrap();
     assert_eq!(tx.role_of(&u1).await.unwrap(), None);
-    tx.commit("remove member", "remove member ana").await.unwrap();
+    tx.commit(Action::RemoveMember, "remove member ana").await.unwrap();
 
     let copy = Store::create_sqlite(&f.path("copy.idg"), &StudySettings::new("c"), NOW).await.unwrap();
     store.copy_into(&copy).await.unwrap();
@@ -361,12 +409,12 @@ async fn the_change_feed_reports_commits_of_other_handles_in_audit_order(backend
     let olivia = participant("a", 1, "Olivia");
     let mut tx = writer.begin("ana", NOW).await.unwrap();
     tx.insert(&olivia).await.unwrap();
-    let first = tx.commit("add participant", "add P1").await.unwrap();
+    let first = tx.commit(Action::AddParticipant, "add P1").await.unwrap();
     writer.undo("ana", NOW).await.unwrap().unwrap();
     let limit = std::time::Duration::from_secs(30);
     let added = tokio::time::timeout(limit, changes.recv()).await.unwrap().unwrap();
     assert_eq!((added.seq, added.author.as_str(), added.action.as_str()), (first, "ana", "add participant"));
-    assert_eq!(added.objects, [("participant".to_owned(), "a".to_owned())]);
+    assert_eq!(added.objects, [(idiograph_store::StoredKind::Participant, ObjectId::new("a"))]);
     let undone = tokio::time::timeout(limit, changes.recv()).await.unwrap().unwrap();
     assert_eq!((undone.seq, undone.action.as_str()), (first + 1, "undo"));
     assert_eq!(undone.objects, added.objects, "an undo names the rows it restored");
@@ -389,7 +437,7 @@ async fn a_project_copies_between_a_file_and_the_server_losslessly() {
         let mut tx = file.begin("ana", NOW).await.unwrap();
         let short = tx.next_short(ObjectKind::Participant).await.unwrap();
         tx.insert(&participant(&format!("p{i}"), short, name)).await.unwrap();
-        tx.commit("add participant", &format!("add P{short}")).await.unwrap();
+        tx.commit(Action::AddParticipant, &format!("add P{short}")).await.unwrap();
     }
     file.undo("ana", NOW).await.unwrap().unwrap();
     let (server, id) = Store::create_postgres(&url, &StudySettings::new("x"), NOW).await.unwrap();
@@ -435,7 +483,7 @@ async fn accounts_are_shared_by_the_projects_of_a_server_with_a_role_in_each() {
         tx.insert_account(&account).await.unwrap();
         tx.set_role(&account.id, Some(Role::Analyst)).await.unwrap();
         tx.insert_session(&format!("h-{id_a}"), &account.id, 5).await.unwrap();
-        tx.commit("create user", "create user").await.unwrap();
+        tx.commit(Action::CreateUser, "create user").await.unwrap();
         assert_eq!(a.dump().await.unwrap(), before);
 
         let mut tx = b.read().await.unwrap();
@@ -470,7 +518,7 @@ async fn undo_and_redo_reach_commands_recorded_before_migration_0003(backend: Ba
 /// and checks that undo and redo still restore the exact states. (`ALTER TABLE … ADD COLUMN`
 /// appends, and the rows already there take the column's default, as these rows hold.)
 async fn undo_and_redo_across_a_migration(backend: Backend, lacking: &[(&str, usize)]) {
-    use sqlx::{Connection, Executor, Row};
+    use sqlx::{Connection, Row};
     let f = Fresh::new(backend).await;
     let store = &f.store;
     let before = store.dump().await.unwrap();
@@ -478,7 +526,7 @@ async fn undo_and_redo_across_a_migration(backend: Backend, lacking: &[(&str, us
     let olivia = participant("a", 1, "Olivia");
     let mut tx = store.begin("ana", NOW).await.unwrap();
     tx.insert(&olivia).await.unwrap();
-    tx.commit("add participant", "add P1").await.unwrap();
+    tx.commit(Action::AddParticipant, "add P1").await.unwrap();
     let theme = idiograph_model::Theme {
         id: ObjectId::new("t"),
         short: 1,
@@ -492,28 +540,18 @@ async fn undo_and_redo_across_a_migration(backend: Backend, lacking: &[(&str, us
     };
     let mut tx = store.begin("ana", NOW).await.unwrap();
     tx.insert(&theme).await.unwrap();
-    tx.commit("add theme", "add TH1").await.unwrap();
+    tx.commit(Action::AddTheme, "add TH1").await.unwrap();
     let mut tx = store.begin("ana", NOW).await.unwrap();
     let settings = tx.settings().await.unwrap();
     let retitled = StudySettings { title: "Balint groups".into(), ..settings.clone() };
     tx.update(&settings, &retitled).await.unwrap();
     let renamed = Participant { pseudonym: "Liv".into(), ..olivia.clone() };
     tx.update(&olivia, &renamed).await.unwrap();
-    tx.commit("update study", "retitle; rename P1").await.unwrap();
+    tx.commit(Action::EditStudy, "retitle; rename P1").await.unwrap();
     let after = store.dump().await.unwrap();
 
     // The audit images as the older binary wrote them.
-    let mut conn = match &f.server {
-        None => {
-            sqlx::any::install_default_drivers();
-            sqlx::AnyConnection::connect(&format!("sqlite://{}", f.path("p.idg").display())).await.unwrap()
-        }
-        Some((url, id)) => {
-            let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
-            conn.execute(format!("SET search_path TO {id}").as_str()).await.unwrap();
-            conn
-        }
-    };
+    let mut conn = f.connect().await;
     let rows = sqlx::query("SELECT seq, ordinal, tbl, before_row, after_row FROM audit_change")
         .fetch_all(&mut conn)
         .await

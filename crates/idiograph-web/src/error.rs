@@ -1,7 +1,8 @@
 //! The one error type of the API and the one of the pages, each mapping application errors
 //! to a status code: invalid input 422, missing object 404, not allowed 403, conflict 409 (for a
-//! stale version token with the object as it is now), database out of reach 503, anything else 500
-//! with a generic message (the cause goes to the server's standard error, never to the client).
+//! stale version token with the object as it is now), database out of reach 503, a failed search
+//! index 500 saying so, anything else 500 with a generic message (the cause goes to the server's
+//! standard error, never to the client).
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -81,6 +82,15 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             // A refused file is the user's input, named in the message, not a server fault.
             AppError::Import(e) => ApiError::invalid(e.to_string()),
+            // Derived data beside the project failed (after the search rebuilt it once): the
+            // server's fault, said plainly, with the cause in the log.
+            e @ AppError::Index(_) => {
+                eprintln!("idiograph-web: search index error: {e}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the search index could not be read or written; the cause is in the server's log",
+                )
+            }
             other => ApiError::internal(other),
         }
     }
@@ -128,5 +138,18 @@ impl IntoResponse for PageError {
         };
         let body = askama::Template::render(&page).unwrap_or_else(|_| "error".to_owned());
         (self.0.status, Html(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_search_index_is_a_server_error_that_says_so_and_keeps_the_cause() {
+        let e = ApiError::from(AppError::Index("meta.json: unreadable".into()));
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(e.message.contains("search index"), "{}", e.message);
+        assert!(!e.message.contains("meta.json"), "the cause stays in the server's log: {}", e.message);
     }
 }

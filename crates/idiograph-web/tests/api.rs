@@ -1285,7 +1285,7 @@ async fn the_notes_of_each_analyst_can_be_shown_or_hidden() {
     wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
     wb.import_files("P1", vec![("olivia.txt".into(), SIMPLE.as_bytes().to_vec())], &Default::default()).await.unwrap();
     let (_, v) = wb.transcript("T1").await.unwrap();
-    let target = idiograph_app::Target { transcript: "T1".into(), version: v.id.clone(), start: 33, end: 51 };
+    let target = idiograph_app::Target::from_bytes(&v, 33, 51).unwrap();
     let kind = idiograph_model::NoteKind::Descriptive;
     wb.add_note(&target, kind, "Ann's reading").await.unwrap();
     wb.with_author("ben").add_note(&target, kind, "Ben's reading").await.unwrap();

@@ -145,7 +145,7 @@ async fn a_refused_post_on_a_keep_alive_connection_says_connection_close() {
 }
 
 async fn audit_actions(wb: &Workbench) -> Vec<String> {
-    wb.history(1000).await.unwrap().into_iter().map(|e| e.action).collect()
+    wb.history(1000).await.unwrap().into_iter().map(|e| e.action.to_string()).collect()
 }
 
 /// Issue #19: a cross-site `GET /api/v1/reports/md?allow_leaks=true` (an `<img>` on any page)

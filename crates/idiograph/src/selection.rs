@@ -52,10 +52,5 @@ pub async fn target(wb: &Workbench, transcript: &str, at: &Selection) -> Result<
     } else {
         bail!("give --lines or --chars");
     };
-    Ok(Target {
-        transcript: transcript.to_owned(),
-        version: v.id,
-        start: span.start().to_usize(),
-        end: span.end().to_usize(),
-    })
+    Target::new(&v, span).map_err(|e| anyhow!("selection in T{}: {e}", t.short))
 }

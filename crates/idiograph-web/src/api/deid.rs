@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use idiograph_app::{deid_log_csv, ApplyScope, KeyStatus, ReviewItem, Snapshot};
 use idiograph_model::{ObjectId, OriginalsPolicy, Verdict};
-use idiograph_text::{Span, TextSize, UnitIndex};
+use idiograph_text::{Span, UnitIndex};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -153,10 +153,7 @@ pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {
 }
 
 async fn span_of(wb: &idiograph_app::Workbench, at: &Selection) -> ApiResult<Span> {
-    let t = at.target(wb).await?;
-    // `target` keeps offsets within the text, whose length a `TextSize` always holds.
-    let size = |n: usize| u32::try_from(n).map(TextSize::new).map_err(|_| ApiError::invalid("offset out of range"));
-    Ok(Span::from_bounds(size(t.start)?, size(t.end)?))
+    Ok(at.target(wb).await?.span())
 }
 
 #[derive(Deserialize)]

@@ -28,9 +28,9 @@ fn change_json(c: &Change) -> Value {
         "seq": c.seq,
         "at": c.at,
         "author": c.author,
-        "action": c.action,
+        "action": c.action.as_str(),
         "summary": c.summary,
-        "objects": c.objects.iter().map(|(kind, id)| json!({ "kind": kind, "id": id })).collect::<Vec<_>>(),
+        "objects": c.objects.iter().map(|(kind, id)| json!({ "kind": kind.as_str(), "id": id.as_str() })).collect::<Vec<_>>(),
         "more_objects": c.more_objects,
     })
 }

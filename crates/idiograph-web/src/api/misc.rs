@@ -81,7 +81,7 @@ pub(crate) async fn history(Bench(wb): Bench, Query(q): Query<HistoryQuery>) -> 
 fn undo_json(o: Option<UndoOutcome>, what: &str) -> Json<Value> {
     Json(match o {
         Some(o) => {
-            json!({ "done": true, "action": o.target.action, "summary": o.target.summary, "event": o.event_seq })
+            json!({ "done": true, "action": o.target.action.as_str(), "summary": o.target.summary, "event": o.event_seq })
         }
         None => json!({ "done": false, "message": format!("nothing to {what}") }),
     })

@@ -151,7 +151,9 @@ impl Selection {
                 (span.start().to_usize(), span.end().to_usize())
             }
         };
-        Ok((Target { transcript: format!("T{}", t.short), version: v.id.clone(), start, end }, v))
+        let target = Target::from_bytes(&v, start, end)
+            .map_err(|e| ApiError::invalid(format!("selection in T{}: {e}", t.short)))?;
+        Ok((target, v))
     }
 }
 

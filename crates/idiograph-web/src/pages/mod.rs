@@ -102,7 +102,7 @@ fn events(list: Vec<idiograph_app::AuditEvent>) -> Vec<EventRow> {
             seq: e.seq,
             at: e.at.replace('T', " ").chars().take(19).collect(),
             author: e.author,
-            action: e.action,
+            action: e.action.to_string(),
             summary: e.summary,
             undone: e.undone,
         })

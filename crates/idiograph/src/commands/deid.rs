@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use idiograph_app::{deid_log_csv, ApplyScope, ItemStatus, Workbench};
 use idiograph_model::Verdict;
-use idiograph_text::{Span, TextSize, UnitIndex};
+use idiograph_text::{Span, UnitIndex};
 use serde_json::{json, Value as Json};
 
 use super::reports::deliver;
@@ -24,8 +24,7 @@ pub(crate) fn passphrase(key_file: &Path) -> Result<String> {
 }
 
 async fn span_of(wb: &Workbench, transcript: &str, at: &Selection) -> Result<Span> {
-    let t = target(wb, transcript, at).await?;
-    Ok(Span::from_bounds(TextSize::new(t.start as u32), TextSize::new(t.end as u32)))
+    Ok(target(wb, transcript, at).await?.span())
 }
 
 /// Runs one `deid` command.
