@@ -46,7 +46,8 @@ const PAUSES: &[&str] = &["(pause)", "[pause]", "(long pause)", "[long pause]", 
 ///   `H:MM:SS` time and a caption timing (`00:00:01,000 --> 00:00:02,000`) are taken out
 ///   wherever they stand. A bare `10:30` is a clock time in someone's words and is kept.
 /// - The quote is one voice: the participant's turns when the passage holds any (by the roles
-///   the researcher confirmed), else the first speaker's. Another speaker's turn inside the
+///   the researcher confirmed), else the turns of the speaker who says most in it (the first
+///   of equals). Another speaker's turn inside the
 ///   passage (the interviewer's question) is left out and marked `[…]`, as is the text skipped
 ///   between two spans. Consecutive turns of the same voice join with a space: their labels and
 ///   times were dropped, but no word was.
@@ -82,11 +83,22 @@ pub fn print_quote(
     let spoken = |p: &&Piece<'_>| !p.text.trim().is_empty();
     let is_participant = |label: &str| speakers.get(label) == Some(&SpeakerRole::Participant);
     let participant_speaks = pieces.iter().filter(spoken).any(|p| p.label.is_some_and(is_participant));
-    let first_voice = pieces.iter().filter(spoken).find_map(|p| p.label);
+    // Without confirmed roles, the voice that says most in the passage: in an interview that is
+    // the participant.
+    let mut said: Vec<(&str, usize)> = Vec::new();
+    for p in pieces.iter().filter(spoken) {
+        if let Some(label) = p.label {
+            match said.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, n)) => *n += p.text.len(),
+                None => said.push((label, p.text.len())),
+            }
+        }
+    }
+    let main_voice = said.iter().rev().max_by_key(|(_, n)| *n).map(|(l, _)| *l);
     let quoted = |label: Option<&str>| match label {
         None => true,
         Some(l) if participant_speaks => is_participant(l),
-        Some(l) => Some(l) == first_voice,
+        Some(l) => Some(l) == main_voice,
     };
 
     let mut out = String::new();

@@ -74,10 +74,12 @@ fn the_interviewers_turn_inside_a_quote_is_left_out_and_marked() {
     let who = roles(&[("Olivia", SpeakerRole::Participant), ("Dan", SpeakerRole::Interviewer)]);
     let span = [between(&text, "I was", "Completely alone.")];
     assert_eq!(print_quote(&text, &turns, &who, &span, FillerPolicy::Keep), "I was alone. […] Completely alone.");
-    // Without confirmed roles the first voice is quoted.
+    // Without confirmed roles the voice that says most is quoted, whoever speaks first.
     let span = [between(&text, "Alone?", "Completely alone.")];
+    assert_eq!(print_quote(&text, &turns, &BTreeMap::new(), &span, FillerPolicy::Keep), "Completely alone.");
     // A quote ends with its last kept words: nothing after them is marked.
-    assert_eq!(print_quote(&text, &turns, &BTreeMap::new(), &span, FillerPolicy::Keep), "Alone?");
+    let span = [between(&text, "I was", "Alone?")];
+    assert_eq!(print_quote(&text, &turns, &who, &span, FillerPolicy::Keep), "I was alone.");
 }
 
 #[test]
