@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use idiograph_model::{
-    cite, print_quote, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, ObjectId,
-    Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
+    cite, print_quote, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member,
+    ObjectId, Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
 };
 
 use idiograph_store::Tx;

@@ -26,14 +26,16 @@ const SRT: &str = "1\r\n00:00:01,000 --> 00:00:04,000\r\nInterviewer: What was t
 4\r\n00:00:12,500 --> 00:00:16,000\r\nOlivia: Yes (pause) like a weight had been lifted.\r\n";
 
 /// Microsoft Teams captions: cue ids, voice tags, one speaker's cues in a row.
-const TEAMS_VTT: &str = "WEBVTT\n\n3f2a/12-0\n00:00:01.000 --> 00:00:03.000\n<v Anne Money>How did the sessions feel?</v>\n\n\
+const TEAMS_VTT: &str =
+    "WEBVTT\n\n3f2a/12-0\n00:00:01.000 --> 00:00:03.000\n<v Anne Money>How did the sessions feel?</v>\n\n\
 3f2a/13-0\n00:00:03.500 --> 00:00:06.000\n<v Rachel Brown>A lot of support and reassurance,</v>\n\n\
 3f2a/13-1\n00:00:06.000 --> 00:00:09.000\n<v Rachel Brown>er, for what I did.</v>\n\n\
 3f2a/14-0\n00:00:09.500 --> 00:00:10.000\n<v Anne Money>Mm.</v>\n\n\
 3f2a/15-0\n00:00:10.500 --> 00:00:13.000\n<v Rachel Brown>That peer network, really.</v>\n";
 
 /// Zoom's WebVTT: `Name: ` at the start of each cue.
-const ZOOM_VTT: &str = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.500\nTom Reid: There's a sense of, uh, getting it off your chest.\n\n\
+const ZOOM_VTT: &str =
+    "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.500\nTom Reid: There's a sense of, uh, getting it off your chest.\n\n\
 2\n00:00:03.000 --> 00:00:04.000\nAnne Money: Off your chest?\n\n\
 3\n00:00:04.500 --> 00:00:07.000\nTom Reid: I always felt lighter after.\n";
 

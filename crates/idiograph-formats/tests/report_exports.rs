@@ -573,7 +573,8 @@ fn libreoffice_opens_the_office_files() {
     for (name, bytes) in &files {
         std::fs::write(out.join(name), bytes).expect("write");
     }
-    std::fs::write(out.join("figure.png"), render_figure_png(&poster(), Figure::ThemeMap).expect("png")).expect("write");
+    std::fs::write(out.join("figure.png"), render_figure_png(&poster(), Figure::ThemeMap).expect("png"))
+        .expect("write");
     std::fs::write(out.join("transcript.html"), render_annotated_html(&transcript(), false)).expect("write");
     let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
     let status = Command::new(soffice)

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{
-    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta, JournalEntry,
-    FillerPolicy, LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule, ReplacementCount,
-    ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict, WordDecision,
+    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, FillerPolicy, GroupingStrategy, InterviewMeta,
+    JournalEntry, LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule,
+    ReplacementCount, ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
+    WordDecision,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};

@@ -637,10 +637,11 @@ fn heatmap_shades_differ_in_lightness_and_their_text_stays_legible() {
     }
     // The shade follows the evidence; an absent theme is hatched, not merely white.
     let cell = |present, statements, extracts| ReportCell { present, statements, extracts };
-    let shades: Vec<usize> = [cell(false, 2, 0), cell(true, 0, 0), cell(true, 1, 1), cell(true, 3, 1), cell(true, 9, 0)]
-        .iter()
-        .map(|c| heatmap::level(Some(c)))
-        .collect();
+    let shades: Vec<usize> =
+        [cell(false, 2, 0), cell(true, 0, 0), cell(true, 1, 1), cell(true, 3, 1), cell(true, 9, 0)]
+            .iter()
+            .map(|c| heatmap::level(Some(c)))
+            .collect();
     assert_eq!(shades, [0, 1, 2, 3, 4]);
     assert_eq!(heatmap::level(None), 0);
     let svg = render_figure_svg(&poster(), Figure::Heatmap);
@@ -659,8 +660,7 @@ fn theme_map_adds_each_themes_pets_and_the_reports_tree_does_not() {
     let report = poster();
     let map = render_figure_svg(&report, Figure::ThemeMap);
     assert_well_formed_xml(&map);
-    let contributions: usize =
-        report.gets.iter().flat_map(|g| &g.sub_themes).map(|s| s.contributing.len()).sum();
+    let contributions: usize = report.gets.iter().flat_map(|g| &g.sub_themes).map(|s| s.contributing.len()).sum();
     assert_eq!(map.matches(r##"fill="#ffffff" stroke="#5b6b7a""##).count(), contributions);
     assert!(drawn(&map).contains(&"Olivia: Olivia on reducing burnout".to_owned()), "a PET box names its participant");
     assert!(map.contains("<desc>Psychological Benefits: Reducing Burnout, Olivia on reducing burnout (Olivia),"));

@@ -190,7 +190,11 @@ fn attachment(body: Vec<u8>, file_name: &str, content_type: &'static str) -> Api
 }
 
 /// Downloads a figure, `theme-map.svg` to `flow.png`; the leak check applies.
-pub(crate) async fn figure(bench: Bench, Path(file): Path<String>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
+pub(crate) async fn figure(
+    bench: Bench,
+    Path(file): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
     refuse_override(&q.allow_leaks, &format!("/api/v1/figures/{file}"))?;
     download_figure(bench, &file, false).await
 }
