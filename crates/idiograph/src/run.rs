@@ -412,7 +412,7 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
         Command::Study(StudyCommand::Set { title, question, terminology, recurrence }) => {
             let t = terminology.as_deref().map(parse_word::<Terminology>).transpose()?;
             let r = recurrence.as_deref().map(RecurrenceRule::parse).transpose().map_err(|e| anyhow!(e))?;
-            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r, None).await?;
+            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r, None, None).await?;
             print(
                 json,
                 json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode()}),
