@@ -7,10 +7,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use idiograph_app::{build_demo, ExportFormat, Figure, Target, VersionToken, Workbench};
+use idiograph_app::{ExportFormat, Figure, Target, VersionToken, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::FillerPolicy;
-use idiograph_testkit::{on_both_backends, shared_dir, Backend, DropSchema};
+use idiograph_testkit::{on_both_backends, shared_dir, Backend};
 use support::Study;
 
 on_both_backends!(
@@ -157,15 +157,7 @@ async fn fillers_follow_the_study_setting_which_undo_takes_back(backend: Backend
 
 async fn every_figure_of_the_demo_parses_names_its_themes_and_says_300_dpi(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = build_demo(&dir.path().join("demo.idg"), "ana").await.unwrap();
-    let (wb, schema) = match &backend {
-        Backend::File => (demo, None),
-        Backend::Server(url) => {
-            let id = demo.copy_to_server(url).await.unwrap();
-            demo.close().await;
-            (Workbench::open_on_server(url, &id, "ana").await.unwrap(), Some(DropSchema::new(url, &id)))
-        }
-    };
+    let (wb, schema) = support::demo(&backend, dir.path(), "ana").await;
     let s = wb.snapshot().await.unwrap();
     let gets: Vec<&str> = s.themes.iter().filter(|t| t.is_group()).map(|t| t.title.as_str()).collect();
     let pets: Vec<&str> = s.themes.iter().filter(|t| !t.is_group()).map(|t| t.title.as_str()).collect();

@@ -8,7 +8,10 @@
 
 use std::fmt::Write as _;
 
-use super::svg::{fit, num, open, text_lines, TextStyle, BOLD_EM, CHAR_EM, FONT, HEADER_FONT, LINE, MARGIN, PAD};
+use super::svg::{
+    draw_box, fit, num, open, text_lines, Look, Placed, TextStyle, BOLD_EM, CHAR_EM, FONT, HEADER_FONT, LINE, MARGIN,
+    PAD,
+};
 use super::{flatten, get_children, pet_children, ReportGet, StudyReport};
 
 /// Width of each column of boxes.
@@ -29,16 +32,6 @@ const DASHES: [&str; 5] = ["", "8 4", "2 3", "10 3 2 3", "14 4 4 4"];
 /// Shades of the participants' links, dark enough on white in any print.
 const INKS: [&str; 5] = ["#1b2631", "#3d4f5f", "#1b2631", "#56687a", "#3d4f5f"];
 
-/// A laid-out box.
-struct Placed {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-    lines: Vec<String>,
-    style: BoxStyle,
-}
-
 /// How a box is drawn.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum BoxStyle {
@@ -55,7 +48,7 @@ enum BoxStyle {
 }
 
 /// Stacks boxes down a column from `top`; returns the bottom.
-fn stack(items: &[(usize, String, BoxStyle)], x: f64, top: f64, out: &mut Vec<Placed>) -> f64 {
+fn stack(items: &[(usize, String, BoxStyle)], x: f64, top: f64, out: &mut Vec<Placed<BoxStyle>>) -> f64 {
     let mut y = top;
     for (depth, title, style) in items {
         if *style == BoxStyle::Case && y > top {
@@ -201,29 +194,22 @@ pub(super) fn figure(report: &StudyReport) -> String {
     out
 }
 
-/// Draws one box and its text.
-fn draw(out: &mut String, b: &Placed) {
-    let (fill, stroke, ink, weight, font, dash) = match b.style {
-        BoxStyle::Case => ("none", "none", "#1b2631", "700", HEADER_FONT, ""),
-        BoxStyle::Pet => ("#ffffff", "#5b6b7a", "#1b2631", "400", FONT, ""),
-        BoxStyle::LonePet => ("#ffffff", "#5b6b7a", "#1b2631", "400", FONT, r#" stroke-dasharray="4 3""#),
-        BoxStyle::Get => ("#2f4858", "#2f4858", "#ffffff", "700", FONT, ""),
-        BoxStyle::SubTheme => ("#e8eef3", "#5b6b7a", "#1b2631", "400", FONT, ""),
+/// Draws one box and its text; a participant's name is text alone, over their PETs.
+fn draw(out: &mut String, b: &Placed<BoxStyle>) {
+    let box_look = |fill, stroke, ink, weight, dashed| Look { fill, stroke, ink, weight, font: FONT, dashed };
+    let look = match b.style {
+        BoxStyle::Case => {
+            let block = b.lines.len() as f64 * HEADER_FONT * LINE;
+            let style = TextStyle { size: HEADER_FONT, weight: "700", fill: "#1b2631", anchor: "start" };
+            text_lines(out, &b.lines, (b.x, b.y + (b.h - block) / 2.0), style);
+            return;
+        }
+        BoxStyle::Pet => box_look("#ffffff", "#5b6b7a", "#1b2631", "400", false),
+        BoxStyle::LonePet => box_look("#ffffff", "#5b6b7a", "#1b2631", "400", true),
+        BoxStyle::Get => box_look("#2f4858", "#2f4858", "#ffffff", "700", false),
+        BoxStyle::SubTheme => box_look("#e8eef3", "#5b6b7a", "#1b2631", "400", false),
     };
-    if b.style != BoxStyle::Case {
-        let _ = writeln!(
-            out,
-            r#"<rect x="{}" y="{}" width="{}" height="{}" rx="5" fill="{fill}" stroke="{stroke}"{dash}/>"#,
-            num(b.x),
-            num(b.y),
-            num(b.w),
-            num(b.h)
-        );
-    }
-    let block = b.lines.len() as f64 * font * LINE;
-    let (x, anchor) = if b.style == BoxStyle::Case { (b.x, "start") } else { (b.x + b.w / 2.0, "middle") };
-    let style = TextStyle { size: font, weight, fill: ink, anchor };
-    text_lines(out, &b.lines, (x, b.y + (b.h - block) / 2.0), style);
+    draw_box(out, b, look);
 }
 
 /// The links in words, for the `<desc>` element.

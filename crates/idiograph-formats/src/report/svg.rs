@@ -184,14 +184,51 @@ enum Kind {
     Pet,
 }
 
-/// A laid-out box: position, size and wrapped lines.
-struct Placed {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-    lines: Vec<String>,
-    kind: Kind,
+/// A laid-out box: position, size, wrapped lines and what it is in its figure (`S`).
+pub(super) struct Placed<S> {
+    pub(super) x: f64,
+    pub(super) y: f64,
+    pub(super) w: f64,
+    pub(super) h: f64,
+    pub(super) lines: Vec<String>,
+    pub(super) style: S,
+}
+
+/// How a box is drawn.
+#[derive(Clone, Copy)]
+pub(super) struct Look {
+    /// Fill colour.
+    pub(super) fill: &'static str,
+    /// Border colour.
+    pub(super) stroke: &'static str,
+    /// Text colour.
+    pub(super) ink: &'static str,
+    /// `400` or `700`.
+    pub(super) weight: &'static str,
+    /// Font size in px.
+    pub(super) font: f64,
+    /// A dashed border (a placeholder, a PET that feeds no group theme).
+    pub(super) dashed: bool,
+}
+
+/// Draws a box with its pre-wrapped lines centred in it.
+pub(super) fn draw_box<S>(out: &mut String, b: &Placed<S>, look: Look) {
+    let dash = if look.dashed { r#" stroke-dasharray="4 3""# } else { "" };
+    let _ = writeln!(
+        out,
+        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="6" fill="{}" stroke="{}"{dash}/>"#,
+        num(b.x),
+        num(b.y),
+        num(b.w),
+        num(b.h),
+        look.fill,
+        look.stroke
+    );
+    // Centre the text block vertically: header boxes can be taller than their own text.
+    let block = b.lines.len() as f64 * look.font * LINE;
+    let top = b.y + (b.h - block) / 2.0;
+    let style = TextStyle { size: look.font, weight: look.weight, fill: look.ink, anchor: "middle" };
+    text_lines(out, &b.lines, (b.x + b.w / 2.0, top), style);
 }
 
 /// Formats a coordinate compactly and deterministically.
@@ -254,7 +291,7 @@ pub(super) fn figure(report: &StudyReport, standalone: bool, pets: bool) -> Stri
         );
     }
     for b in &boxes {
-        draw_box(&mut out, b, report.gets.is_empty());
+        draw_box(&mut out, b, look(b.style, report.gets.is_empty()));
     }
     out.push_str("</svg>\n");
     out
@@ -285,15 +322,15 @@ fn describe(trees: &[Vec<(usize, Node<'_>)>]) -> String {
 type Connector = (f64, f64, f64, f64);
 
 /// Placeholder layout for a study without group themes.
-fn empty_layout(message: &str) -> (Vec<Placed>, Vec<Connector>, f64, f64) {
+fn empty_layout(message: &str) -> (Vec<Placed<Kind>>, Vec<Connector>, f64, f64) {
     let w = 2.0 * COL_W;
     let (lines, h) = fit(message, w, FONT, CHAR_EM);
-    let b = Placed { x: MARGIN, y: MARGIN, w, h, lines, kind: Kind::Theme };
+    let b = Placed { x: MARGIN, y: MARGIN, w, h, lines, style: Kind::Theme };
     (vec![b], Vec::new(), w + 2.0 * MARGIN, h + 2.0 * MARGIN)
 }
 
 /// Lays out all GET columns in rows of at most [`MAX_COLS`].
-fn layout(trees: &[Vec<(usize, Node<'_>)>]) -> (Vec<Placed>, Vec<Connector>, f64, f64) {
+fn layout(trees: &[Vec<(usize, Node<'_>)>]) -> (Vec<Placed<Kind>>, Vec<Connector>, f64, f64) {
     let max_depth = trees.iter().flat_map(|t| t.iter().map(|(d, _)| *d)).max().unwrap_or(0);
     // One width for every column keeps the row tidy; deep nesting widens all columns so the
     // innermost boxes keep a readable width.
@@ -318,7 +355,7 @@ fn layout(trees: &[Vec<(usize, Node<'_>)>]) -> (Vec<Placed>, Vec<Connector>, f64
             width = width.max(col_x + col_w + MARGIN);
             // Index into `boxes` of the latest box at each depth, to find a theme's parent.
             let mut parents: Vec<usize> = vec![boxes.len()];
-            boxes.push(Placed { x: col_x, y: band_y, w: col_w, h: header_h, lines: header_lines, kind: Kind::Header });
+            boxes.push(Placed { x: col_x, y: band_y, w: col_w, h: header_h, lines: header_lines, style: Kind::Header });
             let mut y = band_y + header_h + V_GAP;
             for (depth, node) in tree.iter().skip(1) {
                 let x = col_x + INDENT * *depth as f64;
@@ -333,7 +370,7 @@ fn layout(trees: &[Vec<(usize, Node<'_>)>]) -> (Vec<Placed>, Vec<Connector>, f64
                     connectors.push((parent.x + INDENT / 2.0, parent.y + parent.h, x, y + h / 2.0));
                 }
                 parents.push(boxes.len());
-                boxes.push(Placed { x, y, w, h, lines, kind });
+                boxes.push(Placed { x, y, w, h, lines, style: kind });
                 y += h + V_GAP;
             }
             band_bottom = band_bottom.max(y - V_GAP);
@@ -344,25 +381,12 @@ fn layout(trees: &[Vec<(usize, Node<'_>)>]) -> (Vec<Placed>, Vec<Connector>, f64
     (boxes, connectors, width, height)
 }
 
-/// Draws one box with its centred, pre-wrapped lines.
-fn draw_box(out: &mut String, b: &Placed, placeholder: bool) {
-    let (fill, stroke, text, weight, font) = match b.kind {
+/// How the theme map draws a box of each kind.
+fn look(kind: Kind, placeholder: bool) -> Look {
+    let (fill, stroke, ink, weight, font) = match kind {
         Kind::Header => ("#2f4858", "#2f4858", "#ffffff", "700", HEADER_FONT),
         Kind::Theme => ("#e8eef3", "#5b6b7a", "#1b2631", "400", FONT),
         Kind::Pet => ("#ffffff", "#5b6b7a", "#1b2631", "400", PET_FONT),
     };
-    let dash = if placeholder { r#" stroke-dasharray="4 3""# } else { "" };
-    let _ = writeln!(
-        out,
-        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="6" fill="{fill}" stroke="{stroke}"{dash}/>"#,
-        num(b.x),
-        num(b.y),
-        num(b.w),
-        num(b.h)
-    );
-    // Centre the text block vertically: header boxes can be taller than their own text.
-    let block = b.lines.len() as f64 * font * LINE;
-    let top = b.y + (b.h - block) / 2.0;
-    let style = TextStyle { size: font, weight, fill: text, anchor: "middle" };
-    text_lines(out, &b.lines, (b.x + b.w / 2.0, top), style);
+    Look { fill, stroke, ink, weight, font, dashed: placeholder }
 }

@@ -678,7 +678,7 @@ fn flow_links_every_pet_to_its_group_themes_and_dashes_lone_pets() {
     let links: usize = flatten(&report.gets, 0, get_children).iter().map(|(_, g)| g.contributing.len()).sum();
     assert_eq!(svg.matches("<path d=\"M").count() - PEOPLE.len(), links, "one link per PET and group theme");
     assert!(drawn(&svg).contains(&"Dread of the list".to_owned()));
-    assert!(svg.contains(r##"rx="5" fill="#ffffff" stroke="#5b6b7a" stroke-dasharray="4 3""##));
+    assert!(svg.contains(r##"rx="6" fill="#ffffff" stroke="#5b6b7a" stroke-dasharray="4 3""##));
     // Each participant's links have their own dash pattern, named in the legend.
     for (i, who) in PEOPLE.iter().enumerate() {
         assert!(svg.contains(&format!(">Personal experiential themes (PETs) of {who}</tspan>")), "{who}");
