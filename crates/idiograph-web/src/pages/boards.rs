@@ -409,7 +409,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
 
 /// The figures of the study in the researcher's words, for their download links.
 fn figures(settings: &idiograph_model::StudySettings) -> Vec<(&'static str, String)> {
-    let l = crate::view::Labels::of(settings.terminology);
+    let l = idiograph_app::views::Labels::of(settings.terminology);
     Figure::ALL
         .into_iter()
         .map(|f| {
