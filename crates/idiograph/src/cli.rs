@@ -175,6 +175,22 @@ pub enum Command {
         #[arg(long)]
         allow_leaks: bool,
     },
+    /// Draw a figure of the study for the write-up, readable in greyscale.
+    Figure {
+        /// theme-map (GETs, sub-themes and the PETs behind them), heatmap (GET × participant
+        /// recurrence) or flow (each participant's PETs linked to the GETs they feed).
+        kind: String,
+        /// svg, or png at 300 dpi.
+        #[arg(long, default_value = "svg")]
+        format: String,
+        /// Output file (default: standard output, for SVG).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Export even if the leak check finds known real names, or cannot run because the key
+        /// store is locked (the audit log records it).
+        #[arg(long)]
+        allow_leaks: bool,
+    },
     /// Pseudonymisation: known identifiers, the review queue, applying replacements, the log.
     #[command(subcommand)]
     Deid(DeidCommand),
@@ -285,6 +301,9 @@ pub enum StudyCommand {
         /// Recurrence rule: half, a share like 2/3, or a count like 2.
         #[arg(long)]
         recurrence: Option<String>,
+        /// Fillers and pauses in printed quotes: keep (as transcribed) or mark (left out, marked …).
+        #[arg(long)]
+        fillers: Option<String>,
     },
 }
 

@@ -9,7 +9,8 @@ use idiograph_app::{
     Workbench, DEMO_TITLE,
 };
 use idiograph_model::{
-    GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, Role, SpeakerRole, Term, Terminology, Theme,
+    FillerPolicy, GroupingStrategy, InterviewMeta, Member, NoteKind, RecurrenceRule, Role, SpeakerRole, Term,
+    Terminology, Theme,
 };
 use idiograph_web::{PublicOrigin, TeamSettings};
 use serde_json::{json, Value as Json};
@@ -392,10 +393,10 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 json,
                 json!({"title": s.title, "research_question": s.research_question, "terminology": s.terminology.as_str(),
                        "recurrence_rule": s.recurrence_rule.encode(), "chars_per_line": s.layout.chars_per_line(),
-                       "lines_per_page": s.layout.lines_per_page()}),
+                       "lines_per_page": s.layout.lines_per_page(), "fillers": s.fillers.as_str()}),
                 || {
                     format!(
-                        "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page",
+                        "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page\nFillers in printed quotes: {}",
                         s.title,
                         s.research_question.as_deref().unwrap_or("—"),
                         s.terminology,
@@ -404,18 +405,20 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                         s.terminology.label(Term::Gets),
                         s.recurrence_rule.encode(),
                         s.layout.chars_per_line(),
-                        s.layout.lines_per_page()
+                        s.layout.lines_per_page(),
+                        s.fillers
                     )
                 },
             );
         }
-        Command::Study(StudyCommand::Set { title, question, terminology, recurrence }) => {
+        Command::Study(StudyCommand::Set { title, question, terminology, recurrence, fillers }) => {
             let t = terminology.as_deref().map(parse_word::<Terminology>).transpose()?;
             let r = recurrence.as_deref().map(RecurrenceRule::parse).transpose().map_err(|e| anyhow!(e))?;
-            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r, None, None).await?;
+            let f = fillers.as_deref().map(parse_word::<FillerPolicy>).transpose()?;
+            let s = wb.update_study(title.as_deref(), question.as_deref(), t, r, f, None).await?;
             print(
                 json,
-                json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode()}),
+                json!({"title": s.title, "terminology": s.terminology.as_str(), "recurrence_rule": s.recurrence_rule.encode(), "fillers": s.fillers.as_str()}),
                 || "Study settings updated.".to_owned(),
             );
         }
@@ -860,6 +863,10 @@ async fn project_command(cli: &Cli, wb: &Workbench) -> Result<ExitCode> {
                 deliver(json, &wb.export(f, *allow_leaks).await?, output.as_deref(), f.extension())?;
             }
         },
+        Command::Figure { kind, format, output, allow_leaks } => {
+            let f = ExportFormat::figure(kind, format)?;
+            deliver(json, &wb.export(f, *allow_leaks).await?, output.as_deref(), f.extension())?;
+        }
         Command::Deid(command) => crate::deid::run(wb, json, command).await?,
         Command::Transcript(TranscriptCommand::Export { id, format, blank, output, allow_leaks }) => {
             let docx = match format.as_str() {
