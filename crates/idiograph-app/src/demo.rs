@@ -54,7 +54,7 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
     let terminology =
         study.get("terminology").and_then(Json::as_str).unwrap_or("2022").parse().unwrap_or(Terminology::Smith2022);
     let wb = Workbench::create(path, text(&study, "title")?, terminology, author).await?;
-    wb.update_study(None, Some(text(&study, "research_question")?), None, None, None).await?;
+    wb.update_study(None, Some(text(&study, "research_question")?), None, None, None, None).await?;
     // PET short ids per participant, in the order of the spec, for the GET assignments.
     let mut pets: Vec<(String, Vec<String>)> = Vec::new();
     let mut transcript_of: Vec<(String, String)> = Vec::new();

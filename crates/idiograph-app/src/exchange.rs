@@ -280,11 +280,12 @@ impl Workbench {
         let mut note = RefiNote::new(
             derived("settings", "study"),
             format!(
-                "terminology={}; recurrence={}; layout={}x{}",
+                "terminology={}; recurrence={}; layout={}x{}; fillers={}",
                 settings.terminology,
                 settings.recurrence_rule.encode(),
                 settings.layout.chars_per_line(),
-                settings.layout.lines_per_page()
+                settings.layout.lines_per_page(),
+                settings.fillers
             ),
         );
         note.name = Some(SETTINGS_NOTE.to_owned());
@@ -342,7 +343,7 @@ impl Workbench {
 
 async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport) -> Result<(), AppError> {
     if let Some(q) = &project.description {
-        wb.update_study(None, Some(q), None, None, None).await?;
+        wb.update_study(None, Some(q), None, None, None, None).await?;
     }
     // A coding or note made by one of the file's users is recorded under that user's name, so the
     // history, the transcript view and COREQ's data coders say who coded what.
@@ -593,6 +594,7 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
             match part.split_once('=') {
                 Some(("terminology", t)) => settings.terminology = t.parse().unwrap_or(settings.terminology),
                 Some(("recurrence", r)) => settings.recurrence_rule = RecurrenceRule::parse(r).unwrap_or_default(),
+                Some(("fillers", f)) => settings.fillers = f.parse().unwrap_or(settings.fillers),
                 Some(("layout", l)) => {
                     if let Some((c, p)) = l.split_once('x') {
                         if let (Ok(c), Ok(p)) = (c.parse(), p.parse()) {

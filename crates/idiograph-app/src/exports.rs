@@ -1,11 +1,12 @@
-//! Every export of a study as bytes: write-up (Word), workbook (Excel), CSV tables, the theme
-//! figure (SVG, PNG), the audit trail, the COREQ checklist and the annotated transcript.
+//! Every export of a study as bytes: write-up (Word), workbook (Excel), CSV tables, the figures
+//! (theme map, recurrence heatmap, PET → GET flow; SVG and 300 dpi PNG), the audit trail, the
+//! COREQ checklist and the annotated transcript.
 
 use std::collections::BTreeSet;
 
 use idiograph_formats::{
     render_annotated_docx, render_annotated_html, render_audit_csv, render_audit_html, render_coreq, render_csv,
-    render_docx, render_html, render_markdown, render_theme_tree_png, render_theme_tree_svg, render_xlsx,
+    render_docx, render_figure_png, render_figure_svg, render_html, render_markdown, render_xlsx, Figure,
     ReportAnnotatedTranscript, ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow, ReportStatementRow,
     ReportTable, ReportTables, ReportTranscriptLine,
 };
@@ -28,10 +29,10 @@ pub enum ExportFormat {
     Xlsx,
     /// One table as CSV.
     Csv(ReportTable),
-    /// The theme figure as SVG.
-    Svg,
-    /// The theme figure as PNG.
-    Png,
+    /// A figure as SVG.
+    Svg(Figure),
+    /// A figure as PNG at 300 dpi.
+    Png(Figure),
     /// The audit trail as HTML.
     AuditHtml,
     /// The audit trail as CSV.
@@ -43,7 +44,8 @@ pub enum ExportFormat {
 impl ExportFormat {
     /// Reads a format name as the command line and the web use it: `md`, `html`, `docx`, `xlsx`,
     /// `csv` (with `table` naming one of GETs, PETs, Statements, Recurrence, Extracts, Notes),
-    /// `svg`, `png`, `audit` (HTML), `audit-csv`, `coreq`.
+    /// `svg`, `png` (the theme map; [`ExportFormat::figure`] names the others), `audit` (HTML),
+    /// `audit-csv`, `coreq`.
     pub fn parse(name: &str, table: Option<&str>) -> Result<ExportFormat, AppError> {
         Ok(match name.to_ascii_lowercase().as_str() {
             "md" | "markdown" => ExportFormat::Markdown,
@@ -58,8 +60,8 @@ impl ExportFormat {
                 })?;
                 ExportFormat::Csv(t)
             }
-            "svg" => ExportFormat::Svg,
-            "png" => ExportFormat::Png,
+            "svg" => ExportFormat::Svg(Figure::ThemeMap),
+            "png" => ExportFormat::Png(Figure::ThemeMap),
             "audit" | "audit-html" => ExportFormat::AuditHtml,
             "audit-csv" => ExportFormat::AuditCsv,
             "coreq" => ExportFormat::Coreq,
@@ -71,6 +73,19 @@ impl ExportFormat {
         })
     }
 
+    /// A figure by name (`theme-map`, `heatmap`, `flow`) in a format (`svg`, `png`), as the
+    /// command line's `figure` and `/api/v1/figures/{name}.{format}` ask for it.
+    pub fn figure(name: &str, format: &str) -> Result<ExportFormat, AppError> {
+        let names = || Figure::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+        let figure = Figure::parse(name)
+            .ok_or_else(|| AppError::Invalid(format!("figure '{name}' is not one of: {}", names())))?;
+        match format.to_ascii_lowercase().as_str() {
+            "svg" => Ok(ExportFormat::Svg(figure)),
+            "png" => Ok(ExportFormat::Png(figure)),
+            other => Err(AppError::Invalid(format!("figure format '{other}' is not one of: svg, png"))),
+        }
+    }
+
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {
@@ -79,8 +94,8 @@ impl ExportFormat {
             ExportFormat::Docx => "docx",
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv(_) | ExportFormat::AuditCsv => "csv",
-            ExportFormat::Svg => "svg",
-            ExportFormat::Png => "png",
+            ExportFormat::Svg(_) => "svg",
+            ExportFormat::Png(_) => "png",
             ExportFormat::Coreq => "md",
         }
     }
@@ -110,8 +125,8 @@ impl Workbench {
         let bytes = match format {
             ExportFormat::Markdown => render_markdown(&report).into_bytes(),
             ExportFormat::Html => render_html(&report).into_bytes(),
-            ExportFormat::Svg => render_theme_tree_svg(&report).into_bytes(),
-            ExportFormat::Png => render_theme_tree_png(&report).map_err(failed)?,
+            ExportFormat::Svg(figure) => render_figure_svg(&report, figure).into_bytes(),
+            ExportFormat::Png(figure) => render_figure_png(&report, figure).map_err(failed)?,
             ExportFormat::Docx => render_docx(&report).map_err(failed)?,
             ExportFormat::Xlsx => render_xlsx(&report, &self.tables(&s).await?).map_err(failed)?,
             ExportFormat::Csv(t) => render_csv(&report, &self.tables(&s).await?, t).into_bytes(),
@@ -120,7 +135,10 @@ impl Workbench {
             ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
         };
         // The figure's words are pixels in a PNG: check the SVG it is drawn from.
-        let drawn_from = (format == ExportFormat::Png).then(|| render_theme_tree_svg(&report));
+        let drawn_from = match format {
+            ExportFormat::Png(figure) => Some(render_figure_svg(&report, figure)),
+            _ => None,
+        };
         self.leak_gate(what, drawn_from.as_ref().map_or(&bytes[..], |svg| svg.as_bytes()), allow_leaks).await?;
         Ok(bytes)
     }

@@ -55,7 +55,7 @@ pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
-pub use idiograph_formats::ReportTable;
+pub use idiograph_formats::{Figure, ReportTable};
 pub use idiograph_store::{
     Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,
 };
@@ -289,13 +289,15 @@ impl Workbench {
         Ok(self.store.dump().await?)
     }
 
-    /// Changes the study's title, research question, terminology or recurrence rule.
+    /// Changes the study's title, research question, terminology, recurrence rule or what
+    /// printed quotes do with fillers and pauses.
     pub async fn update_study(
         &self,
         title: Option<&str>,
         research_question: Option<&str>,
         terminology: Option<Terminology>,
         rule: Option<idiograph_model::RecurrenceRule>,
+        fillers: Option<idiograph_model::FillerPolicy>,
         expected: Option<&str>,
     ) -> Result<StudySettings, AppError> {
         let mut tx = self.begin().await?;
@@ -313,6 +315,9 @@ impl Workbench {
         }
         if let Some(r) = rule {
             after.recurrence_rule = r;
+        }
+        if let Some(f) = fillers {
+            after.fillers = f;
         }
         tx.update(&before, &after).await?;
         tx.commit(Action::EditStudy, "edit study settings").await?;

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use idiograph_model::{
-    cite, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, ObjectId,
-    Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
+    cite, print_quote, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member,
+    ObjectId, Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
 };
 
 use idiograph_store::Tx;
@@ -59,6 +59,20 @@ impl Snapshot {
             Some(v) => cite(name, &v.layout, anchor.span()),
             None => format!("({name})"),
         }
+    }
+
+    /// The passage of an anchor as a write-up prints it: without cue times and speaker labels,
+    /// another speaker's turns left out and marked `[…]`, fillers and pauses by the study's
+    /// policy (`print_quote`). The stored text is not touched.
+    pub fn print(&self, anchor: &Anchor) -> String {
+        let fillers = self.settings.fillers;
+        let Some(v) = self.versions.get(anchor.version_id()) else {
+            let exact = anchor.quote().exact();
+            return print_quote(exact, &[], &Default::default(), &[idiograph_text::Span::full(exact)], fillers);
+        };
+        let no_roles = Default::default();
+        let speakers = self.transcripts.iter().find(|t| t.id == v.transcript_id).map_or(&no_roles, |t| &t.speakers);
+        print_quote(&v.text, &v.turns, speakers, &[anchor.span()], fillers)
     }
 
     /// Page and lines of an anchor without the pseudonym, e.g. "p. 6, ll. 14–16".

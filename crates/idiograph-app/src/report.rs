@@ -27,7 +27,7 @@ fn extracts(s: &Snapshot, theme: &ObjectId) -> Vec<ReportExtract> {
     s.extracts_of(theme)
         .into_iter()
         .map(|x| ReportExtract {
-            quote: x.anchor.quote().exact().trim().to_owned(),
+            quote: s.print(&x.anchor),
             pseudonym: s.participant(&x.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default(),
             citation: s.cite(&x.participant_id, &x.anchor),
         })

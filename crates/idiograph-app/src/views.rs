@@ -38,6 +38,8 @@ pub struct Study {
     pub chars_per_line: u32,
     /// Lines per page of that layout.
     pub lines_per_page: u32,
+    /// What printed quotes do with fillers and pauses: `keep` or `mark`.
+    pub fillers: String,
     /// What the terminology calls statements, PETs and GETs.
     pub labels: Labels,
 }
@@ -89,6 +91,7 @@ impl Study {
             recurrence_rule_text: st.recurrence_rule.describe(s.participants.len()),
             chars_per_line: st.layout.chars_per_line(),
             lines_per_page: st.layout.lines_per_page(),
+            fillers: st.fillers.as_str().to_owned(),
             labels: Labels::of(st.terminology),
         }
     }

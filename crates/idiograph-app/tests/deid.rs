@@ -11,7 +11,7 @@ mod support;
 
 use std::path::Path;
 
-use idiograph_app::{ApplyScope, ExportFormat, ItemStatus, ReportTable, Target, Workbench};
+use idiograph_app::{ApplyScope, ExportFormat, Figure, ItemStatus, ReportTable, Target, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::{InterviewMeta, NoteKind, Verdict};
 use idiograph_testkit::{on_both_backends, Backend};
@@ -382,12 +382,16 @@ async fn every_export_passes_the_leak_check(backend: Backend) {
         ("html".into(), ExportFormat::Html),
         ("docx".into(), ExportFormat::Docx),
         ("xlsx".into(), ExportFormat::Xlsx),
-        ("svg".into(), ExportFormat::Svg),
-        ("png".into(), ExportFormat::Png),
+        ("svg".into(), ExportFormat::Svg(Figure::ThemeMap)),
+        ("png".into(), ExportFormat::Png(Figure::ThemeMap)),
         ("audit".into(), ExportFormat::AuditHtml),
         ("audit-csv".into(), ExportFormat::AuditCsv),
         ("coreq".into(), ExportFormat::Coreq),
     ];
+    for figure in [Figure::Heatmap, Figure::Flow] {
+        formats.push((format!("{} svg", figure.name()), ExportFormat::Svg(figure)));
+        formats.push((format!("{} png", figure.name()), ExportFormat::Png(figure)));
+    }
     formats.extend(ReportTable::ALL.iter().map(|t| (format!("csv {}", t.name()), ExportFormat::Csv(*t))));
     let mut refused = 0;
     let mut outputs: Vec<Checked> = Vec::new();
@@ -427,7 +431,9 @@ async fn every_export_passes_the_leak_check(backend: Backend) {
         }
     }
     eprintln!("{refused} of {} exports refused", outputs.len());
-    for must in ["md", "html", "docx", "xlsx", "svg", "png", "qdpx", "qdc", "annotated docx", "annotated html"] {
+    let figures = ["heatmap svg", "heatmap png", "flow svg", "flow png"];
+    let named = ["md", "html", "docx", "xlsx", "svg", "png", "qdpx", "qdc", "annotated docx", "annotated html"];
+    for must in named.into_iter().chain(figures) {
         let (_, checked, _) = outputs.iter().find(|(n, ..)| n == must).unwrap();
         assert!(checked.is_err(), "{must} names a known identifier and must be refused");
     }
@@ -488,7 +494,7 @@ async fn every_field_is_pseudonymised_and_no_real_value_remains(backend: Backend
     wb.add_known("Siobhan Hargreaves", "Rachel", "participant", &[]).await.unwrap();
     wb.add_known("Agnes Whyte", "[Patient]", "patient", &[]).await.unwrap();
     wb.add_known("Penhallow", "", "town", &[]).await.unwrap();
-    wb.update_study(None, Some("How did Siobhan Hargreaves's group in Penhallow help?"), None, None, None)
+    wb.update_study(None, Some("How did Siobhan Hargreaves's group in Penhallow help?"), None, None, None, None)
         .await
         .unwrap();
 
@@ -617,7 +623,9 @@ Siobhan Hargreaves: The weight had been lifted.\n";
         ("html", ExportFormat::Html),
         ("docx", ExportFormat::Docx),
         ("xlsx", ExportFormat::Xlsx),
-        ("svg", ExportFormat::Svg),
+        ("theme map", ExportFormat::Svg(Figure::ThemeMap)),
+        ("heatmap", ExportFormat::Svg(Figure::Heatmap)),
+        ("flow", ExportFormat::Svg(Figure::Flow)),
         ("audit", ExportFormat::AuditHtml),
         ("audit-csv", ExportFormat::AuditCsv),
         ("coreq", ExportFormat::Coreq),

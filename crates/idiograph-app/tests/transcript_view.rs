@@ -2,23 +2,16 @@
 //! whole study holds for the transcript's current version, so its page shows the same. Runs on
 //! the demo study in a project file and copied to a PostgreSQL project.
 
-use idiograph_app::{build_demo, Workbench};
+mod support;
+
 use idiograph_model::{Anchor, Member};
-use idiograph_testkit::{on_both_backends, Backend, DropSchema};
+use idiograph_testkit::{on_both_backends, Backend};
 
 on_both_backends!(async fn a_transcript_view_holds_what_the_snapshot_holds_for_its_version);
 
 async fn a_transcript_view_holds_what_the_snapshot_holds_for_its_version(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = build_demo(&dir.path().join("demo.idg"), "ana").await.unwrap();
-    let (wb, schema) = match &backend {
-        Backend::File => (demo, None),
-        Backend::Server(url) => {
-            let id = demo.copy_to_server(url).await.unwrap();
-            demo.close().await;
-            (Workbench::open_on_server(url, &id, "ana").await.unwrap(), Some(DropSchema::new(url, &id)))
-        }
-    };
+    let (wb, schema) = support::demo(&backend, dir.path(), "ana").await;
     let s = wb.snapshot().await.unwrap();
     let mut annotations = 0;
     for t in &s.transcripts {

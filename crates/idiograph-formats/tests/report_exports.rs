@@ -329,15 +329,71 @@ fn csv_quotes_per_rfc_4180_and_guards_formulas() {
     }
 }
 
+/// A PNG's size in pixels and its `pHYs` resolution in pixels per metre, read with the `png`
+/// decoder (which also checks every chunk's CRC and the image data).
+fn decode_png(bytes: &[u8]) -> (u32, u32, Option<(u32, u32)>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a buffer size")];
+    reader.next_frame(&mut pixels).expect("the image decodes");
+    let info = reader.info();
+    let dims = info.pixel_dims.filter(|d| d.unit == png::Unit::Meter).map(|d| (d.xppu, d.yppu));
+    (info.width, info.height, dims)
+}
+
 #[test]
-fn png_figure_is_a_png_of_plausible_size() {
-    let png = render_theme_tree_png(&poster()).expect("png");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let width = u32::from_be_bytes(png[16..20].try_into().expect("width"));
-    let height = u32::from_be_bytes(png[20..24].try_into().expect("height"));
-    assert!((400..=4000).contains(&width) && (100..=4000).contains(&height), "{width}×{height}");
-    assert!(png.len() > 5_000, "text and boxes drawn, not a blank image");
-    assert_eq!(render_theme_tree_png(&poster()).expect("png"), png);
+fn figure_pngs_decode_at_300_dpi() {
+    for figure in Figure::ALL {
+        let png = render_figure_png(&poster(), figure).expect("png");
+        let (width, height, dims) = decode_png(&png);
+        // 300 dpi is 11,811 pixels per metre, in both directions.
+        assert_eq!(dims, Some((11_811, 11_811)), "{figure:?}");
+        // The figure's natural size (CSS px at 96 dpi) times 300/96.
+        let svg = render_figure_svg(&poster(), figure);
+        let natural = |attr: &str| -> f64 {
+            let at = svg.find(&format!(" {attr}=\"")).expect(attr) + attr.len() + 3;
+            svg[at..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+        };
+        assert_eq!(width, (natural("width") * 300.0 / 96.0).ceil() as u32, "{figure:?}");
+        assert_eq!(height, (natural("height") * 300.0 / 96.0).ceil() as u32, "{figure:?}");
+        assert!(png.len() > 20_000, "{figure:?}: text and boxes drawn, not a blank image");
+        assert_eq!(render_figure_png(&poster(), figure).expect("png"), png, "the same figure gives the same bytes");
+    }
+}
+
+#[test]
+fn figure_svgs_parse_and_name_every_theme_and_participant() {
+    let report = poster();
+    for figure in Figure::ALL {
+        let svg = render_figure_svg(&report, figure);
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{figure:?}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        assert_eq!(doc.root_element().attribute("role"), Some("img"));
+        // The drawn words, line by line (a wrapped title spans several tspans).
+        let drawn: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.descendants().filter(|t| t.is_text()).filter_map(|t| t.text()).collect::<Vec<_>>().join(" "))
+            .map(|t| Box::leak(t.into_boxed_str()) as &str)
+            .collect();
+        let all = drawn.join(" ");
+        for get in &report.gets {
+            assert!(all.contains(get.title.as_str()), "{figure:?} shows {}", get.title);
+            for sub in &get.sub_themes {
+                assert!(all.contains(sub.title.as_str()), "{figure:?} shows {}", sub.title);
+                if figure != Figure::Heatmap {
+                    for c in &sub.contributing {
+                        assert!(all.contains(c.pet_title.as_str()), "{figure:?} shows {}", c.pet_title);
+                    }
+                }
+            }
+        }
+        if figure != Figure::ThemeMap {
+            for who in &report.recurrence.participants {
+                assert!(all.contains(who.as_str()), "{figure:?} names {who}");
+            }
+        }
+    }
 }
 
 fn transcript() -> ReportAnnotatedTranscript {
@@ -517,7 +573,8 @@ fn libreoffice_opens_the_office_files() {
     for (name, bytes) in &files {
         std::fs::write(out.join(name), bytes).expect("write");
     }
-    std::fs::write(out.join("figure.png"), render_theme_tree_png(&poster()).expect("png")).expect("write");
+    std::fs::write(out.join("figure.png"), render_figure_png(&poster(), Figure::ThemeMap).expect("png"))
+        .expect("write");
     std::fs::write(out.join("transcript.html"), render_annotated_html(&transcript(), false)).expect("write");
     let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
     let status = Command::new(soffice)

@@ -19,6 +19,7 @@ mod annotation;
 mod deid;
 mod ids;
 mod participant;
+mod print;
 mod recurrence;
 mod study;
 mod team;
@@ -31,6 +32,7 @@ pub use crate::annotation::{
 pub use crate::deid::{LineMapping, OriginalsPolicy, ReplacementCount, ReviewDecision, Verdict, WordDecision};
 pub use crate::ids::{ObjectId, ObjectKind, ShortId, ShortIdError};
 pub use crate::participant::{InterviewMeta, Participant, PseudonymError};
+pub use crate::print::{print_quote, FillerPolicy, OMISSION, PAUSE};
 pub use crate::recurrence::{Recurrence, RecurrenceCell, RecurrenceRow};
 pub use crate::study::{RecurrenceRule, StudySettings, Term, Terminology};
 pub use crate::team::Role;

@@ -1,4 +1,5 @@
-//! Study settings: title, research question, terminology, recurrence rule and layout.
+//! Study settings: title, research question, terminology, recurrence rule, layout and how quotes
+//! are printed.
 
 use idiograph_text::LayoutParams;
 
@@ -163,10 +164,13 @@ pub struct StudySettings {
     /// The id of the key store that holds this study's known identifiers and originals, once
     /// one was made (the key store names the same id, so a wrong key file is recognised).
     pub key_id: Option<String>,
+    /// What printed quotes do with fillers and pauses.
+    pub fillers: crate::FillerPolicy,
 }
 
 impl StudySettings {
-    /// Settings for a new study with the defaults (2022 wording, half the sample, 80×40 layout).
+    /// Settings for a new study with the defaults (2022 wording, half the sample, 80×40 layout,
+    /// quotes printed with their fillers).
     pub fn new(title: impl Into<String>) -> StudySettings {
         StudySettings {
             title: title.into(),
@@ -176,6 +180,7 @@ impl StudySettings {
             layout: LayoutParams::default(),
             originals: crate::OriginalsPolicy::KeyStore,
             key_id: None,
+            fillers: crate::FillerPolicy::Keep,
         }
     }
 }

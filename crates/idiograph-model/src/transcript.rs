@@ -156,9 +156,14 @@ impl TranscriptVersion {
 
     /// The turn that contains `offset`, if any.
     pub fn turn_at(&self, offset: usize) -> Option<&Turn> {
-        let i = self.turns.partition_point(|t| t.span.end().to_usize() <= offset);
-        self.turns.get(i).filter(|t| t.span.start().to_usize() <= offset)
+        turn_at(&self.turns, offset)
     }
+}
+
+/// The turn of `turns` (in text order) that contains `offset`, if any.
+pub(crate) fn turn_at(turns: &[Turn], offset: usize) -> Option<&Turn> {
+    let i = turns.partition_point(|t| t.span.end().to_usize() <= offset);
+    turns.get(i).filter(|t| t.span.start().to_usize() <= offset)
 }
 
 /// The citation of a span in a version, e.g. "(Olivia, p. 6, ll. 14–16)".

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{
-    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, GroupingStrategy, InterviewMeta, JournalEntry,
-    LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule, ReplacementCount,
-    ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict, WordDecision,
+    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, FillerPolicy, GroupingStrategy, InterviewMeta,
+    JournalEntry, LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule,
+    ReplacementCount, ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
+    WordDecision,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -69,6 +70,7 @@ impl Codec for StudySettings {
                 Value::Int(self.layout.lines_per_page() as i64),
                 Value::text(self.originals.as_str()),
                 Value::opt_text(self.key_id.clone()),
+                Value::text(self.fillers.as_str()),
             ],
         )
     }
@@ -83,6 +85,7 @@ impl Codec for StudySettings {
                 .map_err(|_| corrupt(r, "chars_per_line"))?,
             originals: parse::<OriginalsPolicy>(r, "originals")?,
             key_id: r.opt_text("key_id"),
+            fillers: parse::<FillerPolicy>(r, "fillers")?,
         })
     }
 }

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_login_attempts.sql"),
         include_str!("../migrations/postgres/0009_login_attempts.sql"),
     ),
+    (
+        "0010_quote_fillers",
+        include_str!("../migrations/sqlite/0010_quote_fillers.sql"),
+        include_str!("../migrations/postgres/0010_quote_fillers.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

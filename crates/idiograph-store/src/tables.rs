@@ -14,6 +14,7 @@ pub static STUDY: Table = Table {
         ("lines_per_page", Int),
         ("originals", Text),
         ("key_id", Text),
+        ("fillers", Text),
     ],
     participant_column: None,
 };
@@ -254,6 +255,7 @@ pub static ADDED_COLUMNS: &[(&str, &str, Fill)] = &[
     ("study", "originals", Fill::Text("key-store")),
     ("study", "key_id", Fill::Null),
     ("content", "sealed", Fill::Int(0)),
+    ("study", "fillers", Fill::Text("keep")),
 ];
 
 pub fn by_name(name: &str) -> Option<&'static Table> {

@@ -104,6 +104,7 @@ on_both_backends!(
     async fn the_change_feed_reports_commits_of_other_handles_in_audit_order,
     async fn undo_and_redo_reach_commands_recorded_before_migration_0002,
     async fn undo_and_redo_reach_commands_recorded_before_migration_0003,
+    async fn undo_and_redo_reach_commands_recorded_before_migration_0010,
     async fn the_writes_of_an_object_are_those_of_commands_that_stand,
     async fn an_event_of_a_command_this_build_does_not_know_still_reads,
 );
@@ -502,15 +503,22 @@ async fn accounts_are_shared_by_the_projects_of_a_server_with_a_role_in_each() {
 }
 
 /// Undo and redo of commands whose row images were recorded before migration 0002 added
-/// `participant.finished_at` and `theme.note` (and 0003 the study's `originals` and `key_id`).
+/// `participant.finished_at` and `theme.note` (and 0003 the study's `originals` and `key_id`,
+/// 0010 its `fillers`).
 async fn undo_and_redo_reach_commands_recorded_before_migration_0002(backend: Backend) {
-    undo_and_redo_across_a_migration(backend, &[("participant", 1), ("theme", 1), ("study", 2)]).await;
+    undo_and_redo_across_a_migration(backend, &[("participant", 1), ("theme", 1), ("study", 3)]).await;
 }
 
 /// Undo and redo of commands whose row images were recorded before migration 0003 added the
-/// study's `originals` and `key_id`.
+/// study's `originals` and `key_id` (and 0010 its `fillers`).
 async fn undo_and_redo_reach_commands_recorded_before_migration_0003(backend: Backend) {
-    undo_and_redo_across_a_migration(backend, &[("study", 2)]).await;
+    undo_and_redo_across_a_migration(backend, &[("study", 3)]).await;
+}
+
+/// Undo and redo of commands whose row images were recorded before migration 0010 added the
+/// study's `fillers`.
+async fn undo_and_redo_reach_commands_recorded_before_migration_0010(backend: Backend) {
+    undo_and_redo_across_a_migration(backend, &[("study", 1)]).await;
 }
 
 /// Records commands on every table a migration widened, rewrites their audit images to the

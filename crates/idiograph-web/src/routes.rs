@@ -117,6 +117,8 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/redo", JOURNAL, post(misc::redo)),
         ("GET", "/api/v1/reports/{format}", READ, get(misc::report)),
         ("POST", "/api/v1/reports/{format}", READ, post(misc::report_anyway)),
+        ("GET", "/api/v1/figures/{file}", READ, get(misc::figure)),
+        ("POST", "/api/v1/figures/{file}", READ, post(misc::figure_anyway)),
         ("GET", "/api/v1/search", READ, get(pages::api_search)),
         ("GET", "/api/v1/events", READ, get(events::events)),
         // Pseudonymisation: the key store and its known identifiers are the owner's; analysts

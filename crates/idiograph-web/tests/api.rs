@@ -656,6 +656,25 @@ async fn a_whole_analysis_through_the_api() {
     let r = get(&app, "/api/v1/reports/html").await;
     assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert!(r.body.contains("Change over time"));
+    // So do the figures, linked from the group board; a name or format that is not one is not found.
+    let group = get(&app, "/group").await.body;
+    for file in ["theme-map.svg", "heatmap.svg", "flow.svg", "theme-map.png", "heatmap.png", "flow.png"] {
+        let path = format!("/api/v1/figures/{file}");
+        assert!(group.contains(&format!("href=\"{path}\"")), "the group board links {file}");
+        let r = get(&app, &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{file}: {}", r.body);
+        let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert_eq!(disposition, format!("attachment; filename=\"idiograph-{file}\""));
+        if file.ends_with(".svg") {
+            assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml");
+            assert!(r.body.starts_with("<svg") && r.body.contains("Change over time"), "{file}");
+        } else {
+            assert_eq!(r.headers[header::CONTENT_TYPE], "image/png");
+        }
+    }
+    for wrong in ["pie.svg", "heatmap.pdf", "heatmap"] {
+        assert_eq!(get(&app, &format!("/api/v1/figures/{wrong}")).await.status, StatusCode::NOT_FOUND, "{wrong}");
+    }
 
     // Every page renders.
     for page in [
@@ -780,6 +799,14 @@ async fn the_case_board_brackets_other_cases() {
     assert!(olivia.contains("Personal experiential theme") || olivia.contains("personal experiential theme"));
     let r = call(&app, "PATCH", "/api/v1/study", json!({"terminology": "2009"})).await;
     assert_eq!(r.status, StatusCode::OK);
+    // What printed quotes do with fillers is a setting of the study too.
+    assert_eq!(r.json()["fillers"], "keep");
+    let r = call(&app, "PATCH", "/api/v1/study", json!({"fillers": "mark"})).await;
+    assert_eq!((r.status, r.json()["fillers"].clone()), (StatusCode::OK, json!("mark")));
+    let r = call(&app, "PATCH", "/api/v1/study", json!({"fillers": "drop"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("filler policy 'drop'"), "{}", r.body);
+    assert!(get(&app, "/").await.body.contains("Fillers in printed quotes: mark"));
     let olivia = get(&app, "/cases/P1").await.body;
     assert!(olivia.contains("super-ordinate theme"), "2009 wording");
     assert!(olivia.contains("emergent themes"));

@@ -62,6 +62,9 @@ async fn on_project(wb: &Workbench, out: Printer, command: &Command) -> Result<E
         Command::Report { format, table, output, allow_leaks } => {
             reports::report(wb, out, *format, *table, output.as_deref(), *allow_leaks).await?
         }
+        Command::Figure { kind, format, output, allow_leaks } => {
+            reports::figure(wb, out, *kind, *format, output.as_deref(), *allow_leaks).await?
+        }
         Command::Deid(c) => deid::run(wb, out, c).await?,
         Command::History { limit } => history::history(wb, out, *limit).await?,
         Command::Undo => history::undo(wb, out, true).await?,

@@ -462,6 +462,11 @@ fn corpus_analysis_end_to_end(backend: Backend) {
     assert_eq!(strict["required"], 3);
     assert_eq!(strict["rows"][0]["meets_rule"], false);
     p.json(&["study", "set", "--recurrence", "half"]);
+    // Fillers in printed quotes: a setting like the others.
+    assert_eq!(p.json(&["study", "show"])["fillers"], "keep");
+    assert_eq!(p.json(&["study", "set", "--fillers", "mark"])["fillers"], "mark");
+    assert_eq!(p.json(&["study", "show"])["fillers"], "mark");
+    p.json(&["study", "set", "--fillers", "keep"]);
 
     // Reports.
     let md_path = p.file("report.md");
@@ -671,6 +676,9 @@ fn bad_input_is_refused_and_changes_nothing(backend: Backend) {
         ("bad recurrence", vec!["study", "set", "--recurrence", "most"], vec!["most"]),
         ("unknown report format", vec!["report", "--format", "pdf"], vec!["pdf", "--format", "md, html"]),
         ("unknown table", vec!["report", "--format", "csv", "--table", "codes"], vec!["codes", "GETs"]),
+        ("bad filler policy", vec!["study", "set", "--fillers", "drop"], vec!["filler policy", "drop"]),
+        ("unknown figure", vec!["figure", "pie"], vec!["pie", "theme-map"]),
+        ("figure format", vec!["figure", "heatmap", "--format", "pdf"], vec!["pdf", "svg, png"]),
     ];
 
     let mut failures = Vec::new();
@@ -1161,6 +1169,19 @@ fn demo_report_has_the_poster_results() {
     }
     for who in ["Olivia", "Rachel", "Tom"] {
         assert!(html.contains(&format!("({who}, p. ")), "html cites {who}");
+    }
+
+    // Figures for the write-up: SVG on standard output, PNG to a file at 300 dpi.
+    for kind in ["theme-map", "heatmap", "flow"] {
+        let svg = p.ok(&["figure", kind]);
+        assert!(svg.starts_with("<svg") && svg.contains("Catharsis"), "{kind}");
+        let path = p.file(&format!("{kind}.png"));
+        p.ok(&["figure", kind, "--format", "png", "-o", path.to_str().unwrap()]);
+        let png = std::fs::read(&path).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{kind}");
+        // The pHYs chunk: 11,811 pixels per metre both ways (300 dpi), unit the metre.
+        let at = png.windows(4).position(|w| w == b"pHYs").expect("a pHYs chunk") + 4;
+        assert_eq!(&png[at..at + 9], &[0, 0, 0x2e, 0x23, 0, 0, 0x2e, 0x23, 1], "{kind}");
     }
 
     // A second demo run reuses the file and changes nothing.

@@ -5,9 +5,23 @@
 
 use std::path::{Path, PathBuf};
 
-use idiograph_app::Workbench;
+use idiograph_app::{build_demo, Workbench};
 use idiograph_model::Terminology;
 use idiograph_testkit::{Backend, DropSchema};
+
+/// The demo study on one backend: built as a project file in `dir`, and for the server copied to
+/// a new project there, which is dropped with the returned guard.
+pub async fn demo(backend: &Backend, dir: &Path, author: &str) -> (Workbench, Option<DropSchema>) {
+    let demo = build_demo(&dir.join("demo.idg"), author).await.unwrap();
+    match backend {
+        Backend::File => (demo, None),
+        Backend::Server(url) => {
+            let id = demo.copy_to_server(url).await.unwrap();
+            demo.close().await;
+            (Workbench::open_on_server(url, &id, author).await.unwrap(), Some(DropSchema::new(url, &id)))
+        }
+    }
+}
 
 /// Where a study is kept.
 enum Place {

@@ -9,11 +9,11 @@
 use std::fmt::Write as _;
 
 use super::escape::{markup, paragraphs};
-use super::png::{figure_png, Png};
+use super::png::{rasterise, Png};
 use super::trail::{trail_cells, TRAIL_COLUMNS, TRAIL_HEADING, TRAIL_INTRO};
 use super::{
     attribute_names, attribute_value, cell_summary, extract_citation, flatten, get_case_count, get_children, ooxml,
-    pet_children, quoted, ReportError, StudyReport,
+    pet_children, quoted, svg, ReportError, StudyReport,
 };
 
 /// Namespace of WordprocessingML.
@@ -170,8 +170,8 @@ pub(super) struct WordDoc {
 
 /// English Metric Units per twip (914 400 per inch, 1 440 twips per inch).
 const EMU_PER_TWIP: u64 = 635;
-/// English Metric Units per CSS pixel at 96 dpi.
-const EMU_PER_PX: u64 = 9525;
+/// English Metric Units per inch.
+const EMU_PER_INCH: u64 = 914_400;
 
 impl WordDoc {
     /// An empty document with the given page geometry.
@@ -203,13 +203,13 @@ impl WordDoc {
     }
 
     /// Appends a centred inline picture, scaled down to the text width, with alt text.
-    pub(super) fn image(&mut self, png: &Png, pixels_per_unit: u32, alt: &str) {
+    pub(super) fn image(&mut self, png: &Png, alt: &str) {
         self.images.push(png.bytes.clone());
         let n = self.images.len();
         let max_w = u64::from(self.page.text_width()) * EMU_PER_TWIP;
-        let units = u64::from(pixels_per_unit.max(1));
-        let natural_w = u64::from(png.width) * EMU_PER_PX / units;
-        let natural_h = u64::from(png.height) * EMU_PER_PX / units;
+        let dpi = u64::from(png.dpi.max(1));
+        let natural_w = u64::from(png.width) * EMU_PER_INCH / dpi;
+        let natural_h = u64::from(png.height) * EMU_PER_INCH / dpi;
         let (cx, cy) =
             if natural_w > max_w { (max_w, natural_h * max_w / natural_w.max(1)) } else { (natural_w, natural_h) };
         let alt = markup(alt);
@@ -432,9 +432,9 @@ fn get_table(doc: &mut WordDoc, report: &StudyReport, tw: u32) -> Result<(), Rep
         }
         doc.push(&table(&widths, &rows));
     }
-    let png = figure_png(report)?;
+    let png = rasterise(&svg::figure(report, true, false))?;
     let alt = format!("{} and their {}", labels.gets, labels.sub_themes);
-    doc.image(&png, 2, &alt);
+    doc.image(&png, &alt);
     doc.push(&text_para("Caption", &format!("Figure 1. {} and their {}.", labels.gets, labels.sub_themes)));
     Ok(())
 }

@@ -198,7 +198,7 @@ impl Dialect for Html {
     fn figure(&self, out: &mut String, report: &StudyReport) {
         let labels = &report.labels;
         out.push_str("<figure>\n");
-        out.push_str(&svg::figure(report, false));
+        out.push_str(&svg::figure(report, false, false));
         let _ = writeln!(
             out,
             "<figcaption>Figure 1. {} and their {}.</figcaption>\n</figure>",

@@ -1,5 +1,6 @@
-//! Report writers: a plain study-report model and its Markdown, HTML, SVG, PNG, Word, Excel and
-//! CSV renderings, plus the annotated transcript, the audit trail and the COREQ checklist.
+//! Report writers: a plain study-report model and its Markdown, HTML, Word, Excel and CSV
+//! renderings, its figures (theme map, recurrence heatmap, PET → GET flow) as SVG and 300 dpi PNG,
+//! plus the annotated transcript, the audit trail and the COREQ checklist.
 //!
 //! The application layer fills a [`StudyReport`] from the project (cases, themes, recurrence,
 //! journal) and picks the terminology in [`ReportLabels`]; this module only lays the model out.
@@ -14,6 +15,8 @@ mod dialect;
 mod docx;
 mod error;
 mod escape;
+mod flow;
+mod heatmap;
 mod html;
 mod markdown;
 mod ooxml;
@@ -34,8 +37,8 @@ pub use self::docx::render_docx;
 pub use self::error::ReportError;
 pub use self::html::render_html;
 pub use self::markdown::render_markdown;
-pub use self::png::render_theme_tree_png;
-pub use self::svg::render_theme_tree_svg;
+pub use self::png::{render_figure_png, FIGURE_DPI};
+pub use self::svg::{render_figure_svg, Figure};
 pub use self::tables::{render_csv, ReportNoteRow, ReportStatementRow, ReportTable, ReportTables};
 pub use self::trail::{ReportTrailCase, ReportTrailMember, ReportTrailNote, ReportTrailTheme};
 pub use self::xlsx::render_xlsx;

@@ -430,7 +430,7 @@ fn html_escapes_hostile_text() {
 
 #[test]
 fn svg_lays_out_every_theme_under_its_get() {
-    let svg = render_theme_tree_svg(&poster());
+    let svg = svg::figure(&poster(), true, false);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.contains("role=\"img\""));
     assert!(svg.contains(
@@ -464,7 +464,7 @@ fn svg_boxes_do_not_overlap_and_text_fits() {
         }];
         report.gets.push(get);
     }
-    let svg = render_theme_tree_svg(&report);
+    let svg = svg::figure(&report, true, false);
     assert_well_formed_xml(&svg);
     let rects: Vec<[f64; 4]> = svg
         .lines()
@@ -503,7 +503,7 @@ fn svg_boxes_do_not_overlap_and_text_fits() {
 fn svg_without_gets_is_a_small_placeholder() {
     let mut report = poster();
     report.gets.clear();
-    let svg = render_theme_tree_svg(&report);
+    let svg = svg::figure(&report, true, false);
     assert_well_formed_xml(&svg);
     assert!(svg.contains(">Group experiential themes (GETs): none yet</tspan>"));
     assert!(svg.contains("stroke-dasharray"));
@@ -516,7 +516,7 @@ fn svg_without_gets_is_a_small_placeholder() {
 
 #[test]
 fn svg_escapes_hostile_text() {
-    let svg = render_theme_tree_svg(&hostile());
+    let svg = svg::figure(&hostile(), true, false);
     assert!(!svg.contains("<script"));
     assert!(svg.contains("&lt;script&gt;"));
     assert_well_formed_xml(&svg);
@@ -530,7 +530,7 @@ fn empty_report_renders_without_panicking() {
     assert!(md.contains("_No journal entries._"));
     let html = render_html(&report);
     assert_well_formed_xml(body(&html));
-    assert_well_formed_xml(&render_theme_tree_svg(&report));
+    assert_well_formed_xml(&svg::figure(&report, true, false));
 }
 
 #[test]
@@ -599,4 +599,90 @@ fn markdown_outputs_neutralise_link_targets_and_images() {
     assert!(md.contains("![pixel]\\(https://tracker.example/p.png)"), "{md}");
     assert!(md.contains("[Patient]\\: javascript:alert(2)"), "{md}");
     assert!(md.contains("[see]\\[Patient]"), "{md}");
+}
+
+/// The words of each `<text>` of an SVG, its wrapped lines joined again.
+fn drawn(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the figure parses");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.descendants().filter(|t| t.is_text()).filter_map(|t| t.text()).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Relative luminance (WCAG 2) of a `#rrggbb` colour: what is left of it in greyscale.
+fn luminance(hex: &str) -> f64 {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+}
+
+#[test]
+fn heatmap_shades_differ_in_lightness_and_their_text_stays_legible() {
+    let levels: Vec<f64> = heatmap::LEVELS.iter().map(|l| luminance(l.fill)).collect();
+    for (i, pair) in levels.windows(2).enumerate() {
+        // Printed in greyscale, neighbouring shades still differ clearly (at least 1.3:1).
+        assert!((pair[0] + 0.05) / (pair[1] + 0.05) >= 1.3, "levels {i} and {} look alike: {levels:?}", i + 1);
+    }
+    for level in &heatmap::LEVELS {
+        let (a, b) = (luminance(level.fill), luminance(level.ink));
+        let contrast = (a.max(b) + 0.05) / (a.min(b) + 0.05);
+        assert!(contrast >= 4.5, "{} on {} is {contrast:.1}:1", level.ink, level.fill);
+    }
+    // The shade follows the evidence; an absent theme is hatched, not merely white.
+    let cell = |present, statements, extracts| ReportCell { present, statements, extracts };
+    let shades: Vec<usize> =
+        [cell(false, 2, 0), cell(true, 0, 0), cell(true, 1, 1), cell(true, 3, 1), cell(true, 9, 0)]
+            .iter()
+            .map(|c| heatmap::level(Some(c)))
+            .collect();
+    assert_eq!(shades, [0, 1, 2, 3, 4]);
+    assert_eq!(heatmap::level(None), 0);
+    let svg = render_figure_svg(&poster(), Figure::Heatmap);
+    assert_well_formed_xml(&svg);
+    assert!(svg.contains(r#"fill="url(#absent)""#) && svg.contains("<pattern id=\"absent\""));
+    // Every cell says its value in words: Tom alone evidences "A Sense of Discomfort".
+    assert!(svg.contains("* below the recurrence rule"));
+    for fill in svg.split("fill=\"").skip(1).filter_map(|f| f.split('"').next()) {
+        let known = heatmap::LEVELS.iter().any(|l| l.fill == fill || l.ink == fill);
+        assert!(known || ["url(#absent)", "#ffffff", "#1b2631", "#5b6b7a"].contains(&fill), "stray colour {fill}");
+    }
+}
+
+#[test]
+fn theme_map_adds_each_themes_pets_and_the_reports_tree_does_not() {
+    let report = poster();
+    let map = render_figure_svg(&report, Figure::ThemeMap);
+    assert_well_formed_xml(&map);
+    let contributions: usize = report.gets.iter().flat_map(|g| &g.sub_themes).map(|s| s.contributing.len()).sum();
+    assert_eq!(map.matches(r##"fill="#ffffff" stroke="#5b6b7a""##).count(), contributions);
+    assert!(drawn(&map).contains(&"Olivia: Olivia on reducing burnout".to_owned()), "a PET box names its participant");
+    assert!(map.contains("<desc>Psychological Benefits: Reducing Burnout, Olivia on reducing burnout (Olivia),"));
+    let tree = svg::figure(&report, true, false);
+    assert!(!tree.contains("Olivia on reducing burnout"));
+}
+
+#[test]
+fn flow_links_every_pet_to_its_group_themes_and_dashes_lone_pets() {
+    let mut report = poster();
+    // A PET that feeds no group theme: divergence, drawn dashed.
+    report.cases[0].pets.push(ReportPet { title: "Dread of the list".into(), ..ReportPet::default() });
+    let svg = render_figure_svg(&report, Figure::Flow);
+    assert_well_formed_xml(&svg);
+    let links: usize = flatten(&report.gets, 0, get_children).iter().map(|(_, g)| g.contributing.len()).sum();
+    assert_eq!(svg.matches("<path d=\"M").count() - PEOPLE.len(), links, "one link per PET and group theme");
+    assert!(drawn(&svg).contains(&"Dread of the list".to_owned()));
+    assert!(svg.contains(r##"rx="6" fill="#ffffff" stroke="#5b6b7a" stroke-dasharray="4 3""##));
+    // Each participant's links have their own dash pattern, named in the legend.
+    for (i, who) in PEOPLE.iter().enumerate() {
+        assert!(svg.contains(&format!(">Personal experiential themes (PETs) of {who}</tspan>")), "{who}");
+        let dash = ["", "8 4", "2 3"][i];
+        assert!(dash.is_empty() || svg.contains(&format!("stroke-dasharray=\"{dash}\"")), "{who}'s dashes");
+    }
 }

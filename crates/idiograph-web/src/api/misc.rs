@@ -107,8 +107,8 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
     ("csv-recurrence", "Recurrence matrix (.csv)", "text/csv; charset=utf-8"),
     ("csv-extracts", "Extracts table (.csv)", "text/csv; charset=utf-8"),
     ("csv-notes", "Exploratory notes table (.csv)", "text/csv; charset=utf-8"),
-    ("svg", "Theme figure (.svg)", "image/svg+xml"),
-    ("png", "Theme figure (.png)", "image/png"),
+    ("svg", "Theme map (.svg)", "image/svg+xml"),
+    ("png", "Theme map, 300 dpi (.png)", "image/png"),
     ("audit", "Audit trail (.html)", "text/html; charset=utf-8"),
     ("audit-csv", "Audit trail (.csv)", "text/csv; charset=utf-8"),
     ("coreq", "COREQ checklist, pre-filled (.md)", "text/markdown; charset=utf-8"),
@@ -168,7 +168,12 @@ async fn download_report(Bench(wb): Bench, format: &str, allow_leaks: bool) -> A
             (wb.export(f, allow_leaks).await?, f.extension())
         }
     };
-    let disposition = format!("attachment; filename=\"idiograph-{word}.{ext}\"");
+    attachment(body, &format!("idiograph-{word}.{ext}"), content_type)
+}
+
+/// An export as a download named `file_name`.
+fn attachment(body: Vec<u8>, file_name: &str, content_type: &'static str) -> ApiResult<Response> {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -182,6 +187,30 @@ async fn download_report(Bench(wb): Bench, format: &str, allow_leaks: bool) -> A
         body,
     )
         .into_response())
+}
+
+/// Downloads a figure, `theme-map.svg` to `flow.png`; the leak check applies.
+pub(crate) async fn figure(
+    bench: Bench,
+    Path(file): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    refuse_override(&q.allow_leaks, &format!("/api/v1/figures/{file}"))?;
+    download_figure(bench, &file, false).await
+}
+
+/// Downloads a figure despite the leak check: the explicit override, recorded in the audit log.
+pub(crate) async fn figure_anyway(bench: Bench, Path(file): Path<String>) -> ApiResult<Response> {
+    download_figure(bench, &file, true).await
+}
+
+async fn download_figure(Bench(wb): Bench, file: &str, allow_leaks: bool) -> ApiResult<Response> {
+    let (name, ext) = file
+        .rsplit_once('.')
+        .ok_or_else(|| ApiError::not_found(format!("no figure '{file}' (try theme-map.svg or heatmap.png)")))?;
+    let format = ExportFormat::figure(name, ext).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let content_type = if format.extension() == "png" { "image/png" } else { "image/svg+xml" };
+    attachment(wb.export(format, allow_leaks).await?, &format!("idiograph-{file}"), content_type)
 }
 
 /// The OpenAPI document: the routes as written in `openapi.json`, with the schemas of the

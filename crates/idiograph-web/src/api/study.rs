@@ -6,7 +6,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
 use idiograph_app::{views, ParticipantChanges, Workbench};
-use idiograph_model::{InterviewMeta, RecurrenceRule, Terminology};
+use idiograph_model::{FillerPolicy, InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -29,6 +29,7 @@ pub(crate) struct StudyPatch {
     research_question: Option<String>,
     terminology: Option<String>,
     recurrence_rule: Option<String>,
+    fillers: Option<String>,
 }
 
 pub(crate) async fn patch_study(
@@ -38,8 +39,10 @@ pub(crate) async fn patch_study(
 ) -> ApiResult<Json<Value>> {
     let terminology = b.terminology.as_deref().map(word::<Terminology>).transpose()?;
     let rule = b.recurrence_rule.as_deref().map(RecurrenceRule::parse).transpose().map_err(ApiError::invalid)?;
-    let updated =
-        wb.update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule, expected.token()).await;
+    let fillers = b.fillers.as_deref().map(word::<FillerPolicy>).transpose()?;
+    let updated = wb
+        .update_study(b.title.as_deref(), b.research_question.as_deref(), terminology, rule, fillers, expected.token())
+        .await;
     or_current(updated, || current_study(&wb)).await?;
     get_study(Bench(wb)).await
 }

@@ -248,7 +248,7 @@ impl CheckedStudy {
     /// Gives the study `wb`, just made with the title and wording, its question and rule.
     async fn settle(self, wb: &Workbench) -> ApiResult<()> {
         if self.question.is_some() || self.rule.is_some() {
-            wb.update_study(None, self.question.as_deref(), None, self.rule, None).await?;
+            wb.update_study(None, self.question.as_deref(), None, self.rule, None, None).await?;
         }
         Ok(())
     }

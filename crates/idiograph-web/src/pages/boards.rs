@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use idiograph_app::{Snapshot, TrailMember, VersionToken};
+use idiograph_app::{Figure, Snapshot, TrailMember, VersionToken};
 use idiograph_model::{
     Assignment, ExperientialStatement, GroupingStrategy, Member, ObjectId, ObjectKind, ShortId, Theme,
 };
@@ -280,6 +280,8 @@ pub(crate) struct GroupPage {
     rows: Vec<MatrixRow>,
     rule: String,
     total: usize,
+    /// The figures offered for download: address name (`theme-map`) and what it shows.
+    figures: Vec<(&'static str, String)>,
 }
 
 fn color_of(s: &Snapshot, p: Option<&ObjectId>) -> usize {
@@ -370,7 +372,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
                         present: c.present(),
                         statements: c.statements,
                         extracts: c.extracts,
-                        extract: x.map(|x| x.anchor.quote().exact().trim().to_owned()).unwrap_or_default(),
+                        extract: x.map(|x| s.print(&x.anchor)).unwrap_or_default(),
                         citation: x.map(|x| s.cite(&x.participant_id, &x.anchor)).unwrap_or_default(),
                     }
                 })
@@ -400,8 +402,25 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
         rows,
         rule: s.settings.recurrence_rule.describe(s.participants.len()),
         total: s.participants.len(),
+        figures: figures(&s.settings),
     };
     render(&page)
+}
+
+/// The figures of the study in the researcher's words, for their download links.
+fn figures(settings: &idiograph_model::StudySettings) -> Vec<(&'static str, String)> {
+    let l = idiograph_app::views::Labels::of(settings.terminology);
+    Figure::ALL
+        .into_iter()
+        .map(|f| {
+            let what = match f {
+                Figure::ThemeMap => format!("Theme map: {} → sub-themes → {}", l.gets, l.pets),
+                Figure::Heatmap => format!("Recurrence heatmap: {} × participants", l.gets),
+                Figure::Flow => format!("Flow: each participant's {} → {}", l.pets, l.gets),
+            };
+            (f.name(), what)
+        })
+        .collect()
 }
 
 pub(crate) struct Passage {
@@ -597,7 +616,7 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
             ExtractView {
                 id: short("X", x.short),
                 color: color_of(&s, Some(&x.participant_id)),
-                quote: x.anchor.quote().exact().trim().to_owned(),
+                quote: s.print(&x.anchor),
                 citation: s.cite(&x.participant_id, &x.anchor),
                 link,
             }

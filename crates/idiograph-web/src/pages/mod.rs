@@ -14,7 +14,7 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use idiograph_app::views::{self, progress, Labels};
 use idiograph_app::{VersionToken, Workbench};
-use idiograph_model::{StudySettings, Terminology};
+use idiograph_model::{FillerPolicy, StudySettings, Terminology};
 
 use crate::auth::Bench;
 use crate::error::{ApiError, PageResult};
@@ -120,6 +120,9 @@ pub(crate) struct DashboardPage {
     terminologies: Vec<(&'static str, &'static str)>,
     rule: String,
     rule_code: String,
+    /// What printed quotes do with fillers and pauses, and the choices.
+    fillers: &'static str,
+    filler_choices: Vec<(&'static str, &'static str)>,
     /// The settings' version token, sent back with an edit.
     revision: String,
     participants: Vec<ParticipantRow>,
@@ -165,6 +168,11 @@ pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
         ],
         rule: s.settings.recurrence_rule.describe(s.participants.len()),
         rule_code: s.settings.recurrence_rule.encode(),
+        fillers: s.settings.fillers.as_str(),
+        filler_choices: vec![
+            (FillerPolicy::Keep.as_str(), "kept as transcribed"),
+            (FillerPolicy::Mark.as_str(), "left out, marked …"),
+        ],
         revision: s.settings.version_token(),
         participants,
         history: events(wb.history(8).await?),

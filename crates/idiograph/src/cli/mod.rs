@@ -11,7 +11,7 @@ mod words;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use idiograph_app::ReportTable;
+use idiograph_app::{Figure, ReportTable};
 use idiograph_model::{SpeakerRole, Terminology};
 
 pub use self::admin::AdminCommand;
@@ -21,7 +21,7 @@ pub use self::analysis::{
 pub use self::deid::{DeidCommand, KnownCommand};
 pub use self::study::{ParticipantCommand, ParticipantDetails, StudyCommand, TranscriptCommand};
 use self::words::words;
-pub use self::words::{AnnotatedFormat, ReportFormat};
+pub use self::words::{AnnotatedFormat, FigureFormat, ReportFormat};
 
 /// Idiograph: a workbench for Interpretative Phenomenological Analysis of interview transcripts.
 #[derive(Parser, Debug)]
@@ -161,6 +161,23 @@ pub enum Command {
         #[arg(long, value_parser = words::<ReportTable>())]
         table: Option<ReportTable>,
         /// Output file (default: standard output).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Export even if the leak check finds known real names, or cannot run because the key
+        /// store is locked (the audit log records it).
+        #[arg(long)]
+        allow_leaks: bool,
+    },
+    /// Draw a figure of the study for the write-up, readable in greyscale.
+    Figure {
+        /// theme-map (GETs, sub-themes and the PETs behind them), heatmap (GET × participant
+        /// recurrence) or flow (each participant's PETs linked to the GETs they feed).
+        #[arg(value_parser = words::<Figure>())]
+        kind: Figure,
+        /// svg, or png at 300 dpi.
+        #[arg(long, default_value = "svg", ignore_case = true)]
+        format: FigureFormat,
+        /// Output file (default: standard output, for SVG).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
         /// Export even if the leak check finds known real names, or cannot run because the key

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use idiograph_model::{RecurrenceRule, SpeakerRole, Terminology};
+use idiograph_model::{FillerPolicy, RecurrenceRule, SpeakerRole, Terminology};
 
 use super::words::{words, AnnotatedFormat};
 
@@ -26,6 +26,9 @@ pub enum StudyCommand {
         /// Recurrence rule: half, a share like 2/3, or a count like 2.
         #[arg(long, value_parser = RecurrenceRule::parse)]
         recurrence: Option<RecurrenceRule>,
+        /// Fillers and pauses in printed quotes: keep (as transcribed) or mark (left out, marked …).
+        #[arg(long, value_parser = words::<FillerPolicy>())]
+        fillers: Option<FillerPolicy>,
     },
 }
 

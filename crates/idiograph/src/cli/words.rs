@@ -7,8 +7,11 @@ use std::marker::PhantomData;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
+use idiograph_app::Figure;
 use idiograph_app::{ItemStatus, ReportTable};
-use idiograph_model::{GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict};
+use idiograph_model::{
+    FillerPolicy, GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict,
+};
 
 /// An enum whose values the command line names by fixed words.
 pub trait Word: Copy + Send + Sync + 'static {
@@ -38,7 +41,22 @@ macro_rules! model_words {
     )+};
 }
 
-model_words!(Terminology, NoteKind, GroupingStrategy, SpeakerRole, Role, Verdict, OriginalsPolicy);
+model_words!(Terminology, NoteKind, GroupingStrategy, SpeakerRole, Role, Verdict, OriginalsPolicy, FillerPolicy);
+
+impl Word for Figure {
+    fn all() -> &'static [Self] {
+        &Figure::ALL
+    }
+    fn word(self) -> &'static str {
+        self.name()
+    }
+    fn parse(text: &str) -> Result<Self, String> {
+        Figure::parse(text).ok_or_else(|| {
+            let names: Vec<&str> = Figure::ALL.iter().map(|f| f.name()).collect();
+            format!("no figure '{}' (figures: {})", text.trim(), names.join(", "))
+        })
+    }
+}
 
 impl Word for ReportTable {
     fn all() -> &'static [Self] {
@@ -92,9 +110,9 @@ pub enum ReportFormat {
     Xlsx,
     /// One table (--table) as CSV.
     Csv,
-    /// The theme figure as SVG.
+    /// The theme map figure as SVG (`figure` draws the others).
     Svg,
-    /// The theme figure as PNG.
+    /// The theme map figure as PNG at 300 dpi.
     Png,
     /// The audit trail as HTML.
     #[value(alias = "audit-html")]
@@ -107,6 +125,15 @@ pub enum ReportFormat {
     Qdpx,
     /// The codebook for other QDA software (REFI-QDA).
     Qdc,
+}
+
+/// What `figure --format` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FigureFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// A PNG image at 300 dpi.
+    Png,
 }
 
 /// What `transcript export --format` writes.

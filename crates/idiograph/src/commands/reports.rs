@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use idiograph_app::{ExportFormat, ReportTable, Workbench};
+use idiograph_app::{ExportFormat, Figure, ReportTable, Workbench};
 use serde_json::json;
 
-use crate::cli::ReportFormat;
+use crate::cli::{FigureFormat, ReportFormat};
 use crate::printer::{emit, Printer};
 
 /// `report`: writes the export `format` (with --format csv, the table `table`, by default the
@@ -27,11 +27,27 @@ pub(crate) async fn report(
         ReportFormat::Docx => ExportFormat::Docx,
         ReportFormat::Xlsx => ExportFormat::Xlsx,
         ReportFormat::Csv => ExportFormat::Csv(table.unwrap_or(ReportTable::Statements)),
-        ReportFormat::Svg => ExportFormat::Svg,
-        ReportFormat::Png => ExportFormat::Png,
+        ReportFormat::Svg => ExportFormat::Svg(Figure::ThemeMap),
+        ReportFormat::Png => ExportFormat::Png(Figure::ThemeMap),
         ReportFormat::Audit => ExportFormat::AuditHtml,
         ReportFormat::AuditCsv => ExportFormat::AuditCsv,
         ReportFormat::Coreq => ExportFormat::Coreq,
+    };
+    deliver(out, &wb.export(export, allow_leaks).await?, output, export.extension())
+}
+
+/// `figure`: draws `kind` as SVG or as PNG at 300 dpi.
+pub(crate) async fn figure(
+    wb: &Workbench,
+    out: Printer,
+    kind: Figure,
+    format: FigureFormat,
+    output: Option<&Path>,
+    allow_leaks: bool,
+) -> Result<()> {
+    let export = match format {
+        FigureFormat::Svg => ExportFormat::Svg(kind),
+        FigureFormat::Png => ExportFormat::Png(kind),
     };
     deliver(out, &wb.export(export, allow_leaks).await?, output, export.extension())
 }

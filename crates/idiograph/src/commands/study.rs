@@ -15,7 +15,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StudyCommand) ->
             let s = &study.settings;
             out.print(views::Study::of(&study), || {
                 format!(
-                    "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page",
+                    "{}\nResearch question: {}\nTerminology: {} ({}, {}, {})\nRecurrence rule: {}\nLayout: {} characters per line, {} lines per page\nFillers in printed quotes: {}",
                     s.title,
                     s.research_question.as_deref().unwrap_or("—"),
                     s.terminology,
@@ -24,12 +24,13 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StudyCommand) ->
                     s.terminology.label(Term::Gets),
                     s.recurrence_rule.encode(),
                     s.layout.chars_per_line(),
-                    s.layout.lines_per_page()
+                    s.layout.lines_per_page(),
+                    s.fillers
                 )
             });
         }
-        StudyCommand::Set { title, question, terminology, recurrence } => {
-            wb.update_study(title.as_deref(), question.as_deref(), *terminology, *recurrence, None).await?;
+        StudyCommand::Set { title, question, terminology, recurrence, fillers } => {
+            wb.update_study(title.as_deref(), question.as_deref(), *terminology, *recurrence, *fillers, None).await?;
             out.print(views::Study::of(&wb.snapshot().await?), || "Study settings updated.".to_owned());
         }
     }
