@@ -298,6 +298,7 @@ impl Team {
             }
             ("POST", "/api/v1/undo") | ("POST", "/api/v1/redo") => Call::new(method, path(template)).json(json!({})),
             ("GET" | "POST", "/api/v1/reports/{format}") => Call::new(method, path("/api/v1/reports/md")),
+            ("GET" | "POST", "/api/v1/figures/{file}") => Call::new(method, path("/api/v1/figures/heatmap.svg")),
             ("POST", "/api/v1/transcripts/{id}/annotated/{format}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
             }
@@ -438,9 +439,10 @@ fn intended(route: &Route) -> Access {
         }
         (_, p) if p.starts_with("/api/v1/deid/") => Access::Member(Role::Owner),
         // Downloading despite the leak check is reading too (a POST because it is recorded).
-        ("POST", "/api/v1/reports/{format}" | "/api/v1/transcripts/{id}/annotated/{format}") => {
-            Access::Member(Role::Auditor)
-        }
+        (
+            "POST",
+            "/api/v1/reports/{format}" | "/api/v1/figures/{file}" | "/api/v1/transcripts/{id}/annotated/{format}",
+        ) => Access::Member(Role::Auditor),
         ("POST", "/api/v1/undo" | "/api/v1/redo") | ("GET", _) => Access::Member(Role::Auditor),
         _ => Access::Member(Role::Analyst),
     }
