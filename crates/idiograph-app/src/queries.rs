@@ -198,6 +198,11 @@ impl TranscriptView {
 }
 
 impl Workbench {
+    /// The study's settings alone (title, terminology, layout…), without the study.
+    pub async fn settings(&self) -> Result<StudySettings, AppError> {
+        Ok(self.store.read().await?.settings().await?)
+    }
+
     /// Reads the whole study (but the notes) in one consistent transaction.
     pub async fn snapshot(&self) -> Result<Snapshot, AppError> {
         read_snapshot(&mut self.store.read().await?).await

@@ -37,8 +37,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StudyCommand) ->
     Ok(())
 }
 
-/// The study's terminology, for the label of what a command made. No query of the application
-/// reads the settings alone, so this reads a snapshot of the whole study.
+/// The study's terminology, for the label of what a command made.
 pub(crate) async fn terminology(wb: &Workbench) -> Result<Terminology> {
-    Ok(wb.snapshot().await?.settings.terminology)
+    Ok(wb.settings().await?.terminology)
 }
