@@ -808,7 +808,10 @@ fn import_and_kill(p: &Project, files: &[String], trigger: &dyn Fn(Duration, &Pa
         std::thread::sleep(Duration::from_millis(1));
     }
     let status = child.wait().expect("wait");
-    killed_by_signal(&status)
+    let killed = killed_by_signal(&status);
+    // An import that ended by itself must have succeeded; say why when it did not.
+    assert!(killed || status.success(), "the import failed by itself ({status}): {}", child_stderr(&mut child));
+    killed
 }
 
 /// The project opens and holds either every transcript of the batch or none; the history
@@ -1229,7 +1232,7 @@ fn durable_after_success_and_backup_while_open() {
     let backup = p.run(&["backup", dest.to_str().unwrap()]);
     let status = wait_or_kill(&mut child, Duration::from_secs(60));
     backup.assert_ok();
-    assert!(status.success(), "the import ran alongside the backup");
+    assert!(status.success(), "the import ran alongside the backup ({status}): {}", child_stderr(&mut child));
     assert!(concurrent, "the backup should have run while the import was still going (it finished too early)");
     assert!(dest.is_file());
     let copy = Project::file_at(tempfile::tempdir().unwrap(), dest.clone());

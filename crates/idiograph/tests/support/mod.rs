@@ -418,6 +418,16 @@ pub fn killed_by_signal(status: &std::process::ExitStatus) -> bool {
     status.signal().is_some()
 }
 
+/// What a finished child process wrote to its standard error, for a failure message.
+pub fn child_stderr(child: &mut Child) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut text);
+    }
+    text
+}
+
 /// Ids (`"T1"`, …) of the transcripts in a project.
 pub fn transcript_ids(p: &Project) -> Vec<String> {
     p.json(&["transcript", "list"])
