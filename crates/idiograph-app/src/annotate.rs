@@ -1,5 +1,7 @@
 //! Exploratory notes, experiential statements, extracts and the reflexive journal.
 
+use std::sync::Arc;
+
 use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId,
     ObjectKind, Participant, ShortId, Theme, Transcript, TranscriptVersion,
@@ -73,7 +75,7 @@ pub(crate) fn check_title(what: &str, text: &str, max: usize) -> Result<String, 
 }
 
 /// Resolves a target into its transcript, version and a checked anchor.
-async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, TranscriptVersion, Anchor), AppError> {
+async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, Arc<TranscriptVersion>, Anchor), AppError> {
     let t = transcript_of(tx, target).await?;
     let v = tx.version(&t.current_version).await?;
     let anchor = anchor_in(&t, &v, target)?;
@@ -166,7 +168,8 @@ impl Workbench {
     /// Adds many notes in one command (one transaction, one undo step), e.g. from a batch file.
     pub async fn add_notes(&self, notes: &[(Target, NoteKind, String)]) -> Result<usize, AppError> {
         let mut tx = self.begin().await?;
-        let mut versions: std::collections::HashMap<ObjectId, (Transcript, TranscriptVersion)> = Default::default();
+        let mut versions: std::collections::HashMap<ObjectId, (Transcript, Arc<TranscriptVersion>)> =
+            Default::default();
         let at = now();
         let mut shorts = tx.reserve_shorts(ObjectKind::Note, notes.len() as u32).await?;
         let mut made = Vec::with_capacity(notes.len());

@@ -2,6 +2,7 @@
 //! and one transcript with what is anchored in it, for views that need no more.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use idiograph_model::{
     cite, print_quote, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member,
@@ -22,7 +23,7 @@ pub struct Snapshot {
     /// Transcripts in creation order.
     pub transcripts: Vec<Transcript>,
     /// Every version that is current or anchored in, by id.
-    pub versions: HashMap<ObjectId, TranscriptVersion>,
+    pub versions: HashMap<ObjectId, Arc<TranscriptVersion>>,
     /// Statements in creation order.
     pub statements: Vec<ExperientialStatement>,
     /// Themes in creation order.
@@ -151,8 +152,8 @@ pub struct TranscriptView {
     pub settings: StudySettings,
     /// The transcript.
     pub transcript: Transcript,
-    /// Its current version (text, frozen layout, turns).
-    pub version: TranscriptVersion,
+    /// Its current version (text, frozen layout, turns), shared with the store's cache.
+    pub version: Arc<TranscriptVersion>,
     /// The case the transcript belongs to.
     pub participant: Participant,
     /// Exploratory notes anchored in the current version, in creation order.

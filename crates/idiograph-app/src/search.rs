@@ -908,7 +908,7 @@ impl Workbench {
         };
 
         // Label the hits of the window, checking each against the current text.
-        let mut versions: HashMap<ObjectId, TranscriptVersion> = HashMap::new();
+        let mut versions: HashMap<ObjectId, Arc<TranscriptVersion>> = HashMap::new();
         let mut hits = Vec::new();
         for m in &found.matches {
             let participant = m.participant.as_deref().and_then(|p| light.participant(p));
@@ -1084,7 +1084,7 @@ impl Workbench {
             None => None,
         };
         let family = light.theme_family(&theme.id);
-        let mut versions: HashMap<ObjectId, TranscriptVersion> = HashMap::new();
+        let mut versions: HashMap<ObjectId, Arc<TranscriptVersion>> = HashMap::new();
         passages(&mut tx, &light, &family, context, only.as_ref(), &mut versions).await
     }
 
@@ -1229,7 +1229,7 @@ async fn passages(
     family: &[ObjectId],
     context: u32,
     only: Option<&ObjectId>,
-    versions: &mut HashMap<ObjectId, TranscriptVersion>,
+    versions: &mut HashMap<ObjectId, Arc<TranscriptVersion>>,
 ) -> Result<Vec<ThemePassage>, AppError> {
     let mut out = Vec::new();
     for (th, via, anchor) in coded_anchors(light, family) {

@@ -2,6 +2,7 @@
 //! command, so a bad file never half-imports and never blocks the others.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use idiograph_formats::{import_transcript, ImportError, ImportOptions, ImportedTranscript};
 use idiograph_model::{ObjectId, ObjectKind, Provenance, ShortId, SpeakerRole, Transcript, TranscriptVersion, Turn};
@@ -274,7 +275,7 @@ impl Workbench {
     }
 
     /// A transcript and its current version (text, frozen layout, turns).
-    pub async fn transcript(&self, reference: &str) -> Result<(Transcript, TranscriptVersion), AppError> {
+    pub async fn transcript(&self, reference: &str) -> Result<(Transcript, Arc<TranscriptVersion>), AppError> {
         let mut tx = self.store.read().await?;
         let t = resolve(&mut tx, reference).await?;
         let v = tx.version(&t.current_version).await?;

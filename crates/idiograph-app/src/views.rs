@@ -6,6 +6,7 @@
 //! links from the locations they carry.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use idiograph_model::{self as model, Member, ObjectId, ObjectKind, ShortId, Term, Terminology};
 use idiograph_store::{AuditEvent as StoredEvent, Tx};
@@ -458,7 +459,7 @@ pub struct Anchor {
 impl Anchor {
     /// An anchor of `s`; `index` is the UTF-16 index of its version when the caller holds one.
     pub fn of(s: &Snapshot, a: &model::Anchor, index: Option<&UnitIndex>) -> Anchor {
-        let v = s.versions.get(a.version_id());
+        let v = s.versions.get(a.version_id()).map(|v| &**v);
         let t = v.and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id));
         Anchor::within(t, v, a, index)
     }
@@ -531,7 +532,7 @@ impl Note {
 
     /// A note of `s`.
     pub fn of(s: &Snapshot, n: &model::ExploratoryNote) -> Note {
-        let v = s.versions.get(n.anchor.version_id());
+        let v = s.versions.get(n.anchor.version_id()).map(|v| &**v);
         let t = v.and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id));
         Note::within(n, t, v, None)
     }
@@ -1076,7 +1077,7 @@ impl crate::Workbench {
         };
         let transcripts: HashMap<ObjectId, model::Transcript> =
             tx.all::<model::Transcript>().await?.into_iter().map(|t| (t.id.clone(), t)).collect();
-        let mut versions: HashMap<ObjectId, (model::TranscriptVersion, UnitIndex)> = HashMap::new();
+        let mut versions: HashMap<ObjectId, (Arc<model::TranscriptVersion>, UnitIndex)> = HashMap::new();
         let mut out = Vec::new();
         for n in notes.iter().filter(|n| authors.is_empty() || authors.contains(&n.author)) {
             let vid = n.anchor.version_id();

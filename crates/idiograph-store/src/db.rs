@@ -106,9 +106,60 @@ pub struct AccountScope {
     pub project: String,
 }
 
-/// Decoded transcript versions shared by the transactions of one process.
-pub type VersionCache =
-    Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<idiograph_model::TranscriptVersion>>>>;
+/// Decoded transcript versions shared by the transactions of one process, the most recently
+/// read kept up to [`VersionCache::BUDGET`] bytes of text. Versions never change once written,
+/// so a reader gets the same shared copy instead of reloading, re-decoding or cloning the text;
+/// the budget keeps a server that has shown many transcripts from holding all of them.
+#[derive(Clone)]
+pub struct VersionCache(Arc<std::sync::Mutex<CachedVersions>>);
+
+struct CachedVersions {
+    recent: lru::LruCache<String, Arc<idiograph_model::TranscriptVersion>>,
+    bytes: usize,
+}
+
+impl VersionCache {
+    /// How many bytes of text the cache holds at most: a few long interviews. A version longer
+    /// than this is read for each request and not kept.
+    pub const BUDGET: usize = 64 << 20;
+
+    /// An empty cache.
+    pub fn new() -> VersionCache {
+        VersionCache(Arc::new(std::sync::Mutex::new(CachedVersions { recent: lru::LruCache::unbounded(), bytes: 0 })))
+    }
+
+    /// The version `id` if it is held, now the most recently used.
+    pub fn get(&self, id: &str) -> Option<Arc<idiograph_model::TranscriptVersion>> {
+        self.0.lock().ok()?.recent.get(id).cloned()
+    }
+
+    /// Keeps `version`, dropping the least recently used ones over the budget.
+    pub fn insert(&self, version: Arc<idiograph_model::TranscriptVersion>) {
+        let size = version.text.len();
+        let Ok(mut c) = self.0.lock() else { return };
+        if size > Self::BUDGET {
+            return;
+        }
+        if let Some(old) = c.recent.put(version.id.as_str().to_owned(), version) {
+            c.bytes -= old.text.len();
+        }
+        c.bytes += size;
+        while c.bytes > Self::BUDGET {
+            match c.recent.pop_lru() {
+                Some((_, gone)) => c.bytes -= gone.text.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// Forgets every version: after an erasure or a seal no original text may stay in memory.
+    pub fn clear(&self) {
+        if let Ok(mut c) = self.0.lock() {
+            c.recent.clear();
+            c.bytes = 0;
+        }
+    }
+}
 
 pub(crate) fn install_drivers() {
     static ONCE: std::sync::Once = std::sync::Once::new();
@@ -208,7 +259,7 @@ impl Db {
             pool,
             backend: Backend::Sqlite { path: path.to_owned() },
             write_lock: Arc::new(Mutex::new(())),
-            versions: VersionCache::default(),
+            versions: VersionCache::new(),
             feed: Arc::new(Feed::new()),
             server_url: None,
         })
@@ -256,7 +307,7 @@ impl Db {
             pool,
             backend: Backend::Postgres { schema: schema.to_owned() },
             write_lock: Arc::new(Mutex::new(())),
-            versions: VersionCache::default(),
+            versions: VersionCache::new(),
             feed: Arc::new(Feed::new()),
             server_url: Some(url.to_owned()),
         })
@@ -439,5 +490,55 @@ pub async fn transition(
         (Some(_), Some(t)) => update(conn, t).await,
         (Some(_), None) => delete(conn, table, id).await,
         (None, None) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VersionCache;
+    use idiograph_model::{ObjectId, Provenance, TranscriptVersion};
+    use idiograph_text::{Layout, LayoutParams};
+    use std::sync::Arc;
+
+    fn version(id: &str, bytes: usize) -> Arc<TranscriptVersion> {
+        let text = "a".repeat(bytes);
+        Arc::new(TranscriptVersion {
+            id: ObjectId::new(id),
+            transcript_id: ObjectId::new("t"),
+            number: 1,
+            // The cache weighs only the text; the layout is not looked at.
+            layout: Layout::compute("", LayoutParams::default()),
+            text,
+            turns: vec![],
+            provenance: Provenance {
+                file_name: "x.txt".into(),
+                sha256: String::new(),
+                format: "text".into(),
+                encoding: "utf-8".into(),
+            },
+            created_at: String::new(),
+        })
+    }
+
+    #[test]
+    fn the_version_cache_keeps_the_most_recently_read_within_its_budget() {
+        let cache = VersionCache::new();
+        let third = VersionCache::BUDGET / 3;
+        for id in ["a", "b", "c"] {
+            cache.insert(version(id, third));
+        }
+        // The same version comes back shared, not copied.
+        let a = cache.get("a").expect("a is kept");
+        assert!(Arc::ptr_eq(&a, &cache.get("a").unwrap()));
+        // A fourth pushes out the least recently read: "b" (a was just read).
+        cache.insert(version("d", third));
+        assert!(cache.get("b").is_none(), "the least recently read goes first");
+        assert!(cache.get("a").is_some() && cache.get("c").is_some() && cache.get("d").is_some());
+        // A version over the whole budget is not kept, and pushes nothing out.
+        cache.insert(version("huge", VersionCache::BUDGET + 1));
+        assert!(cache.get("huge").is_none());
+        assert!(cache.get("a").is_some() && cache.get("d").is_some());
+        cache.clear();
+        assert!(["a", "c", "d"].iter().all(|id| cache.get(id).is_none()), "clear forgets every text");
     }
 }

@@ -118,9 +118,7 @@ impl Store {
         }
         tx.tx.commit().await?;
         // Decoded versions held in memory quote the originals too.
-        if let Ok(mut c) = self.db.versions.lock() {
-            c.clear();
-        }
+        self.db.versions.clear();
         if self.db.is_sqlite() {
             let mut conn = self.db.pool.acquire().await?;
             conn.execute("VACUUM").await?;

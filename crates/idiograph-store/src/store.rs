@@ -1,6 +1,7 @@
 //! The `Store` façade: opening projects, command transactions, audit, undo/redo, withdrawal.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use idiograph_model::{ObjectId, ObjectKind, StudySettings, TranscriptVersion};
 use sqlx::{Executor, Row as _};
@@ -440,9 +441,7 @@ impl Store {
             .await?;
         tx.finish().await?;
         // Their texts must not outlive the withdrawal in this process's memory either.
-        if let Ok(mut c) = self.db.versions.lock() {
-            c.clear();
-        }
+        self.db.versions.clear();
         Ok(Some(seq))
     }
 
@@ -571,18 +570,15 @@ impl Tx {
         self.get(&ObjectId::new(crate::STUDY_ID)).await
     }
 
-    /// A transcript version with its text.
-    pub async fn version(&mut self, id: &ObjectId) -> Result<TranscriptVersion, StoreError> {
+    /// A transcript version with its text, shared: a version is immutable once written.
+    pub async fn version(&mut self, id: &ObjectId) -> Result<Arc<TranscriptVersion>, StoreError> {
         // Callers ask for versions named by rows of this same transaction, so a cached version
         // (immutable once written) is the one they mean.
-        let cached = self.versions.lock().ok().and_then(|c| c.get(id.as_str()).cloned());
-        if let Some(v) = cached {
-            return Ok((*v).clone());
+        if let Some(v) = self.versions.get(id.as_str()) {
+            return Ok(v);
         }
-        let v = self.load_version(id).await?;
-        if let Ok(mut c) = self.versions.lock() {
-            c.insert(id.as_str().to_owned(), std::sync::Arc::new(v.clone()));
-        }
+        let v = Arc::new(self.load_version(id).await?);
+        self.versions.insert(v.clone());
         Ok(v)
     }
 
@@ -773,9 +769,7 @@ impl Tx {
         sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut *self.tx).await?;
         self.tx.commit().await?;
         // No transcript text of the project stays in this process's memory either.
-        if let Ok(mut c) = self.versions.lock() {
-            c.clear();
-        }
+        self.versions.clear();
         Ok(members)
     }
 

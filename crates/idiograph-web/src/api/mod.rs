@@ -103,7 +103,10 @@ impl Selection {
 
     /// [`Selection::target`] with the version it is on, for a reply that needs the text too
     /// (versions are immutable, so it stays the one the new anchor is on).
-    pub(crate) async fn target_and_version(&self, wb: &Workbench) -> ApiResult<(Target, TranscriptVersion)> {
+    pub(crate) async fn target_and_version(
+        &self,
+        wb: &Workbench,
+    ) -> ApiResult<(Target, std::sync::Arc<TranscriptVersion>)> {
         let (t, v) = wb.transcript(&self.transcript).await?;
         if v.id.as_str() != self.version {
             return Err(ApiError::invalid(format!(

@@ -193,8 +193,9 @@ struct Reading<'v> {
     view: &'v TranscriptView,
     index: UnitIndex,
     marks: Vec<Mark>,
-    /// For each global line, the marks touching it.
-    per_line: Vec<Vec<usize>>,
+    /// For each global line that has any, the marks touching it (most lines of a long
+    /// transcript have none, and a slot per line would cost more than the layout).
+    per_line: HashMap<u32, Vec<usize>>,
     /// Speaker labels as byte ranges, in text order.
     labels: Vec<(usize, usize)>,
     notes: Vec<NoteCard>,
@@ -312,13 +313,12 @@ impl<'v> Reading<'v> {
         statements.sort_by_key(|c| c.first_line);
 
         // Which marks touch which line, found by walking each mark's lines once.
-        let count = v.layout.line_count() as usize;
-        let mut per_line: Vec<Vec<usize>> = vec![Vec::new(); count + 1];
+        let mut per_line: HashMap<u32, Vec<usize>> = HashMap::new();
         for (i, m) in marks.iter().enumerate() {
-            let first = v.layout.position(TextSize::new(m.start as u32)).global as usize;
-            let last = v.layout.position(TextSize::new(m.end.saturating_sub(1) as u32)).global as usize;
-            for slot in per_line.iter_mut().take(last.min(count) + 1).skip(first) {
-                slot.push(i);
+            let first = v.layout.position(TextSize::new(m.start as u32)).global;
+            let last = v.layout.position(TextSize::new(m.end.saturating_sub(1) as u32)).global;
+            for g in first..=last {
+                per_line.entry(g).or_default().push(i);
             }
         }
         let labels = v
@@ -341,7 +341,7 @@ impl<'v> Reading<'v> {
         let text = v.layout.line_text(&v.text, g).unwrap_or_default();
         let (ls, le) = (span.start().to_usize(), span.start().to_usize() + text.len());
         let pos = v.layout.position(span.start());
-        let here_marks: Vec<&Mark> = self.per_line[g as usize].iter().map(|&i| &self.marks[i]).collect();
+        let here_marks: Vec<&Mark> = self.per_line.get(&g).into_iter().flatten().map(|&i| &self.marks[i]).collect();
         // Labels are in text order and never overlap: find this line's by bisection, not by
         // a scan of every label per line (quadratic: 153 s for a 5 MB transcript).
         let first_label = self.labels.partition_point(|(_, b)| *b <= ls);
