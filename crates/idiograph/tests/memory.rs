@@ -263,13 +263,12 @@ fn a_transcript_near_the_size_limit_is_imported_and_served_within_256_mb() {
     assert!(peak <= LIMIT_KB, "import: peak resident memory {peak} kB, over {LIMIT_KB} kB");
     eprintln!("import of 45 MB: peak {} MB", peak / 1000);
 
-    // The same file uploaded to the server.
+    // The same file uploaded to the server as the browser sends it.
     let mut server = p.spawn(&["serve", "--port", "0"]);
     let host = served_host(&mut server);
-    let bytes = std::fs::read(&file).unwrap();
-    let (status, body) =
-        post(&host, "/api/v1/transcripts?participant=Olivia&name=again.txt", "text/plain; charset=utf-8", &bytes);
-    drop(bytes);
+    let (content_type, form) = form_with_file("again.txt", &std::fs::read(&file).unwrap());
+    let (status, body) = post(&host, "/api/v1/transcripts?participant=Olivia", &content_type, &form);
+    drop(form);
     assert!(status.contains(" 201 "), "the upload is imported: {status} {body}");
     let peak = vm_hwm(server.id()).unwrap_or(u64::MAX);
     server.kill().ok();

@@ -67,7 +67,8 @@ pub(crate) async fn upload(
             let name = field.name().unwrap_or_default().to_owned();
             let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
             match file_name {
-                Some(f) if !f.is_empty() => files.push((f, data.to_vec())),
+                // Taken, not copied: a file near the size limit must not be held twice.
+                Some(f) if !f.is_empty() => files.push((f, Vec::from(data))),
                 Some(_) => {}
                 None if name == "participant" => participant = Some(String::from_utf8_lossy(&data).into_owned()),
                 None => {}
@@ -76,7 +77,7 @@ pub(crate) async fn upload(
     } else {
         let body: Bytes = Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
         let name = q.name.unwrap_or_else(|| "transcript.txt".to_owned());
-        files.push((name, body.to_vec()));
+        files.push((name, Vec::from(body)));
     }
     let participant = participant
         .filter(|p| !p.trim().is_empty())
