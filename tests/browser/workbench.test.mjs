@@ -296,6 +296,17 @@ test("group board: drag PETs of two participants into a GET and see the matrix c
   await reloading(() => zone.locator(".note-form button").click());
   assert.equal(await page.locator(`.dropzone[data-theme="${get}"] textarea[name="note"]`).inputValue(), "Both describe a disorientation that eases.");
   await check("04-group-board");
+  // From the keyboard, the figures are a few Tabs away, not behind every card and menu.
+  await page.goto(BASE + "/group");
+  let stops = 0;
+  while (stops < 30 && (await page.evaluate(() => document.activeElement.textContent.trim())) !== "Skip to figures") {
+    await page.keyboard.press("Tab");
+    stops += 1;
+  }
+  assert.ok(stops < 30, "a skip link to the figures is among the first stops");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute("href") || ""), /\/api\/v1\/figures\//, "the next Tab is the first figure");
   process.env.GET_ID = get;
 });
 
