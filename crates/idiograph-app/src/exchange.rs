@@ -662,6 +662,7 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
                 encoding: "utf-8".into(),
             },
             created_at: src.creation_date.clone().unwrap_or_else(now),
+            units: Default::default(),
         };
         let pseudonym = project.cases.iter().find(|c| c.guid == owner.as_str()).map_or("", |c| c.name.as_str());
         let mut speakers = BTreeMap::new();

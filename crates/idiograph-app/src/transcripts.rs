@@ -134,6 +134,7 @@ fn build_version(
         },
         text: imported.text,
         created_at: created_at.to_owned(),
+        units: Default::default(),
     }
 }
 

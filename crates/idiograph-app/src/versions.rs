@@ -83,6 +83,7 @@ pub(crate) async fn new_version(
             None => old.provenance.clone(),
         },
         created_at: now(),
+        units: Default::default(),
     };
     tx.insert_version(&version, &transcript.participant_id).await?;
     let mut after = transcript.clone();

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use idiograph_model::{self as model, Member, ObjectId, ObjectKind, ShortId, Term, Terminology};
 use idiograph_store::{AuditEvent as StoredEvent, Tx};
-use idiograph_text::UnitIndex;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -315,7 +314,6 @@ pub struct TranscriptText<'a> {
 #[derive(Debug)]
 pub struct Lines<'a> {
     version: &'a model::TranscriptVersion,
-    index: UnitIndex,
 }
 
 impl Lines<'_> {
@@ -325,7 +323,7 @@ impl Lines<'_> {
         let text = v.layout.line_text(&v.text, g).unwrap_or_default();
         let pos = v.layout.position(span.start());
         let (start, end) = (span.start().to_u32(), span.start().to_u32() + text.len() as u32);
-        let u16 = |b: u32| self.index.byte_to_utf16(idiograph_text::TextSize::new(b));
+        let u16 = |b: u32| v.units().byte_to_utf16(idiograph_text::TextSize::new(b));
         Some(Line {
             global: g,
             page: pos.page,
@@ -391,7 +389,7 @@ impl<'a> TranscriptText<'a> {
         let t = s.transcripts.first()?;
         let v = s.versions.get(&t.current_version)?;
         let p = s.participant(&t.participant_id)?;
-        let index = UnitIndex::new(&v.text);
+        let index = v.units();
         let u16 = |b: u32| index.byte_to_utf16(idiograph_text::TextSize::new(b));
         let turns = v
             .turns
@@ -412,12 +410,8 @@ impl<'a> TranscriptText<'a> {
             .iter()
             .map(|st| {
                 let mut view = Statement::of(s, st, notes);
-                view.anchors = st
-                    .anchors
-                    .iter()
-                    .filter(|a| here(a))
-                    .map(|a| Anchor::within(Some(t), Some(v), a, Some(&index)))
-                    .collect();
+                view.anchors =
+                    st.anchors.iter().filter(|a| here(a)).map(|a| Anchor::within(Some(t), Some(v), a)).collect();
                 view
             })
             .collect();
@@ -426,10 +420,10 @@ impl<'a> TranscriptText<'a> {
             text: &v.text,
             utf16_length: index.utf16_len(),
             turns,
-            notes: notes.iter().map(|n| Note::within(n, Some(t), Some(v), Some(&index))).collect(),
+            notes: notes.iter().map(|n| Note::within(n, Some(t), Some(v))).collect(),
             statements,
             extracts: s.extracts.iter().filter(|x| here(&x.anchor)).map(|x| Extract::of(s, x)).collect(),
-            lines: Lines { version: v, index },
+            lines: Lines { version: v },
         })
     }
 }
@@ -457,26 +451,17 @@ pub struct Anchor {
 }
 
 impl Anchor {
-    /// An anchor of `s`; `index` is the UTF-16 index of its version when the caller holds one.
-    pub fn of(s: &Snapshot, a: &model::Anchor, index: Option<&UnitIndex>) -> Anchor {
+    /// An anchor of `s`.
+    pub fn of(s: &Snapshot, a: &model::Anchor) -> Anchor {
         let v = s.versions.get(a.version_id()).map(|v| &**v);
         let t = v.and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id));
-        Anchor::within(t, v, a, index)
+        Anchor::within(t, v, a)
     }
 
     /// An anchor in version `v` of transcript `t`, for callers that hold them.
-    pub fn within(
-        t: Option<&model::Transcript>,
-        v: Option<&model::TranscriptVersion>,
-        a: &model::Anchor,
-        index: Option<&UnitIndex>,
-    ) -> Anchor {
+    pub fn within(t: Option<&model::Transcript>, v: Option<&model::TranscriptVersion>, a: &model::Anchor) -> Anchor {
         let span = a.span();
-        let (utf16_start, utf16_end) = match (index, v) {
-            (Some(i), _) => i.span_to_utf16(span),
-            (None, Some(v)) => UnitIndex::new(&v.text).span_to_utf16(span),
-            (None, None) => (0, 0),
-        };
+        let (utf16_start, utf16_end) = v.map_or((0, 0), |v| v.units().span_to_utf16(span));
         Anchor {
             transcript: t.map(|t| short(ObjectKind::Transcript, t.short)),
             version: a.version_id().as_str().to_owned(),
@@ -517,7 +502,6 @@ impl Note {
         n: &model::ExploratoryNote,
         t: Option<&model::Transcript>,
         v: Option<&model::TranscriptVersion>,
-        index: Option<&UnitIndex>,
     ) -> Note {
         Note {
             id: short(ObjectKind::Note, n.short),
@@ -526,7 +510,7 @@ impl Note {
             text: n.text.clone(),
             author: n.author.clone(),
             created_at: n.created_at.clone(),
-            anchor: Anchor::within(t, v, &n.anchor, index),
+            anchor: Anchor::within(t, v, &n.anchor),
         }
     }
 
@@ -534,7 +518,7 @@ impl Note {
     pub fn of(s: &Snapshot, n: &model::ExploratoryNote) -> Note {
         let v = s.versions.get(n.anchor.version_id()).map(|v| &**v);
         let t = v.and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id));
-        Note::within(n, t, v, None)
+        Note::within(n, t, v)
     }
 }
 
@@ -595,7 +579,7 @@ impl Statement {
                 .filter_map(|id| by_id.get(id))
                 .map(|&n| short(ObjectKind::Note, n))
                 .collect(),
-            anchors: st.anchors.iter().map(|a| Anchor::of(s, a, None)).collect(),
+            anchors: st.anchors.iter().map(|a| Anchor::of(s, a)).collect(),
             pets: s
                 .assignments
                 .iter()
@@ -845,7 +829,7 @@ impl Extract {
             theme: s.theme(&x.theme_id).map(|t| short(ObjectKind::Theme, t.short)),
             participant: s.participant(&x.participant_id).map(|p| short(ObjectKind::Participant, p.short)),
             citation: s.cite(&x.participant_id, &x.anchor),
-            anchor: Anchor::of(s, &x.anchor, None),
+            anchor: Anchor::of(s, &x.anchor),
         }
     }
 }
@@ -1061,7 +1045,7 @@ impl crate::Workbench {
         let n = crate::annotate::resolve_note(&mut tx, reference).await?;
         let t: model::Transcript = tx.get(&n.transcript_id).await?;
         let v = tx.version(n.anchor.version_id()).await?;
-        Ok(Note::within(&n, Some(&t), Some(&v), None))
+        Ok(Note::within(&n, Some(&t), Some(&v)))
     }
 
     /// The notes of one transcript (`T2`: its notes on any version) or of the whole study,
@@ -1077,17 +1061,14 @@ impl crate::Workbench {
         };
         let transcripts: HashMap<ObjectId, model::Transcript> =
             tx.all::<model::Transcript>().await?.into_iter().map(|t| (t.id.clone(), t)).collect();
-        let mut versions: HashMap<ObjectId, (Arc<model::TranscriptVersion>, UnitIndex)> = HashMap::new();
+        let mut versions: HashMap<ObjectId, Arc<model::TranscriptVersion>> = HashMap::new();
         let mut out = Vec::new();
         for n in notes.iter().filter(|n| authors.is_empty() || authors.contains(&n.author)) {
             let vid = n.anchor.version_id();
             if !versions.contains_key(vid) {
-                let v = tx.version(vid).await?;
-                let index = UnitIndex::new(&v.text);
-                versions.insert(vid.clone(), (v, index));
+                versions.insert(vid.clone(), tx.version(vid).await?);
             }
-            let (v, index) = &versions[vid];
-            out.push(Note::within(n, transcripts.get(&n.transcript_id), Some(v), Some(index)));
+            out.push(Note::within(n, transcripts.get(&n.transcript_id), Some(&versions[vid])));
         }
         let mut who: Vec<String> = notes.into_iter().map(|n| n.author).collect();
         who.sort_unstable();

@@ -39,7 +39,7 @@ pub use crate::team::Role;
 pub use crate::theme::{
     check_assignment, check_parent, Assignment, GroupingStrategy, Member, Theme, ThemeRuleError, ThemeScope,
 };
-pub use crate::transcript::{cite, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn};
+pub use crate::transcript::{cite, Derived, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn};
 
 /// Why a value given as text is not one of the accepted words.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use idiograph_text::{Layout, LayoutError, Span, TextSize};
+use idiograph_text::{Layout, LayoutError, Span, TextSize, UnitIndex};
 
 use crate::ObjectId;
 
@@ -104,6 +104,33 @@ pub struct TranscriptVersion {
     pub provenance: Provenance,
     /// When the version was made (RFC 3339).
     pub created_at: String,
+    /// The text's UTF-16 and character index, made on first use ([`TranscriptVersion::units`]);
+    /// a new version is given `Default::default()`.
+    pub units: Derived<UnitIndex>,
+}
+
+/// A value computed from an immutable version on first use and kept with it. Versions are
+/// shared by every reader of a process, so the work is done once per version, not once per
+/// request or per anchor. A clone starts empty (a version built from another's fields never
+/// sees a value computed from different text), and it takes no part in equality.
+pub struct Derived<T>(std::sync::OnceLock<T>);
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 // Transcript text is personal data: keep it out of logs and panics.
@@ -154,6 +181,11 @@ impl TranscriptVersion {
         Ok(Span::from_bounds(TextSize::new(words as u32), span.end()))
     }
 
+    /// The index that converts the text's byte offsets to UTF-16 and characters, made once.
+    pub fn units(&self) -> &UnitIndex {
+        self.units.0.get_or_init(|| UnitIndex::new(&self.text))
+    }
+
     /// The turn that contains `offset`, if any.
     pub fn turn_at(&self, offset: usize) -> Option<&Turn> {
         turn_at(&self.turns, offset)
@@ -173,8 +205,43 @@ pub fn cite(pseudonym: &str, layout: &Layout, span: Span) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Turn;
-    use idiograph_text::Span;
+    use super::{Provenance, TranscriptVersion, Turn};
+    use crate::ObjectId;
+    use idiograph_text::{Layout, LayoutParams, Span, TextSize, UnitIndex};
+
+    fn version(text: &str) -> TranscriptVersion {
+        TranscriptVersion {
+            id: ObjectId::new("v"),
+            transcript_id: ObjectId::new("t"),
+            number: 1,
+            text: text.to_owned(),
+            layout: Layout::compute(text, LayoutParams::default()),
+            turns: vec![],
+            provenance: Provenance {
+                file_name: "a.txt".into(),
+                sha256: String::new(),
+                format: "text".into(),
+                encoding: "utf-8".into(),
+            },
+            created_at: String::new(),
+            units: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_versions_units_are_made_once_and_a_clone_makes_its_own() {
+        let v = version("Zoë said 🙂 twice");
+        assert_eq!(v.units(), &UnitIndex::new(&v.text));
+        assert!(std::ptr::eq(v.units(), v.units()), "made once, then kept");
+        // A version built from a clone with other text gets that text's index, not a stale one.
+        let mut other = v.clone();
+        other.text = "plain".to_owned();
+        assert_eq!(other.units(), &UnitIndex::new("plain"));
+        assert_eq!(v.units().byte_to_utf16(TextSize::new(14)), 11, "Zoë said 🙂 is 11 UTF-16 units");
+        // The index takes no part in equality: a version equals its clone before either is used.
+        assert!(version("a") == version("a").clone());
+        assert!(version("a") != version("b"));
+    }
 
     /// The words of a one-turn `text` whose label is `label` and time `time`.
     fn words<'a>(text: &'a str, label: &str, time: Option<&str>) -> &'a str {

@@ -19,6 +19,7 @@ fn version(text: &str, params: LayoutParams) -> TranscriptVersion {
             encoding: "utf-8".into(),
         },
         created_at: String::new(),
+        units: Default::default(),
     }
 }
 

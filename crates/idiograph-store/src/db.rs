@@ -517,6 +517,7 @@ mod tests {
                 encoding: "utf-8".into(),
             },
             created_at: String::new(),
+            units: Default::default(),
         })
     }
 

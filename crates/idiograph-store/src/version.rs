@@ -130,5 +130,6 @@ pub fn from_row(r: &Row, text: String) -> Result<TranscriptVersion, StoreError> 
             encoding: r.text("source_encoding"),
         },
         created_at: r.text("created_at"),
+        units: Default::default(),
     })
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use idiograph_app::{Target, Workbench};
-use idiograph_text::{Layout, UnitIndex};
+use idiograph_text::Layout;
 
 use crate::cli::Selection;
 
@@ -46,9 +46,7 @@ pub async fn target(wb: &Workbench, transcript: &str, at: &Selection) -> Result<
             a.parse().with_context(|| format!("--chars {chars}: '{a}' is not a number"))?,
             b.parse().with_context(|| format!("--chars {chars}: '{b}' is not a number"))?,
         );
-        UnitIndex::new(&v.text)
-            .span_from_chars(s, e)
-            .map_err(|e| anyhow!("--chars {chars} in T{} (characters): {e}", t.short))?
+        v.units().span_from_chars(s, e).map_err(|e| anyhow!("--chars {chars} in T{} (characters): {e}", t.short))?
     } else {
         bail!("give --lines or --chars");
     };

@@ -2,14 +2,12 @@
 //! applying the replacements, and the de-identification log. Queue offsets go to the browser in
 //! UTF-16 units beside the stored UTF-8 bytes, and come back in either (a [`Selection`]).
 
-use std::collections::HashMap;
-
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use idiograph_app::{deid_log_csv, ApplyScope, KeyStatus, ReviewItem, Snapshot};
-use idiograph_model::{ObjectId, OriginalsPolicy, Verdict};
-use idiograph_text::{Span, UnitIndex};
+use idiograph_model::{OriginalsPolicy, Verdict};
+use idiograph_text::Span;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -108,16 +106,7 @@ pub(crate) async fn remove_known(Bench(wb): Bench, ApiJson(b): ApiJson<KnownName
 
 /// The UTF-16 range of each item, from the text of the version it is on.
 pub(crate) fn utf16_spans(s: &Snapshot, items: &[ReviewItem]) -> Vec<(usize, usize)> {
-    let mut indexes: HashMap<&ObjectId, UnitIndex> = HashMap::new();
-    items
-        .iter()
-        .map(|i| {
-            let index = indexes
-                .entry(&i.version_id)
-                .or_insert_with(|| UnitIndex::new(s.versions.get(&i.version_id).map_or("", |v| v.text.as_str())));
-            index.span_to_utf16(i.span)
-        })
-        .collect()
+    items.iter().map(|i| s.versions.get(&i.version_id).map_or((0, 0), |v| v.units().span_to_utf16(i.span))).collect()
 }
 
 pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {

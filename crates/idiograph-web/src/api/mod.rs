@@ -14,7 +14,6 @@ pub(crate) mod transcripts;
 use axum::extract::{FromRequest, Request};
 use idiograph_app::{Target, Workbench};
 use idiograph_model::TranscriptVersion;
-use idiograph_text::UnitIndex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -145,7 +144,7 @@ impl Selection {
                 (span.start().to_usize(), span.end().to_usize())
             }
             Unit::Utf16 | Unit::Chars => {
-                let index = UnitIndex::new(&v.text);
+                let index = v.units();
                 let span = match self.unit {
                     Unit::Utf16 => index.span_from_utf16(self.start, self.end),
                     _ => index.span_from_chars(self.start, self.end),

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query};
 use axum::Json;
 use idiograph_app::{TranscriptView, VersionToken};
 use idiograph_model::{Anchor, Member, NoteKind};
-use idiograph_text::{TextSize, UnitIndex};
+use idiograph_text::TextSize;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -191,7 +191,6 @@ struct Mark {
 /// the marks each line carries, so that one line can be rendered without the others.
 struct Reading<'v> {
     view: &'v TranscriptView,
-    index: UnitIndex,
     marks: Vec<Mark>,
     /// For each global line that has any, the marks touching it (most lines of a long
     /// transcript have none, and a slot per line would cost more than the layout).
@@ -327,7 +326,7 @@ impl<'v> Reading<'v> {
             .filter_map(|turn| turn.label_span)
             .map(|sp| (sp.start().to_usize(), sp.end().to_usize()))
             .collect();
-        Reading { view, index: UnitIndex::new(&v.text), marks, per_line, labels, notes, statements, extract_lines }
+        Reading { view, marks, per_line, labels, notes, statements, extract_lines }
     }
 
     fn line_count(&self) -> u32 {
@@ -390,8 +389,8 @@ impl<'v> Reading<'v> {
             global: g,
             page: pos.page,
             line: pos.line,
-            u16: self.index.byte_to_utf16(span.start()),
-            words: self.index.byte_to_utf16(words),
+            u16: v.units().byte_to_utf16(span.start()),
+            words: v.units().byte_to_utf16(words),
             page_break: pos.line == 1,
             segments,
         })

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use idiograph_app::{deid_log_csv, ApplyScope, ItemStatus, Workbench};
 use idiograph_model::Verdict;
-use idiograph_text::{Span, UnitIndex};
+use idiograph_text::Span;
 use serde_json::{json, Value as Json};
 
 use super::reports::deliver;
@@ -82,9 +82,9 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
                 }
                 if let std::collections::hash_map::Entry::Vacant(slot) = index_of.entry(i.transcript) {
                     let (_, v) = wb.transcript(&format!("T{}", i.transcript)).await?;
-                    slot.insert(UnitIndex::new(&v.text));
+                    slot.insert(v);
                 }
-                let units = &index_of[&i.transcript];
+                let units = index_of[&i.transcript].units();
                 let (start, end) = (units.byte_to_char(i.span.start()), units.byte_to_char(i.span.end()));
                 rows.push(json!({
                     "transcript": format!("T{}", i.transcript), "participant": i.participant, "kind": i.kind,
