@@ -373,7 +373,7 @@ fn transcript_passages(t: &Transcript, v: &TranscriptVersion, participant_short:
         role,
         note_kind: None,
         version: Some(v.id.as_str().to_owned()),
-        base: start as u64,
+        base: TextSize::new(start as u32),
         order,
         text: v.text[start..end].to_owned(),
     };
@@ -411,7 +411,7 @@ fn note_passage(n: &ExploratoryNote, pshort: u32) -> Passage {
         role: None,
         note_kind: Some(n.kind.as_str().to_owned()),
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Note, pshort, n.short),
         text: n.text.clone(),
     }
@@ -425,7 +425,7 @@ fn statement_passage(s: &ExperientialStatement, pshort: u32) -> Passage {
         role: None,
         note_kind: None,
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Statement, pshort, s.short),
         text: s.text.clone(),
     }
@@ -449,7 +449,7 @@ fn theme_passage(t: &Theme, pshort: u32) -> Passage {
         role: None,
         note_kind: None,
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Theme, pshort, t.short),
         text: theme_text(t),
     }
@@ -463,7 +463,7 @@ fn journal_passage(j: &JournalEntry, pshort: u32) -> Passage {
         role: None,
         note_kind: None,
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Journal, pshort, j.short),
         text: j.text.clone(),
     }
@@ -871,19 +871,15 @@ impl Workbench {
             }
         }
         // Theme: the anchor spans (on current versions) of its statements and extracts.
-        let mut within: Option<HashMap<String, Vec<(usize, usize)>>> = None;
+        let mut within: Option<HashMap<String, Vec<Span>>> = None;
         if let Some(th) = &req.theme {
             let theme = themes::resolve(&mut tx, th).await?;
             let family = light.theme_family(&theme.id);
-            let mut spans: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            let mut spans: HashMap<String, Vec<Span>> = HashMap::new();
             for (_, _, anchor) in coded_anchors(&light, &family) {
                 for t in &light.transcripts {
                     if &t.current_version == anchor.version_id() {
-                        let sp = anchor.span();
-                        spans
-                            .entry(t.id.as_str().to_owned())
-                            .or_default()
-                            .push((sp.start().to_usize(), sp.end().to_usize()));
+                        spans.entry(t.id.as_str().to_owned()).or_default().push(anchor.span());
                     }
                 }
             }
@@ -935,13 +931,13 @@ impl Workbench {
                         versions.insert(t.current_version.clone(), v);
                     }
                     let v = &versions[&t.current_version];
-                    let base = m.base as usize;
+                    let base = m.base.to_usize();
                     if v.text.get(base..base + m.text.len()) != Some(m.text.as_str()) {
                         return Ok(None);
                     }
                     for (_, hit) in in_window {
                         let s = hit.extent();
-                        let (start, end) = (base + s.start, base + s.end);
+                        let (start, end) = (base + s.start().to_usize(), base + s.end().to_usize());
                         let pos = v.layout.position(TextSize::new(start as u32));
                         let span = Span::from_bounds(TextSize::new(start as u32), TextSize::new(end as u32));
                         let Kwic { before, matched, pieces, after, line } = kwic(&m.text, hit);
@@ -957,7 +953,10 @@ impl Workbench {
                             ranges: hit
                                 .ranges
                                 .iter()
-                                .map(|r| HitRange { start: base + r.start, end: base + r.end })
+                                .map(|r| HitRange {
+                                    start: base + r.start().to_usize(),
+                                    end: base + r.end().to_usize(),
+                                })
                                 .collect(),
                             passage: m.passage,
                             page: Some(pos.page),
@@ -1034,9 +1033,13 @@ impl Workbench {
                             participant_id: pid.clone(),
                             transcript: transcript.clone(),
                             role: None,
-                            start: s.start,
-                            end: s.end,
-                            ranges: hit.ranges.iter().map(|r| HitRange { start: r.start, end: r.end }).collect(),
+                            start: s.start().to_usize(),
+                            end: s.end().to_usize(),
+                            ranges: hit
+                                .ranges
+                                .iter()
+                                .map(|r| HitRange { start: r.start().to_usize(), end: r.end().to_usize() })
+                                .collect(),
                             passage: m.passage,
                             page: place.as_ref().map(|p| p.0.page),
                             line: place.as_ref().map(|p| p.0.line),
@@ -1164,7 +1167,7 @@ impl Workbench {
                 let v = tx.version(&t.current_version).await?;
                 for passage in transcript_passages(t, &v, 0) {
                     if role.is_none_or(|r| passage.role.as_deref() == Some(r.as_str())) {
-                        texts.push(strip_label(&passage.text, &v, passage.base as usize));
+                        texts.push(strip_label(&passage.text, &v, passage.base.to_usize()));
                     }
                 }
             }
@@ -1288,13 +1291,17 @@ async fn passages(
 }
 
 /// Keeps the hits inside the given spans of each object, renumbering them.
-fn restrict(found: Found, within: &HashMap<String, Vec<(usize, usize)>>) -> Found {
+fn restrict(found: Found, within: &HashMap<String, Vec<Span>>) -> Found {
     let mut out = Found::default();
     for mut m in found.matches {
         let Some(spans) = within.get(&m.object) else { continue };
-        let base = m.base as usize;
+        // A hit's spans are of the passage; the coded spans are of the version it starts in at `base`.
+        let in_version = |at: TextSize| TextSize::new(m.base.to_u32() + at.to_u32());
         for h in &mut m.hits {
-            h.ranges.retain(|r| spans.iter().any(|&(a, b)| a <= base + r.start && base + r.end <= b));
+            h.ranges.retain(|r| {
+                let r = Span::from_bounds(in_version(r.start()), in_version(r.end()));
+                spans.iter().any(|s| s.contains_span(r))
+            });
         }
         m.hits.retain(|h| !h.ranges.is_empty());
         if !m.hits.is_empty() {
@@ -1318,7 +1325,7 @@ struct Kwic {
 /// side; between two words of the hit, a stretch longer than [`KWIC_CHARS`] keeps only its ends.
 fn kwic(text: &str, hit: &idiograph_search::Hit) -> Kwic {
     let extent = hit.extent();
-    let before_raw = &text[..extent.start];
+    let before_raw = &text[..extent.start().to_usize()];
     let cut = before_raw.char_indices().rev().nth(KWIC_CHARS).map(|(i, _)| i);
     let mut before =
         collapse(&before_raw[cut.map_or(0, |i| i + before_raw[i..].chars().next().map_or(0, char::len_utf8))..])
@@ -1327,24 +1334,24 @@ fn kwic(text: &str, hit: &idiograph_search::Hit) -> Kwic {
     if cut.is_some() {
         before = format!("…{before}");
     }
-    let after_raw = &text[extent.end..];
+    let after_raw = &text[extent.end().to_usize()..];
     let cut = after_raw.char_indices().nth(KWIC_CHARS).map(|(i, _)| i);
     let mut after = collapse(&after_raw[..cut.unwrap_or(after_raw.len())]).trim_end().to_owned();
     if cut.is_some() {
         after.push('…');
     }
     let mut pieces = Vec::new();
-    let mut at = extent.start;
+    let mut at = extent.start().to_usize();
     for r in &hit.ranges {
-        if r.start > at {
-            pieces.push(KwicPiece { text: shorten(&collapse(&text[at..r.start])), hit: false });
+        if r.start().to_usize() > at {
+            pieces.push(KwicPiece { text: shorten(&collapse(&text[at..r.start().to_usize()])), hit: false });
         }
-        pieces.push(KwicPiece { text: collapse(&text[r.clone()]), hit: true });
-        at = r.end;
+        pieces.push(KwicPiece { text: collapse(r.slice(text)), hit: true });
+        at = r.end().to_usize();
     }
     let middle: String = pieces.iter().map(|p| p.text.as_str()).collect();
     let line = format!("{before}{middle}{after}");
-    Kwic { before, matched: collapse(&text[extent]), pieces, after, line }
+    Kwic { before, matched: collapse(extent.slice(text)), pieces, after, line }
 }
 
 /// Every run of white space as one space (kept at either end, where it separates the hit from
