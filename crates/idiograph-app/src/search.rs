@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use idiograph_model::{
-    ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, ObjectId, Participant, SpeakerRole, Theme,
-    Transcript, TranscriptVersion,
+    ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId, ObjectKind, Participant,
+    ShortId, SpeakerRole, Theme, Transcript, TranscriptVersion,
 };
 use idiograph_search::{DocKind, Filter, Found, Options, Passage, SearchError, SearchIndex};
 use idiograph_store::{Backend, StoredKind, Tx};
@@ -47,9 +47,8 @@ pub struct SearchRequest {
     /// Only inside passages coded to this theme (`TH3`): statement anchors of its PETs and its
     /// extracts, on the transcripts' current versions.
     pub theme: Option<String>,
-    /// Only notes of this kind (`descriptive`, …) or only this kind of object (`transcript`,
-    /// `note`, `statement`, `theme`, `journal`).
-    pub kind: Option<String>,
+    /// Only one kind of text, or only notes of one kind.
+    pub kind: Option<SearchKind>,
     /// Treat the query as a regular expression (case-insensitive) over the raw text.
     pub regex: bool,
     /// Match English word stems (on by default).
@@ -74,6 +73,52 @@ impl SearchRequest {
             stem: true,
             limit: 100,
             offset: 0,
+        }
+    }
+}
+
+/// Which texts a search keeps: one kind of text (`transcript`, `note`, `statement`, `theme`,
+/// `journal`) or the exploratory notes of one kind (`descriptive`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// Only texts of this kind.
+    Text(DocKind),
+    /// Only exploratory notes of this kind.
+    Notes(NoteKind),
+}
+
+impl SearchKind {
+    /// Every kind a search can keep, in the order help texts list them.
+    pub const ALL: &'static [SearchKind] = &[
+        SearchKind::Text(DocKind::Transcript),
+        SearchKind::Text(DocKind::Note),
+        SearchKind::Text(DocKind::Statement),
+        SearchKind::Text(DocKind::Theme),
+        SearchKind::Text(DocKind::Journal),
+        SearchKind::Notes(NoteKind::Descriptive),
+        SearchKind::Notes(NoteKind::Linguistic),
+        SearchKind::Notes(NoteKind::Conceptual),
+        SearchKind::Notes(NoteKind::Free),
+    ];
+
+    /// The word naming it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Text(k) => k.as_str(),
+            SearchKind::Notes(k) => k.as_str(),
+        }
+    }
+}
+
+/// A kind of text (singular or plural) or a note kind, ignoring letter case; a word that is
+/// neither is refused as a note kind.
+impl std::str::FromStr for SearchKind {
+    type Err = idiograph_model::UnknownWord;
+
+    fn from_str(word: &str) -> Result<SearchKind, Self::Err> {
+        match DocKind::parse(word) {
+            Some(kind) => Ok(SearchKind::Text(kind)),
+            None => word.parse().map(SearchKind::Notes),
         }
     }
 }
@@ -861,14 +906,13 @@ impl Workbench {
             filter.role = Some(r.as_str().to_owned());
             filter.kinds = Some(vec![DocKind::Transcript]);
         }
-        if let Some(k) = &req.kind {
-            if let Some(kind) = DocKind::parse(k) {
-                filter.kinds = Some(vec![kind]);
-            } else {
-                let nk: idiograph_model::NoteKind = k.parse().map_err(|e| AppError::Invalid(format!("--kind: {e}")))?;
+        match req.kind {
+            Some(SearchKind::Text(kind)) => filter.kinds = Some(vec![kind]),
+            Some(SearchKind::Notes(kind)) => {
                 filter.kinds = Some(vec![DocKind::Note]);
-                filter.note_kinds = Some(vec![nk.as_str().to_owned()]);
+                filter.note_kinds = Some(vec![kind.as_str().to_owned()]);
             }
+            None => {}
         }
         // Theme: the anchor spans (on current versions) of its statements and extracts.
         let mut within: Option<HashMap<String, Vec<Span>>> = None;
@@ -909,7 +953,7 @@ impl Workbench {
         for m in &found.matches {
             let participant = m.participant.as_deref().and_then(|p| light.participant(p));
             let pseudonym = participant.map(|p| p.pseudonym.clone());
-            let pid = participant.map(|p| format!("P{}", p.short));
+            let pid = participant.map(|p| p.short_id().to_string());
             let in_window: Vec<(usize, &idiograph_search::Hit)> = m
                 .hits
                 .iter()
@@ -943,10 +987,10 @@ impl Workbench {
                         let Kwic { before, matched, pieces, after, line } = kwic(&m.text, hit);
                         hits.push(SearchHit {
                             source: "transcript",
-                            object: format!("T{}", t.short),
+                            object: t.short_id().to_string(),
                             participant: pseudonym.clone(),
                             participant_id: pid.clone(),
-                            transcript: Some(format!("T{}", t.short)),
+                            transcript: Some(t.short_id().to_string()),
                             role: m.role.clone(),
                             start,
                             end,
@@ -975,8 +1019,10 @@ impl Workbench {
                     let (object, text, anchor, transcript) = match kind {
                         DocKind::Note => match get_opt::<ExploratoryNote>(&mut tx, &m.object).await? {
                             Some(n) => {
-                                let t = light.transcript(n.transcript_id.as_str()).map(|t| t.short).unwrap_or(0);
-                                (format!("N{}", n.short), n.text.clone(), Some(n.anchor.clone()), Some(format!("T{t}")))
+                                let t = light
+                                    .transcript(n.transcript_id.as_str())
+                                    .map_or(ShortId::new(ObjectKind::Transcript, 0), |t| t.short_id());
+                                (n.short_id().to_string(), n.text.clone(), Some(n.anchor.clone()), Some(t.to_string()))
                             }
                             None => return Ok(None),
                         },
@@ -986,23 +1032,23 @@ impl Workbench {
                                 let mut t = None;
                                 if let Some(a) = &a {
                                     t = match light.transcripts.iter().find(|t| &t.current_version == a.version_id()) {
-                                        Some(t) => Some(t.short),
+                                        Some(t) => Some(t.short_id()),
                                         None => match tx.version(a.version_id()).await {
-                                            Ok(v) => light.transcript(v.transcript_id.as_str()).map(|t| t.short),
+                                            Ok(v) => light.transcript(v.transcript_id.as_str()).map(|t| t.short_id()),
                                             Err(_) => None,
                                         },
                                     };
                                 }
-                                (format!("S{}", s.short), s.text.clone(), a, t.map(|n| format!("T{n}")))
+                                (s.short_id().to_string(), s.text.clone(), a, t.map(|n| n.to_string()))
                             }
                             None => return Ok(None),
                         },
                         DocKind::Theme => match light.themes.iter().find(|t| t.id.as_str() == m.object) {
-                            Some(t) => (format!("TH{}", t.short), theme_text(t), None, None),
+                            Some(t) => (t.short_id().to_string(), theme_text(t), None, None),
                             None => return Ok(None),
                         },
                         _ => match get_opt::<JournalEntry>(&mut tx, &m.object).await? {
-                            Some(j) => (format!("J{}", j.short), j.text.clone(), None, None),
+                            Some(j) => (j.short_id().to_string(), j.text.clone(), None, None),
                             None => return Ok(None),
                         },
                     };
@@ -1061,7 +1107,7 @@ impl Workbench {
             .map(|p| {
                 let counts = found.per_participant.get(p.id.as_str()).copied().unwrap_or_default();
                 ParticipantCount {
-                    participant_id: format!("P{}", p.short),
+                    participant_id: p.short_id().to_string(),
                     participant: p.pseudonym.clone(),
                     hits: counts.hits,
                     passages: counts.passages,
@@ -1108,7 +1154,7 @@ impl Workbench {
             chosen = tops.into_iter().cloned().collect();
         }
         let (columns, labels): (Vec<String>, Vec<String>) = match by_attr {
-            None => light.participants.iter().map(|p| (format!("P{}", p.short), p.pseudonym.clone())).unzip(),
+            None => light.participants.iter().map(|p| (p.short_id().to_string(), p.pseudonym.clone())).unzip(),
             Some(key) => {
                 let mut values: Vec<String> = light
                     .participants
@@ -1121,7 +1167,7 @@ impl Workbench {
             }
         };
         let column_of = |pid: &str| -> Option<usize> {
-            let p = light.participants.iter().find(|p| format!("P{}", p.short) == pid)?;
+            let p = light.participants.iter().find(|p| p.short_id().to_string() == pid)?;
             match by_attr {
                 None => columns.iter().position(|c| c == pid),
                 Some(key) => {
@@ -1141,7 +1187,7 @@ impl Workbench {
                     cells[c].push(p);
                 }
             }
-            rows.push(MatrixRow { theme: format!("TH{}", t.short), title: t.title.clone(), cells });
+            rows.push(MatrixRow { theme: t.short_id().to_string(), title: t.title.clone(), cells });
         }
         Ok(Matrix { columns, labels, rows })
     }
@@ -1173,7 +1219,7 @@ impl Workbench {
             }
             let mut words = idiograph_search::word_frequencies(texts.iter().map(String::as_str));
             words.truncate(top);
-            out.push(WordCounts { participant_id: format!("P{}", p.short), participant: p.pseudonym.clone(), words });
+            out.push(WordCounts { participant_id: p.short_id().to_string(), participant: p.pseudonym.clone(), words });
         }
         Ok(out)
     }
@@ -1212,15 +1258,15 @@ fn coded_anchors<'a>(light: &'a Light, family: &[ObjectId]) -> Vec<(&'a Theme, S
                     a.version_id().as_str().to_owned(),
                     a.span().start().to_usize(),
                     a.span().end().to_usize(),
-                    format!("S{}", s.short),
+                    s.short_id().to_string(),
                 );
                 if seen.insert(key) {
-                    out.push((th, format!("S{}", s.short), a));
+                    out.push((th, s.short_id().to_string(), a));
                 }
             }
         }
         for x in light.extracts.iter().filter(|x| x.theme_id == th.id) {
-            out.push((th, format!("X{}", x.short), &x.anchor));
+            out.push((th, x.short_id().to_string(), &x.anchor));
         }
     }
     out
@@ -1257,16 +1303,16 @@ async fn passages(
         let statement = light
             .statements
             .iter()
-            .find(|s| format!("S{}", s.short) == via)
+            .find(|s| s.short_id().to_string() == via)
             .map(|s| s.text.clone())
             .unwrap_or_default();
         out.push(ThemePassage {
-            theme: format!("TH{}", th.short),
+            theme: th.short_id().to_string(),
             via,
             statement,
-            participant_id: p.map(|p| format!("P{}", p.short)).unwrap_or_default(),
+            participant_id: p.map(|p| p.short_id().to_string()).unwrap_or_default(),
             participant: pseudonym.clone(),
-            transcript: format!("T{}", t.short),
+            transcript: t.short_id().to_string(),
             start: span.start().to_usize(),
             end: span.end().to_usize(),
             citation: idiograph_model::cite(&pseudonym, &v.layout, span),
@@ -1278,7 +1324,7 @@ async fn passages(
         });
     }
     // Study order: participant, transcript, position.
-    let rank: HashMap<String, u32> = light.participants.iter().map(|p| (format!("P{}", p.short), p.short)).collect();
+    let rank: HashMap<String, u32> = light.participants.iter().map(|p| (p.short_id().to_string(), p.short)).collect();
     out.sort_by_key(|p| {
         (
             rank.get(&p.participant_id).copied().unwrap_or(u32::MAX),

@@ -4,11 +4,15 @@
 
 use std::ffi::OsStr;
 use std::marker::PhantomData;
+use std::sync::LazyLock;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
 use idiograph_app::Figure;
-use idiograph_app::{ItemStatus, ReportTable};
+use idiograph_app::{
+    candidate_kind, identifier_kind, CandidateKind, IdentifierKind, ItemStatus, ReportTable, SearchKind,
+    CANDIDATE_KINDS,
+};
 use idiograph_model::{
     FillerPolicy, GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict,
 };
@@ -41,7 +45,17 @@ macro_rules! model_words {
     )+};
 }
 
-model_words!(Terminology, NoteKind, GroupingStrategy, SpeakerRole, Role, Verdict, OriginalsPolicy, FillerPolicy);
+model_words!(
+    Terminology,
+    NoteKind,
+    GroupingStrategy,
+    SpeakerRole,
+    Role,
+    Verdict,
+    OriginalsPolicy,
+    FillerPolicy,
+    SearchKind
+);
 
 impl Word for Figure {
     fn all() -> &'static [Self] {
@@ -71,6 +85,76 @@ impl Word for ReportTable {
             let names: Vec<&str> = ReportTable::ALL.iter().map(|t| t.name()).collect();
             format!("no table '{wanted}' (tables: {})", names.join(", "))
         })
+    }
+}
+
+/// Every kind of known identifier, in the order `--help` lists them.
+static IDENTIFIER_KINDS: LazyLock<Vec<IdentifierKind>> =
+    LazyLock::new(|| IdentifierKind::names().filter_map(IdentifierKind::from_name).collect());
+
+/// The de-identification kinds keep the application's words and refusal ("unknown candidate
+/// kind 'x' (kinds: …)"); the words of earlier versions are read too, though `--help` lists
+/// only today's.
+macro_rules! deid_words {
+    ($($t:ty: $all:expr, $read:path);+ $(;)?) => {$(
+        impl Word for $t {
+            fn all() -> &'static [Self] {
+                $all
+            }
+            fn word(self) -> &'static str {
+                self.name()
+            }
+            fn parse(text: &str) -> Result<Self, String> {
+                $read(&text.trim().to_ascii_lowercase()).map_err(|e| e.to_string())
+            }
+        }
+    )+};
+}
+
+deid_words!(
+    CandidateKind: &CANDIDATE_KINDS, candidate_kind;
+    IdentifierKind: &IDENTIFIER_KINDS, identifier_kind;
+);
+
+/// What `deid scan --kind` keeps: the items of one candidate kind or one kind of known
+/// identifier, by the word the queue shows (`person`, `place`… name both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanKind(&'static str);
+
+impl ScanKind {
+    /// Whether an item the queue shows with kind `kind` is kept.
+    pub fn admits(self, kind: &str) -> bool {
+        self.0 == kind
+    }
+}
+
+/// The candidate kinds, then the kinds of known identifier that are not also candidate kinds.
+static SCAN_KINDS: LazyLock<Vec<ScanKind>> = LazyLock::new(|| {
+    let mut words: Vec<&'static str> = CANDIDATE_KINDS.iter().map(|k| k.name()).collect();
+    for word in IdentifierKind::names() {
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    words.into_iter().map(ScanKind).collect()
+});
+
+impl Word for ScanKind {
+    fn all() -> &'static [Self] {
+        &SCAN_KINDS
+    }
+    fn word(self) -> &'static str {
+        self.0
+    }
+    fn parse(text: &str) -> Result<Self, String> {
+        match (<CandidateKind as Word>::parse(text), <IdentifierKind as Word>::parse(text)) {
+            (Ok(k), _) => Ok(ScanKind(k.name())),
+            (_, Ok(k)) => Ok(ScanKind(k.name())),
+            (Err(_), Err(_)) => {
+                let kinds: Vec<&str> = SCAN_KINDS.iter().map(|k| k.0).collect();
+                Err(format!("unknown kind '{}' (kinds: {})", text.trim(), kinds.join(", ")))
+            }
+        }
     }
 }
 
