@@ -229,3 +229,31 @@ impl Workbench {
         Ok(Withdrawal { participant: p, mentions: places, key_store_pending })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use idiograph_model::{ObjectId, ObjectKind, Participant, ShortId};
+
+    use super::find;
+
+    fn participant(short: u32, pseudonym: &str) -> Participant {
+        Participant {
+            id: ObjectId::new(format!("id-{short}")),
+            short,
+            pseudonym: pseudonym.to_owned(),
+            attributes: Default::default(),
+            interview: Default::default(),
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn text_names_a_pseudonym_first_and_a_held_short_id_its_participant_alone() {
+        // P1 is called "P2": typed text finds it by name, the short id P2 finds the second.
+        let all = [participant(1, "P2"), participant(2, "Olivia")];
+        assert_eq!(find(&all, "p2").unwrap().short, 1);
+        assert_eq!(find(&all, ShortId::new(ObjectKind::Participant, 2)).unwrap().pseudonym, "Olivia");
+        assert!(find(&all, ShortId::new(ObjectKind::Participant, 3)).is_err());
+        assert!(find(&all, ShortId::new(ObjectKind::Theme, 2)).is_err(), "a theme's id names no participant");
+    }
+}

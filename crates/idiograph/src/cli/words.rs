@@ -265,7 +265,7 @@ mod tests {
     use idiograph_model::{NoteKind, Role};
 
     use super::ReportFormat;
-    use crate::cli::{AdminCommand, Cli, Command, NoteCommand};
+    use crate::cli::{AdminCommand, Cli, Command, DeidCommand, KnownCommand, NoteCommand};
 
     fn parse(args: &[&str]) -> Result<Command, clap::Error> {
         Cli::try_parse_from(std::iter::once("idiograph").chain(args.iter().copied())).map(|cli| cli.command)
@@ -306,6 +306,40 @@ mod tests {
         let (kind, text) = refused(&["report", "--format", "pdf"]);
         assert_eq!(kind, ErrorKind::InvalidValue);
         assert!(text.contains("'pdf' for '--format <FORMAT>'") && text.contains("qdpx, qdc"), "{text}");
+    }
+
+    #[test]
+    fn the_search_and_deid_kinds_are_words_of_the_application() {
+        let search = |kind: &str| match parse(&["search", "weight", "--kind", kind]) {
+            Ok(Command::Search(a)) => a.kind.map(|k| k.as_str()),
+            other => panic!("search --kind {kind}: {other:?}"),
+        };
+        assert_eq!(search("Notes"), Some("note"), "a kind of text, singular or plural");
+        assert_eq!(search("conceptual"), Some("conceptual"), "a note kind");
+        let scan = parse(&["deid", "scan", "--kind", "Patient"]);
+        assert!(
+            matches!(&scan, Ok(Command::Deid(DeidCommand::Scan { kind: Some(k), .. })) if k.admits("patient")),
+            "{scan:?}"
+        );
+        let apply = parse(&["deid", "apply", "--kinds", "email,nhs-number"]);
+        let Ok(Command::Deid(DeidCommand::Apply { kinds, .. })) = apply else { panic!("{apply:?}") };
+        assert_eq!(kinds.iter().map(|k| k.name()).collect::<Vec<_>>(), ["email", "nhs-number"]);
+        let known = parse(&["deid", "known", "add", "Dr Pengelly", "--kind", "group leader"]);
+        assert!(
+            matches!(&known, Ok(Command::Deid(DeidCommand::Known(KnownCommand::Add { kind, .. }))) if kind.name() == "group-leader"),
+            "{known:?}"
+        );
+        for (args, reason) in [
+            (&["search", "weight", "--kind", "poetic"][..], "unknown note kind 'poetic'"),
+            (&["deid", "scan", "--kind", "celebrity"][..], "unknown kind 'celebrity' (kinds: email, url,"),
+            (&["deid", "bulk", "accept", "--kind", "patient"][..], "unknown candidate kind 'patient' (kinds: email"),
+            (&["deid", "known", "add", "X Y", "--kind", "celebrity"][..], "unknown identifier kind 'celebrity'"),
+        ] {
+            match parse(args) {
+                Err(e) => assert!(e.render().to_string().contains(reason), "{args:?}: {}", e.render()),
+                Ok(c) => panic!("{args:?} was accepted as {c:?}"),
+            }
+        }
     }
 
     #[test]
