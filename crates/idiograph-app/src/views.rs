@@ -1106,14 +1106,16 @@ impl crate::Workbench {
     pub async fn journal_view(&self, reference: impl crate::Reference) -> Result<JournalEntry, AppError> {
         let mut tx = self.store.read().await?;
         let j = crate::annotate::resolve_journal(&mut tx, reference).await?;
-        Ok(journal_views(&mut tx, std::slice::from_ref(&j)).await?.remove(0))
+        let (s, notes) = journal_context(&mut tx, std::slice::from_ref(&j)).await?;
+        Ok(JournalEntry::of(&s, &j, &notes))
     }
 
     /// The reflexive journal, every entry as its view shows it, read in one transaction.
     pub async fn journal_views(&self) -> Result<Vec<JournalEntry>, AppError> {
         let mut tx = self.store.read().await?;
         let journal: Vec<model::JournalEntry> = tx.all().await?;
-        journal_views(&mut tx, &journal).await
+        let (s, notes) = journal_context(&mut tx, &journal).await?;
+        Ok(journal.iter().map(|j| JournalEntry::of(&s, j, &notes)).collect())
     }
 
     /// One extract (`X2`) as its view shows it, read from its case's rows only.
@@ -1125,9 +1127,12 @@ impl crate::Workbench {
     }
 }
 
-/// The views of `entries`, reading only what they can be about: the rows of the study's objects
-/// and the notes they name, never a transcript's text.
-async fn journal_views(tx: &mut Tx, entries: &[model::JournalEntry]) -> Result<Vec<JournalEntry>, AppError> {
+/// What the views of `entries` need to name what they are about: the rows of the study's objects
+/// (a snapshot without transcript text, assignments or journal) and the notes they name.
+async fn journal_context(
+    tx: &mut Tx,
+    entries: &[model::JournalEntry],
+) -> Result<(Snapshot, Vec<model::ExploratoryNote>), AppError> {
     let s = Snapshot {
         settings: tx.settings().await?,
         participants: tx.all().await?,
@@ -1146,7 +1151,7 @@ async fn journal_views(tx: &mut Tx, entries: &[model::JournalEntry]) -> Result<V
             notes.push(n);
         }
     }
-    Ok(entries.iter().map(|j| JournalEntry::of(&s, j, &notes)).collect())
+    Ok((s, notes))
 }
 
 /// A snapshot of one case: its participant, transcripts, statements, assignments and extracts,
