@@ -321,7 +321,7 @@ async fn main() {
         imp.add(t.elapsed());
         assert!(out.refused.is_empty(), "refused: {:?}", out.refused);
         for f in out.imported {
-            transcripts.push((format!("T{}", f.transcript.short), k));
+            transcripts.push((f.transcript.short_id().to_string(), k));
         }
     }
     let rss_after_import = proc_status_kb("VmHWM:");
@@ -430,7 +430,7 @@ async fn main() {
         let t = Instant::now();
         let s = wb.add_statement(target, &text, &from).await.expect("add statement");
         st.add(t.elapsed());
-        statements.push((format!("S{}", s.short), owner, idx));
+        statements.push((s.short_id().to_string(), owner, idx));
     }
     // PETs: per participant, evenly; with more participants than PETs the first ones get one each.
     let mut th = Many::new("themes", String::new());
@@ -448,7 +448,7 @@ async fn main() {
             .await
             .expect("add PET");
         th.add(t.elapsed());
-        pets.push((format!("TH{}", p.short), owner));
+        pets.push((p.short_id().to_string(), owner));
     }
     // GETs with sub-themes.
     let mut get_leaves: Vec<String> = Vec::new();
@@ -460,13 +460,13 @@ async fn main() {
             .await
             .expect("add GET");
         th.add(t.elapsed());
-        let gref = format!("TH{}", get.short);
+        let gref = get.short_id().to_string();
         for s in 0..args.subthemes_per_get {
             let t = Instant::now();
             let sub =
                 wb.add_theme(None, Some(&gref), &format!("Sub-theme {g}.{s}"), None).await.expect("add sub-theme");
             th.add(t.elapsed());
-            get_leaves.push(format!("TH{}", sub.short));
+            get_leaves.push(sub.short_id().to_string());
         }
         if args.subthemes_per_get == 0 {
             get_leaves.push(gref.clone());

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use idiograph_model::{
     Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId,
-    ObjectKind, Participant, ShortId, Theme, Transcript, TranscriptVersion,
+    ObjectKind, Participant, Theme, Transcript, TranscriptVersion,
 };
 use idiograph_store::{Action, Tx};
 use idiograph_text::{Span, SpanError};
 
 use crate::error::invalid;
-use crate::{check_version, new_id, now, participants, themes, transcripts, AppError, Workbench};
+use crate::{check_version, new_id, now, participants, themes, transcripts, AppError, Reference, Workbench};
 
 /// A passage to anchor: a span of UTF-8 bytes of one transcript version, checked on that
 /// version's text where it is made. Callers convert lines, characters or UTF-16 offsets into
@@ -90,8 +90,8 @@ async fn transcript_of(tx: &mut Tx, target: &Target) -> Result<Transcript, AppEr
     let t: Transcript = tx.get(&id).await?;
     if t.current_version != target.version {
         return Err(invalid!(
-            "the selection was made on another version of T{} than the current one; select the passage again",
-            t.short
+            "the selection was made on another version of {} than the current one; select the passage again",
+            t.short_id()
         ));
     }
     Ok(t)
@@ -99,7 +99,7 @@ async fn transcript_of(tx: &mut Tx, target: &Target) -> Result<Transcript, AppEr
 
 /// The anchor of a target on `v`, the current version of transcript `t`.
 fn anchor_in(t: &Transcript, v: &TranscriptVersion, target: &Target) -> Result<Anchor, AppError> {
-    Anchor::from_span(v, target.span).map_err(|e| invalid!("selection in T{}: {e}", t.short))
+    Anchor::from_span(v, target.span).map_err(|e| invalid!("selection in {}: {e}", t.short_id()))
 }
 
 fn where_(v: &TranscriptVersion, a: &Anchor) -> String {
@@ -114,8 +114,8 @@ async fn source_notes(tx: &mut Tx, case: &ObjectId, references: &[String]) -> Re
         let n = resolve_note(tx, r).await?;
         if &n.participant_id != case {
             return Err(invalid!(
-                "note N{} belongs to another participant; a statement stays within its case",
-                n.short
+                "note {} belongs to another participant; a statement stays within its case",
+                n.short_id()
             ));
         }
         if !notes.iter().any(|x| x.id == n.id) {
@@ -125,20 +125,23 @@ async fn source_notes(tx: &mut Tx, case: &ObjectId, references: &[String]) -> Re
     Ok(notes)
 }
 
-pub(crate) async fn resolve_note(tx: &mut Tx, reference: &str) -> Result<ExploratoryNote, AppError> {
-    let id = ShortId::parse(ObjectKind::Note, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+pub(crate) async fn resolve_note(tx: &mut Tx, reference: impl Reference) -> Result<ExploratoryNote, AppError> {
+    let id = reference.short_id(ObjectKind::Note)?;
     tx.by_short(id.number())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no exploratory note {id} in this project")))
 }
 
-pub(crate) async fn resolve_statement(tx: &mut Tx, reference: &str) -> Result<ExperientialStatement, AppError> {
-    let id = ShortId::parse(ObjectKind::Statement, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+pub(crate) async fn resolve_statement(
+    tx: &mut Tx,
+    reference: impl Reference,
+) -> Result<ExperientialStatement, AppError> {
+    let id = reference.short_id(ObjectKind::Statement)?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no statement {id} in this project")))
 }
 
-pub(crate) async fn resolve_extract(tx: &mut Tx, reference: &str) -> Result<Extract, AppError> {
-    let id = ShortId::parse(ObjectKind::Extract, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+pub(crate) async fn resolve_extract(tx: &mut Tx, reference: impl Reference) -> Result<Extract, AppError> {
+    let id = reference.short_id(ObjectKind::Extract)?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no extract {id} in this project")))
 }
 
@@ -160,7 +163,7 @@ impl Workbench {
             anchor,
         };
         tx.insert(&note).await?;
-        let summary = format!("add {kind} note N{} on T{}, {}", note.short, t.short, where_(&v, &note.anchor));
+        let summary = format!("add {kind} note {} on {}, {}", note.short_id(), t.short_id(), where_(&v, &note.anchor));
         tx.commit(Action::AddNote, &summary).await?;
         Ok(note)
     }
@@ -209,7 +212,7 @@ impl Workbench {
     ) -> Result<ExploratoryNote, AppError> {
         let mut tx = self.begin().await?;
         let before = resolve_note(&mut tx, reference).await?;
-        check_version(expected, &before, &format!("note N{}", before.short))?;
+        check_version(expected, &before, &format!("note {}", before.short_id()))?;
         let mut after = before.clone();
         if let Some(k) = kind {
             after.kind = k;
@@ -218,7 +221,7 @@ impl Workbench {
             after.text = check_text("a note", t, MAX_NOTE_CHARS)?;
         }
         tx.update(&before, &after).await?;
-        tx.commit(Action::EditNote, &format!("edit note N{}", before.short)).await?;
+        tx.commit(Action::EditNote, &format!("edit note {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -226,7 +229,7 @@ impl Workbench {
     pub async fn delete_note(&self, reference: &str, expected: Option<&str>) -> Result<ExploratoryNote, AppError> {
         let mut tx = self.begin().await?;
         let note = resolve_note(&mut tx, reference).await?;
-        check_version(expected, &note, &format!("note N{}", note.short))?;
+        check_version(expected, &note, &format!("note {}", note.short_id()))?;
         let statements: Vec<ExperientialStatement> = tx.of_participant(&note.participant_id).await?;
         for s in statements.into_iter().filter(|s| s.from_notes.contains(&note.id)) {
             let mut after = s.clone();
@@ -234,7 +237,7 @@ impl Workbench {
             tx.update(&s, &after).await?;
         }
         tx.delete(&note).await?;
-        tx.commit(Action::DeleteNote, &format!("delete note N{}", note.short)).await?;
+        tx.commit(Action::DeleteNote, &format!("delete note {}", note.short_id())).await?;
         Ok(note)
     }
 
@@ -250,7 +253,7 @@ impl Workbench {
         let (t, v, anchor) = anchor(&mut tx, target).await?;
         let notes: Vec<ObjectId> =
             source_notes(&mut tx, &t.participant_id, from_notes).await?.into_iter().map(|n| n.id).collect();
-        let on = format!("on T{}, {}", t.short, where_(&v, &anchor));
+        let on = format!("on {}, {}", t.short_id(), where_(&v, &anchor));
         self.insert_statement(tx, &t.participant_id, text, vec![anchor], &notes, on).await
     }
 
@@ -292,7 +295,7 @@ impl Workbench {
             places.push(where_(&v, &a));
             anchors.push(a);
         }
-        let shorts: Vec<String> = notes.iter().map(|n| format!("N{}", n.short)).collect();
+        let shorts: Vec<String> = notes.iter().map(|n| n.short_id().to_string()).collect();
         let on = format!("from {}, {}", shorts.join(", "), places.join("; "));
         let ids: Vec<ObjectId> = notes.into_iter().map(|n| n.id).collect();
         self.insert_statement(tx, &case, text, anchors, &ids, on).await
@@ -318,7 +321,7 @@ impl Workbench {
             created_at: now(),
         };
         tx.insert(&s).await?;
-        tx.commit(Action::AddStatement, &format!("add statement S{} {on}", s.short)).await?;
+        tx.commit(Action::AddStatement, &format!("add statement {} {on}", s.short_id())).await?;
         Ok(s)
     }
 
@@ -332,15 +335,16 @@ impl Workbench {
         let before = resolve_statement(&mut tx, reference).await?;
         let (t, _, anchor) = anchor(&mut tx, target).await?;
         if t.participant_id != before.participant_id {
-            return Err(invalid!("T{} belongs to another participant than S{}", t.short, before.short));
+            return Err(invalid!("{} belongs to another participant than {}", t.short_id(), before.short_id()));
         }
         if before.anchors.iter().any(|a| a.version_id() == anchor.version_id() && a.span() == anchor.span()) {
-            return Err(AppError::Conflict(format!("S{} is already anchored there", before.short)));
+            return Err(AppError::Conflict(format!("{} is already anchored there", before.short_id())));
         }
         let mut after = before.clone();
         after.anchors.push(anchor);
         tx.update(&before, &after).await?;
-        tx.commit(Action::AnchorStatement, &format!("add a passage of T{} to S{}", t.short, before.short)).await?;
+        tx.commit(Action::AnchorStatement, &format!("add a passage of {} to {}", t.short_id(), before.short_id()))
+            .await?;
         Ok(after)
     }
 
@@ -354,11 +358,11 @@ impl Workbench {
         let text = check_text("a statement", text, MAX_STATEMENT_CHARS)?;
         let mut tx = self.begin().await?;
         let before = resolve_statement(&mut tx, reference).await?;
-        check_version(expected, &before, &format!("statement S{}", before.short))?;
+        check_version(expected, &before, &format!("statement {}", before.short_id()))?;
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
-        tx.commit(Action::EditStatement, &format!("edit statement S{}", before.short)).await?;
+        tx.commit(Action::EditStatement, &format!("edit statement {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -370,13 +374,13 @@ impl Workbench {
     ) -> Result<ExperientialStatement, AppError> {
         let mut tx = self.begin().await?;
         let s = resolve_statement(&mut tx, reference).await?;
-        check_version(expected, &s, &format!("statement S{}", s.short))?;
+        check_version(expected, &s, &format!("statement {}", s.short_id()))?;
         let assignments: Vec<Assignment> = tx.assignments_of_statement(&s.id).await?;
         for a in &assignments {
             tx.delete(a).await?;
         }
         tx.delete(&s).await?;
-        tx.commit(Action::DeleteStatement, &format!("delete statement S{}", s.short)).await?;
+        tx.commit(Action::DeleteStatement, &format!("delete statement {}", s.short_id())).await?;
         Ok(s)
     }
 
@@ -387,7 +391,11 @@ impl Workbench {
         let (t, v, anchor) = anchor(&mut tx, target).await?;
         if let Some(p) = th.participant_id() {
             if *p != t.participant_id {
-                return Err(invalid!("TH{} is a personal theme of another participant than T{}'s", th.short, t.short));
+                return Err(invalid!(
+                    "{} is a personal theme of another participant than {}'s",
+                    th.short_id(),
+                    t.short_id()
+                ));
             }
         }
         let x = Extract {
@@ -400,8 +408,13 @@ impl Workbench {
             created_at: now(),
         };
         tx.insert(&x).await?;
-        let summary =
-            format!("add extract X{} for TH{} from T{}, {}", x.short, th.short, t.short, where_(&v, &x.anchor));
+        let summary = format!(
+            "add extract {} for {} from {}, {}",
+            x.short_id(),
+            th.short_id(),
+            t.short_id(),
+            where_(&v, &x.anchor)
+        );
         tx.commit(Action::AddExtract, &summary).await?;
         Ok(x)
     }
@@ -410,9 +423,9 @@ impl Workbench {
     pub async fn delete_extract(&self, reference: &str, expected: Option<&str>) -> Result<Extract, AppError> {
         let mut tx = self.begin().await?;
         let x = resolve_extract(&mut tx, reference).await?;
-        check_version(expected, &x, &format!("extract X{}", x.short))?;
+        check_version(expected, &x, &format!("extract {}", x.short_id()))?;
         tx.delete(&x).await?;
-        tx.commit(Action::DeleteExtract, &format!("delete extract X{}", x.short)).await?;
+        tx.commit(Action::DeleteExtract, &format!("delete extract {}", x.short_id())).await?;
         Ok(x)
     }
 
@@ -438,7 +451,7 @@ impl Workbench {
             participant_id,
         };
         tx.insert(&j).await?;
-        tx.commit(Action::AddJournalEntry, &format!("add journal entry J{}", j.short)).await?;
+        tx.commit(Action::AddJournalEntry, &format!("add journal entry {}", j.short_id())).await?;
         Ok(j)
     }
 }
@@ -486,8 +499,8 @@ pub(crate) fn member_participant(
     }
 }
 
-pub(crate) async fn resolve_journal(tx: &mut Tx, reference: &str) -> Result<JournalEntry, AppError> {
-    let id = ShortId::parse(ObjectKind::Journal, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+pub(crate) async fn resolve_journal(tx: &mut Tx, reference: impl Reference) -> Result<JournalEntry, AppError> {
+    let id = reference.short_id(ObjectKind::Journal)?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no journal entry {id} in this project")))
 }
 
@@ -497,8 +510,9 @@ impl Workbench {
     fn check_own(&self, j: &JournalEntry) -> Result<(), AppError> {
         if self.role.is_some() && j.author != self.author {
             return Err(AppError::Forbidden(format!(
-                "journal entry J{} is {}'s; only its author can change it",
-                j.short, j.author
+                "journal entry {} is {}'s; only its author can change it",
+                j.short_id(),
+                j.author
             )));
         }
         Ok(())
@@ -515,11 +529,11 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let before = resolve_journal(&mut tx, reference).await?;
         self.check_own(&before)?;
-        check_version(expected, &before, &format!("journal entry J{}", before.short))?;
+        check_version(expected, &before, &format!("journal entry {}", before.short_id()))?;
         let mut after = before.clone();
         after.text = text;
         tx.update(&before, &after).await?;
-        tx.commit(Action::EditJournalEntry, &format!("edit journal entry J{}", before.short)).await?;
+        tx.commit(Action::EditJournalEntry, &format!("edit journal entry {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -528,9 +542,9 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let j = resolve_journal(&mut tx, reference).await?;
         self.check_own(&j)?;
-        check_version(expected, &j, &format!("journal entry J{}", j.short))?;
+        check_version(expected, &j, &format!("journal entry {}", j.short_id()))?;
         tx.delete(&j).await?;
-        tx.commit(Action::DeleteJournalEntry, &format!("delete journal entry J{}", j.short)).await?;
+        tx.commit(Action::DeleteJournalEntry, &format!("delete journal entry {}", j.short_id())).await?;
         Ok(j)
     }
 }

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use idiograph_model::{
-    cite, Assignment, ExperientialStatement, ExploratoryNote, JournalEntry, LineMapping, ObjectId, OriginalsPolicy,
-    Participant, ReplacementCount, ReviewDecision, SpeakerRole, Theme, Transcript, TranscriptVersion, Verdict,
-    WordDecision,
+    cite, Assignment, ExperientialStatement, ExploratoryNote, JournalEntry, LineMapping, ObjectId, ObjectKind,
+    OriginalsPolicy, Participant, ReplacementCount, ReviewDecision, ShortId, SpeakerRole, Theme, Transcript,
+    TranscriptVersion, Verdict, WordDecision,
 };
 use idiograph_pseudonym::{
     is_english_word, leak_check, scan, CandidateKind, IdentifierKind, KnownIdentifier, KnownMatcher, MatchOptions,
@@ -94,8 +94,8 @@ impl ItemStatus {
 /// One identifier in the review queue, with its context.
 #[derive(Clone)]
 pub struct ReviewItem {
-    /// The transcript's short number (`T3` → 3).
-    pub transcript: u32,
+    /// The transcript's short id (`T3`).
+    pub transcript: ShortId,
     /// The participant's pseudonym.
     pub participant: String,
     /// The version the span refers to.
@@ -123,7 +123,7 @@ pub struct ReviewItem {
 
 impl std::fmt::Debug for ReviewItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ReviewItem(T{} {:?} {} {:?} [redacted])", self.transcript, self.span, self.kind, self.status)
+        write!(f, "ReviewItem({} {:?} {} {:?} [redacted])", self.transcript, self.span, self.kind, self.status)
     }
 }
 
@@ -142,8 +142,8 @@ pub enum ApplyScope {
 /// What one transcript's pseudonymisation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PseudonymisedTranscript {
-    /// The transcript's short number.
-    pub transcript: u32,
+    /// The transcript's short id.
+    pub transcript: ShortId,
     /// The new version's number.
     pub version: u32,
     /// Replacements by category label.
@@ -204,8 +204,8 @@ pub struct Renumbering {
 /// A line of the de-identification log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
-    /// The transcript's short number.
-    pub transcript: u32,
+    /// The transcript's short id.
+    pub transcript: ShortId,
     /// The participant's pseudonym.
     pub participant: String,
     /// The pseudonymised version's number.
@@ -224,7 +224,7 @@ pub fn deid_log_csv(log: &[LogLine]) -> String {
     let mut csv = String::from("transcript,participant,version,category,count,at\n");
     for l in log {
         csv.push_str(&format!(
-            "T{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{}\n",
             l.transcript,
             csv_field(&l.participant),
             l.version,
@@ -257,10 +257,18 @@ fn context(text: &str, span: Span) -> (String, String) {
 
 /// The candidate kind a word of the command line or the API names (`email`, `person`, …; the
 /// words of earlier versions, `titled-name` and `proper-name`, too).
-fn candidate_kind(name: &str) -> Result<CandidateKind, AppError> {
+pub fn candidate_kind(name: &str) -> Result<CandidateKind, AppError> {
     CandidateKind::from_name(name.trim()).ok_or_else(|| {
         let kinds: Vec<&str> = CANDIDATE_KINDS.iter().map(|k| k.name()).collect();
         invalid!("unknown candidate kind '{name}' (kinds: {})", kinds.join(", "))
+    })
+}
+
+/// The kind of known identifier a word of the command line or the API names (`patient`,
+/// `practice`, …, in any letter case).
+pub fn identifier_kind(name: &str) -> Result<IdentifierKind, AppError> {
+    IdentifierKind::from_name(name).ok_or_else(|| {
+        invalid!("unknown identifier kind '{name}' (kinds: {})", IdentifierKind::names().collect::<Vec<_>>().join(", "))
     })
 }
 
@@ -453,16 +461,11 @@ impl Workbench {
         if real.chars().count() < 2 || real.contains('\n') {
             return Err(invalid!("a known identifier needs at least 2 characters on one line"));
         }
-        let identifier_kind = IdentifierKind::from_name(kind).ok_or_else(|| {
-            invalid!(
-                "unknown identifier kind '{kind}' (kinds: {})",
-                IdentifierKind::names().collect::<Vec<_>>().join(", ")
-            )
-        })?;
+        let which = identifier_kind(kind)?;
         let entry = KnownEntry {
             real: real.to_owned(),
             replacement: replacement.trim().to_owned(),
-            kind: identifier_kind.name().to_owned(),
+            kind: which.name().to_owned(),
             variants: variants.iter().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect(),
         };
         // The matcher refuses lists it cannot match reliably; check before storing.
@@ -478,11 +481,8 @@ impl Workbench {
         })
         .await?;
         let tx = self.begin().await?;
-        tx.commit(
-            Action::AddKnownIdentifier,
-            &format!("add a known identifier ({}) to the key store", identifier_kind.name()),
-        )
-        .await?;
+        tx.commit(Action::AddKnownIdentifier, &format!("add a known identifier ({}) to the key store", which.name()))
+            .await?;
         Ok(())
     }
 
@@ -582,10 +582,11 @@ impl Workbench {
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let v = tx.version(&t.current_version).await?;
         Span::new(&v.text, span.start().to_usize(), span.end().to_usize())
-            .map_err(|e| invalid!("T{}: {e}", t.short))?;
+            .map_err(|e| invalid!("{}: {e}", t.short_id()))?;
         let line = v.layout.span_lines(span);
         upsert_decision(&mut tx, &self.author, &t, &v, span, kind, verdict, replacement).await?;
-        tx.commit(Action::ReviewIdentifier, &format!("{verdict} a candidate ({kind}) in T{}, {line}", t.short)).await?;
+        tx.commit(Action::ReviewIdentifier, &format!("{verdict} a candidate ({kind}) in {}, {line}", t.short_id()))
+            .await?;
         Ok(())
     }
 
@@ -600,10 +601,10 @@ impl Workbench {
             .collect();
         let mut tx = self.begin().await?;
         for item in &pending {
-            let t = transcripts::resolve(&mut tx, &format!("T{}", item.transcript)).await?;
+            let t = transcripts::resolve(&mut tx, item.transcript).await?;
             let v = tx.version(&t.current_version).await?;
             if v.id != item.version_id {
-                return Err(AppError::Conflict(format!("T{} changed meanwhile; look at the queue again", t.short)));
+                return Err(AppError::Conflict(format!("{} changed meanwhile; look at the queue again", t.short_id())));
             }
             upsert_decision(&mut tx, &self.author, &t, &v, item.span, kind, verdict, None).await?;
         }
@@ -674,7 +675,7 @@ impl Workbench {
             let t = transcripts::resolve(&mut tx, transcript).await?;
             let v = tx.version(&t.current_version).await?;
             Span::new(&v.text, span.start().to_usize(), span.end().to_usize())
-                .map_err(|e| invalid!("T{}: {e}", t.short))?
+                .map_err(|e| invalid!("{}: {e}", t.short_id()))?
                 .slice(&v.text)
                 .to_owned()
         };
@@ -708,7 +709,7 @@ impl Workbench {
             ));
         }
         let queue = self.review_queue().await?;
-        let mut by_transcript: BTreeMap<u32, Vec<&ReviewItem>> = BTreeMap::new();
+        let mut by_transcript: BTreeMap<ShortId, Vec<&ReviewItem>> = BTreeMap::new();
         for item in queue.iter().filter(|i| chosen(i.status, &i.kind, scope)) {
             by_transcript.entry(item.transcript).or_default().push(item);
         }
@@ -720,11 +721,11 @@ impl Workbench {
         let mut transcripts: Vec<Transcript> = tx.all().await?;
         transcripts.sort_by_key(|t| t.short);
         for t in transcripts {
-            let short = t.short;
+            let short = t.short_id();
             let items = by_transcript.remove(&short).unwrap_or_default();
             let old = tx.version(&t.current_version).await?;
             if items.iter().any(|i| i.version_id != old.id) {
-                return Err(AppError::Conflict(format!("T{short} changed meanwhile; look at the queue again")));
+                return Err(AppError::Conflict(format!("{short} changed meanwhile; look at the queue again")));
             }
             let mut field_counts = BTreeMap::new();
             let title = review.redact(&t.title, scope, &mut replaced, &mut field_counts)?;
@@ -736,7 +737,7 @@ impl Workbench {
             for i in &items {
                 plan.replacement(i.span, i.replacement.clone(), i.category);
             }
-            let plan = plan.build().map_err(|e| invalid!("T{short}: {e}"))?;
+            let plan = plan.build().map_err(|e| invalid!("{short}: {e}"))?;
             let originals = plan.replacements().iter().map(|r| (r.original().to_owned(), r.replacement.clone()));
             replaced.extend(originals);
             let speakers = t.speakers.clone();
@@ -832,7 +833,7 @@ impl Workbench {
             .transcripts
             .iter()
             .map(|d| {
-                format!("T{} (version {}: {} replacements)", d.transcript, d.version, d.counts.values().sum::<u32>())
+                format!("{} (version {}: {} replacements)", d.transcript, d.version, d.counts.values().sum::<u32>())
             })
             .collect();
         if !done.fields.is_empty() {
@@ -931,7 +932,7 @@ impl Workbench {
 
     /// Each pseudonymisation of `transcript`: when, the old and new version numbers and, for each
     /// old line (from 1), the new line holding its start — to find a citation made before.
-    pub async fn line_mappings(&self, transcript: &str) -> Result<Vec<Renumbering>, AppError> {
+    pub async fn line_mappings(&self, transcript: impl crate::Reference) -> Result<Vec<Renumbering>, AppError> {
         let mut tx = self.store.read().await?;
         let t = transcripts::resolve(&mut tx, transcript).await?;
         let mut out = Vec::new();
@@ -949,13 +950,16 @@ impl Workbench {
         let mut tx = self.store.read().await?;
         let participants: HashMap<ObjectId, String> =
             tx.all::<Participant>().await?.into_iter().map(|p| (p.id, p.pseudonym)).collect();
-        let transcripts: HashMap<ObjectId, u32> =
-            tx.all::<Transcript>().await?.into_iter().map(|t| (t.id, t.short)).collect();
+        let transcripts: HashMap<ObjectId, ShortId> =
+            tx.all::<Transcript>().await?.into_iter().map(|t| (t.id.clone(), t.short_id())).collect();
         let mut lines = Vec::new();
         for c in tx.all::<ReplacementCount>().await? {
             let number = version_number(&mut tx, &c.version_id).await?;
             lines.push(LogLine {
-                transcript: transcripts.get(&c.transcript_id).copied().unwrap_or(0),
+                transcript: transcripts
+                    .get(&c.transcript_id)
+                    .copied()
+                    .unwrap_or(ShortId::new(ObjectKind::Transcript, 0)),
                 participant: participants.get(&c.participant_id).cloned().unwrap_or_default(),
                 version: number,
                 category: c.category,
@@ -1198,7 +1202,7 @@ fn queue_of(
         .map(|f| {
             let (before, after) = context(&v.text, f.span);
             ReviewItem {
-                transcript: t.short,
+                transcript: t.short_id(),
                 participant: pseudonym.to_owned(),
                 version_id: v.id.clone(),
                 span: f.span,
@@ -1238,37 +1242,37 @@ async fn fields(tx: &mut Tx) -> Result<Vec<Field>, AppError> {
     let mut participants: Vec<Participant> = tx.all().await?;
     participants.sort_by_key(|p| p.short);
     for p in &participants {
-        push(format!("P{} pseudonym", p.short), &p.pseudonym);
+        push(format!("{} pseudonym", p.short_id()), &p.pseudonym);
         for (k, v) in &p.attributes {
-            push(format!("P{} attribute '{k}'", p.short), v);
+            push(format!("{} attribute '{k}'", p.short_id()), v);
         }
-        push(format!("P{} interview mode", p.short), p.interview.mode.as_deref().unwrap_or(""));
-        push(format!("P{} interviewer", p.short), p.interview.interviewer.as_deref().unwrap_or(""));
-        push(format!("P{} interview date", p.short), p.interview.date.as_deref().unwrap_or(""));
+        push(format!("{} interview mode", p.short_id()), p.interview.mode.as_deref().unwrap_or(""));
+        push(format!("{} interviewer", p.short_id()), p.interview.interviewer.as_deref().unwrap_or(""));
+        push(format!("{} interview date", p.short_id()), p.interview.date.as_deref().unwrap_or(""));
     }
     let mut transcripts: Vec<Transcript> = tx.all().await?;
     transcripts.sort_by_key(|t| t.short);
     for t in &transcripts {
-        push(format!("T{} title", t.short), &t.title);
+        push(format!("{} title", t.short_id()), &t.title);
         let v = tx.version(&t.current_version).await?;
-        push(format!("T{} source file", t.short), &v.provenance.file_name);
+        push(format!("{} source file", t.short_id()), &v.provenance.file_name);
     }
     let mut notes: Vec<ExploratoryNote> = tx.all().await?;
     notes.sort_by_key(|n| n.short);
     for n in &notes {
-        push(format!("N{}", n.short), &n.text);
+        push(n.short_id().to_string(), &n.text);
     }
     let mut statements: Vec<ExperientialStatement> = tx.all().await?;
     statements.sort_by_key(|s| s.short);
     for s in &statements {
-        push(format!("S{}", s.short), &s.text);
+        push(s.short_id().to_string(), &s.text);
     }
     let mut themes: Vec<Theme> = tx.all().await?;
     themes.sort_by_key(|t| t.short);
     for t in &themes {
-        push(format!("TH{} title", t.short), &t.title);
-        push(format!("TH{} description", t.short), t.description.as_deref().unwrap_or(""));
-        push(format!("TH{} note", t.short), t.note.as_deref().unwrap_or(""));
+        push(format!("{} title", t.short_id()), &t.title);
+        push(format!("{} description", t.short_id()), t.description.as_deref().unwrap_or(""));
+        push(format!("{} note", t.short_id()), t.note.as_deref().unwrap_or(""));
     }
     let mut assignments: Vec<Assignment> = tx.all().await?;
     assignments.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.as_str().cmp(b.id.as_str())));
@@ -1278,7 +1282,7 @@ async fn fields(tx: &mut Tx) -> Result<Vec<Field>, AppError> {
     let mut journal: Vec<JournalEntry> = tx.all().await?;
     journal.sort_by_key(|j| j.short);
     for j in &journal {
-        push(format!("J{}", j.short), &j.text);
+        push(j.short_id().to_string(), &j.text);
     }
     Ok(out)
 }
@@ -1331,43 +1335,45 @@ async fn pseudonymise_fields(
     for p in &participants {
         let mut m = p.clone();
         let mut changed = false;
-        if redact(format!("P{} pseudonym", p.short), &mut m.pseudonym, replaced)? {
+        if redact(format!("{} pseudonym", p.short_id()), &mut m.pseudonym, replaced)? {
             // Pseudonyms are unique: "[Participant]" twice becomes "[Participant] P2".
             if taken.contains(&m.pseudonym.to_lowercase()) {
-                m.pseudonym = format!("{} P{}", m.pseudonym, p.short);
+                m.pseudonym = format!("{} {}", m.pseudonym, p.short_id());
             }
             taken.remove(&p.pseudonym.to_lowercase());
             taken.insert(m.pseudonym.to_lowercase());
             changed = true;
         }
         for (k, v) in m.attributes.iter_mut() {
-            changed |= redact(format!("P{} attribute '{k}'", p.short), v, replaced)?;
+            changed |= redact(format!("{} attribute '{k}'", p.short_id()), v, replaced)?;
         }
-        changed |= redact_opt(format!("P{} interview mode", p.short), &mut m.interview.mode, replaced, &mut redact)?;
         changed |=
-            redact_opt(format!("P{} interviewer", p.short), &mut m.interview.interviewer, replaced, &mut redact)?;
-        changed |= redact_opt(format!("P{} interview date", p.short), &mut m.interview.date, replaced, &mut redact)?;
+            redact_opt(format!("{} interview mode", p.short_id()), &mut m.interview.mode, replaced, &mut redact)?;
+        changed |=
+            redact_opt(format!("{} interviewer", p.short_id()), &mut m.interview.interviewer, replaced, &mut redact)?;
+        changed |=
+            redact_opt(format!("{} interview date", p.short_id()), &mut m.interview.date, replaced, &mut redact)?;
         if changed {
             tx.update(p, &m).await?;
         }
     }
     for n in tx.all::<ExploratoryNote>().await? {
         let mut m = n.clone();
-        if redact(format!("N{}", n.short), &mut m.text, replaced)? {
+        if redact(n.short_id().to_string(), &mut m.text, replaced)? {
             tx.update(&n, &m).await?;
         }
     }
     for s in tx.all::<ExperientialStatement>().await? {
         let mut m = s.clone();
-        if redact(format!("S{}", s.short), &mut m.text, replaced)? {
+        if redact(s.short_id().to_string(), &mut m.text, replaced)? {
             tx.update(&s, &m).await?;
         }
     }
     for t in tx.all::<Theme>().await? {
         let mut m = t.clone();
-        let a = redact(format!("TH{} title", t.short), &mut m.title, replaced)?;
-        let b = redact_opt(format!("TH{} description", t.short), &mut m.description, replaced, &mut redact)?;
-        let c = redact_opt(format!("TH{} note", t.short), &mut m.note, replaced, &mut redact)?;
+        let a = redact(format!("{} title", t.short_id()), &mut m.title, replaced)?;
+        let b = redact_opt(format!("{} description", t.short_id()), &mut m.description, replaced, &mut redact)?;
+        let c = redact_opt(format!("{} note", t.short_id()), &mut m.note, replaced, &mut redact)?;
         if a || b || c {
             tx.update(&t, &m).await?;
         }
@@ -1380,7 +1386,7 @@ async fn pseudonymise_fields(
     }
     for j in tx.all::<JournalEntry>().await? {
         let mut m = j.clone();
-        if redact(format!("J{}", j.short), &mut m.text, replaced)? {
+        if redact(j.short_id().to_string(), &mut m.text, replaced)? {
             tx.update(&j, &m).await?;
         }
     }

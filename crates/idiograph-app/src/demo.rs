@@ -80,31 +80,34 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
         let outcome = wb
             .import_files(pseudonym, vec![(file.to_owned(), body.as_bytes().to_vec())], &ImportOptions::default())
             .await?;
-        let t = format!(
-            "T{}",
-            outcome.imported.first().ok_or_else(|| invalid!("demo study: {file} was refused"))?.transcript.short
-        );
+        let t = outcome
+            .imported
+            .first()
+            .ok_or_else(|| invalid!("demo study: {file} was refused"))?
+            .transcript
+            .short_id()
+            .to_string();
         transcript_of.push((pseudonym.to_owned(), t.clone()));
 
         let mut notes = Vec::new();
         for n in list(p, "notes") {
             let kind: NoteKind = text(n, "kind")?.parse().map_err(|e| invalid!("demo study: {e}"))?;
             let target = locate(&wb, &t, text(n, "quote")?).await?;
-            notes.push(format!("N{}", wb.add_note(&target, kind, text(n, "text")?).await?.short));
+            notes.push(wb.add_note(&target, kind, text(n, "text")?).await?.short_id().to_string());
         }
         let mut statements = Vec::new();
         for s in list(p, "statements") {
             let from: Vec<String> =
                 indices(s, "from_notes").into_iter().filter_map(|i| notes.get(i).cloned()).collect();
             let target = locate(&wb, &t, text(s, "quote")?).await?;
-            statements.push(format!("S{}", wb.add_statement(&target, text(s, "text")?, &from).await?.short));
+            statements.push(wb.add_statement(&target, text(s, "text")?, &from).await?.short_id().to_string());
         }
         let mut case_pets = Vec::new();
         for pet in list(p, "pets") {
             let th = wb
                 .add_theme(Some(pseudonym), None, text(pet, "title")?, pet.get("description").and_then(Json::as_str))
                 .await?;
-            let th = format!("TH{}", th.short);
+            let th = th.short_id().to_string();
             for i in indices(pet, "statements") {
                 let st = statements.get(i).ok_or_else(|| invalid!("demo study: no statement {i} of {pseudonym}"))?;
                 let rationale = pet.get("rationale").and_then(Json::as_str);
@@ -117,13 +120,13 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
     let mut theme_of: Vec<(String, String)> = Vec::new();
     for g in list(&study, "gets") {
         let get = wb.add_theme(None, None, text(g, "title")?, g.get("description").and_then(Json::as_str)).await?;
-        let get = format!("TH{}", get.short);
+        let get = get.short_id().to_string();
         theme_of.push((text(g, "title")?.to_owned(), get.clone()));
         for sub in list(g, "sub_themes") {
             let th = wb
                 .add_theme(None, Some(&get), text(sub, "title")?, sub.get("description").and_then(Json::as_str))
                 .await?;
-            let th = format!("TH{}", th.short);
+            let th = th.short_id().to_string();
             theme_of.push((text(sub, "title")?.to_owned(), th.clone()));
             for pair in list(sub, "pets") {
                 let who = pair.get(0).and_then(Json::as_str).unwrap_or_default();

@@ -233,7 +233,7 @@ impl Workbench {
             src.creation_date = Some(t.created_at.clone());
             for n in notes.iter().filter(|n| n.anchor.version_id() == &v.id) {
                 let mut sel = RefiSelection::new(n.id.to_string(), n.anchor.span());
-                sel.name = Some(format!("N{} {}", n.short, n.kind));
+                sel.name = Some(format!("{} {}", n.short_id(), n.kind));
                 sel.note_refs.push(derived("note", n.id.as_str()));
                 sel.creating_user = Some(user(&n.author));
                 sel.creation_date = Some(n.created_at.clone());
@@ -244,7 +244,7 @@ impl Workbench {
                     // The statement's own GUID names its code; each passage gets one of its own.
                     let guid = derived("statement-passage", &format!("{}/{i}", st.id));
                     let mut sel = RefiSelection::new(guid.clone(), a.span());
-                    sel.name = Some(format!("S{}", st.short));
+                    sel.name = Some(st.short_id().to_string());
                     // The notes a statement was developed from hang on its passages.
                     sel.note_refs = st.from_notes.iter().map(|n| derived("note", n.as_str())).collect();
                     sel.description = Some(st.text.clone());
@@ -256,7 +256,7 @@ impl Workbench {
             }
             for x in s.extracts.iter().filter(|x| x.anchor.version_id() == &v.id) {
                 let mut sel = RefiSelection::new(x.id.to_string(), x.anchor.span());
-                sel.name = Some(format!("X{} extract", x.short));
+                sel.name = Some(format!("{} extract", x.short_id()));
                 sel.codings.push(RefiCoding::new(derived("coding", x.id.as_str()), x.theme_id.to_string()));
                 sel.creation_date = Some(x.created_at.clone());
                 src.selections.push(sel);
@@ -266,7 +266,7 @@ impl Workbench {
         }
         for n in &notes {
             let mut note = RefiNote::new(derived("note", n.id.as_str()), &n.text);
-            note.name = Some(format!("N{} {} note", n.short, n.kind));
+            note.name = Some(format!("{} {} note", n.short_id(), n.kind));
             note.creating_user = Some(user(&n.author));
             note.creation_date = Some(n.created_at.clone());
             p.notes.push(note);
@@ -293,7 +293,7 @@ impl Workbench {
         p.note_refs.push(derived("settings", "study"));
         for j in &s.journal {
             let mut note = RefiNote::new(j.id.to_string(), &j.text);
-            note.name = Some(format!("Reflexive journal J{}", j.short));
+            note.name = Some(format!("Reflexive journal {}", j.short_id()));
             note.creating_user = Some(user(&j.author));
             note.creation_date = Some(j.created_at.clone());
             p.notes.push(note);
@@ -406,7 +406,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
     let mut stack: Vec<(&RefiCode, Option<String>)> = project.codes.iter().rev().map(|c| (c, None)).collect();
     while let Some((code, parent)) = stack.pop() {
         let t = wb.add_theme(None, parent.as_deref(), &code.name, code.description.as_deref()).await?;
-        let id = format!("TH{}", t.short);
+        let id = t.short_id().to_string();
         theme_of.insert(code.guid.clone(), id.clone());
         *report.imported.entry("themes").or_default() += 1;
         stack.extend(code.children.iter().rev().map(|c| (c, Some(id.clone()))));
@@ -447,7 +447,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             continue;
         };
         *report.imported.entry("transcripts").or_default() += 1;
-        let t = format!("T{}", file.transcript.short);
+        let t = file.transcript.short_id().to_string();
         let (_, v) = wb.transcript(&t).await?;
         if v.text != *text {
             report

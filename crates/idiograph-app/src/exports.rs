@@ -109,7 +109,7 @@ fn transcript_label(s: &Snapshot, anchor: &Anchor) -> String {
     s.versions
         .get(anchor.version_id())
         .and_then(|v| s.transcripts.iter().find(|t| t.id == v.transcript_id))
-        .map(|t| format!("T{}", t.short))
+        .map(|t| t.short_id().to_string())
         .unwrap_or_default()
 }
 
@@ -191,15 +191,15 @@ impl Workbench {
             .statements
             .iter()
             .flat_map(|st| st.anchors.iter().filter(|a| a.version_id() == &v.id).map(move |a| (st, a)))
-            .map(|(st, a)| margin(a, format!("S{}", st.short), st.text.clone(), None))
+            .map(|(st, a)| margin(a, st.short_id().to_string(), st.text.clone(), None))
             .collect();
         let notes = notes
             .iter()
             .filter(|n| n.anchor.version_id() == &v.id)
-            .map(|n| margin(&n.anchor, format!("N{}", n.short), n.text.clone(), Some(n.kind.to_string())))
+            .map(|n| margin(&n.anchor, n.short_id().to_string(), n.text.clone(), Some(n.kind.to_string())))
             .collect();
         let model = ReportAnnotatedTranscript {
-            title: format!("T{} {}", t.short, t.title),
+            title: format!("{} {}", t.short_id(), t.title),
             pseudonym,
             labels: labels(s.settings.terminology),
             subtitle: Some(format!(
@@ -241,7 +241,7 @@ impl Workbench {
                     .map(|t| t.title.clone())
                     .unwrap_or_default();
                 ReportStatementRow {
-                    id: format!("S{}", st.short),
+                    id: st.short_id().to_string(),
                     participant: who(&st.participant_id),
                     transcript: st.anchors.first().map(|a| transcript_label(s, a)).unwrap_or_default(),
                     pet,
@@ -256,13 +256,13 @@ impl Workbench {
             .await?
             .iter()
             .map(|n| ReportNoteRow {
-                id: format!("N{}", n.short),
+                id: n.short_id().to_string(),
                 participant: who(&n.participant_id),
                 transcript: s
                     .transcripts
                     .iter()
                     .find(|t| t.id == n.transcript_id)
-                    .map(|t| format!("T{}", t.short))
+                    .map(|t| t.short_id().to_string())
                     .unwrap_or_default(),
                 kind: n.kind.to_string(),
                 text: n.text.clone(),

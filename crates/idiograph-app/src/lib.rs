@@ -20,6 +20,7 @@ mod exports;
 mod keystore;
 mod participants;
 mod queries;
+mod reference;
 mod report;
 mod search;
 mod speakers;
@@ -37,8 +38,8 @@ use idiograph_store::Store;
 pub use crate::accounts::{Login, LoginAttempt, SessionPolicy, SignedIn, LOGIN_WINDOW_SECS};
 pub use crate::annotate::Target;
 pub use crate::deid::{
-    deid_log_csv, key_store_folder, ApplyScope, FieldItem, ItemStatus, KeyStatus, KnownView, LogLine, Pseudonymisation,
-    PseudonymisedTranscript, Renumbering, ReviewItem,
+    candidate_kind, deid_log_csv, identifier_kind, key_store_folder, ApplyScope, FieldItem, ItemStatus, KeyStatus,
+    KnownView, LogLine, Pseudonymisation, PseudonymisedTranscript, Renumbering, ReviewItem,
 };
 pub use crate::demo::{build_demo, DEMO_TITLE};
 pub use crate::erasure::ErasureHook;
@@ -47,15 +48,17 @@ pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
+pub use crate::reference::Reference;
 pub use crate::search::{
-    passage_json, HitRange, KwicPiece, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchRequest, SearchResults,
-    ThemePassage, WordCounts,
+    passage_json, HitRange, KwicPiece, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchKind, SearchRequest,
+    SearchResults, ThemePassage, WordCounts,
 };
 pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::{Figure, ReportTable};
+pub use idiograph_pseudonym::{CandidateKind, IdentifierKind, CANDIDATE_KINDS};
 pub use idiograph_store::{
     Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,
 };

@@ -6,7 +6,7 @@ use idiograph_model::{InterviewMeta, ObjectKind, Participant, ShortId};
 use idiograph_store::{Action, Tx};
 
 use crate::error::invalid;
-use crate::{new_id, AppError, Workbench};
+use crate::{new_id, AppError, Reference, Workbench};
 
 /// Changes to a participant; `None` leaves a field as it is.
 #[derive(Debug, Default, Clone)]
@@ -40,15 +40,23 @@ async fn by_pseudonym(tx: &mut Tx, pseudonym: &str) -> Result<Option<Participant
 }
 
 /// Finds a participant by pseudonym (ignoring case) or by short id such as `P2`.
-pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Participant, AppError> {
+pub(crate) async fn resolve(tx: &mut Tx, reference: impl Reference) -> Result<Participant, AppError> {
     let all: Vec<Participant> = tx.all().await?;
     find(&all, reference).cloned()
 }
 
 /// The one rule for naming a participant: a pseudonym (ignoring case) wins over a short id
-/// such as `P2`, so a participant called "P2" is still reachable by its name.
-pub(crate) fn find<'a>(all: &'a [Participant], reference: &str) -> Result<&'a Participant, AppError> {
-    let wanted = reference.trim();
+/// such as `P2`, so a participant called "P2" is still reachable by its name. A short id held by
+/// the caller names its participant alone.
+pub(crate) fn find(all: &[Participant], reference: impl Reference) -> Result<&Participant, AppError> {
+    let Some(text) = reference.text() else {
+        let id = reference.short_id(ObjectKind::Participant)?;
+        return all
+            .iter()
+            .find(|p| p.short == id.number())
+            .ok_or_else(|| AppError::NotFound(format!("no participant '{id}' in this study")));
+    };
+    let wanted = text.trim();
     if let Some(p) = all.iter().find(|p| p.pseudonym.to_lowercase() == wanted.to_lowercase()) {
         return Ok(p);
     }
@@ -114,7 +122,7 @@ impl Workbench {
             finished_at: None,
         };
         tx.insert(&p).await?;
-        tx.commit(Action::AddParticipant, &format!("add participant P{} ({})", p.short, p.pseudonym)).await?;
+        tx.commit(Action::AddParticipant, &format!("add participant {} ({})", p.short_id(), p.pseudonym)).await?;
         Ok(p)
     }
 
@@ -148,7 +156,7 @@ impl Workbench {
             after.interview = i;
         }
         tx.update(&before, &after).await?;
-        tx.commit(Action::EditParticipant, &format!("edit participant P{}", before.short)).await?;
+        tx.commit(Action::EditParticipant, &format!("edit participant {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -160,7 +168,7 @@ impl Workbench {
         after.finished_at = if finished { Some(before.finished_at.clone().unwrap_or_else(crate::now)) } else { None };
         tx.update(&before, &after).await?;
         let what = if finished { Action::MarkCaseFinished } else { Action::ReopenCase };
-        tx.commit(what, &format!("{what}: P{}", before.short)).await?;
+        tx.commit(what, &format!("{what}: {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -173,8 +181,8 @@ impl Workbench {
         let themes: Vec<idiograph_model::Theme> = tx.of_participant(&p.id).await?;
         if !transcripts.is_empty() || !themes.is_empty() {
             return Err(AppError::Conflict(format!(
-                "P{} ({}) has transcripts or themes; delete those first, or use `participant withdraw` to erase everything",
-                p.short, p.pseudonym
+                "{} ({}) has transcripts or themes; delete those first, or use `participant withdraw` to erase everything",
+                p.short_id(), p.pseudonym
             )));
         }
         let journal: Vec<idiograph_model::JournalEntry> = tx.of_participant(&p.id).await?;
@@ -185,7 +193,7 @@ impl Workbench {
             tx.update(j, &after).await?;
         }
         tx.delete(&p).await?;
-        tx.commit(Action::DeleteParticipant, &format!("delete participant P{}", p.short)).await?;
+        tx.commit(Action::DeleteParticipant, &format!("delete participant {}", p.short_id())).await?;
         Ok(p)
     }
 
@@ -205,18 +213,47 @@ impl Workbench {
         let name = p.pseudonym.to_lowercase();
         let mentions = |text: &str| text.to_lowercase().contains(&name);
         let mut places = Vec::new();
-        places.extend(s.journal.iter().filter(|j| mentions(&j.text)).map(|j| format!("journal entry J{}", j.short)));
+        places
+            .extend(s.journal.iter().filter(|j| mentions(&j.text)).map(|j| format!("journal entry {}", j.short_id())));
         for t in &s.themes {
             if mentions(&t.title) || t.description.as_deref().is_some_and(mentions) {
-                places.push(format!("theme TH{}", t.short));
+                places.push(format!("theme {}", t.short_id()));
             }
         }
         for a in s.assignments.iter().filter(|a| a.rationale.as_deref().is_some_and(mentions)) {
             if let Some(t) = s.theme(&a.theme_id) {
-                places.push(format!("a clustering rationale in TH{}", t.short));
+                places.push(format!("a clustering rationale in {}", t.short_id()));
             }
         }
         places.dedup();
         Ok(Withdrawal { participant: p, mentions: places, key_store_pending })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use idiograph_model::{ObjectId, ObjectKind, Participant, ShortId};
+
+    use super::find;
+
+    fn participant(short: u32, pseudonym: &str) -> Participant {
+        Participant {
+            id: ObjectId::new(format!("id-{short}")),
+            short,
+            pseudonym: pseudonym.to_owned(),
+            attributes: Default::default(),
+            interview: Default::default(),
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn text_names_a_pseudonym_first_and_a_held_short_id_its_participant_alone() {
+        // P1 is called "P2": typed text finds it by name, the short id P2 finds the second.
+        let all = [participant(1, "P2"), participant(2, "Olivia")];
+        assert_eq!(find(&all, "p2").unwrap().short, 1);
+        assert_eq!(find(&all, ShortId::new(ObjectKind::Participant, 2)).unwrap().pseudonym, "Olivia");
+        assert!(find(&all, ShortId::new(ObjectKind::Participant, 3)).is_err());
+        assert!(find(&all, ShortId::new(ObjectKind::Theme, 2)).is_err(), "a theme's id names no participant");
     }
 }

@@ -11,7 +11,7 @@ use idiograph_model::{
 
 use idiograph_store::Tx;
 
-use crate::{transcripts, AppError, Workbench};
+use crate::{transcripts, AppError, Reference, Workbench};
 
 /// Everything of a study but the exploratory notes, read in one transaction.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl Snapshot {
 
     /// The participant a user names by pseudonym or short id (`P2`), by the one rule every
     /// edge uses.
-    pub fn find_participant(&self, reference: &str) -> Result<&Participant, AppError> {
+    pub fn find_participant(&self, reference: impl Reference) -> Result<&Participant, AppError> {
         crate::participants::find(&self.participants, reference)
     }
 
@@ -202,6 +202,11 @@ impl Workbench {
     /// The study's settings alone (title, terminology, layout…), without the study.
     pub async fn settings(&self) -> Result<StudySettings, AppError> {
         Ok(self.store.read().await?.settings().await?)
+    }
+
+    /// One participant (`P2` or pseudonym) alone, without the study.
+    pub async fn participant(&self, reference: impl Reference) -> Result<Participant, AppError> {
+        crate::participants::resolve(&mut self.store.read().await?, reference).await
     }
 
     /// Reads the whole study (but the notes) in one consistent transaction.

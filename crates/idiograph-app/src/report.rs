@@ -77,16 +77,16 @@ fn about(s: &Snapshot, id: &ObjectId) -> String {
         return format!("participant {}", p.pseudonym);
     }
     if let Some(t) = s.theme(id) {
-        return format!("theme TH{} “{}”", t.short, t.title);
+        return format!("theme {} “{}”", t.short_id(), t.title);
     }
     if let Some(st) = s.statements.iter().find(|x| &x.id == id) {
-        return format!("statement S{} “{}”", st.short, st.text);
+        return format!("statement {} “{}”", st.short_id(), st.text);
     }
     if let Some(t) = s.transcripts.iter().find(|x| &x.id == id) {
-        return format!("transcript T{} ({})", t.short, t.title);
+        return format!("transcript {} ({})", t.short_id(), t.title);
     }
     if let Some(x) = s.extracts.iter().find(|x| &x.id == id) {
-        return format!("extract X{}", x.short);
+        return format!("extract {}", x.short_id());
     }
     "an exploratory note".to_owned()
 }
@@ -130,7 +130,7 @@ fn trail_cases(s: &Snapshot, trail: &Trail) -> Vec<ReportTrailCase> {
                 .collect();
             while let Some((depth, t)) = stack.pop() {
                 themes.push(ReportTrailTheme {
-                    title: format!("TH{} {}", t.short, t.title),
+                    title: format!("{} {}", t.short_id(), t.title),
                     depth,
                     members: trail.of(&t.id).iter().map(trail_member).collect(),
                 });
@@ -160,7 +160,7 @@ pub fn study_report(s: &Snapshot, trail: &Trail, generated_at: &str) -> StudyRep
                     .transcripts
                     .iter()
                     .filter(|t| t.participant_id == p.id)
-                    .map(|t| format!("T{} {}", t.short, t.title))
+                    .map(|t| format!("{} {}", t.short_id(), t.title))
                     .collect(),
             })
             .collect(),

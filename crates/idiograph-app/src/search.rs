@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use idiograph_model::{
-    ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, ObjectId, Participant, SpeakerRole, Theme,
-    Transcript, TranscriptVersion,
+    ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member, NoteKind, ObjectId, ObjectKind, Participant,
+    ShortId, SpeakerRole, Theme, Transcript, TranscriptVersion,
 };
 use idiograph_search::{DocKind, Filter, Found, Options, Passage, SearchError, SearchIndex};
 use idiograph_store::{Backend, StoredKind, Tx};
@@ -47,9 +47,8 @@ pub struct SearchRequest {
     /// Only inside passages coded to this theme (`TH3`): statement anchors of its PETs and its
     /// extracts, on the transcripts' current versions.
     pub theme: Option<String>,
-    /// Only notes of this kind (`descriptive`, …) or only this kind of object (`transcript`,
-    /// `note`, `statement`, `theme`, `journal`).
-    pub kind: Option<String>,
+    /// Only one kind of text, or only notes of one kind.
+    pub kind: Option<SearchKind>,
     /// Treat the query as a regular expression (case-insensitive) over the raw text.
     pub regex: bool,
     /// Match English word stems (on by default).
@@ -74,6 +73,52 @@ impl SearchRequest {
             stem: true,
             limit: 100,
             offset: 0,
+        }
+    }
+}
+
+/// Which texts a search keeps: one kind of text (`transcript`, `note`, `statement`, `theme`,
+/// `journal`) or the exploratory notes of one kind (`descriptive`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// Only texts of this kind.
+    Text(DocKind),
+    /// Only exploratory notes of this kind.
+    Notes(NoteKind),
+}
+
+impl SearchKind {
+    /// Every kind a search can keep, in the order help texts list them.
+    pub const ALL: &'static [SearchKind] = &[
+        SearchKind::Text(DocKind::Transcript),
+        SearchKind::Text(DocKind::Note),
+        SearchKind::Text(DocKind::Statement),
+        SearchKind::Text(DocKind::Theme),
+        SearchKind::Text(DocKind::Journal),
+        SearchKind::Notes(NoteKind::Descriptive),
+        SearchKind::Notes(NoteKind::Linguistic),
+        SearchKind::Notes(NoteKind::Conceptual),
+        SearchKind::Notes(NoteKind::Free),
+    ];
+
+    /// The word naming it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Text(k) => k.as_str(),
+            SearchKind::Notes(k) => k.as_str(),
+        }
+    }
+}
+
+/// A kind of text (singular or plural) or a note kind, ignoring letter case; a word that is
+/// neither is refused as a note kind.
+impl std::str::FromStr for SearchKind {
+    type Err = idiograph_model::UnknownWord;
+
+    fn from_str(word: &str) -> Result<SearchKind, Self::Err> {
+        match DocKind::parse(word) {
+            Some(kind) => Ok(SearchKind::Text(kind)),
+            None => word.parse().map(SearchKind::Notes),
         }
     }
 }
@@ -373,7 +418,7 @@ fn transcript_passages(t: &Transcript, v: &TranscriptVersion, participant_short:
         role,
         note_kind: None,
         version: Some(v.id.as_str().to_owned()),
-        base: start as u64,
+        base: TextSize::new(start as u32),
         order,
         text: v.text[start..end].to_owned(),
     };
@@ -411,7 +456,7 @@ fn note_passage(n: &ExploratoryNote, pshort: u32) -> Passage {
         role: None,
         note_kind: Some(n.kind.as_str().to_owned()),
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Note, pshort, n.short),
         text: n.text.clone(),
     }
@@ -425,7 +470,7 @@ fn statement_passage(s: &ExperientialStatement, pshort: u32) -> Passage {
         role: None,
         note_kind: None,
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Statement, pshort, s.short),
         text: s.text.clone(),
     }
@@ -449,7 +494,7 @@ fn theme_passage(t: &Theme, pshort: u32) -> Passage {
         role: None,
         note_kind: None,
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Theme, pshort, t.short),
         text: theme_text(t),
     }
@@ -463,7 +508,7 @@ fn journal_passage(j: &JournalEntry, pshort: u32) -> Passage {
         role: None,
         note_kind: None,
         version: None,
-        base: 0,
+        base: TextSize::new(0),
         order: order_key(DocKind::Journal, pshort, j.short),
         text: j.text.clone(),
     }
@@ -861,29 +906,24 @@ impl Workbench {
             filter.role = Some(r.as_str().to_owned());
             filter.kinds = Some(vec![DocKind::Transcript]);
         }
-        if let Some(k) = &req.kind {
-            if let Some(kind) = DocKind::parse(k) {
-                filter.kinds = Some(vec![kind]);
-            } else {
-                let nk: idiograph_model::NoteKind = k.parse().map_err(|e| AppError::Invalid(format!("--kind: {e}")))?;
+        match req.kind {
+            Some(SearchKind::Text(kind)) => filter.kinds = Some(vec![kind]),
+            Some(SearchKind::Notes(kind)) => {
                 filter.kinds = Some(vec![DocKind::Note]);
-                filter.note_kinds = Some(vec![nk.as_str().to_owned()]);
+                filter.note_kinds = Some(vec![kind.as_str().to_owned()]);
             }
+            None => {}
         }
         // Theme: the anchor spans (on current versions) of its statements and extracts.
-        let mut within: Option<HashMap<String, Vec<(usize, usize)>>> = None;
+        let mut within: Option<HashMap<String, Vec<Span>>> = None;
         if let Some(th) = &req.theme {
             let theme = themes::resolve(&mut tx, th).await?;
             let family = light.theme_family(&theme.id);
-            let mut spans: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            let mut spans: HashMap<String, Vec<Span>> = HashMap::new();
             for (_, _, anchor) in coded_anchors(&light, &family) {
                 for t in &light.transcripts {
                     if &t.current_version == anchor.version_id() {
-                        let sp = anchor.span();
-                        spans
-                            .entry(t.id.as_str().to_owned())
-                            .or_default()
-                            .push((sp.start().to_usize(), sp.end().to_usize()));
+                        spans.entry(t.id.as_str().to_owned()).or_default().push(anchor.span());
                     }
                 }
             }
@@ -913,7 +953,7 @@ impl Workbench {
         for m in &found.matches {
             let participant = m.participant.as_deref().and_then(|p| light.participant(p));
             let pseudonym = participant.map(|p| p.pseudonym.clone());
-            let pid = participant.map(|p| format!("P{}", p.short));
+            let pid = participant.map(|p| p.short_id().to_string());
             let in_window: Vec<(usize, &idiograph_search::Hit)> = m
                 .hits
                 .iter()
@@ -935,29 +975,32 @@ impl Workbench {
                         versions.insert(t.current_version.clone(), v);
                     }
                     let v = &versions[&t.current_version];
-                    let base = m.base as usize;
+                    let base = m.base.to_usize();
                     if v.text.get(base..base + m.text.len()) != Some(m.text.as_str()) {
                         return Ok(None);
                     }
                     for (_, hit) in in_window {
                         let s = hit.extent();
-                        let (start, end) = (base + s.start, base + s.end);
+                        let (start, end) = (base + s.start().to_usize(), base + s.end().to_usize());
                         let pos = v.layout.position(TextSize::new(start as u32));
                         let span = Span::from_bounds(TextSize::new(start as u32), TextSize::new(end as u32));
                         let Kwic { before, matched, pieces, after, line } = kwic(&m.text, hit);
                         hits.push(SearchHit {
                             source: "transcript",
-                            object: format!("T{}", t.short),
+                            object: t.short_id().to_string(),
                             participant: pseudonym.clone(),
                             participant_id: pid.clone(),
-                            transcript: Some(format!("T{}", t.short)),
+                            transcript: Some(t.short_id().to_string()),
                             role: m.role.clone(),
                             start,
                             end,
                             ranges: hit
                                 .ranges
                                 .iter()
-                                .map(|r| HitRange { start: base + r.start, end: base + r.end })
+                                .map(|r| HitRange {
+                                    start: base + r.start().to_usize(),
+                                    end: base + r.end().to_usize(),
+                                })
                                 .collect(),
                             passage: m.passage,
                             page: Some(pos.page),
@@ -976,8 +1019,10 @@ impl Workbench {
                     let (object, text, anchor, transcript) = match kind {
                         DocKind::Note => match get_opt::<ExploratoryNote>(&mut tx, &m.object).await? {
                             Some(n) => {
-                                let t = light.transcript(n.transcript_id.as_str()).map(|t| t.short).unwrap_or(0);
-                                (format!("N{}", n.short), n.text.clone(), Some(n.anchor.clone()), Some(format!("T{t}")))
+                                let t = light
+                                    .transcript(n.transcript_id.as_str())
+                                    .map_or(ShortId::new(ObjectKind::Transcript, 0), |t| t.short_id());
+                                (n.short_id().to_string(), n.text.clone(), Some(n.anchor.clone()), Some(t.to_string()))
                             }
                             None => return Ok(None),
                         },
@@ -987,23 +1032,23 @@ impl Workbench {
                                 let mut t = None;
                                 if let Some(a) = &a {
                                     t = match light.transcripts.iter().find(|t| &t.current_version == a.version_id()) {
-                                        Some(t) => Some(t.short),
+                                        Some(t) => Some(t.short_id()),
                                         None => match tx.version(a.version_id()).await {
-                                            Ok(v) => light.transcript(v.transcript_id.as_str()).map(|t| t.short),
+                                            Ok(v) => light.transcript(v.transcript_id.as_str()).map(|t| t.short_id()),
                                             Err(_) => None,
                                         },
                                     };
                                 }
-                                (format!("S{}", s.short), s.text.clone(), a, t.map(|n| format!("T{n}")))
+                                (s.short_id().to_string(), s.text.clone(), a, t.map(|n| n.to_string()))
                             }
                             None => return Ok(None),
                         },
                         DocKind::Theme => match light.themes.iter().find(|t| t.id.as_str() == m.object) {
-                            Some(t) => (format!("TH{}", t.short), theme_text(t), None, None),
+                            Some(t) => (t.short_id().to_string(), theme_text(t), None, None),
                             None => return Ok(None),
                         },
                         _ => match get_opt::<JournalEntry>(&mut tx, &m.object).await? {
-                            Some(j) => (format!("J{}", j.short), j.text.clone(), None, None),
+                            Some(j) => (j.short_id().to_string(), j.text.clone(), None, None),
                             None => return Ok(None),
                         },
                     };
@@ -1034,9 +1079,13 @@ impl Workbench {
                             participant_id: pid.clone(),
                             transcript: transcript.clone(),
                             role: None,
-                            start: s.start,
-                            end: s.end,
-                            ranges: hit.ranges.iter().map(|r| HitRange { start: r.start, end: r.end }).collect(),
+                            start: s.start().to_usize(),
+                            end: s.end().to_usize(),
+                            ranges: hit
+                                .ranges
+                                .iter()
+                                .map(|r| HitRange { start: r.start().to_usize(), end: r.end().to_usize() })
+                                .collect(),
                             passage: m.passage,
                             page: place.as_ref().map(|p| p.0.page),
                             line: place.as_ref().map(|p| p.0.line),
@@ -1058,7 +1107,7 @@ impl Workbench {
             .map(|p| {
                 let counts = found.per_participant.get(p.id.as_str()).copied().unwrap_or_default();
                 ParticipantCount {
-                    participant_id: format!("P{}", p.short),
+                    participant_id: p.short_id().to_string(),
                     participant: p.pseudonym.clone(),
                     hits: counts.hits,
                     passages: counts.passages,
@@ -1105,7 +1154,7 @@ impl Workbench {
             chosen = tops.into_iter().cloned().collect();
         }
         let (columns, labels): (Vec<String>, Vec<String>) = match by_attr {
-            None => light.participants.iter().map(|p| (format!("P{}", p.short), p.pseudonym.clone())).unzip(),
+            None => light.participants.iter().map(|p| (p.short_id().to_string(), p.pseudonym.clone())).unzip(),
             Some(key) => {
                 let mut values: Vec<String> = light
                     .participants
@@ -1118,7 +1167,7 @@ impl Workbench {
             }
         };
         let column_of = |pid: &str| -> Option<usize> {
-            let p = light.participants.iter().find(|p| format!("P{}", p.short) == pid)?;
+            let p = light.participants.iter().find(|p| p.short_id().to_string() == pid)?;
             match by_attr {
                 None => columns.iter().position(|c| c == pid),
                 Some(key) => {
@@ -1138,7 +1187,7 @@ impl Workbench {
                     cells[c].push(p);
                 }
             }
-            rows.push(MatrixRow { theme: format!("TH{}", t.short), title: t.title.clone(), cells });
+            rows.push(MatrixRow { theme: t.short_id().to_string(), title: t.title.clone(), cells });
         }
         Ok(Matrix { columns, labels, rows })
     }
@@ -1164,13 +1213,13 @@ impl Workbench {
                 let v = tx.version(&t.current_version).await?;
                 for passage in transcript_passages(t, &v, 0) {
                     if role.is_none_or(|r| passage.role.as_deref() == Some(r.as_str())) {
-                        texts.push(strip_label(&passage.text, &v, passage.base as usize));
+                        texts.push(strip_label(&passage.text, &v, passage.base.to_usize()));
                     }
                 }
             }
             let mut words = idiograph_search::word_frequencies(texts.iter().map(String::as_str));
             words.truncate(top);
-            out.push(WordCounts { participant_id: format!("P{}", p.short), participant: p.pseudonym.clone(), words });
+            out.push(WordCounts { participant_id: p.short_id().to_string(), participant: p.pseudonym.clone(), words });
         }
         Ok(out)
     }
@@ -1209,15 +1258,15 @@ fn coded_anchors<'a>(light: &'a Light, family: &[ObjectId]) -> Vec<(&'a Theme, S
                     a.version_id().as_str().to_owned(),
                     a.span().start().to_usize(),
                     a.span().end().to_usize(),
-                    format!("S{}", s.short),
+                    s.short_id().to_string(),
                 );
                 if seen.insert(key) {
-                    out.push((th, format!("S{}", s.short), a));
+                    out.push((th, s.short_id().to_string(), a));
                 }
             }
         }
         for x in light.extracts.iter().filter(|x| x.theme_id == th.id) {
-            out.push((th, format!("X{}", x.short), &x.anchor));
+            out.push((th, x.short_id().to_string(), &x.anchor));
         }
     }
     out
@@ -1254,16 +1303,16 @@ async fn passages(
         let statement = light
             .statements
             .iter()
-            .find(|s| format!("S{}", s.short) == via)
+            .find(|s| s.short_id().to_string() == via)
             .map(|s| s.text.clone())
             .unwrap_or_default();
         out.push(ThemePassage {
-            theme: format!("TH{}", th.short),
+            theme: th.short_id().to_string(),
             via,
             statement,
-            participant_id: p.map(|p| format!("P{}", p.short)).unwrap_or_default(),
+            participant_id: p.map(|p| p.short_id().to_string()).unwrap_or_default(),
             participant: pseudonym.clone(),
-            transcript: format!("T{}", t.short),
+            transcript: t.short_id().to_string(),
             start: span.start().to_usize(),
             end: span.end().to_usize(),
             citation: idiograph_model::cite(&pseudonym, &v.layout, span),
@@ -1275,7 +1324,7 @@ async fn passages(
         });
     }
     // Study order: participant, transcript, position.
-    let rank: HashMap<String, u32> = light.participants.iter().map(|p| (format!("P{}", p.short), p.short)).collect();
+    let rank: HashMap<String, u32> = light.participants.iter().map(|p| (p.short_id().to_string(), p.short)).collect();
     out.sort_by_key(|p| {
         (
             rank.get(&p.participant_id).copied().unwrap_or(u32::MAX),
@@ -1288,13 +1337,17 @@ async fn passages(
 }
 
 /// Keeps the hits inside the given spans of each object, renumbering them.
-fn restrict(found: Found, within: &HashMap<String, Vec<(usize, usize)>>) -> Found {
+fn restrict(found: Found, within: &HashMap<String, Vec<Span>>) -> Found {
     let mut out = Found::default();
     for mut m in found.matches {
         let Some(spans) = within.get(&m.object) else { continue };
-        let base = m.base as usize;
+        // A hit's spans are of the passage; the coded spans are of the version it starts in at `base`.
+        let in_version = |at: TextSize| TextSize::new(m.base.to_u32() + at.to_u32());
         for h in &mut m.hits {
-            h.ranges.retain(|r| spans.iter().any(|&(a, b)| a <= base + r.start && base + r.end <= b));
+            h.ranges.retain(|r| {
+                let r = Span::from_bounds(in_version(r.start()), in_version(r.end()));
+                spans.iter().any(|s| s.contains_span(r))
+            });
         }
         m.hits.retain(|h| !h.ranges.is_empty());
         if !m.hits.is_empty() {
@@ -1318,7 +1371,7 @@ struct Kwic {
 /// side; between two words of the hit, a stretch longer than [`KWIC_CHARS`] keeps only its ends.
 fn kwic(text: &str, hit: &idiograph_search::Hit) -> Kwic {
     let extent = hit.extent();
-    let before_raw = &text[..extent.start];
+    let before_raw = &text[..extent.start().to_usize()];
     let cut = before_raw.char_indices().rev().nth(KWIC_CHARS).map(|(i, _)| i);
     let mut before =
         collapse(&before_raw[cut.map_or(0, |i| i + before_raw[i..].chars().next().map_or(0, char::len_utf8))..])
@@ -1327,24 +1380,24 @@ fn kwic(text: &str, hit: &idiograph_search::Hit) -> Kwic {
     if cut.is_some() {
         before = format!("…{before}");
     }
-    let after_raw = &text[extent.end..];
+    let after_raw = &text[extent.end().to_usize()..];
     let cut = after_raw.char_indices().nth(KWIC_CHARS).map(|(i, _)| i);
     let mut after = collapse(&after_raw[..cut.unwrap_or(after_raw.len())]).trim_end().to_owned();
     if cut.is_some() {
         after.push('…');
     }
     let mut pieces = Vec::new();
-    let mut at = extent.start;
+    let mut at = extent.start().to_usize();
     for r in &hit.ranges {
-        if r.start > at {
-            pieces.push(KwicPiece { text: shorten(&collapse(&text[at..r.start])), hit: false });
+        if r.start().to_usize() > at {
+            pieces.push(KwicPiece { text: shorten(&collapse(&text[at..r.start().to_usize()])), hit: false });
         }
-        pieces.push(KwicPiece { text: collapse(&text[r.clone()]), hit: true });
-        at = r.end;
+        pieces.push(KwicPiece { text: collapse(r.slice(text)), hit: true });
+        at = r.end().to_usize();
     }
     let middle: String = pieces.iter().map(|p| p.text.as_str()).collect();
     let line = format!("{before}{middle}{after}");
-    Kwic { before, matched: collapse(&text[extent]), pieces, after, line }
+    Kwic { before, matched: collapse(extent.slice(text)), pieces, after, line }
 }
 
 /// Every run of white space as one space (kept at either end, where it separates the hit from

@@ -8,7 +8,7 @@ use idiograph_store::{Action, Tx, VersionToken};
 
 use crate::annotate::{check_text, check_title, member_participant, resolve_statement};
 use crate::error::invalid;
-use crate::{check_token, check_version, new_id, now, participants, AppError, Workbench};
+use crate::{check_token, check_version, new_id, now, participants, AppError, Reference, Workbench};
 
 /// What is being assigned to a theme: a statement (`S3`) or a PET (`TH2`).
 #[derive(Debug, Clone)]
@@ -59,8 +59,8 @@ const MAX_TITLE_CHARS: usize = 200;
 const MAX_DESCRIPTION_CHARS: usize = 5_000;
 
 /// Finds a theme by short id such as `TH3` (or `3`).
-pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Theme, AppError> {
-    let id = ShortId::parse(ObjectKind::Theme, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+pub(crate) async fn resolve(tx: &mut Tx, reference: impl Reference) -> Result<Theme, AppError> {
+    let id = reference.short_id(ObjectKind::Theme)?;
     tx.by_short(id.number()).await?.ok_or_else(|| AppError::NotFound(format!("no theme {id} in this project")))
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn revision<'a>(theme: &Theme, members: impl IntoIterator<Item = &'a 
 async fn check_theme(tx: &mut Tx, expected: Option<&str>, theme: &Theme) -> Result<(), AppError> {
     let Some(expected) = expected else { return Ok(()) };
     let members: Vec<Assignment> = tx.of_theme(&theme.id).await?;
-    check_token(expected, &revision(theme, &members), &format!("theme TH{}", theme.short))
+    check_token(expected, &revision(theme, &members), &format!("theme {}", theme.short_id()))
 }
 
 /// The assignment of `member` (shown as `label`) among `existing`, the assignments of `theme`.
@@ -92,9 +92,9 @@ fn placement(
     theme: &Theme,
     expected: Option<&str>,
 ) -> Result<Assignment, AppError> {
-    let what = format!("the assignment of {label} to TH{}", theme.short);
+    let what = format!("the assignment of {label} to {}", theme.short_id());
     let Some(a) = existing.into_iter().find(|a| &a.member == member) else {
-        let gone = format!("{label} is not assigned to TH{}", theme.short);
+        let gone = format!("{label} is not assigned to {}", theme.short_id());
         return Err(match expected {
             Some(_) => AppError::Stale(format!(
                 "{gone}: someone else moved it since you opened it; your change was not applied — \
@@ -117,10 +117,10 @@ async fn check_joins(
 ) -> Result<(), AppError> {
     let label = member_label(statement, member_theme);
     check_assignment(target, statement.as_ref().map(|s| &s.participant_id), member_theme.as_ref())
-        .map_err(|e| invalid!("{label} into TH{}: {e}", target.short))?;
+        .map_err(|e| invalid!("{label} into {}: {e}", target.short_id()))?;
     let existing: Vec<Assignment> = tx.of_theme(&target.id).await?;
     if existing.iter().any(|a| &a.member == member) {
-        return Err(AppError::Conflict(format!("{label} is already assigned to TH{}", target.short)));
+        return Err(AppError::Conflict(format!("{label} is already assigned to {}", target.short_id())));
     }
     Ok(())
 }
@@ -151,8 +151,8 @@ async fn resolve_member(
 
 fn member_label(statement: &Option<ExperientialStatement>, theme: &Option<Theme>) -> String {
     match (statement, theme) {
-        (Some(s), _) => format!("S{}", s.short),
-        (_, Some(t)) => format!("TH{}", t.short),
+        (Some(s), _) => s.short_id().to_string(),
+        (_, Some(t)) => t.short_id().to_string(),
         _ => String::new(),
     }
 }
@@ -200,11 +200,11 @@ impl Workbench {
             note: None,
         };
         if let Some(p) = &parent {
-            check_parent(&theme, p, &all).map_err(|e| invalid!("TH{} under TH{}: {e}", theme.short, p.short))?;
+            check_parent(&theme, p, &all).map_err(|e| invalid!("{} under {}: {e}", theme.short_id(), p.short_id()))?;
         }
         tx.insert(&theme).await?;
-        let under = parent.map(|p| format!(" under TH{}", p.short)).unwrap_or_default();
-        tx.commit(Action::AddTheme, &format!("add {} TH{}{under}", label(&theme), theme.short)).await?;
+        let under = parent.map(|p| format!(" under {}", p.short_id())).unwrap_or_default();
+        tx.commit(Action::AddTheme, &format!("add {} {}{under}", label(&theme), theme.short_id())).await?;
         Ok(theme)
     }
 
@@ -229,8 +229,8 @@ impl Workbench {
         if let Some(n) = &changes.note {
             if !before.is_group() && !n.trim().is_empty() {
                 return Err(invalid!(
-                    "TH{} is a personal theme; convergence and divergence notes belong to group themes",
-                    before.short
+                    "{} is a personal theme; convergence and divergence notes belong to group themes",
+                    before.short_id()
                 ));
             }
             after.note = if n.trim().is_empty() { None } else { Some(check_text("a note", n, MAX_DESCRIPTION_CHARS)?) };
@@ -241,14 +241,14 @@ impl Workbench {
                 Some(r) => {
                     let p = resolve(&mut tx, r).await?;
                     check_parent(&before, &p, &all)
-                        .map_err(|e| invalid!("TH{} under TH{}: {e}", before.short, p.short))?;
+                        .map_err(|e| invalid!("{} under {}: {e}", before.short_id(), p.short_id()))?;
                     Some(p.id)
                 }
                 None => None,
             };
         }
         tx.update(&before, &after).await?;
-        tx.commit(Action::EditTheme, &format!("edit theme TH{}", before.short)).await?;
+        tx.commit(Action::EditTheme, &format!("edit theme {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -284,7 +284,7 @@ impl Workbench {
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
         tx.commit(
             Action::Assign,
-            &format!("assign {} to TH{}{how}", member_label(&statement, &member_theme), target.short),
+            &format!("assign {} to {}{how}", member_label(&statement, &member_theme), target.short_id()),
         )
         .await?;
         Ok(a)
@@ -300,7 +300,7 @@ impl Workbench {
         let existing: Vec<Assignment> = tx.of_theme(&target.id).await?;
         let a = placement(existing, &member, &label, &target, expected)?;
         tx.delete(&a).await?;
-        tx.commit(Action::Unassign, &format!("unassign {label} from TH{}", target.short)).await?;
+        tx.commit(Action::Unassign, &format!("unassign {label} from {}", target.short_id())).await?;
         Ok(())
     }
 
@@ -327,14 +327,15 @@ impl Workbench {
         let existing: Vec<Assignment> = tx.of_theme(&source.id).await?;
         let before = placement(existing, &member, &label, &source, expected.from)?;
         if source.id == target.id {
-            return Err(invalid!("{label} is in TH{} already", target.short));
+            return Err(invalid!("{label} is in {} already", target.short_id()));
         }
         check_joins(&mut tx, &target, &member, &statement, &member_theme).await?;
         let after =
             Assignment { theme_id: target.id.clone(), strategy, rationale, created_at: now(), ..before.clone() };
         tx.update(&before, &after).await?;
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
-        tx.commit(Action::Move, &format!("move {label} from TH{} to TH{}{how}", source.short, target.short)).await?;
+        tx.commit(Action::Move, &format!("move {label} from {} to {}{how}", source.short_id(), target.short_id()))
+            .await?;
         Ok(after)
     }
 
@@ -345,7 +346,7 @@ impl Workbench {
         check_theme(&mut tx, expected, &theme).await?;
         self.detach(&mut tx, &theme, None).await?;
         tx.delete(&theme).await?;
-        tx.commit(Action::DeleteTheme, &format!("delete theme TH{}", theme.short)).await?;
+        tx.commit(Action::DeleteTheme, &format!("delete theme {}", theme.short_id())).await?;
         Ok(theme)
     }
 
@@ -359,22 +360,23 @@ impl Workbench {
         check_theme(&mut tx, expected.from, &source).await?;
         check_theme(&mut tx, expected.into, &target).await?;
         if source.id == target.id {
-            return Err(invalid!("cannot merge TH{} into itself", source.short));
+            return Err(invalid!("cannot merge {} into itself", source.short_id()));
         }
         if source.scope != target.scope {
             return Err(invalid!(
-                "TH{} and TH{} belong to different cases (or one is a group theme)",
-                source.short,
-                target.short
+                "{} and {} belong to different cases (or one is a group theme)",
+                source.short_id(),
+                target.short_id()
             ));
         }
         let all: Vec<Theme> = tx.all().await?;
         // Merging a theme into one of its own sub-themes would make the hierarchy loop.
         check_parent(&source, &target, &all)
-            .map_err(|e| invalid!("cannot merge TH{} into TH{}: {e}", source.short, target.short))?;
+            .map_err(|e| invalid!("cannot merge {} into {}: {e}", source.short_id(), target.short_id()))?;
         self.detach(&mut tx, &source, Some(&target)).await?;
         tx.delete(&source).await?;
-        tx.commit(Action::MergeThemes, &format!("merge theme TH{} into TH{}", source.short, target.short)).await?;
+        tx.commit(Action::MergeThemes, &format!("merge theme {} into {}", source.short_id(), target.short_id()))
+            .await?;
         Ok(target)
     }
 
@@ -413,9 +415,9 @@ impl Workbench {
             let (member, statement, member_theme) = resolve_member(&mut tx, m).await?;
             let Some(a) = existing.iter().find(|a| a.member == member) else {
                 return Err(AppError::NotFound(format!(
-                    "{} is not in TH{}",
+                    "{} is not in {}",
                     member_label(&statement, &member_theme),
-                    source.short
+                    source.short_id()
                 )));
             };
             let mut moved = a.clone();
@@ -424,7 +426,7 @@ impl Workbench {
         }
         tx.commit(
             Action::SplitTheme,
-            &format!("split {} members of TH{} into TH{}", members.len(), source.short, new.short),
+            &format!("split {} members of {} into {}", members.len(), source.short_id(), new.short_id()),
         )
         .await?;
         Ok(new)

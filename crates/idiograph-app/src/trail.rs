@@ -81,10 +81,10 @@ impl Trail {
             let line =
                 s.versions.get(n.anchor.version_id()).map_or(0, |v| v.layout.position(n.anchor.span().start()).global);
             Some(TrailNote {
-                id: format!("N{}", n.short),
+                id: n.short_id().to_string(),
                 kind: n.kind,
                 text: n.text.clone(),
-                transcript: format!("T{}", transcript.short),
+                transcript: transcript.short_id().to_string(),
                 line,
                 lines: s.lines(&n.anchor),
             })
@@ -109,7 +109,7 @@ impl Trail {
             let statements = s.statements_of(&t.id).into_iter().filter_map(|st| {
                 let m = moved(
                     Member::Statement(st.id.clone()),
-                    format!("S{}", st.short),
+                    st.short_id().to_string(),
                     st.text.clone(),
                     &st.participant_id,
                 )?;
@@ -120,7 +120,7 @@ impl Trail {
                 })
             });
             let pets = s.pets_of(&t.id).into_iter().filter_map(|p| {
-                moved(Member::Theme(p.id.clone()), format!("TH{}", p.short), p.title.clone(), p.participant_id()?)
+                moved(Member::Theme(p.id.clone()), p.short_id().to_string(), p.title.clone(), p.participant_id()?)
             });
             members.insert(t.id.clone(), statements.chain(pets).collect());
         }

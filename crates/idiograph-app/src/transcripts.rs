@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use idiograph_formats::{import_transcript, ImportError, ImportOptions, ImportedTranscript};
-use idiograph_model::{ObjectId, ObjectKind, Provenance, ShortId, SpeakerRole, Transcript, TranscriptVersion, Turn};
+use idiograph_model::{ObjectId, ObjectKind, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn};
 use idiograph_store::{Action, Tx};
 use idiograph_text::{Layout, LayoutParams};
 
 use crate::participants;
-use crate::{new_id, now, AppError, Workbench};
+use crate::{new_id, now, AppError, Reference, Workbench};
 
 /// A file that was imported.
 #[derive(Debug, Clone)]
@@ -48,8 +48,8 @@ pub struct ImportOutcome {
 }
 
 /// Finds a transcript by short id such as `T3` (or `3`).
-pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Transcript, AppError> {
-    let short = ShortId::parse(ObjectKind::Transcript, reference).map_err(|e| AppError::Invalid(e.to_string()))?;
+pub(crate) async fn resolve(tx: &mut Tx, reference: impl Reference) -> Result<Transcript, AppError> {
+    let short = reference.short_id(ObjectKind::Transcript)?;
     tx.by_short(short.number())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no transcript {short} in this project")))
@@ -208,7 +208,7 @@ impl Workbench {
                 Ok(p) => p,
                 Err(AppError::NotFound(_)) if create_missing => {
                     let p = participants::new_participant(&mut tx, name).await?;
-                    added.push(format!("P{}", p.short));
+                    added.push(p.short_id().to_string());
                     p
                 }
                 Err(e) => return Err(e),
@@ -245,7 +245,7 @@ impl Workbench {
                 diagnostics,
             });
         }
-        let ids: Vec<String> = outcome.imported.iter().map(|f| format!("T{}", f.transcript.short)).collect();
+        let ids: Vec<String> = outcome.imported.iter().map(|f| f.transcript.short_id().to_string()).collect();
         let new = if added.is_empty() { String::new() } else { format!(" (new participants {})", added.join(", ")) };
         tx.commit(Action::Import, &format!("import {}{new}", ids.join(", "))).await?;
         Ok(outcome)
@@ -263,20 +263,20 @@ impl Workbench {
         if !before.speakers.contains_key(label) {
             let known: Vec<&str> = before.speakers.keys().map(String::as_str).collect();
             return Err(AppError::NotFound(format!(
-                "no speaker '{label}' in T{} (speakers: {})",
-                before.short,
+                "no speaker '{label}' in {} (speakers: {})",
+                before.short_id(),
                 known.join(", ")
             )));
         }
         let mut after = before.clone();
         after.speakers.insert(label.to_owned(), role);
         tx.update(&before, &after).await?;
-        tx.commit(Action::SetSpeakerRole, &format!("set speaker role in T{} to {role}", before.short)).await?;
+        tx.commit(Action::SetSpeakerRole, &format!("set speaker role in {} to {role}", before.short_id())).await?;
         Ok(after)
     }
 
     /// A transcript and its current version (text, frozen layout, turns).
-    pub async fn transcript(&self, reference: &str) -> Result<(Transcript, Arc<TranscriptVersion>), AppError> {
+    pub async fn transcript(&self, reference: impl Reference) -> Result<(Transcript, Arc<TranscriptVersion>), AppError> {
         let mut tx = self.store.read().await?;
         let t = resolve(&mut tx, reference).await?;
         let v = tx.version(&t.current_version).await?;
@@ -293,7 +293,7 @@ impl Workbench {
         let mut after = before.clone();
         after.title = title;
         tx.update(&before, &after).await?;
-        tx.commit(Action::RenameTranscript, &format!("rename transcript T{}", before.short)).await?;
+        tx.commit(Action::RenameTranscript, &format!("rename transcript {}", before.short_id())).await?;
         Ok(after)
     }
 
@@ -351,7 +351,7 @@ impl Workbench {
         }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;
-        tx.commit(Action::DeleteTranscript, &format!("delete transcript T{}", t.short)).await?;
+        tx.commit(Action::DeleteTranscript, &format!("delete transcript {}", t.short_id())).await?;
         Ok(t)
     }
 }

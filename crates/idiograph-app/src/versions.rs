@@ -54,7 +54,7 @@ pub(crate) async fn new_version(
     rewrite: Rewrite<'_>,
 ) -> Result<(TranscriptVersion, usize, Vec<u32>), AppError> {
     let old = tx.version(&transcript.current_version).await?;
-    let (text, map) = apply_edits(&old.text, edits).map_err(|e| invalid!("T{}: {e}", transcript.short))?;
+    let (text, map) = apply_edits(&old.text, edits).map_err(|e| invalid!("{}: {e}", transcript.short_id()))?;
     let params = tx.settings().await?.layout;
     let layout = Layout::compute(&text, params);
     let turns: Vec<Turn> = old
@@ -100,7 +100,7 @@ pub(crate) async fn new_version(
         if let Some(anchor) = carry(&n.anchor, &version, &map) {
             let mut m = n.clone();
             m.anchor = anchor;
-            if let Some(text) = (rewrite.texts)(format!("N{}", n.short), &n.text)? {
+            if let Some(text) = (rewrite.texts)(n.short_id().to_string(), &n.text)? {
                 m.text = text;
             }
             tx.update(n, &m).await?;
@@ -119,7 +119,7 @@ pub(crate) async fn new_version(
     let statements: Vec<ExperientialStatement> = tx.of_participant(&transcript.participant_id).await?;
     for s in statements.iter().filter(|s| s.anchors.iter().any(|a| a.version_id() == &old.id)) {
         let mut m = s.clone();
-        if let Some(text) = (rewrite.texts)(format!("S{}", s.short), &s.text)? {
+        if let Some(text) = (rewrite.texts)(s.short_id().to_string(), &s.text)? {
             m.text = text;
         }
         for a in m.anchors.iter_mut().filter(|a| a.version_id() == &old.id) {
@@ -161,13 +161,13 @@ impl Workbench {
         let Some(role) = t.speakers.get(label).copied() else {
             let known: Vec<&str> = t.speakers.keys().map(String::as_str).collect();
             return Err(AppError::NotFound(format!(
-                "no speaker '{label}' in T{} (speakers: {})",
-                t.short,
+                "no speaker '{label}' in {} (speakers: {})",
+                t.short_id(),
                 known.join(", ")
             )));
         };
         if label != new_label && t.speakers.contains_key(new_label) {
-            return Err(AppError::Conflict(format!("T{} already has a speaker '{new_label}'", t.short)));
+            return Err(AppError::Conflict(format!("{} already has a speaker '{new_label}'", t.short_id())));
         }
         let current = tx.version(&t.current_version).await?;
         let edits: Vec<Edit> = current
@@ -183,8 +183,8 @@ impl Workbench {
         let (version, moved, _) =
             new_version(&mut tx, &t, &edits, |_, _| speakers, Rewrite::none(&mut |_, _| Ok(None))).await?;
         let summary = format!(
-            "rename a speaker of T{} in {} turns (version {}; {moved} anchors carried over)",
-            t.short,
+            "rename a speaker of {} in {} turns (version {}; {moved} anchors carried over)",
+            t.short_id(),
             edits.len(),
             version.number
         );

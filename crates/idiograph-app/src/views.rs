@@ -8,16 +8,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use idiograph_model::{self as model, Member, ObjectId, ObjectKind, ShortId, Term, Terminology};
+use idiograph_model::{self as model, Member, ObjectId, ShortId, Term, Terminology};
 use idiograph_store::{AuditEvent as StoredEvent, Tx};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::{AppError, Snapshot, Trail, TrailMember, VersionToken};
-
-fn short(kind: ObjectKind, n: u32) -> ShortId {
-    ShortId::new(kind, n)
-}
 
 /// The study's settings and the names its terminology gives the analytic objects.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -181,7 +177,7 @@ impl Participant {
     /// A participant of `s` with its progress.
     pub fn of(s: &Snapshot, p: &model::Participant, progress: &Progress) -> Participant {
         Participant {
-            id: short(ObjectKind::Participant, p.short),
+            id: p.short_id(),
             pseudonym: p.pseudonym.clone(),
             attributes: p.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             interview: Interview {
@@ -191,12 +187,7 @@ impl Participant {
                 interviewer: p.interview.interviewer.clone(),
             },
             finished_at: p.finished_at.clone(),
-            transcripts: s
-                .transcripts
-                .iter()
-                .filter(|t| t.participant_id == p.id)
-                .map(|t| short(ObjectKind::Transcript, t.short))
-                .collect(),
+            transcripts: s.transcripts.iter().filter(|t| t.participant_id == p.id).map(|t| t.short_id()).collect(),
             progress: progress.clone(),
         }
     }
@@ -266,9 +257,9 @@ impl Transcript {
     /// A transcript in its version `v`, of the case `p`.
     pub fn of(t: &model::Transcript, p: &model::Participant, v: &model::TranscriptVersion) -> Transcript {
         Transcript {
-            id: short(ObjectKind::Transcript, t.short),
+            id: t.short_id(),
             title: t.title.clone(),
-            participant: short(ObjectKind::Participant, p.short),
+            participant: p.short_id(),
             created_at: t.created_at.clone(),
             version: Version::of(v),
         }
@@ -463,7 +454,7 @@ impl Anchor {
         let span = a.span();
         let (utf16_start, utf16_end) = v.map_or((0, 0), |v| v.units().span_to_utf16(span));
         Anchor {
-            transcript: t.map(|t| short(ObjectKind::Transcript, t.short)),
+            transcript: t.map(|t| t.short_id()),
             version: a.version_id().as_str().to_owned(),
             start: span.start().to_u32(),
             end: span.end().to_u32(),
@@ -504,7 +495,7 @@ impl Note {
         v: Option<&model::TranscriptVersion>,
     ) -> Note {
         Note {
-            id: short(ObjectKind::Note, n.short),
+            id: n.short_id(),
             revision: n.version_token(),
             kind: n.kind.as_str().to_owned(),
             text: n.text.clone(),
@@ -565,27 +556,22 @@ pub struct Statement {
 impl Statement {
     /// A statement of `s`; `notes` are the notes it may name.
     pub fn of(s: &Snapshot, st: &model::ExperientialStatement, notes: &[model::ExploratoryNote]) -> Statement {
-        let by_id: HashMap<&ObjectId, u32> = notes.iter().map(|n| (&n.id, n.short)).collect();
+        let by_id: HashMap<&ObjectId, ShortId> = notes.iter().map(|n| (&n.id, n.short_id())).collect();
         Statement {
-            id: short(ObjectKind::Statement, st.short),
+            id: st.short_id(),
             revision: st.version_token(),
-            participant: s.participant(&st.participant_id).map(|p| short(ObjectKind::Participant, p.short)),
+            participant: s.participant(&st.participant_id).map(|p| p.short_id()),
             text: st.text.clone(),
             author: st.author.clone(),
             created_at: st.created_at.clone(),
-            from_notes: st
-                .from_notes
-                .iter()
-                .filter_map(|id| by_id.get(id))
-                .map(|&n| short(ObjectKind::Note, n))
-                .collect(),
+            from_notes: st.from_notes.iter().filter_map(|id| by_id.get(id).copied()).collect(),
             anchors: st.anchors.iter().map(|a| Anchor::of(s, a)).collect(),
             pets: s
                 .assignments
                 .iter()
                 .filter(|a| matches!(&a.member, Member::Statement(id) if id == &st.id))
                 .filter_map(|a| s.theme(&a.theme_id))
-                .map(|t| short(ObjectKind::Theme, t.short))
+                .map(|t| t.short_id())
                 .collect(),
         }
     }
@@ -704,20 +690,17 @@ impl Theme {
     /// A theme of `s` and its sub-themes; `trail` is the study's trail.
     pub fn of(s: &Snapshot, trail: &Trail, t: &model::Theme) -> Theme {
         Theme {
-            id: short(ObjectKind::Theme, t.short),
+            id: t.short_id(),
             revision: s.theme_revision(t),
             scope: if t.is_group() { Scope::Group } else { Scope::Case },
-            participant: t
-                .participant_id()
-                .and_then(|p| s.participant(p))
-                .map(|p| short(ObjectKind::Participant, p.short)),
+            participant: t.participant_id().and_then(|p| s.participant(p)).map(|p| p.short_id()),
             title: t.title.clone(),
             description: t.description.clone(),
             note: t.note.clone(),
-            statements: s.statements_of(&t.id).iter().map(|st| short(ObjectKind::Statement, st.short)).collect(),
-            pets: s.pets_of(&t.id).iter().map(|p| short(ObjectKind::Theme, p.short)).collect(),
+            statements: s.statements_of(&t.id).iter().map(|st| st.short_id()).collect(),
+            pets: s.pets_of(&t.id).iter().map(|p| p.short_id()).collect(),
             members: trail.of(&t.id).iter().map(ThemeMember::of).collect(),
-            extracts: s.extracts_of(&t.id).iter().map(|x| short(ObjectKind::Extract, x.short)).collect(),
+            extracts: s.extracts_of(&t.id).iter().map(|x| x.short_id()).collect(),
             sub_themes: s.children(Some(&t.id)).into_iter().map(|c| Theme::of(s, trail, c)).collect(),
         }
     }
@@ -753,7 +736,7 @@ impl ThemeTree {
                 .participants
                 .iter()
                 .map(|p| CaseThemes {
-                    participant: short(ObjectKind::Participant, p.short),
+                    participant: p.short_id(),
                     pseudonym: p.pseudonym.clone(),
                     pets: top
                         .iter()
@@ -824,10 +807,10 @@ impl Extract {
     /// An extract of `s`.
     pub fn of(s: &Snapshot, x: &model::Extract) -> Extract {
         Extract {
-            id: short(ObjectKind::Extract, x.short),
+            id: x.short_id(),
             revision: x.version_token(),
-            theme: s.theme(&x.theme_id).map(|t| short(ObjectKind::Theme, t.short)),
-            participant: s.participant(&x.participant_id).map(|p| short(ObjectKind::Participant, p.short)),
+            theme: s.theme(&x.theme_id).map(|t| t.short_id()),
+            participant: s.participant(&x.participant_id).map(|p| p.short_id()),
             citation: s.cite(&x.participant_id, &x.anchor),
             anchor: Anchor::of(s, &x.anchor),
         }
@@ -856,7 +839,7 @@ impl JournalEntry {
     /// An entry of `s`; `notes` are the notes it may be about.
     pub fn of(s: &Snapshot, j: &model::JournalEntry, notes: &[model::ExploratoryNote]) -> JournalEntry {
         JournalEntry {
-            id: short(ObjectKind::Journal, j.short),
+            id: j.short_id(),
             revision: j.version_token(),
             author: j.author.clone(),
             created_at: j.created_at.clone(),
@@ -869,14 +852,14 @@ impl JournalEntry {
 /// The short id of the object with stable id `id`, whatever its kind.
 pub fn about(s: &Snapshot, id: &ObjectId, notes: &[model::ExploratoryNote]) -> Option<ShortId> {
     let found = [
-        s.participants.iter().find(|p| &p.id == id).map(|p| (ObjectKind::Participant, p.short)),
-        s.transcripts.iter().find(|t| &t.id == id).map(|t| (ObjectKind::Transcript, t.short)),
-        s.statements.iter().find(|x| &x.id == id).map(|x| (ObjectKind::Statement, x.short)),
-        s.theme(id).map(|t| (ObjectKind::Theme, t.short)),
-        s.extracts.iter().find(|x| &x.id == id).map(|x| (ObjectKind::Extract, x.short)),
-        notes.iter().find(|n| &n.id == id).map(|n| (ObjectKind::Note, n.short)),
+        s.participants.iter().find(|p| &p.id == id).map(|p| p.short_id()),
+        s.transcripts.iter().find(|t| &t.id == id).map(|t| t.short_id()),
+        s.statements.iter().find(|x| &x.id == id).map(|x| x.short_id()),
+        s.theme(id).map(|t| t.short_id()),
+        s.extracts.iter().find(|x| &x.id == id).map(|x| x.short_id()),
+        notes.iter().find(|n| &n.id == id).map(|n| n.short_id()),
     ];
-    found.into_iter().flatten().next().map(|(k, n)| short(k, n))
+    found.into_iter().flatten().next()
 }
 
 /// The theme × participant recurrence matrix under the study's rule.
@@ -945,7 +928,7 @@ impl Recurrence {
         Recurrence {
             participants: columns
                 .iter()
-                .map(|p| ParticipantRef { id: short(ObjectKind::Participant, p.short), pseudonym: p.pseudonym.clone() })
+                .map(|p| ParticipantRef { id: p.short_id(), pseudonym: p.pseudonym.clone() })
                 .collect(),
             required: r.required,
             rule: s.settings.recurrence_rule.describe(s.participants.len()),
@@ -955,7 +938,7 @@ impl Recurrence {
                 .filter_map(|row| {
                     let t = s.theme(&row.theme_id)?;
                     Some(RecurrenceRow {
-                        theme: short(ObjectKind::Theme, t.short),
+                        theme: t.short_id(),
                         title: t.title.clone(),
                         depth: row.depth,
                         contributors: row.contributors,
@@ -965,14 +948,9 @@ impl Recurrence {
                             .iter()
                             .zip(&columns)
                             .map(|(c, p)| RecurrenceCell {
-                                participant: short(ObjectKind::Participant, p.short),
+                                participant: p.short_id(),
                                 present: c.present(),
-                                pets: c
-                                    .pets
-                                    .iter()
-                                    .filter_map(|id| s.theme(id))
-                                    .map(|t| short(ObjectKind::Theme, t.short))
-                                    .collect(),
+                                pets: c.pets.iter().filter_map(|id| s.theme(id)).map(|t| t.short_id()).collect(),
                                 statements: c.statements,
                                 extracts: c.extracts,
                             })
@@ -1040,7 +1018,7 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
 
 impl crate::Workbench {
     /// One exploratory note (`N3`) as its view shows it, read in one transaction.
-    pub async fn note_view(&self, reference: &str) -> Result<Note, AppError> {
+    pub async fn note_view(&self, reference: impl crate::Reference) -> Result<Note, AppError> {
         let mut tx = self.store.read().await?;
         let n = crate::annotate::resolve_note(&mut tx, reference).await?;
         let t: model::Transcript = tx.get(&n.transcript_id).await?;
@@ -1055,7 +1033,7 @@ impl crate::Workbench {
         let (notes, which): (Vec<model::ExploratoryNote>, _) = match transcript {
             Some(r) => {
                 let t = crate::transcripts::resolve(&mut tx, r).await?;
-                (tx.of_transcript(&t.id).await?, Some(short(ObjectKind::Transcript, t.short)))
+                (tx.of_transcript(&t.id).await?, Some(t.short_id()))
             }
             None => (tx.all().await?, None),
         };
@@ -1085,7 +1063,7 @@ impl crate::Workbench {
     }
 
     /// One participant (`P2` or pseudonym) with its progress.
-    pub async fn participant_view(&self, reference: &str) -> Result<Participant, AppError> {
+    pub async fn participant_view(&self, reference: impl crate::Reference) -> Result<Participant, AppError> {
         let mut tx = self.store.read().await?;
         let s = crate::queries::read_snapshot(&mut tx).await?;
         let p = s.find_participant(reference)?;
@@ -1095,7 +1073,7 @@ impl crate::Workbench {
     }
 
     /// One experiential statement (`S4`) as its view shows it, read from its case's rows only.
-    pub async fn statement_view(&self, reference: &str) -> Result<Statement, AppError> {
+    pub async fn statement_view(&self, reference: impl crate::Reference) -> Result<Statement, AppError> {
         let mut tx = self.store.read().await?;
         let st = crate::annotate::resolve_statement(&mut tx, reference).await?;
         let s = case_snapshot(&mut tx, &st.participant_id, st.anchors.iter().map(|a| a.version_id())).await?;
@@ -1107,24 +1085,55 @@ impl crate::Workbench {
     }
 
     /// One journal entry (`J2`) as its view shows it.
-    pub async fn journal_view(&self, reference: &str) -> Result<JournalEntry, AppError> {
+    pub async fn journal_view(&self, reference: impl crate::Reference) -> Result<JournalEntry, AppError> {
         let mut tx = self.store.read().await?;
         let j = crate::annotate::resolve_journal(&mut tx, reference).await?;
-        let s = crate::queries::read_snapshot(&mut tx).await?;
-        let notes: Vec<model::ExploratoryNote> = match &j.about {
-            Some(id) => tx.get(id).await.map(|n| vec![n]).unwrap_or_default(),
-            None => Vec::new(),
-        };
+        let (s, notes) = journal_context(&mut tx, std::slice::from_ref(&j)).await?;
         Ok(JournalEntry::of(&s, &j, &notes))
     }
 
+    /// The reflexive journal, every entry as its view shows it, read in one transaction.
+    pub async fn journal_views(&self) -> Result<Vec<JournalEntry>, AppError> {
+        let mut tx = self.store.read().await?;
+        let journal: Vec<model::JournalEntry> = tx.all().await?;
+        let (s, notes) = journal_context(&mut tx, &journal).await?;
+        Ok(journal.iter().map(|j| JournalEntry::of(&s, j, &notes)).collect())
+    }
+
     /// One extract (`X2`) as its view shows it, read from its case's rows only.
-    pub async fn extract_view(&self, reference: &str) -> Result<Extract, AppError> {
+    pub async fn extract_view(&self, reference: impl crate::Reference) -> Result<Extract, AppError> {
         let mut tx = self.store.read().await?;
         let x = crate::annotate::resolve_extract(&mut tx, reference).await?;
         let s = case_snapshot(&mut tx, &x.participant_id, [x.anchor.version_id()].into_iter()).await?;
         Ok(Extract::of(&s, &x))
     }
+}
+
+/// What the views of `entries` need to name what they are about: the rows of the study's objects
+/// (a snapshot without transcript text, assignments or journal) and the notes they name.
+async fn journal_context(
+    tx: &mut Tx,
+    entries: &[model::JournalEntry],
+) -> Result<(Snapshot, Vec<model::ExploratoryNote>), AppError> {
+    let s = Snapshot {
+        settings: tx.settings().await?,
+        participants: tx.all().await?,
+        transcripts: tx.all().await?,
+        versions: HashMap::new(),
+        statements: tx.all().await?,
+        themes: tx.all().await?,
+        assignments: Vec::new(),
+        extracts: tx.all().await?,
+        journal: Vec::new(),
+    };
+    let mut notes: Vec<model::ExploratoryNote> = Vec::new();
+    for id in entries.iter().filter_map(|j| j.about.as_ref()) {
+        // An entry about anything but a note names no note: the look-up finds none.
+        if let Ok(n) = tx.get::<model::ExploratoryNote>(id).await {
+            notes.push(n);
+        }
+    }
+    Ok((s, notes))
 }
 
 /// A snapshot of one case: its participant, transcripts, statements, assignments and extracts,

@@ -85,13 +85,13 @@ async fn on_a_team_server_journal_entries_belong_to_their_author(backend: Backen
     let j = ana.add_journal("I expected burnout to dominate.", None).await.unwrap();
     assert_eq!(j.author, "ana");
     let mine = audrey.add_journal("Check the prompts in interview 2.", None).await.unwrap();
-    let refused = audrey.edit_journal(&format!("J{}", j.short), "rewritten", None).await.unwrap_err();
+    let refused = audrey.edit_journal(&j.short_id().to_string(), "rewritten", None).await.unwrap_err();
     assert!(matches!(refused, AppError::Forbidden(_)), "{refused}");
     assert!(refused.to_string().contains("ana's"), "{refused}");
-    assert!(matches!(ana.delete_journal(&format!("J{}", mine.short), None).await, Err(AppError::Forbidden(_))));
-    audrey.edit_journal(&format!("J{}", mine.short), "Check the prompts in interview 3.", None).await.unwrap();
+    assert!(matches!(ana.delete_journal(&mine.short_id().to_string(), None).await, Err(AppError::Forbidden(_))));
+    audrey.edit_journal(&mine.short_id().to_string(), "Check the prompts in interview 3.", None).await.unwrap();
     // Locally there is one researcher, and nothing changes.
-    wb.edit_journal(&format!("J{}", j.short), "edited locally", None).await.unwrap();
+    wb.edit_journal(&j.short_id().to_string(), "edited locally", None).await.unwrap();
     study.close().await;
 }
 

@@ -161,7 +161,7 @@ async fn note_on(wb: &Workbench, transcript: &str, words: &str, text: &str) -> S
     let (_, v) = wb.transcript(transcript).await.unwrap();
     let start = v.text.find(words).unwrap_or_else(|| panic!("{words} not in {transcript}"));
     let target = Target::from_bytes(&v, start, start + words.len()).unwrap();
-    format!("N{}", wb.add_note(&target, NoteKind::Descriptive, text).await.unwrap().short)
+    wb.add_note(&target, NoteKind::Descriptive, text).await.unwrap().short_id().to_string()
 }
 
 async fn hits(wb: &Workbench, query: &str) -> usize {
@@ -194,7 +194,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(ba
     let before_texts = current_texts(wb).await;
     let (_, t1_before) = wb.transcript("T1").await.unwrap();
     let n2_old_line = {
-        let n = wb.notes(Some("T1")).await.unwrap().into_iter().find(|n| format!("N{}", n.short) == n2).unwrap();
+        let n = wb.notes(Some("T1")).await.unwrap().into_iter().find(|n| n.short_id().to_string() == n2).unwrap();
         t1_before.layout.position(n.anchor.span().start()).global
     };
     let before_dump = domain_dump(&wb.dump().await.unwrap());
@@ -256,7 +256,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(ba
     let s = wb.snapshot().await.unwrap();
     let notes = wb.notes(Some("T1")).await.unwrap();
     for (note, keeps) in [(&n1, "our group leader, said"), (&n2, "a weight had been lifted")] {
-        let n = notes.iter().find(|n| format!("N{}", n.short) == *note).unwrap();
+        let n = notes.iter().find(|n| n.short_id().to_string() == *note).unwrap();
         let t = s.transcripts.iter().find(|t| t.id == n.transcript_id).unwrap();
         assert_eq!(n.anchor.version_id(), &t.current_version, "{note} moved to the new version");
         let v = &s.versions[&t.current_version];
@@ -272,7 +272,7 @@ async fn generated_corpus_is_pseudonymised_with_measured_recall_and_precision(ba
     let idiograph_app::Renumbering { from, to, lines, .. } = &mappings[0];
     assert_eq!((*from, *to, lines.len() as u32), (1, 2, t1_before.layout.line_count()));
     let (_, t1_after) = wb.transcript("T1").await.unwrap();
-    let n = notes.iter().find(|n| format!("N{}", n.short) == n2).unwrap();
+    let n = notes.iter().find(|n| n.short_id().to_string() == n2).unwrap();
     let n2_new_line = t1_after.layout.position(n.anchor.span().start()).global;
     let mapped = lines[n2_old_line as usize - 1];
     assert!(
@@ -331,12 +331,12 @@ async fn decisions_are_kept_and_applied_by_kind(backend: Backend) {
     // Originals discarded: no key store needed for candidates only.
     wb.set_originals_policy(idiograph_model::OriginalsPolicy::Discard).await.unwrap();
     let queue = wb.review_queue().await.unwrap();
-    let email = queue.iter().find(|i| i.kind == "email" && i.transcript == 1).unwrap().clone();
-    let phone = queue.iter().find(|i| i.kind == "phone" && i.transcript == 1).unwrap().clone();
+    let email = queue.iter().find(|i| i.kind == "email" && i.transcript.number() == 1).unwrap().clone();
+    let phone = queue.iter().find(|i| i.kind == "phone" && i.transcript.number() == 1).unwrap().clone();
     wb.decide("T1", email.span, "email", idiograph_model::Verdict::Accept, Some("[Work email]")).await.unwrap();
     wb.decide("T1", phone.span, "phone", idiograph_model::Verdict::Reject, None).await.unwrap();
     let queue = wb.review_queue().await.unwrap();
-    let status = |span| queue.iter().find(|i| i.transcript == 1 && i.span == span).unwrap().status;
+    let status = |span| queue.iter().find(|i| i.transcript.number() == 1 && i.span == span).unwrap().status;
     assert_eq!(status(email.span), ItemStatus::Accepted);
     assert_eq!(status(phone.span), ItemStatus::Rejected);
     // A bad kind or a span outside the text is refused and changes nothing.
@@ -533,15 +533,15 @@ Siobhan Hargreaves: The weight had been lifted.\n";
         wb.add_theme(Some("Siobhan"), None, "Siobhan's relief", Some("As Agnes Whyte's story shows")).await.unwrap();
     let get = wb.add_theme(None, None, "Shared relief (Fiona, Siobhan)", None).await.unwrap();
     wb.update_theme(
-        &format!("TH{}", get.short),
+        &get.short_id().to_string(),
         idiograph_app::ThemeChanges { note: Some("Fiona and Siobhan converge".into()), ..Default::default() },
         None,
     )
     .await
     .unwrap();
     wb.assign(
-        &format!("TH{}", get.short),
-        &idiograph_app::MemberRef::Theme(format!("TH{}", pet.short)),
+        &get.short_id().to_string(),
+        &idiograph_app::MemberRef::Theme(pet.short_id().to_string()),
         None,
         Some("Hargreaves echoes Quarrington"),
         None,

@@ -56,15 +56,15 @@ fn statement_ref(s: &str) -> MemberRef {
 /// The revision of theme `th` (e.g. `TH1`) as a board shows it now.
 async fn theme_revision(wb: &Workbench, th: &str) -> String {
     let s = wb.snapshot().await.unwrap();
-    let t = s.themes.iter().find(|t| format!("TH{}", t.short) == th).unwrap();
+    let t = s.themes.iter().find(|t| t.short_id().to_string() == th).unwrap();
     s.theme_revision(t)
 }
 
 /// The revision of statement `st`'s assignment to theme `th`.
 async fn assignment_revision(wb: &Workbench, th: &str, st: &str) -> String {
     let s = wb.snapshot().await.unwrap();
-    let t = s.themes.iter().find(|t| format!("TH{}", t.short) == th).unwrap();
-    let x = s.statements.iter().find(|x| format!("S{}", x.short) == st).unwrap();
+    let t = s.themes.iter().find(|t| t.short_id().to_string() == th).unwrap();
+    let x = s.statements.iter().find(|x| x.short_id().to_string() == st).unwrap();
     s.assignments
         .iter()
         .find(|a| a.theme_id == t.id && a.member == Member::Statement(x.id.clone()))
@@ -75,8 +75,8 @@ async fn assignment_revision(wb: &Workbench, th: &str, st: &str) -> String {
 /// The statements of theme `th`, by short id.
 async fn members(wb: &Workbench, th: &str) -> Vec<String> {
     let s = wb.snapshot().await.unwrap();
-    let t = s.themes.iter().find(|t| format!("TH{}", t.short) == th).unwrap();
-    s.statements_of(&t.id).iter().map(|x| format!("S{}", x.short)).collect()
+    let t = s.themes.iter().find(|t| t.short_id().to_string() == th).unwrap();
+    s.statements_of(&t.id).iter().map(|x| x.short_id().to_string()).collect()
 }
 
 fn assert_stale<T: std::fmt::Debug>(result: Result<T, AppError>, names: &str) {

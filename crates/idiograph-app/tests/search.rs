@@ -5,7 +5,7 @@
 
 mod support;
 
-use idiograph_app::{AppError, SearchRequest, SearchResults, Target, Workbench};
+use idiograph_app::{AppError, SearchKind, SearchRequest, SearchResults, Target, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::{InterviewMeta, NoteKind, SpeakerRole};
 use idiograph_testkit::{on_both_backends, shared_dir, Backend};
@@ -134,24 +134,24 @@ async fn corpus_queries_and_filters(backend: Backend) {
     let target = Target::from_bytes(&v, at, at + 16).unwrap();
     wb.add_note(&target, NoteKind::Conceptual, "As if a weight had been lifted").await.unwrap();
     assert_eq!(search(wb, "\"weight had been lifted\"", |_| {}).await.total, 1);
-    let note = search(wb, "lifted", |o| o.kind = Some("conceptual".into())).await;
+    let note = search(wb, "lifted", |o| o.kind = Some("conceptual".parse::<SearchKind>().unwrap())).await;
     assert_eq!((note.total, note.hits[0].source, note.hits[0].object.as_str()), (1, "note", "N1"));
-    assert_eq!(search(wb, "lifted", |o| o.kind = Some("descriptive".into())).await.total, 0);
-    assert_eq!(search(wb, "lifted", |o| o.kind = Some("transcript".into())).await.total, 0);
+    assert_eq!(search(wb, "lifted", |o| o.kind = Some("descriptive".parse::<SearchKind>().unwrap())).await.total, 0);
+    assert_eq!(search(wb, "lifted", |o| o.kind = Some("transcript".parse::<SearchKind>().unwrap())).await.total, 0);
     let s = wb.add_statement(&target, "Meeting as recognition", &[]).await.unwrap();
     let pet =
         wb.add_theme(Some("Janet Dough"), None, "Being seen", Some("Feeling recognised by others")).await.unwrap();
     wb.assign(
-        &format!("TH{}", pet.short),
-        &idiograph_app::MemberRef::Statement(format!("S{}", s.short)),
+        &pet.short_id().to_string(),
+        &idiograph_app::MemberRef::Statement(s.short_id().to_string()),
         None,
         None,
         None,
     )
     .await
     .unwrap();
-    let th = format!("TH{}", pet.short);
-    assert_eq!(search(wb, "recognised", |o| o.kind = Some("theme".into())).await.total, 1);
+    let th = pet.short_id().to_string();
+    assert_eq!(search(wb, "recognised", |o| o.kind = Some("theme".parse::<SearchKind>().unwrap())).await.total, 1);
     let within = search(wb, "meet", |o| o.theme = Some(th.clone())).await;
     assert_eq!(within.total, 1);
     assert_eq!(within.hits[0].start, at + 8);

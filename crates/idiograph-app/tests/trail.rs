@@ -47,7 +47,7 @@ async fn olivia(wb: &Workbench) {
 /// The trail of theme `th` (e.g. `TH1`) as it is now.
 async fn members(wb: &Workbench, th: &str) -> Vec<TrailMember> {
     let (s, trail): (_, Trail) = wb.snapshot_with_trail().await.unwrap();
-    let t: &Theme = s.themes.iter().find(|t| format!("TH{}", t.short) == th).unwrap();
+    let t: &Theme = s.themes.iter().find(|t| t.short_id().to_string() == th).unwrap();
     trail.of(&t.id).to_vec()
 }
 
@@ -139,7 +139,7 @@ async fn a_theme_lists_each_member_with_its_move_author_time_and_source_notes(ba
     // A PET clustered into a GET is a member of it with its own move.
     let get = ana.add_theme(None, None, "Finding a place", None).await.unwrap();
     ben.assign(
-        &format!("TH{}", get.short),
+        &get.short_id().to_string(),
         &MemberRef::Theme("TH1".into()),
         Some(GroupingStrategy::Function),
         Some("what settling does"),
@@ -147,7 +147,7 @@ async fn a_theme_lists_each_member_with_its_move_author_time_and_source_notes(ba
     )
     .await
     .unwrap();
-    let pets = members(&ana, &format!("TH{}", get.short)).await;
+    let pets = members(&ana, &get.short_id().to_string()).await;
     assert_eq!(pets.len(), 1);
     assert_eq!((pets[0].id.as_str(), pets[0].text.as_str(), pets[0].pseudonym.as_str()), ("TH1", "Hardship", "Olivia"));
     assert_eq!((pets[0].strategy, pets[0].author.as_deref()), (Some(GroupingStrategy::Function), Some("ben")));

@@ -15,7 +15,7 @@ async fn a_transcript_view_holds_what_the_snapshot_holds_for_its_version(backend
     let s = wb.snapshot().await.unwrap();
     let mut annotations = 0;
     for t in &s.transcripts {
-        let reference = format!("T{}", t.short);
+        let reference = t.short_id().to_string();
         let view = wb.transcript_view(&reference).await.unwrap();
         let here = |a: &Anchor| a.version_id() == &t.current_version;
         assert_eq!(&view.transcript, t);

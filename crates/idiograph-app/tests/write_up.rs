@@ -52,14 +52,14 @@ async fn import_and_quote(wb: &Workbench, who: &str, file: &str, bytes: Vec<u8>)
     let outcome = wb.import_files(who, vec![(file.to_owned(), bytes)], &ImportOptions::default()).await.unwrap();
     assert!(outcome.refused.is_empty(), "{file}: {:?}", outcome.refused.first().map(|r| &r.reason));
     let t = &outcome.imported[0].transcript;
-    let reference = format!("T{}", t.short);
+    let reference = t.short_id().to_string();
     let (_, v) = wb.transcript(&reference).await.unwrap();
     assert!(v.turns.len() >= 2, "{file}: the importer found the speakers");
     let theme = wb.add_theme(Some(who), None, &format!("What {who} said"), None).await.unwrap();
     let second = v.turns[1].span.start().to_usize();
     for (start, end) in [(0, v.text.len()), (second, v.text.len())] {
         let target = Target::from_bytes(&v, start, end).unwrap();
-        wb.add_extract(&format!("TH{}", theme.short), &target).await.unwrap();
+        wb.add_extract(&theme.short_id().to_string(), &target).await.unwrap();
     }
     v.turns.iter().filter_map(|t| t.label.clone()).collect()
 }
@@ -95,16 +95,16 @@ async fn printed_quotes_hold_no_time_or_label_on_vtt_srt_teams_and_zoom_transcri
         let printed = s.print(&x.anchor);
         let raw = x.anchor.quote().exact();
         assert!(has_time(raw), "the stored passage keeps its cue times: {raw:?}");
-        assert!(!printed.is_empty(), "X{} prints words", x.short);
-        assert!(!has_time(&printed), "X{} prints a time: {printed:?}", x.short);
+        assert!(!printed.is_empty(), "{} prints words", x.short_id());
+        assert!(!has_time(&printed), "{} prints a time: {printed:?}", x.short_id());
         for label in &labels {
             for form in [format!("{label}:"), format!("[{label}]"), format!("<v {label}>")] {
-                assert!(!printed.contains(&form), "X{} prints the label {form:?}: {printed:?}", x.short);
+                assert!(!printed.contains(&form), "{} prints the label {form:?}: {printed:?}", x.short_id());
             }
         }
         // The write-up quotes the printed form, cited by pseudonym, page and lines.
-        assert!(markdown.contains(&printed), "the report quotes X{}: {printed:?}", x.short);
-        assert!(markdown.contains(&s.cite(&x.participant_id, &x.anchor)), "X{} is cited", x.short);
+        assert!(markdown.contains(&printed), "the report quotes {}: {printed:?}", x.short_id());
+        assert!(markdown.contains(&s.cite(&x.participant_id, &x.anchor)), "{} is cited", x.short_id());
     }
     // The interviewer's question inside a quote is left out and marked; the participant's words stay.
     let olivia = s.extracts.iter().find(|x| s.participant(&x.participant_id).unwrap().pseudonym == "Olivia").unwrap();

@@ -92,6 +92,12 @@ impl std::error::Error for ShortIdError {}
 
 impl ShortId {
     /// A short id of `kind` with `number` (numbers start at 1).
+    ///
+    /// ```
+    /// use idiograph_model::{ObjectKind, ShortId};
+    /// assert_eq!(ShortId::new(ObjectKind::Theme, 3).to_string(), "TH3");
+    /// assert_eq!(format!("{:<5}|", ShortId::new(ObjectKind::Statement, 3)), "S3   |");
+    /// ```
     pub fn new(kind: ObjectKind, number: u32) -> ShortId {
         ShortId { kind, number }
     }
@@ -136,11 +142,35 @@ impl ShortId {
     }
 }
 
+/// Padded as a whole when a width is given (`{:<5}` lines up `S3` and `S12` in a listing).
 impl fmt::Display for ShortId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.kind.prefix(), self.number)
+        f.pad(&format!("{}{}", self.kind.prefix(), self.number))
     }
 }
+
+/// Gives each object users refer to by short id the method that shows it, so no caller puts a
+/// prefix and a number together by hand.
+macro_rules! short_ids {
+    ($($object:ty => $kind:ident),* $(,)?) => {$(
+        impl $object {
+            /// The short id shown for this object, e.g. `N12` or `TH3`.
+            pub fn short_id(&self) -> ShortId {
+                ShortId::new(ObjectKind::$kind, self.short)
+            }
+        }
+    )*};
+}
+
+short_ids!(
+    crate::Participant => Participant,
+    crate::Transcript => Transcript,
+    crate::ExploratoryNote => Note,
+    crate::ExperientialStatement => Statement,
+    crate::Theme => Theme,
+    crate::Extract => Extract,
+    crate::JournalEntry => Journal,
+);
 
 /// Shown as text (`TH3`) wherever a view is serialised.
 impl serde::Serialize for ShortId {

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use idiograph_search::{DocKind, Filter, Options, Passage, SearchIndex};
+use idiograph_text::TextSize;
 
 fn rss_mb(key: &str) -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -57,7 +58,7 @@ fn main() {
                     role: Some(role.to_owned()),
                     note_kind: None,
                     version: Some("v1".into()),
-                    base: at as u64,
+                    base: TextSize::new(u32::try_from(at).expect("the bench corpus is under 4 GiB")),
                     order: i as u64,
                     text: para.to_owned(),
                 })

@@ -6,8 +6,9 @@
 //! so search is case- and diacritic-insensitive and stemming can be switched off per query.
 //! The passage text itself is stored, so hits are located exactly: the matched passage is
 //! tokenized again with the same analyzer and each query term or phrase is found among its
-//! tokens, whose offsets are UTF-8 byte offsets into the passage ([`Hit::ranges`]); adding the
-//! passage's `base` gives offsets into the canonical transcript text.
+//! tokens, whose offsets are UTF-8 byte spans of the passage ([`Hit::ranges`]); adding the
+//! passage's `base` gives offsets into the canonical transcript text. Offsets are the text
+//! crate's [`TextSize`] and [`Span`]; the index stores them as its own `u64` fields.
 //!
 //! A [`Hit`] is one occurrence of the query, not of each of its words: the words and phrases of
 //! one query found together in a passage make one hit with every one of them highlighted, so a
@@ -33,6 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::Path;
 
+use idiograph_text::{Span, TextSize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING};
@@ -120,8 +122,8 @@ pub struct Passage {
     pub note_kind: Option<String>,
     /// For a transcript passage: the version the text is from.
     pub version: Option<String>,
-    /// Where `text` starts in the object's text (a transcript version's text), in bytes.
-    pub base: u64,
+    /// Where `text` starts in the object's text (a transcript version's text).
+    pub base: TextSize,
     /// Result order: matches are sorted by `(order, base)`.
     pub order: u64,
     /// The text.
@@ -175,15 +177,15 @@ impl Default for Options {
 /// together, each highlighted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
-    /// The highlighted words and phrases, as byte ranges into the passage text, sorted and
+    /// The highlighted words and phrases, as byte spans of the passage text, sorted and
     /// disjoint; never empty.
-    pub ranges: Vec<Range<usize>>,
+    pub ranges: Vec<Span>,
 }
 
 impl Hit {
-    /// From the start of the first highlighted range to the end of the last.
-    pub fn extent(&self) -> Range<usize> {
-        self.ranges[0].start..self.ranges[self.ranges.len() - 1].end
+    /// From the start of the first highlighted span to the end of the last.
+    pub fn extent(&self) -> Span {
+        Span::from_bounds(self.ranges[0].start(), self.ranges[self.ranges.len() - 1].end())
     }
 }
 
@@ -217,7 +219,7 @@ pub struct Match {
     /// The version of a transcript passage.
     pub version: Option<String>,
     /// Where the passage starts in the object's text.
-    pub base: u64,
+    pub base: TextSize,
     /// Result order key.
     pub order: u64,
     /// The passage text.
@@ -317,8 +319,8 @@ pub fn analyzer(stem: bool) -> TextAnalyzer {
 pub struct Word {
     /// Lowercased, folded (and, with stemming, stemmed) form.
     pub term: String,
-    /// Where it is, in bytes.
-    pub span: Range<usize>,
+    /// Where it is in the text.
+    pub span: Span,
     /// Its position among the words.
     pub position: usize,
 }
@@ -329,9 +331,16 @@ pub fn words(text: &str, stem: bool) -> Vec<Word> {
     let mut stream = a.token_stream(text);
     let mut out = Vec::new();
     while let Some(t) = stream.next() {
-        out.push(Word { term: t.text.clone(), span: t.offset_from..t.offset_to, position: t.position });
+        let span = Span::from_bounds(offset(t.offset_from), offset(t.offset_to));
+        out.push(Word { term: t.text.clone(), span, position: t.position });
     }
     out
+}
+
+/// A byte offset of tantivy's or the regex crate's (a `usize`) as a [`TextSize`]; texts are far
+/// below the 4 GiB it holds, and a larger one saturates rather than wraps.
+fn offset(at: usize) -> TextSize {
+    TextSize::new(u32::try_from(at).unwrap_or(u32::MAX))
 }
 
 fn nfc(s: &str) -> String {
@@ -452,7 +461,7 @@ fn locate(plan: &Plan, text: &str) -> Vec<Hit> {
     seqs.dedup();
     let mut cache: HashMap<bool, Vec<Word>> = HashMap::new();
     // Each occurrence with the parts of the query it is an occurrence of (a bit per part).
-    let mut found: Vec<(Range<usize>, u64)> = Vec::new();
+    let mut found: Vec<(Span, u64)> = Vec::new();
     for (part, (terms, stem, prefix)) in seqs.into_iter().enumerate() {
         let ws = cache.entry(stem).or_insert_with(|| words(text, stem));
         let n = terms.len();
@@ -468,7 +477,7 @@ fn locate(plan: &Plan, text: &str) -> Vec<Hit> {
             if ok {
                 // Parts beyond 64 share the last bit: such a query still finds every word, and
                 // only the grouping into hits is coarser.
-                found.push((ws[i].span.start..ws[i + n - 1].span.end, 1 << part.min(63)));
+                found.push((Span::from_bounds(ws[i].span.start(), ws[i + n - 1].span.end()), 1 << part.min(63)));
             }
         }
     }
@@ -476,13 +485,13 @@ fn locate(plan: &Plan, text: &str) -> Vec<Hit> {
 }
 
 /// Occurrences sorted, overlapping ones made one (with the parts of both).
-fn merge(mut found: Vec<(Range<usize>, u64)>) -> Vec<(Range<usize>, u64)> {
-    found.sort_by_key(|(r, _)| (r.start, r.end));
-    let mut out: Vec<(Range<usize>, u64)> = Vec::with_capacity(found.len());
+fn merge(mut found: Vec<(Span, u64)>) -> Vec<(Span, u64)> {
+    found.sort_by_key(|(r, _)| *r);
+    let mut out: Vec<(Span, u64)> = Vec::with_capacity(found.len());
     for (r, parts) in found {
         match out.last_mut() {
-            Some((last, p)) if r.start < last.end => {
-                last.end = last.end.max(r.end);
+            Some((last, p)) if r.start() < last.end() => {
+                *last = Span::from_bounds(last.start(), last.end().max(r.end()));
                 *p |= parts;
             }
             _ => out.push((r, parts)),
@@ -493,7 +502,7 @@ fn merge(mut found: Vec<(Range<usize>, u64)>) -> Vec<(Range<usize>, u64)> {
 
 /// Sorted occurrences into hits: an occurrence joins the current hit unless a part of the
 /// query it is of is already there.
-fn group(found: Vec<(Range<usize>, u64)>) -> Vec<Hit> {
+fn group(found: Vec<(Span, u64)>) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut seen = 0u64;
     for (r, parts) in found {
@@ -512,7 +521,7 @@ fn group(found: Vec<(Range<usize>, u64)>) -> Vec<Hit> {
 }
 
 /// A matching passage in pass 1: order, base, where, what, hits.
-type Candidate = (u64, u64, DocAddress, StoredPassage, Vec<Hit>);
+type Candidate = (u64, TextSize, DocAddress, StoredPassage, Vec<Hit>);
 
 struct StoredPassage {
     kind: DocKind,
@@ -521,7 +530,7 @@ struct StoredPassage {
     role: Option<String>,
     note_kind: Option<String>,
     version: Option<String>,
-    base: u64,
+    base: TextSize,
     order: u64,
     text: String,
 }
@@ -536,7 +545,8 @@ fn read_doc(f: &Fields, d: &TantivyDocument) -> StoredPassage {
         role: s(f.role),
         note_kind: s(f.note_kind),
         version: s(f.version),
-        base: n(f.base),
+        // The index stores offsets as u64; only what `add` wrote (a u32) is ever read back.
+        base: TextSize::new(u32::try_from(n(f.base)).unwrap_or(u32::MAX)),
         order: n(f.order),
         text: s(f.text).unwrap_or_default(),
     }
@@ -687,7 +697,7 @@ impl SearchIndex {
                     let hits: Vec<Hit> = rx
                         .find_iter(&p.text)
                         .filter(|m| !m.is_empty())
-                        .map(|m| Hit { ranges: vec![m.range()] })
+                        .map(|m| Hit { ranges: vec![Span::from_bounds(offset(m.start()), offset(m.end()))] })
                         .collect();
                     if !hits.is_empty() {
                         let p = StoredPassage { text: String::new(), ..p };
@@ -779,7 +789,7 @@ impl IndexUpdate<'_> {
                 d.add_text(field, v);
             }
         }
-        d.add_u64(f.base, p.base);
+        d.add_u64(f.base, u64::from(p.base.to_u32()));
         d.add_u64(f.order, p.order);
         d.add_text(f.body, &p.text);
         d.add_text(f.plain, &p.text);

@@ -1,6 +1,6 @@
 use super::*;
 
-fn passage(object: &str, participant: &str, role: &str, base: u64, text: &str) -> Passage {
+fn passage(object: &str, participant: &str, role: &str, base: u32, text: &str) -> Passage {
     Passage {
         kind: DocKind::Transcript,
         object: object.into(),
@@ -8,8 +8,8 @@ fn passage(object: &str, participant: &str, role: &str, base: u64, text: &str) -
         role: Some(role.into()),
         note_kind: None,
         version: Some("v1".into()),
-        base,
-        order: base,
+        base: TextSize::new(base),
+        order: u64::from(base),
         text: text.into(),
     }
 }
@@ -34,7 +34,7 @@ fn index() -> SearchIndex {
 }
 
 /// Every hit as (object, passage base, its highlighted words joined by " | ").
-fn hits(ix: &SearchIndex, q: &str, o: Options, f: &Filter) -> Vec<(String, u64, String)> {
+fn hits(ix: &SearchIndex, q: &str, o: Options, f: &Filter) -> Vec<(String, u32, String)> {
     ix.search(q, o, f, None)
         .unwrap()
         .matches
@@ -43,8 +43,8 @@ fn hits(ix: &SearchIndex, q: &str, o: Options, f: &Filter) -> Vec<(String, u64, 
             m.hits
                 .iter()
                 .map(|h| {
-                    let words: Vec<&str> = h.ranges.iter().map(|r| &m.text[r.clone()]).collect();
-                    (m.object.clone(), m.base, words.join(" | "))
+                    let words: Vec<&str> = h.ranges.iter().map(|r| r.slice(&m.text)).collect();
+                    (m.object.clone(), m.base.to_u32(), words.join(" | "))
                 })
                 .collect::<Vec<_>>()
         })
@@ -90,10 +90,10 @@ fn words_of_one_query_in_one_passage_make_one_hit() {
     let found = ix.search("weight lifted", o, &Filter::default(), None).unwrap();
     // Both words in the first passage: one hit, both highlighted, at their exact bytes.
     let first = &found.matches[0];
-    assert_eq!((first.object.as_str(), first.base), ("t1", 0));
+    assert_eq!((first.object.as_str(), first.base), ("t1", TextSize::new(0)));
     assert_eq!(first.hits.len(), 1);
     let text = "Rachel: It felt as if a weight had been lifted. I was burning out.";
-    let at = |w: &str| text.find(w).unwrap()..text.find(w).unwrap() + w.len();
+    let at = |w: &str| Span::new(text, text.find(w).unwrap(), text.find(w).unwrap() + w.len()).unwrap();
     assert_eq!(first.hits[0].ranges, vec![at("weight"), at("lifted")]);
     assert_eq!(first.hits[0].extent(), at("weight had been lifted"));
     // "weights … lifted" in t2 is one more; the interviewer's passage has no "lifted".
@@ -142,7 +142,8 @@ fn words_in_different_passages_and_repeated_words_are_separate_hits() {
     // A window over hits returns the passages that hold them, counts still over everything.
     let found = ix.search("weight OR lifted", o, &none, Some(3..5)).unwrap();
     assert_eq!(found.total, Counts { hits: 5, passages: 3 });
-    let window: Vec<_> = found.matches.iter().map(|m| (m.object.as_str(), m.base, m.first_hit, m.passage)).collect();
+    let window: Vec<_> =
+        found.matches.iter().map(|m| (m.object.as_str(), m.base.to_u32(), m.first_hit, m.passage)).collect();
     assert_eq!(window, vec![("t2", 0, 3, 1), ("t1", 100, 4, 2)]);
 }
 

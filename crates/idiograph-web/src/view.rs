@@ -4,11 +4,6 @@
 use serde::Serialize;
 use serde_json::Value;
 
-/// `P3`, `T2`, `TH5`… from a prefix and a number.
-pub(crate) fn short(prefix: &str, n: u32) -> String {
-    format!("{prefix}{n}")
-}
-
 /// A view as a JSON value, for replies that wrap or extend it (a 409's current version).
 pub(crate) fn value(view: impl Serialize) -> Value {
     // The views hold only strings, numbers, lists and string-keyed maps: serialising cannot fail.

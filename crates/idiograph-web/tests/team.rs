@@ -289,7 +289,7 @@ impl Team {
                     _ => self.wb.as_member(self.name(Role::Owner), Role::Owner),
                 };
                 let j = author.add_journal("Mine.", None).await.unwrap();
-                let c = Call::new(method, format!("/api/v1/journal/J{}", j.short));
+                let c = Call::new(method, format!("/api/v1/journal/{}", j.short_id()));
                 if method == "PATCH" {
                     c.json(json!({"text": "Still mine."}))
                 } else {
@@ -1024,7 +1024,7 @@ async fn stale_board_changes(t: &Team) {
     let s1_in_c = s1_in_c
         .assignments
         .iter()
-        .find(|x| s1_in_c.theme(&x.theme_id).is_some_and(|th| format!("TH{}", th.short) == c))
+        .find(|x| s1_in_c.theme(&x.theme_id).is_some_and(|th| th.short_id().to_string() == c))
         .map(idiograph_app::VersionToken::version_token)
         .unwrap();
     let to_b = Call::new("POST", "/api/v1/assignments")

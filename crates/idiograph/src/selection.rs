@@ -39,16 +39,16 @@ pub async fn target(wb: &Workbench, transcript: &str, at: &Selection) -> Result<
         let first =
             line_number(&v.layout, a).with_context(|| format!("--lines {lines}: '{a}' is not a line number"))?;
         let last = line_number(&v.layout, b).with_context(|| format!("--lines {lines}: '{b}' is not a line number"))?;
-        v.lines_to_span(first, last).map_err(|e| anyhow!("--lines {lines} in T{}: {e}", t.short))?
+        v.lines_to_span(first, last).map_err(|e| anyhow!("--lines {lines} in {}: {e}", t.short_id()))?
     } else if let Some(chars) = &at.chars {
         let (a, b) = parse_range(chars).ok_or_else(|| anyhow!("--chars expects S-E"))?;
         let (s, e): (usize, usize) = (
             a.parse().with_context(|| format!("--chars {chars}: '{a}' is not a number"))?,
             b.parse().with_context(|| format!("--chars {chars}: '{b}' is not a number"))?,
         );
-        v.units().span_from_chars(s, e).map_err(|e| anyhow!("--chars {chars} in T{} (characters): {e}", t.short))?
+        v.units().span_from_chars(s, e).map_err(|e| anyhow!("--chars {chars} in {} (characters): {e}", t.short_id()))?
     } else {
         bail!("give --lines or --chars");
     };
-    Target::new(&v, span).map_err(|e| anyhow!("selection in T{}: {e}", t.short))
+    Target::new(&v, span).map_err(|e| anyhow!("selection in {}: {e}", t.short_id()))
 }

@@ -13,7 +13,7 @@ use idiograph_app::{views, Workbench};
 use super::{word, ApiJson, IfMatch, Selection};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
-use crate::view::{short, value};
+use crate::view::value;
 
 #[derive(Deserialize)]
 pub(crate) struct NewNote {
@@ -30,7 +30,7 @@ pub(crate) async fn add_note(
     let kind: NoteKind = word(&b.kind)?;
     let target = b.selection.target(&wb).await?;
     let n = wb.add_note(&target, kind, &b.text).await?;
-    Ok((StatusCode::CREATED, Json(wb.note_view(&format!("N{}", n.short)).await?)))
+    Ok((StatusCode::CREATED, Json(wb.note_view(n.short_id()).await?)))
 }
 
 #[derive(Deserialize)]
@@ -48,12 +48,12 @@ pub(crate) async fn patch_note(
     let kind = b.kind.as_deref().map(word::<NoteKind>).transpose()?;
     let n = or_current(wb.edit_note(&id, kind, b.text.as_deref(), expected.token()).await, || current_note(&wb, &id))
         .await?;
-    Ok(Json(wb.note_view(&format!("N{}", n.short)).await?))
+    Ok(Json(wb.note_view(n.short_id()).await?))
 }
 
 pub(crate) async fn delete_note(Bench(wb): Bench, Path(id): Path<String>, expected: IfMatch) -> ApiResult<Json<Value>> {
     let n = or_current(wb.delete_note(&id, expected.token()).await, || current_note(&wb, &id)).await?;
-    Ok(Json(json!({ "deleted": short("N", n.short) })))
+    Ok(Json(json!({ "deleted": n.short_id() })))
 }
 
 async fn current_note(wb: &Workbench, id: &str) -> ApiResult<Value> {
@@ -105,7 +105,7 @@ pub(crate) async fn add_statement(
             ))
         }
     };
-    Ok((StatusCode::CREATED, Json(wb.statement_view(&format!("S{}", s.short)).await?)))
+    Ok((StatusCode::CREATED, Json(wb.statement_view(s.short_id()).await?)))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +120,7 @@ pub(crate) async fn patch_statement(
     ApiJson(b): ApiJson<StatementPatch>,
 ) -> ApiResult<Json<views::Statement>> {
     let s = or_current(wb.edit_statement(&id, &b.text, expected.token()).await, || current_statement(&wb, &id)).await?;
-    Ok(Json(wb.statement_view(&format!("S{}", s.short)).await?))
+    Ok(Json(wb.statement_view(s.short_id()).await?))
 }
 
 pub(crate) async fn delete_statement(
@@ -129,7 +129,7 @@ pub(crate) async fn delete_statement(
     expected: IfMatch,
 ) -> ApiResult<Json<Value>> {
     let s = or_current(wb.delete_statement(&id, expected.token()).await, || current_statement(&wb, &id)).await?;
-    Ok(Json(json!({ "deleted": short("S", s.short) })))
+    Ok(Json(json!({ "deleted": s.short_id() })))
 }
 
 async fn current_statement(wb: &Workbench, id: &str) -> ApiResult<Value> {
@@ -162,7 +162,7 @@ pub(crate) async fn add_extract(
 ) -> ApiResult<(StatusCode, Json<views::Extract>)> {
     let target = b.selection.target(&wb).await?;
     let x = wb.add_extract(&b.theme, &target).await?;
-    Ok((StatusCode::CREATED, Json(wb.extract_view(&format!("X{}", x.short)).await?)))
+    Ok((StatusCode::CREATED, Json(wb.extract_view(x.short_id()).await?)))
 }
 
 pub(crate) async fn delete_extract(
@@ -172,5 +172,5 @@ pub(crate) async fn delete_extract(
 ) -> ApiResult<Json<Value>> {
     let current = || async { Ok(value(wb.extract_view(&id).await?)) };
     let x = or_current(wb.delete_extract(&id, expected.token()).await, current).await?;
-    Ok(Json(json!({ "deleted": short("X", x.short) })))
+    Ok(Json(json!({ "deleted": x.short_id() })))
 }

@@ -117,7 +117,7 @@ pub(crate) async fn queue(Bench(wb): Bench) -> ApiResult<Json<Value>> {
         .zip(utf16_spans(&s, &items))
         .map(|(i, (u16_start, u16_end))| {
             json!({
-                "transcript": format!("T{}", i.transcript), "participant": i.participant,
+                "transcript": i.transcript, "participant": i.participant,
                 "version": i.version_id.as_str(),
                 "start": i.span.start().to_usize(), "end": i.span.end().to_usize(),
                 "utf16_start": u16_start, "utf16_end": u16_end,
@@ -230,7 +230,7 @@ pub(crate) async fn apply(Bench(wb): Bench, ApiJson(b): ApiJson<Apply>) -> ApiRe
         .iter()
         .map(|d| {
             json!({
-                "transcript": format!("T{}", d.transcript), "version": d.version,
+                "transcript": d.transcript, "version": d.version,
                 "replacements": d.counts, "anchors_moved": d.anchors_moved,
             })
         })
@@ -247,7 +247,7 @@ pub(crate) async fn log(Bench(wb): Bench) -> ApiResult<Json<Value>> {
         .iter()
         .map(|l| {
             json!({
-                "transcript": format!("T{}", l.transcript), "participant": l.participant, "version": l.version,
+                "transcript": l.transcript, "participant": l.participant, "version": l.version,
                 "category": l.category, "count": l.count, "at": l.at,
             })
         })

@@ -11,13 +11,10 @@ use serde_json::{json, Value};
 use super::{ApiJson, IfMatch};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
-use crate::view::{short, value};
+use crate::view::value;
 
 pub(crate) async fn list_journal(Bench(wb): Bench) -> ApiResult<Json<Value>> {
-    let s = wb.snapshot().await?;
-    let notes = wb.notes(None).await?;
-    let list: Vec<views::JournalEntry> = s.journal.iter().map(|j| views::JournalEntry::of(&s, j, &notes)).collect();
-    Ok(Json(json!({ "journal": list })))
+    Ok(Json(json!({ "journal": wb.journal_views().await? })))
 }
 
 #[derive(Deserialize)]
@@ -32,7 +29,7 @@ pub(crate) async fn add_journal(
 ) -> ApiResult<(StatusCode, Json<views::JournalEntry>)> {
     let about = b.about.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let j = wb.add_journal(&b.text, about).await?;
-    Ok((StatusCode::CREATED, Json(wb.journal_view(&format!("J{}", j.short)).await?)))
+    Ok((StatusCode::CREATED, Json(wb.journal_view(j.short_id()).await?)))
 }
 
 #[derive(Deserialize)]
@@ -47,7 +44,7 @@ pub(crate) async fn patch_journal(
     ApiJson(b): ApiJson<EntryPatch>,
 ) -> ApiResult<Json<views::JournalEntry>> {
     let j = or_current(wb.edit_journal(&id, &b.text, expected.token()).await, || current_entry(&wb, &id)).await?;
-    Ok(Json(wb.journal_view(&format!("J{}", j.short)).await?))
+    Ok(Json(wb.journal_view(j.short_id()).await?))
 }
 
 pub(crate) async fn delete_journal(
@@ -56,7 +53,7 @@ pub(crate) async fn delete_journal(
     expected: IfMatch,
 ) -> ApiResult<Json<Value>> {
     let j = or_current(wb.delete_journal(&id, expected.token()).await, || current_entry(&wb, &id)).await?;
-    Ok(Json(json!({ "deleted": short("J", j.short) })))
+    Ok(Json(json!({ "deleted": j.short_id() })))
 }
 
 async fn current_entry(wb: &Workbench, id: &str) -> ApiResult<Value> {

@@ -109,8 +109,8 @@ impl Selection {
         let (t, v) = wb.transcript(&self.transcript).await?;
         if v.id.as_str() != self.version {
             return Err(ApiError::invalid(format!(
-                "the selection was made on another version of T{} than the current one; reload and select again",
-                t.short
+                "the selection was made on another version of {} than the current one; reload and select again",
+                t.short_id()
             )));
         }
         let (start, end) = match self.unit {
@@ -120,17 +120,19 @@ impl Selection {
                 let text = &v.text;
                 if self.start > self.end || self.end > text.len() {
                     return Err(ApiError::invalid(format!(
-                        "bytes {}–{} are outside T{} (0–{} bytes)",
+                        "bytes {}–{} are outside {} (0–{} bytes)",
                         self.start,
                         self.end,
-                        t.short,
+                        t.short_id(),
                         text.len()
                     )));
                 }
                 if !text.is_char_boundary(self.start) || !text.is_char_boundary(self.end) {
                     return Err(ApiError::invalid(format!(
-                        "bytes {}–{} of T{} cut through a character",
-                        self.start, self.end, t.short
+                        "bytes {}–{} of {} cut through a character",
+                        self.start,
+                        self.end,
+                        t.short_id()
                     )));
                 }
                 (self.start, self.end)
@@ -139,7 +141,7 @@ impl Selection {
                 let span = v
                     .lines_to_span(self.start.min(u32::MAX as usize) as u32, self.end.min(u32::MAX as usize) as u32)
                     .map_err(|e| {
-                        ApiError::invalid(format!("lines {}–{} of T{}: {e}", self.start, self.end, t.short))
+                        ApiError::invalid(format!("lines {}–{} of {}: {e}", self.start, self.end, t.short_id()))
                     })?;
                 (span.start().to_usize(), span.end().to_usize())
             }
@@ -149,12 +151,12 @@ impl Selection {
                     Unit::Utf16 => index.span_from_utf16(self.start, self.end),
                     _ => index.span_from_chars(self.start, self.end),
                 }
-                .map_err(|e| ApiError::invalid(format!("selection in T{}: {e}", t.short)))?;
+                .map_err(|e| ApiError::invalid(format!("selection in {}: {e}", t.short_id())))?;
                 (span.start().to_usize(), span.end().to_usize())
             }
         };
         let target = Target::from_bytes(&v, start, end)
-            .map_err(|e| ApiError::invalid(format!("selection in T{}: {e}", t.short)))?;
+            .map_err(|e| ApiError::invalid(format!("selection in {}: {e}", t.short_id())))?;
         Ok((target, v))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use idiograph_app::{views, ParticipantChanges, Workbench};
+use idiograph_app::{views, ParticipantChanges, Reference, Workbench};
 use idiograph_model::{FillerPolicy, InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -80,7 +80,7 @@ pub(crate) struct NewParticipant {
     interview: Option<Interview>,
 }
 
-async fn one(wb: &Workbench, reference: &str) -> ApiResult<Json<views::Participant>> {
+async fn one(wb: &Workbench, reference: impl Reference) -> ApiResult<Json<views::Participant>> {
     Ok(Json(wb.participant_view(reference).await?))
 }
 
@@ -90,7 +90,7 @@ pub(crate) async fn add_participant(
 ) -> ApiResult<(StatusCode, Json<views::Participant>)> {
     let attrs: Vec<(String, String)> = b.attributes.into_iter().collect();
     let p = wb.add_participant(&b.pseudonym, &attrs, b.interview.unwrap_or_default().into()).await?;
-    Ok((StatusCode::CREATED, one(&wb, &format!("P{}", p.short)).await?))
+    Ok((StatusCode::CREATED, one(&wb, p.short_id()).await?))
 }
 
 pub(crate) async fn get_participant(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<views::Participant>> {
@@ -116,7 +116,7 @@ pub(crate) async fn patch_participant(
         interview: b.interview.map(Into::into),
     };
     let p = wb.update_participant(&id, changes).await?;
-    one(&wb, &format!("P{}", p.short)).await
+    one(&wb, p.short_id()).await
 }
 
 pub(crate) async fn finish_participant(
@@ -124,7 +124,7 @@ pub(crate) async fn finish_participant(
     Path(id): Path<String>,
 ) -> ApiResult<Json<views::Participant>> {
     let p = wb.set_case_finished(&id, true).await?;
-    one(&wb, &format!("P{}", p.short)).await
+    one(&wb, p.short_id()).await
 }
 
 pub(crate) async fn reopen_participant(
@@ -132,5 +132,5 @@ pub(crate) async fn reopen_participant(
     Path(id): Path<String>,
 ) -> ApiResult<Json<views::Participant>> {
     let p = wb.set_case_finished(&id, false).await?;
-    one(&wb, &format!("P{}", p.short)).await
+    one(&wb, p.short_id()).await
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::{double_option, word, ApiJson, IfMatch};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
-use crate::view::{short, value};
+use crate::view::value;
 
 pub(crate) async fn tree(Bench(wb): Bench) -> ApiResult<Json<views::ThemeTree>> {
     let (s, trail) = wb.snapshot_with_trail().await?;
@@ -93,7 +93,7 @@ pub(crate) async fn delete_theme(
     expected: IfMatch,
 ) -> ApiResult<Json<Value>> {
     let t = or_current(wb.delete_theme(&id, expected.token()).await, || current_theme(&wb, &id)).await?;
-    Ok(Json(json!({ "deleted": short("TH", t.short) })))
+    Ok(Json(json!({ "deleted": t.short_id() })))
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 
 use axum::extract::Path;
 use axum::Json;
-use idiograph_app::{likely_interviewer, speaker_tallies, Workbench};
+use idiograph_app::{likely_interviewer, speaker_tallies, Reference, Workbench};
 use idiograph_model::SpeakerRole;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -11,11 +11,10 @@ use serde_json::{json, Value};
 use crate::api::{word, ApiJson};
 use crate::auth::Bench;
 use crate::error::ApiResult;
-use crate::view::short;
 
 /// A transcript's title and its speakers with their roles, turns and questions, and the likely
 /// interviewer when no speaker is marked as one.
-async fn setup_json(wb: &Workbench, id: &str) -> ApiResult<Value> {
+async fn setup_json(wb: &Workbench, id: impl Reference) -> ApiResult<Value> {
     let (t, v) = wb.transcript(id).await?;
     let tallies = speaker_tallies(&v.text, &v.turns);
     let marked = t.speakers.values().any(|r| *r == SpeakerRole::Interviewer);
@@ -30,7 +29,7 @@ async fn setup_json(wb: &Workbench, id: &str) -> ApiResult<Value> {
         })
         .collect();
     Ok(json!({
-        "id": short("T", t.short), "title": t.title, "speakers": speakers, "suggested_interviewer": suggested,
+        "id": t.short_id(), "title": t.title, "speakers": speakers, "suggested_interviewer": suggested,
     }))
 }
 
@@ -46,12 +45,12 @@ pub(crate) async fn rename(
     ApiJson(b): ApiJson<TranscriptPatch>,
 ) -> ApiResult<Json<Value>> {
     let t = wb.rename_transcript(&id, &b.title).await?;
-    Ok(Json(setup_json(&wb, &short("T", t.short)).await?))
+    Ok(Json(setup_json(&wb, t.short_id()).await?))
 }
 
 pub(crate) async fn delete(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let t = wb.delete_transcript(&id).await?;
-    Ok(Json(json!({ "deleted": short("T", t.short), "title": t.title })))
+    Ok(Json(json!({ "deleted": t.short_id(), "title": t.title })))
 }
 
 pub(crate) async fn speakers(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -71,5 +70,5 @@ pub(crate) async fn set_role(
 ) -> ApiResult<Json<Value>> {
     let role: SpeakerRole = word(&b.role)?;
     let t = wb.set_speaker_role(&id, &label, role).await?;
-    Ok(Json(setup_json(&wb, &short("T", t.short)).await?))
+    Ok(Json(setup_json(&wb, t.short_id()).await?))
 }

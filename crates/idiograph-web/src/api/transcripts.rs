@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 
 use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult};
-use crate::view::short;
 
 /// The largest upload accepted; the importer refuses files above its own (lower) limit by name.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
@@ -35,7 +34,7 @@ pub(crate) struct UploadQuery {
 fn outcome_json(o: &ImportOutcome) -> Value {
     json!({
         "imported": o.imported.iter().map(|f| json!({
-            "id": short("T", f.transcript.short),
+            "id": f.transcript.short_id(),
             "title": f.transcript.title,
             "file_name": f.file_name,
             "turns": f.turns,

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use super::{missing, render, Chrome};
 use crate::auth::Bench;
 use crate::error::PageResult;
-use crate::view::short;
 
 pub(crate) struct Card {
     id: String,
@@ -53,7 +52,7 @@ pub(crate) struct Target {
 impl Target {
     fn new(s: &Snapshot, t: &Theme, depth: usize) -> Target {
         Target {
-            id: short("TH", t.short),
+            id: t.short_id().to_string(),
             title: format!("{}{}", "\u{2003}".repeat(depth), t.title),
             revision: s.theme_revision(t),
         }
@@ -111,7 +110,7 @@ fn statement_link(s: &Snapshot, st: &ExperientialStatement) -> String {
         .and_then(|a| s.versions.get(a.version_id()).map(|v| (a, v)))
         .and_then(|(a, v)| {
             let t = s.transcripts.iter().find(|t| t.id == v.transcript_id)?;
-            Some(format!("/transcripts/T{}#L{}", t.short, v.layout.position(a.span().start()).global))
+            Some(format!("/transcripts/{}#L{}", t.short_id(), v.layout.position(a.span().start()).global))
         })
         .unwrap_or_default()
 }
@@ -120,11 +119,11 @@ fn statement_link(s: &Snapshot, st: &ExperientialStatement) -> String {
 fn statement_card(s: &Snapshot, st: &ExperientialStatement, from: Option<&Theme>) -> Card {
     let placed = from.and_then(|t| assignment(s, t, Member::Statement(st.id.clone())));
     Card {
-        id: short("S", st.short),
+        id: st.short_id().to_string(),
         text: st.text.clone(),
         cite: st.anchors.iter().map(|a| s.lines(a)).collect::<Vec<_>>().join("; "),
         link: statement_link(s, st),
-        from: from.map(|t| short("TH", t.short)).unwrap_or_default(),
+        from: from.map(|t| t.short_id().to_string()).unwrap_or_default(),
         revision: placed.map(|a| a.version_token()).unwrap_or_default(),
         why: Why::of(placed),
     }
@@ -164,7 +163,7 @@ pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q
         .collect();
     let mut targets = Vec::new();
     let zone = |t: &Theme, depth: usize| Zone {
-        id: short("TH", t.short),
+        id: t.short_id().to_string(),
         revision: s.theme_revision(t),
         title: t.title.clone(),
         description: t.description.clone().unwrap_or_default(),
@@ -202,7 +201,7 @@ pub(crate) async fn case_board(Bench(wb): Bench, Path(id): Path<String>, Query(q
     let page = CasePage {
         live_from,
         chrome: Chrome::new(&wb, &s.settings, "", format!("Case {}", p.pseudonym)),
-        case: short("P", p.short),
+        case: p.short_id().to_string(),
         pseudonym: p.pseudonym.clone(),
         finished: p.finished_at.is_some(),
         pool,
@@ -304,7 +303,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
                 .map(|g| g.title.clone())
                 .collect();
             pets.push(PetCard {
-                id: short("TH", t.short),
+                id: t.short_id().to_string(),
                 title: t.title.clone(),
                 pseudonym: p.pseudonym.clone(),
                 color: color_of(&s, Some(&p.id)),
@@ -321,7 +320,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
         let mut zones = all.into_iter().map(|(t, depth)| {
             targets.push(Target::new(&s, t, depth));
             GetZone {
-                id: short("TH", t.short),
+                id: t.short_id().to_string(),
                 revision: s.theme_revision(t),
                 title: t.title.clone(),
                 depth,
@@ -332,7 +331,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
                     .map(|pt| {
                         let placed = assignment(&s, t, Member::Theme(pt.id.clone()));
                         GetMember {
-                            id: short("TH", pt.short),
+                            id: pt.short_id().to_string(),
                             title: pt.title.clone(),
                             pseudonym: pseudonym(pt.participant_id()),
                             color: color_of(&s, pt.participant_id()),
@@ -378,7 +377,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
                 })
                 .collect();
             MatrixRow {
-                id: theme.map(|t| short("TH", t.short)).unwrap_or_default(),
+                id: theme.map(|t| t.short_id().to_string()).unwrap_or_default(),
                 title: theme.map(|t| t.title.clone()).unwrap_or_default(),
                 depth: row.depth,
                 cells,
@@ -394,7 +393,7 @@ pub(crate) async fn group_board(Bench(wb): Bench) -> PageResult {
             .participants
             .iter()
             .enumerate()
-            .map(|(i, p)| (short("P", p.short), p.pseudonym.clone(), i % 8))
+            .map(|(i, p)| (p.short_id().to_string(), p.pseudonym.clone(), i % 8))
             .collect(),
         pets,
         columns,
@@ -578,10 +577,10 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
                     .extracts
                     .iter()
                     .find(|x| x.theme_id == t.id && x.anchor.version_id() == a.version_id() && x.anchor.span() == sp)
-                    .map(|x| short("X", x.short))
+                    .map(|x| x.short_id().to_string())
                     .unwrap_or_default();
                 passages.push(Passage {
-                    statement: short("S", stmt.short),
+                    statement: stmt.short_id().to_string(),
                     statement_text: stmt.text.clone(),
                     pet: pet.title.clone(),
                     pseudonym: s.participant(&stmt.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default(),
@@ -590,8 +589,8 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
                     exact: sp.slice(&v.text).to_owned(),
                     after,
                     citation: s.cite(&stmt.participant_id, a),
-                    link: format!("/transcripts/T{}#L{}", tr.short, v.layout.position(sp.start()).global),
-                    transcript: short("T", tr.short),
+                    link: format!("/transcripts/{}#L{}", tr.short_id(), v.layout.position(sp.start()).global),
+                    transcript: tr.short_id().to_string(),
                     version: v.id.as_str().to_owned(),
                     start: sp.start().to_u32(),
                     end: sp.end().to_u32(),
@@ -610,11 +609,15 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
                 .get(x.anchor.version_id())
                 .and_then(|v| {
                     let tr = s.transcripts.iter().find(|tr| tr.id == v.transcript_id)?;
-                    Some(format!("/transcripts/T{}#L{}", tr.short, v.layout.position(x.anchor.span().start()).global))
+                    Some(format!(
+                        "/transcripts/{}#L{}",
+                        tr.short_id(),
+                        v.layout.position(x.anchor.span().start()).global
+                    ))
                 })
                 .unwrap_or_default();
             ExtractView {
-                id: short("X", x.short),
+                id: x.short_id().to_string(),
                 color: color_of(&s, Some(&x.participant_id)),
                 quote: s.print(&x.anchor),
                 citation: s.cite(&x.participant_id, &x.anchor),
@@ -627,8 +630,8 @@ pub(crate) async fn theme(Bench(wb): Bench, Path(id): Path<String>) -> PageResul
         None => l.get.to_owned(),
     };
     let page = ThemePage {
-        chrome: Chrome::new(&wb, &s.settings, "", format!("TH{} {}", t.short, t.title)),
-        id: short("TH", t.short),
+        chrome: Chrome::new(&wb, &s.settings, "", format!("{} {}", t.short_id(), t.title)),
+        id: t.short_id().to_string(),
         title: t.title.clone(),
         description: t.description.clone().unwrap_or_default(),
         scope,

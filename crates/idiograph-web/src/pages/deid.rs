@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use idiograph_app::{FieldItem, ItemStatus, KeyStatus, KnownView, LogLine, ReviewItem};
-use idiograph_model::OriginalsPolicy;
+use idiograph_model::{OriginalsPolicy, ShortId};
 use idiograph_pseudonym::IdentifierKind;
 
 use super::{render, Chrome};
@@ -64,15 +64,15 @@ pub(crate) struct DeidPage {
 }
 
 fn groups(items: &[ReviewItem], spans: &[(usize, usize)]) -> Vec<QueueGroup> {
-    let mut by_transcript: BTreeMap<u32, QueueGroup> = BTreeMap::new();
+    let mut by_transcript: BTreeMap<ShortId, QueueGroup> = BTreeMap::new();
     for (i, (start, end)) in items.iter().zip(spans) {
         let group = by_transcript.entry(i.transcript).or_insert_with(|| QueueGroup {
-            transcript: format!("T{}", i.transcript),
+            transcript: i.transcript.to_string(),
             participant: i.participant.clone(),
             items: vec![],
         });
         group.items.push(QueueRow {
-            transcript: format!("T{}", i.transcript),
+            transcript: i.transcript.to_string(),
             version: i.version_id.as_str().to_owned(),
             start: *start,
             end: *end,

@@ -18,7 +18,6 @@ use idiograph_model::{FillerPolicy, StudySettings, Terminology};
 
 use crate::auth::Bench;
 use crate::error::{ApiError, PageResult};
-use crate::view::short;
 
 pub(crate) use boards::{case_board, group_board, theme};
 pub(crate) use deid::deid;
@@ -139,7 +138,7 @@ pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
         .map(|p| {
             let pr = prog.get(&p.id).cloned().unwrap_or_default();
             ParticipantRow {
-                short: short("P", p.short),
+                short: p.short_id().to_string(),
                 pseudonym: p.pseudonym.clone(),
                 attributes: p.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 interview: p.interview.summary().unwrap_or_default(),
@@ -152,7 +151,7 @@ pub(crate) async fn dashboard(Bench(wb): Bench) -> PageResult {
                     .transcripts
                     .iter()
                     .filter(|t| t.participant_id == p.id)
-                    .map(|t| (short("T", t.short), t.title.clone()))
+                    .map(|t| (t.short_id().to_string(), t.title.clone()))
                     .collect(),
             }
         })
@@ -223,7 +222,7 @@ pub(crate) async fn journal(Bench(wb): Bench) -> PageResult {
             let about =
                 j.about.as_ref().and_then(|id| views::about(&s, id, &notes)).map(|x| x.to_string()).unwrap_or_default();
             JournalRow {
-                id: short("J", j.short),
+                id: j.short_id().to_string(),
                 revision: j.version_token(),
                 at: j.created_at.replace('T', " ").chars().take(16).collect(),
                 author: j.author.clone(),

@@ -10,7 +10,6 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use crate::auth::Bench;
 use crate::error::PageResult;
 use crate::pages::{render, Chrome};
-use crate::view::short;
 
 /// One participant as a row of the table: a value (maybe empty) for every column.
 pub(crate) struct PersonRow {
@@ -65,7 +64,7 @@ pub(crate) async fn participants(Bench(wb): Bench) -> PageResult {
         .participants
         .iter()
         .map(|p| PersonRow {
-            short: short("P", p.short),
+            short: p.short_id().to_string(),
             pseudonym: p.pseudonym.clone(),
             values: columns.iter().map(|c| p.attributes.get(c).cloned().unwrap_or_default()).collect(),
         })
@@ -79,7 +78,7 @@ pub(crate) async fn participants(Bench(wb): Bench) -> PageResult {
         let suggested =
             likely_interviewer(&tallies).filter(|_| !marked).map(|l| (l.label.clone(), encode(&l.label), l.questions));
         transcripts.push(TranscriptRow {
-            id: short("T", t.short),
+            id: t.short_id().to_string(),
             title: t.title.clone(),
             pseudonym: s.participant(&t.participant_id).map(|p| p.pseudonym.clone()).unwrap_or_default(),
             version: t.current_version.as_str().to_owned(),

@@ -5,14 +5,13 @@
 use askama::Template;
 use axum::extract::Query;
 use axum::Json;
-use idiograph_app::{ParticipantCount, SearchHit, SearchRequest, SearchResults};
+use idiograph_app::{ParticipantCount, SearchHit, SearchKind, SearchRequest, SearchResults};
 use idiograph_model::SpeakerRole;
 use serde::Deserialize;
 
 use super::{render, Chrome};
 use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult, PageResult};
-use crate::view::short;
 
 /// The query string of the page and the API.
 #[derive(Debug, Default, Deserialize)]
@@ -54,7 +53,9 @@ impl SearchParams {
             .map(|v| v.parse::<SpeakerRole>().map_err(|e| ApiError::bad_request(e.to_string())))
             .transpose()?;
         r.theme = given(&self.theme);
-        r.kind = given(&self.kind);
+        r.kind = given(&self.kind)
+            .map(|k| k.parse::<SearchKind>().map_err(|e| ApiError::invalid(format!("--kind: {e}"))))
+            .transpose()?;
         r.regex = flag(&self.regex);
         r.stem = !flag(&self.no_stem);
         r.limit = self.limit.unwrap_or(100).min(10_000);
@@ -137,8 +138,8 @@ pub(crate) async fn search(Bench(wb): Bench, Query(p): Query<SearchParams>) -> P
         kind: p.kind.clone().unwrap_or_default(),
         regex: flag(&p.regex),
         no_stem: flag(&p.no_stem),
-        participants: s.participants.iter().map(|x| (short("P", x.short), x.pseudonym.clone())).collect(),
-        themes: s.themes.iter().map(|t| (short("TH", t.short), t.title.clone())).collect(),
+        participants: s.participants.iter().map(|x| (x.short_id().to_string(), x.pseudonym.clone())).collect(),
+        themes: s.themes.iter().map(|t| (t.short_id().to_string(), t.title.clone())).collect(),
         searched,
         error,
         total: results.total,

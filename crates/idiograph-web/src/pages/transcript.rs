@@ -22,7 +22,6 @@ use serde_json::{json, Value};
 use super::{render, Chrome};
 use crate::auth::Bench;
 use crate::error::{ApiError, ApiResult, PageResult};
-use crate::view::short;
 
 pub(crate) struct Seg {
     text: String,
@@ -219,7 +218,7 @@ impl<'v> Reading<'v> {
         let mut by_id = HashMap::new();
         for n in &view.notes {
             let sp = n.anchor.span();
-            let id = short("N", n.short);
+            let id = n.short_id().to_string();
             let class = match n.kind {
                 NoteKind::Descriptive => "k-descriptive",
                 NoteKind::Linguistic => "k-linguistic",
@@ -243,7 +242,7 @@ impl<'v> Reading<'v> {
         }
         let mut statements = Vec::new();
         for stmt in &view.statements {
-            let id = short("S", stmt.short);
+            let id = stmt.short_id().to_string();
             let mut first = u32::MAX;
             let mut lines = Vec::new();
             let mut spans = Vec::new();
@@ -263,7 +262,7 @@ impl<'v> Reading<'v> {
                 .iter()
                 .filter(|a| matches!(&a.member, Member::Statement(x) if x == &stmt.id))
                 .filter_map(|a| view.theme(&a.theme_id))
-                .map(|th| (short("TH", th.short), th.title.clone()))
+                .map(|th| (th.short_id().to_string(), th.title.clone()))
                 .collect();
             // A source note on an older version of the transcript is not on this page; its id
             // is still named, so the trail is not silently shortened.
@@ -304,7 +303,7 @@ impl<'v> Reading<'v> {
             marks.push(Mark {
                 start: sp.start().to_usize(),
                 end: sp.end().to_usize(),
-                id: short("X", x.short),
+                id: x.short_id().to_string(),
                 class: "extract",
             });
         }
@@ -453,7 +452,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
     let extract_keys = reading.extract_lines.keys().map(String::as_str).collect::<Vec<_>>().join(" ");
     let p = &view.participant;
     let renumberings = wb
-        .line_mappings(&short("T", t.short))
+        .line_mappings(t.short_id())
         .await?
         .into_iter()
         .map(|r| RenumberingView {
@@ -467,11 +466,11 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         live_from,
         reader: wb.author().to_owned(),
         extract_keys,
-        chrome: Chrome::new(&wb, &view.settings, "", format!("T{} {}", t.short, t.title)),
-        id: short("T", t.short),
+        chrome: Chrome::new(&wb, &view.settings, "", format!("{} {}", t.short_id(), t.title)),
+        id: t.short_id().to_string(),
         title: t.title.clone(),
         version: v.id.as_str().to_owned(),
-        case: short("P", p.short),
+        case: p.short_id().to_string(),
         pseudonym: p.pseudonym.clone(),
         pages: v.layout.page_count(),
         lines,
@@ -487,7 +486,7 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         },
         kinds,
         authors,
-        themes: view.themes.iter().map(|th| (short("TH", th.short), th.title.clone())).collect(),
+        themes: view.themes.iter().map(|th| (th.short_id().to_string(), th.title.clone())).collect(),
         renumberings,
     };
     render(&page)

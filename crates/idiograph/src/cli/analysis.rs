@@ -1,6 +1,7 @@
 //! The grammar of the analysis: `note`, `statement`, `theme`, `extract`, `journal` and `search`.
 
 use clap::{Args, Subcommand};
+use idiograph_app::SearchKind;
 use idiograph_model::{GroupingStrategy, NoteKind, SpeakerRole};
 
 use super::words::words;
@@ -262,10 +263,10 @@ pub struct SearchArgs {
     /// Only inside passages coded to this theme (TH3); with --retrieve, list those passages.
     #[arg(long)]
     pub theme: Option<String>,
-    /// Only notes of this kind (descriptive, linguistic, conceptual, free) or only one kind of
-    /// text (transcript, note, statement, theme, journal).
-    #[arg(long)]
-    pub kind: Option<String>,
+    /// Only one kind of text (transcript, note, statement, theme, journal) or only notes of one
+    /// kind (descriptive, linguistic, conceptual, free).
+    #[arg(long, value_parser = words::<SearchKind>())]
+    pub kind: Option<SearchKind>,
     /// Treat the query as a regular expression (case-insensitive).
     #[arg(long)]
     pub regex: bool,

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use idiograph_app::{CandidateKind, IdentifierKind};
 use idiograph_model::{OriginalsPolicy, Verdict};
 
-use super::words::{words, ScanStatus};
+use super::words::{words, ScanKind, ScanStatus};
 use super::Selection;
 
 /// Pseudonymisation commands. Those that read or change known identifiers, and `apply`, need
@@ -23,10 +24,10 @@ pub enum DeidCommand {
         /// Only items with this status: known, pending, accepted, rejected.
         #[arg(long, ignore_case = true)]
         status: Option<ScanStatus>,
-        /// Only candidates of this kind (email, phone, nhs-number, postcode, date, url, address,
-        /// organisation, speaker-label, person, place, other, or a known kind).
-        #[arg(long)]
-        kind: Option<String>,
+        /// Only items of this kind: a candidate kind (email, phone, nhs-number, postcode, date,
+        /// url, address, organisation, speaker-label, person, place, other) or a known kind.
+        #[arg(long, value_parser = words::<ScanKind>())]
+        kind: Option<ScanKind>,
     },
     /// Accept a candidate (replace it on apply), optionally with your own replacement.
     Accept {
@@ -35,8 +36,8 @@ pub enum DeidCommand {
         #[command(flatten)]
         at: Selection,
         /// The candidate's kind, as `deid scan` shows it.
-        #[arg(long)]
-        kind: String,
+        #[arg(long, value_parser = words::<CandidateKind>())]
+        kind: CandidateKind,
         /// The replacement (default: the detector's, e.g. [Email]).
         #[arg(long = "as")]
         replacement: Option<String>,
@@ -48,8 +49,8 @@ pub enum DeidCommand {
         #[command(flatten)]
         at: Selection,
         /// The candidate's kind, as `deid scan` shows it.
-        #[arg(long)]
-        kind: String,
+        #[arg(long, value_parser = words::<CandidateKind>())]
+        kind: CandidateKind,
     },
     /// Accept or reject every pending candidate of one kind.
     Bulk {
@@ -57,8 +58,8 @@ pub enum DeidCommand {
         #[arg(value_parser = words::<Verdict>())]
         verdict: Verdict,
         /// The kind, e.g. email.
-        #[arg(long)]
-        kind: String,
+        #[arg(long, value_parser = words::<CandidateKind>())]
+        kind: CandidateKind,
     },
     /// Accept or reject every occurrence of a word, in every transcript and field
     /// ("reject every 'Kafka'"): a rejected word is never a candidate again; an accepted one is
@@ -70,8 +71,8 @@ pub enum DeidCommand {
         /// The word (or words), in any letter case.
         word: String,
         /// The kind it is: person, place, organisation, other, or any candidate kind.
-        #[arg(long, default_value = "other")]
-        kind: String,
+        #[arg(long, default_value = "other", value_parser = words::<CandidateKind>())]
+        kind: CandidateKind,
         /// For accept: the replacement (default: the kind's category, e.g. [Place]).
         #[arg(long = "as")]
         replacement: Option<String>,
@@ -85,8 +86,8 @@ pub enum DeidCommand {
         /// The known identifier's kind: person, participant, patient, trainer, group-leader,
         /// colleague, relative, place, town, region, street, organisation, practice, hospital,
         /// health-centre, training-scheme, deanery, university, other.
-        #[arg(long, default_value = "person")]
-        kind: String,
+        #[arg(long, default_value = "person", value_parser = words::<IdentifierKind>())]
+        kind: IdentifierKind,
         /// The replacement (default: the kind's category, e.g. [Patient]).
         #[arg(long = "as", default_value = "")]
         replacement: String,
@@ -99,8 +100,8 @@ pub enum DeidCommand {
         #[arg(long, conflicts_with = "kinds")]
         all: bool,
         /// Also pending candidates of these kinds, e.g. email,phone,nhs-number.
-        #[arg(long, value_delimiter = ',')]
-        kinds: Vec<String>,
+        #[arg(long, value_delimiter = ',', value_parser = words::<CandidateKind>())]
+        kinds: Vec<CandidateKind>,
     },
     /// The de-identification log: replacements by category per transcript (no real values).
     Log {
@@ -138,8 +139,8 @@ pub enum KnownCommand {
         /// person, participant, patient, trainer, group-leader, colleague, relative, place, town,
         /// region, street, organisation, practice, hospital, health-centre, training-scheme,
         /// deanery, university or other.
-        #[arg(long, default_value = "person")]
-        kind: String,
+        #[arg(long, default_value = "person", value_parser = words::<IdentifierKind>())]
+        kind: IdentifierKind,
         /// Another spelling (repeatable).
         #[arg(long = "variant")]
         variants: Vec<String>,

@@ -4,11 +4,15 @@
 
 use std::ffi::OsStr;
 use std::marker::PhantomData;
+use std::sync::LazyLock;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
 use idiograph_app::Figure;
-use idiograph_app::{ItemStatus, ReportTable};
+use idiograph_app::{
+    candidate_kind, identifier_kind, CandidateKind, IdentifierKind, ItemStatus, ReportTable, SearchKind,
+    CANDIDATE_KINDS,
+};
 use idiograph_model::{
     FillerPolicy, GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict,
 };
@@ -41,7 +45,17 @@ macro_rules! model_words {
     )+};
 }
 
-model_words!(Terminology, NoteKind, GroupingStrategy, SpeakerRole, Role, Verdict, OriginalsPolicy, FillerPolicy);
+model_words!(
+    Terminology,
+    NoteKind,
+    GroupingStrategy,
+    SpeakerRole,
+    Role,
+    Verdict,
+    OriginalsPolicy,
+    FillerPolicy,
+    SearchKind
+);
 
 impl Word for Figure {
     fn all() -> &'static [Self] {
@@ -71,6 +85,76 @@ impl Word for ReportTable {
             let names: Vec<&str> = ReportTable::ALL.iter().map(|t| t.name()).collect();
             format!("no table '{wanted}' (tables: {})", names.join(", "))
         })
+    }
+}
+
+/// Every kind of known identifier, in the order `--help` lists them.
+static IDENTIFIER_KINDS: LazyLock<Vec<IdentifierKind>> =
+    LazyLock::new(|| IdentifierKind::names().filter_map(IdentifierKind::from_name).collect());
+
+/// The de-identification kinds keep the application's words and refusal ("unknown candidate
+/// kind 'x' (kinds: …)"); the words of earlier versions are read too, though `--help` lists
+/// only today's.
+macro_rules! deid_words {
+    ($($t:ty: $all:expr, $read:path);+ $(;)?) => {$(
+        impl Word for $t {
+            fn all() -> &'static [Self] {
+                $all
+            }
+            fn word(self) -> &'static str {
+                self.name()
+            }
+            fn parse(text: &str) -> Result<Self, String> {
+                $read(&text.trim().to_ascii_lowercase()).map_err(|e| e.to_string())
+            }
+        }
+    )+};
+}
+
+deid_words!(
+    CandidateKind: &CANDIDATE_KINDS, candidate_kind;
+    IdentifierKind: &IDENTIFIER_KINDS, identifier_kind;
+);
+
+/// What `deid scan --kind` keeps: the items of one candidate kind or one kind of known
+/// identifier, by the word the queue shows (`person`, `place`… name both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanKind(&'static str);
+
+impl ScanKind {
+    /// Whether an item the queue shows with kind `kind` is kept.
+    pub fn admits(self, kind: &str) -> bool {
+        self.0 == kind
+    }
+}
+
+/// The candidate kinds, then the kinds of known identifier that are not also candidate kinds.
+static SCAN_KINDS: LazyLock<Vec<ScanKind>> = LazyLock::new(|| {
+    let mut words: Vec<&'static str> = CANDIDATE_KINDS.iter().map(|k| k.name()).collect();
+    for word in IdentifierKind::names() {
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    words.into_iter().map(ScanKind).collect()
+});
+
+impl Word for ScanKind {
+    fn all() -> &'static [Self] {
+        &SCAN_KINDS
+    }
+    fn word(self) -> &'static str {
+        self.0
+    }
+    fn parse(text: &str) -> Result<Self, String> {
+        match (<CandidateKind as Word>::parse(text), <IdentifierKind as Word>::parse(text)) {
+            (Ok(k), _) => Ok(ScanKind(k.name())),
+            (_, Ok(k)) => Ok(ScanKind(k.name())),
+            (Err(_), Err(_)) => {
+                let kinds: Vec<&str> = SCAN_KINDS.iter().map(|k| k.0).collect();
+                Err(format!("unknown kind '{}' (kinds: {})", text.trim(), kinds.join(", ")))
+            }
+        }
     }
 }
 
@@ -181,7 +265,7 @@ mod tests {
     use idiograph_model::{NoteKind, Role};
 
     use super::ReportFormat;
-    use crate::cli::{AdminCommand, Cli, Command, NoteCommand};
+    use crate::cli::{AdminCommand, Cli, Command, DeidCommand, KnownCommand, NoteCommand};
 
     fn parse(args: &[&str]) -> Result<Command, clap::Error> {
         Cli::try_parse_from(std::iter::once("idiograph").chain(args.iter().copied())).map(|cli| cli.command)
@@ -222,6 +306,40 @@ mod tests {
         let (kind, text) = refused(&["report", "--format", "pdf"]);
         assert_eq!(kind, ErrorKind::InvalidValue);
         assert!(text.contains("'pdf' for '--format <FORMAT>'") && text.contains("qdpx, qdc"), "{text}");
+    }
+
+    #[test]
+    fn the_search_and_deid_kinds_are_words_of_the_application() {
+        let search = |kind: &str| match parse(&["search", "weight", "--kind", kind]) {
+            Ok(Command::Search(a)) => a.kind.map(|k| k.as_str()),
+            other => panic!("search --kind {kind}: {other:?}"),
+        };
+        assert_eq!(search("Notes"), Some("note"), "a kind of text, singular or plural");
+        assert_eq!(search("conceptual"), Some("conceptual"), "a note kind");
+        let scan = parse(&["deid", "scan", "--kind", "Patient"]);
+        assert!(
+            matches!(&scan, Ok(Command::Deid(DeidCommand::Scan { kind: Some(k), .. })) if k.admits("patient")),
+            "{scan:?}"
+        );
+        let apply = parse(&["deid", "apply", "--kinds", "email,nhs-number"]);
+        let Ok(Command::Deid(DeidCommand::Apply { kinds, .. })) = apply else { panic!("{apply:?}") };
+        assert_eq!(kinds.iter().map(|k| k.name()).collect::<Vec<_>>(), ["email", "nhs-number"]);
+        let known = parse(&["deid", "known", "add", "Dr Pengelly", "--kind", "group leader"]);
+        assert!(
+            matches!(&known, Ok(Command::Deid(DeidCommand::Known(KnownCommand::Add { kind, .. }))) if kind.name() == "group-leader"),
+            "{known:?}"
+        );
+        for (args, reason) in [
+            (&["search", "weight", "--kind", "poetic"][..], "unknown note kind 'poetic'"),
+            (&["deid", "scan", "--kind", "celebrity"][..], "unknown kind 'celebrity' (kinds: email, url,"),
+            (&["deid", "bulk", "accept", "--kind", "patient"][..], "unknown candidate kind 'patient' (kinds: email"),
+            (&["deid", "known", "add", "X Y", "--kind", "celebrity"][..], "unknown identifier kind 'celebrity'"),
+        ] {
+            match parse(args) {
+                Err(e) => assert!(e.render().to_string().contains(reason), "{args:?}: {}", e.render()),
+                Ok(c) => panic!("{args:?} was accepted as {c:?}"),
+            }
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub(crate) async fn search(wb: &Workbench, out: Printer, a: &SearchArgs) -> Resu
     req.attribute = a.attr.as_deref().map(attribute).transpose()?;
     req.role = a.role;
     req.theme = a.theme.clone();
-    req.kind = a.kind.clone();
+    req.kind = a.kind;
     req.regex = a.regex;
     req.stem = !a.no_stem;
     req.limit = a.limit;

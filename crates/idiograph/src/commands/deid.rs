@@ -49,7 +49,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
             );
         }
         DeidCommand::Known(KnownCommand::Add { real, replacement, kind, variants }) => {
-            wb.add_known(real, replacement, kind, variants).await?;
+            wb.add_known(real, replacement, kind.name(), variants).await?;
+            let kind = kind.name();
             out.print(json!({"added": true, "kind": kind}), || format!("Added a known identifier ({kind})."));
         }
         DeidCommand::Known(KnownCommand::List) => {
@@ -77,23 +78,23 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
             let mut lines = Vec::new();
             let mut index_of = std::collections::HashMap::new();
             for i in items.iter().filter(|i| status.is_none_or(|s| s.admits(i.status))) {
-                if kind.as_deref().is_some_and(|k| k != i.kind) {
+                if kind.is_some_and(|k| !k.admits(&i.kind)) {
                     continue;
                 }
                 if let std::collections::hash_map::Entry::Vacant(slot) = index_of.entry(i.transcript) {
-                    let (_, v) = wb.transcript(&format!("T{}", i.transcript)).await?;
+                    let (_, v) = wb.transcript(i.transcript).await?;
                     slot.insert(v);
                 }
                 let units = index_of[&i.transcript].units();
                 let (start, end) = (units.byte_to_char(i.span.start()), units.byte_to_char(i.span.end()));
                 rows.push(json!({
-                    "transcript": format!("T{}", i.transcript), "participant": i.participant, "kind": i.kind,
+                    "transcript": i.transcript, "participant": i.participant, "kind": i.kind,
                     "text": i.text, "start": start, "end": end, "start_byte": i.span.start().to_usize(),
                     "end_byte": i.span.end().to_usize(), "citation": i.citation, "status": i.status.as_str(),
                     "replacement": i.replacement, "confidence": i.confidence, "context": format!("{}[{}]{}", i.before, i.text, i.after),
                 }));
                 lines.push(format!(
-                    "T{} --chars {start}-{end}  {:<13} {:<9} {:<28} → {:<16} …{}[{}]{}…",
+                    "{} --chars {start}-{end}  {:<13} {:<9} {:<28} → {:<16} …{}[{}]{}…",
                     i.transcript,
                     i.kind,
                     i.status.as_str(),
@@ -106,7 +107,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
             }
             let mut field_rows = Vec::new();
             for f in wb.review_fields().await? {
-                if status.is_some_and(|s| !s.admits(f.status)) || kind.as_deref().is_some_and(|k| k != f.kind) {
+                if status.is_some_and(|s| !s.admits(f.status)) || kind.is_some_and(|k| !k.admits(&f.kind)) {
                     continue;
                 }
                 lines.push(format!(
@@ -132,15 +133,18 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
         }
         DeidCommand::Accept { transcript, at, kind, replacement } => {
             let span = span_of(wb, transcript, at).await?;
+            let kind = kind.name();
             wb.decide(transcript, span, kind, Verdict::Accept, replacement.as_deref()).await?;
             out.print(json!({"accepted": true}), || format!("Accepted the {kind} candidate in {transcript}."));
         }
         DeidCommand::Reject { transcript, at, kind } => {
             let span = span_of(wb, transcript, at).await?;
+            let kind = kind.name();
             wb.decide(transcript, span, kind, Verdict::Reject, None).await?;
             out.print(json!({"rejected": true}), || format!("Rejected the {kind} candidate in {transcript}."));
         }
         DeidCommand::Bulk { verdict, kind } => {
+            let kind = kind.name();
             let n = wb.decide_kind(kind, *verdict).await?;
             out.print(json!({"decided": n, "verdict": verdict.as_str()}), || {
                 format!("{verdict}ed {n} pending {kind} candidates.")
@@ -149,6 +153,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
             });
         }
         DeidCommand::Every { verdict, word, kind, replacement } => {
+            let kind = kind.name();
             let n = wb.decide_word(word, kind, *verdict, replacement.as_deref()).await?;
             out.print(json!({"decided": verdict.as_str(), "places": n}), || {
                 let done = if *verdict == Verdict::Accept { "Accepted" } else { "Rejected" };
@@ -157,13 +162,13 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
         }
         DeidCommand::Always { transcript, at, kind, replacement } => {
             let span = span_of(wb, transcript, at).await?;
-            wb.always_replace(transcript, span, kind, replacement).await?;
+            wb.always_replace(transcript, span, kind.name(), replacement).await?;
             out.print(json!({"added": true}), || "Added to the known identifiers: always replaced.".to_owned());
         }
         DeidCommand::Apply { all, kinds } => {
             let scope = match (all, kinds.is_empty()) {
                 (true, _) => ApplyScope::All,
-                (false, false) => ApplyScope::Kinds(kinds.clone()),
+                (false, false) => ApplyScope::Kinds(kinds.iter().map(|k| k.name().to_owned()).collect()),
                 (false, true) => ApplyScope::Accepted,
             };
             let done = wb.pseudonymise(&scope).await?;
@@ -174,7 +179,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
             let done = done.transcripts;
             let rows: Vec<Json> = done
                 .iter()
-                .map(|d| json!({"transcript": format!("T{}", d.transcript), "version": d.version, "replacements": d.counts, "anchors_moved": d.anchors_moved}))
+                .map(|d| json!({"transcript": d.transcript, "version": d.version, "replacements": d.counts, "anchors_moved": d.anchors_moved}))
                 .collect();
             out.print(json!({"pseudonymised": rows, "fields": fields}), || {
                 if done.is_empty() && field_lines.is_empty() {
@@ -184,7 +189,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
                     .map(|d| {
                         let counts: Vec<String> = d.counts.iter().map(|(c, n)| format!("{n} {c}")).collect();
                         format!(
-                            "T{}: version {} ({}); {} anchors carried over",
+                            "{}: version {} ({}); {} anchors carried over",
                             d.transcript,
                             d.version,
                             counts.join(", "),
@@ -205,7 +210,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
             }
             let rows: Vec<Json> = log
                 .iter()
-                .map(|l| json!({"transcript": format!("T{}", l.transcript), "participant": l.participant, "version": l.version, "category": l.category, "count": l.count, "at": l.at}))
+                .map(|l| json!({"transcript": l.transcript, "participant": l.participant, "version": l.version, "category": l.category, "count": l.count, "at": l.at}))
                 .collect();
             out.print(Json::Array(rows), || {
                 if log.is_empty() {
@@ -214,7 +219,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &DeidCommand) -> 
                 log.iter()
                     .map(|l| {
                         format!(
-                            "T{} ({}) version {}: {} × {}",
+                            "{} ({}) version {}: {} × {}",
                             l.transcript, l.participant, l.version, l.count, l.category
                         )
                     })

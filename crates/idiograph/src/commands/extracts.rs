@@ -15,8 +15,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ExtractCommand) 
             let tg = target(wb, transcript, at).await?;
             let x = wb.add_extract(theme, &tg).await?;
             // The extract's case alone, without reading the whole study.
-            let view = wb.extract_view(&format!("X{}", x.short)).await?;
-            let text = format!("Added extract X{} {}", x.short, view.citation);
+            let view = wb.extract_view(x.short_id()).await?;
+            let text = format!("Added extract {} {}", x.short_id(), view.citation);
             out.print(view, || text);
         }
         ExtractCommand::List => {
@@ -26,10 +26,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ExtractCommand) 
                 s.extracts
                     .iter()
                     .map(|x| {
-                        let th = s.theme(&x.theme_id).map_or(String::new(), |t| format!("TH{} {}", t.short, t.title));
+                        let th =
+                            s.theme(&x.theme_id).map_or(String::new(), |t| format!("{} {}", t.short_id(), t.title));
                         format!(
-                            "X{:<3} [{th}] “{}” {}",
-                            x.short,
+                            "{:<4} [{th}] “{}” {}",
+                            x.short_id(),
                             x.anchor.quote().exact(),
                             s.cite(&x.participant_id, &x.anchor)
                         )
@@ -40,7 +41,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ExtractCommand) 
         }
         ExtractCommand::Delete { id } => {
             let x = wb.delete_extract(id, None).await?;
-            out.print(json!({"deleted": format!("X{}", x.short)}), || format!("Deleted extract X{}", x.short));
+            out.print(json!({"deleted": x.short_id()}), || format!("Deleted extract {}", x.short_id()));
         }
     }
     Ok(())

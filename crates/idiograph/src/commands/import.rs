@@ -66,13 +66,13 @@ pub(crate) async fn run(
     }
     let rows: Vec<_> = imported
         .iter()
-        .map(|(who, f)| json!({"file": f.file_name, "participant": who, "transcript": format!("T{}", f.transcript.short), "turns": f.turns, "lines": f.lines, "diagnostics": f.diagnostics}))
+        .map(|(who, f)| json!({"file": f.file_name, "participant": who, "transcript": f.transcript.short_id(), "turns": f.turns, "lines": f.lines, "diagnostics": f.diagnostics}))
         .collect();
     out.print(json!({"imported": rows, "refused": refused}), || {
         imported
             .iter()
             .map(|(who, f)| {
-                format!("T{}  {}  {who}  ({} turns, {} lines)", f.transcript.short, f.file_name, f.turns, f.lines)
+                format!("{}  {}  {who}  ({} turns, {} lines)", f.transcript.short_id(), f.file_name, f.turns, f.lines)
             })
             .collect::<Vec<_>>()
             .join("\n")

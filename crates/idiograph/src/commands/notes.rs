@@ -14,8 +14,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &NoteCommand) -> 
         NoteCommand::Add { transcript, at, kind, text } => {
             let tg = target(wb, transcript, at).await?;
             let n = wb.add_note(&tg, *kind, text).await?;
-            out.print(wb.note_view(&format!("N{}", n.short)).await?, || {
-                format!("Added {kind} note N{} on {transcript}", n.short)
+            out.print(wb.note_view(n.short_id()).await?, || {
+                format!("Added {kind} note {} on {transcript}", n.short_id())
             });
         }
         NoteCommand::List { transcript } => {
@@ -24,11 +24,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &NoteCommand) -> 
         }
         NoteCommand::Edit { id, kind, text } => {
             let n = wb.edit_note(id, *kind, text.as_deref(), None).await?;
-            out.print(wb.note_view(&format!("N{}", n.short)).await?, || format!("Updated note N{}", n.short));
+            out.print(wb.note_view(n.short_id()).await?, || format!("Updated note {}", n.short_id()));
         }
         NoteCommand::Delete { id } => {
             let n = wb.delete_note(id, None).await?;
-            out.print(json!({"deleted": format!("N{}", n.short)}), || format!("Deleted note N{}", n.short));
+            out.print(json!({"deleted": n.short_id()}), || format!("Deleted note {}", n.short_id()));
         }
     }
     Ok(())

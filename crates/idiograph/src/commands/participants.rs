@@ -15,8 +15,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
             let p = wb
                 .add_participant(pseudonym, &attributes(details)?, interview(details, InterviewMeta::default()))
                 .await?;
-            out.print(wb.participant_view(&format!("P{}", p.short)).await?, || {
-                format!("Added participant P{} {}", p.short, p.pseudonym)
+            out.print(wb.participant_view(p.short_id()).await?, || {
+                format!("Added participant {} {}", p.short_id(), p.pseudonym)
             });
         }
         ParticipantCommand::List => {
@@ -28,8 +28,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
                     .map(|p| {
                         let attrs: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
                         format!(
-                            "P{:<3} {:<16} {}  {}{}",
-                            p.short,
+                            "{:<4} {:<16} {}  {}{}",
+                            p.short_id(),
                             p.pseudonym,
                             attrs.join(", "),
                             p.interview.summary().unwrap_or_default(),
@@ -41,28 +41,28 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
             });
         }
         ParticipantCommand::Edit { participant, rename, details } => {
-            let current = wb.snapshot().await?.find_participant(participant)?.interview.clone();
+            let current = wb.participant(participant.as_str()).await?.interview;
             let changes = ParticipantChanges {
                 pseudonym: rename.clone(),
                 attributes: attributes(details)?,
                 interview: Some(interview(details, current)),
             };
             let p = wb.update_participant(participant, changes).await?;
-            out.print(wb.participant_view(&format!("P{}", p.short)).await?, || {
-                format!("Updated participant P{} {}", p.short, p.pseudonym)
+            out.print(wb.participant_view(p.short_id()).await?, || {
+                format!("Updated participant {} {}", p.short_id(), p.pseudonym)
             });
         }
         ParticipantCommand::Finish { participant, reopen } => {
             let p = wb.set_case_finished(participant, !reopen).await?;
-            out.print(wb.participant_view(&format!("P{}", p.short)).await?, || match &p.finished_at {
-                Some(at) => format!("Case P{} {} marked finished ({at})", p.short, p.pseudonym),
-                None => format!("Case P{} {} is open again", p.short, p.pseudonym),
+            out.print(wb.participant_view(p.short_id()).await?, || match &p.finished_at {
+                Some(at) => format!("Case {} {} marked finished ({at})", p.short_id(), p.pseudonym),
+                None => format!("Case {} {} is open again", p.short_id(), p.pseudonym),
             });
         }
         ParticipantCommand::Delete { participant } => {
             let p = wb.delete_participant(participant).await?;
-            out.print(json!({"deleted": format!("P{}", p.short)}), || {
-                format!("Deleted participant P{} {}", p.short, p.pseudonym)
+            out.print(json!({"deleted": p.short_id()}), || {
+                format!("Deleted participant {} {}", p.short_id(), p.pseudonym)
             });
         }
         ParticipantCommand::Withdraw { participant, confirm } => {
@@ -72,11 +72,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ParticipantComma
             let done = wb.withdraw_participant(participant).await?;
             let (p, mentions) = (&done.participant, &done.mentions);
             out.print(
-                json!({"withdrawn": format!("P{}", p.short), "mentions": mentions, "key_store_pending": done.key_store_pending}),
+                json!({"withdrawn": p.short_id(), "mentions": mentions, "key_store_pending": done.key_store_pending}),
                 || {
                     let mut text = format!(
-                        "Participant P{} withdrawn: their transcripts, notes, statements, themes and extracts are erased, also from the undo history and the search index.",
-                        p.short
+                        "Participant {} withdrawn: their transcripts, notes, statements, themes and extracts are erased, also from the undo history and the search index.",
+                        p.short_id()
                     );
                     if done.key_store_pending {
                         text.push_str(

@@ -17,13 +17,13 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand
             let tg = target(wb, transcript, at).await?;
             let s = wb.add_statement(&tg, text, from_notes).await?;
             let label = study::terminology(wb).await?.label(Term::Statement).to_lowercase();
-            out.print(wb.statement_view(&format!("S{}", s.short)).await?, || format!("Added {label} S{}", s.short));
+            out.print(wb.statement_view(s.short_id()).await?, || format!("Added {label} {}", s.short_id()));
         }
         StatementCommand::Anchor { id, transcript, at } => {
             let tg = target(wb, transcript, at).await?;
             let s = wb.add_statement_anchor(id, &tg).await?;
-            out.print(wb.statement_view(&format!("S{}", s.short)).await?, || {
-                format!("S{} is now grounded in {} passages", s.short, s.anchors.len())
+            out.print(wb.statement_view(s.short_id()).await?, || {
+                format!("{} is now grounded in {} passages", s.short_id(), s.anchors.len())
             });
         }
         StatementCommand::List { participant } => {
@@ -41,7 +41,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand
                     .map(|st| {
                         let who = s.participant(&st.participant_id).map_or("?", |p| p.pseudonym.as_str());
                         let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
-                        format!("S{:<4} {:<10} {}  ({})", st.short, who, st.text, at.join("; "))
+                        format!("{:<5} {:<10} {}  ({})", st.short_id(), who, st.text, at.join("; "))
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -49,11 +49,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &StatementCommand
         }
         StatementCommand::Edit { id, text } => {
             let s = wb.edit_statement(id, text, None).await?;
-            out.print(wb.statement_view(&format!("S{}", s.short)).await?, || format!("Updated S{}", s.short));
+            out.print(wb.statement_view(s.short_id()).await?, || format!("Updated {}", s.short_id()));
         }
         StatementCommand::Delete { id } => {
             let s = wb.delete_statement(id, None).await?;
-            out.print(json!({"deleted": format!("S{}", s.short)}), || format!("Deleted S{}", s.short));
+            out.print(json!({"deleted": s.short_id()}), || format!("Deleted {}", s.short_id()));
         }
     }
     Ok(())

@@ -14,9 +14,9 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
     match command {
         ThemeCommand::Add { case, group: _, parent, description, title } => {
             let t = wb.add_theme(case.as_deref(), parent.as_deref(), title, description.as_deref()).await?;
-            let (view, terms) = theme_view(wb, t.short).await?;
+            let (view, terms) = theme_view(wb, &t).await?;
             let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
-            out.print(view, || format!("Added {kind} TH{} “{}”", t.short, t.title));
+            out.print(view, || format!("Added {kind} {} “{}”", t.short_id(), t.title));
         }
         ThemeCommand::List => {
             let (s, trail) = wb.snapshot_with_trail().await?;
@@ -41,11 +41,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
             let changes =
                 ThemeChanges { title: title.clone(), description: description.clone(), parent, note: note.clone() };
             let t = wb.update_theme(id, changes, None).await?;
-            out.print(theme_view(wb, t.short).await?.0, || format!("Updated TH{} “{}”", t.short, t.title));
+            out.print(theme_view(wb, &t).await?.0, || format!("Updated {} “{}”", t.short_id(), t.title));
         }
         ThemeCommand::Merge { from, into } => {
             let t = wb.merge_themes(from, into, Default::default()).await?;
-            out.print(theme_view(wb, t.short).await?.0, || format!("Merged {from} into TH{}", t.short));
+            out.print(theme_view(wb, &t).await?.0, || format!("Merged {from} into {}", t.short_id()));
         }
         ThemeCommand::Split { id, title, statements, themes } => {
             let members: Vec<MemberRef> = statements
@@ -54,22 +54,24 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
                 .chain(themes.iter().map(|t| MemberRef::Theme(t.clone())))
                 .collect();
             let t = wb.split_theme(id, title, &members, None).await?;
-            out.print(theme_view(wb, t.short).await?.0, || {
-                format!("Split {id}: new theme TH{} “{}”", t.short, t.title)
-            });
+            out.print(theme_view(wb, &t).await?.0, || format!("Split {id}: new theme {} “{}”", t.short_id(), t.title));
         }
         ThemeCommand::Delete { id } => {
             let t = wb.delete_theme(id, None).await?;
-            out.print(json!({"deleted": format!("TH{}", t.short)}), || format!("Deleted TH{}", t.short));
+            out.print(json!({"deleted": t.short_id()}), || format!("Deleted {}", t.short_id()));
         }
     }
     Ok(())
 }
 
-/// The view of theme `TH{short}` as it is now, with the study's terminology for its label.
-async fn theme_view(wb: &Workbench, short: u32) -> Result<(views::Theme, idiograph_model::Terminology)> {
+/// The view of `theme` as it is now, with the study's terminology for its label.
+async fn theme_view(wb: &Workbench, theme: &Theme) -> Result<(views::Theme, idiograph_model::Terminology)> {
     let (s, trail) = wb.snapshot_with_trail().await?;
-    let t = s.themes.iter().find(|t| t.short == short).ok_or_else(|| anyhow::anyhow!("theme TH{short} is gone"))?;
+    let t = s
+        .themes
+        .iter()
+        .find(|t| t.id == theme.id)
+        .ok_or_else(|| anyhow::anyhow!("theme {} is gone", theme.short_id()))?;
     Ok((views::Theme::of(&s, &trail, t), s.settings.terminology))
 }
 
@@ -87,14 +89,14 @@ fn member(m: &MemberArgs) -> MemberRef {
 fn theme_line(s: &Snapshot, t: &Theme, depth: usize, out: &mut String) {
     let terms = s.settings.terminology;
     let kind = if t.is_group() { terms.short_label(Term::Get) } else { terms.short_label(Term::Pet) };
-    out.push_str(&format!("{}TH{} {} [{kind}]\n", "  ".repeat(depth + 1), t.short, t.title));
+    out.push_str(&format!("{}{} {} [{kind}]\n", "  ".repeat(depth + 1), t.short_id(), t.title));
     for st in s.statements_of(&t.id) {
         let at: Vec<String> = st.anchors.iter().map(|a| s.lines(a)).collect();
-        out.push_str(&format!("{}S{} {} ({})\n", "  ".repeat(depth + 2), st.short, st.text, at.join("; ")));
+        out.push_str(&format!("{}{} {} ({})\n", "  ".repeat(depth + 2), st.short_id(), st.text, at.join("; ")));
     }
     for pet in s.pets_of(&t.id) {
         let who = pet.participant_id().and_then(|p| s.participant(p)).map_or("?", |p| p.pseudonym.as_str());
-        out.push_str(&format!("{}← TH{} {} ({who})\n", "  ".repeat(depth + 2), pet.short, pet.title));
+        out.push_str(&format!("{}← {} {} ({who})\n", "  ".repeat(depth + 2), pet.short_id(), pet.title));
     }
     for c in s.children(Some(&t.id)) {
         theme_line(s, c, depth + 1, out);

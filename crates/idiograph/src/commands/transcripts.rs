@@ -19,8 +19,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptComman
                     .map(|t| {
                         let v = &s.versions[&t.current_version];
                         format!(
-                            "T{:<3} {:<28} {:<14} v{}  {} lines, {} pages, {} turns",
-                            t.short,
+                            "{:<4} {:<28} {:<14} v{}  {} lines, {} pages, {} turns",
+                            t.short_id(),
                             t.title,
                             s.participant(&t.participant_id).map_or("?", |p| p.pseudonym.as_str()),
                             v.number,
@@ -36,14 +36,14 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptComman
         TranscriptCommand::Show { id } => show(wb, out, id).await?,
         TranscriptCommand::Rename { id, title } => {
             let t = wb.rename_transcript(id, title).await?;
-            out.print(json!({"id": format!("T{}", t.short), "title": t.title}), || {
-                format!("T{} is now “{}”", t.short, t.title)
+            out.print(json!({"id": t.short_id(), "title": t.title}), || {
+                format!("{} is now “{}”", t.short_id(), t.title)
             });
         }
         TranscriptCommand::Delete { id } => {
             let t = wb.delete_transcript(id).await?;
-            out.print(json!({"deleted": format!("T{}", t.short)}), || {
-                format!("Deleted transcript T{} and what was anchored only in it", t.short)
+            out.print(json!({"deleted": t.short_id()}), || {
+                format!("Deleted transcript {} and what was anchored only in it", t.short_id())
             });
         }
         TranscriptCommand::Speakers { id } => {
@@ -65,8 +65,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptComman
         TranscriptCommand::Role { id, label, role } => {
             let t = wb.set_speaker_role(id, label, *role).await?;
             out.print(
-                json!({"id": format!("T{}", t.short), "speakers": t.speakers.iter().map(|(k, v)| (k.clone(), v.as_str())).collect::<std::collections::BTreeMap<_, _>>()}),
-                || format!("T{}: '{label}' is now {role}", t.short),
+                json!({"id": t.short_id(), "speakers": t.speakers.iter().map(|(k, v)| (k.clone(), v.as_str())).collect::<std::collections::BTreeMap<_, _>>()}),
+                || format!("{}: '{label}' is now {role}", t.short_id()),
             );
         }
         TranscriptCommand::Export { id, format, blank, output, allow_leaks } => {
@@ -94,8 +94,8 @@ async fn show(wb: &Workbench, out: Printer, id: &str) -> Result<()> {
     }
     out.print(view, || {
         let mut text = format!(
-            "T{} {} — version {}, {} lines, {} pages\n",
-            t.short,
+            "{} {} — version {}, {} lines, {} pages\n",
+            t.short_id(),
             t.title,
             v.number,
             layout.line_count(),
