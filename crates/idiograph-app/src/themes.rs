@@ -55,8 +55,10 @@ pub struct Revisions<'a> {
     pub into: Option<&'a str>,
 }
 
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_DESCRIPTION_CHARS: usize = 5_000;
+/// The longest theme title accepted.
+pub(crate) const MAX_TITLE_CHARS: usize = 200;
+/// The longest theme description or note accepted.
+pub(crate) const MAX_DESCRIPTION_CHARS: usize = 5_000;
 
 /// Finds a theme by short id such as `TH3` (or `3`).
 pub(crate) async fn resolve(tx: &mut Tx, reference: &str) -> Result<Theme, AppError> {
