@@ -207,3 +207,24 @@ pub(crate) async fn unassign(
     or_current(wb.unassign(&q.theme, &q.member()?, expected.token()).await, || current_theme(&wb, &q.theme)).await?;
     Ok(Json(json!({ "unassigned": true })))
 }
+
+#[derive(Deserialize)]
+pub(crate) struct CodebookQuery {
+    /// Import as personal themes of this participant (pseudonym or `P` id); group themes without.
+    case: Option<String>,
+    /// The file's name, for messages.
+    name: Option<String>,
+}
+
+/// Imports a REFI-QDA codebook (`.qdc`, the request body) as themes: 201 with what was made,
+/// the codes that were already themes and the reader's remarks; a file that cannot be
+/// imported is refused whole (422) and nothing changes.
+pub(crate) async fn import_codebook(
+    Bench(wb): Bench,
+    Query(q): Query<CodebookQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<idiograph_app::CodebookImport>)> {
+    let name = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("codebook.qdc");
+    let case = q.case.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    Ok((StatusCode::CREATED, Json(wb.import_codebook(&body, name, case).await?)))
+}

@@ -7,8 +7,7 @@ use std::marker::PhantomData;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
-use idiograph_app::Figure;
-use idiograph_app::{ItemStatus, ReportTable};
+use idiograph_app::{Figure, ItemStatus, ReportTable, ResultsFormat};
 use idiograph_model::{
     FillerPolicy, GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict,
 };
@@ -54,6 +53,21 @@ impl Word for Figure {
         Figure::parse(text).ok_or_else(|| {
             let names: Vec<&str> = Figure::ALL.iter().map(|f| f.name()).collect();
             format!("no figure '{}' (figures: {})", text.trim(), names.join(", "))
+        })
+    }
+}
+
+impl Word for ResultsFormat {
+    fn all() -> &'static [Self] {
+        &ResultsFormat::ALL
+    }
+    fn word(self) -> &'static str {
+        self.extension()
+    }
+    fn parse(text: &str) -> Result<Self, String> {
+        ResultsFormat::parse(text).ok_or_else(|| {
+            let names: Vec<&str> = ResultsFormat::ALL.iter().map(|f| f.extension()).collect();
+            format!("no results format '{}' (formats: {})", text.trim(), names.join(", "))
         })
     }
 }
@@ -121,6 +135,8 @@ pub enum ReportFormat {
     AuditCsv,
     /// The COREQ checklist, pre-filled, as Markdown.
     Coreq,
+    /// The SRQR checklist, pre-filled, as Markdown.
+    Srqr,
     /// The whole project for other QDA software (REFI-QDA).
     Qdpx,
     /// The codebook for other QDA software (REFI-QDA).
