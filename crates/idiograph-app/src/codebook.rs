@@ -6,7 +6,7 @@
 //! already has (letter case and surrounding spaces aside) is not imported, its sub-codes go
 //! under that theme, and the report says so.
 
-use idiograph_model::{ObjectKind, Participant, Theme, ThemeScope};
+use idiograph_model::{ObjectKind, Theme};
 use idiograph_refi::{read_qdc, RefiCode, RefiDiagnostic};
 use idiograph_store::Action;
 use schemars::JsonSchema;
@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::annotate::{check_text, check_title};
 use crate::error::invalid;
-use crate::themes::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
-use crate::{new_id, now, participants, AppError, Workbench};
+use crate::themes::{self, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+use crate::{new_id, now, AppError, Workbench};
 
 /// What importing a codebook did, as the command line's `--json` and the API give it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
@@ -94,13 +94,7 @@ impl Workbench {
         }
 
         let mut tx = self.begin().await?;
-        let scope = match case {
-            Some(c) => {
-                let p: Participant = participants::resolve(&mut tx, c).await?;
-                ThemeScope::Case(p.id)
-            }
-            None => ThemeScope::Group,
-        };
+        let scope = themes::scope(&mut tx, case).await?;
         let mut all: Vec<Theme> = tx.all().await?;
         // A clash is with a theme the study had before: codes of one name in the file (an
         // "Other" under several parents) are all imported.

@@ -129,10 +129,9 @@ struct OverviewRow {
 trait Scaffold {
     /// A heading at APA level `level` (1 to 5).
     fn heading(&mut self, level: usize, text: &str);
-    /// The researcher's own text, its paragraphs kept.
-    fn prose(&mut self, text: &str);
-    /// The researcher's text after a label in italics ("Prevalence:"), its paragraphs kept.
-    fn labelled(&mut self, label: &str, text: &str);
+    /// The researcher's own text, its paragraphs kept; with a `label`, the first paragraph is
+    /// led by it in italics ("Prevalence:").
+    fn paragraphs(&mut self, label: Option<&str>, text: &str);
     /// An extract as a block quote, the citation after it.
     fn block_quote(&mut self, quote: &str, citation: &str);
     /// A numbered table (`number`, italic `title`), its header row, rows and note.
@@ -149,7 +148,7 @@ fn write_results(w: &mut impl Scaffold, r: &ReportResults) {
     w.heading(1, "Results");
     let themes = flatten(&r.themes, 0, results_children);
     if themes.is_empty() {
-        w.prose(&format!("No {} yet.", labels.gets));
+        w.paragraphs(None, &format!("No {} yet.", labels.gets));
         return;
     }
     let rows: Vec<OverviewRow> = themes
@@ -177,7 +176,7 @@ fn write_results(w: &mut impl Scaffold, r: &ReportResults) {
     for (depth, t) in themes {
         w.heading(depth + 2, &t.title);
         if let Some(d) = t.description.as_deref().filter(|d| !d.trim().is_empty()) {
-            w.prose(d);
+            w.paragraphs(None, d);
         }
         let mut prevalence = format!("{} of {total} participants", t.present.len());
         if !t.present.is_empty() {
@@ -186,9 +185,9 @@ fn write_results(w: &mut impl Scaffold, r: &ReportResults) {
         if !t.meets_rule {
             prevalence.push_str("; below the recurrence rule");
         }
-        w.labelled("Prevalence", &format!("{prevalence}."));
+        w.paragraphs(Some("Prevalence"), &format!("{prevalence}."));
         if let Some(n) = t.note.as_deref().filter(|n| !n.trim().is_empty()) {
-            w.labelled("Convergence and divergence", n);
+            w.paragraphs(Some("Convergence and divergence"), n);
         }
         for e in &t.extracts {
             w.block_quote(&e.quote, &extract_citation(e));
@@ -224,27 +223,16 @@ struct WordScaffold {
     doc: WordDoc,
 }
 
-impl WordScaffold {
-    /// Paragraphs of `text` in Normal style, the first led by `lead` (already built runs).
-    fn paragraphs_after(&mut self, lead: &str, text: &str) {
-        for (i, p) in paragraphs(text).into_iter().enumerate() {
-            let lead = if i == 0 { lead } else { "" };
-            self.doc.push(&para("Normal", &format!("{lead}{}", run(p, None, false, false)), ""));
-        }
-    }
-}
-
 impl Scaffold for WordScaffold {
     fn heading(&mut self, level: usize, text: &str) {
         self.doc.push(&text_para(&format!("Heading{}", level.clamp(1, 5)), text));
     }
 
-    fn prose(&mut self, text: &str) {
-        self.paragraphs_after("", text);
-    }
-
-    fn labelled(&mut self, label: &str, text: &str) {
-        self.paragraphs_after(&run(&format!("{label}: "), None, false, true), text);
+    fn paragraphs(&mut self, label: Option<&str>, text: &str) {
+        let mut lead = label.map(|l| run(&format!("{l}: "), None, false, true)).unwrap_or_default();
+        for p in paragraphs(text) {
+            self.doc.push(&para("Normal", &format!("{}{}", std::mem::take(&mut lead), run(p, None, false, false)), ""));
+        }
     }
 
     fn block_quote(&mut self, quote: &str, citation: &str) {
@@ -290,26 +278,21 @@ impl Scaffold for WordScaffold {
 /// The Markdown document of the results section: `#` headings by level, `>` block quotes.
 struct MarkdownScaffold(String);
 
-impl MarkdownScaffold {
-    fn paragraphs_after(&mut self, lead: &str, text: &str) {
-        for (i, p) in paragraphs(text).into_iter().enumerate() {
-            let p = if i == 0 && !lead.is_empty() { format!("{lead}{}", md_inline(p)) } else { md_paragraph(p) };
-            let _ = writeln!(self.0, "{p}\n");
-        }
-    }
-}
-
 impl Scaffold for MarkdownScaffold {
     fn heading(&mut self, level: usize, text: &str) {
         let _ = writeln!(self.0, "{} {}\n", "#".repeat(level.clamp(1, 6)), md_heading(text));
     }
 
-    fn prose(&mut self, text: &str) {
-        self.paragraphs_after("", text);
-    }
-
-    fn labelled(&mut self, label: &str, text: &str) {
-        self.paragraphs_after(&format!("*{}:* ", md_inline(label)), text);
+    fn paragraphs(&mut self, label: Option<&str>, text: &str) {
+        let mut label = label;
+        for p in paragraphs(text) {
+            // After a label the paragraph no longer starts the line, so it needs no block escape.
+            let p = match label.take() {
+                Some(l) => format!("*{}:* {}", md_inline(l), md_inline(p)),
+                None => md_paragraph(p),
+            };
+            let _ = writeln!(self.0, "{p}\n");
+        }
     }
 
     fn block_quote(&mut self, quote: &str, citation: &str) {
@@ -353,27 +336,17 @@ fn latex_preamble(title: &str) -> String {
     )
 }
 
-impl LatexScaffold {
-    fn paragraphs_after(&mut self, lead: &str, text: &str) {
-        for (i, p) in paragraphs(text).into_iter().enumerate() {
-            let lead = if i == 0 { lead } else { "" };
-            let _ = writeln!(self.0, "{lead}{}\n", latex(p));
-        }
-    }
-}
-
 impl Scaffold for LatexScaffold {
     fn heading(&mut self, level: usize, text: &str) {
         let command = ["section", "subsection", "subsubsection", "paragraph", "subparagraph"][level.clamp(1, 5) - 1];
         let _ = writeln!(self.0, "\\{command}*{{{}}}\n", latex(text));
     }
 
-    fn prose(&mut self, text: &str) {
-        self.paragraphs_after("", text);
-    }
-
-    fn labelled(&mut self, label: &str, text: &str) {
-        self.paragraphs_after(&format!("\\textit{{{}:}} ", latex(label)), text);
+    fn paragraphs(&mut self, label: Option<&str>, text: &str) {
+        let mut lead = label.map(|l| format!("\\textit{{{}:}} ", latex(l))).unwrap_or_default();
+        for p in paragraphs(text) {
+            let _ = writeln!(self.0, "{}{}\n", std::mem::take(&mut lead), latex(p));
+        }
     }
 
     fn block_quote(&mut self, quote: &str, citation: &str) {
