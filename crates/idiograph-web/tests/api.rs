@@ -1453,5 +1453,21 @@ async fn a_codebook_posted_to_the_api_becomes_themes_and_a_bad_one_is_refused() 
     let r = send(&app, codebook_request("/api/v1/codebook?name=notes.txt", "Belonging\n  Being heard\n")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("notes.txt"), "{}", r.body);
-    assert_eq!(get(&app, "/api/v1/themes").await.json()["gets"].as_array().unwrap().len(), 1);
+    // The group board's form sends the file and the case as multipart/form-data.
+    assert!(get(&app, "/group").await.body.contains("data-codebook=\"/api/v1/codebook\""), "the board's form");
+    let form = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"board.qdc\"\r\n\
+         Content-Type: application/xml\r\n\r\n{qdc}\r\n--B\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\nP2\r\n--B--\r\n"
+    );
+    let req = Request::post("/api/v1/codebook")
+        .header(header::HOST, ADDR)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+        .body(Body::from(form))
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let tom = get(&app, "/api/v1/themes").await.json();
+    assert_eq!(tom["cases"][1]["pets"][0]["title"], "Belonging", "{tom}");
+    assert_eq!(tom["gets"].as_array().unwrap().len(), 1);
 }
