@@ -1,19 +1,20 @@
 //! Every export of a study as bytes: write-up (Word), workbook (Excel), CSV tables, the figures
 //! (theme map, recurrence heatmap, PET → GET flow; SVG and 300 dpi PNG), the audit trail, the
-//! COREQ checklist and the annotated transcript.
+//! COREQ checklist, the results section scaffold (APA 7 Word, Markdown, LaTeX) and the annotated
+//! transcript.
 
 use std::collections::BTreeSet;
 
 use idiograph_formats::{
     render_annotated_docx, render_annotated_html, render_audit_csv, render_audit_html, render_coreq, render_csv,
-    render_docx, render_figure_png, render_figure_svg, render_html, render_markdown, render_xlsx, Figure,
-    ReportAnnotatedTranscript, ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow, ReportStatementRow,
-    ReportTable, ReportTables, ReportTranscriptLine,
+    render_docx, render_figure_png, render_figure_svg, render_html, render_markdown, render_results, render_srqr,
+    render_xlsx, Figure, ReportAnnotatedTranscript, ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow,
+    ReportStatementRow, ReportTable, ReportTables, ReportTranscriptLine, ResultsFormat,
 };
 use idiograph_model::{Anchor, Member, Role};
 use idiograph_store::Action;
 
-use crate::report::{labels, study_report};
+use crate::report::{labels, results_scaffold, study_report};
 use crate::{now, AppError, Snapshot, Workbench};
 
 /// A study export.
@@ -39,13 +40,17 @@ pub enum ExportFormat {
     AuditCsv,
     /// The COREQ checklist, pre-filled, as Markdown.
     Coreq,
+    /// The SRQR checklist, pre-filled, as Markdown.
+    Srqr,
+    /// The results section scaffold: GETs, sub-themes, prevalence, notes and extracts.
+    Results(ResultsFormat),
 }
 
 impl ExportFormat {
     /// Reads a format name as the command line and the web use it: `md`, `html`, `docx`, `xlsx`,
     /// `csv` (with `table` naming one of GETs, PETs, Statements, Recurrence, Extracts, Notes),
     /// `svg`, `png` (the theme map; [`ExportFormat::figure`] names the others), `audit` (HTML),
-    /// `audit-csv`, `coreq`.
+    /// `audit-csv`, `coreq`, `srqr`.
     pub fn parse(name: &str, table: Option<&str>) -> Result<ExportFormat, AppError> {
         Ok(match name.to_ascii_lowercase().as_str() {
             "md" | "markdown" => ExportFormat::Markdown,
@@ -65,9 +70,10 @@ impl ExportFormat {
             "audit" | "audit-html" => ExportFormat::AuditHtml,
             "audit-csv" => ExportFormat::AuditCsv,
             "coreq" => ExportFormat::Coreq,
+            "srqr" => ExportFormat::Srqr,
             other => {
                 return Err(AppError::Invalid(format!(
-                    "report format '{other}' is not one of: md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, qdpx, qdc"
+                    "report format '{other}' is not one of: md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, srqr, qdpx, qdc"
                 )))
             }
         })
@@ -86,6 +92,15 @@ impl ExportFormat {
         }
     }
 
+    /// The results scaffold in a format named `docx`, `md` or `tex`, as the command line's
+    /// `results` and `/api/v1/results/{format}` ask for it.
+    pub fn results(format: &str) -> Result<ExportFormat, AppError> {
+        ResultsFormat::parse(format).map(ExportFormat::Results).ok_or_else(|| {
+            let names: Vec<&str> = ResultsFormat::ALL.iter().map(|f| f.extension()).collect();
+            AppError::Invalid(format!("results format '{format}' is not one of: {}", names.join(", ")))
+        })
+    }
+
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {
@@ -96,7 +111,8 @@ impl ExportFormat {
             ExportFormat::Csv(_) | ExportFormat::AuditCsv => "csv",
             ExportFormat::Svg(_) => "svg",
             ExportFormat::Png(_) => "png",
-            ExportFormat::Coreq => "md",
+            ExportFormat::Coreq | ExportFormat::Srqr => "md",
+            ExportFormat::Results(f) => f.extension(),
         }
     }
 }
@@ -133,6 +149,8 @@ impl Workbench {
             ExportFormat::AuditHtml => render_audit_html(&self.audit_events().await?, &report.trail).into_bytes(),
             ExportFormat::AuditCsv => render_audit_csv(&self.audit_events().await?).into_bytes(),
             ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
+            ExportFormat::Srqr => render_srqr(&self.coreq(&s).await?).into_bytes(),
+            ExportFormat::Results(f) => render_results(&results_scaffold(&s), f).map_err(failed)?,
         };
         // The figure's words are pixels in a PNG: check the SVG it is drawn from.
         let drawn_from = match format {
@@ -290,6 +308,7 @@ impl Workbench {
             .collect())
     }
 
+    /// What the study knows that answers COREQ and SRQR items.
     async fn coreq(&self, s: &Snapshot) -> Result<ReportCoreq, AppError> {
         let history = self.history(i64::MAX).await?;
         let auditors: BTreeSet<String> =
@@ -302,14 +321,15 @@ impl Workbench {
         let gets = s.children(None).into_iter().filter(|t| t.is_group()).count();
         let nested = s.themes.iter().filter(|t| t.is_group() && t.parent.is_some()).count();
         let recurrence = s.recurrence();
-        let mut modes: Vec<String> = s.participants.iter().filter_map(|p| p.interview.mode.clone()).collect();
-        modes.sort();
-        modes.dedup();
+        // One entry per interview: the checklists count how many were held in each mode.
+        let modes: Vec<String> = s.participants.iter().filter_map(|p| p.interview.mode.clone()).collect();
         let mut attributes: Vec<String> = s.participants.iter().flat_map(|p| p.attributes.keys().cloned()).collect();
         attributes.sort();
         attributes.dedup();
         Ok(ReportCoreq {
             title: s.settings.title.clone(),
+            research_question: s.settings.research_question.clone(),
+            interviewers: s.participants.iter().filter_map(|p| p.interview.interviewer.clone()).collect(),
             participants: Some(s.participants.len()),
             transcripts: Some(s.transcripts.len()),
             interview_modes: modes,
@@ -323,6 +343,11 @@ impl Workbench {
             themes_below_rule: Some(recurrence.rows.iter().filter(|r| !r.meets_rule).count()),
             journal_entries: Some(s.journal.len()),
             software: idiograph_formats::SOFTWARE.to_owned(),
+            pets: Some(s.themes.iter().filter(|t| !t.is_group()).count()),
+            extracts: Some(s.extracts.len()),
+            audit_events: Some(history.len()),
+            rule: s.settings.recurrence_rule.describe(s.participants.len()),
+            pseudonymised: s.settings.key_id.is_some(),
         })
     }
 }

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod annotate;
+mod codebook;
 mod deid;
 mod demo;
 mod erasure;
@@ -37,6 +38,7 @@ use idiograph_store::Store;
 
 pub use crate::accounts::{Login, LoginAttempt, SessionPolicy, SignedIn, LOGIN_WINDOW_SECS};
 pub use crate::annotate::Target;
+pub use crate::codebook::{CodebookClash, CodebookImport, ImportedTheme};
 pub use crate::deid::{
     candidate_kind, deid_log_csv, identifier_kind, key_store_folder, ApplyScope, FieldItem, ItemStatus, KeyStatus,
     KnownView, LogLine, Pseudonymisation, PseudonymisedTranscript, Renumbering, ReviewItem,
@@ -57,7 +59,7 @@ pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
-pub use idiograph_formats::{Figure, ReportTable};
+pub use idiograph_formats::{Figure, ReportTable, ResultsFormat};
 pub use idiograph_pseudonym::{CandidateKind, IdentifierKind, CANDIDATE_KINDS};
 pub use idiograph_store::{
     Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,

@@ -2,10 +2,10 @@
 
 use idiograph_formats::{
     ReportCase, ReportCell, ReportContribution, ReportExtract, ReportGet, ReportJournalEntry, ReportLabels,
-    ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow, ReportStatement, ReportTrailCase,
-    ReportTrailMember, ReportTrailNote, ReportTrailTheme, StudyReport,
+    ReportParticipant, ReportPet, ReportRecurrence, ReportRecurrenceRow, ReportResults, ReportStatement,
+    ReportTrailCase, ReportTrailMember, ReportTrailNote, ReportTrailTheme, ResultsTheme, StudyReport,
 };
-use idiograph_model::{ObjectId, Term, Terminology, Theme};
+use idiograph_model::{ObjectId, Recurrence, Term, Terminology, Theme};
 
 use crate::{Snapshot, Trail, TrailMember};
 
@@ -69,6 +69,48 @@ fn get(s: &Snapshot, t: &Theme) -> ReportGet {
             })
             .collect(),
         extracts: extracts(s, &t.id),
+    }
+}
+
+/// A group theme as the results section sets it out: the researcher's words, who it is
+/// present for under the recurrence rule, its extracts and its sub-themes.
+fn results_theme(s: &Snapshot, recurrence: &Recurrence, t: &Theme) -> ResultsTheme {
+    let row = recurrence.rows.iter().find(|r| r.theme_id == t.id);
+    let present = row
+        .map(|r| {
+            r.cells
+                .iter()
+                .zip(&recurrence.participants)
+                .filter(|(c, _)| c.present())
+                .filter_map(|(_, p)| s.participant(p).map(|p| p.pseudonym.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    ResultsTheme {
+        title: t.title.clone(),
+        description: t.description.clone(),
+        note: t.note.clone(),
+        present,
+        meets_rule: row.is_some_and(|r| r.meets_rule),
+        extracts: extracts(s, &t.id),
+        sub_themes: s.children(Some(&t.id)).into_iter().map(|c| results_theme(s, recurrence, c)).collect(),
+    }
+}
+
+/// The results section scaffold of a study: every GET in board order with its sub-themes.
+pub fn results_scaffold(s: &Snapshot) -> ReportResults {
+    let recurrence = s.recurrence();
+    ReportResults {
+        title: s.settings.title.clone(),
+        labels: labels(s.settings.terminology),
+        participants: s.participants.iter().map(|p| p.pseudonym.clone()).collect(),
+        rule: s.settings.recurrence_rule.describe(s.participants.len()),
+        themes: s
+            .children(None)
+            .into_iter()
+            .filter(|t| t.is_group())
+            .map(|t| results_theme(s, &recurrence, t))
+            .collect(),
     }
 }
 

@@ -55,8 +55,10 @@ pub struct Revisions<'a> {
     pub into: Option<&'a str>,
 }
 
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_DESCRIPTION_CHARS: usize = 5_000;
+/// The longest theme title accepted.
+pub(crate) const MAX_TITLE_CHARS: usize = 200;
+/// The longest theme description or note accepted.
+pub(crate) const MAX_DESCRIPTION_CHARS: usize = 5_000;
 
 /// Finds a theme by short id such as `TH3` (or `3`).
 pub(crate) async fn resolve(tx: &mut Tx, reference: impl Reference) -> Result<Theme, AppError> {
@@ -125,6 +127,17 @@ async fn check_joins(
     Ok(())
 }
 
+/// The scope of new themes: the PETs of `case` (a pseudonym or `P` id), or with `None` the group.
+pub(crate) async fn scope(tx: &mut Tx, case: Option<&str>) -> Result<ThemeScope, AppError> {
+    Ok(match case {
+        Some(c) => {
+            let p: Participant = participants::resolve(tx, c).await?;
+            ThemeScope::Case(p.id)
+        }
+        None => ThemeScope::Group,
+    })
+}
+
 fn label(t: &Theme) -> &'static str {
     if t.is_group() {
         "group theme"
@@ -170,13 +183,7 @@ impl Workbench {
         let title = check_title("a theme title", title, MAX_TITLE_CHARS)?;
         let description = description.map(|d| check_text("a description", d, MAX_DESCRIPTION_CHARS)).transpose()?;
         let mut tx = self.begin().await?;
-        let scope = match case {
-            Some(c) => {
-                let p: Participant = participants::resolve(&mut tx, c).await?;
-                ThemeScope::Case(p.id)
-            }
-            None => ThemeScope::Group,
-        };
+        let scope = scope(&mut tx, case).await?;
         let all: Vec<Theme> = tx.all().await?;
         let parent = match parent {
             Some(r) => Some(resolve(&mut tx, r).await?),

@@ -276,7 +276,10 @@ impl Workbench {
     }
 
     /// A transcript and its current version (text, frozen layout, turns).
-    pub async fn transcript(&self, reference: impl Reference) -> Result<(Transcript, Arc<TranscriptVersion>), AppError> {
+    pub async fn transcript(
+        &self,
+        reference: impl Reference,
+    ) -> Result<(Transcript, Arc<TranscriptVersion>), AppError> {
         let mut tx = self.store.read().await?;
         let t = resolve(&mut tx, reference).await?;
         let v = tx.version(&t.current_version).await?;

@@ -1013,6 +1013,7 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     g.subschema_for::<Recurrence>();
     g.subschema_for::<AuditEvent>();
     g.subschema_for::<crate::SearchResults>();
+    g.subschema_for::<crate::CodebookImport>();
     g.take_definitions(true)
 }
 

@@ -1,13 +1,14 @@
 //! The write-up's quotes and figures (issue #21): an extract from a transcript of any caption or
 //! meeting format prints without cue times or speaker labels, fillers and pauses follow the
 //! study's setting (a command that undo takes back), and every figure of the demo study parses
-//! and names its themes, its PNG saying 300 dpi.
+//! and names its themes, its PNG saying 300 dpi; the demo's results scaffold follows the poster's
+//! Results box in Word (read back by LibreOffice), Markdown and LaTeX.
 
 mod support;
 
 use std::collections::BTreeSet;
 
-use idiograph_app::{ExportFormat, Figure, Target, VersionToken, Workbench};
+use idiograph_app::{ExportFormat, Figure, ResultsFormat, Target, ThemeChanges, VersionToken, Workbench};
 use idiograph_formats::ImportOptions;
 use idiograph_model::FillerPolicy;
 use idiograph_testkit::{on_both_backends, shared_dir, Backend};
@@ -17,6 +18,8 @@ on_both_backends!(
     async fn printed_quotes_hold_no_time_or_label_on_vtt_srt_teams_and_zoom_transcripts,
     async fn fillers_follow_the_study_setting_which_undo_takes_back,
     async fn every_figure_of_the_demo_parses_names_its_themes_and_says_300_dpi,
+    async fn the_demo_results_scaffold_follows_the_posters_results_box_in_every_format,
+    async fn coreq_names_the_recorded_interviewer_and_srqr_is_filled_from_the_study,
 );
 
 /// SubRip captions with names in the cue text, as a transcription service writes them.
@@ -187,6 +190,151 @@ async fn every_figure_of_the_demo_parses_names_its_themes_and_says_300_dpi(backe
         let dims = reader.info().pixel_dims.unwrap();
         assert_eq!((dims.xppu, dims.yppu, dims.unit), (11_811, 11_811, png::Unit::Meter), "{figure:?} at 300 dpi");
     }
+    wb.close().await;
+    drop(schema);
+}
+
+/// The poster's Results box: its super-ordinate themes (GETs) and themes, in order.
+const POSTER_THEMES: [&str; 14] = [
+    "Psychological Benefits",
+    "Reducing Burnout",
+    "Catharsis",
+    "Deep Reflection",
+    "Enjoyment",
+    "Social Benefits",
+    "Peer Support",
+    "Differing Perspectives",
+    "Shared Experiences",
+    "Considerations",
+    "Unique Attributes",
+    "Limited Prior Awareness",
+    "Competing Interests",
+    "A Sense of Discomfort",
+];
+
+/// The poster's three quotes (their openings) and who said them, in the order of their themes
+/// in the Results box: Catharsis, Peer Support, Shared Experiences.
+const POSTER_QUOTES: [(&str, &str); 3] = [
+    ("There’s a sense of feeling like you’ve got something off your chest", "Tom"),
+    ("A lot of support and reassurance for what I did", "Rachel"),
+    ("It can be really easy to fall into a pattern", "Olivia"),
+];
+
+/// Panics unless each of `needles` occurs in `text` after the one before it.
+fn in_order(what: &str, text: &str, needles: &[String]) {
+    let mut from = 0;
+    for n in needles {
+        let at = text[from..].find(n.as_str()).unwrap_or_else(|| panic!("{what}: {n:?} missing after byte {from}"));
+        from += at + n.len();
+    }
+}
+
+/// The scaffold's text read back: Markdown and LaTeX as written, Word through LibreOffice's
+/// plain-text conversion (`None` when LibreOffice is not installed, which `skip` reports).
+fn read_back(format: ResultsFormat, bytes: &[u8], dir: &std::path::Path) -> Option<String> {
+    if format != ResultsFormat::Docx {
+        return Some(String::from_utf8(bytes.to_vec()).unwrap());
+    }
+    let soffice = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let Some(soffice) = soffice else {
+        idiograph_testkit::skip("LibreOffice (soffice) is not installed (apt-get install -y libreoffice-writer-nogui)");
+        return None;
+    };
+    let file = dir.join("results.docx");
+    std::fs::write(&file, bytes).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}", dir.join("profile").display());
+    let out = std::process::Command::new(soffice)
+        .args([profile.as_str(), "--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir"])
+        .arg(dir)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
+    Some(std::fs::read_to_string(dir.join("results.txt")).expect("LibreOffice wrote the text"))
+}
+
+async fn the_demo_results_scaffold_follows_the_posters_results_box_in_every_format(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (wb, schema) = support::demo(&backend, dir.path(), "ana").await;
+    // The researcher's convergence/divergence note on a GET goes into the scaffold as written.
+    let note = "Olivia and Rachel found relief at once; Tom only after several sessions.";
+    let before = wb.snapshot().await.unwrap();
+    let first = before.themes.iter().find(|t| t.title == "Psychological Benefits").unwrap();
+    let changes = ThemeChanges { note: Some(note.into()), ..Default::default() };
+    wb.update_theme(&format!("TH{}", first.short), changes, None).await.unwrap();
+    let s = wb.snapshot().await.unwrap();
+    let group: Vec<_> = s.children(None).into_iter().filter(|t| t.is_group()).collect();
+    assert_eq!(group.len(), 3, "the poster's three GETs");
+    // Every GET, then each sub-theme with its extracts, in board order: the printed quote
+    // followed by its citation.
+    let mut expected: Vec<String> = Vec::new();
+    let mut sections = Vec::new();
+    for g in &group {
+        sections.push(*g);
+        sections.extend(s.children(Some(&g.id)));
+    }
+    let titles: Vec<&str> = sections.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, POSTER_THEMES, "the poster's 3 GETs and 11 themes, in order");
+    for t in &sections {
+        expected.push(t.title.clone());
+        if t.title == "Psychological Benefits" {
+            expected.push(note.to_owned());
+        }
+        for x in s.extracts_of(&t.id) {
+            expected.push(s.print(&x.anchor));
+            expected.push(s.cite(&x.participant_id, &x.anchor));
+        }
+    }
+    assert!(expected.len() > 14 + 2 * 10, "the demo's extracts are in the scaffold's order");
+    let quotes: Vec<String> =
+        POSTER_QUOTES.iter().flat_map(|(quote, who)| [(*quote).to_owned(), format!("({who}, p. ")]).collect();
+
+    for format in ResultsFormat::ALL {
+        let bytes = wb.export(ExportFormat::Results(format), false).await.unwrap();
+        let Some(text) = read_back(format, &bytes, dir.path()) else { continue };
+        // The sections start after the overview table, which names every theme too.
+        let body = &text[text.find("below the rule").unwrap_or_else(|| panic!("{format:?}: the table note"))..];
+        let what = format!("{format:?}");
+        if format == ResultsFormat::Latex {
+            // LaTeX escapes what it must; the demo's words need none of it.
+            assert!(!body.contains("\\&") && !body.contains("{[}"), "{body}");
+        }
+        in_order(&what, body, &expected);
+        in_order(&what, body, &quotes);
+        for (quote, _) in POSTER_QUOTES {
+            assert_eq!(body.matches(quote).count(), 1, "{what}: the poster's quote {quote:?} once");
+        }
+    }
+    wb.close().await;
+    drop(schema);
+}
+
+async fn coreq_names_the_recorded_interviewer_and_srqr_is_filled_from_the_study(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (wb, schema) = support::demo(&backend, dir.path(), "ana").await;
+    let s = wb.snapshot().await.unwrap();
+    let item = |text: &str, n: u8| -> String {
+        text.lines().find(|l| l.starts_with(&format!("| {n} | "))).unwrap_or_else(|| panic!("item {n}")).to_owned()
+    };
+    // The demo records the interviewer of each of its three interviews.
+    let coreq = String::from_utf8(wb.export(ExportFormat::Coreq, false).await.unwrap()).unwrap();
+    assert!(item(&coreq, 1).contains("Recorded interviewer: AM (3 interviews)"), "{}", item(&coreq, 1));
+    // Each interview counts in its mode.
+    assert!(item(&coreq, 14).contains("video call (3)"), "{}", item(&coreq, 14));
+
+    let srqr = String::from_utf8(wb.export(ExportFormat::Srqr, false).await.unwrap()).unwrap();
+    assert_eq!(srqr.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| No.")).count(), 21);
+    let question = s.settings.research_question.clone().unwrap();
+    assert!(item(&srqr, 4).contains(&question), "{}", item(&srqr, 4));
+    assert!(item(&srqr, 6).contains("AM (3 interviews)"));
+    assert!(item(&srqr, 10).contains("3 transcripts for 3 participants"), "{}", item(&srqr, 10));
+    assert!(item(&srqr, 11).contains("video call (3)"), "{}", item(&srqr, 11));
+    assert!(item(&srqr, 16).contains("3 group experiential themes with 11 sub-themes"), "{}", item(&srqr, 16));
+    let extracts = format!("{} extracts, each cited", s.extracts.len());
+    assert!(item(&srqr, 17).contains(&extracts), "{}", item(&srqr, 17));
+    assert!(item(&srqr, 21).contains("not recorded in Idiograph"));
     wb.close().await;
     drop(schema);
 }

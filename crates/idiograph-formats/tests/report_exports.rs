@@ -549,6 +549,227 @@ fn audit_and_coreq() {
     assert!(coreq.contains("| 4 | Gender |") && coreq.contains("not recorded in Idiograph"));
 }
 
+/// The line of item `n` in a checklist table.
+fn item(checklist: &str, n: u8) -> &str {
+    checklist.lines().find(|l| l.starts_with(&format!("| {n} | "))).unwrap_or_else(|| panic!("item {n}: {checklist}"))
+}
+
+#[test]
+fn coreq_item_1_names_the_recorded_interviewer_and_srqr_has_its_21_items() {
+    let known = ReportCoreq {
+        title: "Balint".into(),
+        research_question: Some("What are the experiences of GPs in a Balint group?".into()),
+        interviewers: vec!["AM".into(), "AM".into(), "JT".into()],
+        participants: Some(4),
+        transcripts: Some(4),
+        interview_modes: vec!["video call".into(); 3],
+        interview_minutes: vec![45, 52],
+        sample_attributes: vec!["Training stage".into()],
+        analysts: Some(2),
+        theme_tree: Some((3, 11)),
+        statements: Some(40),
+        pets: Some(12),
+        extracts: Some(12),
+        audit_events: Some(310),
+        journal_entries: Some(1),
+        themes_below_rule: Some(0),
+        rule: "at least half of the participants (2 of 4)".into(),
+        pseudonymised: true,
+        software: "Idiograph 0.1.0".into(),
+        ..ReportCoreq::default()
+    };
+    let coreq = render_coreq(&known);
+    assert!(
+        item(&coreq, 1)
+            .contains("Recorded interviewer: AM (2 interviews), JT (1 interview); not recorded for 1 participant"),
+        "{coreq}"
+    );
+    let unknown = render_coreq(&ReportCoreq { participants: Some(3), ..ReportCoreq::default() });
+    assert!(item(&unknown, 1).contains("not recorded in Idiograph"), "no interviewer recorded: {unknown}");
+
+    let srqr = render_srqr(&known);
+    assert!(srqr.starts_with("# SRQR checklist"));
+    let rows: Vec<&str> = srqr.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| No.")).collect();
+    assert_eq!(rows.len(), 21, "all 21 items");
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row.starts_with(&format!("| {} | ", i + 1)), "items in order: {row}");
+    }
+    assert!(item(&srqr, 1).contains("Study title: Balint"));
+    assert!(item(&srqr, 4).contains("What are the experiences of GPs in a Balint group?"));
+    assert!(item(&srqr, 5).contains("Interpretative Phenomenological Analysis (IPA)"));
+    assert!(
+        item(&srqr, 6).contains("AM (2 interviews)") && item(&srqr, 6).contains("reflexive journal kept (1 entry)")
+    );
+    assert!(item(&srqr, 10).contains("4 transcripts for 4 participants, 45–52 min"));
+    assert!(item(&srqr, 11).contains("video call (3)"));
+    assert!(item(&srqr, 12).contains("4 participants; recorded per participant: Training stage"));
+    assert!(item(&srqr, 13).contains("pseudonymised"));
+    assert!(item(&srqr, 14).contains("40 experiential statements clustered into 12 personal experiential themes per case, then 3 group experiential themes with 11 sub-themes; 2 analysts"));
+    assert!(item(&srqr, 15).contains("310 recorded events") && item(&srqr, 15).contains("(2 of 4)"));
+    assert!(item(&srqr, 16).contains("0 themes below the recurrence rule"));
+    assert!(item(&srqr, 17).contains("12 extracts, each cited"));
+    for n in [2, 3, 7, 8, 9, 18, 19, 20, 21] {
+        assert!(item(&srqr, n).contains("not recorded in Idiograph"), "item {n}: {}", item(&srqr, n));
+    }
+    assert!(srqr.contains("12 of 21 items pre-filled"), "{srqr}");
+    // A study that knows nothing yet still lists every item, marked.
+    let empty = render_srqr(&ReportCoreq::default());
+    assert!(item(&empty, 1).contains("not recorded in Idiograph") && item(&empty, 13).contains("Idiograph"));
+}
+
+/// A results section shaped like the poster's first GET, with a convergence note of two
+/// paragraphs and a sub-theme below the rule.
+fn results() -> ReportResults {
+    let quote = |q: &str, who: &str, cite: &str| ReportExtract {
+        quote: q.into(),
+        pseudonym: who.into(),
+        citation: cite.into(),
+    };
+    ReportResults {
+        title: "Balint groups".into(),
+        labels: labels(),
+        participants: PEOPLE.iter().map(|p| (*p).into()).collect(),
+        rule: "at least half of the participants (2 of 3)".into(),
+        themes: vec![ResultsTheme {
+            title: "Psychological Benefits".into(),
+            description: Some("What the group did for the trainees.".into()),
+            note: Some("All three converge on relief.\n\nTom diverges: relief came late.".into()),
+            present: PEOPLE.iter().map(|p| (*p).into()).collect(),
+            meets_rule: true,
+            extracts: Vec::new(),
+            sub_themes: vec![
+                ResultsTheme {
+                    title: "Reducing Burnout".into(),
+                    present: vec!["Olivia".into(), "Rachel".into()],
+                    meets_rule: true,
+                    extracts: vec![
+                        quote("Made me feel kind of bolstered.", "Rachel", "(Rachel, p. 1, ll. 12–14)"),
+                        quote("It helped me enjoy work.", "Olivia", "(Olivia, p. 2, l. 3)"),
+                    ],
+                    ..ResultsTheme::default()
+                },
+                ResultsTheme {
+                    title: "Catharsis".into(),
+                    present: vec!["Tom".into()],
+                    meets_rule: false,
+                    extracts: vec![quote("Like a weight had been lifted.", "Tom", "(Tom, p. 4, l. 9)")],
+                    ..ResultsTheme::default()
+                },
+            ],
+        }],
+    }
+}
+
+/// Where each of `needles` stands in `text`, each searched after the one before; panics
+/// naming the first one missing.
+fn in_order(text: &str, needles: &[&str]) {
+    let mut from = 0;
+    for n in needles {
+        let at = text[from..].find(n).unwrap_or_else(|| panic!("{n:?} missing after byte {from} in:\n{text}"));
+        from += at + n.len();
+    }
+}
+
+#[test]
+fn results_scaffold_sets_out_themes_prevalence_notes_and_block_quotes_in_each_format() {
+    let r = results();
+    let md = String::from_utf8(render_results(&r, ResultsFormat::Markdown).expect("md")).unwrap();
+    in_order(
+        &md,
+        &[
+            "# Results",
+            "**Table 1**",
+            "| **Psychological Benefits** | 3/3 | Olivia, Rachel, Tom |",
+            "Catharsis †",
+            "*Note.*",
+            "## Psychological Benefits",
+            "What the group did for the trainees.",
+            "*Prevalence:* 3 of 3 participants (Olivia, Rachel, Tom).",
+            "*Convergence and divergence:* All three converge on relief.",
+            "Tom diverges: relief came late.",
+            "### Reducing Burnout",
+            "*Prevalence:* 2 of 3 participants (Olivia, Rachel).",
+            "> Made me feel kind of bolstered. (Rachel, p. 1, ll. 12–14)",
+            "> It helped me enjoy work. (Olivia, p. 2, l. 3)",
+            "### Catharsis",
+            "1 of 3 participants (Tom); below the recurrence rule.",
+            "> Like a weight had been lifted. (Tom, p. 4, l. 9)",
+        ],
+    );
+    // APA block quotes carry no quotation marks; the citation follows the quote.
+    assert!(!md.contains("“Made me"), "{md}");
+
+    let tex = String::from_utf8(render_results(&r, ResultsFormat::Latex).expect("tex")).unwrap();
+    assert!(tex.starts_with("% Results scaffold") && tex.contains("\\documentclass[12pt]{article}"));
+    in_order(
+        &tex,
+        &[
+            "\\begin{document}",
+            "\\section*{Results}",
+            "\\textbf{Table 1}",
+            "\\textbf{Psychological Benefits} & 3/3 & Olivia, Rachel, Tom \\\\",
+            "\\subsection*{Psychological Benefits}",
+            "\\textit{Convergence and divergence:} All three converge on relief.",
+            "\\subsubsection*{Reducing Burnout}",
+            "\\begin{quote}\nMade me feel kind of bolstered. (Rachel, p. 1, ll. 12–14)\n\\end{quote}",
+            "\\subsubsection*{Catharsis}",
+            "\\end{document}",
+        ],
+    );
+
+    let docx = render_results(&r, ResultsFormat::Docx).expect("docx");
+    assert_eq!(render_results(&r, ResultsFormat::Docx).expect("docx"), docx, "same model, same bytes");
+    let doc = part_text(&docx, "word/document.xml");
+    let styles = part_text(&docx, "word/styles.xml");
+    // APA 7: Times New Roman 12 pt, double spaced; level 1 centred bold, level 2 bold, level 3
+    // bold italic; block quotes indented 0.5 in.
+    assert!(styles.contains("w:ascii=\"Times New Roman\"") && styles.contains("<w:sz w:val=\"24\"/>"));
+    assert!(styles.contains("w:line=\"480\""));
+    assert!(styles.contains("w:styleId=\"Heading1\"><w:name w:val=\"heading 1\"/>"));
+    assert!(styles.contains("<w:jc w:val=\"center\"/><w:outlineLvl w:val=\"0\"/></w:pPr><w:rPr><w:b/></w:rPr>"));
+    assert!(styles.contains("<w:outlineLvl w:val=\"2\"/></w:pPr><w:rPr><w:b/><w:i/></w:rPr>"));
+    assert!(styles.contains("w:styleId=\"Quote\"><w:name w:val=\"Quote\"/><w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:ind w:left=\"720\" w:firstLine=\"0\"/>"));
+    let heading = |level: u8, text: &str| {
+        format!("<w:pStyle w:val=\"Heading{level}\"/></w:pPr><w:r><w:t xml:space=\"preserve\">{text}</w:t>")
+    };
+    in_order(
+        &doc,
+        &[
+            &heading(1, "Results"),
+            ">Table 1<",
+            &heading(2, "Psychological Benefits"),
+            ">Convergence and divergence: <",
+            &heading(3, "Reducing Burnout"),
+            "<w:pStyle w:val=\"Quote\"/></w:pPr><w:r><w:t xml:space=\"preserve\">Made me feel kind of bolstered. </w:t></w:r><w:r><w:rPr><w:rStyle w:val=\"Citation\"/></w:rPr><w:t xml:space=\"preserve\">(Rachel, p. 1, ll. 12–14)</w:t>",
+            &heading(3, "Catharsis"),
+        ],
+    );
+}
+
+#[test]
+fn results_scaffold_escapes_latex_special_characters_and_markdown_links() {
+    let mut r = results();
+    let hostile = r"Costs & 50% of $5 #1 under_score {braces} ~tilde ^caret \back [x](javascript:alert(1))";
+    r.themes[0].sub_themes[0].extracts[0].quote = hostile.into();
+    r.themes[0].title = "R&D_{1}".into();
+    let tex = String::from_utf8(render_results(&r, ResultsFormat::Latex).expect("tex")).unwrap();
+    let escaped = r"Costs \& 50\% of \$5 \#1 under\_score \{braces\} \textasciitilde{}tilde \textasciicircum{}caret \textbackslash{}back {[}x{]}(javascript:alert(1))";
+    assert!(tex.contains(escaped), "{tex}");
+    assert!(tex.contains(r"\subsection*{R\&D\_\{1\}}"), "{tex}");
+    // Outside the commands the file writes, no special character is left bare.
+    let body: String =
+        tex.split('\n').filter(|l| (l.contains("Costs") || l.contains("R\\&D")) && !l.contains(" & ")).collect();
+    for (i, c) in body.char_indices() {
+        if "&%$#_".contains(c) {
+            assert_eq!(&body[i - 1..i], "\\", "{c} escaped in {body}");
+        }
+    }
+    let md = String::from_utf8(render_results(&r, ResultsFormat::Markdown).expect("md")).unwrap();
+    assert!(!md.contains("](javascript"), "no link is made: {md}");
+    let docx = render_results(&r, ResultsFormat::Docx).expect("docx");
+    assert!(part_text(&docx, "word/document.xml").contains("Costs &amp; 50%"));
+}
+
 /// Converts Office files to PDF with LibreOffice, when it is installed.
 #[test]
 fn libreoffice_opens_the_office_files() {
@@ -569,6 +790,7 @@ fn libreoffice_opens_the_office_files() {
         ("report.docx", render_docx(&poster()).expect("docx")),
         ("tables.xlsx", render_xlsx(&poster(), &tables()).expect("xlsx")),
         ("transcript.docx", render_annotated_docx(&transcript(), false).expect("docx")),
+        ("results.docx", render_results(&results(), ResultsFormat::Docx).expect("docx")),
     ];
     for (name, bytes) in &files {
         std::fs::write(out.join(name), bytes).expect("write");
@@ -584,7 +806,7 @@ fn libreoffice_opens_the_office_files() {
         .output()
         .expect("run soffice");
     assert!(status.status.success(), "soffice failed: {}", String::from_utf8_lossy(&status.stderr));
-    for stem in ["report", "tables", "transcript"] {
+    for stem in ["report", "tables", "transcript", "results"] {
         let pdf = std::fs::read(out.join(format!("{stem}.pdf"))).expect("pdf written");
         assert!(pdf.starts_with(b"%PDF") && pdf.len() > 2_000, "{stem}.pdf");
     }

@@ -43,6 +43,8 @@ actions! {
     Import => "import",
     /// A whole study imported from a REFI-QDA project.
     ImportProject => "import project",
+    /// Themes imported from a REFI-QDA codebook.
+    ImportCodebook => "import codebook",
     /// A speaker's role in a transcript set.
     SetSpeakerRole => "set speaker role",
     /// A transcript renamed.

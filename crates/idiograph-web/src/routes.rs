@@ -102,6 +102,7 @@ fn table() -> Vec<Entry> {
         ("DELETE", "/api/v1/themes/{id}", ANALYSE, delete(themes::delete_theme)),
         ("POST", "/api/v1/themes/{id}/merge", ANALYSE, post(themes::merge)),
         ("POST", "/api/v1/themes/{id}/split", ANALYSE, post(themes::split)),
+        ("POST", "/api/v1/codebook", ANALYSE, post(themes::import_codebook)),
         ("POST", "/api/v1/assignments", ANALYSE, post(themes::assign)),
         ("DELETE", "/api/v1/assignments", ANALYSE, delete(themes::unassign)),
         ("GET", "/api/v1/extracts", READ, get(annotations::list_extracts)),
@@ -119,6 +120,8 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/reports/{format}", READ, post(misc::report_anyway)),
         ("GET", "/api/v1/figures/{file}", READ, get(misc::figure)),
         ("POST", "/api/v1/figures/{file}", READ, post(misc::figure_anyway)),
+        ("GET", "/api/v1/results/{format}", READ, get(misc::results)),
+        ("POST", "/api/v1/results/{format}", READ, post(misc::results_anyway)),
         ("GET", "/api/v1/search", READ, get(pages::api_search)),
         ("GET", "/api/v1/events", READ, get(events::events)),
         // Pseudonymisation: the key store and its known identifiers are the owner's; analysts

@@ -675,6 +675,24 @@ async fn a_whole_analysis_through_the_api() {
     for wrong in ["pie.svg", "heatmap.pdf", "heatmap"] {
         assert_eq!(get(&app, &format!("/api/v1/figures/{wrong}")).await.status, StatusCode::NOT_FOUND, "{wrong}");
     }
+    // And the results section scaffold, in Word, Markdown and LaTeX, linked from the group board.
+    for (format, content_type) in [
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("md", "text/markdown; charset=utf-8"),
+        ("tex", "application/x-tex; charset=utf-8"),
+    ] {
+        let path = format!("/api/v1/results/{format}");
+        assert!(group.contains(&format!("href=\"{path}\"")), "the group board links {path}");
+        let r = get(&app, &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{format}: {}", r.body);
+        assert_eq!(r.headers[header::CONTENT_TYPE], content_type);
+        let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert_eq!(disposition, format!("attachment; filename=\"idiograph-results.{format}\""));
+        if format != "docx" {
+            assert!(r.body.contains("Results") && r.body.contains("Change over time"), "{format}: {}", r.body);
+        }
+    }
+    assert_eq!(get(&app, "/api/v1/results/pdf").await.status, StatusCode::NOT_FOUND);
 
     // Every page renders.
     for page in [
@@ -1397,4 +1415,59 @@ async fn the_transcript_page_parts_and_statements_from_notes() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
     assert!(missing.body.contains("N99"), "{}", missing.body);
     assert_eq!(get(&app, "/api/v1/statements").await.json(), before, "nothing stored");
+}
+
+/// A REFI-QDA codebook posted as the body.
+fn codebook_request(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::HOST, ADDR)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/xml")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_codebook_posted_to_the_api_becomes_themes_and_a_bad_one_is_refused() {
+    let app = app_with(SIMPLE).await;
+    let qdc = "<?xml version=\"1.0\" encoding=\"utf-8\"?><CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\"><Codes>\
+        <Code guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000001\" name=\"Belonging\" isCodable=\"true\">\
+        <Description>Feeling part of the group.</Description>\
+        <Code guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000002\" name=\"Being heard\" isCodable=\"true\"/></Code>\
+        </Codes></CodeBook>";
+    let r = send(&app, codebook_request("/api/v1/codebook?name=mine.qdc&case=Olivia", qdc)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.json()["themes"],
+        json!([{"id": "TH1", "title": "Belonging", "depth": 0}, {"id": "TH2", "title": "Being heard", "depth": 1}])
+    );
+    let th1 = get(&app, "/api/v1/themes/TH1").await.json();
+    assert_eq!((&th1["scope"], &th1["participant"]), (&json!("case"), &json!("P1")), "{th1}");
+    assert_eq!(th1["description"], "Feeling part of the group.");
+    // As group themes: no clash with Olivia's PETs; again, every code clashes and nothing is made.
+    let r = send(&app, codebook_request("/api/v1/codebook", qdc)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = send(&app, codebook_request("/api/v1/codebook", qdc)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("codebook.qdc") && r.body.contains("already a theme"), "{}", r.body);
+    let r = send(&app, codebook_request("/api/v1/codebook?name=notes.txt", "Belonging\n  Being heard\n")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("notes.txt"), "{}", r.body);
+    // The group board's form sends the file and the case as multipart/form-data.
+    assert!(get(&app, "/group").await.body.contains("data-codebook=\"/api/v1/codebook\""), "the board's form");
+    let form = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"board.qdc\"\r\n\
+         Content-Type: application/xml\r\n\r\n{qdc}\r\n--B\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\nP2\r\n--B--\r\n"
+    );
+    let req = Request::post("/api/v1/codebook")
+        .header(header::HOST, ADDR)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+        .body(Body::from(form))
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let tom = get(&app, "/api/v1/themes").await.json();
+    assert_eq!(tom["cases"][1]["pets"][0]["title"], "Belonging", "{tom}");
+    assert_eq!(tom["gets"].as_array().unwrap().len(), 1);
 }

@@ -47,6 +47,11 @@ impl<'a> Call<'a> {
         self
     }
 
+    fn body(mut self, body: String, content_type: &'a str) -> Self {
+        self.body = Some((body, content_type));
+        self
+    }
+
     fn as_(mut self, token: Option<&str>) -> Self {
         self.token = token.map(str::to_owned);
         self
@@ -299,6 +304,19 @@ impl Team {
             ("POST", "/api/v1/undo") | ("POST", "/api/v1/redo") => Call::new(method, path(template)).json(json!({})),
             ("GET" | "POST", "/api/v1/reports/{format}") => Call::new(method, path("/api/v1/reports/md")),
             ("GET" | "POST", "/api/v1/figures/{file}") => Call::new(method, path("/api/v1/figures/heatmap.svg")),
+            ("GET" | "POST", "/api/v1/results/{format}") => Call::new(method, path("/api/v1/results/md")),
+            // A codebook of one code, named anew each time so that no import clashes with the last.
+            ("POST", "/api/v1/codebook") => {
+                let n = self.next();
+                Call::new(method, path(template)).body(
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\">\
+                         <Codes><Code guid=\"6F0E3D3C-3C4A-4C0B-9D11-{n:012X}\" name=\"Imported {n}\" \
+                         isCodable=\"true\"/></Codes></CodeBook>"
+                    ),
+                    "application/xml",
+                )
+            }
             ("POST", "/api/v1/transcripts/{id}/annotated/{format}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
             }
@@ -441,7 +459,10 @@ fn intended(route: &Route) -> Access {
         // Downloading despite the leak check is reading too (a POST because it is recorded).
         (
             "POST",
-            "/api/v1/reports/{format}" | "/api/v1/figures/{file}" | "/api/v1/transcripts/{id}/annotated/{format}",
+            "/api/v1/reports/{format}"
+            | "/api/v1/figures/{file}"
+            | "/api/v1/results/{format}"
+            | "/api/v1/transcripts/{id}/annotated/{format}",
         ) => Access::Member(Role::Auditor),
         ("POST", "/api/v1/undo" | "/api/v1/redo") | ("GET", _) => Access::Member(Role::Auditor),
         _ => Access::Member(Role::Analyst),

@@ -65,6 +65,9 @@ async fn on_project(wb: &Workbench, out: Printer, command: &Command) -> Result<E
         Command::Figure { kind, format, output, allow_leaks } => {
             reports::figure(wb, out, *kind, *format, output.as_deref(), *allow_leaks).await?
         }
+        Command::Results { format, output, allow_leaks } => {
+            reports::results(wb, out, *format, output.as_deref(), *allow_leaks).await?
+        }
         Command::Deid(c) => deid::run(wb, out, c).await?,
         Command::History { limit } => history::history(wb, out, *limit).await?,
         Command::Undo => history::undo(wb, out, true).await?,

@@ -648,6 +648,8 @@ fn bad_input_is_refused_and_changes_nothing(backend: Backend) {
     // UTF-16LE BOM, "Hi", then an unpaired high surrogate and an odd trailing byte.
     let utf16 = p.write("utf16.txt", [0xFF, 0xFE, b'H', 0, b'i', 0, 0x00, 0xD8, b'x', 0, 0x41]);
     let ok = p.write("fine.txt", interview("Ada", "Fine.", 2));
+    let codebook = p.write("codes.qdc", "<CodeBook><Codes></Codes></CodeBook>");
+    let codebook = codebook.to_str().unwrap();
 
     let e = empty.to_str().unwrap();
     let b = binary.to_str().unwrap();
@@ -679,6 +681,8 @@ fn bad_input_is_refused_and_changes_nothing(backend: Backend) {
         ("bad filler policy", vec!["study", "set", "--fillers", "drop"], vec!["filler policy", "drop"]),
         ("unknown figure", vec!["figure", "pie"], vec!["pie", "theme-map"]),
         ("figure format", vec!["figure", "heatmap", "--format", "pdf"], vec!["pdf", "svg, png"]),
+        ("results format", vec!["results", "--format", "pdf"], vec!["pdf", "docx, md, tex"]),
+        ("codebook without codes", vec!["theme", "import-codebook", codebook], vec!["codes.qdc", "no codes"]),
     ];
 
     let mut failures = Vec::new();
@@ -1186,6 +1190,27 @@ fn demo_report_has_the_poster_results() {
         let at = png.windows(4).position(|w| w == b"pHYs").expect("a pHYs chunk") + 4;
         assert_eq!(&png[at..at + 9], &[0, 0, 0x2e, 0x23, 0, 0, 0x2e, 0x23, 1], "{kind}");
     }
+
+    // The results section scaffold: Markdown on standard output, the poster's GETs and themes
+    // as headings in order, each extract cited by pseudonym; LaTeX and Word to files.
+    let results = p.ok(&["results"]);
+    let headings: Vec<&str> =
+        results.lines().filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### "))).collect();
+    let expected: Vec<&str> =
+        gets.iter().flat_map(|(g, subs)| std::iter::once(*g).chain(subs.iter().copied())).collect();
+    assert_eq!(headings, expected, "{results}");
+    for who in ["Olivia", "Rachel", "Tom"] {
+        assert!(results.contains(&format!("({who}, p. ")), "the scaffold cites {who}");
+    }
+    let tex_path = p.file("results.tex");
+    p.ok(&["results", "--format", "tex", "-o", tex_path.to_str().unwrap()]);
+    let tex = std::fs::read_to_string(&tex_path).unwrap();
+    assert!(tex.contains("\\subsection*{Psychological Benefits}") && tex.contains("\\begin{quote}"), "{tex}");
+    assert!(tex.trim_end().ends_with("\\end{document}"), "a whole LaTeX document");
+    let docx_path = p.file("results.docx");
+    p.ok(&["results", "--format", "docx", "-o", docx_path.to_str().unwrap()]);
+    assert!(std::fs::read(&docx_path).unwrap().starts_with(b"PK"), "a Word package");
+    assert!(p.run(&["results", "--format", "docx"]).stderr.contains("-o FILE"), "Word is a file, not a stream");
 
     // A second demo run reuses the file and changes nothing.
     let second = run_in(p.dir.path(), ["--author", AUTHOR, "demo", "--no-serve", "--out", demo.to_str().unwrap()]);

@@ -41,7 +41,11 @@ fn demo(backend: &Backend) -> Project {
     }
 }
 
-on_both_backends!(fn every_report_format_is_written, fn qdpx_and_qdc_validate_and_the_study_comes_back);
+on_both_backends!(
+    fn every_report_format_is_written,
+    fn qdpx_and_qdc_validate_and_the_study_comes_back,
+    fn a_codebook_imports_as_themes_one_undo_takes_back_and_a_bad_one_is_refused,
+);
 
 /// Runs a command on another project file in the same folder and returns its output.
 /// A view's JSON as the exchange keeps it: REFI-QDA carries no transcript version ids (a
@@ -98,6 +102,7 @@ fn every_report_format_is_written(backend: Backend) {
         ("audit", b"<!DOCTYPE html>"),
         ("audit-csv", b"Seq,Time"),
         ("coreq", b"# COREQ"),
+        ("srqr", b"# SRQR"),
         ("qdpx", b"PK"),
         ("qdc", b"<?xml"),
     ] {
@@ -156,6 +161,37 @@ fn qdpx_and_qdc_validate_and_the_study_comes_back(backend: Backend) {
     }
     assert_eq!(ok_on(&p, &back, &["report", "--format", "md"]), p.ok(&["report", "--format", "md"]));
     assert_eq!(ok_on(&p, &back, &["transcript", "show", "T2"]), p.ok(&["transcript", "show", "T2"]));
+}
+
+fn a_codebook_imports_as_themes_one_undo_takes_back_and_a_bad_one_is_refused(backend: Backend) {
+    let demo = demo(&Backend::File);
+    let qdc = demo.file("study.qdc");
+    demo.ok(&["report", "--format", "qdc", "-o", qdc.to_str().unwrap()]);
+    let qdc = qdc.to_str().unwrap();
+    let p = Project::on(&backend);
+    p.ok(&["participant", "add", "Olivia"]);
+
+    let report = p.json(&["theme", "import-codebook", qdc, "--case", "Olivia"]);
+    let themes = report["themes"].as_array().unwrap();
+    assert_eq!((themes[0]["title"].as_str(), themes[0]["depth"].as_u64()), (Some("Psychological Benefits"), Some(0)));
+    assert_eq!((themes[1]["title"].as_str(), themes[1]["depth"].as_u64()), (Some("Reducing Burnout"), Some(1)));
+    assert!(report["clashes"].as_array().unwrap().is_empty(), "{report}");
+    let tree = p.json(&["theme", "list"]);
+    let pets = tree["cases"][0]["pets"].as_array().unwrap();
+    assert_eq!(pets[0]["title"], "Psychological Benefits", "{tree}");
+    assert_eq!(p.json(&["history", "--limit", "1"])[0]["action"], "import codebook");
+    // Again: every top-level code is a PET of Olivia's now, so the text says which.
+    let again = p.run(&["theme", "import-codebook", qdc, "--case", "Olivia"]);
+    assert!(!again.success && again.stderr.contains("study.qdc"), "{}", again.stderr);
+
+    p.ok(&["undo"]);
+    assert!(p.json(&["theme", "list"])["cases"][0]["pets"].as_array().unwrap().is_empty(), "undone whole");
+
+    let before = (p.readout(), p.history_len());
+    let bad = p.write("notes.qdc", "Psychological Benefits\n  Catharsis\n");
+    let r = p.run(&["theme", "import-codebook", bad.to_str().unwrap()]);
+    assert!(!r.success && r.stderr.contains("notes.qdc"), "{}", r.stderr);
+    assert_eq!((p.readout(), p.history_len()), before, "a refused codebook changes nothing");
 }
 
 /// File-only: `from-qdpx` makes a project file.

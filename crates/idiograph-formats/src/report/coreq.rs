@@ -8,11 +8,16 @@ use std::fmt::Write as _;
 
 use super::escape::md_inline;
 
-/// What the project knows that answers COREQ items; `None` or empty means not recorded.
+/// What the project knows that answers COREQ and SRQR items; `None` or empty means not recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportCoreq {
-    /// Study title, printed above the checklist.
+    /// Study title, printed above the checklist (SRQR item 1).
     pub title: String,
+    /// The research question, if recorded (SRQR item 4).
+    pub research_question: Option<String>,
+    /// Who conducted each interview, as recorded per participant (COREQ item 1); one entry per
+    /// participant whose interviewer is recorded.
+    pub interviewers: Vec<String>,
     /// Number of participants (item 12).
     pub participants: Option<usize>,
     /// Number of transcripts, to report repeat interviews (item 18).
@@ -37,10 +42,20 @@ pub struct ReportCoreq {
     pub journal_entries: Option<usize>,
     /// Software name and version (item 27), e.g. "Idiograph 0.4".
     pub software: String,
+    /// Number of personal experiential themes across the cases (SRQR item 14).
+    pub pets: Option<usize>,
+    /// Number of extracts chosen to illustrate the themes (SRQR item 17).
+    pub extracts: Option<usize>,
+    /// Number of events in the audit trail (SRQR item 15).
+    pub audit_events: Option<usize>,
+    /// The recurrence rule in words (SRQR items 15 and 16).
+    pub rule: String,
+    /// Whether the transcripts were pseudonymised with a key store kept apart (SRQR item 13).
+    pub pseudonymised: bool,
 }
 
 /// One checklist item: number, topic, guide question.
-type Item = (u8, &'static str, &'static str);
+pub(super) type Item = (u8, &'static str, &'static str);
 /// A domain's sub-domains with their items.
 type Groups = &'static [(&'static str, &'static [Item])];
 
@@ -162,10 +177,10 @@ const ITEMS: &[(&str, Groups)] = &[
 ];
 
 /// Marker for an item the project cannot answer.
-const UNKNOWN: &str = "_not recorded in Idiograph_";
+pub(super) const UNKNOWN: &str = "_not recorded in Idiograph_";
 
-/// Counts of distinct values in order of first appearance, e.g. "Teams (2), in person (1)".
-fn tally(values: &[String]) -> String {
+/// Distinct non-blank values with how often each occurs, in order of first appearance.
+fn counts(values: &[String]) -> Vec<(&str, usize)> {
     let mut seen: Vec<(&str, usize)> = Vec::new();
     for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
         match seen.iter_mut().find(|(s, _)| *s == v) {
@@ -173,12 +188,23 @@ fn tally(values: &[String]) -> String {
             None => seen.push((v, 1)),
         }
     }
-    seen.iter().map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", ")
+    seen
+}
+
+/// A number with its noun, e.g. "1 interview", "3 interviews".
+pub(super) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Counts of distinct values in order of first appearance, e.g. "Teams (2), in person (1)".
+pub(super) fn tally(values: &[String]) -> String {
+    counts(values).iter().map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", ")
 }
 
 /// The pre-filled answer of one item, if the project knows it.
 fn answer(c: &ReportCoreq, item: u8) -> Option<String> {
     match item {
+        1 => interviewers(c),
         9 => Some("Interpretative Phenomenological Analysis (IPA)".to_owned()),
         12 => c.participants.map(|n| format!("{n} participants")),
         14 if !c.interview_modes.is_empty() => Some(format!("Interview modes: {}", tally(&c.interview_modes))),
@@ -217,6 +243,42 @@ fn answer(c: &ReportCoreq, item: u8) -> Option<String> {
     }
 }
 
+/// Who conducted the interviews, from the interviewer recorded per participant, e.g. "AM (3
+/// interviews)", saying for how many participants none is recorded.
+pub(super) fn interviewers(c: &ReportCoreq) -> Option<String> {
+    let named = counts(&c.interviewers);
+    if named.is_empty() {
+        return None;
+    }
+    let list: Vec<String> =
+        named.iter().map(|(who, n)| format!("{who} ({})", count(*n, "interview", "interviews"))).collect();
+    let mut out = format!("Recorded interviewer: {}", list.join(", "));
+    let recorded: usize = named.iter().map(|(_, n)| n).sum();
+    let missing = c.participants.unwrap_or_default().saturating_sub(recorded);
+    if missing > 0 {
+        let _ = write!(out, "; not recorded for {}", count(missing, "participant", "participants"));
+    }
+    Some(out)
+}
+
+/// Appends one checklist table: each item with its guide question, the project's answer (or
+/// [`UNKNOWN`]) and an empty "Page" column for the manuscript page. Returns how many items
+/// the project answered.
+pub(super) fn item_table(out: &mut String, items: &[Item], answer: impl Fn(u8) -> Option<String>) -> usize {
+    let mut known = 0;
+    out.push_str("| No. | Item | Guide question | From the project | Page |\n|---|---|---|---|---|\n");
+    for (n, topic, question) in items {
+        let a = answer(*n);
+        if a.is_some() {
+            known += 1;
+        }
+        let a = a.map_or_else(|| UNKNOWN.to_owned(), |a| md_inline(&a));
+        let _ = writeln!(out, "| {n} | {topic} | {question} | {a} |  |");
+    }
+    out.push('\n');
+    known
+}
+
 /// Renders the COREQ 32-item checklist as Markdown: one table per domain with the item, its
 /// guide question, what Idiograph records, and an empty "Page" column for the manuscript page.
 /// Unknown items are left blank and marked "not recorded in Idiograph".
@@ -236,16 +298,7 @@ pub fn render_coreq(c: &ReportCoreq) -> String {
         let _ = writeln!(out, "## {domain}\n");
         for (group, items) in *groups {
             let _ = writeln!(out, "### {group}\n");
-            out.push_str("| No. | Item | Guide question | From the project | Page |\n|---|---|---|---|---|\n");
-            for (n, topic, question) in *items {
-                let a = answer(c, *n);
-                if a.is_some() {
-                    known += 1;
-                }
-                let a = a.map_or_else(|| UNKNOWN.to_owned(), |a| md_inline(&a));
-                let _ = writeln!(out, "| {n} | {topic} | {question} | {a} |  |");
-            }
-            out.push('\n');
+            known += item_table(&mut out, items, |n| answer(c, n));
         }
     }
     let _ = writeln!(out, "{known} of 32 items pre-filled; the others are marked {UNKNOWN}.");

@@ -166,6 +166,8 @@ pub(super) struct WordDoc {
     images: Vec<Vec<u8>>,
     /// Page geometry.
     page: Page,
+    /// The paragraph, character and table styles (the body of `styles.xml`).
+    styles: &'static str,
 }
 
 /// English Metric Units per twip (914 400 per inch, 1 440 twips per inch).
@@ -174,9 +176,15 @@ const EMU_PER_TWIP: u64 = 635;
 const EMU_PER_INCH: u64 = 914_400;
 
 impl WordDoc {
-    /// An empty document with the given page geometry.
+    /// An empty document with the given page geometry and the write-up's styles.
     pub(super) fn new(page: Page) -> Self {
-        WordDoc { body: String::new(), images: Vec::new(), page }
+        WordDoc::with_styles(page, STYLES)
+    }
+
+    /// An empty document with the given page geometry and styles (the body of `styles.xml`,
+    /// which must define every style the document uses).
+    pub(super) fn with_styles(page: Page, styles: &'static str) -> Self {
+        WordDoc { body: String::new(), images: Vec::new(), page, styles }
     }
 
     /// Appends raw body XML.
@@ -219,8 +227,8 @@ impl WordDoc {
         self.push(&para("Figure", &drawing, ""));
     }
 
-    /// Packages the document; `title` goes into the document properties, `footer` before the
-    /// page number in the footer.
+    /// Packages the document; `title` goes into the document properties, `footer` (if any)
+    /// before the page number in the footer.
     pub(super) fn finish(self, title: &str, footer: &str) -> Result<Vec<u8>, ReportError> {
         let page = self.page;
         let m = page.margin;
@@ -234,12 +242,15 @@ impl WordDoc {
         );
         let styles = format!(
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:styles xmlns:w="{W_NS}">{STYLES}</w:styles>"#
+<w:styles xmlns:w="{W_NS}">{}</w:styles>"#,
+            self.styles
         );
+        let footer =
+            if footer.is_empty() { String::new() } else { run(&format!("{footer} · page "), None, false, false) };
         let footer_xml = format!(
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:ftr xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr>{}<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:ftr>"#,
-            run(&format!("{footer} · page "), None, false, false)
+            footer
         );
         let settings = format!(
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

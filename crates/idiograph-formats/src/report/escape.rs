@@ -132,3 +132,30 @@ pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines
 }
+
+/// Escapes text for LaTeX: the ten special characters become their literal forms, brackets
+/// are braced so they never open an optional argument, control characters are dropped and
+/// whitespace (line breaks included, which could end a paragraph) collapses to single spaces.
+pub(super) fn latex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for c in word.chars().filter(|&c| allowed_in_xml(c)) {
+            match c {
+                '\\' => out.push_str("\\textbackslash{}"),
+                '~' => out.push_str("\\textasciitilde{}"),
+                '^' => out.push_str("\\textasciicircum{}"),
+                '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '[' => out.push_str("{[}"),
+                ']' => out.push_str("{]}"),
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}

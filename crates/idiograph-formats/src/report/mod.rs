@@ -1,6 +1,7 @@
 //! Report writers: a plain study-report model and its Markdown, HTML, Word, Excel and CSV
 //! renderings, its figures (theme map, recurrence heatmap, PET → GET flow) as SVG and 300 dpi PNG,
-//! plus the annotated transcript, the audit trail and the COREQ checklist.
+//! plus the annotated transcript, the audit trail, the COREQ and SRQR checklists and the results section
+//! scaffold (APA 7 Word, Markdown, LaTeX).
 //!
 //! The application layer fills a [`StudyReport`] from the project (cases, themes, recurrence,
 //! journal) and picks the terminology in [`ReportLabels`]; this module only lays the model out.
@@ -21,6 +22,8 @@ mod html;
 mod markdown;
 mod ooxml;
 mod png;
+mod results;
+mod srqr;
 mod svg;
 mod tables;
 #[cfg(test)]
@@ -38,6 +41,8 @@ pub use self::error::ReportError;
 pub use self::html::render_html;
 pub use self::markdown::render_markdown;
 pub use self::png::{render_figure_png, FIGURE_DPI};
+pub use self::results::{render_results, ReportResults, ResultsFormat, ResultsTheme};
+pub use self::srqr::render_srqr;
 pub use self::svg::{render_figure_svg, Figure};
 pub use self::tables::{render_csv, ReportNoteRow, ReportStatementRow, ReportTable, ReportTables};
 pub use self::trail::{ReportTrailCase, ReportTrailMember, ReportTrailNote, ReportTrailTheme};

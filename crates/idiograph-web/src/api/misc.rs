@@ -4,7 +4,7 @@ use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idiograph_app::{views, ExportFormat, UndoOutcome, Workbench};
+use idiograph_app::{views, ExportFormat, ResultsFormat, UndoOutcome, Workbench};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -92,11 +92,14 @@ pub(crate) async fn redo(Bench(wb): Bench) -> ApiResult<Json<Value>> {
     Ok(undo_json(wb.redo().await?, "redo"))
 }
 
+/// The content type of a Word document.
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 /// The exports offered: path word, label, content type. `csv-…` words name one table.
 pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
     ("md", "Report, Markdown (.md)", "text/markdown; charset=utf-8"),
     ("html", "Report, self-contained HTML (.html)", "text/html; charset=utf-8"),
-    ("docx", "Write-up pack, Word (.docx)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("docx", "Write-up pack, Word (.docx)", DOCX),
     ("xlsx", "All tables, Excel (.xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("csv-gets", "Group themes table (.csv)", "text/csv; charset=utf-8"),
     ("csv-pets", "Personal themes table (.csv)", "text/csv; charset=utf-8"),
@@ -109,6 +112,7 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
     ("audit", "Audit trail (.html)", "text/html; charset=utf-8"),
     ("audit-csv", "Audit trail (.csv)", "text/csv; charset=utf-8"),
     ("coreq", "COREQ checklist, pre-filled (.md)", "text/markdown; charset=utf-8"),
+    ("srqr", "SRQR checklist, pre-filled (.md)", "text/markdown; charset=utf-8"),
     ("qdpx", "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA (.qdpx)", "application/zip"),
     ("qdc", "REFI-QDA codebook (.qdc)", "application/xml"),
 ];
@@ -208,6 +212,33 @@ async fn download_figure(Bench(wb): Bench, file: &str, allow_leaks: bool) -> Api
     let format = ExportFormat::figure(name, ext).map_err(|e| ApiError::not_found(e.to_string()))?;
     let content_type = if format.extension() == "png" { "image/png" } else { "image/svg+xml" };
     attachment(wb.export(format, allow_leaks).await?, &format!("idiograph-{file}"), content_type)
+}
+
+/// Downloads the results section scaffold as `docx`, `md` or `tex`; the leak check applies.
+pub(crate) async fn results(
+    bench: Bench,
+    Path(format): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    refuse_override(&q.allow_leaks, &format!("/api/v1/results/{format}"))?;
+    download_results(bench, &format, false).await
+}
+
+/// Downloads the results scaffold despite the leak check: the explicit override, recorded in
+/// the audit log.
+pub(crate) async fn results_anyway(bench: Bench, Path(format): Path<String>) -> ApiResult<Response> {
+    download_results(bench, &format, true).await
+}
+
+async fn download_results(Bench(wb): Bench, format: &str, allow_leaks: bool) -> ApiResult<Response> {
+    let export = ExportFormat::results(format).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let content_type = match export {
+        ExportFormat::Results(ResultsFormat::Docx) => DOCX,
+        ExportFormat::Results(ResultsFormat::Latex) => "application/x-tex; charset=utf-8",
+        _ => "text/markdown; charset=utf-8",
+    };
+    let name = format!("idiograph-results.{}", export.extension());
+    attachment(wb.export(export, allow_leaks).await?, &name, content_type)
 }
 
 /// The OpenAPI document: the routes as written in `openapi.json`, with the schemas of the

@@ -211,6 +211,14 @@ document.addEventListener("submit", async (event) => {
     event.preventDefault();
     const method = form.dataset.method || "POST";
     await act(method, form.dataset.api, formBody(form), verbs[method], form.dataset.revision);
+  } else if (form.dataset.codebook) {
+    // A REFI-QDA codebook: the report says how many themes were made and which codes were
+    // already themes (not imported, their sub-codes put under those themes).
+    event.preventDefault();
+    await act("POST", form.dataset.codebook, new FormData(form), (d) => {
+      const clashes = d.clashes.map((c) => `“${c.code}” (already ${c.theme})`).join(", ");
+      return `Imported ${d.themes.length} themes.${clashes ? " Not imported: " + clashes + "." : ""}`;
+    });
   } else if (form.dataset.upload) {
     event.preventDefault();
     try {

@@ -181,6 +181,16 @@ pub enum ThemeCommand {
         /// Theme id.
         id: String,
     },
+    /// Import the codes of a REFI-QDA codebook (.qdc) as themes, sub-codes as sub-themes: group
+    /// themes, or with --case that participant's PETs. A code named like an existing theme is
+    /// not imported (its sub-codes go under that theme); one undo takes the import back.
+    ImportCodebook {
+        /// The .qdc file.
+        file: std::path::PathBuf,
+        /// Make the codes personal themes of this participant (pseudonym or P id).
+        #[arg(long)]
+        case: Option<String>,
+    },
 }
 
 /// A statement or a theme to assign.

@@ -11,7 +11,7 @@ mod words;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use idiograph_app::{Figure, ReportTable};
+use idiograph_app::{Figure, ReportTable, ResultsFormat};
 use idiograph_model::{SpeakerRole, Terminology};
 
 pub use self::admin::AdminCommand;
@@ -154,7 +154,8 @@ pub enum Command {
     },
     /// Write the study report or another export.
     Report {
-        /// md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, qdpx (REFI-QDA project) or qdc (codebook).
+        /// md, html, docx, xlsx, csv, svg, png, audit, audit-csv, coreq, srqr, qdpx (REFI-QDA project) or qdc
+        /// (codebook).
         #[arg(long, default_value = "md", ignore_case = true)]
         format: ReportFormat,
         /// With --format csv: GETs, PETs, Statements, Recurrence, Extracts or Notes.
@@ -178,6 +179,21 @@ pub enum Command {
         #[arg(long, default_value = "svg", ignore_case = true)]
         format: FigureFormat,
         /// Output file (default: standard output, for SVG).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Export even if the leak check finds known real names, or cannot run because the key
+        /// store is locked (the audit log records it).
+        #[arg(long)]
+        allow_leaks: bool,
+    },
+    /// Write the results section scaffold: each group theme with its sub-themes, prevalence,
+    /// convergence/divergence notes and extracts as block quotes, in APA 7 style; only the
+    /// researcher's own words.
+    Results {
+        /// docx (Word), md (Markdown) or tex (LaTeX).
+        #[arg(long, default_value = "md", value_parser = words::<ResultsFormat>())]
+        format: ResultsFormat,
+        /// Output file (default: standard output, for md and tex).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
         /// Export even if the leak check finds known real names, or cannot run because the key

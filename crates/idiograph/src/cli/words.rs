@@ -8,10 +8,9 @@ use std::sync::LazyLock;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
-use idiograph_app::Figure;
 use idiograph_app::{
-    candidate_kind, identifier_kind, CandidateKind, IdentifierKind, ItemStatus, ReportTable, SearchKind,
-    CANDIDATE_KINDS,
+    candidate_kind, identifier_kind, CandidateKind, Figure, IdentifierKind, ItemStatus, ReportTable, ResultsFormat,
+    SearchKind, CANDIDATE_KINDS,
 };
 use idiograph_model::{
     FillerPolicy, GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict,
@@ -68,6 +67,21 @@ impl Word for Figure {
         Figure::parse(text).ok_or_else(|| {
             let names: Vec<&str> = Figure::ALL.iter().map(|f| f.name()).collect();
             format!("no figure '{}' (figures: {})", text.trim(), names.join(", "))
+        })
+    }
+}
+
+impl Word for ResultsFormat {
+    fn all() -> &'static [Self] {
+        &ResultsFormat::ALL
+    }
+    fn word(self) -> &'static str {
+        self.extension()
+    }
+    fn parse(text: &str) -> Result<Self, String> {
+        ResultsFormat::parse(text).ok_or_else(|| {
+            let names: Vec<&str> = ResultsFormat::ALL.iter().map(|f| f.extension()).collect();
+            format!("no results format '{}' (formats: {})", text.trim(), names.join(", "))
         })
     }
 }
@@ -205,6 +219,8 @@ pub enum ReportFormat {
     AuditCsv,
     /// The COREQ checklist, pre-filled, as Markdown.
     Coreq,
+    /// The SRQR checklist, pre-filled, as Markdown.
+    Srqr,
     /// The whole project for other QDA software (REFI-QDA).
     Qdpx,
     /// The codebook for other QDA software (REFI-QDA).

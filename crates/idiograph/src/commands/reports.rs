@@ -1,9 +1,10 @@
-//! `report`: the study report and the other exports, written to a file or standard output.
+//! `report`, `figure` and `results`: the study report and the other exports, written to a file or
+//! standard output.
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use idiograph_app::{ExportFormat, Figure, ReportTable, Workbench};
+use idiograph_app::{ExportFormat, Figure, ReportTable, ResultsFormat, Workbench};
 use serde_json::json;
 
 use crate::cli::{FigureFormat, ReportFormat};
@@ -32,6 +33,7 @@ pub(crate) async fn report(
         ReportFormat::Audit => ExportFormat::AuditHtml,
         ReportFormat::AuditCsv => ExportFormat::AuditCsv,
         ReportFormat::Coreq => ExportFormat::Coreq,
+        ReportFormat::Srqr => ExportFormat::Srqr,
     };
     deliver(out, &wb.export(export, allow_leaks).await?, output, export.extension())
 }
@@ -49,6 +51,18 @@ pub(crate) async fn figure(
         FigureFormat::Svg => ExportFormat::Svg(kind),
         FigureFormat::Png => ExportFormat::Png(kind),
     };
+    deliver(out, &wb.export(export, allow_leaks).await?, output, export.extension())
+}
+
+/// `results`: writes the results section scaffold as Word, Markdown or LaTeX.
+pub(crate) async fn results(
+    wb: &Workbench,
+    out: Printer,
+    format: ResultsFormat,
+    output: Option<&Path>,
+    allow_leaks: bool,
+) -> Result<()> {
+    let export = ExportFormat::Results(format);
     deliver(out, &wb.export(export, allow_leaks).await?, output, export.extension())
 }
 

@@ -1,8 +1,8 @@
 //! `theme`: personal experiential themes per case (PETs) and group themes across cases (GETs),
 //! and clustering statements and PETs into them.
 
-use anyhow::Result;
-use idiograph_app::{views, MemberRef, Snapshot, ThemeChanges, Workbench};
+use anyhow::{Context, Result};
+use idiograph_app::{views, CodebookImport, MemberRef, Snapshot, ThemeChanges, Workbench};
 use idiograph_model::{Member, ObjectKind, ShortId, Term, Theme};
 use serde_json::json;
 
@@ -60,6 +60,13 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &ThemeCommand) ->
             let t = wb.delete_theme(id, None).await?;
             out.print(json!({"deleted": t.short_id()}), || format!("Deleted {}", t.short_id()));
         }
+        ThemeCommand::ImportCodebook { file, case } => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name =
+                file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let report = wb.import_codebook(&bytes, &name, case.as_deref()).await?;
+            out.print(&report, || codebook_text(&name, &report));
+        }
     }
     Ok(())
 }
@@ -73,6 +80,21 @@ async fn theme_view(wb: &Workbench, theme: &Theme) -> Result<(views::Theme, idio
         .find(|t| t.id == theme.id)
         .ok_or_else(|| anyhow::anyhow!("theme {} is gone", theme.short_id()))?;
     Ok((views::Theme::of(&s, &trail, t), s.settings.terminology))
+}
+
+/// What a codebook import did: the themes made as a tree, the clashes and the reader's remarks.
+fn codebook_text(file: &str, report: &CodebookImport) -> String {
+    let mut out = format!("Imported {} themes from {file}", report.themes.len());
+    for t in &report.themes {
+        out.push_str(&format!("\n{}{} {}", "  ".repeat(t.depth + 1), t.id, t.title));
+    }
+    for c in &report.clashes {
+        out.push_str(&format!("\n  not imported: “{}” is already {} (its sub-codes went under it)", c.code, c.theme));
+    }
+    for d in &report.diagnostics {
+        out.push_str(&format!("\n  note: {d}"));
+    }
+    out
 }
 
 /// The statement or PET given with --statement or --theme.
