@@ -87,7 +87,7 @@ async fn a_codebook_becomes_group_themes_with_its_tree_and_one_undo_takes_it_bac
     // new sub-theme is the code's sub-code.
     assert_eq!(report.clashes.len(), 1);
     assert_eq!(report.clashes[0].code, "social benefits");
-    assert_eq!(report.clashes[0].theme, format!("TH{}", social.short));
+    assert_eq!(report.clashes[0].theme, social.short_id());
     assert!(report.diagnostics.iter().any(|d| d.contains("1 code colours")), "{:?}", report.diagnostics);
     assert!(report.diagnostics.iter().any(|d| d.contains("1 sets")), "{:?}", report.diagnostics);
 
