@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use idiograph_app::{ExportFormat, MemberRef, Target, Workbench};
 use idiograph_formats::{import_transcript, ImportOptions};
-use idiograph_model::{GroupingStrategy, InterviewMeta, NoteKind, Terminology};
+use idiograph_model::{GroupingStrategy, InterviewMeta, NoteKind, ObjectKind, ShortId, Terminology};
 use idiograph_text::{Layout, LayoutParams};
 use serde_json::{json, Value as Json};
 
@@ -426,7 +426,8 @@ async fn main() {
         let (target, _, _) = &notes[idx];
         let owner = transcripts[note_doc[idx]].1;
         let text = format!("Statement {j}: feeling left to cope alone with services that do not listen");
-        let from = vec![format!("N{}", idx + 1)];
+        // Notes were made in one batch, numbered from 1 in order.
+        let from = vec![ShortId::new(ObjectKind::Note, idx as u32 + 1).to_string()];
         let t = Instant::now();
         let s = wb.add_statement(target, &text, &from).await.expect("add statement");
         st.add(t.elapsed());

@@ -246,15 +246,6 @@ impl Workbench {
         })
     }
 
-    /// The citation of one passage, e.g. "(Olivia, p. 6, ll. 14–16)", with the participant's short
-    /// number and the bare page and lines — without reading the whole study.
-    pub async fn cite(&self, participant: &ObjectId, anchor: &Anchor) -> Result<(u32, String, String), AppError> {
-        let mut tx = self.store.read().await?;
-        let p: Participant = tx.get(participant).await?;
-        let v = tx.version(anchor.version_id()).await?;
-        Ok((p.short, cite(&p.pseudonym, &v.layout, anchor.span()), v.layout.span_lines(anchor.span()).to_string()))
-    }
-
     /// The exploratory notes of one transcript (`T2`), or of the whole study.
     pub async fn notes(&self, transcript: Option<&str>) -> Result<Vec<ExploratoryNote>, AppError> {
         let mut tx = self.store.read().await?;
