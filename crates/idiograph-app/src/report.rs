@@ -133,6 +133,14 @@ fn about(s: &Snapshot, id: &ObjectId) -> String {
     "an exploratory note".to_owned()
 }
 
+/// An RFC 3339 time in UTC as a report prints it: `2026-12-07 20:28 UTC`.
+fn printed_time(at: &str) -> String {
+    match at.get(..16) {
+        Some(minute) if at.ends_with('Z') => format!("{} UTC", minute.replacen('T', " ", 1)),
+        _ => at.to_owned(),
+    }
+}
+
 /// A trail member as the report appendices print it.
 fn trail_member(m: &TrailMember) -> ReportTrailMember {
     ReportTrailMember {
@@ -142,7 +150,8 @@ fn trail_member(m: &TrailMember) -> ReportTrailMember {
         strategy: m.strategy.map(|g| g.to_string()).unwrap_or_default(),
         rationale: m.rationale.clone().unwrap_or_default(),
         author: m.author.clone().unwrap_or_default(),
-        at: m.at.clone(),
+        // To the minute, as a reader cites it; the audit log keeps the exact time.
+        at: printed_time(&m.at),
         notes: m
             .notes
             .iter()

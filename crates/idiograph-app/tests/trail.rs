@@ -176,6 +176,10 @@ async fn the_audit_report_carries_the_trail_of_each_case(backend: Backend) {
     let row = olivia.find("<td>S1 Adjustment over time (p. 1, l. 2)</td><td>contextualisation</td><td>the first weeks</td><td>ana</td>")
         .expect("S1's move");
     assert!(pet < sub && sub < row, "{olivia}");
+    // When, to the minute and in UTC, as a reader cites it (the audit log keeps the exact time).
+    let when = olivia[row..].split("<td>ana</td><td>").nth(1).and_then(|r| r.split("</td>").next()).unwrap();
+    let (day, rest) = when.split_once(' ').expect("a day and a time");
+    assert!(day.len() == 10 && rest.len() == 9 && rest.ends_with(" UTC") && rest.as_bytes()[2] == b':', "{when}");
     assert!(olivia[row..].contains(
         "<td class=\"notes\">N1 (descriptive, p. 1, l. 2): struggle early on\nN2 (conceptual, p. 1, l. 4): belonging as arrival</td>"
     ));

@@ -811,3 +811,46 @@ fn libreoffice_opens_the_office_files() {
         assert!(pdf.starts_with(b"%PDF") && pdf.len() > 2_000, "{stem}.pdf");
     }
 }
+
+#[test]
+fn markdown_and_html_carry_the_analytic_trail_appendix_like_the_word_write_up() {
+    let mut report = poster();
+    report.trail[2].themes[0].members.clear();
+    report.trail[0].themes[0].members[0].rationale = "<b>why</b> | [link](javascript:x)".into();
+    let cells = [
+        "S1 Balint as a space to offload (p. 1, ll. 12–14)",
+        "abstraction",
+        "AM",
+        "2024-04-02T10:15:00Z",
+        "N2 (conceptual, p. 1, l. 13): offloading as survival",
+    ];
+    let md = render_markdown(&report);
+    let html = render_html(&report);
+    for (what, doc, heading) in [
+        ("Markdown", &md, "## Appendix: analytic trail by participant"),
+        ("HTML", &html, ">Appendix: analytic trail by participant<"),
+    ] {
+        let at = doc.find(heading).unwrap_or_else(|| panic!("{what}: the trail appendix"));
+        let cases = doc.find("Appendix: ").unwrap_or_else(|| panic!("{what}: the cases appendix"));
+        let journal = doc.find("Reflexive journal").unwrap_or_else(|| panic!("{what}: the journal"));
+        assert!(cases < at && at < journal, "{what}: after the cases' tables, before the journal, as in Word");
+        let trail = &doc[at..journal];
+        let (olivia, rachel, tom) =
+            (trail.find("Olivia").unwrap(), trail.find("Rachel").unwrap(), trail.find("Tom").unwrap());
+        assert!(olivia < rachel && rachel < tom, "{what}: a part per case, in order");
+        for column in ["Member", "Strategy", "Rationale", "Who", "When", "Source notes"] {
+            assert!(trail[olivia..rachel].contains(column), "{what}: column {column}");
+        }
+        assert!(trail[olivia..rachel].contains("TH1 Respite (Olivia)"), "{what}: the PET's group row");
+        let mut from = olivia;
+        for c in cells {
+            from += trail[from..rachel].find(c).unwrap_or_else(|| panic!("{what}: cell {c:?} in order"));
+        }
+        assert!(trail[tom..].contains("No Experiential statements clustered yet."), "{what}: Tom has none");
+    }
+    // The researcher's words are escaped: no markup, no table cell broken, no link made.
+    assert!(html.contains("&lt;b&gt;why&lt;/b&gt;") && !html.contains("<b>why</b>"));
+    assert!(!html.contains("href=\"javascript"));
+    let md_row = md.lines().find(|l| l.contains("why")).expect("the rationale's row");
+    assert!(md_row.contains("\\|") && !md_row.contains("](javascript"), "{md_row}");
+}

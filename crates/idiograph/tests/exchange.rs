@@ -132,6 +132,25 @@ fn every_report_format_is_written(backend: Backend) {
 }
 
 /// On a server the study comes back as a file, so the views compare across backends too.
+/// A Markdown report with the Who and When cells of its analytic trail blanked.
+fn without_who_and_when(md: &str) -> String {
+    let trail = md.find("## Appendix: analytic trail").expect("the trail appendix");
+    let end = trail + md[trail..].find("\n## ").map_or(md.len() - trail, |e| e + 1);
+    let rows: Vec<String> = md[trail..end]
+        .lines()
+        .map(|line| {
+            let mut cells: Vec<&str> = line.split(" | ").collect();
+            // Member | Strategy | Rationale | Who | When | Source notes
+            if cells.len() == 6 && !line.starts_with("| Member") {
+                cells[3] = "…";
+                cells[4] = "…";
+            }
+            cells.join(" | ")
+        })
+        .collect();
+    format!("{}{}\n{}", &md[..trail], rows.join("\n"), &md[end..])
+}
+
 fn qdpx_and_qdc_validate_and_the_study_comes_back(backend: Backend) {
     let Some(shared) = shared_dir() else { return };
     let p = demo(&backend);
@@ -159,7 +178,12 @@ fn qdpx_and_qdc_validate_and_the_study_comes_back(backend: Backend) {
             "{view:?} differs after export and re-import"
         );
     }
-    assert_eq!(ok_on(&p, &back, &["report", "--format", "md"]), p.ok(&["report", "--format", "md"]));
+    // The report too, but for who made each move and when: REFI-QDA carries no audit log, so the
+    // re-imported study's trail names the import. What was moved where, how and why comes back.
+    assert_eq!(
+        without_who_and_when(&ok_on(&p, &back, &["report", "--format", "md"])),
+        without_who_and_when(&p.ok(&["report", "--format", "md"]))
+    );
     assert_eq!(ok_on(&p, &back, &["transcript", "show", "T2"]), p.ok(&["transcript", "show", "T2"]));
 }
 

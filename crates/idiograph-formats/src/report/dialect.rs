@@ -5,6 +5,7 @@
 //! renderers implement [`Dialect`] and supply only the markup, so the two documents cannot
 //! drift apart in content.
 
+use super::trail::{trail_cells, TRAIL_COLUMNS, TRAIL_HEADING, TRAIL_INTRO};
 use super::{
     attribute_names, attribute_value, cell_summary, extract_citation, flatten, get_case_count, get_children,
     pet_children, quoted, ReportContribution, ReportExtract, StudyReport,
@@ -123,7 +124,8 @@ pub(super) trait Dialect {
 }
 
 /// Appends the whole report: title block, participants, the group-theme table, the recurrence
-/// matrix, themes with their extracts, per-case tables as an appendix, and the reflexive journal.
+/// matrix, themes with their extracts, per-case tables and the analytic trail as appendices, and
+/// the reflexive journal — the Word write-up's order.
 pub(super) fn write_report<D: Dialect>(d: &D, out: &mut String, report: &StudyReport) {
     d.title_block(out, &report.title, report.research_question.as_deref(), &report.generated_at);
     participants(d, out, report);
@@ -131,6 +133,7 @@ pub(super) fn write_report<D: Dialect>(d: &D, out: &mut String, report: &StudyRe
     recurrence(d, out, report);
     extracts(d, out, report);
     cases(d, out, report);
+    trail(d, out, report);
     journal(d, out, report);
 }
 
@@ -306,6 +309,39 @@ fn cases<D: Dialect>(d: &D, out: &mut String, report: &StudyReport) {
         }
         d.table_end(out);
         d.paragraph(out, Para::Note, "Rows in italics are extracts.");
+    }
+    d.close_section(out);
+}
+
+/// The analytic trail appendix, as the Word write-up and the audit report lay it out: per case,
+/// a group row per theme followed by its members' moves and source notes.
+fn trail<D: Dialect>(d: &D, out: &mut String, report: &StudyReport) {
+    d.open_section(out, "trail", true, TRAIL_HEADING);
+    d.paragraph(out, Para::Body, TRAIL_INTRO);
+    if report.trail.is_empty() {
+        d.paragraph(out, Para::Empty, "No cases analysed yet.");
+    }
+    for case in &report.trail {
+        d.heading(out, 3, &d.heading_text(&case.pseudonym));
+        if case.themes.iter().all(|t| t.members.is_empty()) {
+            d.paragraph(out, Para::Empty, &format!("No {} clustered yet.", d.inline(&report.labels.statements)));
+            continue;
+        }
+        d.table_head(out, &TRAIL_COLUMNS.map(str::to_owned));
+        for theme in &case.themes {
+            let text = d.theme_title(&theme.title, theme.depth);
+            let class = if theme.depth == 0 { "get-row" } else { "" };
+            d.row(out, class, &[Cell::Theme { text, depth: theme.depth, span: TRAIL_COLUMNS.len() }]);
+            for m in &theme.members {
+                let [member, strategy, rationale, who, when, notes] = trail_cells(m);
+                let notes: Vec<String> = notes.lines().map(str::to_owned).collect();
+                let mut cells: Vec<Cell> =
+                    [member, strategy, rationale, who, when].iter().map(|c| Cell::Text(d.inline(c))).collect();
+                cells.push(Cell::Text(d.list(&notes)));
+                d.row(out, "", &cells);
+            }
+        }
+        d.table_end(out);
     }
     d.close_section(out);
 }

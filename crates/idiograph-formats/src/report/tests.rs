@@ -282,6 +282,7 @@ fn markdown_has_every_section_in_order() {
             "## Recurrence across participants",
             "## Themes with extracts",
             "## Appendix: Personal experiential themes (PETs) by participant",
+            "## Appendix: analytic trail by participant",
             "## Reflexive journal",
         ]
     );
