@@ -64,10 +64,7 @@ impl Word for Figure {
         self.name()
     }
     fn parse(text: &str) -> Result<Self, String> {
-        Figure::parse(text).ok_or_else(|| {
-            let names: Vec<&str> = Figure::ALL.iter().map(|f| f.name()).collect();
-            format!("no figure '{}' (figures: {})", text.trim(), names.join(", "))
-        })
+        found_or_listed(Figure::parse(text), &Figure::ALL, Figure::name, text, "figure", "figures")
     }
 }
 
@@ -79,10 +76,8 @@ impl Word for ResultsFormat {
         self.extension()
     }
     fn parse(text: &str) -> Result<Self, String> {
-        ResultsFormat::parse(text).ok_or_else(|| {
-            let names: Vec<&str> = ResultsFormat::ALL.iter().map(|f| f.extension()).collect();
-            format!("no results format '{}' (formats: {})", text.trim(), names.join(", "))
-        })
+        let found = ResultsFormat::parse(text);
+        found_or_listed(found, &ResultsFormat::ALL, ResultsFormat::extension, text, "results format", "formats")
     }
 }
 
@@ -94,12 +89,25 @@ impl Word for ReportTable {
         self.name()
     }
     fn parse(text: &str) -> Result<Self, String> {
-        let wanted = text.trim();
-        ReportTable::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(wanted)).ok_or_else(|| {
-            let names: Vec<&str> = ReportTable::ALL.iter().map(|t| t.name()).collect();
-            format!("no table '{wanted}' (tables: {})", names.join(", "))
-        })
+        let found = ReportTable::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(text.trim()));
+        found_or_listed(found, &ReportTable::ALL, ReportTable::name, text, "table", "tables")
     }
+}
+
+/// What a type's own parser `found` in `text`, or a refusal naming the word and every one there
+/// is ("no figure 'x' (figures: …)"): the one message of the export word options.
+fn found_or_listed<T: Copy>(
+    found: Option<T>,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    text: &str,
+    what: &str,
+    plural: &str,
+) -> Result<T, String> {
+    found.ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|&t| name(t)).collect();
+        format!("no {what} '{}' ({plural}: {})", text.trim(), names.join(", "))
+    })
 }
 
 /// Every kind of known identifier, in the order `--help` lists them.
@@ -319,6 +327,10 @@ mod tests {
         assert!(text.contains("unknown note kind 'poetic' (expected one of: descriptive, linguistic"), "{text}");
         let (_, text) = refused(&["report", "--format", "csv", "--table", "codes"]);
         assert!(text.contains("no table 'codes' (tables: GETs, PETs, Statements"), "{text}");
+        let (_, text) = refused(&["figure", "pie", "--format", "svg"]);
+        assert!(text.contains("no figure 'pie' (figures: theme-map, heatmap, flow)"), "{text}");
+        let (_, text) = refused(&["results", "--format", "pdf"]);
+        assert!(text.contains("no results format 'pdf' (formats: docx, md, tex)"), "{text}");
         let (kind, text) = refused(&["report", "--format", "pdf"]);
         assert_eq!(kind, ErrorKind::InvalidValue);
         assert!(text.contains("'pdf' for '--format <FORMAT>'") && text.contains("qdpx, qdc"), "{text}");
