@@ -18,6 +18,7 @@ mod erasure;
 mod error;
 mod exchange;
 mod exports;
+mod guide;
 mod keystore;
 mod participants;
 mod queries;
@@ -48,6 +49,9 @@ pub use crate::erasure::ErasureHook;
 pub use crate::error::AppError;
 pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
+pub use crate::guide::{
+    Answer, AnswerCell, GuideAnswers, GuideImport, GuideMatch, InterviewerTurn, QuestionAnswers, MAX_QUESTION_CHARS,
+};
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
 pub use crate::reference::Reference;
@@ -59,7 +63,7 @@ pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
-pub use idiograph_formats::{Figure, ReportTable, ResultsFormat};
+pub use idiograph_formats::{Figure, GuideFormat, ReportTable, ResultsFormat};
 pub use idiograph_pseudonym::{CandidateKind, IdentifierKind, CANDIDATE_KINDS};
 pub use idiograph_store::{
     Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,

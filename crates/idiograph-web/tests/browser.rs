@@ -116,6 +116,10 @@ async fn workbench_in_headless_chromium() {
     let reading_wb = idiograph_app::build_demo(&dir.path().join("reading.idg"), "researcher").await.unwrap();
     let (reading_url, reading_server) = serve_local(reading_wb).await;
 
+    // The interview guide page (guide.test.mjs) confirms and adds questions: a demo of its own.
+    let guide_wb = idiograph_app::build_demo(&dir.path().join("guide.idg"), "researcher").await.unwrap();
+    let (guide_url, guide_server) = serve_local(guide_wb).await;
+
     // One participant with a long interview, where a search hit lies far down (landing.test.mjs).
     let long_wb =
         Workbench::create(&dir.path().join("long.idg"), "Long interview", Terminology::Smith2022, "researcher")
@@ -175,6 +179,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/home.test.mjs",
                 "tests/browser/reading.test.mjs",
                 "tests/browser/landing.test.mjs",
+                "tests/browser/guide.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -187,6 +192,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_HOME_URL", &home_url)
             .env("IDIOGRAPH_READING_URL", &reading_url)
             .env("IDIOGRAPH_LONG_URL", &long_url)
+            .env("IDIOGRAPH_GUIDE_URL", &guide_url)
             .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
@@ -198,6 +204,7 @@ async fn workbench_in_headless_chromium() {
     team_server.abort();
     deid_server.abort();
     home_server.abort();
+    guide_server.abort();
     reading_server.abort();
     long_server.abort();
     if let Some((_, member, server, db, projects, ids)) = team_home {

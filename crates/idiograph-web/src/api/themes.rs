@@ -1,8 +1,7 @@
 //! Themes (PETs of a case, GETs of the group), their hierarchy, and clustering assignments.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, Request};
+use axum::http::StatusCode;
 use axum::Json;
 use idiograph_app::{views, MemberRef, Revisions, ThemeChanges, Workbench};
 use idiograph_model::{GroupingStrategy, ObjectKind, ShortId};
@@ -226,29 +225,11 @@ pub(crate) async fn import_codebook(
     Query(q): Query<CodebookQuery>,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<idiograph_app::CodebookImport>)> {
-    let unreadable = |status, detail| ApiError::unreadable(status, detail, super::MAX_BODY_BYTES);
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (mut name, mut case, mut bytes) = (q.name, q.case, Vec::new());
-    if multipart {
-        let mut form = Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-        while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
-            let file_name = field.file_name().map(str::to_owned);
-            let is_case = field.name() == Some("case");
-            let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-            match file_name {
-                Some(f) => (name, bytes) = (Some(f), data.to_vec()),
-                None if is_case => case = Some(String::from_utf8_lossy(&data).into_owned()),
-                None => {}
-            }
-        }
-    } else {
-        bytes = Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?.to_vec();
-    }
+    let upload = super::Upload::read(req).await?;
+    let name = upload.name.or(q.name);
     let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("codebook.qdc").to_owned();
+    let case = upload.fields.get("case").cloned().or(q.case);
     let case = case.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let bytes = upload.bytes;
     Ok((StatusCode::CREATED, Json(wb.import_codebook(&bytes, &name, case).await?)))
 }
