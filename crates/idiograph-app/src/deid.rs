@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use idiograph_model::{
-    cite, Assignment, ExperientialStatement, ExploratoryNote, JournalEntry, LineMapping, ObjectId, ObjectKind,
-    OriginalsPolicy, Participant, ReplacementCount, ReviewDecision, ShortId, SpeakerRole, Theme, Transcript,
-    TranscriptVersion, Verdict, WordDecision,
+    cite, Assignment, ExperientialStatement, ExploratoryNote, GuideQuestion, JournalEntry, LineMapping, ObjectId,
+    ObjectKind, OriginalsPolicy, Participant, ReplacementCount, ReviewDecision, ShortId, SpeakerRole, Theme,
+    Transcript, TranscriptVersion, Verdict, WordDecision,
 };
 use idiograph_pseudonym::{
     is_english_word, leak_check, scan, CandidateKind, IdentifierKind, KnownIdentifier, KnownMatcher, MatchOptions,
@@ -528,8 +528,8 @@ impl Workbench {
 
     /// Identifiers in every other place a person's identity can sit — transcript titles and
     /// source file names, participants' pseudonyms, attributes and interview details, notes,
-    /// statements, themes, clustering rationales, journal entries, the study's title and research
-    /// question — found like those in transcript text. They are decided by word ("every
+    /// statements, themes, clustering rationales, journal entries, the interview guide, the
+    /// study's title and research question — found like those in transcript text. They are decided by word ("every
     /// occurrence"), by kind when applying, or by adding known identifiers.
     pub async fn review_fields(&self) -> Result<Vec<FieldItem>, AppError> {
         let mut tx = self.store.read().await?;
@@ -1284,6 +1284,11 @@ async fn fields(tx: &mut Tx) -> Result<Vec<Field>, AppError> {
     for j in &journal {
         push(j.short_id().to_string(), &j.text);
     }
+    let mut guide: Vec<GuideQuestion> = tx.all().await?;
+    guide.sort_by_key(|q| q.short);
+    for q in &guide {
+        push(q.short_id().to_string(), &q.text);
+    }
     Ok(out)
 }
 
@@ -1388,6 +1393,12 @@ async fn pseudonymise_fields(
         let mut m = j.clone();
         if redact(j.short_id().to_string(), &mut m.text, replaced)? {
             tx.update(&j, &m).await?;
+        }
+    }
+    for q in tx.all::<GuideQuestion>().await? {
+        let mut m = q.clone();
+        if redact(q.short_id().to_string(), &mut m.text, replaced)? {
+            tx.update(&q, &m).await?;
         }
     }
     Ok(done)

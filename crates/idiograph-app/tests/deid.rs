@@ -483,7 +483,7 @@ const FIELD_REAL: &[&str] =
 /// flagged again; there was no "reject every 'Kafka'". Here identifiers sit in every field —
 /// transcript titles and source names, speaker labels, participants' pseudonyms, attributes and
 /// interview details, notes, statements, theme titles, descriptions and notes, clustering
-/// rationales, journal entries, the study's title and research question.
+/// rationales, journal entries, the interview guide, the study's title and research question.
 async fn every_field_is_pseudonymised_and_no_real_value_remains(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let study = Study::create(&backend, dir.path(), "Balint groups: Fiona and Siobhan Hargreaves", "researcher").await;
@@ -549,6 +549,7 @@ Siobhan Hargreaves: The weight had been lifted.\n";
     .await
     .unwrap();
     wb.add_journal("Spoke with Siobhan Hargreaves after the interview in Penhallow", None).await.unwrap();
+    wb.add_guide_question("What was the group in Penhallow like?", None).await.unwrap();
 
     // Every field shows up for review, titles and file names included.
     let fields = wb.review_fields().await.unwrap();
@@ -565,6 +566,7 @@ Siobhan Hargreaves: The weight had been lifted.\n";
         "T2 source file",
         "S1",
         "J1",
+        "Q1",
     ] {
         assert!(fields.iter().any(|f| f.place == place), "no identifier found in {place}: {fields:?}");
     }
@@ -601,6 +603,8 @@ Siobhan Hargreaves: The weight had been lifted.\n";
     assert!(t1.speakers.contains_key("Olivia"), "{:?}", t1.speakers.keys());
     let settings = wb.snapshot().await.unwrap().settings;
     assert_eq!(settings.title, "Balint groups: Olivia and Rachel");
+    let question = &wb.guide().await.unwrap().questions[0].text;
+    assert!(question.starts_with("What was the group in [") && !question.contains("Penhallow"), "{question}");
     // The inserted pseudonyms are not candidates again.
     let after = wb.review_queue().await.unwrap();
     assert!(
