@@ -1014,6 +1014,7 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     g.subschema_for::<AuditEvent>();
     g.subschema_for::<crate::SearchResults>();
     g.subschema_for::<crate::CodebookImport>();
+    g.subschema_for::<crate::ProjectMerge>();
     g.take_definitions(true)
 }
 
