@@ -2,7 +2,7 @@
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
 //! members page and two analysts on one board, a third for pseudonymisation, the home page of
 //! an empty folder of studies, a demo of its own for the reading tests, a study with a long
-//! interview for landing on a search hit, and a team server of the projects of a PostgreSQL
+//! interview for landing on a search hit, a demo to merge a project into, and a team server of the projects of a PostgreSQL
 //! database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
@@ -128,6 +128,9 @@ async fn workbench_in_headless_chromium() {
         .unwrap();
     assert_eq!(out.imported.len(), 1, "{:?}", out.refused);
     let (long_url, long_server) = serve_local(long_wb).await;
+    // A demo of its own for merging a project into it (merge.test.mjs).
+    let merge_wb = idiograph_app::build_demo(&dir.path().join("merge.idg"), "researcher").await.unwrap();
+    let (merge_url, merge_server) = serve_local(merge_wb).await;
     let shared = idiograph_testkit::shared_dir();
 
     // A fifth: a team server of two projects on PostgreSQL, whose member owns one of them.
@@ -175,6 +178,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/home.test.mjs",
                 "tests/browser/reading.test.mjs",
                 "tests/browser/landing.test.mjs",
+                "tests/browser/merge.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -187,6 +191,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_HOME_URL", &home_url)
             .env("IDIOGRAPH_READING_URL", &reading_url)
             .env("IDIOGRAPH_LONG_URL", &long_url)
+            .env("IDIOGRAPH_MERGE_URL", &merge_url)
             .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
@@ -200,6 +205,7 @@ async fn workbench_in_headless_chromium() {
     home_server.abort();
     reading_server.abort();
     long_server.abort();
+    merge_server.abort();
     if let Some((_, member, server, db, projects, ids)) = team_home {
         server.abort();
         for p in projects {

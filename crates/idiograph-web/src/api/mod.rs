@@ -37,6 +37,61 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// One uploaded file: `multipart/form-data` with a file field and other text fields (a page's
+/// form), or the raw request body with `?name=FILE` and the other fields in the query (scripts).
+/// Unreadable bodies are answered 413 over `limit`, else 400.
+pub(crate) struct OneFile {
+    /// The file's name, when the request gave one.
+    pub(crate) name: Option<String>,
+    /// The file's bytes.
+    pub(crate) bytes: Vec<u8>,
+    /// The other fields, by name (the query's, overridden by the form's).
+    pub(crate) fields: std::collections::BTreeMap<String, String>,
+}
+
+impl OneFile {
+    /// Reads the upload of `req` within `limit` bytes.
+    pub(crate) async fn read(req: Request, limit: usize) -> ApiResult<OneFile> {
+        use axum::extract::{Multipart, Query};
+        let unreadable = |status, detail| ApiError::unreadable(status, detail, limit);
+        let Query(mut fields) = Query::<std::collections::BTreeMap<String, String>>::try_from_uri(req.uri())
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let mut file = OneFile { name: fields.remove("name"), bytes: Vec::new(), fields: Default::default() };
+        if multipart {
+            let mut form =
+                Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
+            while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
+                let file_name = field.file_name().map(str::to_owned);
+                let name = field.name().unwrap_or_default().to_owned();
+                let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
+                match file_name {
+                    Some(f) => (file.name, file.bytes) = (Some(f), data.to_vec()),
+                    None => {
+                        fields.insert(name, String::from_utf8_lossy(&data).into_owned());
+                    }
+                }
+            }
+        } else {
+            let body =
+                axum::body::Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
+            file.bytes = body.to_vec();
+        }
+        file.name = file.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        file.fields = fields;
+        Ok(file)
+    }
+
+    /// The field `name`, trimmed, when given and not empty.
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
 /// The `If-Match` header of an update or delete: the version token of the object as the client
 /// last read it (the `revision` field of every editable object the API shows; `version` names
 /// transcript versions). Without it the change

@@ -1,15 +1,14 @@
 //! Themes (PETs of a case, GETs of the group), their hierarchy, and clustering assignments.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, Request};
+use axum::http::StatusCode;
 use axum::Json;
 use idiograph_app::{views, MemberRef, Revisions, ThemeChanges, Workbench};
 use idiograph_model::{GroupingStrategy, ObjectKind, ShortId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{double_option, word, ApiJson, IfMatch};
+use super::{double_option, word, ApiJson, IfMatch, OneFile};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::value;
@@ -209,46 +208,15 @@ pub(crate) async fn unassign(
     Ok(Json(json!({ "unassigned": true })))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CodebookQuery {
-    /// Import as personal themes of this participant (pseudonym or `P` id); group themes without.
-    case: Option<String>,
-    /// The file's name, for messages.
-    name: Option<String>,
-}
-
 /// Imports a REFI-QDA codebook (`.qdc`) as themes: the request body with `?case=…&name=…`, or
 /// `multipart/form-data` with a file field and a `case` field (the group board's form). 201 with
 /// what was made, the codes that were already themes and the reader's remarks; a file that cannot
 /// be imported is refused whole (422) and nothing changes.
 pub(crate) async fn import_codebook(
     Bench(wb): Bench,
-    Query(q): Query<CodebookQuery>,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<idiograph_app::CodebookImport>)> {
-    let unreadable = |status, detail| ApiError::unreadable(status, detail, super::MAX_BODY_BYTES);
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (mut name, mut case, mut bytes) = (q.name, q.case, Vec::new());
-    if multipart {
-        let mut form = Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-        while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
-            let file_name = field.file_name().map(str::to_owned);
-            let is_case = field.name() == Some("case");
-            let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-            match file_name {
-                Some(f) => (name, bytes) = (Some(f), data.to_vec()),
-                None if is_case => case = Some(String::from_utf8_lossy(&data).into_owned()),
-                None => {}
-            }
-        }
-    } else {
-        bytes = Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?.to_vec();
-    }
-    let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("codebook.qdc").to_owned();
-    let case = case.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    Ok((StatusCode::CREATED, Json(wb.import_codebook(&bytes, &name, case).await?)))
+    let file = OneFile::read(req, super::MAX_BODY_BYTES).await?;
+    let name = file.name.as_deref().unwrap_or("codebook.qdc");
+    Ok((StatusCode::CREATED, Json(wb.import_codebook(&file.bytes, name, file.field("case")).await?)))
 }
