@@ -187,6 +187,8 @@ impl Workbench {
         let variable_names: BTreeMap<&str, &str> =
             project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
         let mut owner: BTreeMap<usize, Participant> = BTreeMap::new();
+        // The participant of the study who has `name` already, letter case aside.
+        let taken_by = |name: &str| people.iter().find(|q| q.pseudonym.to_lowercase() == name.trim().to_lowercase());
         let mut merged = ProjectMerge { file: file_name.to_owned(), ..ProjectMerge::default() };
         for case in &project.cases {
             let sources: Vec<usize> =
@@ -207,7 +209,7 @@ impl Workbench {
             let p = participants::new_participant(&mut tx, &pseudonym, &attributes, interview)
                 .await
                 .map_err(|e| refused(e, format!("case \"{}\"", case.name.trim())))?;
-            let name_taken_by = people.iter().find(|q| q.pseudonym.to_lowercase() == case.name.trim().to_lowercase());
+            let name_taken_by = taken_by(&case.name);
             if p.pseudonym != case.name.trim() {
                 let by = name_taken_by.map_or("an earlier case of the file".to_owned(), |q| q.short_id().to_string());
                 report.diagnostics.push(format!(
@@ -260,7 +262,7 @@ impl Workbench {
                                 id: p.short_id(),
                                 pseudonym: p.pseudonym.clone(),
                                 case: src.name.clone(),
-                                name_taken_by: None,
+                                name_taken_by: taken_by(source_stem(src)).map(Participant::short_id),
                             });
                             count(&mut report, "participants");
                             p
@@ -295,7 +297,7 @@ impl Workbench {
             placed.push(transcript);
         }
 
-        // The code tree as group themes, those the study has reused.
+        // The code tree as group themes; a code named like a GET the study has is that GET.
         let themes = themes_from_codes(&mut tx, &project.codes, &ThemeScope::Group, file_name).await?;
         if !themes.themes.is_empty() {
             report.imported.insert("themes", themes.themes.len());
