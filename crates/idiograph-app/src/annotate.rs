@@ -127,6 +127,30 @@ pub(crate) async fn insert_note(
     Ok(note)
 }
 
+/// Adds an experiential statement by `author` of `case`, grounded in `anchors` and developed
+/// from the notes `from_notes`, inside a running command, checking its text.
+pub(crate) async fn new_statement(
+    tx: &mut Tx,
+    case: &ObjectId,
+    text: &str,
+    anchors: Vec<Anchor>,
+    from_notes: &[ObjectId],
+    author: &str,
+) -> Result<ExperientialStatement, AppError> {
+    let s = ExperientialStatement {
+        text: check_text("a statement", text, MAX_STATEMENT_CHARS)?,
+        id: new_id(),
+        short: tx.next_short(ObjectKind::Statement).await?,
+        participant_id: case.clone(),
+        anchors,
+        from_notes: from_notes.to_vec(),
+        author: author.to_owned(),
+        created_at: now(),
+    };
+    tx.insert(&s).await?;
+    Ok(s)
+}
+
 /// Chooses `anchor` in transcript `t` as an extract of theme `th` inside a running command; a
 /// personal theme takes extracts of its own case only.
 pub(crate) async fn insert_extract(
@@ -378,17 +402,7 @@ impl Workbench {
         from_notes: &[ObjectId],
         on: String,
     ) -> Result<ExperientialStatement, AppError> {
-        let s = ExperientialStatement {
-            id: new_id(),
-            short: tx.next_short(ObjectKind::Statement).await?,
-            participant_id: case.clone(),
-            text,
-            anchors,
-            from_notes: from_notes.to_vec(),
-            author: self.author.clone(),
-            created_at: now(),
-        };
-        tx.insert(&s).await?;
+        let s = new_statement(&mut tx, case, &text, anchors, from_notes, &self.author).await?;
         tx.commit(Action::AddStatement, &format!("add statement {} {on}", s.short_id())).await?;
         Ok(s)
     }

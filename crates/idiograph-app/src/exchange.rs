@@ -23,7 +23,7 @@ use idiograph_refi::{
 use crate::{now, AppError, Snapshot, Target, Workbench};
 
 /// A stable GUID for something Idiograph names but has no id for.
-fn derived(kind: &str, of: &str) -> String {
+pub(crate) fn derived(kind: &str, of: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("idiograph:{kind}:{of}").as_bytes()).to_string()
 }
 
@@ -74,7 +74,7 @@ fn decision_text(strategy: Option<GroupingStrategy>, rationale: Option<&str>) ->
     }
 }
 
-fn parse_decision(text: &str) -> (Option<GroupingStrategy>, Option<String>) {
+pub(crate) fn parse_decision(text: &str) -> (Option<GroupingStrategy>, Option<String>) {
     let Some(rest) = text.strip_prefix("Clustered") else { return (None, None) };
     let (strategy, rest) = match rest.strip_prefix(" by ") {
         Some(r) => {
@@ -495,7 +495,7 @@ fn described(d: &Option<String>) -> bool {
 impl ExchangeReport {
     /// Counts what of `project` has no place in a study: descriptions of cases and sources,
     /// codes and passages on cases, variable values and codings of whole sources, code colours,
-    /// memos on codes and sources (they become journal entries without their link), and sets.
+    /// and memos on codes and sources (they become journal entries without their link).
     pub(crate) fn count_unplaced(&mut self, project: &RefiProject) {
         self.drop("case descriptions", project.cases.iter().filter(|c| described(&c.description)).count());
         self.drop("codes on cases", project.cases.iter().map(|c| c.code_refs.len()).sum());
@@ -514,7 +514,6 @@ impl ExchangeReport {
         self.drop("code colours", code_colours);
         self.drop("memos on codes", code_memos);
         self.drop("memos on sources", project.sources.iter().map(|s| s.note_refs.len()).sum());
-        self.drop("sets", project.sets.len());
     }
 
     /// The memos that become exploratory notes on passage `sel`: those with text whose passage
@@ -560,6 +559,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
     let mut coders = Coders::new(project);
     let mut by = |user: Option<&str>| -> Workbench { wb.with_author(coders.credit(user).unwrap_or(wb.author())) };
     report.count_unplaced(project);
+    report.drop("sets", project.sets.len());
     let variable_names: BTreeMap<&str, &str> =
         project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
     let mut owner_of: BTreeMap<&str, String> = BTreeMap::new();

@@ -11,16 +11,18 @@
 //! named like a group theme the study had is not made again, its codings go to that theme. Coded
 //! passages become extracts, memos on passages exploratory notes, the other project notes
 //! journal entries; an extract, note or journal entry the study already has is not made twice.
+//! A study exported by Idiograph keeps its IPA structure (`cases.rs`): each case's PETs,
+//! statements and clustering decisions are made again for the participant it became.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use idiograph_formats::ImportOptions;
 use idiograph_model::{
-    Anchor, ExploratoryNote, Extract, JournalEntry, ObjectKind, Participant, ShortId, ThemeScope, Transcript,
+    Anchor, ExploratoryNote, Extract, JournalEntry, ObjectId, ObjectKind, Participant, ShortId, ThemeScope, Transcript,
     TranscriptVersion,
 };
-use idiograph_refi::RefiSource;
+use idiograph_refi::{RefiCode, RefiSelection, RefiSource};
 use idiograph_store::{content_hash, Action};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -34,6 +36,10 @@ use crate::exchange::{
 };
 use crate::{now, participants, transcripts, AppError, Target, Workbench};
 
+mod cases;
+
+use cases::Structure;
+
 /// What merging a REFI-QDA project into a study did, as the command line's `--json` and the API
 /// give it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
@@ -41,8 +47,9 @@ pub struct ProjectMerge {
     /// The file merged, as it was named.
     pub file: String,
     /// How many of each kind were added: `participants`, `transcripts`, `themes`, `extracts`,
-    /// `notes`, `journal` (entries), and `authors` (the file's users whose codings or memos were
-    /// merged; notes and journal entries carry their names).
+    /// `notes`, `journal` (entries), `authors` (the file's users whose codings or memos were
+    /// merged; notes, statements and journal entries carry their names), and from an Idiograph
+    /// export `statements` and `clustering decisions`.
     pub added: BTreeMap<String, usize>,
     /// The participants made: one per case, and one per source with new text outside every case.
     pub participants: Vec<MergedParticipant>,
@@ -131,6 +138,10 @@ impl Workbench {
         };
         report.count_unplaced(&project);
         let mut coders = Coders::new(&project);
+        let structure = Structure::of(&project);
+        if structure.is_none() {
+            report.drop("sets", project.sets.len());
+        }
 
         // Each source's text is read as a transcript file, as an import reads it, before the
         // write lock is taken.
@@ -187,6 +198,7 @@ impl Workbench {
         let variable_names: BTreeMap<&str, &str> =
             project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
         let mut owner: BTreeMap<usize, Participant> = BTreeMap::new();
+        let mut made_for: BTreeMap<&str, ObjectId> = BTreeMap::new();
         // The participant of the study who has `name` already, letter case aside.
         let taken_by = |name: &str| people.iter().find(|q| q.pseudonym.to_lowercase() == name.trim().to_lowercase());
         let mut merged = ProjectMerge { file: file_name.to_owned(), ..ProjectMerge::default() };
@@ -226,6 +238,7 @@ impl Workbench {
                 name_taken_by: name_taken_by.map(Participant::short_id),
             });
             count(&mut report, "participants");
+            made_for.insert(case.guid.as_str(), p.id.clone());
             for i in sources {
                 owner.entry(i).or_insert_with(|| p.clone());
             }
@@ -297,8 +310,28 @@ impl Workbench {
             placed.push(transcript);
         }
 
-        // The code tree as group themes; a code named like a GET the study has is that GET.
-        let themes = themes_from_codes(&mut tx, &project.codes, &ThemeScope::Group, file_name).await?;
+        // The code tree as group themes; a code named like a GET the study has is that GET. In
+        // an Idiograph export each case's PETs are themes of the participant it became (or, for a
+        // case whose texts were all here, of their participant).
+        let group: Vec<RefiCode> = match &structure {
+            Some(st) => project.codes.iter().filter(|c| !st.is_container(c)).cloned().collect(),
+            None => project.codes.clone(),
+        };
+        let mut themes = themes_from_codes(&mut tx, &group, &ThemeScope::Group, file_name).await?;
+        if let Some(st) = &structure {
+            let mut participant_of = made_for.clone();
+            for case in &project.cases {
+                let here =
+                    case.source_refs.iter().filter_map(|r| index_of.get(r.as_str())).find_map(|i| placed[*i].as_ref());
+                if let (false, Some((t, _))) = (participant_of.contains_key(case.guid.as_str()), here) {
+                    participant_of.insert(case.guid.as_str(), t.participant_id.clone());
+                }
+            }
+            let pets = st.make_pets(&mut tx, &participant_of, file_name, &mut report).await?;
+            themes.theme_of.extend(pets.theme_of);
+            themes.themes.extend(pets.themes);
+            themes.clashes.extend(pets.clashes);
+        }
         if !themes.themes.is_empty() {
             report.imported.insert("themes", themes.themes.len());
         }
@@ -308,6 +341,10 @@ impl Workbench {
         let mut notes: Vec<ExploratoryNote> = tx.all().await?;
         let mut coded_by_users = 0;
         let memo_at = memo_passages(&project);
+        let mut passages: BTreeMap<&str, Vec<(Anchor, ObjectId, &RefiSelection)>> = BTreeMap::new();
+        let mut note_of: BTreeMap<&str, ObjectId> = BTreeMap::new();
+        let statements = structure.as_ref().map(|st| &st.statements);
+        let is_statement = |code: &str| statements.is_some_and(|s| s.contains(code));
         for (i, (src, text)) in with_text.iter().enumerate() {
             let Some((t, v)) = &placed[i] else { continue };
             if v.text != **text {
@@ -327,6 +364,15 @@ impl Workbench {
                     }
                 };
                 for coding in &sel.codings {
+                    if is_statement(&coding.code_guid) {
+                        // A statement's passage: the statement is made from all of them below.
+                        passages.entry(coding.code_guid.as_str()).or_default().push((
+                            anchor.clone(),
+                            t.participant_id.clone(),
+                            sel,
+                        ));
+                        continue;
+                    }
                     let Some(theme) = themes.theme_of.get(&coding.code_guid) else {
                         report
                             .diagnostics
@@ -347,17 +393,23 @@ impl Workbench {
                     count(&mut report, "extracts");
                 }
                 // Memos on the passage and on its codings become exploratory notes on it, each once.
+                // The notes on a statement's passages are the notes it was developed from.
+                if sel.codings.iter().any(|c| is_statement(&c.code_guid)) {
+                    continue;
+                }
                 for memo in report.memos_on(&project, &memo_at, sel) {
-                    let there = |n: &ExploratoryNote| {
+                    let there = |n: &&ExploratoryNote| {
                         n.transcript_id == t.id && n.anchor.span() == anchor.span() && n.text == memo.text.trim()
                     };
-                    if notes.iter().any(there) {
+                    if let Some(n) = notes.iter().find(there) {
+                        note_of.insert(memo.guid.as_str(), n.id.clone());
                         report.drop("notes already in the study", 1);
                         continue;
                     }
                     let author = coders.credit(memo.creating_user.as_deref()).unwrap_or(self.author.as_str());
                     match insert_note(&mut tx, t, anchor.clone(), memo_kind(memo), &memo.text, author).await {
                         Ok(n) => {
+                            note_of.insert(memo.guid.as_str(), n.id.clone());
                             notes.push(n);
                             count(&mut report, "notes");
                         }
@@ -375,6 +427,20 @@ impl Workbench {
                  author of its own",
                 self.author
             ));
+        }
+
+        if let Some(st) = &structure {
+            st.make_statements(
+                &mut tx,
+                &project,
+                &passages,
+                &note_of,
+                &themes.theme_of,
+                &mut coders,
+                &self.author,
+                &mut report,
+            )
+            .await?;
         }
 
         // The other project notes, as journal entries.
@@ -398,10 +464,19 @@ impl Workbench {
         coders.report(&mut report);
         report.explain_drops();
 
-        let made: Vec<String> = ["participants", "transcripts", "themes", "extracts", "notes", "journal"]
-            .iter()
-            .filter_map(|k| report.imported.get(k).map(|n| format!("{n} {k}")))
-            .collect();
+        let made: Vec<String> = [
+            "participants",
+            "transcripts",
+            "themes",
+            "statements",
+            "clustering decisions",
+            "extracts",
+            "notes",
+            "journal",
+        ]
+        .iter()
+        .filter_map(|k| report.imported.get(k).map(|n| format!("{n} {k}")))
+        .collect();
         if made.is_empty() {
             return Err(invalid!(
                 "{file_name}: nothing to merge: the study already has everything in it that it can take"

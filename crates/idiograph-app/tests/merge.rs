@@ -153,16 +153,71 @@ async fn an_idiograph_export_merges_into_another_study_and_a_taken_pseudonym_is_
     for j in &sa.journal {
         assert!(sb.journal.iter().any(|k| k.text == j.text && k.author == j.author), "journal {}", j.short_id());
     }
-    // Extracts: the demo's own, and the passages of its statements, each coded to its code's theme.
-    let passages: usize = sa.statements.iter().map(|s| s.anchors.len()).sum();
-    assert_eq!(merged.added["extracts"], sa.extracts.len() + passages);
-    assert_eq!(sb.extracts.len(), sa.extracts.len() + passages);
+    // The IPA structure: each case's PETs and statements, the clustering decisions and extracts.
+    assert_eq!(merged.added["statements"], sa.statements.len());
+    assert_eq!(merged.added["extracts"], sa.extracts.len());
+    assert_eq!(merged.added["clustering decisions"], sa.assignments.len());
+    let in_a = ipa_structure(&sa, &notes_a);
+    assert_eq!(ipa_structure(&sb, &notes_b), in_a, "study A's analysis, in study B");
     let (after, _) = state(&b.wb).await;
     nothing_changed(&before, &after, "study B");
     b.wb.undo().await.unwrap().expect("the merge to undo");
     assert_eq!(state(&b.wb).await.0, before, "one undo restores study B exactly");
     a.close().await;
     b.close().await;
+}
+
+/// A study's analysis in words, one line per object, sorted: each GET and PET (whose case, its
+/// parent), statement (its case, passages, source notes, and the PET it is in, with how and why),
+/// the PETs in each GET (with how and why), and each extract (theme, case, passage). Cases are
+/// named by pseudonym without a " (2)" a merge may have added.
+fn ipa_structure(s: &idiograph_app::Snapshot, notes: &[idiograph_model::ExploratoryNote]) -> Vec<String> {
+    use idiograph_model::Member;
+    let case = |id: &idiograph_model::ObjectId| {
+        let name = &s.participant(id).unwrap().pseudonym;
+        name.strip_suffix(" (2)").unwrap_or(name).to_owned()
+    };
+    let title = |id: &idiograph_model::ObjectId| s.theme(id).unwrap().title.clone();
+    let mut out = Vec::new();
+    for t in &s.themes {
+        let whose = t.participant_id().map(case).unwrap_or_else(|| "group".into());
+        out.push(format!("theme {whose} | {} | under {:?}", t.title, t.parent.as_ref().map(title)));
+    }
+    for st in &s.statements {
+        let quotes: Vec<&str> = st.anchors.iter().map(|a| a.quote().exact()).collect();
+        let from: Vec<&str> =
+            st.from_notes.iter().map(|n| notes.iter().find(|x| &x.id == n).unwrap().text.as_str()).collect();
+        out.push(format!(
+            "statement {} | {} | {quotes:?} | from {from:?} | by {}",
+            case(&st.participant_id),
+            st.text,
+            st.author
+        ));
+    }
+    for a in &s.assignments {
+        let member = match &a.member {
+            Member::Statement(id) => s.statements.iter().find(|x| &x.id == id).unwrap().text.clone(),
+            Member::Theme(id) => title(id),
+        };
+        out.push(format!(
+            "{} in {} ({}) | {:?} {:?}",
+            member,
+            title(&a.theme_id),
+            case(&a.participant_id),
+            a.strategy,
+            a.rationale
+        ));
+    }
+    for x in &s.extracts {
+        out.push(format!(
+            "extract {} | {} | {}",
+            title(&x.theme_id),
+            case(&x.participant_id),
+            x.anchor.quote().exact()
+        ));
+    }
+    out.sort();
+    out
 }
 
 /// A crafted project from another tool: "Olivia" with the demo's first text and a new one,
