@@ -108,6 +108,16 @@ impl ExchangeReport {
         }
     }
 
+    /// Takes back `n` elements of `kind` counted as not imported: they found a place after all.
+    pub(crate) fn placed(&mut self, kind: &'static str, n: usize) {
+        if let Some(left) = self.not_imported.get_mut(kind) {
+            *left = left.saturating_sub(n);
+            if *left == 0 {
+                self.not_imported.remove(kind);
+            }
+        }
+    }
+
     /// Adds one diagnostic line per kind counted by [`ExchangeReport::drop`], saying why.
     pub(crate) fn explain_drops(&mut self) {
         for (kind, n) in &self.not_imported {

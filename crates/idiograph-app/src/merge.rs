@@ -14,7 +14,7 @@
 //! A study exported by Idiograph keeps its IPA structure (`cases.rs`): each case's PETs,
 //! statements and clustering decisions are made again for the participant it became.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use idiograph_formats::ImportOptions;
@@ -318,7 +318,9 @@ impl Workbench {
             None => project.codes.clone(),
         };
         let mut themes = themes_from_codes(&mut tx, &group, &ThemeScope::Group, file_name).await?;
+        let mut theme_notes = BTreeSet::new();
         if let Some(st) = &structure {
+            theme_notes = st.keep_theme_notes(&mut tx, &project, &mut themes, &mut report).await?;
             let mut participant_of = made_for.clone();
             for case in &project.cases {
                 let here =
@@ -445,7 +447,7 @@ impl Workbench {
 
         // The other project notes, as journal entries.
         let journal: Vec<JournalEntry> = tx.all().await?;
-        for memo in journal_notes(&project) {
+        for memo in journal_notes(&project).into_iter().filter(|n| !theme_notes.contains(n.guid.as_str())) {
             if memo.text.trim().is_empty() {
                 report.drop("empty notes", 1);
                 continue;

@@ -98,6 +98,9 @@ async fn the_shared_exports_merge_into_the_demo_as_the_file_holds_them_and_one_u
 async fn an_idiograph_export_merges_into_another_study_and_a_taken_pseudonym_is_renamed(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (a, _schema) = support::demo(&Backend::File, dir.path(), "ana").await;
+    let social = a.snapshot().await.unwrap().themes.iter().find(|t| t.title == "Social Benefits").unwrap().short_id();
+    let note = idiograph_app::ThemeChanges { note: Some("Peers matter to all three.".into()), ..Default::default() };
+    a.update_theme(&social.to_string(), note, None).await.unwrap();
     let qdpx = a.export_qdpx(true).await.unwrap();
     let sa = a.snapshot().await.unwrap();
     let notes_a = a.notes(None).await.unwrap();
@@ -149,10 +152,12 @@ async fn an_idiograph_export_merges_into_another_study_and_a_taken_pseudonym_is_
             n.short_id()
         );
     }
-    // Every journal entry, by its author.
+    // Every journal entry, by its author; the GET's note is the GET's, not an entry.
     for j in &sa.journal {
         assert!(sb.journal.iter().any(|k| k.text == j.text && k.author == j.author), "journal {}", j.short_id());
     }
+    assert_eq!(merged.added["journal"], sa.journal.len());
+    assert!(!merged.not_imported.contains_key("memos on codes"), "{:?}", merged.not_imported);
     // The IPA structure: each case's PETs and statements, the clustering decisions and extracts.
     assert_eq!(merged.added["statements"], sa.statements.len());
     assert_eq!(merged.added["extracts"], sa.extracts.len());
@@ -168,7 +173,7 @@ async fn an_idiograph_export_merges_into_another_study_and_a_taken_pseudonym_is_
 }
 
 /// A study's analysis in words, one line per object, sorted: each GET and PET (whose case, its
-/// parent), statement (its case, passages, source notes, and the PET it is in, with how and why),
+/// parent, note), statement (its case, passages, source notes, and the PET it is in, with how and why),
 /// the PETs in each GET (with how and why), and each extract (theme, case, passage). Cases are
 /// named by pseudonym without a " (2)" a merge may have added.
 fn ipa_structure(s: &idiograph_app::Snapshot, notes: &[idiograph_model::ExploratoryNote]) -> Vec<String> {
@@ -181,7 +186,7 @@ fn ipa_structure(s: &idiograph_app::Snapshot, notes: &[idiograph_model::Explorat
     let mut out = Vec::new();
     for t in &s.themes {
         let whose = t.participant_id().map(case).unwrap_or_else(|| "group".into());
-        out.push(format!("theme {whose} | {} | under {:?}", t.title, t.parent.as_ref().map(title)));
+        out.push(format!("theme {whose} | {} | under {:?} | {:?}", t.title, t.parent.as_ref().map(title), t.note));
     }
     for st in &s.statements {
         let quotes: Vec<&str> = st.anchors.iter().map(|a| a.quote().exact()).collect();

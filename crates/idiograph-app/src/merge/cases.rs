@@ -1,18 +1,19 @@
 //! The IPA structure of a study exported by Idiograph, merged with the rest: each case's PETs
 //! (the code tree under the case's container code), its experiential statements (the codes its
 //! `S…` passages are coded with) and the clustering decisions (statements under PETs in the tree,
-//! PETs under GETs in the sets), made for the participant the case became.
+//! PETs under GETs in the sets), made for the participant the case became, and the convergence
+//! and divergence notes of the GETs it brings.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use idiograph_model::{Anchor, Assignment, ExperientialStatement, Member, ObjectId, Theme, ThemeScope};
+use idiograph_model::{Anchor, Assignment, ExperientialStatement, Member, ObjectId, ShortId, Theme, ThemeScope};
 use idiograph_refi::{RefiCase, RefiCode, RefiProject, RefiSelection};
 use idiograph_store::Tx;
 
-use crate::annotate::new_statement;
+use crate::annotate::{check_text, new_statement};
 use crate::codebook::{themes_from_codes, CodeThemes};
 use crate::exchange::{derived, parse_decision, Coders, ExchangeReport};
-use crate::themes::insert_assignment;
+use crate::themes::{insert_assignment, MAX_DESCRIPTION_CHARS};
 use crate::AppError;
 
 /// What an Idiograph export's code tree holds besides its GETs.
@@ -59,6 +60,39 @@ impl<'p> Structure<'p> {
             .filter(|c| c.is_codable && !self.statements.contains(c.guid.as_str()))
             .map(|c| RefiCode { children: self.pets(&c.children), ..c.clone() })
             .collect()
+    }
+
+    /// Gives each GET made from the file (`group`) the convergence and divergence note the export
+    /// carries for it; a GET the study had keeps its own, and that note becomes a journal entry.
+    /// Returns the notes given.
+    pub(super) async fn keep_theme_notes(
+        &self,
+        tx: &mut Tx,
+        project: &'p RefiProject,
+        group: &mut CodeThemes,
+        report: &mut ExchangeReport,
+    ) -> Result<BTreeSet<&'p str>, AppError> {
+        let made: BTreeSet<ShortId> = group.themes.iter().map(|t| t.id).collect();
+        let mut kept = BTreeSet::new();
+        for code in project.codes.iter().filter(|c| !self.is_container(c)).flat_map(flatten) {
+            let Some(note) = project.note(&derived("theme-note", &code.guid)) else { continue };
+            let Some(theme) = group.theme_of.get_mut(&code.guid).filter(|t| made.contains(&t.short_id())) else {
+                continue;
+            };
+            let text = match check_text("a convergence and divergence note", &note.text, MAX_DESCRIPTION_CHARS) {
+                Ok(text) => text,
+                Err(e) => {
+                    report.diagnostics.push(format!("the note of theme \"{}\" not kept: {e}", code.name));
+                    continue;
+                }
+            };
+            let after = Theme { note: Some(text), ..theme.clone() };
+            tx.update(theme, &after).await?;
+            *theme = after;
+            kept.insert(note.guid.as_str());
+        }
+        report.placed("memos on codes", kept.len());
+        Ok(kept)
     }
 
     /// Makes each case's PETs for the participant it became (`participant_of`), as themes of that
