@@ -74,7 +74,8 @@ pub enum Command {
     /// Merge a REFI-QDA project (.qdpx, or a bare .qde) from any tool into this study, as one
     /// command that one undo takes back: its cases become new participants, its sources new
     /// transcripts (text the study already has is not added again), its codes group themes,
-    /// codings extracts, memos notes and journal entries. Nothing already in the study changes.
+    /// codings extracts, memos notes and journal entries; a study exported by Idiograph keeps its
+    /// PETs, statements and clustering decisions. Nothing already in the study changes.
     Merge {
         /// The .qdpx (or .qde) file.
         file: PathBuf,
