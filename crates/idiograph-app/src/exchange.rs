@@ -411,8 +411,9 @@ impl Pseudonyms {
     }
 
     /// A free pseudonym made from `name` (trimmed, "Participant" when empty, within the 60
-    /// characters a pseudonym may have), taken from now on.
-    pub(crate) fn unique(&mut self, name: &str) -> String {
+    /// characters a pseudonym may have), taken from now on, and whether it needed a number
+    /// because the name was taken.
+    pub(crate) fn unique(&mut self, name: &str) -> (String, bool) {
         let name = if name.trim().is_empty() { "Participant" } else { name.trim() };
         let within = |suffix: &str| -> String {
             let room = 60 - suffix.chars().count();
@@ -424,7 +425,7 @@ impl Pseudonyms {
             candidate = within(&format!(" ({n})"));
             n += 1;
         }
-        candidate
+        (candidate, n > 2)
     }
 }
 
@@ -576,7 +577,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
     let mut names = Pseudonyms::new([]);
     let memo_at = memo_passages(project);
     for case in &project.cases {
-        let pseudonym = names.unique(&case.name);
+        let (pseudonym, _) = names.unique(&case.name);
         let (attributes, interview, _) = case_details(case, &variable_names);
         let attributes: Vec<(String, String)> = attributes.into_iter().collect();
         wb.add_participant(&pseudonym, &attributes, interview).await?;
@@ -609,7 +610,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
         let outcome = match owner_of.get(src.guid.as_str()) {
             Some(p) => wb.import_files(p, files, &ImportOptions::default()).await?,
             None => {
-                let p = names.unique(source_stem(src));
+                let (p, _) = names.unique(source_stem(src));
                 let outcome =
                     wb.import_batches(vec![(p.clone(), files)], true, &ImportOptions::default(), None).await?;
                 if !outcome.imported.is_empty() {
@@ -1120,4 +1121,24 @@ fn codebook(s: &Snapshot) -> (Vec<RefiCode>, Vec<RefiSet>) {
 /// The producing application, as REFI-QDA files name it.
 fn origin() -> String {
     idiograph_formats::SOFTWARE.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pseudonyms;
+
+    #[test]
+    fn a_taken_pseudonym_gets_the_first_free_number_within_sixty_characters() {
+        let mut names = Pseudonyms::new(["Olivia", "olivia (2)"]);
+        assert_eq!(names.unique(" OLIVIA "), ("OLIVIA (3)".to_owned(), true), "letter case aside");
+        assert_eq!(names.unique("Tom"), ("Tom".to_owned(), false));
+        assert_eq!(names.unique("tom"), ("tom (2)".to_owned(), true), "an earlier case's name is taken too");
+        assert_eq!(names.unique("  "), ("Participant".to_owned(), false));
+        let long = "x".repeat(70);
+        let (first, numbered) = names.unique(&long);
+        assert_eq!((first.chars().count(), numbered), (60, false));
+        let (second, numbered) = names.unique(&long);
+        assert_eq!((second.chars().count(), numbered), (60, true));
+        assert!(second.ends_with("x (2)"), "{second}");
+    }
 }

@@ -215,7 +215,7 @@ impl Workbench {
                 ));
                 continue;
             }
-            let pseudonym = names.unique(&case.name);
+            let (pseudonym, numbered) = names.unique(&case.name);
             let (attributes, interview, _) = case_details(case, &variable_names);
             let attributes: Vec<(String, String)> = attributes.into_iter().collect();
             let p = participants::new_participant(&mut tx, &pseudonym, &attributes, interview)
@@ -223,9 +223,13 @@ impl Workbench {
                 .map_err(|e| refused(e, format!("case \"{}\"", case.name.trim())))?;
             let name_taken_by = taken_by(&case.name);
             if p.pseudonym != case.name.trim() {
-                let by = name_taken_by.map_or("an earlier case of the file".to_owned(), |q| q.short_id().to_string());
+                let why = match (numbered, name_taken_by) {
+                    (true, Some(q)) => format!("the name was taken by {}", q.short_id()),
+                    (true, None) => "the name was taken by an earlier case of the file".to_owned(),
+                    (false, _) => "a pseudonym has 1 to 60 characters".to_owned(),
+                };
                 report.diagnostics.push(format!(
-                    "case '{}' became participant {} '{}': the name was taken by {by}",
+                    "case '{}' became participant {} '{}': {why}",
                     case.name.trim(),
                     p.short_id(),
                     p.pseudonym
@@ -261,7 +265,7 @@ impl Workbench {
                     let p = match owner.get(&i) {
                         Some(p) => p.clone(),
                         None => {
-                            let pseudonym = names.unique(source_stem(src));
+                            let (pseudonym, _) = names.unique(source_stem(src));
                             let p = participants::new_participant(&mut tx, &pseudonym, &[], Default::default())
                                 .await
                                 .map_err(|e| refused(e, format!("source \"{}\"", src.name)))?;
