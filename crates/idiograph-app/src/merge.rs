@@ -57,9 +57,11 @@ pub struct ProjectMerge {
     pub transcripts: Vec<MergedTranscript>,
     /// Sources whose text the study already had: not added again.
     pub duplicates: Vec<DuplicateSource>,
-    /// The group themes made from the file's codes, in the code tree's order.
+    /// The themes made from the file's codes, in the code tree's order: group themes, and from
+    /// an Idiograph export each case's PETs after them.
     pub themes: Vec<ImportedTheme>,
-    /// Codes named like a group theme the study had: not made again, their codings put on that theme.
+    /// Codes named like a theme the study had in that scope (the group, or the case's PETs): not
+    /// made again, their codings put on that theme.
     pub clashes: Vec<CodebookClash>,
     /// How many of the file's elements of each kind were not imported; each kind is also one
     /// line of `diagnostics`, saying why.
