@@ -1,5 +1,6 @@
 //! REFI-QDA exchange: a study as a `.qdpx` project or `.qdc` codebook, and a `.qdpx` from another
-//! tool as a new study.
+//! tool as a new study; how a file's cases, sources, memos and users are read is shared with the
+//! merge of a `.qdpx` into an existing study (`merge.rs`).
 //!
 //! Export maps the IPA structure onto REFI-QDA's code tree: group themes (GETs) and their
 //! sub-themes are top-level codes; each participant's PETs sit under a container code for that
