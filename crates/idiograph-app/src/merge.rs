@@ -98,14 +98,17 @@ pub struct MergedTranscript {
     pub participant: ShortId,
 }
 
-/// A source whose text is byte-identical to the current text of a transcript the study has.
+/// A source whose text is byte-identical to a text of a transcript the study has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DuplicateSource {
     /// The source's name in the file.
     pub source: String,
-    /// The transcript with that text, e.g. `T2`; the source's codings and memos are placed on it.
+    /// The transcript with that text, e.g. `T2`.
     #[schemars(with = "String")]
     pub transcript: ShortId,
+    /// Whether the source's codings and memos were placed on that transcript: they are when the
+    /// text is its current one, not when it is a former one (edited or pseudonymised since).
+    pub passages_placed: bool,
 }
 
 /// What became of one source with text.
@@ -116,6 +119,10 @@ enum Fate {
     Known(usize),
     /// Its text is an earlier source's of this file (that source's index).
     Earlier(usize),
+    /// Its text is a former version of a transcript the study has (its index among them): the
+    /// transcript was edited or pseudonymised since, so the text is not added again, and its
+    /// passages cannot be placed.
+    Former(usize),
     /// It could not be read as a transcript.
     Refused(String),
 }
@@ -169,7 +176,12 @@ impl Workbench {
         let known_transcripts: Vec<Transcript> = tx.all().await?;
         let mut known: Vec<(Transcript, Arc<TranscriptVersion>)> = Vec::new();
         let mut by_text: HashMap<String, usize> = HashMap::new();
+        // A text the study had before an edit or pseudonymisation must not come back in.
+        let mut former: HashMap<String, usize> = HashMap::new();
         for t in known_transcripts {
+            for id in tx.version_ids(&t.id).await?.into_iter().filter(|id| *id != t.current_version) {
+                former.entry(content_hash(&tx.version(&id).await?.text)).or_insert(known.len());
+            }
             let v = tx.version(&t.current_version).await?;
             by_text.entry(content_hash(&v.text)).or_insert(known.len());
             known.push((t, v));
@@ -182,10 +194,11 @@ impl Workbench {
                 Err(e) => Fate::Refused(e.to_string()),
                 Ok((imported, layout)) => {
                     let hash = content_hash(&imported.text);
-                    match (by_text.get(&hash), new_text.get(&hash)) {
-                        (Some(k), _) => Fate::Known(*k),
-                        (None, Some(earlier)) => Fate::Earlier(*earlier),
-                        (None, None) => {
+                    match (by_text.get(&hash), former.get(&hash), new_text.get(&hash)) {
+                        (Some(k), _, _) => Fate::Known(*k),
+                        (None, Some(k), _) => Fate::Former(*k),
+                        (None, None, Some(earlier)) => Fate::Earlier(*earlier),
+                        (None, None, None) => {
                             new_text.insert(hash, i);
                             Fate::New(imported, layout)
                         }
@@ -208,7 +221,8 @@ impl Workbench {
             let sources: Vec<usize> =
                 case.source_refs.iter().filter_map(|r| index_of.get(r.as_str()).copied()).collect();
             let new = sources.iter().any(|i| matches!(fates[*i], Fate::New(..)));
-            let present = sources.iter().any(|i| matches!(fates[*i], Fate::Known(_) | Fate::Earlier(_)));
+            let present =
+                sources.iter().any(|i| matches!(fates[*i], Fate::Known(_) | Fate::Earlier(_) | Fate::Former(_)));
             if present && !new {
                 report.diagnostics.push(format!(
                     "case '{}' was not made a participant: every text it brings is already in the study (see the \
@@ -263,6 +277,22 @@ impl Workbench {
                 }
                 Fate::Known(k) => Some(known[k].clone()),
                 Fate::Earlier(e) => placed[e].clone(),
+                Fate::Former(k) => {
+                    let t = &known[k].0;
+                    report.diagnostics.push(format!(
+                        "source '{}' is a former text of {} (edited or pseudonymised since): not added again, and \
+                         its {} passages not placed",
+                        src.name,
+                        t.short_id(),
+                        src.selections.len()
+                    ));
+                    merged.duplicates.push(DuplicateSource {
+                        source: src.name.clone(),
+                        transcript: t.short_id(),
+                        passages_placed: false,
+                    });
+                    None
+                }
                 Fate::New(imported, layout) => {
                     let p = match owner.get(&i) {
                         Some(p) => p.clone(),
@@ -311,7 +341,11 @@ impl Workbench {
                 }
             };
             if let (true, Some((t, _))) = (duplicate, &transcript) {
-                merged.duplicates.push(DuplicateSource { source: src.name.clone(), transcript: t.short_id() });
+                merged.duplicates.push(DuplicateSource {
+                    source: src.name.clone(),
+                    transcript: t.short_id(),
+                    passages_placed: true,
+                });
             }
             placed.push(transcript);
         }

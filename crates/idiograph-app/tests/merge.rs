@@ -21,6 +21,7 @@ on_both_backends!(
     async fn an_idiograph_export_merges_into_another_study_and_a_taken_pseudonym_is_renamed,
     async fn a_text_the_study_has_is_not_added_again_and_its_codings_go_on_its_transcript,
     async fn a_corrupt_or_hostile_file_is_refused_by_name_and_changes_nothing,
+    async fn a_former_text_of_a_transcript_does_not_come_back,
 );
 
 /// The study's rows, one per line, without the texts (content-addressed, outside undo: the
@@ -284,9 +285,9 @@ async fn a_text_the_study_has_is_not_added_again_and_its_codings_go_on_its_trans
     let (before, _) = state(&wb).await;
 
     let merged: ProjectMerge = wb.merge_qdpx(&bytes, "crafted.qdpx").await.unwrap();
-    let dup: Vec<(&str, String)> =
-        merged.duplicates.iter().map(|d| (d.source.as_str(), d.transcript.to_string())).collect();
-    assert_eq!(dup, [("olivia.txt", t1.short_id().to_string()), ("rachel.txt", t2.short_id().to_string())]);
+    let dup: Vec<(&str, String, bool)> =
+        merged.duplicates.iter().map(|d| (d.source.as_str(), d.transcript.to_string(), d.passages_placed)).collect();
+    assert_eq!(dup, [("olivia.txt", t1.short_id().to_string(), true), ("rachel.txt", t2.short_id().to_string(), true)]);
     // Olivia brings a new text, so she is a new participant; Nadia brings none.
     assert_eq!(merged.participants.len(), 1, "{:#?}", merged.participants);
     assert_eq!(merged.participants[0].pseudonym, "Olivia (2)");
@@ -377,5 +378,37 @@ async fn a_corrupt_or_hostile_file_is_refused_by_name_and_changes_nothing(backen
     let e = wb.merge_qdpx(b"<Project", "bad.qde").await.unwrap_err().to_string();
     assert!(e.contains("bad.qde"), "{e}");
     assert_eq!(state(&wb).await, before);
+    wb.close().await;
+}
+
+async fn a_former_text_of_a_transcript_does_not_come_back(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (wb, _schema) = support::demo(&backend, dir.path(), "ana").await;
+    let (t3, before_rename) = wb.transcript("T3").await.unwrap();
+    // The text changes after the file was written (as pseudonymisation changes it).
+    wb.rename_speaker("T3", "Tom", "Thomas").await.unwrap();
+    let mut p = RefiProject::new("Old copy");
+    p.codes = vec![RefiCode::new(guid(10), "From the old copy")];
+    let mut src = RefiSource::new(guid(20), "tom.txt", &before_rename.text);
+    let mut sel = RefiSelection::new(guid(30), Span::new(&before_rename.text, 0, 11).unwrap());
+    sel.codings = vec![RefiCoding::new(guid(40), guid(10))];
+    src.selections.push(sel);
+    p.sources = vec![src];
+    p.cases = vec![RefiCase { guid: guid(70), name: "Tom".into(), source_refs: vec![guid(20)], ..RefiCase::default() }];
+    let s0 = wb.snapshot().await.unwrap();
+
+    let merged = wb.merge_qdpx(&write_qdpx(&p).unwrap(), "old.qdpx").await.unwrap();
+    let dup: Vec<(&str, String, bool)> =
+        merged.duplicates.iter().map(|d| (d.source.as_str(), d.transcript.to_string(), d.passages_placed)).collect();
+    assert_eq!(dup, [("tom.txt", t3.short_id().to_string(), false)]);
+    assert!(
+        merged.diagnostics.iter().any(|d| d.contains(&format!("is a former text of {}", t3.short_id()))),
+        "{:#?}",
+        merged.diagnostics
+    );
+    assert!(merged.participants.is_empty() && merged.transcripts.is_empty(), "{merged:#?}");
+    assert_eq!(merged.added.get("extracts"), None, "its passages are not placed on the new text");
+    let s = wb.snapshot().await.unwrap();
+    assert_eq!((s.participants.len(), s.transcripts.len(), s.extracts.len()), (3, 3, s0.extracts.len()));
     wb.close().await;
 }

@@ -246,7 +246,7 @@ document.addEventListener("submit", async (event) => {
       const items = [
         { kind: "ok", text: `${d.file}: added ${added}` },
         ...d.transcripts.map((t) => ({ kind: "ok", text: `${t.id} ${t.title} (${t.participant})` })),
-        ...d.duplicates.map((x) => ({ kind: "note", text: `“${x.source}” is already ${x.transcript}: its codings were placed there` })),
+        ...d.duplicates.filter((x) => x.passages_placed).map((x) => ({ kind: "note", text: `“${x.source}” is already ${x.transcript}: its codings were placed there` })),
         ...d.clashes.map((c) => ({ kind: "note", text: `code “${c.code}” is already ${c.theme}: its codings went there` })),
         ...d.diagnostics.map((text) => ({ kind: "note", text })),
       ];

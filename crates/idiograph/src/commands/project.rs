@@ -111,7 +111,7 @@ fn merge_text(report: &ProjectMerge) -> String {
     for t in &report.transcripts {
         text.push_str(&format!("\n  {} {} ({})", t.id, t.title, t.participant));
     }
-    for d in &report.duplicates {
+    for d in report.duplicates.iter().filter(|d| d.passages_placed) {
         text.push_str(&format!("\n  already here: source “{}” is {}; its codings went there", d.source, d.transcript));
     }
     for c in &report.clashes {
