@@ -179,8 +179,11 @@ impl Workbench {
         // A text the study had before an edit or pseudonymisation must not come back in.
         let mut former: HashMap<String, usize> = HashMap::new();
         for t in known_transcripts {
+            // By hash: a pseudonymised transcript's former texts are sealed, out of the project.
             for id in tx.version_ids(&t.id).await?.into_iter().filter(|id| *id != t.current_version) {
-                former.entry(content_hash(&tx.version(&id).await?.text)).or_insert(known.len());
+                if let Some(hash) = tx.version_hash(&id).await? {
+                    former.entry(hash).or_insert(known.len());
+                }
             }
             let v = tx.version(&t.current_version).await?;
             by_text.entry(content_hash(&v.text)).or_insert(known.len());

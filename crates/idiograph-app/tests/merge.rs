@@ -410,5 +410,27 @@ async fn a_former_text_of_a_transcript_does_not_come_back(backend: Backend) {
     assert_eq!(merged.added.get("extracts"), None, "its passages are not placed on the new text");
     let s = wb.snapshot().await.unwrap();
     assert_eq!((s.participants.len(), s.transcripts.len(), s.extracts.len()), (3, 3, s0.extracts.len()));
+
+    // Pseudonymised with the originals discarded: the original text is out of the project, and a
+    // copy of it written before does not bring it back.
+    let (t1, original) = wb.transcript("T1").await.unwrap();
+    wb.set_originals_policy(idiograph_model::OriginalsPolicy::Discard).await.unwrap();
+    let queue = wb.review_queue().await.unwrap();
+    let found = queue.iter().find(|i| i.transcript == t1.short_id()).expect("a candidate identifier in T1");
+    wb.decide("T1", found.span, &found.kind, idiograph_model::Verdict::Accept, Some("[Redacted]")).await.unwrap();
+    wb.pseudonymise(&idiograph_app::ApplyScope::Accepted).await.unwrap();
+    assert!(wb.transcript("T1").await.unwrap().1.text != original.text, "T1 was pseudonymised");
+    let passage = found.span;
+    p.sources = vec![RefiSource::new(guid(20), "olivia.txt", &original.text)];
+    p.sources[0].selections.push(RefiSelection::new(guid(30), passage));
+    p.cases[0].name = "Olivia".into();
+    // A code of its own, so that the file has something to add.
+    p.codes = vec![RefiCode::new(guid(11), "From before pseudonymisation")];
+    let merged = wb.merge_qdpx(&write_qdpx(&p).unwrap(), "before-pseudonymisation.qdpx").await.unwrap();
+    let dup: Vec<(String, bool)> =
+        merged.duplicates.iter().map(|d| (d.transcript.to_string(), d.passages_placed)).collect();
+    assert_eq!(dup, [(t1.short_id().to_string(), false)], "{merged:#?}");
+    let s = wb.snapshot().await.unwrap();
+    assert_eq!((s.participants.len(), s.transcripts.len()), (3, 3), "the original text did not come back");
     wb.close().await;
 }
