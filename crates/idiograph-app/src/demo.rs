@@ -55,6 +55,15 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
         study.get("terminology").and_then(Json::as_str).unwrap_or("2022").parse().unwrap_or(Terminology::Smith2022);
     let wb = Workbench::create(path, text(&study, "title")?, terminology, author).await?;
     wb.update_study(None, Some(text(&study, "research_question")?), None, None, None, None).await?;
+    // The interview guide comes first, as it did in the study; its questions' short ids in order.
+    let mut questions = Vec::new();
+    for q in list(&study, "guide") {
+        let id = wb.add_guide_question(text(q, "question")?, None).await?.short_id().to_string();
+        for prompt in q.get("prompts").and_then(Json::as_array).into_iter().flatten() {
+            wb.add_guide_question(prompt.as_str().unwrap_or_default(), Some(&id)).await?;
+        }
+        questions.push(id);
+    }
     // PET short ids per participant, in the order of the spec, for the GET assignments.
     let mut pets: Vec<(String, Vec<String>)> = Vec::new();
     let mut transcript_of: Vec<(String, String)> = Vec::new();
@@ -88,6 +97,15 @@ pub async fn build_demo(path: &Path, author: &str) -> Result<Workbench, AppError
             .short_id()
             .to_string();
         transcript_of.push((pseudonym.to_owned(), t.clone()));
+        // Which question each interviewer turn asks, as the researcher confirmed it.
+        let turns = wb.guide_match(t.as_str()).await?.turns;
+        let asked = indices(p, "asked");
+        if asked.len() != turns.len() {
+            return Err(invalid!("demo study: {file} has {} interviewer turns, not {}", turns.len(), asked.len()));
+        }
+        let choices: Vec<(u32, Option<String>)> =
+            turns.iter().zip(asked).map(|(turn, q)| (turn.start, questions.get(q.wrapping_sub(1)).cloned())).collect();
+        wb.confirm_questions(t.as_str(), &choices).await?;
 
         let mut notes = Vec::new();
         for n in list(p, "notes") {

@@ -1,15 +1,16 @@
 //! Every export of a study as bytes: write-up (Word), workbook (Excel), CSV tables, the figures
 //! (theme map, recurrence heatmap, PET → GET flow; SVG and 300 dpi PNG), the audit trail, the
-//! COREQ checklist, the results section scaffold (APA 7 Word, Markdown, LaTeX) and the annotated
-//! transcript.
+//! COREQ checklist, the results section scaffold (APA 7 Word, Markdown, LaTeX), the answers to
+//! the interview guide and the annotated transcript.
 
 use std::collections::BTreeSet;
 
 use idiograph_formats::{
     render_annotated_docx, render_annotated_html, render_audit_csv, render_audit_html, render_coreq, render_csv,
-    render_docx, render_figure_png, render_figure_svg, render_html, render_markdown, render_results, render_srqr,
-    render_xlsx, Figure, ReportAnnotatedTranscript, ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow,
-    ReportStatementRow, ReportTable, ReportTables, ReportTranscriptLine, ResultsFormat,
+    render_docx, render_figure_png, render_figure_svg, render_guide_markdown, render_guide_xlsx, render_html,
+    render_markdown, render_results, render_srqr, render_xlsx, Figure, GuideFormat, ReportAnnotatedTranscript,
+    ReportAuditEvent, ReportCoreq, ReportMarginItem, ReportNoteRow, ReportStatementRow, ReportTable, ReportTables,
+    ReportTranscriptLine, ResultsFormat,
 };
 use idiograph_model::{Anchor, Member, Role};
 use idiograph_store::Action;
@@ -44,6 +45,8 @@ pub enum ExportFormat {
     Srqr,
     /// The results section scaffold: GETs, sub-themes, prevalence, notes and extracts.
     Results(ResultsFormat),
+    /// Every participant's answers to each question of the interview guide, side by side.
+    GuideAnswers(GuideFormat),
 }
 
 impl ExportFormat {
@@ -101,6 +104,15 @@ impl ExportFormat {
         })
     }
 
+    /// The answers to the interview guide in a format named `xlsx` or `md`, as the command
+    /// line's `guide answers` and `/api/v1/guide/answers.{format}` ask for it.
+    pub fn guide_answers(format: &str) -> Result<ExportFormat, AppError> {
+        GuideFormat::parse(format).map(ExportFormat::GuideAnswers).ok_or_else(|| {
+            let names: Vec<&str> = GuideFormat::ALL.iter().map(|f| f.extension()).collect();
+            AppError::Invalid(format!("answers format '{format}' is not one of: {}", names.join(", ")))
+        })
+    }
+
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {
@@ -113,6 +125,7 @@ impl ExportFormat {
             ExportFormat::Png(_) => "png",
             ExportFormat::Coreq | ExportFormat::Srqr => "md",
             ExportFormat::Results(f) => f.extension(),
+            ExportFormat::GuideAnswers(f) => f.extension(),
         }
     }
 }
@@ -151,6 +164,12 @@ impl Workbench {
             ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
             ExportFormat::Srqr => render_srqr(&self.coreq(&s).await?).into_bytes(),
             ExportFormat::Results(f) => render_results(&results_scaffold(&s), f).map_err(failed)?,
+            ExportFormat::GuideAnswers(GuideFormat::Markdown) => {
+                render_guide_markdown(&self.guide_report().await?).into_bytes()
+            }
+            ExportFormat::GuideAnswers(GuideFormat::Xlsx) => {
+                render_guide_xlsx(&self.guide_report().await?).map_err(failed)?
+            }
         };
         // The figure's words are pixels in a PNG: check the SVG it is drawn from.
         let drawn_from = match format {
@@ -348,6 +367,10 @@ impl Workbench {
             audit_events: Some(history.len()),
             rule: s.settings.recurrence_rule.describe(s.participants.len()),
             pseudonymised: s.settings.key_id.is_some(),
+            guide: self
+                .guide()
+                .await
+                .map(|g| (g.questions.len(), g.questions.iter().map(|q| q.prompts.len()).sum()))?,
         })
     }
 }

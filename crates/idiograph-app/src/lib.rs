@@ -18,6 +18,7 @@ mod erasure;
 mod error;
 mod exchange;
 mod exports;
+mod guide;
 mod keystore;
 mod merge;
 mod participants;
@@ -49,6 +50,9 @@ pub use crate::erasure::ErasureHook;
 pub use crate::error::AppError;
 pub use crate::exchange::ExchangeReport;
 pub use crate::exports::ExportFormat;
+pub use crate::guide::{
+    Answer, AnswerCell, GuideAnswers, GuideImport, GuideMatch, InterviewerTurn, QuestionAnswers, MAX_QUESTION_CHARS,
+};
 pub use crate::merge::{DuplicateSource, MergedParticipant, MergedTranscript, ProjectMerge};
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
@@ -61,7 +65,7 @@ pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::trail::{Trail, TrailMember, TrailNote};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
-pub use idiograph_formats::{Figure, ReportTable, ResultsFormat};
+pub use idiograph_formats::{Figure, GuideFormat, ReportTable, ResultsFormat};
 pub use idiograph_pseudonym::{CandidateKind, IdentifierKind, CANDIDATE_KINDS};
 pub use idiograph_store::{
     Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,

@@ -383,6 +383,10 @@ impl Workbench {
         for m in tx.of_transcript::<idiograph_model::LineMapping>(&t.id).await? {
             tx.delete(&m).await?;
         }
+        // So do the confirmations of the interview guide's questions asked in it.
+        for a in tx.of_transcript::<idiograph_model::AskedQuestion>(&t.id).await? {
+            tx.delete(&a).await?;
+        }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;
         tx.commit(Action::DeleteTranscript, &format!("delete transcript {}", t.short_id())).await?;

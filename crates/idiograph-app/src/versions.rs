@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{
-    Anchor, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, Transcript, TranscriptVersion, Turn,
+    Anchor, AskedQuestion, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, Transcript, TranscriptVersion,
+    Turn,
 };
 use idiograph_store::{Action, Tx};
 use idiograph_text::{apply_edits, Edit, EditMap, Layout};
@@ -40,12 +41,12 @@ impl Rewrite<'_> {
 }
 
 /// Makes version n+1 of `transcript` from `edits` on its current text, makes it current with
-/// `speakers` and what `rewrite` says, and re-anchors notes, statements and extracts (a row
-/// changes once per command, so an undo finds each row as the command left it). Anchors whose
-/// passage was removed
-/// entirely stay on the old version, where they remain valid. Returns the new version, how
-/// many anchors were carried over, and for each line of the old version (from 1) the line of
-/// the new version where its first word now is.
+/// `speakers` and what `rewrite` says, and re-anchors notes, statements, extracts and the
+/// interview guide's confirmed questions (a row changes once per command, so an undo finds each
+/// row as the command left it). Anchors whose passage was removed entirely stay on the old
+/// version, where they remain valid. Returns the new version, how many anchors of notes,
+/// statements and extracts were carried over, and for each line of the old version (from 1) the
+/// line of the new version where its first word now is.
 pub(crate) async fn new_version(
     tx: &mut Tx,
     transcript: &Transcript,
@@ -114,6 +115,12 @@ pub(crate) async fn new_version(
             m.anchor = anchor;
             tx.update(x, &m).await?;
             moved += 1;
+        }
+    }
+    let asked: Vec<AskedQuestion> = tx.of_transcript(&transcript.id).await?;
+    for a in asked.iter().filter(|a| a.anchor.version_id() == &old.id) {
+        if let Some(anchor) = carry(&a.anchor, &version, &map) {
+            tx.update(a, &AskedQuestion { anchor, ..a.clone() }).await?;
         }
     }
     let statements: Vec<ExperientialStatement> = tx.of_participant(&transcript.participant_id).await?;

@@ -862,6 +862,78 @@ pub fn about(s: &Snapshot, id: &ObjectId, notes: &[model::ExploratoryNote]) -> O
     found.into_iter().flatten().next()
 }
 
+/// The interview guide: its questions in order, each with its follow-up prompts.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Guide {
+    /// The questions in the order of the guide.
+    pub questions: Vec<GuideQuestion>,
+}
+
+/// A question of the interview guide.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GuideQuestion {
+    /// `Q3`.
+    #[schemars(with = "String")]
+    pub id: ShortId,
+    /// The revision a change must name.
+    pub revision: String,
+    /// The wording in the guide.
+    pub text: String,
+    /// Its follow-up prompts, in order.
+    pub prompts: Vec<GuidePrompt>,
+    /// In how many transcripts it was confirmed as asked.
+    pub asked_in: usize,
+}
+
+/// A follow-up prompt of a question of the guide.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GuidePrompt {
+    /// `Q4`: prompts are numbered with the questions.
+    #[schemars(with = "String")]
+    pub id: ShortId,
+    /// The revision a change must name.
+    pub revision: String,
+    /// The wording in the guide.
+    pub text: String,
+}
+
+impl Guide {
+    /// The guide of `questions` (questions and prompts), with the confirmations in `asked`.
+    pub fn of(questions: &[model::GuideQuestion], asked: &[model::AskedQuestion]) -> Guide {
+        let in_order = |parent: Option<&ObjectId>| {
+            let mut found: Vec<&model::GuideQuestion> =
+                questions.iter().filter(|q| q.parent.as_ref() == parent).collect();
+            found.sort_by_key(|q| (q.position, q.short));
+            found
+        };
+        Guide {
+            questions: in_order(None)
+                .into_iter()
+                .map(|q| {
+                    let mut transcripts: Vec<&ObjectId> =
+                        asked.iter().filter(|a| a.question_id == q.id).map(|a| &a.transcript_id).collect();
+                    transcripts.sort_unstable();
+                    transcripts.dedup();
+                    GuideQuestion {
+                        id: q.short_id(),
+                        revision: q.version_token(),
+                        text: q.text.clone(),
+                        prompts: in_order(Some(&q.id))
+                            .into_iter()
+                            .map(|p| GuidePrompt {
+                                id: p.short_id(),
+                                revision: p.version_token(),
+                                text: p.text.clone(),
+                            })
+                            .collect(),
+                        asked_in: transcripts.len(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The theme × participant recurrence matrix under the study's rule.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Recurrence {
@@ -1014,6 +1086,10 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     g.subschema_for::<AuditEvent>();
     g.subschema_for::<crate::SearchResults>();
     g.subschema_for::<crate::CodebookImport>();
+    g.subschema_for::<Guide>();
+    g.subschema_for::<crate::GuideImport>();
+    g.subschema_for::<crate::GuideMatch>();
+    g.subschema_for::<crate::GuideAnswers>();
     g.subschema_for::<crate::ProjectMerge>();
     g.take_definitions(true)
 }

@@ -234,3 +234,48 @@ fn size_limit_applies_to_every_format() {
         assert!(matches!(err, ImportError::TooLarge { size: 100, limit: 10, .. }), "{name}");
     }
 }
+
+/// A Word list paragraph at `level` (Word writes its automatic numbers outside the text).
+fn w_list(level: u8, text: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:pStyle w:val=\"ListParagraph\"/><w:numPr><w:ilvl w:val=\"{level}\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr><w:r><w:t>{}</w:t></w:r></w:p>",
+        xml_escape(text)
+    )
+}
+
+#[test]
+fn an_interview_guide_in_word_takes_its_questions_and_prompts_from_the_list_levels() {
+    let body = [
+        w_p("Interview guide: Balint groups"),
+        w_p("Thank the participant and check consent."),
+        w_list(0, "How did you come to join the group?"),
+        w_list(1, "What did you know about Balint before?"),
+        w_list(0, "What was the group like"),
+        w_list(1, "The leaders"),
+        w_list(2, "The first session"),
+        w_p("Q3. Is there anything else you’d like to add?"),
+        "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr><w:r><w:delText>Deleted question?</w:delText></w:r></w:p>".to_owned(),
+    ]
+    .concat();
+    let guide =
+        idiograph_formats::import_guide("guide.docx", &docx_with_body(&body), &ImportOptions::default()).unwrap();
+    let read: Vec<(&str, Vec<&str>)> =
+        guide.questions.iter().map(|q| (q.text.as_str(), q.prompts.iter().map(String::as_str).collect())).collect();
+    assert_eq!(
+        read,
+        [
+            ("How did you come to join the group?", vec!["What did you know about Balint before?"]),
+            // A numbered item is a question though it lacks its question mark; deeper levels are prompts.
+            ("What was the group like", vec!["The leaders", "The first session"]),
+            ("Is there anything else you’d like to add?", vec![]),
+        ]
+    );
+    assert_eq!(guide.skipped, ["Interview guide: Balint groups", "Thank the participant and check consent."]);
+}
+
+#[test]
+fn a_damaged_word_guide_is_refused_naming_the_file() {
+    let e =
+        idiograph_formats::import_guide("guide.docx", b"PK\x03\x04 not really", &ImportOptions::default()).unwrap_err();
+    assert!(e.to_string().starts_with("guide.docx: "), "{e}");
+}

@@ -48,6 +48,8 @@ crate::word_enum!(
         Extract => "extract",
         /// A reflexive journal entry.
         Journal => "journal",
+        /// A question or prompt of the interview guide.
+        Question => "question",
     }
 );
 
@@ -62,6 +64,7 @@ impl ObjectKind {
             ObjectKind::Theme => "TH",
             ObjectKind::Extract => "X",
             ObjectKind::Journal => "J",
+            ObjectKind::Question => "Q",
         }
     }
 }
@@ -170,6 +173,7 @@ short_ids!(
     crate::Theme => Theme,
     crate::Extract => Extract,
     crate::JournalEntry => Journal,
+    crate::GuideQuestion => Question,
 );
 
 /// Shown as text (`TH3`) wherever a view is serialised.

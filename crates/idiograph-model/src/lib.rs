@@ -17,6 +17,7 @@
 
 mod annotation;
 mod deid;
+mod guide;
 mod ids;
 mod participant;
 mod print;
@@ -30,6 +31,7 @@ pub use crate::annotation::{
     Anchor, AnchorError, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, NoteKind,
 };
 pub use crate::deid::{LineMapping, OriginalsPolicy, ReplacementCount, ReviewDecision, Verdict, WordDecision};
+pub use crate::guide::{AskedQuestion, GuideQuestion};
 pub use crate::ids::{ObjectId, ObjectKind, ShortId, ShortIdError};
 pub use crate::participant::{InterviewMeta, Participant, PseudonymError};
 pub use crate::print::{print_quote, FillerPolicy, OMISSION, PAUSE};

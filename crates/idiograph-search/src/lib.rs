@@ -28,6 +28,7 @@
 //! index needs a directory, so [`SearchIndex::open`] takes one; the caller (the application)
 //! decides where it lives. Everything else here is pure.
 
+pub mod guide;
 mod query;
 
 use std::collections::{BTreeMap, HashMap};

@@ -97,6 +97,16 @@ actions! {
     EditJournalEntry => "edit journal entry",
     /// A reflexive journal entry deleted.
     DeleteJournalEntry => "delete journal entry",
+    /// A question or prompt added to the interview guide.
+    AddGuideQuestion => "add guide question",
+    /// Questions and prompts imported into the interview guide from a document.
+    ImportGuide => "import guide",
+    /// A question or prompt of the interview guide reworded.
+    EditGuideQuestion => "edit guide question",
+    /// A question or prompt deleted from the interview guide.
+    DeleteGuideQuestion => "delete guide question",
+    /// The questions asked in a transcript confirmed.
+    ConfirmQuestions => "confirm questions",
     /// The study's settings changed.
     EditStudy => "edit study",
     /// The study's key store created.

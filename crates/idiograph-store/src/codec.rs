@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{
-    Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, FillerPolicy, GroupingStrategy, InterviewMeta,
-    JournalEntry, LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant, RecurrenceRule,
-    ReplacementCount, ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope, Transcript, Verdict,
-    WordDecision,
+    Anchor, AskedQuestion, Assignment, ExperientialStatement, ExploratoryNote, Extract, FillerPolicy, GroupingStrategy,
+    GuideQuestion, InterviewMeta, JournalEntry, LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant,
+    RecurrenceRule, ReplacementCount, ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope,
+    Transcript, Verdict, WordDecision,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -402,6 +402,64 @@ impl Codec for Extract {
             participant_id: id(r, "participant_id"),
             transcript_id: id(r, "transcript_id"),
             anchor: anchor_from(r)?,
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+impl Codec for GuideQuestion {
+    fn table() -> &'static Table {
+        &GUIDE_QUESTION
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &GUIDE_QUESTION,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::opt_text(self.parent.as_ref().map(|p| p.as_str().to_owned())),
+                Value::Int(self.position),
+                Value::text(&self.text),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(GuideQuestion {
+            id: id(r, "id"),
+            short: r.int("short") as u32,
+            parent: opt_id(r, "parent_id"),
+            position: r.int("position"),
+            text: r.text("body"),
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+impl Codec for AskedQuestion {
+    fn table() -> &'static Table {
+        &ASKED_QUESTION
+    }
+    fn to_row(&self) -> Row {
+        let mut v = vec![
+            Value::text(self.id.as_str()),
+            Value::text(self.question_id.as_str()),
+            Value::text(self.participant_id.as_str()),
+            Value::text(self.transcript_id.as_str()),
+        ];
+        v.extend(anchor_values(&self.anchor));
+        v.push(Value::text(&self.author));
+        v.push(Value::text(&self.created_at));
+        row(&ASKED_QUESTION, v)
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(AskedQuestion {
+            id: id(r, "id"),
+            question_id: id(r, "question_id"),
+            participant_id: id(r, "participant_id"),
+            transcript_id: id(r, "transcript_id"),
+            anchor: anchor_from(r)?,
+            author: r.text("author"),
             created_at: r.text("created_at"),
         })
     }

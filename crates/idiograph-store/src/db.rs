@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_quote_fillers.sql"),
         include_str!("../migrations/postgres/0010_quote_fillers.sql"),
     ),
+    (
+        "0011_interview_guide",
+        include_str!("../migrations/sqlite/0011_interview_guide.sql"),
+        include_str!("../migrations/postgres/0011_interview_guide.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

@@ -59,6 +59,10 @@ pub enum StoredKind {
     LineMapping,
     /// A word decided for every occurrence in the review.
     ReviewWord,
+    /// A question or prompt of the interview guide.
+    GuideQuestion,
+    /// An interviewer turn confirmed as asking a question of the guide.
+    AskedQuestion,
 }
 
 impl StoredKind {
@@ -78,6 +82,8 @@ impl StoredKind {
         StoredKind::ReplacementCount,
         StoredKind::LineMapping,
         StoredKind::ReviewWord,
+        StoredKind::GuideQuestion,
+        StoredKind::AskedQuestion,
     ];
 
     /// The name of the kind's table, as the audit log and the change feed's clients see it.
@@ -97,6 +103,8 @@ impl StoredKind {
             StoredKind::ReplacementCount => "replacement_count",
             StoredKind::LineMapping => "line_mapping",
             StoredKind::ReviewWord => "review_word",
+            StoredKind::GuideQuestion => "guide_question",
+            StoredKind::AskedQuestion => "asked_question",
         }
     }
 

@@ -4,8 +4,8 @@
 //! implements the matching trait here; the column that links them is named once, in this file.
 
 use idiograph_model::{
-    Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, LineMapping, ObjectId, ReplacementCount,
-    ReviewDecision, Theme, Transcript,
+    AskedQuestion, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, LineMapping, ObjectId,
+    ReplacementCount, ReviewDecision, Theme, Transcript,
 };
 
 use crate::codec::Codec;
@@ -44,8 +44,8 @@ macro_rules! belong {
 }
 
 belong! {
-    OfTranscript(TRANSCRIPT): ExploratoryNote, Extract, ReviewDecision, ReplacementCount, LineMapping;
-    OfParticipant(PARTICIPANT): Transcript, ExploratoryNote, ExperientialStatement, Theme, Assignment, Extract, JournalEntry;
+    OfTranscript(TRANSCRIPT): ExploratoryNote, Extract, ReviewDecision, ReplacementCount, LineMapping, AskedQuestion;
+    OfParticipant(PARTICIPANT): Transcript, ExploratoryNote, ExperientialStatement, Theme, Assignment, Extract, JournalEntry, AskedQuestion;
     OfVersion(VERSION): Extract, ReviewDecision;
     OfTheme(THEME): Assignment, Extract;
 }

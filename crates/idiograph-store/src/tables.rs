@@ -226,6 +226,38 @@ pub static REVIEW_WORD: Table = Table {
     participant_column: None,
 };
 
+pub static GUIDE_QUESTION: Table = Table {
+    name: "guide_question",
+    columns: &[
+        ("id", Text),
+        ("short", Int),
+        ("parent_id", Text),
+        ("position", Int),
+        ("body", Text),
+        ("created_at", Text),
+    ],
+    participant_column: None,
+};
+
+pub static ASKED_QUESTION: Table = Table {
+    name: "asked_question",
+    columns: &[
+        ("id", Text),
+        ("question_id", Text),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("version_id", Text),
+        ("start_byte", Int),
+        ("end_byte", Int),
+        ("quote_prefix", Text),
+        ("quote_exact", Text),
+        ("quote_suffix", Text),
+        ("author", Text),
+        ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
 /// Every domain table, parents before children (the order a dump and a withdrawal rely on).
 pub static ALL: &[&Table] = &[
     &STUDY,
@@ -242,6 +274,8 @@ pub static ALL: &[&Table] = &[
     &REPLACEMENT_COUNT,
     &LINE_MAPPING,
     &REVIEW_WORD,
+    &GUIDE_QUESTION,
+    &ASKED_QUESTION,
 ];
 
 /// Columns that migrations after the first added to existing tables, in the order the

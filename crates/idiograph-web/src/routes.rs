@@ -9,7 +9,7 @@ use axum::Router;
 use crate::api::events;
 use idiograph_model::Role::{Analyst, Auditor, Owner};
 
-use crate::api::{annotations, deid, members, misc, study, themes, transcript_setup, transcripts};
+use crate::api::{annotations, deid, guide, members, misc, study, themes, transcript_setup, transcripts};
 use crate::{assets, auth, pages, security, AppState};
 
 /// Who may use a route on a team server (`serve --team`); locally everything is open to the
@@ -56,6 +56,7 @@ fn table() -> Vec<Entry> {
         ("GET", "/themes/{id}", READ, get(pages::theme)),
         ("GET", "/participants", READ, get(pages::participants)),
         ("GET", "/journal", READ, get(pages::journal)),
+        ("GET", "/guide", READ, get(pages::guide)),
         ("GET", "/history", READ, get(pages::history)),
         ("GET", "/reports", READ, get(pages::reports)),
         ("GET", "/search", READ, get(pages::search)),
@@ -118,6 +119,16 @@ fn table() -> Vec<Entry> {
         ("POST", "/api/v1/journal", JOURNAL, post(misc::add_journal)),
         ("PATCH", "/api/v1/journal/{id}", JOURNAL, patch(misc::patch_journal)),
         ("DELETE", "/api/v1/journal/{id}", JOURNAL, delete(misc::delete_journal)),
+        ("GET", "/api/v1/guide", READ, get(guide::get_guide)),
+        ("POST", "/api/v1/guide/questions", ANALYSE, post(guide::add_question)),
+        ("PATCH", "/api/v1/guide/questions/{id}", ANALYSE, patch(guide::patch_question)),
+        ("DELETE", "/api/v1/guide/questions/{id}", ANALYSE, delete(guide::delete_question)),
+        ("POST", "/api/v1/guide/import", ANALYSE, post(guide::import)),
+        ("GET", "/api/v1/guide/match/{id}", READ, get(guide::get_match)),
+        ("PUT", "/api/v1/guide/match/{id}", ANALYSE, put(guide::confirm)),
+        ("GET", "/api/v1/guide/answers", READ, get(guide::answers)),
+        ("GET", "/api/v1/guide/answers/{format}", READ, get(misc::guide_answers)),
+        ("POST", "/api/v1/guide/answers/{format}", READ, post(misc::guide_answers_anyway)),
         ("GET", "/api/v1/recurrence", READ, get(misc::recurrence)),
         ("GET", "/api/v1/history", READ, get(misc::history)),
         ("POST", "/api/v1/undo", JOURNAL, post(misc::undo)),

@@ -2,8 +2,8 @@
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
 //! members page and two analysts on one board, a third for pseudonymisation, the home page of
 //! an empty folder of studies, a demo of its own for the reading tests, a study with a long
-//! interview for landing on a search hit, a demo to merge a project into, and a team server of the projects of a PostgreSQL
-//! database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
+//! interview for landing on a search hit, a demo to merge a project into, and a team server of
+//! the projects of a PostgreSQL database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -116,6 +116,10 @@ async fn workbench_in_headless_chromium() {
     let reading_wb = idiograph_app::build_demo(&dir.path().join("reading.idg"), "researcher").await.unwrap();
     let (reading_url, reading_server) = serve_local(reading_wb).await;
 
+    // The interview guide page (guide.test.mjs) confirms and adds questions: a demo of its own.
+    let guide_wb = idiograph_app::build_demo(&dir.path().join("guide.idg"), "researcher").await.unwrap();
+    let (guide_url, guide_server) = serve_local(guide_wb).await;
+
     // One participant with a long interview, where a search hit lies far down (landing.test.mjs).
     let long_wb =
         Workbench::create(&dir.path().join("long.idg"), "Long interview", Terminology::Smith2022, "researcher")
@@ -178,6 +182,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/home.test.mjs",
                 "tests/browser/reading.test.mjs",
                 "tests/browser/landing.test.mjs",
+                "tests/browser/guide.test.mjs",
                 "tests/browser/merge.test.mjs",
             ])
             .current_dir(&root)
@@ -191,6 +196,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_HOME_URL", &home_url)
             .env("IDIOGRAPH_READING_URL", &reading_url)
             .env("IDIOGRAPH_LONG_URL", &long_url)
+            .env("IDIOGRAPH_GUIDE_URL", &guide_url)
             .env("IDIOGRAPH_MERGE_URL", &merge_url)
             .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
@@ -203,6 +209,7 @@ async fn workbench_in_headless_chromium() {
     team_server.abort();
     deid_server.abort();
     home_server.abort();
+    guide_server.abort();
     reading_server.abort();
     long_server.abort();
     merge_server.abort();

@@ -329,6 +329,27 @@ impl Team {
                     "application/xml",
                 )
             }
+            ("POST", "/api/v1/guide/questions") => {
+                Call::new(method, path(template)).json(json!({"text": format!("Question {}?", self.next())}))
+            }
+            ("PATCH", "/api/v1/guide/questions/{id}") | ("DELETE", "/api/v1/guide/questions/{id}") => {
+                let q = self.wb.add_guide_question(&format!("Asked {}?", self.next()), None).await.unwrap();
+                let c = Call::new(method, format!("/api/v1/guide/questions/{}", q.short_id()));
+                if method == "PATCH" {
+                    c.json(json!({"text": "Reworded?"}))
+                } else {
+                    c
+                }
+            }
+            ("POST", "/api/v1/guide/import") => {
+                Call::new(method, path(template)).body(format!("1. Imported {}?\n", self.next()), "text/plain")
+            }
+            ("GET", "/api/v1/guide/match/{id}") => Call::new(method, path("/api/v1/guide/match/T1")),
+            ("PUT", "/api/v1/guide/match/{id}") => {
+                self.wb.add_guide_question("How did you join the group?", None).await.unwrap();
+                Call::new(method, path("/api/v1/guide/match/T1")).json(json!({"turns": []}))
+            }
+            ("GET" | "POST", "/api/v1/guide/answers/{format}") => Call::new(method, path("/api/v1/guide/answers/md")),
             ("POST", "/api/v1/transcripts/{id}/annotated/{format}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/annotated/html"))
             }
@@ -474,6 +495,7 @@ fn intended(route: &Route) -> Access {
             "/api/v1/reports/{format}"
             | "/api/v1/figures/{file}"
             | "/api/v1/results/{format}"
+            | "/api/v1/guide/answers/{format}"
             | "/api/v1/transcripts/{id}/annotated/{format}",
         ) => Access::Member(Role::Auditor),
         ("POST", "/api/v1/undo" | "/api/v1/redo") | ("GET", _) => Access::Member(Role::Auditor),

@@ -139,6 +139,7 @@ on_both_backends!(
     fn closed_stdout_is_not_a_crash,
     fn pseudonyms_that_look_like_short_ids_do_not_clash,
     fn renaming_a_speaker_carries_anchors_to_the_new_version,
+    fn the_interview_guide_from_a_document_to_the_answers_side_by_side,
     fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label,
     fn a_markdown_transcript_reads_as_rendered,
     fn folder_import_with_a_participant_per_file,
@@ -1432,6 +1433,60 @@ fn renaming_a_speaker_carries_anchors_to_the_new_version(backend: Backend) {
     assert_eq!(labels, ["Interviewer", "Olivia"]);
     p.ok(&["undo"]);
     assert_eq!(p.readout(), before);
+}
+
+/// The interview guide on the command line: a guide document imported, suggestions shown and
+/// confirmed with one turn set by line, the answers printed and written as a workbook; bad
+/// `--set` values refused naming the line, and nothing changed by them.
+fn the_interview_guide_from_a_document_to_the_answers_side_by_side(backend: Backend) {
+    let p = Project::on(&backend);
+    p.ok(&["participant", "add", "Olivia"]);
+    let interview = "Interviewer: How did you come to join the Balint group?\n\nOlivia: A friend told me.\n\n\
+        Interviewer: Go on.\n\nOlivia: She said it helped.\n\n\
+        Interviewer: What was the group like?\n\nOlivia: Small and kind.\n";
+    let file = p.write("olivia.txt", interview);
+    p.ok(&["import", file.to_str().unwrap(), "--participant", "Olivia"]);
+    let guide = p.write(
+        "guide.txt",
+        "Guide v1\n1. How did you join the Balint group?\n   - Who told you?\n2. What was the group like?\n",
+    );
+    let imported = p.json(&["guide", "import", guide.to_str().unwrap()]);
+    assert_eq!(imported["added"], 3);
+    assert_eq!(imported["skipped"][0], "Guide v1");
+    let listed = p.ok(&["guide", "list"]);
+    assert!(
+        listed.contains("Q1   How did you join the Balint group?") && listed.contains("Q2   Who told you?"),
+        "{listed}"
+    );
+
+    let m = p.json(&["guide", "match", "T1"]);
+    let suggested: Vec<&str> =
+        m["turns"].as_array().unwrap().iter().map(|t| t["suggested"].as_str().unwrap()).collect();
+    assert_eq!(suggested, ["Q1", "Q1", "Q3"]);
+    assert_eq!(m["confirmed"], false);
+    let lines: Vec<u64> = m["turns"].as_array().unwrap().iter().map(|t| t["line"].as_u64().unwrap()).collect();
+
+    let bad = p.run(&["guide", "confirm", "T1", "--set", "2=Q1"]);
+    assert!(!bad.success && bad.stderr.contains("no interviewer turn of T1 starts on line 2"), "{}", bad.stderr);
+    let bad = p.run(&["guide", "confirm", "T1", "--set", "one=Q1"]);
+    assert!(!bad.success && bad.stderr.contains("'one' is not a line number"), "{}", bad.stderr);
+    assert_eq!(p.json(&["guide", "match", "T1"])["confirmed"], false, "a refusal confirms nothing");
+
+    let set = format!("{}=none", lines[1]);
+    let confirmed = p.json(&["guide", "confirm", "T1", "--set", &set]);
+    let got: Vec<Value> = confirmed["turns"].as_array().unwrap().iter().map(|t| t["confirmed"].clone()).collect();
+    assert_eq!(got, [Value::from("Q1"), Value::Null, Value::from("Q3")]);
+
+    let answers = p.json(&["guide", "answers"]);
+    assert_eq!(answers["questions"][0]["cells"][0]["answers"][0]["text"], "A friend told me.");
+    assert_eq!(answers["questions"][1]["cells"][0]["answers"][0]["text"], "Small and kind.");
+    let out = p.file("answers.xlsx");
+    p.ok(&["guide", "answers", "--format", "xlsx", "-o", out.to_str().unwrap()]);
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+    let md = p.ok(&["guide", "answers", "--format", "md"]);
+    assert!(md.contains("> Small and kind.") && md.contains("(Olivia, p. 1, l. "), "{md}");
+    let wrong = p.run(&["guide", "answers", "--format", "pdf"]);
+    assert!(!wrong.success && wrong.stderr.contains("no answers format 'pdf' (formats: xlsx, md)"), "{}", wrong.stderr);
 }
 
 /// A line of a VTT or SRT transcript opens with the cue's time and the speaker's name

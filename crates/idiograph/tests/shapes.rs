@@ -150,6 +150,9 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
     p.ok(&["theme", "assign", "TH2", "--theme", "TH1"]);
     let extract = p.json(&["extract", "add", "--theme", "TH2", "--transcript", "T1", "--lines", "4"]);
     let journal = p.json(&["journal", "add", "--about", "P1", "I expected more resistance"]);
+    p.ok(&["guide", "add", "How did the group feel at first?"]);
+    let guide = p.json(&["guide", "add", "--under", "Q1", "And later?"]);
+    p.ok(&["guide", "confirm", "T1"]);
 
     let mut server = p.spawn(&["serve", "--port", "0"]);
     let host = served_host(&mut server);
@@ -177,6 +180,9 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
         ("recurrence", p.json(&["recurrence"]), "/api/v1/recurrence", None, "Recurrence"),
         ("history", p.json(&["history"]), "/api/v1/history", Some("events"), "AuditEvent"),
         ("search", p.json(&["search", "feelings"]), "/api/v1/search?q=feelings", None, "SearchResults"),
+        ("guide", p.json(&["guide", "list"]), "/api/v1/guide", None, "Guide"),
+        ("guide match", p.json(&["guide", "match", "T1"]), "/api/v1/guide/match/T1", None, "GuideMatch"),
+        ("guide answers", p.json(&["guide", "answers"]), "/api/v1/guide/answers", None, "GuideAnswers"),
     ];
     let mut failures = Vec::new();
     for (what, cli, path, key, name) in &objects {
@@ -210,6 +216,7 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
         ("theme assign", &assignment, "Assignment"),
         ("extract add", &extract, "Extract"),
         ("journal add", &journal, "JournalEntry"),
+        ("guide add", &guide, "Guide"),
     ] {
         failures.extend(conforms(&doc, &schema(name), printed, what).err());
     }

@@ -37,11 +37,7 @@ impl Importer for DocxImporter {
 
 pub(super) fn import_docx(file: &str, bytes: &[u8], limits: ZipLimits) -> Result<ImportedTranscript, ImportError> {
     let mut package = Package::open(file, bytes, "docx", limits)?;
-    let part = main_part(&mut package)?;
-    let xml = package.read(&part)?.ok_or_else(|| ImportError::Malformed {
-        file: file.to_owned(),
-        reason: "not a Word document (no word/document.xml)".to_owned(),
-    })?;
+    let (part, xml) = main_document(file, &mut package)?;
     let xml = xml_text(file, &part, &xml)?;
     let mut builder = TextBuilder::new();
     read_body(file, &part, &xml, &mut builder)?;
@@ -49,6 +45,16 @@ pub(super) fn import_docx(file: &str, bytes: &[u8], limits: ZipLimits) -> Result
         builder.note("document metadata (author, company) was not imported");
     }
     builder.finish(file, bytes, TranscriptFormat::Docx, "utf-8")
+}
+
+/// The main document part's name and bytes; a package without one is not a Word document.
+fn main_document(file: &str, package: &mut Package<'_>) -> Result<(String, Vec<u8>), ImportError> {
+    let part = main_part(package)?;
+    let xml = package.read(&part)?.ok_or_else(|| ImportError::Malformed {
+        file: file.to_owned(),
+        reason: "not a Word document (no word/document.xml)".to_owned(),
+    })?;
+    Ok((part, xml))
 }
 
 /// The main document part: `word/document.xml`, else the target of the officeDocument
@@ -168,6 +174,50 @@ fn read_body(file: &str, part: &str, xml: &str, builder: &mut TextBuilder) -> Re
     }
     flow.finish(builder);
     Ok(())
+}
+
+/// The paragraphs of a Word document's body as plain text, each with its list level when Word
+/// numbers or bullets it (`w:numPr`/`w:ilvl`, 0 for the outermost level): an interview guide's
+/// questions and prompts are told apart by it, since Word's automatic numbers are not text.
+pub(super) fn list_paragraphs(file: &str, bytes: &[u8]) -> Result<Vec<(Option<u8>, String)>, ImportError> {
+    let mut package = Package::open(file, bytes, "docx", ZipLimits::DEFAULT)?;
+    let (part, xml) = main_document(file, &mut package)?;
+    let xml = xml_text(file, &part, &xml)?;
+    let mut reader = Reader::from_str(&xml);
+    let mut out = Vec::new();
+    let (mut text, mut level, mut in_text, mut numbered) = (String::new(), None, false, false);
+    let mut skip = 0usize;
+    loop {
+        match reader.read_event().map_err(|e| xml_error(file, &part, e))? {
+            Event::Start(e) if skip > 0 || matches!(e.local_name().as_ref(), "delText" | "instrText") => skip += 1,
+            Event::Start(e) => match e.local_name().as_ref() {
+                "p" => (text, level, numbered) = (String::new(), None, false),
+                "numPr" => numbered = true,
+                "t" => in_text = true,
+                _ => {}
+            },
+            Event::Empty(e) if skip == 0 => match e.local_name().as_ref() {
+                "ilvl" if numbered => {
+                    let value = e.attributes().flatten().find(|a| a.key.local_name().as_ref() == "val");
+                    level = value.and_then(|a| a.value.parse().ok()).or(Some(0));
+                }
+                "numId" if numbered => level = level.or(Some(0)),
+                "tab" | "br" => text.push(' '),
+                _ => {}
+            },
+            Event::End(_) if skip > 0 => skip -= 1,
+            Event::End(e) => match e.local_name().as_ref() {
+                "p" => out.push((level, std::mem::take(&mut text))),
+                "t" => in_text = false,
+                _ => {}
+            },
+            Event::Text(t) if in_text && skip == 0 => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if in_text && skip == 0 => text.extend(super::flow::resolve_reference(&r)),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// Whether `docProps` names an author, editor or company (the values are not kept).

@@ -19,6 +19,7 @@ mod builder;
 mod decode;
 mod docx;
 mod flow;
+mod guide;
 mod markdown;
 mod odt;
 mod package;
@@ -30,6 +31,7 @@ mod speakers;
 mod vtt;
 
 pub use crate::import::docx::DocxImporter;
+pub use crate::import::guide::{import_guide, GuideEntry, ImportedGuide};
 pub use crate::import::markdown::MarkdownImporter;
 pub use crate::import::odt::OdtImporter;
 #[cfg(feature = "pdf")]

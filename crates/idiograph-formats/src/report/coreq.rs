@@ -52,6 +52,9 @@ pub struct ReportCoreq {
     pub rule: String,
     /// Whether the transcripts were pseudonymised with a key store kept apart (SRQR item 13).
     pub pseudonymised: bool,
+    /// The interview guide recorded in the study: how many questions and follow-up prompts
+    /// (item 17); `(0, 0)` when none is recorded.
+    pub guide: (usize, usize),
 }
 
 /// One checklist item: number, topic, guide question.
@@ -206,6 +209,14 @@ fn answer(c: &ReportCoreq, item: u8) -> Option<String> {
     match item {
         1 => interviewers(c),
         9 => Some("Interpretative Phenomenological Analysis (IPA)".to_owned()),
+        17 => match c.guide {
+            (0, _) => None,
+            (q, p) => Some(format!(
+                "Yes: a semi-structured interview guide of {q} question{} and {p} prompt{}, recorded in the study with each participant's answers; pilot testing not recorded",
+                if q == 1 { "" } else { "s" },
+                if p == 1 { "" } else { "s" }
+            )),
+        },
         12 => c.participants.map(|n| format!("{n} participants")),
         14 if !c.interview_modes.is_empty() => Some(format!("Interview modes: {}", tally(&c.interview_modes))),
         16 if !c.sample_attributes.is_empty() => {

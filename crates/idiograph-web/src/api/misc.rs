@@ -94,13 +94,14 @@ pub(crate) async fn redo(Bench(wb): Bench) -> ApiResult<Json<Value>> {
 
 /// The content type of a Word document.
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The exports offered: path word, label, content type. `csv-…` words name one table.
 pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
     ("md", "Report, Markdown (.md)", "text/markdown; charset=utf-8"),
     ("html", "Report, self-contained HTML (.html)", "text/html; charset=utf-8"),
     ("docx", "Write-up pack, Word (.docx)", DOCX),
-    ("xlsx", "All tables, Excel (.xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("xlsx", "All tables, Excel (.xlsx)", XLSX),
     ("csv-gets", "Group themes table (.csv)", "text/csv; charset=utf-8"),
     ("csv-pets", "Personal themes table (.csv)", "text/csv; charset=utf-8"),
     ("csv-statements", "Statements table (.csv)", "text/csv; charset=utf-8"),
@@ -238,6 +239,31 @@ async fn download_results(Bench(wb): Bench, format: &str, allow_leaks: bool) -> 
         _ => "text/markdown; charset=utf-8",
     };
     let name = format!("idiograph-results.{}", export.extension());
+    attachment(wb.export(export, allow_leaks).await?, &name, content_type)
+}
+
+/// Downloads the answers to the interview guide as `xlsx` or `md`; the leak check applies.
+pub(crate) async fn guide_answers(
+    bench: Bench,
+    Path(format): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    refuse_override(&q.allow_leaks, &format!("/api/v1/guide/answers/{format}"))?;
+    download_guide_answers(bench, &format, false).await
+}
+
+/// Downloads the answers despite the leak check: the explicit override, recorded in the audit log.
+pub(crate) async fn guide_answers_anyway(bench: Bench, Path(format): Path<String>) -> ApiResult<Response> {
+    download_guide_answers(bench, &format, true).await
+}
+
+async fn download_guide_answers(Bench(wb): Bench, format: &str, allow_leaks: bool) -> ApiResult<Response> {
+    let export = ExportFormat::guide_answers(format).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let content_type = match export.extension() {
+        "xlsx" => XLSX,
+        _ => "text/markdown; charset=utf-8",
+    };
+    let name = format!("idiograph-guide-answers.{}", export.extension());
     attachment(wb.export(export, allow_leaks).await?, &name, content_type)
 }
 

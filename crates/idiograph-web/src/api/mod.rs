@@ -4,6 +4,7 @@
 pub(crate) mod annotations;
 pub(crate) mod deid;
 pub(crate) mod events;
+pub(crate) mod guide;
 pub(crate) mod members;
 pub(crate) mod misc;
 pub(crate) mod study;
@@ -18,6 +19,52 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, ApiResult};
+
+/// A file sent to an import route: the file field of a `multipart/form-data` form (the pages'
+/// forms) with the form's other fields by name, or the whole request body (scripts).
+pub(crate) struct Upload {
+    /// The file's name, when the form gave one.
+    pub name: Option<String>,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// The form's other fields.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl Upload {
+    /// Reads the upload; a body that cannot be read is answered with its status (413 over the
+    /// route's `limit`, else 400).
+    pub(crate) async fn read(req: Request, limit: usize) -> ApiResult<Upload> {
+        use axum::body::Bytes;
+        use axum::extract::Multipart;
+        use axum::http::header;
+        let unreadable = |status, detail| ApiError::unreadable(status, detail, limit);
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let mut upload = Upload { name: None, bytes: Vec::new(), fields: Default::default() };
+        if !multipart {
+            upload.bytes =
+                Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?.to_vec();
+            return Ok(upload);
+        }
+        let mut form = Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
+        while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
+            let (file_name, name) = (field.file_name().map(str::to_owned), field.name().map(str::to_owned));
+            let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
+            match (file_name, name) {
+                (Some(f), _) => (upload.name, upload.bytes) = (Some(f), data.to_vec()),
+                (None, Some(n)) => {
+                    upload.fields.insert(n, String::from_utf8_lossy(&data).into_owned());
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(upload)
+    }
+}
 
 /// The largest body of a request other than an upload.
 pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -34,61 +81,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(ApiError::unreadable(e.status(), e.body_text(), MAX_BODY_BYTES)),
         }
-    }
-}
-
-/// One uploaded file: `multipart/form-data` with a file field and other text fields (a page's
-/// form), or the raw request body with `?name=FILE` and the other fields in the query (scripts).
-/// Unreadable bodies are answered 413 over `limit`, else 400.
-pub(crate) struct OneFile {
-    /// The file's name, when the request gave one.
-    pub(crate) name: Option<String>,
-    /// The file's bytes.
-    pub(crate) bytes: Vec<u8>,
-    /// The other fields, by name (the query's, overridden by the form's).
-    pub(crate) fields: std::collections::BTreeMap<String, String>,
-}
-
-impl OneFile {
-    /// Reads the upload of `req` within `limit` bytes.
-    pub(crate) async fn read(req: Request, limit: usize) -> ApiResult<OneFile> {
-        use axum::extract::{Multipart, Query};
-        let unreadable = |status, detail| ApiError::unreadable(status, detail, limit);
-        let Query(mut fields) = Query::<std::collections::BTreeMap<String, String>>::try_from_uri(req.uri())
-            .map_err(|e| ApiError::bad_request(e.body_text()))?;
-        let multipart = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let mut file = OneFile { name: fields.remove("name"), bytes: Vec::new(), fields: Default::default() };
-        if multipart {
-            let mut form =
-                Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-            while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
-                let file_name = field.file_name().map(str::to_owned);
-                let name = field.name().unwrap_or_default().to_owned();
-                let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-                match file_name {
-                    Some(f) => (file.name, file.bytes) = (Some(f), data.to_vec()),
-                    None => {
-                        fields.insert(name, String::from_utf8_lossy(&data).into_owned());
-                    }
-                }
-            }
-        } else {
-            let body =
-                axum::body::Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-            file.bytes = body.to_vec();
-        }
-        file.name = file.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        file.fields = fields;
-        Ok(file)
-    }
-
-    /// The field `name`, trimmed, when given and not empty.
-    pub(crate) fn field(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 }
 

@@ -8,7 +8,7 @@ use idiograph_model::{GroupingStrategy, ObjectKind, ShortId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{double_option, word, ApiJson, IfMatch, OneFile};
+use super::{double_option, word, ApiJson, IfMatch};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::value;
@@ -208,15 +208,28 @@ pub(crate) async fn unassign(
     Ok(Json(json!({ "unassigned": true })))
 }
 
+#[derive(Deserialize)]
+pub(crate) struct CodebookQuery {
+    /// Import as personal themes of this participant (pseudonym or `P` id); group themes without.
+    case: Option<String>,
+    /// The file's name, for messages.
+    name: Option<String>,
+}
+
 /// Imports a REFI-QDA codebook (`.qdc`) as themes: the request body with `?case=…&name=…`, or
 /// `multipart/form-data` with a file field and a `case` field (the group board's form). 201 with
 /// what was made, the codes that were already themes and the reader's remarks; a file that cannot
 /// be imported is refused whole (422) and nothing changes.
 pub(crate) async fn import_codebook(
     Bench(wb): Bench,
+    Query(q): Query<CodebookQuery>,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<idiograph_app::CodebookImport>)> {
-    let file = OneFile::read(req, super::MAX_BODY_BYTES).await?;
-    let name = file.name.as_deref().unwrap_or("codebook.qdc");
-    Ok((StatusCode::CREATED, Json(wb.import_codebook(&file.bytes, name, file.field("case")).await?)))
+    let upload = super::Upload::read(req, super::MAX_BODY_BYTES).await?;
+    let name = upload.name.or(q.name);
+    let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("codebook.qdc").to_owned();
+    let case = upload.fields.get("case").cloned().or(q.case);
+    let case = case.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let bytes = upload.bytes;
+    Ok((StatusCode::CREATED, Json(wb.import_codebook(&bytes, &name, case).await?)))
 }

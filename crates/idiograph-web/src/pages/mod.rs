@@ -4,6 +4,7 @@
 
 mod boards;
 mod deid;
+mod guide;
 mod members;
 mod participants;
 mod search;
@@ -21,6 +22,7 @@ use crate::error::{ApiError, PageResult};
 
 pub(crate) use boards::{case_board, group_board, theme};
 pub(crate) use deid::deid;
+pub(crate) use guide::guide;
 pub(crate) use members::members;
 pub(crate) use participants::participants;
 pub(crate) use search::{api_search, search};

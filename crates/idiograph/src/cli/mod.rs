@@ -5,6 +5,7 @@
 mod admin;
 mod analysis;
 mod deid;
+mod guide;
 mod study;
 mod words;
 
@@ -19,6 +20,7 @@ pub use self::analysis::{
     ExtractCommand, JournalCommand, MemberArgs, NoteCommand, SearchArgs, StatementCommand, ThemeCommand,
 };
 pub use self::deid::{DeidCommand, KnownCommand};
+pub use self::guide::GuideCommand;
 pub use self::study::{ParticipantCommand, ParticipantDetails, StudyCommand, TranscriptCommand};
 use self::words::words;
 pub use self::words::{AnnotatedFormat, FigureFormat, ReportFormat};
@@ -134,6 +136,9 @@ pub enum Command {
     /// The reflexive journal.
     #[command(subcommand)]
     Journal(JournalCommand),
+    /// The interview guide: its questions, which interviewer turn asked each, and the answers.
+    #[command(subcommand)]
+    Guide(GuideCommand),
     /// The group theme × participant recurrence matrix and the rule check.
     Recurrence,
     /// Full-text search across transcripts, notes, statements, themes and the journal, shown as

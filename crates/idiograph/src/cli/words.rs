@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
 use idiograph_app::{
-    candidate_kind, identifier_kind, CandidateKind, Figure, IdentifierKind, ItemStatus, ReportTable, ResultsFormat,
-    SearchKind, CANDIDATE_KINDS,
+    candidate_kind, identifier_kind, CandidateKind, Figure, GuideFormat, IdentifierKind, ItemStatus, ReportTable,
+    ResultsFormat, SearchKind, CANDIDATE_KINDS,
 };
 use idiograph_model::{
     FillerPolicy, GroupingStrategy, NoteKind, OriginalsPolicy, Role, SpeakerRole, Terminology, Verdict,
@@ -65,6 +65,19 @@ impl Word for Figure {
     }
     fn parse(text: &str) -> Result<Self, String> {
         found_or_listed(Figure::parse(text), &Figure::ALL, Figure::name, text, "figure", "figures")
+    }
+}
+
+impl Word for GuideFormat {
+    fn all() -> &'static [Self] {
+        &GuideFormat::ALL
+    }
+    fn word(self) -> &'static str {
+        self.extension()
+    }
+    fn parse(text: &str) -> Result<Self, String> {
+        let found = GuideFormat::parse(text);
+        found_or_listed(found, &GuideFormat::ALL, GuideFormat::extension, text, "answers format", "formats")
     }
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod admin;
 pub(crate) mod analysis;
 pub(crate) mod deid;
 pub(crate) mod extracts;
+pub(crate) mod guide;
 pub(crate) mod history;
 pub(crate) mod import;
 pub(crate) mod journal;
