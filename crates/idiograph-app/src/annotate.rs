@@ -98,8 +98,112 @@ async fn transcript_of(tx: &mut Tx, target: &Target) -> Result<Transcript, AppEr
 }
 
 /// The anchor of a target on `v`, the current version of transcript `t`.
-fn anchor_in(t: &Transcript, v: &TranscriptVersion, target: &Target) -> Result<Anchor, AppError> {
+pub(crate) fn anchor_in(t: &Transcript, v: &TranscriptVersion, target: &Target) -> Result<Anchor, AppError> {
     Anchor::from_span(v, target.span).map_err(|e| invalid!("selection in {}: {e}", t.short_id()))
+}
+
+/// Adds an exploratory note by `author` on `anchor` in transcript `t` inside a running command,
+/// checking its text.
+pub(crate) async fn insert_note(
+    tx: &mut Tx,
+    t: &Transcript,
+    anchor: Anchor,
+    kind: NoteKind,
+    text: &str,
+    author: &str,
+) -> Result<ExploratoryNote, AppError> {
+    let note = ExploratoryNote {
+        text: check_text("a note", text, MAX_NOTE_CHARS)?,
+        id: new_id(),
+        short: tx.next_short(ObjectKind::Note).await?,
+        participant_id: t.participant_id.clone(),
+        transcript_id: t.id.clone(),
+        kind,
+        author: author.to_owned(),
+        created_at: now(),
+        anchor,
+    };
+    tx.insert(&note).await?;
+    Ok(note)
+}
+
+/// Adds an experiential statement by `author` of `case`, grounded in `anchors` and developed
+/// from the notes `from_notes`, inside a running command, checking its text.
+pub(crate) async fn new_statement(
+    tx: &mut Tx,
+    case: &ObjectId,
+    text: &str,
+    anchors: Vec<Anchor>,
+    from_notes: &[ObjectId],
+    author: &str,
+) -> Result<ExperientialStatement, AppError> {
+    let s = ExperientialStatement {
+        text: check_text("a statement", text, MAX_STATEMENT_CHARS)?,
+        id: new_id(),
+        short: tx.next_short(ObjectKind::Statement).await?,
+        participant_id: case.clone(),
+        anchors,
+        from_notes: from_notes.to_vec(),
+        author: author.to_owned(),
+        created_at: now(),
+    };
+    tx.insert(&s).await?;
+    Ok(s)
+}
+
+/// Chooses `anchor` in transcript `t` as an extract of theme `th` inside a running command; a
+/// personal theme takes extracts of its own case only.
+pub(crate) async fn insert_extract(
+    tx: &mut Tx,
+    th: &Theme,
+    t: &Transcript,
+    anchor: Anchor,
+) -> Result<Extract, AppError> {
+    if let Some(p) = th.participant_id() {
+        if *p != t.participant_id {
+            return Err(invalid!(
+                "{} is a personal theme of another participant than {}'s",
+                th.short_id(),
+                t.short_id()
+            ));
+        }
+    }
+    let x = Extract {
+        id: new_id(),
+        short: tx.next_short(ObjectKind::Extract).await?,
+        theme_id: th.id.clone(),
+        participant_id: t.participant_id.clone(),
+        transcript_id: t.id.clone(),
+        anchor,
+        created_at: now(),
+    };
+    tx.insert(&x).await?;
+    Ok(x)
+}
+
+/// Writes a journal entry by `author` inside a running command, checking its text; `about` is
+/// the object it is about and that object's participant, as [`resolve_any`] gives them.
+pub(crate) async fn insert_journal(
+    tx: &mut Tx,
+    text: &str,
+    about: Option<(ObjectId, Option<ObjectId>)>,
+    author: &str,
+) -> Result<JournalEntry, AppError> {
+    let (about, participant_id) = match about {
+        Some((id, p)) => (Some(id), p),
+        None => (None, None),
+    };
+    let j = JournalEntry {
+        text: check_text("a journal entry", text, MAX_NOTE_CHARS)?,
+        id: new_id(),
+        short: tx.next_short(ObjectKind::Journal).await?,
+        author: author.to_owned(),
+        created_at: now(),
+        about,
+        participant_id,
+    };
+    tx.insert(&j).await?;
+    Ok(j)
 }
 
 fn where_(v: &TranscriptVersion, a: &Anchor) -> String {
@@ -148,21 +252,9 @@ pub(crate) async fn resolve_extract(tx: &mut Tx, reference: impl Reference) -> R
 impl Workbench {
     /// Adds an exploratory note of `kind` on a passage.
     pub async fn add_note(&self, target: &Target, kind: NoteKind, text: &str) -> Result<ExploratoryNote, AppError> {
-        let text = check_text("a note", text, MAX_NOTE_CHARS)?;
         let mut tx = self.begin().await?;
         let (t, v, anchor) = anchor(&mut tx, target).await?;
-        let note = ExploratoryNote {
-            id: new_id(),
-            short: tx.next_short(ObjectKind::Note).await?,
-            participant_id: t.participant_id.clone(),
-            transcript_id: t.id.clone(),
-            kind,
-            text,
-            author: self.author.clone(),
-            created_at: now(),
-            anchor,
-        };
-        tx.insert(&note).await?;
+        let note = insert_note(&mut tx, &t, anchor, kind, text, &self.author).await?;
         let summary = format!("add {kind} note {} on {}, {}", note.short_id(), t.short_id(), where_(&v, &note.anchor));
         tx.commit(Action::AddNote, &summary).await?;
         Ok(note)
@@ -310,17 +402,7 @@ impl Workbench {
         from_notes: &[ObjectId],
         on: String,
     ) -> Result<ExperientialStatement, AppError> {
-        let s = ExperientialStatement {
-            id: new_id(),
-            short: tx.next_short(ObjectKind::Statement).await?,
-            participant_id: case.clone(),
-            text,
-            anchors,
-            from_notes: from_notes.to_vec(),
-            author: self.author.clone(),
-            created_at: now(),
-        };
-        tx.insert(&s).await?;
+        let s = new_statement(&mut tx, case, &text, anchors, from_notes, &self.author).await?;
         tx.commit(Action::AddStatement, &format!("add statement {} {on}", s.short_id())).await?;
         Ok(s)
     }
@@ -389,25 +471,7 @@ impl Workbench {
         let mut tx = self.begin().await?;
         let th: Theme = themes::resolve(&mut tx, theme).await?;
         let (t, v, anchor) = anchor(&mut tx, target).await?;
-        if let Some(p) = th.participant_id() {
-            if *p != t.participant_id {
-                return Err(invalid!(
-                    "{} is a personal theme of another participant than {}'s",
-                    th.short_id(),
-                    t.short_id()
-                ));
-            }
-        }
-        let x = Extract {
-            id: new_id(),
-            short: tx.next_short(ObjectKind::Extract).await?,
-            theme_id: th.id.clone(),
-            participant_id: t.participant_id.clone(),
-            transcript_id: t.id.clone(),
-            anchor,
-            created_at: now(),
-        };
-        tx.insert(&x).await?;
+        let x = insert_extract(&mut tx, &th, &t, anchor).await?;
         let summary = format!(
             "add extract {} for {} from {}, {}",
             x.short_id(),
@@ -432,25 +496,12 @@ impl Workbench {
     /// Writes a reflexive journal entry, optionally about an object (`P1`/pseudonym, `T2`, `N3`,
     /// `S4`, `TH5`, `X6`).
     pub async fn add_journal(&self, text: &str, about: Option<&str>) -> Result<JournalEntry, AppError> {
-        let text = check_text("a journal entry", text, MAX_NOTE_CHARS)?;
         let mut tx = self.begin().await?;
-        let (about, participant_id) = match about {
-            Some(r) => {
-                let (id, p) = resolve_any(&mut tx, r).await?;
-                (Some(id), p)
-            }
-            None => (None, None),
+        let about = match about {
+            Some(r) => Some(resolve_any(&mut tx, r).await?),
+            None => None,
         };
-        let j = JournalEntry {
-            id: new_id(),
-            short: tx.next_short(ObjectKind::Journal).await?,
-            author: self.author.clone(),
-            created_at: now(),
-            text,
-            about,
-            participant_id,
-        };
-        tx.insert(&j).await?;
+        let j = insert_journal(&mut tx, text, about, &self.author).await?;
         tx.commit(Action::AddJournalEntry, &format!("add journal entry {}", j.short_id())).await?;
         Ok(j)
     }

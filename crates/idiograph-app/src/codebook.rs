@@ -6,9 +6,11 @@
 //! already has (letter case and surrounding spaces aside) is not imported, its sub-codes go
 //! under that theme, and the report says so.
 
-use idiograph_model::{ObjectKind, ShortId, Theme};
+use std::collections::BTreeMap;
+
+use idiograph_model::{ObjectId, ObjectKind, ShortId, Theme, ThemeScope};
 use idiograph_refi::{read_qdc, RefiCode, RefiDiagnostic};
-use idiograph_store::Action;
+use idiograph_store::{Action, Tx};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -55,6 +57,77 @@ fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// The themes a code tree became in one scope: those made and the codes that were already themes.
+pub(crate) struct CodeThemes {
+    /// The theme each code became or was found as, by the code's GUID.
+    pub(crate) theme_of: BTreeMap<String, Theme>,
+    /// The themes made, in the tree's order.
+    pub(crate) themes: Vec<ImportedTheme>,
+    /// Codes named like a theme the scope had before: not made, that theme used instead.
+    pub(crate) clashes: Vec<CodebookClash>,
+}
+
+/// Makes `codes` (from `file_name`) themes of `scope` inside a running command, in the tree's
+/// order with sub-codes as sub-themes, after the themes already there. A code named like a theme
+/// the scope had before (letter case and surrounding spaces aside) is not made: that theme is
+/// used, and its sub-codes go under it. A code that cannot be a theme (an empty or over-long
+/// name, a control character in it, an over-long description) is refused naming the file and
+/// the code.
+pub(crate) async fn themes_from_codes(
+    tx: &mut Tx,
+    codes: &[RefiCode],
+    scope: &ThemeScope,
+    file_name: &str,
+) -> Result<CodeThemes, AppError> {
+    let refused = |reason: String| invalid!("{file_name}: {reason}");
+    let mut made = CodeThemes { theme_of: BTreeMap::new(), themes: Vec::new(), clashes: Vec::new() };
+    let mut all: Vec<Theme> = tx.all().await?;
+    // A clash is with a theme the study had before: codes of one name in the file (an
+    // "Other" under several parents) are all imported.
+    let before = all.len();
+    // Codes in the codebook's order, each with the theme its parent code became.
+    let mut stack: Vec<(&RefiCode, Option<ObjectId>, usize)> = codes.iter().rev().map(|c| (c, None, 0)).collect();
+    while let Some((code, parent, depth)) = stack.pop() {
+        let what = |field: &str| format!("the {field} of code \"{}\"", code.name.trim());
+        let title = check_title(&what("name"), &code.name, MAX_TITLE_CHARS).map_err(|e| refused(e.to_string()))?;
+        let description = code
+            .description
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| check_text(&what("description"), d, MAX_DESCRIPTION_CHARS))
+            .transpose()
+            .map_err(|e| refused(e.to_string()))?;
+        let existing = all[..before].iter().find(|t| &t.scope == scope && name_key(&t.title) == name_key(&title));
+        let theme = match existing {
+            Some(t) => {
+                made.clashes.push(CodebookClash { code: title, theme: t.short_id() });
+                t.clone()
+            }
+            None => {
+                let position = all.iter().filter(|t| t.parent == parent).map(|t| t.position + 1).max().unwrap_or(0);
+                let theme = Theme {
+                    id: new_id(),
+                    short: tx.next_short(ObjectKind::Theme).await?,
+                    scope: scope.clone(),
+                    parent: parent.clone(),
+                    title,
+                    description,
+                    position,
+                    created_at: now(),
+                    note: None,
+                };
+                tx.insert(&theme).await?;
+                made.themes.push(ImportedTheme { id: theme.short_id(), title: theme.title.clone(), depth });
+                all.push(theme.clone());
+                theme
+            }
+        };
+        stack.extend(code.children.iter().rev().map(|c| (c, Some(theme.id.clone()), depth + 1)));
+        made.theme_of.insert(code.guid.clone(), theme);
+    }
+    Ok(made)
+}
+
 impl Workbench {
     /// Imports the codes of a `.qdc` codebook (`bytes`, read from `file_name`) as themes: group
     /// themes, or with `case` (a pseudonym or `P` id) personal themes of that case; sub-codes
@@ -97,50 +170,8 @@ impl Workbench {
 
         let mut tx = self.begin().await?;
         let scope = themes::scope(&mut tx, case).await?;
-        let mut all: Vec<Theme> = tx.all().await?;
-        // A clash is with a theme the study had before: codes of one name in the file (an
-        // "Other" under several parents) are all imported.
-        let before = all.len();
-        // Codes in the codebook's order, each with the theme its parent code became.
-        let mut stack: Vec<(&RefiCode, Option<idiograph_model::ObjectId>, usize)> =
-            codes.iter().rev().map(|c| (c, None, 0)).collect();
-        while let Some((code, parent, depth)) = stack.pop() {
-            let what = |field: &str| format!("the {field} of code \"{}\"", code.name.trim());
-            let title = check_title(&what("name"), &code.name, MAX_TITLE_CHARS).map_err(|e| refused(e.to_string()))?;
-            let description = code
-                .description
-                .as_deref()
-                .filter(|d| !d.trim().is_empty())
-                .map(|d| check_text(&what("description"), d, MAX_DESCRIPTION_CHARS))
-                .transpose()
-                .map_err(|e| refused(e.to_string()))?;
-            let existing = all[..before].iter().find(|t| t.scope == scope && name_key(&t.title) == name_key(&title));
-            let theme = match existing {
-                Some(t) => {
-                    report.clashes.push(CodebookClash { code: title, theme: t.short_id() });
-                    t.clone()
-                }
-                None => {
-                    let position = all.iter().filter(|t| t.parent == parent).map(|t| t.position + 1).max().unwrap_or(0);
-                    let theme = Theme {
-                        id: new_id(),
-                        short: tx.next_short(ObjectKind::Theme).await?,
-                        scope: scope.clone(),
-                        parent: parent.clone(),
-                        title,
-                        description,
-                        position,
-                        created_at: now(),
-                        note: None,
-                    };
-                    tx.insert(&theme).await?;
-                    report.themes.push(ImportedTheme { id: theme.short_id(), title: theme.title.clone(), depth });
-                    all.push(theme.clone());
-                    theme
-                }
-            };
-            stack.extend(code.children.iter().rev().map(|c| (c, Some(theme.id.clone()), depth + 1)));
-        }
+        let made = themes_from_codes(&mut tx, &codes, &scope, file_name).await?;
+        (report.themes, report.clashes) = (made.themes, made.clashes);
         if report.themes.is_empty() {
             return Err(refused(format!(
                 "every code is already a theme here ({}); nothing to import",

@@ -1,5 +1,6 @@
 //! REFI-QDA exchange: a study as a `.qdpx` project or `.qdc` codebook, and a `.qdpx` from another
-//! tool as a new study.
+//! tool as a new study; how a file's cases, sources, memos and users are read is shared with the
+//! merge of a `.qdpx` into an existing study (`merge.rs`).
 //!
 //! Export maps the IPA structure onto REFI-QDA's code tree: group themes (GETs) and their
 //! sub-themes are top-level codes; each participant's PETs sit under a container code for that
@@ -23,7 +24,7 @@ use idiograph_refi::{
 use crate::{now, AppError, Snapshot, Target, Workbench};
 
 /// A stable GUID for something Idiograph names but has no id for.
-fn derived(kind: &str, of: &str) -> String {
+pub(crate) fn derived(kind: &str, of: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("idiograph:{kind}:{of}").as_bytes()).to_string()
 }
 
@@ -74,7 +75,7 @@ fn decision_text(strategy: Option<GroupingStrategy>, rationale: Option<&str>) ->
     }
 }
 
-fn parse_decision(text: &str) -> (Option<GroupingStrategy>, Option<String>) {
+pub(crate) fn parse_decision(text: &str) -> (Option<GroupingStrategy>, Option<String>) {
     let Some(rest) = text.strip_prefix("Clustered") else { return (None, None) };
     let (strategy, rest) = match rest.strip_prefix(" by ") {
         Some(r) => {
@@ -102,14 +103,24 @@ pub struct ExchangeReport {
 
 impl ExchangeReport {
     /// Counts `n` elements of `kind` as not imported.
-    fn drop(&mut self, kind: &'static str, n: usize) {
+    pub(crate) fn drop(&mut self, kind: &'static str, n: usize) {
         if n > 0 {
             *self.not_imported.entry(kind).or_default() += n;
         }
     }
 
+    /// Takes back `n` elements of `kind` counted as not imported: they found a place after all.
+    pub(crate) fn placed(&mut self, kind: &'static str, n: usize) {
+        if let Some(left) = self.not_imported.get_mut(kind) {
+            *left = left.saturating_sub(n);
+            if *left == 0 {
+                self.not_imported.remove(kind);
+            }
+        }
+    }
+
     /// Adds one diagnostic line per kind counted by [`ExchangeReport::drop`], saying why.
-    fn explain_drops(&mut self) {
+    pub(crate) fn explain_drops(&mut self) {
         for (kind, n) in &self.not_imported {
             let why = match *kind {
                 "users who coded nothing imported" => "a user is recorded only as the author of what they coded",
@@ -122,9 +133,15 @@ impl ExchangeReport {
                 "codes on cases" | "passages on cases" => {
                     "a participant is linked to transcripts, not to codes or passages"
                 }
-                "passages without a code or memo" => "an extract is a passage chosen for a theme",
+                "passages without a code or memo" | "codings of whole sources" => {
+                    "an extract is a passage chosen for a theme"
+                }
                 "empty notes" => "a note needs text",
                 "sets" => "Idiograph groups themes by hierarchy",
+                "further passages of a memo" => "a note is anchored to one passage: the first that carries the memo",
+                "extracts already in the study" => "the study has an extract of that passage for that theme",
+                "notes already in the study" => "the study has a note with that text on that passage",
+                "journal entries already in the study" => "the study has a journal entry with that text",
                 _ => "no place for it in the study",
             };
             self.diagnostics.push(format!("not imported: {n} {kind} ({why})"));
@@ -314,18 +331,7 @@ impl Workbench {
         file_name: &str,
         author: &str,
     ) -> Result<(Workbench, ExchangeReport), AppError> {
-        // A bare .qde holds the project without its source texts (ATLAS.ti writes these).
-        let read =
-            if file_name.to_lowercase().ends_with(".qde") { read_qde(bytes) } else { read_qdpx(bytes, file_name) };
-        // The reader's error names the file (a bare .qde is read without its name): name it once.
-        let (project, diagnostics) = read.map_err(|mut e| {
-            e.file.get_or_insert_with(|| file_name.to_owned());
-            AppError::Invalid(e.to_string())
-        })?;
-        let mut report = ExchangeReport {
-            diagnostics: diagnostics.iter().map(RefiDiagnostic::to_string).collect(),
-            ..ExchangeReport::default()
-        };
+        let (project, mut report) = read_project(bytes, file_name)?;
         let wb = Workbench::create(path, &project.name, idiograph_model::Terminology::Smith2022, author).await?;
         // A study Idiograph wrote comes back with its IPA structure; anything else as a code tree.
         let ours = project.origin.as_deref().is_some_and(|o| o.starts_with("Idiograph"));
@@ -341,58 +347,238 @@ impl Workbench {
     }
 }
 
+/// Reads a REFI-QDA project: a `.qdpx` archive, or a bare `.qde` (ATLAS.ti writes these, without
+/// the source texts); the report starts with what the reader accepted leniently or skipped.
+pub(crate) fn read_project(bytes: &[u8], file_name: &str) -> Result<(RefiProject, ExchangeReport), AppError> {
+    let read = if file_name.to_lowercase().ends_with(".qde") { read_qde(bytes) } else { read_qdpx(bytes, file_name) };
+    // The reader's error names the file (a bare .qde is read without its name): name it once.
+    let (project, diagnostics) = read.map_err(|mut e| {
+        e.file.get_or_insert_with(|| file_name.to_owned());
+        AppError::Invalid(e.to_string())
+    })?;
+    let report = ExchangeReport {
+        diagnostics: diagnostics.iter().map(RefiDiagnostic::to_string).collect(),
+        ..ExchangeReport::default()
+    };
+    Ok((project, report))
+}
+
+/// The users of a REFI-QDA file by GUID, and which of them are credited with something imported:
+/// a coding or note made by one of them is recorded under that user's name, so the history, the
+/// transcript view and COREQ's data coders say who coded what.
+pub(crate) struct Coders<'a> {
+    names: BTreeMap<&'a str, &'a str>,
+    credited: BTreeSet<&'a str>,
+}
+
+impl<'a> Coders<'a> {
+    /// The named users of `project`.
+    pub(crate) fn new(project: &'a RefiProject) -> Coders<'a> {
+        let names = project
+            .users
+            .iter()
+            .filter(|u| !u.name.trim().is_empty())
+            .map(|u| (u.guid.as_str(), u.name.trim()))
+            .collect();
+        Coders { names, credited: BTreeSet::new() }
+    }
+
+    /// The name of the user `guid`, who is credited from now on; `None` for no or an unknown user.
+    pub(crate) fn credit(&mut self, guid: Option<&str>) -> Option<&'a str> {
+        let (guid, name) = guid.and_then(|g| self.names.get_key_value(g))?;
+        self.credited.insert(guid);
+        Some(name)
+    }
+
+    /// Counts the users credited as `authors` and the others as not imported.
+    pub(crate) fn report(&self, report: &mut ExchangeReport) {
+        report.drop("users who coded nothing imported", self.names.len() - self.credited.len());
+        if !self.credited.is_empty() {
+            report.imported.insert("authors", self.credited.len());
+        }
+    }
+}
+
+/// Pseudonyms for the cases of a file: each the case's name, unless that is taken (letter case
+/// aside) by a participant or an earlier case, when it gets the first free " (2)", " (3)", …
+pub(crate) struct Pseudonyms {
+    taken: BTreeSet<String>,
+}
+
+impl Pseudonyms {
+    /// Names distinct from `taken`.
+    pub(crate) fn new<'n>(taken: impl IntoIterator<Item = &'n str>) -> Pseudonyms {
+        Pseudonyms { taken: taken.into_iter().map(|n| n.trim().to_lowercase()).collect() }
+    }
+
+    /// A free pseudonym made from `name` (trimmed, "Participant" when empty, within the 60
+    /// characters a pseudonym may have), taken from now on, and whether it needed a number
+    /// because the name was taken.
+    pub(crate) fn unique(&mut self, name: &str) -> (String, bool) {
+        let name = if name.trim().is_empty() { "Participant" } else { name.trim() };
+        let within = |suffix: &str| -> String {
+            let room = 60 - suffix.chars().count();
+            name.chars().take(room).collect::<String>().trim_end().to_owned() + suffix
+        };
+        let mut candidate = within("");
+        let mut n = 2;
+        while !self.taken.insert(candidate.to_lowercase()) {
+            candidate = within(&format!(" ({n})"));
+            n += 1;
+        }
+        (candidate, n > 2)
+    }
+}
+
+/// The file name a source's text is read as: its name, with `.txt` unless it has it.
+pub(crate) fn source_file(src: &RefiSource) -> String {
+    if src.name.to_lowercase().ends_with(".txt") {
+        src.name.clone()
+    } else {
+        format!("{}.txt", src.name)
+    }
+}
+
+/// A source's name without its extension: the pseudonym of the participant made for a source
+/// that belongs to no case.
+pub(crate) fn source_stem(src: &RefiSource) -> &str {
+    src.name.rsplit_once('.').map_or(src.name.as_str(), |(s, _)| s)
+}
+
+/// The memos on a passage and on its codings, each once, in the file's order.
+fn passage_memos(sel: &RefiSelection) -> Vec<&str> {
+    let mut memos: Vec<&str> = Vec::new();
+    for r in sel.note_refs.iter().chain(sel.codings.iter().flat_map(|c| c.note_refs.iter())) {
+        if !memos.contains(&r.as_str()) {
+            memos.push(r);
+        }
+    }
+    memos
+}
+
+/// The passage each memo on passages becomes an exploratory note on, by the memo's GUID: a note
+/// is anchored to one passage, so a memo on several is placed once, on the first in the file that
+/// carries memos only (an Idiograph export's note passage, rather than the passages of the
+/// statements developed from it), else on the first that carries it.
+pub(crate) fn memo_passages(project: &RefiProject) -> BTreeMap<&str, &str> {
+    let selections: Vec<&RefiSelection> =
+        project.sources.iter().filter(|s| s.text.is_some()).flat_map(|s| &s.selections).collect();
+    let mut at = BTreeMap::new();
+    for uncoded in [true, false] {
+        for sel in selections.iter().filter(|sel| sel.codings.is_empty() == uncoded) {
+            for memo in passage_memos(sel) {
+                at.entry(memo).or_insert(sel.guid.as_str());
+            }
+        }
+    }
+    at
+}
+
+/// The kind of exploratory note a memo becomes: the kind its name mentions, else a free note.
+pub(crate) fn memo_kind(note: &RefiNote) -> NoteKind {
+    NoteKind::ALL
+        .iter()
+        .copied()
+        .find(|k| note.name.as_deref().is_some_and(|n| n.to_lowercase().contains(k.as_str())))
+        .unwrap_or(NoteKind::Free)
+}
+
+/// The project's notes that become journal entries: those on no passage or coding, except the
+/// study settings an Idiograph export carries.
+pub(crate) fn journal_notes(project: &RefiProject) -> Vec<&RefiNote> {
+    let attached: BTreeSet<&str> = project
+        .sources
+        .iter()
+        .flat_map(|s| s.selections.iter())
+        .flat_map(|sel| sel.note_refs.iter().chain(sel.codings.iter().flat_map(|c| c.note_refs.iter())))
+        .map(String::as_str)
+        .collect();
+    project
+        .notes
+        .iter()
+        .filter(|n| !attached.contains(n.guid.as_str()) && n.name.as_deref() != Some(SETTINGS_NOTE))
+        .collect()
+}
+
+fn described(d: &Option<String>) -> bool {
+    d.as_deref().is_some_and(|d| !d.trim().is_empty())
+}
+
+impl ExchangeReport {
+    /// Counts what of `project` has no place in a study: descriptions of cases and sources,
+    /// codes and passages on cases, variable values and codings of whole sources, code colours,
+    /// and memos on codes and sources (they become journal entries without their link).
+    pub(crate) fn count_unplaced(&mut self, project: &RefiProject) {
+        self.drop("case descriptions", project.cases.iter().filter(|c| described(&c.description)).count());
+        self.drop("codes on cases", project.cases.iter().map(|c| c.code_refs.len()).sum());
+        self.drop("passages on cases", project.cases.iter().map(|c| c.selection_refs.len()).sum());
+        self.drop("source descriptions", project.sources.iter().filter(|s| described(&s.description)).count());
+        self.drop("source variable values", project.sources.iter().map(|s| s.variables.len()).sum());
+        self.drop("codings of whole sources", project.sources.iter().map(|s| s.codings.len()).sum());
+        let mut codes: Vec<&RefiCode> = project.codes.iter().collect();
+        let mut code_colours = 0;
+        let mut code_memos = 0;
+        while let Some(code) = codes.pop() {
+            code_colours += usize::from(code.color.is_some());
+            code_memos += code.note_refs.len();
+            codes.extend(code.children.iter());
+        }
+        self.drop("code colours", code_colours);
+        self.drop("memos on codes", code_memos);
+        self.drop("memos on sources", project.sources.iter().map(|s| s.note_refs.len()).sum());
+    }
+
+    /// The memos that become exploratory notes on passage `sel`: those with text whose passage
+    /// it is (`at`, from [`memo_passages`]); the others are counted as not imported.
+    pub(crate) fn memos_on<'p>(
+        &mut self,
+        project: &'p RefiProject,
+        at: &BTreeMap<&str, &str>,
+        sel: &RefiSelection,
+    ) -> Vec<&'p RefiNote> {
+        let mut memos = Vec::new();
+        for guid in passage_memos(sel) {
+            if at.get(guid) != Some(&sel.guid.as_str()) {
+                self.drop("further passages of a memo", 1);
+            } else if let Some(memo) = project.note(guid) {
+                if memo.text.trim().is_empty() {
+                    self.drop("empty notes", 1);
+                } else {
+                    memos.push(memo);
+                }
+            }
+        }
+        memos
+    }
+
+    /// Counts a passage's description, and a passage with neither code nor memo, as not imported.
+    pub(crate) fn count_passage(&mut self, sel: &RefiSelection) {
+        if described(&sel.description) {
+            self.drop("passage descriptions", 1);
+        }
+        if sel.codings.is_empty() && sel.note_refs.is_empty() {
+            self.drop("passages without a code or memo", 1);
+        }
+    }
+}
+
 async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport) -> Result<(), AppError> {
     if let Some(q) = &project.description {
         wb.update_study(None, Some(q), None, None, None, None).await?;
     }
-    // A coding or note made by one of the file's users is recorded under that user's name, so the
-    // history, the transcript view and COREQ's data coders say who coded what.
-    let user_names: BTreeMap<&str, &str> =
-        project.users.iter().filter(|u| !u.name.trim().is_empty()).map(|u| (u.guid.as_str(), u.name.trim())).collect();
-    let mut authors_used: BTreeSet<&str> = BTreeSet::new();
-    let mut by = |user: Option<&str>| -> Workbench {
-        match user.and_then(|g| user_names.get_key_value(g)) {
-            Some((guid, name)) => {
-                authors_used.insert(guid);
-                wb.with_author(name)
-            }
-            None => wb.with_author(wb.author()),
-        }
-    };
-    let described = |d: &Option<String>| d.as_deref().is_some_and(|d| !d.trim().is_empty());
-    report.drop("case descriptions", project.cases.iter().filter(|c| described(&c.description)).count());
-    report.drop("codes on cases", project.cases.iter().map(|c| c.code_refs.len()).sum());
-    report.drop("passages on cases", project.cases.iter().map(|c| c.selection_refs.len()).sum());
-    report.drop("source descriptions", project.sources.iter().filter(|s| described(&s.description)).count());
-    report.drop("source variable values", project.sources.iter().map(|s| s.variables.len()).sum());
-    let mut codes: Vec<&RefiCode> = project.codes.iter().collect();
-    let mut code_colours = 0;
-    let mut code_memos = 0;
-    while let Some(code) = codes.pop() {
-        code_colours += usize::from(code.color.is_some());
-        code_memos += code.note_refs.len();
-        codes.extend(code.children.iter());
-    }
-    report.drop("code colours", code_colours);
-    report.drop("memos on codes", code_memos);
-    report.drop("memos on sources", project.sources.iter().map(|s| s.note_refs.len()).sum());
+    // Each coding and note is its own command here, recorded under its coder's name (see
+    // `Coders`); a merge into an existing study is one command instead (`merge.rs`).
+    let mut coders = Coders::new(project);
+    let mut by = |user: Option<&str>| -> Workbench { wb.with_author(coders.credit(user).unwrap_or(wb.author())) };
+    report.count_unplaced(project);
+    report.drop("sets", project.sets.len());
     let variable_names: BTreeMap<&str, &str> =
         project.variables.iter().map(|v| (v.guid.as_str(), v.name.as_str())).collect();
     let mut owner_of: BTreeMap<&str, String> = BTreeMap::new();
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut unique = |name: &str| {
-        let base =
-            if name.trim().is_empty() { "Participant".to_owned() } else { name.trim().chars().take(60).collect() };
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while !taken.insert(candidate.to_lowercase()) {
-            candidate = format!("{base} ({n})");
-            n += 1;
-        }
-        candidate
-    };
+    let mut names = Pseudonyms::new([]);
+    let memo_at = memo_passages(project);
     for case in &project.cases {
-        let pseudonym = unique(&case.name);
+        let (pseudonym, _) = names.unique(&case.name);
         let (attributes, interview, _) = case_details(case, &variable_names);
         let attributes: Vec<(String, String)> = attributes.into_iter().collect();
         wb.add_participant(&pseudonym, &attributes, interview).await?;
@@ -420,15 +606,12 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             ));
             continue;
         };
-        let name =
-            if src.name.to_lowercase().ends_with(".txt") { src.name.clone() } else { format!("{}.txt", src.name) };
-        let files = vec![(name, text.clone().into_bytes())];
+        let files = vec![(source_file(src), text.clone().into_bytes())];
         // A source outside every case gets a participant of its own, made only if its text imports.
         let outcome = match owner_of.get(src.guid.as_str()) {
             Some(p) => wb.import_files(p, files, &ImportOptions::default()).await?,
             None => {
-                let stem = src.name.rsplit_once('.').map_or(src.name.as_str(), |(s, _)| s);
-                let p = unique(stem);
+                let (p, _) = names.unique(source_stem(src));
                 let outcome =
                     wb.import_batches(vec![(p.clone(), files)], true, &ImportOptions::default(), None).await?;
                 if !outcome.imported.is_empty() {
@@ -456,12 +639,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             continue;
         }
         for sel in &src.selections {
-            if described(&sel.description) {
-                report.drop("passage descriptions", 1);
-            }
-            if sel.codings.is_empty() && sel.note_refs.is_empty() {
-                report.drop("passages without a code or memo", 1);
-            }
+            report.count_passage(sel);
             let target = match Target::new(&v, sel.span) {
                 Ok(target) => target,
                 Err(e) => {
@@ -484,24 +662,8 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
                 }
             }
             // Memos on the passage and on its codings become exploratory notes on it, each once.
-            let mut memos: Vec<&str> = Vec::new();
-            for r in sel.note_refs.iter().chain(sel.codings.iter().flat_map(|c| c.note_refs.iter())) {
-                if !memos.contains(&r.as_str()) {
-                    memos.push(r);
-                }
-            }
-            for note_ref in memos {
-                let Some(note) = project.note(note_ref) else { continue };
-                if note.text.trim().is_empty() {
-                    report.drop("empty notes", 1);
-                    continue;
-                }
-                let kind = NoteKind::ALL
-                    .iter()
-                    .copied()
-                    .find(|k| note.name.as_deref().is_some_and(|n| n.to_lowercase().contains(k.as_str())))
-                    .unwrap_or(NoteKind::Free);
-                match by(note.creating_user.as_deref()).add_note(&target, kind, &note.text).await {
+            for note in report.memos_on(project, &memo_at, sel) {
+                match by(note.creating_user.as_deref()).add_note(&target, memo_kind(note), &note.text).await {
                     Ok(_) => *report.imported.entry("notes").or_default() += 1,
                     Err(e) => {
                         report.diagnostics.push(format!("note {} in '{}' not imported: {e}", note.guid, src.name))
@@ -510,16 +672,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             }
         }
     }
-    let attached: BTreeSet<&str> = project
-        .sources
-        .iter()
-        .flat_map(|s| s.selections.iter())
-        .flat_map(|sel| sel.note_refs.iter().chain(sel.codings.iter().flat_map(|c| c.note_refs.iter())))
-        .map(String::as_str)
-        .collect();
-    for note in
-        project.notes.iter().filter(|n| !attached.contains(n.guid.as_str()) && n.name.as_deref() != Some(SETTINGS_NOTE))
-    {
+    for note in journal_notes(project) {
         if note.text.trim().is_empty() {
             report.drop("empty notes", 1);
             continue;
@@ -527,12 +680,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
         by(note.creating_user.as_deref()).add_journal(&note.text, None).await?;
         *report.imported.entry("journal").or_default() += 1;
     }
-    report.drop("sets", project.sets.len());
-    let authors = authors_used.len();
-    report.drop("users who coded nothing imported", user_names.len() - authors);
-    if authors > 0 {
-        report.imported.insert("authors", authors);
-    }
+    coders.report(report);
     report.explain_drops();
     Ok(())
 }
@@ -543,7 +691,7 @@ fn short_in(name: Option<&str>, prefix: char) -> Option<u32> {
 }
 
 /// Interview metadata and the finished flag from a case's variables; the rest are attributes.
-fn case_details(
+pub(crate) fn case_details(
     case: &RefiCase,
     names: &BTreeMap<&str, &str>,
 ) -> (BTreeMap<String, String>, idiograph_model::InterviewMeta, Option<String>) {
@@ -974,4 +1122,24 @@ fn codebook(s: &Snapshot) -> (Vec<RefiCode>, Vec<RefiSet>) {
 /// The producing application, as REFI-QDA files name it.
 fn origin() -> String {
     idiograph_formats::SOFTWARE.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pseudonyms;
+
+    #[test]
+    fn a_taken_pseudonym_gets_the_first_free_number_within_sixty_characters() {
+        let mut names = Pseudonyms::new(["Olivia", "olivia (2)"]);
+        assert_eq!(names.unique(" OLIVIA "), ("OLIVIA (3)".to_owned(), true), "letter case aside");
+        assert_eq!(names.unique("Tom"), ("Tom".to_owned(), false));
+        assert_eq!(names.unique("tom"), ("tom (2)".to_owned(), true), "an earlier case's name is taken too");
+        assert_eq!(names.unique("  "), ("Participant".to_owned(), false));
+        let long = "x".repeat(70);
+        let (first, numbered) = names.unique(&long);
+        assert_eq!((first.chars().count(), numbered), (60, false));
+        let (second, numbered) = names.unique(&long);
+        assert_eq!((second.chars().count(), numbered), (60, true));
+        assert!(second.ends_with("x (2)"), "{second}");
+    }
 }

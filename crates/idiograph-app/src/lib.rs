@@ -20,6 +20,7 @@ mod exchange;
 mod exports;
 mod guide;
 mod keystore;
+mod merge;
 mod participants;
 mod queries;
 mod reference;
@@ -52,6 +53,7 @@ pub use crate::exports::ExportFormat;
 pub use crate::guide::{
     Answer, AnswerCell, GuideAnswers, GuideImport, GuideMatch, InterviewerTurn, QuestionAnswers, MAX_QUESTION_CHARS,
 };
+pub use crate::merge::{DuplicateSource, MergedParticipant, MergedTranscript, ProjectMerge};
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
 pub use crate::reference::Reference;

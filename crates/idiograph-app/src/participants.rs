@@ -78,18 +78,28 @@ fn check_attribute_key(key: &str) -> Result<String, AppError> {
     Ok(key.to_owned())
 }
 
-/// Adds a participant with no attributes inside a running command (e.g. one per imported file).
-pub(crate) async fn new_participant(tx: &mut Tx, pseudonym: &str) -> Result<Participant, AppError> {
+/// Adds a participant inside a running command (e.g. one per imported file, or one per case of
+/// a merged project), checking the pseudonym, that no one has it yet, and the attribute names.
+pub(crate) async fn new_participant(
+    tx: &mut Tx,
+    pseudonym: &str,
+    attributes: &[(String, String)],
+    interview: InterviewMeta,
+) -> Result<Participant, AppError> {
     let pseudonym = Participant::check_pseudonym(pseudonym).map_err(|e| invalid!("{e}"))?;
     if by_pseudonym(tx, &pseudonym).await?.is_some() {
         return Err(AppError::Conflict(format!("a participant called '{pseudonym}' already exists")));
+    }
+    let mut attrs = BTreeMap::new();
+    for (k, v) in attributes {
+        attrs.insert(check_attribute_key(k)?, v.trim().to_owned());
     }
     let p = Participant {
         id: new_id(),
         short: tx.next_short(ObjectKind::Participant).await?,
         pseudonym,
-        attributes: BTreeMap::new(),
-        interview: InterviewMeta::default(),
+        attributes: attrs,
+        interview,
         finished_at: None,
     };
     tx.insert(&p).await?;
@@ -104,24 +114,8 @@ impl Workbench {
         attributes: &[(String, String)],
         interview: InterviewMeta,
     ) -> Result<Participant, AppError> {
-        let pseudonym = Participant::check_pseudonym(pseudonym).map_err(|e| invalid!("{e}"))?;
         let mut tx = self.begin().await?;
-        if by_pseudonym(&mut tx, &pseudonym).await?.is_some() {
-            return Err(AppError::Conflict(format!("a participant called '{pseudonym}' already exists")));
-        }
-        let mut attrs = BTreeMap::new();
-        for (k, v) in attributes {
-            attrs.insert(check_attribute_key(k)?, v.trim().to_owned());
-        }
-        let p = Participant {
-            id: new_id(),
-            short: tx.next_short(ObjectKind::Participant).await?,
-            pseudonym,
-            attributes: attrs,
-            interview,
-            finished_at: None,
-        };
-        tx.insert(&p).await?;
+        let p = new_participant(&mut tx, pseudonym, attributes, interview).await?;
         tx.commit(Action::AddParticipant, &format!("add participant {} ({})", p.short_id(), p.pseudonym)).await?;
         Ok(p)
     }

@@ -127,6 +127,34 @@ async fn check_joins(
     Ok(())
 }
 
+/// Assigns `member` (the statement `statement`, or the PET `member_theme`) to `target` inside a
+/// running command, checking the rationale, the rules of the method, and that it is not there yet.
+pub(crate) async fn insert_assignment(
+    tx: &mut Tx,
+    target: &Theme,
+    member: Member,
+    statement: &Option<ExperientialStatement>,
+    member_theme: &Option<Theme>,
+    strategy: Option<GroupingStrategy>,
+    rationale: Option<&str>,
+) -> Result<Assignment, AppError> {
+    let rationale = rationale.map(|r| check_text("a rationale", r, MAX_DESCRIPTION_CHARS)).transpose()?;
+    check_joins(tx, target, &member, statement, member_theme).await?;
+    let participant_id = member_participant(&member, statement.as_ref(), member_theme.as_ref())
+        .ok_or_else(|| invalid!("a group theme cannot be assigned"))?;
+    let a = Assignment {
+        id: new_id(),
+        theme_id: target.id.clone(),
+        member,
+        participant_id,
+        strategy,
+        rationale,
+        created_at: now(),
+    };
+    tx.insert(&a).await?;
+    Ok(a)
+}
+
 /// The scope of new themes: the PETs of `case` (a pseudonym or `P` id), or with `None` the group.
 pub(crate) async fn scope(tx: &mut Tx, case: Option<&str>) -> Result<ThemeScope, AppError> {
     Ok(match case {
@@ -270,24 +298,11 @@ impl Workbench {
         rationale: Option<&str>,
         expected: Option<&str>,
     ) -> Result<Assignment, AppError> {
-        let rationale = rationale.map(|r| check_text("a rationale", r, MAX_DESCRIPTION_CHARS)).transpose()?;
         let mut tx = self.begin().await?;
         let target = resolve(&mut tx, theme).await?;
         check_theme(&mut tx, expected, &target).await?;
         let (member, statement, member_theme) = resolve_member(&mut tx, member).await?;
-        check_joins(&mut tx, &target, &member, &statement, &member_theme).await?;
-        let participant_id = member_participant(&member, statement.as_ref(), member_theme.as_ref())
-            .ok_or_else(|| invalid!("a group theme cannot be assigned"))?;
-        let a = Assignment {
-            id: new_id(),
-            theme_id: target.id.clone(),
-            member,
-            participant_id,
-            strategy,
-            rationale,
-            created_at: now(),
-        };
-        tx.insert(&a).await?;
+        let a = insert_assignment(&mut tx, &target, member, &statement, &member_theme, strategy, rationale).await?;
         let how = strategy.map(|s| format!(" by {s}")).unwrap_or_default();
         tx.commit(
             Action::Assign,

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use idiograph_formats::{import_transcript, ImportError, ImportOptions, ImportedTranscript};
-use idiograph_model::{ObjectId, ObjectKind, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn};
+use idiograph_model::{
+    ObjectId, ObjectKind, Participant, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn,
+};
 use idiograph_store::{Action, Tx};
 use idiograph_text::{Layout, LayoutParams};
 
@@ -55,9 +57,9 @@ pub(crate) async fn resolve(tx: &mut Tx, reference: impl Reference) -> Result<Tr
         .ok_or_else(|| AppError::NotFound(format!("no transcript {short} in this project")))
 }
 
-type Parsed = (String, Result<(ImportedTranscript, Layout), ImportError>);
+/// A file read: its name, and its transcript laid out or why it was refused.
+pub(crate) type Parsed = (String, Result<(ImportedTranscript, Layout), ImportError>);
 
-/// Imports and lays out every file, on as many threads as there are cores.
 /// A file to import: its name and bytes.
 pub type FileBytes = (String, Vec<u8>);
 
@@ -67,6 +69,7 @@ pub type ImportGroup = (String, Vec<FileBytes>);
 /// Called once per file read during an import, from worker threads (for progress bars).
 pub type ImportProgress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Imports and lays out every file, on as many threads as there are cores.
 fn parse_all(
     files: Vec<(String, Vec<u8>)>,
     options: ImportOptions,
@@ -138,6 +141,51 @@ fn build_version(
     }
 }
 
+/// Reads and lays out every file off the async threads (decoding, normalisation and layout are
+/// CPU work), keeping the files in the order given; a file that cannot be read is refused by name.
+pub(crate) async fn read_all(
+    files: Vec<FileBytes>,
+    options: &ImportOptions,
+    layout: LayoutParams,
+    progress: Option<ImportProgress>,
+) -> Result<Vec<Parsed>, AppError> {
+    let options = *options;
+    tokio::task::spawn_blocking(move || parse_all(files, options, layout, progress))
+        .await
+        .map_err(|e| AppError::Invalid(format!("import failed: {e}")))
+}
+
+/// Stores a transcript read from the file `name` as a new transcript of `owner`, numbered
+/// `short`, inside a running command; speaker roles are guessed from the owner's pseudonym.
+pub(crate) async fn insert_transcript(
+    tx: &mut Tx,
+    owner: &Participant,
+    name: &str,
+    imported: ImportedTranscript,
+    layout: Layout,
+    short: u32,
+    created_at: &str,
+) -> Result<(Transcript, TranscriptVersion), AppError> {
+    let transcript_id = new_id();
+    let version = build_version(imported, layout, &transcript_id, created_at);
+    let mut speakers = BTreeMap::new();
+    for label in version.turns.iter().filter_map(|t| t.label.as_ref()) {
+        speakers.entry(label.clone()).or_insert_with(|| SpeakerRole::guess(label, &owner.pseudonym));
+    }
+    let transcript = Transcript {
+        id: transcript_id,
+        short,
+        participant_id: owner.id.clone(),
+        title: name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned(),
+        current_version: version.id.clone(),
+        speakers,
+        created_at: created_at.to_owned(),
+    };
+    tx.insert(&transcript).await?;
+    tx.insert_version(&version, &owner.id).await?;
+    Ok((transcript, version))
+}
+
 impl Workbench {
     /// Imports files (name and bytes) as transcripts of one participant. Good files are stored
     /// together as one command; refused files are reported and change nothing.
@@ -183,10 +231,7 @@ impl Workbench {
         let files: Vec<(String, Vec<u8>)> = flat.into_iter().map(|(_, f)| f).collect();
         // Decoding, normalisation and layout are CPU work: spread them over the cores before
         // taking the write lock, keeping the files in the order given.
-        let options = *options;
-        let files = tokio::task::spawn_blocking(move || parse_all(files, options, layout, progress))
-            .await
-            .map_err(|e| AppError::Invalid(format!("import failed: {e}")))?;
+        let files = read_all(files, options, layout, progress).await?;
         let mut parsed: Vec<(usize, String, (ImportedTranscript, Layout))> = Vec::new();
         for ((name, result), group) in files.into_iter().zip(group_of) {
             match result {
@@ -207,7 +252,7 @@ impl Workbench {
             resolved[g] = Some(match participants::resolve(&mut tx, name).await {
                 Ok(p) => p,
                 Err(AppError::NotFound(_)) if create_missing => {
-                    let p = participants::new_participant(&mut tx, name).await?;
+                    let p = participants::new_participant(&mut tx, name, &[], Default::default()).await?;
                     added.push(p.short_id().to_string());
                     p
                 }
@@ -219,23 +264,9 @@ impl Workbench {
         for (group, name, (imported, layout)) in parsed {
             let Some(owner) = resolved[group].clone() else { continue };
             let diagnostics = imported.diagnostics.iter().map(|d| d.message.clone()).collect();
-            let transcript_id = new_id();
-            let version = build_version(imported, layout, &transcript_id, &created_at);
-            let mut speakers = BTreeMap::new();
-            for label in version.turns.iter().filter_map(|t| t.label.as_ref()) {
-                speakers.entry(label.clone()).or_insert_with(|| SpeakerRole::guess(label, &owner.pseudonym));
-            }
-            let transcript = Transcript {
-                id: transcript_id,
-                short: shorts.next().unwrap_or_default(),
-                participant_id: owner.id.clone(),
-                title: name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned(),
-                current_version: version.id.clone(),
-                speakers,
-                created_at: created_at.clone(),
-            };
-            tx.insert(&transcript).await?;
-            tx.insert_version(&version, &owner.id).await?;
+            let short = shorts.next().unwrap_or_default();
+            let (transcript, version) =
+                insert_transcript(&mut tx, &owner, &name, imported, layout, short, &created_at).await?;
             outcome.imported.push(ImportedFile {
                 file_name: name,
                 participant: owner.pseudonym.clone(),

@@ -1090,6 +1090,7 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     g.subschema_for::<crate::GuideImport>();
     g.subschema_for::<crate::GuideMatch>();
     g.subschema_for::<crate::GuideAnswers>();
+    g.subschema_for::<crate::ProjectMerge>();
     g.take_definitions(true)
 }
 

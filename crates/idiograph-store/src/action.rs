@@ -45,6 +45,8 @@ actions! {
     ImportProject => "import project",
     /// Themes imported from a REFI-QDA codebook.
     ImportCodebook => "import codebook",
+    /// A REFI-QDA project merged into a study: its cases, sources, codes, codings and notes added.
+    MergeProject => "merge project",
     /// A speaker's role in a transcript set.
     SetSpeakerRole => "set speaker role",
     /// A transcript renamed.

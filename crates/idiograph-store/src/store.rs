@@ -614,6 +614,12 @@ impl Tx {
         Ok(db::current(&mut self.tx, &tables::VERSION, id.as_str()).await?.map(|r| r.int("number") as u32))
     }
 
+    /// The content hash of a version's text ([`crate::content_hash`]), read without the text,
+    /// which may be sealed; `None` if there is no such version.
+    pub async fn version_hash(&mut self, id: &ObjectId) -> Result<Option<String>, StoreError> {
+        Ok(db::current(&mut self.tx, &tables::VERSION, id.as_str()).await?.map(|r| r.text("text_hash")))
+    }
+
     /// The next unused short number of `kind`; numbers are never handed out twice, even after undo.
     pub async fn next_short(&mut self, kind: ObjectKind) -> Result<u32, StoreError> {
         Ok(self.reserve_shorts(kind, 1).await?.start)

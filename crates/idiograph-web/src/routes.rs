@@ -80,6 +80,12 @@ fn table() -> Vec<Entry> {
             ANALYSE,
             post(transcripts::upload).layer(DefaultBodyLimit::max(transcripts::MAX_UPLOAD_BYTES)),
         ),
+        (
+            "POST",
+            "/api/v1/merge",
+            ANALYSE,
+            post(study::merge_project).layer(DefaultBodyLimit::max(transcripts::MAX_UPLOAD_BYTES)),
+        ),
         ("GET", "/api/v1/transcripts/{id}", READ, get(transcripts::get_one)),
         ("GET", "/api/v1/transcripts/{id}/annotated/{format}", READ, get(transcripts::annotated)),
         // Exporting despite the leak check is recorded, so it is a POST under the origin check.

@@ -1427,6 +1427,16 @@ fn codebook_request(path: &str, body: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// A form posted as a page posts it: `multipart/form-data` with the boundary `B`.
+fn multipart_request(path: &str, form: String) -> Request<Body> {
+    Request::post(path)
+        .header(header::HOST, ADDR)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+        .body(Body::from(form))
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_codebook_posted_to_the_api_becomes_themes_and_a_bad_one_is_refused() {
     let app = app_with(SIMPLE).await;
@@ -1459,15 +1469,61 @@ async fn a_codebook_posted_to_the_api_becomes_themes_and_a_bad_one_is_refused() 
         "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"board.qdc\"\r\n\
          Content-Type: application/xml\r\n\r\n{qdc}\r\n--B\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\nP2\r\n--B--\r\n"
     );
-    let req = Request::post("/api/v1/codebook")
-        .header(header::HOST, ADDR)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
-        .body(Body::from(form))
-        .unwrap();
-    let r = send(&app, req).await;
+    let r = send(&app, multipart_request("/api/v1/codebook", form)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let tom = get(&app, "/api/v1/themes").await.json();
     assert_eq!(tom["cases"][1]["pets"][0]["title"], "Belonging", "{tom}");
     assert_eq!(tom["gets"].as_array().unwrap().len(), 1);
+}
+
+/// A REFI-QDA project of one case, "Olivia", with an interview of its own.
+fn project_qde(text: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"Theirs\" \
+         origin=\"OtherTool 1.0\"><CodeBook><Codes><Code guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000001\" \
+         name=\"Relief\" isCodable=\"true\"/></Codes></CodeBook><Cases><Case guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000002\" \
+         name=\"Olivia\"><SourceRef targetGUID=\"6F0E3D3C-3C4A-4C0B-9D11-000000000003\"/></Case></Cases><Sources>\
+         <TextSource guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000003\" name=\"second.txt\"><PlainTextContent>{text}</PlainTextContent>\
+         <PlainTextSelection guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000004\" startPosition=\"0\" endPosition=\"11\">\
+         <Coding guid=\"6F0E3D3C-3C4A-4C0B-9D11-000000000005\"><CodeRef targetGUID=\"6F0E3D3C-3C4A-4C0B-9D11-000000000001\"/>\
+         </Coding></PlainTextSelection></TextSource></Sources></Project>"
+    )
+}
+
+#[tokio::test]
+async fn a_project_merged_through_the_api_is_reported_and_a_bad_one_is_refused() {
+    let app = app_with(SIMPLE).await;
+    let text = "Interviewer: And now?\nOlivia: Much lighter.\n";
+    let r = send(&app, codebook_request("/api/v1/merge?name=theirs.qde", &project_qde(text))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let report = r.json();
+    assert_eq!(report["file"], "theirs.qde");
+    assert_eq!(report["added"], json!({"participants": 1, "transcripts": 1, "themes": 1, "extracts": 1}), "{report}");
+    assert_eq!(
+        report["participants"],
+        json!([{"id": "P3", "pseudonym": "Olivia (2)", "case": "Olivia", "name_taken_by": "P1"}])
+    );
+    assert_eq!(report["transcripts"], json!([{"id": "T2", "title": "second.txt", "participant": "P3"}]));
+    assert_eq!(get(&app, "/api/v1/extracts").await.json()["extracts"].as_array().map(Vec::len), Some(1));
+    // The same file again: its text is T2's now, its code a theme, its coding an extract.
+    let r = send(&app, codebook_request("/api/v1/merge?name=theirs.qde", &project_qde(text))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("theirs.qde: nothing to merge"), "{}", r.body);
+    let before = get(&app, "/api/v1/participants").await.json();
+    let r = send(&app, codebook_request("/api/v1/merge?name=junk.qdpx", "not a zip")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("junk.qdpx"), "{}", r.body);
+    assert_eq!(get(&app, "/api/v1/participants").await.json(), before, "a refused file changes nothing");
+    // The study page's form sends the file as multipart/form-data.
+    assert!(get(&app, "/").await.body.contains("data-merge=\"/api/v1/merge\""), "the study page's form");
+    let form = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"third.qde\"\r\n\
+         Content-Type: application/xml\r\n\r\n{}\r\n--B--\r\n",
+        project_qde("Interviewer: Later?\nOlivia: Settled.\n")
+    );
+    let r = send(&app, multipart_request("/api/v1/merge", form)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let report = r.json();
+    assert_eq!((&report["file"], &report["participants"][0]["pseudonym"]), (&json!("third.qde"), &json!("Olivia (3)")));
+    assert_eq!(report["clashes"], json!([{"code": "Relief", "theme": "TH1"}]), "{report}");
 }

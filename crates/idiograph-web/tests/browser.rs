@@ -2,8 +2,8 @@
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
 //! members page and two analysts on one board, a third for pseudonymisation, the home page of
 //! an empty folder of studies, a demo of its own for the reading tests, a study with a long
-//! interview for landing on a search hit, and a team server of the projects of a PostgreSQL
-//! database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
+//! interview for landing on a search hit, a demo to merge a project into, and a team server of
+//! the projects of a PostgreSQL database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
 
@@ -132,6 +132,9 @@ async fn workbench_in_headless_chromium() {
         .unwrap();
     assert_eq!(out.imported.len(), 1, "{:?}", out.refused);
     let (long_url, long_server) = serve_local(long_wb).await;
+    // A demo of its own for merging a project into it (merge.test.mjs).
+    let merge_wb = idiograph_app::build_demo(&dir.path().join("merge.idg"), "researcher").await.unwrap();
+    let (merge_url, merge_server) = serve_local(merge_wb).await;
     let shared = idiograph_testkit::shared_dir();
 
     // A fifth: a team server of two projects on PostgreSQL, whose member owns one of them.
@@ -180,6 +183,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/reading.test.mjs",
                 "tests/browser/landing.test.mjs",
                 "tests/browser/guide.test.mjs",
+                "tests/browser/merge.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -193,6 +197,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_READING_URL", &reading_url)
             .env("IDIOGRAPH_LONG_URL", &long_url)
             .env("IDIOGRAPH_GUIDE_URL", &guide_url)
+            .env("IDIOGRAPH_MERGE_URL", &merge_url)
             .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
@@ -207,6 +212,7 @@ async fn workbench_in_headless_chromium() {
     guide_server.abort();
     reading_server.abort();
     long_server.abort();
+    merge_server.abort();
     if let Some((_, member, server, db, projects, ids)) = team_home {
         server.abort();
         for p in projects {

@@ -317,6 +317,18 @@ impl Team {
                     "application/xml",
                 )
             }
+            // A project of one note, new each time so that every merge has something to add.
+            ("POST", "/api/v1/merge") => {
+                let n = self.next();
+                Call::new(method, path("/api/v1/merge?name=memo.qde")).body(
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Project xmlns=\"urn:QDA-XML:project:1.0\" \
+                         name=\"Memo\" origin=\"OtherTool\"><Notes><Note guid=\"6F0E3D3C-3C4A-4C0B-9D11-{n:012X}\" \
+                         name=\"memo\"><PlainTextContent>Merged memo {n}</PlainTextContent></Note></Notes></Project>"
+                    ),
+                    "application/xml",
+                )
+            }
             ("POST", "/api/v1/guide/questions") => {
                 Call::new(method, path(template)).json(json!({"text": format!("Question {}?", self.next())}))
             }

@@ -47,6 +47,7 @@ async fn on_project(wb: &Workbench, out: Printer, command: &Command) -> Result<E
         Command::Import { files, participant, participant_per_file } => {
             return import::run(wb, out, files, participant.as_deref(), *participant_per_file).await
         }
+        Command::Merge { file } => project::merge(wb, out, file).await?,
         Command::Transcript(c) => transcripts::run(wb, out, c).await?,
         Command::Note(c) => notes::run(wb, out, c).await?,
         Command::Statement(c) => statements::run(wb, out, c).await?,

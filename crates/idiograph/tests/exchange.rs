@@ -45,6 +45,7 @@ on_both_backends!(
     fn every_report_format_is_written,
     fn qdpx_and_qdc_validate_and_the_study_comes_back,
     fn a_codebook_imports_as_themes_one_undo_takes_back_and_a_bad_one_is_refused,
+    fn a_project_merges_into_a_study_one_undo_takes_it_back_and_a_bad_one_is_refused,
 );
 
 /// Runs a command on another project file in the same folder and returns its output.
@@ -216,6 +217,43 @@ fn a_codebook_imports_as_themes_one_undo_takes_back_and_a_bad_one_is_refused(bac
     let r = p.run(&["theme", "import-codebook", bad.to_str().unwrap()]);
     assert!(!r.success && r.stderr.contains("notes.qdc"), "{}", r.stderr);
     assert_eq!((p.readout(), p.history_len()), before, "a refused codebook changes nothing");
+}
+
+fn a_project_merges_into_a_study_one_undo_takes_it_back_and_a_bad_one_is_refused(backend: Backend) {
+    let Some(shared) = shared_dir() else { return };
+    let p = demo(&backend);
+    let before = p.readout();
+    let qc = shared.join("refi-qda/samples/qc-1.3.2_demo.qdpx");
+    let report = p.json(&["merge", qc.to_str().unwrap()]);
+    assert_eq!(report["file"], "qc-1.3.2_demo.qdpx");
+    // As `from-qdpx` makes it a study of its own: every coding of the 158 selections an extract.
+    assert_eq!(report["added"]["transcripts"], 2, "{report:#}");
+    assert_eq!(report["added"]["extracts"], 205);
+    assert_eq!(report["added"]["themes"], 262);
+    assert_eq!(p.json(&["history", "--limit", "1"])[0]["action"], "merge project");
+    let transcripts = p.json(&["transcript", "list"]);
+    assert_eq!(transcripts.as_array().unwrap().len(), 5, "the demo's three and the file's two");
+    p.ok(&["undo"]);
+    assert_eq!(p.readout(), before, "one undo takes the whole merge back");
+
+    // The demo exported and merged into a study with an Olivia of its own, in words.
+    let qdpx = p.file("demo.qdpx");
+    p.ok(&["report", "--format", "qdpx", "-o", qdpx.to_str().unwrap()]);
+    let other = Project::on(&backend);
+    other.ok(&["participant", "add", "Olivia"]);
+    let text = other.ok(&["merge", qdpx.to_str().unwrap()]);
+    assert!(text.starts_with("Merged demo.qdpx into the study: "), "{text}");
+    assert!(text.contains("P2 Olivia (2) (case “Olivia”)"), "{text}");
+    assert!(
+        text.contains("note: case 'Olivia' became participant P2 'Olivia (2)': the name was taken by P1"),
+        "{text}"
+    );
+
+    let before = (other.readout(), other.history_len());
+    let junk = other.write("junk.qdpx", "not a zip");
+    let r = other.run(&["merge", junk.to_str().unwrap()]);
+    assert!(!r.success && r.stderr.starts_with("error: junk.qdpx"), "{}", r.stderr);
+    assert_eq!((other.readout(), other.history_len()), before, "a refused file changes nothing");
 }
 
 /// File-only: `from-qdpx` makes a project file.

@@ -67,7 +67,7 @@ async fn current(wb: &Workbench) -> ApiResult<Value> {
 /// the multipart form's file name, else taken as text) or a multipart form's file. 201 with the
 /// guide and the lines that were not questions; a document without a question is refused (422).
 pub(crate) async fn import(Bench(wb): Bench, req: Request) -> ApiResult<(StatusCode, Json<GuideImport>)> {
-    let upload = Upload::read(req).await?;
+    let upload = Upload::read(req, super::MAX_BODY_BYTES).await?;
     let name = upload.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("guide.txt").to_owned();
     Ok((StatusCode::CREATED, Json(wb.import_guide(&upload.bytes, &name).await?)))
 }

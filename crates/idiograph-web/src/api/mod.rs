@@ -33,12 +33,12 @@ pub(crate) struct Upload {
 
 impl Upload {
     /// Reads the upload; a body that cannot be read is answered with its status (413 over the
-    /// route's limit, else 400).
-    pub(crate) async fn read(req: Request) -> ApiResult<Upload> {
+    /// route's `limit`, else 400).
+    pub(crate) async fn read(req: Request, limit: usize) -> ApiResult<Upload> {
         use axum::body::Bytes;
         use axum::extract::Multipart;
         use axum::http::header;
-        let unreadable = |status, detail| ApiError::unreadable(status, detail, MAX_BODY_BYTES);
+        let unreadable = |status, detail| ApiError::unreadable(status, detail, limit);
         let multipart = req
             .headers()
             .get(header::CONTENT_TYPE)

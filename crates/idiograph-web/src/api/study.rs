@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::Path;
+use axum::extract::{Path, Query, Request};
 use axum::http::StatusCode;
 use axum::Json;
 use idiograph_app::{views, ParticipantChanges, Reference, Workbench};
@@ -10,7 +10,7 @@ use idiograph_model::{FillerPolicy, InterviewMeta, RecurrenceRule, Terminology};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{word, ApiJson, IfMatch};
+use super::{word, ApiJson, IfMatch, Upload};
 use crate::auth::Bench;
 use crate::error::{or_current, ApiError, ApiResult};
 use crate::view::value;
@@ -133,4 +133,25 @@ pub(crate) async fn reopen_participant(
 ) -> ApiResult<Json<views::Participant>> {
     let p = wb.set_case_finished(&id, false).await?;
     one(&wb, p.short_id()).await
+}
+
+/// Merges a REFI-QDA project (`.qdpx`, or a bare `.qde`) from any tool into the study as one
+/// command: the request body with `?name=FILE.qdpx`, or `multipart/form-data` with a file field
+/// (the study page's form). 201 with what was merged; a file that cannot be merged is refused
+/// whole (422) and nothing changes.
+pub(crate) async fn merge_project(
+    Bench(wb): Bench,
+    Query(q): Query<MergeQuery>,
+    req: Request,
+) -> ApiResult<(StatusCode, Json<idiograph_app::ProjectMerge>)> {
+    let upload = Upload::read(req, super::transcripts::MAX_UPLOAD_BYTES).await?;
+    let name = upload.name.or(q.name);
+    let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("project.qdpx");
+    Ok((StatusCode::CREATED, Json(wb.merge_qdpx(&upload.bytes, name).await?)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MergeQuery {
+    /// The file's name, when the body is the file: `.qde` reads it as a bare project.
+    name: Option<String>,
 }

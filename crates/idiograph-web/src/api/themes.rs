@@ -225,7 +225,7 @@ pub(crate) async fn import_codebook(
     Query(q): Query<CodebookQuery>,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<idiograph_app::CodebookImport>)> {
-    let upload = super::Upload::read(req).await?;
+    let upload = super::Upload::read(req, super::MAX_BODY_BYTES).await?;
     let name = upload.name.or(q.name);
     let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("codebook.qdc").to_owned();
     let case = upload.fields.get("case").cloned().or(q.case);

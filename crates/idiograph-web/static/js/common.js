@@ -119,17 +119,19 @@ function restore() {
       flash(message, kind);
     } catch (_) {}
   }
-  // The per-file outcome of the last upload, kept across the reload that shows the new transcripts.
+  // The outcome of the last upload (file by file, or a merge's report), kept across the reload
+  // that shows what it added: `{ list, items }`, each item `{ kind: "ok" | "refused" | "note", text }`.
   const imported = sessionStorage.getItem("idg-import");
-  const list = document.getElementById("import-status");
-  if (imported && list) {
+  if (imported) {
     sessionStorage.removeItem("idg-import");
     try {
-      for (const { ok, text } of JSON.parse(imported)) {
+      const { list, items } = JSON.parse(imported);
+      const into = document.getElementById(list);
+      for (const { kind, text } of into ? items : []) {
         const item = document.createElement("li");
-        item.className = ok ? "ok" : "refused";
+        item.className = kind;
         item.textContent = text;
-        list.append(item);
+        into.append(item);
       }
     } catch (_) {}
   }
@@ -225,12 +227,31 @@ document.addEventListener("submit", async (event) => {
       const data = await api("POST", form.dataset.upload, new FormData(form));
       const ids = (data.imported || []).map((f) => `${f.id} (${f.file_name})`).join(", ");
       const refused = (data.refused || []).map((f) => f.reason).join("; ");
-      const status = [
-        ...(data.imported || []).map((f) => ({ ok: true, text: `${f.file_name}: imported as ${f.id}` })),
-        ...(data.refused || []).map((f) => ({ ok: false, text: f.reason })),
+      const items = [
+        ...(data.imported || []).map((f) => ({ kind: "ok", text: `${f.file_name}: imported as ${f.id}` })),
+        ...(data.refused || []).map((f) => ({ kind: "refused", text: f.reason })),
       ];
-      sessionStorage.setItem("idg-import", JSON.stringify(status));
+      sessionStorage.setItem("idg-import", JSON.stringify({ list: "import-status", items }));
       reload(`Imported ${ids || "nothing"}.${refused ? " Refused: " + refused : ""}`);
+    } catch (e) {
+      flash(e.message, "error");
+    }
+  } else if (form.dataset.merge) {
+    // A REFI-QDA project merged into the study: its report (what was added, what the study
+    // already had, what was left out and why) is listed under the form after the reload.
+    event.preventDefault();
+    try {
+      const d = await api("POST", form.dataset.merge, new FormData(form));
+      const added = Object.entries(d.added).map(([kind, n]) => `${n} ${kind}`).join(", ");
+      const items = [
+        { kind: "ok", text: `${d.file}: added ${added}` },
+        ...d.transcripts.map((t) => ({ kind: "ok", text: `${t.id} ${t.title} (${t.participant})` })),
+        ...d.duplicates.filter((x) => x.passages_placed).map((x) => ({ kind: "note", text: `“${x.source}” is already ${x.transcript}: its codings were placed there` })),
+        ...d.clashes.map((c) => ({ kind: "note", text: `code “${c.code}” is already ${c.theme}: its codings went there` })),
+        ...d.diagnostics.map((text) => ({ kind: "note", text })),
+      ];
+      sessionStorage.setItem("idg-import", JSON.stringify({ list: "merge-report", items }));
+      reload(`Merged ${d.file}: ${added}.`);
     } catch (e) {
       flash(e.message, "error");
     }

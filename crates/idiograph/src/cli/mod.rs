@@ -73,6 +73,15 @@ pub enum Command {
         #[arg(short = 'o', long)]
         output: PathBuf,
     },
+    /// Merge a REFI-QDA project (.qdpx, or a bare .qde) from any tool into this study, as one
+    /// command that one undo takes back: its cases become new participants, its sources new
+    /// transcripts (text the study already has is not added again), its codes group themes,
+    /// codings extracts, memos notes and journal entries; a study exported by Idiograph keeps its
+    /// PETs, statements and clustering decisions. Nothing already in the study changes.
+    Merge {
+        /// The .qdpx (or .qde) file.
+        file: PathBuf,
+    },
     /// Create the sample study from the Balint-group poster and open it in the workbench.
     Demo {
         /// Where to write the demo project (default: idiograph-demo.idg; reused if it exists).

@@ -1,11 +1,11 @@
-//! Commands on project files and servers as wholes: `init`, `migrate`, `from-qdpx`, `backup`
-//! and `demo`.
+//! Commands on project files and servers as wholes: `init`, `migrate`, `from-qdpx`, `merge`,
+//! `backup` and `demo`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use idiograph_app::{build_demo, Workbench, DEMO_TITLE};
+use idiograph_app::{build_demo, ProjectMerge, Workbench, DEMO_TITLE};
 use idiograph_model::Terminology;
 use serde_json::json;
 
@@ -90,6 +90,37 @@ pub(crate) async fn from_qdpx(cli: &Cli, out: Printer, file: &Path, output: &Pat
         },
     );
     Ok(())
+}
+
+/// `merge`: a REFI-QDA project merged into the study as one command.
+pub(crate) async fn merge(wb: &Workbench, out: Printer, file: &Path) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let report = wb.merge_qdpx(&bytes, &file_name(file)).await?;
+    out.print(&report, || merge_text(&report));
+    Ok(())
+}
+
+/// What a merge did: the counts, the participants and transcripts made, the sources and codes the
+/// study already had, and what was left out.
+fn merge_text(report: &ProjectMerge) -> String {
+    let counts: Vec<String> = report.added.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let mut text = format!("Merged {} into the study: {} (undo takes it all back)", report.file, counts.join(", "));
+    for p in &report.participants {
+        text.push_str(&format!("\n  {} {} (case “{}”)", p.id, p.pseudonym, p.case));
+    }
+    for t in &report.transcripts {
+        text.push_str(&format!("\n  {} {} ({})", t.id, t.title, t.participant));
+    }
+    for d in report.duplicates.iter().filter(|d| d.passages_placed) {
+        text.push_str(&format!("\n  already here: source “{}” is {}; its codings went there", d.source, d.transcript));
+    }
+    for c in &report.clashes {
+        text.push_str(&format!("\n  already here: code “{}” is {}; its codings went there", c.code, c.theme));
+    }
+    for d in &report.diagnostics {
+        text.push_str(&format!("\n  note: {d}"));
+    }
+    text
 }
 
 /// `backup`: a consistent copy of the project.
