@@ -45,8 +45,6 @@ pub enum ExportFormat {
     Srqr,
     /// The results section scaffold: GETs, sub-themes, prevalence, notes and extracts.
     Results(ResultsFormat),
-    /// Every participant's answers to each question of the interview guide, side by side.
-    GuideAnswers(GuideFormat),
 }
 
 impl ExportFormat {
@@ -104,15 +102,6 @@ impl ExportFormat {
         })
     }
 
-    /// The answers to the interview guide in a format named `xlsx` or `md`, as the command
-    /// line's `guide answers` and `/api/v1/guide/answers.{format}` ask for it.
-    pub fn guide_answers(format: &str) -> Result<ExportFormat, AppError> {
-        GuideFormat::parse(format).map(ExportFormat::GuideAnswers).ok_or_else(|| {
-            let names: Vec<&str> = GuideFormat::ALL.iter().map(|f| f.extension()).collect();
-            AppError::Invalid(format!("answers format '{format}' is not one of: {}", names.join(", ")))
-        })
-    }
-
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {
@@ -125,7 +114,6 @@ impl ExportFormat {
             ExportFormat::Png(_) => "png",
             ExportFormat::Coreq | ExportFormat::Srqr => "md",
             ExportFormat::Results(f) => f.extension(),
-            ExportFormat::GuideAnswers(f) => f.extension(),
         }
     }
 }
@@ -147,9 +135,9 @@ impl Workbench {
     /// known real name, or made while the store is locked, is refused unless `allow_leaks` (which
     /// the audit log records).
     pub async fn export(&self, format: ExportFormat, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
+        let failed = |e: idiograph_formats::ReportError| AppError::Invalid(format!("cannot write the report: {e}"));
         let (s, trail) = self.snapshot_with_trail().await?;
         let report = study_report(&s, &trail, &now()[..10]);
-        let failed = |e: idiograph_formats::ReportError| AppError::Invalid(format!("cannot write the report: {e}"));
         let what = format.extension();
         let bytes = match format {
             ExportFormat::Markdown => render_markdown(&report).into_bytes(),
@@ -164,12 +152,6 @@ impl Workbench {
             ExportFormat::Coreq => render_coreq(&self.coreq(&s).await?).into_bytes(),
             ExportFormat::Srqr => render_srqr(&self.coreq(&s).await?).into_bytes(),
             ExportFormat::Results(f) => render_results(&results_scaffold(&s), f).map_err(failed)?,
-            ExportFormat::GuideAnswers(GuideFormat::Markdown) => {
-                render_guide_markdown(&self.guide_report().await?).into_bytes()
-            }
-            ExportFormat::GuideAnswers(GuideFormat::Xlsx) => {
-                render_guide_xlsx(&self.guide_report().await?).map_err(failed)?
-            }
         };
         // The figure's words are pixels in a PNG: check the SVG it is drawn from.
         let drawn_from = match format {
@@ -177,6 +159,20 @@ impl Workbench {
             _ => None,
         };
         self.leak_gate(what, drawn_from.as_ref().map_or(&bytes[..], |svg| svg.as_bytes()), allow_leaks).await?;
+        Ok(bytes)
+    }
+
+    /// Every participant's answers to each question of the interview guide, side by side, as an
+    /// Excel workbook or Markdown, after the leak check (as [`Workbench::export`]). It needs
+    /// neither the study report nor its trail, so it reads only the guide and the transcripts.
+    pub async fn export_guide_answers(&self, format: GuideFormat, allow_leaks: bool) -> Result<Vec<u8>, AppError> {
+        let guide = self.guide_report().await?;
+        let bytes = match format {
+            GuideFormat::Markdown => render_guide_markdown(&guide).into_bytes(),
+            GuideFormat::Xlsx => render_guide_xlsx(&guide)
+                .map_err(|e| AppError::Invalid(format!("cannot write the answers workbook: {e}")))?,
+        };
+        self.leak_gate(format.extension(), &bytes, allow_leaks).await?;
         Ok(bytes)
     }
 

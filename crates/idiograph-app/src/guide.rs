@@ -144,13 +144,10 @@ fn interviewer_turns<'v>(t: &Transcript, v: &'v TranscriptVersion) -> Vec<(&'v T
         .collect()
 }
 
-/// The words of a turn: after its label (and the `:` or `]` closing it), to its end.
+/// The words of a turn: past its cue time and speaker label, as a selection by lines takes them.
 fn spoken(text: &str, turn: &Turn) -> Span {
-    let from = turn.label_span.map_or(turn.span.start(), |l| l.end());
-    let rest = &text[from.to_usize()..turn.span.end().to_usize()];
-    let skipped =
-        rest.len() - rest.trim_start_matches(|c: char| c == ':' || c == ']' || c == '*' || c.is_whitespace()).len();
-    Span::from_bounds(TextSize::new(from.to_u32() + skipped as u32), turn.span.end())
+    let start = u32::try_from(turn.words_start(text)).unwrap_or(u32::MAX);
+    Span::from_bounds(TextSize::new(start), turn.span.end())
 }
 
 /// The questions (never prompts) in guide order, each with the wordings the matcher compares:

@@ -95,13 +95,12 @@ async fn confirmed_questions_give_every_participants_answers_side_by_side(backen
     wb.undo().await.unwrap().expect("the rename to undo");
 
     // The documents: Markdown with every question and citation, a workbook Excel can read.
-    let md =
-        String::from_utf8(wb.export(ExportFormat::GuideAnswers(GuideFormat::Markdown), false).await.unwrap()).unwrap();
+    let md = String::from_utf8(wb.export_guide_answers(GuideFormat::Markdown, false).await.unwrap()).unwrap();
     for q in &answers.questions {
         assert!(md.contains(&format!("## {} ", q.question)), "{}", q.question);
     }
     assert!(md.contains(&rachel.citation), "{md}");
-    let xlsx = wb.export(ExportFormat::GuideAnswers(GuideFormat::Xlsx), false).await.unwrap();
+    let xlsx = wb.export_guide_answers(GuideFormat::Xlsx, false).await.unwrap();
     assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
 
     // COREQ item 17 comes from the guide.
@@ -377,5 +376,28 @@ async fn a_generated_study_of_forty_interviews_on_eight_questions_is_matched_bef
         percent(right, all)
     );
     assert!(right * 10 >= all * 9, "{right} of {all}");
+    wb.close().await;
+}
+
+/// An Otter or Teams transcript writes the time after the speaker's name (`Interviewer  0:03`):
+/// the interviewer's words shown and matched are what was said, without the label or the time.
+#[tokio::test]
+async fn an_interviewers_words_leave_out_a_time_written_after_the_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let wb = Workbench::create(&dir.path().join("otter.idg"), "Otter", Terminology::Smith2022, "ana").await.unwrap();
+    wb.add_guide_question("How did you come to join the group?", None).await.unwrap();
+    wb.add_participant("Olivia", &[], Default::default()).await.unwrap();
+    let text = "Interviewer  0:03\nHow did you come to join the group?\n\nOlivia  0:10\nA friend told me about it.\n";
+    wb.import_files("Olivia", vec![("otter.txt".into(), text.as_bytes().to_vec())], &ImportOptions::default())
+        .await
+        .unwrap();
+    let m = wb.guide_match("T1").await.unwrap();
+    assert_eq!(m.turns.len(), 1);
+    assert_eq!(m.turns[0].text, "How did you come to join the group?");
+    assert_eq!(m.turns[0].suggested.map(|q| q.to_string()).as_deref(), Some("Q1"));
+    wb.confirm_questions("T1", &[]).await.unwrap();
+    let answers = wb.guide_answers().await.unwrap();
+    assert_eq!(answers.questions[0].cells[0].answers[0].asked, "How did you come to join the group?");
+    assert_eq!(answers.questions[0].cells[0].answers[0].text, "A friend told me about it.");
     wb.close().await;
 }

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idiograph_app::{views, ExportFormat, ResultsFormat, UndoOutcome, Workbench};
+use idiograph_app::{views, ExportFormat, GuideFormat, ResultsFormat, UndoOutcome, Workbench};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -258,13 +258,16 @@ pub(crate) async fn guide_answers_anyway(bench: Bench, Path(format): Path<String
 }
 
 async fn download_guide_answers(Bench(wb): Bench, format: &str, allow_leaks: bool) -> ApiResult<Response> {
-    let export = ExportFormat::guide_answers(format).map_err(|e| ApiError::not_found(e.to_string()))?;
-    let content_type = match export.extension() {
-        "xlsx" => XLSX,
-        _ => "text/markdown; charset=utf-8",
+    let f = GuideFormat::parse(format).ok_or_else(|| {
+        let names: Vec<&str> = GuideFormat::ALL.iter().map(|f| f.extension()).collect();
+        ApiError::not_found(format!("answers format '{format}' is not one of: {}", names.join(", ")))
+    })?;
+    let content_type = match f {
+        GuideFormat::Xlsx => XLSX,
+        GuideFormat::Markdown => "text/markdown; charset=utf-8",
     };
-    let name = format!("idiograph-guide-answers.{}", export.extension());
-    attachment(wb.export(export, allow_leaks).await?, &name, content_type)
+    let name = format!("idiograph-guide-answers.{}", f.extension());
+    attachment(wb.export_guide_answers(f, allow_leaks).await?, &name, content_type)
 }
 
 /// The OpenAPI document: the routes as written in `openapi.json`, with the schemas of the

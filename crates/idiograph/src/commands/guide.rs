@@ -1,7 +1,7 @@
 //! `guide`: the interview guide, matching interviewer turns to its questions, and the answers.
 
 use anyhow::{bail, Context, Result};
-use idiograph_app::{ExportFormat, GuideAnswers, GuideMatch, Workbench};
+use idiograph_app::{GuideAnswers, GuideMatch, Workbench};
 use serde_json::json;
 
 use crate::cli::GuideCommand;
@@ -69,8 +69,8 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &GuideCommand) ->
             out.print(&answers, || answers_text(&answers));
         }
         GuideCommand::Answers { format: Some(format), output, allow_leaks } => {
-            let export = ExportFormat::GuideAnswers(*format);
-            deliver(out, &wb.export(export, *allow_leaks).await?, output.as_deref(), export.extension())?;
+            let bytes = wb.export_guide_answers(*format, *allow_leaks).await?;
+            deliver(out, &bytes, output.as_deref(), format.extension())?;
         }
     }
     Ok(())
