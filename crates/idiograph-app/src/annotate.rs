@@ -75,7 +75,10 @@ pub(crate) fn check_title(what: &str, text: &str, max: usize) -> Result<String, 
 }
 
 /// Resolves a target into its transcript, version and a checked anchor.
-async fn anchor(tx: &mut Tx, target: &Target) -> Result<(Transcript, Arc<TranscriptVersion>, Anchor), AppError> {
+pub(crate) async fn anchor(
+    tx: &mut Tx,
+    target: &Target,
+) -> Result<(Transcript, Arc<TranscriptVersion>, Anchor), AppError> {
     let t = transcript_of(tx, target).await?;
     let v = tx.version(&t.current_version).await?;
     let anchor = anchor_in(&t, &v, target)?;

@@ -8,10 +8,14 @@ use idiograph_model::{
     Turn,
 };
 use idiograph_store::{Action, Tx};
-use idiograph_text::{apply_edits, Edit, EditMap, Layout};
+use idiograph_text::{apply_edits, normalize, Edit, EditMap, Layout};
 
+use crate::annotate::anchor;
 use crate::error::invalid;
-use crate::{new_id, now, transcripts, AppError, Workbench};
+use crate::{new_id, now, transcripts, AppError, Target, Workbench};
+
+/// The longest correction taken at once: a long turn, not a rewrite of the interview.
+const MAX_CORRECTION_CHARS: usize = 20_000;
 
 /// Moves an anchor on `from` to the new version through `map`; `None` if the passage vanished.
 fn carry(anchor: &Anchor, to: &TranscriptVersion, map: &EditMap) -> Option<Anchor> {
@@ -196,6 +200,54 @@ impl Workbench {
             version.number
         );
         tx.commit(Action::RenameSpeaker, &summary).await?;
+        Ok(version)
+    }
+
+    /// Corrects the words of one passage of a transcript (what a researcher does while listening
+    /// to the recording: a misheard word, a missed phrase), making a new version that carries
+    /// every note, statement, extract, confirmed question and recording time exactly, as
+    /// pseudonymisation does. One correction is one command, so one undo takes it back.
+    ///
+    /// The passage must lie within the words of one speaker turn (a label or a cue time is
+    /// changed by renaming the speaker, not here), and `text` must not open a new turn (a blank
+    /// line) or differ from nothing.
+    pub async fn correct_words(&self, target: &Target, text: &str) -> Result<TranscriptVersion, AppError> {
+        let with = normalize(text);
+        if with.contains("\n\n") {
+            return Err(invalid!("a correction cannot hold a blank line: it would look like a new speaker turn"));
+        }
+        if with.chars().count() > MAX_CORRECTION_CHARS {
+            return Err(invalid!(
+                "a correction is longer than {MAX_CORRECTION_CHARS} characters; correct one turn at a time"
+            ));
+        }
+        let mut tx = self.begin().await?;
+        let (t, v, _) = anchor(&mut tx, target).await?;
+        let span = target.span();
+        let (start, end) = (span.start().to_usize(), span.end().to_usize());
+        let turn = v.turn_at(start.min(v.text.len().saturating_sub(1)));
+        let words = turn.map_or(0, |turn| turn.words_start(&v.text));
+        let within = turn.is_some_and(|turn| start >= words && end <= turn.span.end().to_usize());
+        if !within {
+            return Err(invalid!(
+                "{}, {}: a correction must lie within the words of one speaker turn (not its label or time)",
+                t.short_id(),
+                v.layout.span_lines(span)
+            ));
+        }
+        if span.slice(&v.text) == with {
+            return Err(invalid!("{}, {}: the correction changes nothing", t.short_id(), v.layout.span_lines(span)));
+        }
+        let where_ = v.layout.span_lines(span).to_string();
+        let edits = [Edit { span, with }];
+        let (version, moved, _) =
+            new_version(&mut tx, &t, &edits, |_, _| t.speakers.clone(), Rewrite::none(&mut |_, _| Ok(None))).await?;
+        let summary = format!(
+            "correct the words of {}, {where_} (version {}; {moved} anchors carried over)",
+            t.short_id(),
+            version.number
+        );
+        tx.commit(Action::CorrectTranscript, &summary).await?;
         Ok(version)
     }
 }

@@ -1095,6 +1095,15 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
 }
 
 impl crate::Workbench {
+    /// One transcript (`T1`) in its current version, as lists show it.
+    pub async fn transcript_summary(&self, reference: impl crate::Reference) -> Result<Transcript, AppError> {
+        let mut tx = self.store.read().await?;
+        let t = crate::transcripts::resolve(&mut tx, reference).await?;
+        let v = tx.version(&t.current_version).await?;
+        let p: model::Participant = tx.get(&t.participant_id).await?;
+        Ok(Transcript::of(&t, &p, &v))
+    }
+
     /// One exploratory note (`N3`) as its view shows it, read in one transaction.
     pub async fn note_view(&self, reference: impl crate::Reference) -> Result<Note, AppError> {
         let mut tx = self.store.read().await?;

@@ -55,6 +55,8 @@ actions! {
     DeleteTranscript => "delete transcript",
     /// A speaker renamed (a new version of the transcript).
     RenameSpeaker => "rename speaker",
+    /// Words of a transcript corrected (a new version of the transcript).
+    CorrectTranscript => "correct transcript",
     /// An exploratory note added.
     AddNote => "add note",
     /// Several exploratory notes added at once.

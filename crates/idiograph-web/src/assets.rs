@@ -14,6 +14,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/deid.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/deid.js")),
     ("js/exports.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/exports.js")),
     ("js/guide.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/guide.js")),
+    ("js/listen.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/listen.js")),
     ("js/live.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/live.js")),
     ("js/members.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/members.js")),
     ("js/participants.js", "text/javascript; charset=utf-8", include_bytes!("../static/js/participants.js")),

@@ -91,6 +91,7 @@ fn table() -> Vec<Entry> {
         // Exporting despite the leak check is recorded, so it is a POST under the origin check.
         ("POST", "/api/v1/transcripts/{id}/annotated/{format}", READ, post(transcripts::annotated_anyway)),
         ("PATCH", "/api/v1/transcripts/{id}", ANALYSE, patch(transcript_setup::rename)),
+        ("POST", "/api/v1/corrections", ANALYSE, post(transcript_setup::correct)),
         ("DELETE", "/api/v1/transcripts/{id}", ANALYSE, delete(transcript_setup::delete)),
         ("GET", "/api/v1/transcripts/{id}/speakers", READ, get(transcript_setup::speakers)),
         ("PUT", "/api/v1/transcripts/{id}/speakers/{label}", ANALYSE, put(transcript_setup::set_role)),

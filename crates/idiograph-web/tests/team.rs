@@ -223,6 +223,18 @@ impl Team {
                 let made = self.owner(c).await;
                 Call::new(method, format!("/api/v1/transcripts/{}", made["imported"][0]["id"].as_str().unwrap()))
             }
+            // Each correction is made on a transcript of its own, so T1 keeps the version the
+            // other requests name.
+            ("POST", "/api/v1/corrections") => {
+                let mut c = Call::new("POST", format!("/api/v1/transcripts?participant=P2&name=c{}.txt", self.next()));
+                c.body = Some(("Tom: Misheard words.\n".to_owned(), "text/plain"));
+                let made = &self.owner(c).await["imported"][0];
+                let id = made["id"].as_str().unwrap();
+                let version =
+                    self.owner(Call::new("GET", format!("/api/v1/transcripts/{id}"))).await["version"].clone();
+                Call::new(method, path(template))
+                    .json(json!({"transcript": id, "version": version, "start": 5, "end": 14, "text": "Heard"}))
+            }
             ("GET", "/api/v1/transcripts/{id}/speakers") => Call::new(method, path("/api/v1/transcripts/T1/speakers")),
             ("PUT", "/api/v1/transcripts/{id}/speakers/{label}") => {
                 Call::new(method, path("/api/v1/transcripts/T1/speakers/Interviewer"))

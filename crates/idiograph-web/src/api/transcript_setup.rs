@@ -1,14 +1,15 @@
 //! Setting a transcript up after import: its title, deleting it, and the role of each speaker
-//! label (one click marks the interviewer). Each is one application command, undoable.
+//! label (one click marks the interviewer), and corrections of its words while listening to the
+//! recording. Each is one application command, undoable.
 
 use axum::extract::Path;
 use axum::Json;
-use idiograph_app::{likely_interviewer, speaker_tallies, Reference, Workbench};
+use idiograph_app::{likely_interviewer, speaker_tallies, views, Reference, Workbench};
 use idiograph_model::SpeakerRole;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{word, ApiJson};
+use crate::api::{word, ApiJson, Selection};
 use crate::auth::Bench;
 use crate::error::ApiResult;
 
@@ -71,4 +72,19 @@ pub(crate) async fn set_role(
     let role: SpeakerRole = word(&b.role)?;
     let t = wb.set_speaker_role(&id, &label, role).await?;
     Ok(Json(setup_json(&wb, t.short_id()).await?))
+}
+
+/// A correction of a passage's words: the passage, and the words as they should read.
+#[derive(Deserialize)]
+pub(crate) struct Correction {
+    #[serde(flatten)]
+    selection: Selection,
+    text: String,
+}
+
+/// Corrects the words of a passage within one turn, making a new version of the transcript.
+pub(crate) async fn correct(Bench(wb): Bench, ApiJson(b): ApiJson<Correction>) -> ApiResult<Json<views::Transcript>> {
+    let target = b.selection.target(&wb).await?;
+    wb.correct_words(&target, &b.text).await?;
+    Ok(Json(wb.transcript_summary(b.selection.transcript.as_str()).await?))
 }

@@ -38,6 +38,8 @@ pub(crate) struct LineView {
     /// Where a selection of this whole line starts, as a UTF-16 offset: past the cue time and
     /// speaker label of a line that opens a turn (`TranscriptVersion::lines_to_span`).
     words: usize,
+    /// When the line starts in the recording, in milliseconds, where anything says so.
+    time_ms: Option<u64>,
     page_break: bool,
     segments: Vec<Seg>,
 }
@@ -115,6 +117,20 @@ pub(crate) struct TranscriptPage {
     /// Each pseudonymisation that renumbered the lines: its date, the old and new version, and
     /// the old → new line of every line that moved.
     renumberings: Vec<RenumberingView>,
+    /// The recording to listen to while reading, if the transcript has one.
+    recording: Option<RecordingBar>,
+    /// How many lines have a time to play from.
+    timed_lines: usize,
+}
+
+/// The player of a transcript's recording, at the foot of its page.
+pub(crate) struct RecordingBar {
+    /// Where the browser fetches the media (with Range requests).
+    src: String,
+    /// A video shows its picture; audio only its controls.
+    video: bool,
+    /// The file the researcher attached.
+    file_name: String,
 }
 
 /// A pseudonymisation of the transcript as the page states it.
@@ -200,6 +216,8 @@ struct Reading<'v> {
     statements: Vec<StatementCard>,
     /// Each extract's lines, as `first-last`, by its stable id.
     extract_lines: HashMap<String, String>,
+    /// When each line starts in the recording (index 0 is line 1).
+    times: Vec<Option<u64>>,
 }
 
 impl<'v> Reading<'v> {
@@ -325,7 +343,8 @@ impl<'v> Reading<'v> {
             .filter_map(|turn| turn.label_span)
             .map(|sp| (sp.start().to_usize(), sp.end().to_usize()))
             .collect();
-        Reading { view, marks, per_line, labels, notes, statements, extract_lines }
+        let times = idiograph_model::line_times(&v.layout, &idiograph_model::cue_points(v));
+        Reading { view, marks, per_line, labels, notes, statements, extract_lines, times }
     }
 
     fn line_count(&self) -> u32 {
@@ -390,6 +409,8 @@ impl<'v> Reading<'v> {
             line: pos.line,
             u16: v.units().byte_to_utf16(span.start()),
             words: v.units().byte_to_utf16(words),
+            // A blank line between turns is not heard: following the recording skips it.
+            time_ms: self.times.get(g as usize - 1).copied().flatten().filter(|_| !text.trim().is_empty()),
             page_break: pos.line == 1,
             segments,
         })
@@ -488,6 +509,8 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         authors,
         themes: view.themes.iter().map(|th| (th.short_id().to_string(), th.title.clone())).collect(),
         renumberings,
+        recording: None,
+        timed_lines: reading.times.iter().flatten().count(),
     };
     render(&page)
 }

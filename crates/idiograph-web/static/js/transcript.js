@@ -22,12 +22,13 @@ const composer = document.getElementById("composer");
 const extractor = document.getElementById("extractor");
 const editor = document.getElementById("editor");
 const keys = document.getElementById("keys");
+const corrector = document.getElementById("corrector");
 const status = document.getElementById("cursor-status");
 const tid = bench.dataset.transcript;
 /** How many lines the page has so far: a long transcript comes with its first lines, and the
  * rest follows in chunks (`loadRest`). Everything below works on the lines there are. */
 let lineCount = transcript.querySelectorAll(".line").length;
-const dialogs = [composer, extractor, editor, keys];
+const dialogs = [composer, extractor, editor, corrector, keys];
 
 // ---------------------------------------------------------------------------------------------
 // Lines and offsets
@@ -352,7 +353,7 @@ function openBox(dialog) {
   dialog.addEventListener("close", () => from?.focus?.({ preventScroll: true }), { once: true });
 }
 
-for (const dialog of [composer, extractor, editor]) {
+for (const dialog of [composer, extractor, editor, corrector]) {
   dialog.setAttribute("aria-modal", "true");
   dialog.addEventListener("keydown", (e) => {
     if (e.key === "Escape") {
@@ -407,8 +408,70 @@ extractor.addEventListener("close", async () => {
   if (d) flash(`Marked ${d.id} for ${theme}: ${d.citation}.`);
 });
 
+// ---------------------------------------------------------------------------------------------
+// Correcting the words while listening: C opens the selection's or the cursor's line, its
+// recording plays (listen.js), Ctrl+Enter saves a new version and opens the next line.
+
+/** The exact text of `[start, end)`: lines joined as the text joins them (a soft wrap adds
+ * nothing, a line end a line break), unlike `textBetween`, which shows a quote. */
+function exactText(start, end) {
+  let out = "";
+  let last = null;
+  for (let g = lineAt(start); g <= lineCount; g++) {
+    const el = line(g);
+    const s = startOf(el);
+    if (s >= end && last) break;
+    if (last) out += "\n".repeat(Math.max(0, Math.min(s, end) - endOf(last)));
+    out += textOf(el).slice(Math.max(0, start - s), Math.max(0, Math.min(textOf(el).length, end - s)));
+    last = el;
+  }
+  return out;
+}
+
+const NEXT_CORRECTION = `idg-correct-next:${location.pathname}`;
+let correcting = null;
+
+function correct() {
+  const s = selectionOrCursor();
+  if (!s) return flash("Put the cursor on a line with words, or select the words to correct.", "error");
+  correcting = { start: s.start, end: s.end, first: lineAt(s.start), last: lineAt(Math.max(s.start, s.end - 1)) };
+  const where = correcting.first === correcting.last ? `Line ${correcting.first}` : `Lines ${correcting.first}–${correcting.last}`;
+  document.getElementById("corrector-where").textContent = `${where}, as transcribed:`;
+  document.getElementById("corrector-text").value = exactText(s.start, s.end);
+  openBox(corrector);
+  document.dispatchEvent(new CustomEvent("idg:listen", { detail: { line: correcting.first } }));
+}
+
+document.getElementById("corrector-play")?.addEventListener("click", () => {
+  if (correcting) document.dispatchEvent(new CustomEvent("idg:listen", { detail: { line: correcting.first } }));
+});
+
+corrector.addEventListener("keydown", (e) => {
+  if (e.altKey && e.key.toLowerCase() === "p") {
+    e.preventDefault();
+    document.dispatchEvent(new CustomEvent("idg:listen", { detail: { toggle: true } }));
+  }
+});
+
+corrector.addEventListener("close", async () => {
+  const c = correcting;
+  correcting = null;
+  if (corrector.returnValue !== "save" || !c) return;
+  const text = document.getElementById("corrector-text").value;
+  try {
+    await api("POST", "/api/v1/corrections", { transcript: tid, version: bench.dataset.version, start: c.start, end: c.end, unit: "utf16", text });
+  } catch (err) {
+    return flash(`Not corrected: ${err.message}`, "error");
+  }
+  // The next line with words opens once the new version is shown.
+  let next = c.last + 1;
+  while (next <= lineCount && !textOf(line(next)).trim()) next++;
+  if (next <= lineCount) sessionStorage.setItem(NEXT_CORRECTION, String(next));
+  location.reload();
+});
+
 // Ctrl+Enter saves from any box of the dialogs.
-for (const dialog of [composer, editor]) {
+for (const dialog of [composer, editor, corrector]) {
   dialog.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
@@ -802,6 +865,10 @@ document.addEventListener("keydown", (e) => {
     e.preventDefault();
     return begin(NOTE_KEYS[key]);
   }
+  if (key === "c" && (inText || currentSelection())) {
+    e.preventDefault();
+    return correct();
+  }
   if (key === "j" || key === "k") {
     e.preventDefault();
     const list = cardsInOrder();
@@ -946,5 +1013,13 @@ const more = document.getElementById("more-lines");
 const loading = (more ? loadRest(more) : Promise.resolve()).then(() => {
   bench.dataset.complete = "true";
   performance.mark("idg:complete");
+  const next = Number(sessionStorage.getItem(NEXT_CORRECTION));
+  sessionStorage.removeItem(NEXT_CORRECTION);
+  if (next && line(next)) {
+    transcript.focus({ preventScroll: true });
+    moveCursor(next);
+    reveal(line(next), { center: true });
+    return correct();
+  }
   offerReturn();
 });

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use idiograph_model::{FillerPolicy, RecurrenceRule, SpeakerRole, Terminology};
 
 use super::words::{words, AnnotatedFormat};
+use super::Selection;
 
 /// Study settings.
 #[derive(Subcommand, Debug)]
@@ -133,6 +134,17 @@ pub enum TranscriptCommand {
         label: String,
         /// The new label.
         new_label: String,
+    },
+    /// Correct the words of a passage within one speaker turn (a misheard word while listening
+    /// to the recording); makes a new version and carries every note, statement, extract and
+    /// recording time over to it. Lines select from where their words start.
+    Correct {
+        /// Transcript id.
+        id: String,
+        #[command(flatten)]
+        at: Selection,
+        /// The words as they should read.
+        text: String,
     },
     /// Export the annotated transcript: statements | line-numbered transcript | notes.
     Export {

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::reports::deliver;
 use crate::cli::{AnnotatedFormat, TranscriptCommand};
 use crate::printer::Printer;
+use crate::selection::target;
 
 /// Runs one `transcript` command.
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptCommand) -> Result<()> {
@@ -60,6 +61,12 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptComman
             let v = wb.rename_speaker(id, label, new_label).await?;
             out.print(json!({"transcript": id, "version": v.number}), || {
                 format!("Renamed '{label}' to '{new_label}' in {id} (now version {}); notes, statements and extracts moved with the text", v.number)
+            });
+        }
+        TranscriptCommand::Correct { id, at, text } => {
+            let v = wb.correct_words(&target(wb, id, at).await?, text).await?;
+            out.print(wb.transcript_summary(id.as_str()).await?, || {
+                format!("Corrected {id} (now version {}); notes, statements and extracts moved with the text", v.number)
             });
         }
         TranscriptCommand::Role { id, label, role } => {
