@@ -19,6 +19,7 @@ use crate::{check_version, new_id, now, participants, themes, transcripts, AppEr
 pub struct Target {
     version: ObjectId,
     span: Span,
+    heard_ms: Option<u64>,
 }
 
 impl Target {
@@ -29,7 +30,13 @@ impl Target {
 
     /// Bytes `[start, end)` of `version`, checked against its text.
     pub fn from_bytes(version: &TranscriptVersion, start: usize, end: usize) -> Result<Target, SpanError> {
-        Ok(Target { version: version.id.clone(), span: Span::new(&version.text, start, end)? })
+        Ok(Target { version: version.id.clone(), span: Span::new(&version.text, start, end)?, heard_ms: None })
+    }
+
+    /// The passage as selected while listening to the recording, which was at `ms` from its
+    /// start: a note or statement made on it keeps the time, to hear the passage again.
+    pub fn heard_at(self, ms: u64) -> Target {
+        Target { heard_ms: Some(ms), ..self }
     }
 
     /// The version the passage was selected on.
@@ -114,6 +121,7 @@ pub(crate) async fn insert_note(
     kind: NoteKind,
     text: &str,
     author: &str,
+    heard_ms: Option<u64>,
 ) -> Result<ExploratoryNote, AppError> {
     let note = ExploratoryNote {
         text: check_text("a note", text, MAX_NOTE_CHARS)?,
@@ -125,6 +133,7 @@ pub(crate) async fn insert_note(
         author: author.to_owned(),
         created_at: now(),
         anchor,
+        heard_ms,
     };
     tx.insert(&note).await?;
     Ok(note)
@@ -139,6 +148,7 @@ pub(crate) async fn new_statement(
     anchors: Vec<Anchor>,
     from_notes: &[ObjectId],
     author: &str,
+    heard_ms: Option<u64>,
 ) -> Result<ExperientialStatement, AppError> {
     let s = ExperientialStatement {
         text: check_text("a statement", text, MAX_STATEMENT_CHARS)?,
@@ -149,6 +159,7 @@ pub(crate) async fn new_statement(
         from_notes: from_notes.to_vec(),
         author: author.to_owned(),
         created_at: now(),
+        heard_ms,
     };
     tx.insert(&s).await?;
     Ok(s)
@@ -257,7 +268,7 @@ impl Workbench {
     pub async fn add_note(&self, target: &Target, kind: NoteKind, text: &str) -> Result<ExploratoryNote, AppError> {
         let mut tx = self.begin().await?;
         let (t, v, anchor) = anchor(&mut tx, target).await?;
-        let note = insert_note(&mut tx, &t, anchor, kind, text, &self.author).await?;
+        let note = insert_note(&mut tx, &t, anchor, kind, text, &self.author, target.heard_ms).await?;
         let summary = format!("add {kind} note {} on {}, {}", note.short_id(), t.short_id(), where_(&v, &note.anchor));
         tx.commit(Action::AddNote, &summary).await?;
         Ok(note)
@@ -290,6 +301,7 @@ impl Workbench {
                 text,
                 author: self.author.clone(),
                 created_at: at.clone(),
+                heard_ms: target.heard_ms,
             });
         }
         tx.insert_many(&made).await?;
@@ -349,7 +361,7 @@ impl Workbench {
         let notes: Vec<ObjectId> =
             source_notes(&mut tx, &t.participant_id, from_notes).await?.into_iter().map(|n| n.id).collect();
         let on = format!("on {}, {}", t.short_id(), where_(&v, &anchor));
-        self.insert_statement(tx, &t.participant_id, text, vec![anchor], &notes, on).await
+        self.insert_statement(tx, &t.participant_id, text, vec![anchor], &notes, on, target.heard_ms).await
     }
 
     /// Adds an experiential statement developed from exploratory notes, grounded in the
@@ -393,7 +405,7 @@ impl Workbench {
         let shorts: Vec<String> = notes.iter().map(|n| n.short_id().to_string()).collect();
         let on = format!("from {}, {}", shorts.join(", "), places.join("; "));
         let ids: Vec<ObjectId> = notes.into_iter().map(|n| n.id).collect();
-        self.insert_statement(tx, &case, text, anchors, &ids, on).await
+        self.insert_statement(tx, &case, text, anchors, &ids, on, None).await
     }
 
     async fn insert_statement(
@@ -404,8 +416,9 @@ impl Workbench {
         anchors: Vec<Anchor>,
         from_notes: &[ObjectId],
         on: String,
+        heard_ms: Option<u64>,
     ) -> Result<ExperientialStatement, AppError> {
-        let s = new_statement(&mut tx, case, &text, anchors, from_notes, &self.author).await?;
+        let s = new_statement(&mut tx, case, &text, anchors, from_notes, &self.author, heard_ms).await?;
         tx.commit(Action::AddStatement, &format!("add statement {} {on}", s.short_id())).await?;
         Ok(s)
     }

@@ -859,6 +859,8 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
                     text: note.text.clone(),
                     author: author_of(&sel.creating_user),
                     created_at: sel.creation_date.clone().unwrap_or_else(now),
+                    // REFI-QDA has no place for it.
+                    heard_ms: None,
                 });
             } else if name.starts_with('S') {
                 for c in &sel.codings {
@@ -932,6 +934,7 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
                 from_notes,
                 author: first.map_or(wb.author.clone(), |sel| author_of(&sel.creating_user)),
                 created_at: first.and_then(|sel| sel.creation_date.clone()).unwrap_or_else(now),
+                heard_ms: None,
             };
             if let Some(pet) = parent {
                 decisions.push((pet, Member::Statement(st.id.clone()), p.clone(), code.description.clone()));

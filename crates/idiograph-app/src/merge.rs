@@ -452,7 +452,7 @@ impl Workbench {
                         continue;
                     }
                     let author = coders.credit(memo.creating_user.as_deref()).unwrap_or(self.author.as_str());
-                    match insert_note(&mut tx, t, anchor.clone(), memo_kind(memo), &memo.text, author).await {
+                    match insert_note(&mut tx, t, anchor.clone(), memo_kind(memo), &memo.text, author, None).await {
                         Ok(n) => {
                             note_of.insert(memo.guid.as_str(), n.id.clone());
                             notes.push(n);

@@ -482,6 +482,9 @@ pub struct Note {
     pub author: String,
     /// When (RFC 3339).
     pub created_at: String,
+    /// Where the recording was when it was written (milliseconds), if the researcher was
+    /// listening.
+    pub heard_ms: Option<u64>,
     /// Where it is anchored.
     #[serde(flatten)]
     pub anchor: Anchor,
@@ -501,6 +504,7 @@ impl Note {
             text: n.text.clone(),
             author: n.author.clone(),
             created_at: n.created_at.clone(),
+            heard_ms: n.heard_ms,
             anchor: Anchor::within(t, v, &n.anchor),
         }
     }
@@ -543,6 +547,9 @@ pub struct Statement {
     pub author: String,
     /// When (RFC 3339).
     pub created_at: String,
+    /// Where the recording was when it was written (milliseconds), if the researcher was
+    /// listening.
+    pub heard_ms: Option<u64>,
     /// The exploratory notes it was developed from.
     #[schemars(with = "Vec<String>")]
     pub from_notes: Vec<ShortId>,
@@ -564,6 +571,7 @@ impl Statement {
             text: st.text.clone(),
             author: st.author.clone(),
             created_at: st.created_at.clone(),
+            heard_ms: st.heard_ms,
             from_notes: st.from_notes.iter().filter_map(|id| by_id.get(id).copied()).collect(),
             anchors: st.anchors.iter().map(|a| Anchor::of(s, a)).collect(),
             pets: s

@@ -84,3 +84,32 @@ async fn a_correction_that_is_not_one_is_refused_and_changes_nothing(backend: Ba
     wb.close().await;
     drop(schema);
 }
+
+on_both_backends!(async fn a_note_made_while_listening_keeps_the_time_through_a_correction);
+
+async fn a_note_made_while_listening_keeps_the_time_through_a_correction(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (wb, schema) = support::demo(&backend, dir.path(), "ana").await;
+    let (_, v) = wb.transcript("T1").await.unwrap();
+    let last = v.turns.last().unwrap();
+    let words = last.words_start(&v.text);
+    let passage = Target::from_bytes(&v, words, words + 4).unwrap();
+    let heard = wb
+        .add_note(&passage.clone().heard_at(83_250), idiograph_model::NoteKind::Linguistic, "a long pause")
+        .await
+        .unwrap();
+    let unheard = wb.add_note(&passage, idiograph_model::NoteKind::Free, "read only").await.unwrap();
+    let statement = wb.add_statement(&passage.heard_at(84_000), "Hesitating", &[]).await.unwrap();
+    assert_eq!(wb.note_view(heard.short_id()).await.unwrap().heard_ms, Some(83_250));
+    assert_eq!(wb.note_view(unheard.short_id()).await.unwrap().heard_ms, None);
+    assert_eq!(wb.statement_view(statement.short_id()).await.unwrap().heard_ms, Some(84_000));
+    // A correction before the note's passage makes a new version; the note keeps its time.
+    let first = &v.turns[0];
+    let start = first.words_start(&v.text);
+    wb.correct_words(&Target::from_bytes(&v, start, start + 1).unwrap(), "Q").await.unwrap();
+    let moved = wb.notes(Some("T1")).await.unwrap().into_iter().find(|n| n.id == heard.id).unwrap();
+    assert_ne!(moved.anchor.version_id(), &v.id);
+    assert_eq!(moved.heard_ms, Some(83_250));
+    wb.close().await;
+    drop(schema);
+}

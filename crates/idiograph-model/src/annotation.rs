@@ -114,6 +114,9 @@ pub struct ExploratoryNote {
     pub author: String,
     /// When (RFC 3339).
     pub created_at: String,
+    /// Where the recording was (milliseconds from its start) when the note was written, if the
+    /// researcher was listening: the tone or pause it records can be heard again.
+    pub heard_ms: Option<u64>,
 }
 
 /// An experiential statement (2009: emergent theme) grounded in one or more passages of a case.
@@ -135,6 +138,9 @@ pub struct ExperientialStatement {
     pub author: String,
     /// When (RFC 3339).
     pub created_at: String,
+    /// Where the recording was (milliseconds from its start) when the statement was written, if
+    /// the researcher was listening.
+    pub heard_ms: Option<u64>,
 }
 
 /// A verbatim passage chosen to illustrate a theme in the write-up.

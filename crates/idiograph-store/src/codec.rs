@@ -235,6 +235,7 @@ impl Codec for ExploratoryNote {
             Value::text(&self.text),
             Value::text(&self.author),
             Value::text(&self.created_at),
+            Value::opt_int(self.heard_ms),
         ]);
         row(&NOTE, v)
     }
@@ -249,8 +250,14 @@ impl Codec for ExploratoryNote {
             text: r.text("body"),
             author: r.text("author"),
             created_at: r.text("created_at"),
+            heard_ms: heard(r)?,
         })
     }
+}
+
+/// A stored `heard_ms`: absent, or a time that cannot be negative.
+fn heard(r: &Row) -> Result<Option<u64>, StoreError> {
+    r.opt_int("heard_ms").map(|ms| u64::try_from(ms).map_err(|_| corrupt(r, "heard_ms"))).transpose()
 }
 
 impl Codec for ExperientialStatement {
@@ -271,6 +278,7 @@ impl Codec for ExperientialStatement {
                 Value::text(notes.to_string()),
                 Value::text(&self.author),
                 Value::text(&self.created_at),
+                Value::opt_int(self.heard_ms),
             ],
         )
     }
@@ -294,6 +302,7 @@ impl Codec for ExperientialStatement {
             from_notes,
             author: r.text("author"),
             created_at: r.text("created_at"),
+            heard_ms: heard(r)?,
         })
     }
 }

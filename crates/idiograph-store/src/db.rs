@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_interview_guide.sql"),
         include_str!("../migrations/postgres/0011_interview_guide.sql"),
     ),
+    (
+        "0013_heard_times",
+        include_str!("../migrations/sqlite/0013_heard_times.sql"),
+        include_str!("../migrations/postgres/0013_heard_times.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

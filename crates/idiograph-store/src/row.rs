@@ -57,6 +57,10 @@ impl Value {
         s.map_or(Value::Null, |s| Value::Text(s.into()))
     }
 
+    pub fn opt_int(i: Option<u64>) -> Value {
+        i.map_or(Value::Null, |i| Value::Int(i.min(i64::MAX as u64) as i64))
+    }
+
     pub fn to_json(&self) -> Json {
         match self {
             Value::Null => Json::Null,
@@ -114,6 +118,13 @@ impl Row {
         match self.get(column) {
             Value::Int(i) => *i,
             _ => 0,
+        }
+    }
+
+    pub fn opt_int(&self, column: &str) -> Option<i64> {
+        match self.get(column) {
+            Value::Int(i) => Some(*i),
+            _ => None,
         }
     }
 

@@ -84,6 +84,7 @@ pub static NOTE: Table = Table {
         ("body", Text),
         ("author", Text),
         ("created_at", Text),
+        ("heard_ms", Int),
     ],
     participant_column: Some("participant_id"),
 };
@@ -99,6 +100,7 @@ pub static STATEMENT: Table = Table {
         ("from_notes", Text),
         ("author", Text),
         ("created_at", Text),
+        ("heard_ms", Int),
     ],
     participant_column: Some("participant_id"),
 };
@@ -290,6 +292,8 @@ pub static ADDED_COLUMNS: &[(&str, &str, Fill)] = &[
     ("study", "key_id", Fill::Null),
     ("content", "sealed", Fill::Int(0)),
     ("study", "fillers", Fill::Text("keep")),
+    ("note", "heard_ms", Fill::Null),
+    ("statement", "heard_ms", Fill::Null),
 ];
 
 pub fn by_name(name: &str) -> Option<&'static Table> {

@@ -167,7 +167,7 @@ impl<'p> Structure<'p> {
                     let from: Vec<ObjectId> =
                         first.note_refs.iter().filter_map(|r| note_of.get(r.as_str()).cloned()).collect();
                     let by = coders.credit(first.creating_user.as_deref()).unwrap_or(author);
-                    match new_statement(tx, case, &code.name, anchors, &from, by).await {
+                    match new_statement(tx, case, &code.name, anchors, &from, by, None).await {
                         Ok(s) => {
                             *report.imported.entry("statements").or_default() += 1;
                             s

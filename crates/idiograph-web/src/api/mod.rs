@@ -138,6 +138,9 @@ pub(crate) struct Selection {
     pub(crate) end: usize,
     #[serde(default)]
     pub(crate) unit: Unit,
+    /// Where the recording was (milliseconds) when the passage was selected, if it was playing.
+    #[serde(default)]
+    pub(crate) heard_ms: Option<u64>,
 }
 
 impl Selection {
@@ -204,6 +207,10 @@ impl Selection {
         };
         let target = Target::from_bytes(&v, start, end)
             .map_err(|e| ApiError::invalid(format!("selection in {}: {e}", t.short_id())))?;
+        let target = match self.heard_ms {
+            Some(ms) => target.heard_at(ms),
+            None => target,
+        };
         Ok((target, v))
     }
 }

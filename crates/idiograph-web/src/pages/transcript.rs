@@ -66,6 +66,26 @@ pub(crate) struct NoteCard {
     first_line: u32,
     /// The frozen lines the note covers, as `first-last`: what the page re-reads when it changes.
     spans: String,
+    heard: Option<Heard>,
+}
+
+/// Where the recording was when a note or statement was written: the page plays from there.
+pub(crate) struct Heard {
+    ms: u64,
+    /// As a clock shows it, `12:34` or `1:02:03`.
+    at: String,
+}
+
+impl Heard {
+    fn of(ms: Option<u64>) -> Option<Heard> {
+        let ms = ms?;
+        let s = ms / 1000;
+        let at = match s / 3600 {
+            0 => format!("{}:{:02}", s / 60, s % 60),
+            h => format!("{h}:{:02}:{:02}", s / 60 % 60, s % 60),
+        };
+        Some(Heard { ms, at })
+    }
 }
 
 pub(crate) struct StatementCard {
@@ -79,6 +99,7 @@ pub(crate) struct StatementCard {
     spans: String,
     pets: Vec<(String, String)>,
     from_notes: Vec<SourceNote>,
+    heard: Option<Heard>,
 }
 
 /// The three-column transcript page.
@@ -256,6 +277,7 @@ impl<'v> Reading<'v> {
                 lines: v.layout.span_lines(sp).to_string(),
                 first_line: line_of(&n.anchor),
                 spans: span_of(&n.anchor),
+                heard: Heard::of(n.heard_ms),
             });
         }
         let mut statements = Vec::new();
@@ -312,6 +334,7 @@ impl<'v> Reading<'v> {
                 spans: spans.join(" "),
                 pets,
                 from_notes,
+                heard: Heard::of(stmt.heard_ms),
             });
         }
         let mut extract_lines = HashMap::new();

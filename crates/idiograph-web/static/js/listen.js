@@ -148,6 +148,15 @@ if (player && media && transcript) {
     const ln = e.target.closest(".ln");
     if (ln) playFrom(ln.closest(".line"));
   });
+  // A card written while listening plays from where the recording was then.
+  document.addEventListener("click", (e) => {
+    const at = e.target.closest("[data-play-ms]");
+    if (!at) return;
+    e.stopPropagation();
+    media.currentTime = Number(at.dataset.playMs) / 1000;
+    media.play();
+    say(`Playing from ${clock(media.currentTime)}, where the recording was when it was written.`);
+  }, true);
   // Reading elsewhere (keys that move the cursor, the wheel) stops the page following for a while.
   transcript.addEventListener("keydown", (e) => {
     if (e.key.startsWith("Arrow") || e.key.startsWith("Page") || e.key === "Home" || e.key === "End") movedAt = Date.now();

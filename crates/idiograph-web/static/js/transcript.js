@@ -303,6 +303,13 @@ function togglePick(card) {
 let target = null;
 
 /** Starts an annotation of `kind` (a note kind, `statement` or `extract`). */
+/** Where the recording is, in milliseconds, if the reader has been listening: a note begun now
+ * keeps it (taken when the note is begun, not when it is saved, as the recording plays on). */
+function heardNow() {
+  const media = document.getElementById("media");
+  return media && media.currentTime > 0 ? Math.round(media.currentTime * 1000) : undefined;
+}
+
 function begin(kind) {
   const notes = picked();
   const s = selectionOrCursor();
@@ -317,7 +324,7 @@ function begin(kind) {
   const fromNotes = kind === "statement" && notes.length > 0;
   const passage = currentSelection() || (fromNotes ? null : s);
   if (!passage && !fromNotes) return flash("Select a passage of the transcript first, or put the cursor on a line.", "error");
-  target = { ...(passage || {}), notes: kind === "statement" ? notes : [] };
+  target = { ...(passage || {}), notes: kind === "statement" ? notes : [], heard: heardNow() };
   const quote = document.getElementById("composer-quote");
   quote.hidden = target.start === undefined;
   quote.textContent = target.start === undefined ? "" : clip(target.text);
@@ -381,7 +388,7 @@ composer.addEventListener("close", async () => {
   const text = document.getElementById("composer-text").value;
   const t = target;
   target = null;
-  const passage = t.start === undefined ? {} : { transcript: tid, version: bench.dataset.version, start: t.start, end: t.end, unit: "utf16" };
+  const passage = t.start === undefined ? {} : { transcript: tid, version: bench.dataset.version, start: t.start, end: t.end, unit: "utf16", heard_ms: t.heard };
   hideSelbar();
   if (kind === "statement") {
     const lines = t.start === undefined ? [] : [linesOf(t.start, t.end)];
