@@ -361,7 +361,9 @@ impl Workbench {
         let notes: Vec<ObjectId> =
             source_notes(&mut tx, &t.participant_id, from_notes).await?.into_iter().map(|n| n.id).collect();
         let on = format!("on {}, {}", t.short_id(), where_(&v, &anchor));
-        self.insert_statement(tx, &t.participant_id, text, vec![anchor], &notes, on, target.heard_ms).await
+        let s = new_statement(&mut tx, &t.participant_id, &text, vec![anchor], &notes, &self.author, target.heard_ms)
+            .await?;
+        Self::commit_statement(tx, s, on).await
     }
 
     /// Adds an experiential statement developed from exploratory notes, grounded in the
@@ -405,20 +407,16 @@ impl Workbench {
         let shorts: Vec<String> = notes.iter().map(|n| n.short_id().to_string()).collect();
         let on = format!("from {}, {}", shorts.join(", "), places.join("; "));
         let ids: Vec<ObjectId> = notes.into_iter().map(|n| n.id).collect();
-        self.insert_statement(tx, &case, text, anchors, &ids, on, None).await
+        let s = new_statement(&mut tx, &case, &text, anchors, &ids, &self.author, None).await?;
+        Self::commit_statement(tx, s, on).await
     }
 
-    async fn insert_statement(
-        &self,
-        mut tx: Tx,
-        case: &ObjectId,
-        text: String,
-        anchors: Vec<Anchor>,
-        from_notes: &[ObjectId],
+    /// Commits the command that added statement `s`, grounded `on` (as its summary says).
+    async fn commit_statement(
+        tx: Tx,
+        s: ExperientialStatement,
         on: String,
-        heard_ms: Option<u64>,
     ) -> Result<ExperientialStatement, AppError> {
-        let s = new_statement(&mut tx, case, &text, anchors, from_notes, &self.author, heard_ms).await?;
         tx.commit(Action::AddStatement, &format!("add statement {} {on}", s.short_id())).await?;
         Ok(s)
     }
