@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use idiograph_model::{
     cite, print_quote, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member,
-    ObjectId, Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
+    ObjectId, Participant, Recording, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
 };
 
 use idiograph_store::Tx;
@@ -167,6 +167,8 @@ pub struct TranscriptView {
     pub themes: Vec<Theme>,
     /// Extracts from the current version, in creation order.
     pub extracts: Vec<Extract>,
+    /// The recording of the interview, if one is attached.
+    pub recording: Option<Recording>,
 }
 
 impl TranscriptView {
@@ -233,7 +235,9 @@ impl Workbench {
         let mut themes: Vec<Theme> = tx.all().await?;
         themes.retain(|t| t.is_group() || t.participant_id() == Some(&transcript.participant_id));
         let extracts = tx.of_version(&version.id).await?;
+        let recording = crate::recordings::of_transcript(&mut tx, &transcript).await?;
         Ok(TranscriptView {
+            recording,
             settings: tx.settings().await?,
             participant: tx.get(&transcript.participant_id).await?,
             transcript,

@@ -89,8 +89,33 @@ impl<'a> Archive<'a> {
     }
 }
 
-/// Writes entries in order, deflated, with a fixed timestamp so equal projects give equal bytes.
-pub(crate) fn write_zip(entries: &[(String, &[u8])]) -> Result<Vec<u8>, RefiError> {
+impl Archive<'_> {
+    /// Unpacks a recording: counted against the media limit, not the limits on texts.
+    pub fn read_media(&mut self, index: usize) -> Result<Vec<u8>, RefiError> {
+        let name = self.names.get(index).cloned().flatten().unwrap_or_default();
+        let limit = self.limits.max_media_bytes;
+        let mut file = self
+            .zip
+            .by_index(index)
+            .map_err(|e| RefiErrorKind::CorruptEntry { entry: name.clone(), message: e.to_string() })?;
+        if file.size() > limit {
+            return Err(RefiErrorKind::TooLarge { what: name, limit }.into());
+        }
+        let mut out = Vec::with_capacity(file.size() as usize);
+        (&mut file)
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| RefiErrorKind::CorruptEntry { entry: name.clone(), message: e.to_string() })?;
+        if out.len() as u64 > limit {
+            return Err(RefiErrorKind::TooLarge { what: name, limit }.into());
+        }
+        Ok(out)
+    }
+}
+
+/// Writes entries in order, deflated (or stored, those marked `false`), with a fixed timestamp so
+/// equal projects give equal bytes.
+pub(crate) fn write_zip(entries: &[(String, &[u8], bool)]) -> Result<Vec<u8>, RefiError> {
     let zip_err = |e: zip::result::ZipError| RefiError::from(RefiErrorKind::Zip(e.to_string()));
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
@@ -98,8 +123,10 @@ pub(crate) fn write_zip(entries: &[(String, &[u8])]) -> Result<Vec<u8>, RefiErro
         .compression_level(Some(1))
         .last_modified_time(DateTime::default())
         .large_file(false);
-    for (name, data) in entries {
+    for (name, data, deflate) in entries {
         let large = data.len() as u64 >= u32::MAX as u64;
+        let method = if *deflate { CompressionMethod::Deflated } else { CompressionMethod::Stored };
+        let options = options.compression_method(method).compression_level(deflate.then_some(1));
         writer.start_file(name.as_str(), options.large_file(large)).map_err(zip_err)?;
         writer.write_all(data).map_err(|e| RefiErrorKind::Zip(e.to_string()))?;
     }

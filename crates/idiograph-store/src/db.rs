@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_interview_guide.sql"),
         include_str!("../migrations/postgres/0011_interview_guide.sql"),
     ),
+    (
+        "0012_recordings",
+        include_str!("../migrations/sqlite/0012_recordings.sql"),
+        include_str!("../migrations/postgres/0012_recordings.sql"),
+    ),
 ];
 
 /// Which database engine holds the project.

@@ -1625,14 +1625,20 @@ fn a_project_moves_to_the_server_and_back() {
     let p = Project::uninitialised();
     p.ok(&["demo", "--no-serve", "--out", p.path.to_str().unwrap()]);
     p.ok(&["note", "delete", "N3"]);
+    // A recording (3 pieces and a bit) travels byte for byte.
+    let audio: Vec<u8> = (0..3 * (1 << 20) + 999).map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect();
+    let file = p.write("t1.wav", audio.clone());
+    p.ok(&["recording", "attach", "T1", file.to_str().unwrap()]);
     let server = p.copy_on_server(&url);
-    let views: [&[&str]; 6] = [
+    let views: [&[&str]; 8] = [
         &["--json", "participant", "list"],
         &["--json", "note", "list"],
         &["--json", "theme", "list"],
         &["--json", "recurrence"],
         &["--json", "history", "--limit", "500"],
         &["report", "--format", "md"],
+        &["--json", "recording", "list"],
+        &["--json", "recording", "times", "T1"],
     ];
     for view in views {
         assert_eq!(server.ok(view), p.ok(view), "{view:?} on the server");
@@ -1647,6 +1653,9 @@ fn a_project_moves_to_the_server_and_back() {
     for view in views {
         assert_eq!(back.ok(view), server.ok(view), "{view:?} after coming back");
     }
+    let exported = p.file("t1-back.wav");
+    back.ok(&["recording", "export", "T1", "-o", exported.to_str().unwrap()]);
+    assert!(std::fs::read(&exported).unwrap() == audio, "the recording came back byte for byte");
     let missing =
         support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", "idg_nosuchproject", "note", "list"]);
     assert!(

@@ -153,6 +153,8 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
     p.ok(&["guide", "add", "How did the group feel at first?"]);
     let guide = p.json(&["guide", "add", "--under", "Q1", "And later?"]);
     p.ok(&["guide", "confirm", "T1"]);
+    let audio = p.write("rachel.mp3", b"ID3 a recording of the interview".as_slice());
+    let recording = p.json(&["recording", "attach", "T1", audio.to_str().unwrap()]);
 
     let mut server = p.spawn(&["serve", "--port", "0"]);
     let host = served_host(&mut server);
@@ -183,6 +185,8 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
         ("guide", p.json(&["guide", "list"]), "/api/v1/guide", None, "Guide"),
         ("guide match", p.json(&["guide", "match", "T1"]), "/api/v1/guide/match/T1", None, "GuideMatch"),
         ("guide answers", p.json(&["guide", "answers"]), "/api/v1/guide/answers", None, "GuideAnswers"),
+        ("recordings", p.json(&["recording", "list"]), "/api/v1/recordings", Some("recordings"), "Recording"),
+        ("line times", p.json(&["recording", "times", "T1"]), "/api/v1/transcripts/T1/sync-points", None, "LineTimes"),
     ];
     let mut failures = Vec::new();
     for (what, cli, path, key, name) in &objects {
@@ -217,6 +221,7 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
         ("extract add", &extract, "Extract"),
         ("journal add", &journal, "JournalEntry"),
         ("guide add", &guide, "Guide"),
+        ("recording attach", &recording, "Recording"),
     ] {
         failures.extend(conforms(&doc, &schema(name), printed, what).err());
     }
