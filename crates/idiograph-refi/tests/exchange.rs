@@ -465,7 +465,7 @@ fn a_recording_and_its_sync_points_round_trip_and_validate() {
         names.sort();
         assert_eq!(
             names,
-            ["project.qde".to_owned(), format!("sources/{}.mp3", g(70)), format!("sources/{}.txt", g(30))]
+            ["project.qde".to_owned(), format!("sources/{}.txt", g(30)), format!("sources/{}.mp3", g(70))]
         );
         assert_eq!(common::unzip_entry(&bytes, &format!("sources/{}.mp3", g(70))), p.media[0].bytes);
         let qde = common::unzip_entry(&bytes, "project.qde");
