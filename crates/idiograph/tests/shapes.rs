@@ -56,6 +56,14 @@ fn conforms(doc: &Value, schema: &Value, v: &Value, path: &str) -> Result<(), St
     if let Some(all) = schema["allOf"].as_array() {
         return all.iter().try_for_each(|s| conforms(doc, s, v, path));
     }
+    // An optional object (`Option<Recording>`) is one of its schema or null.
+    if let Some(any) = schema["anyOf"].as_array() {
+        let tried: Vec<Result<(), String>> = any.iter().map(|s| conforms(doc, s, v, path)).collect();
+        if tried.iter().any(Result::is_ok) {
+            return Ok(());
+        }
+        return tried.into_iter().next().unwrap_or(Ok(()));
+    }
     if v.is_null() {
         return if schema["nullable"] == true {
             Ok(())
@@ -243,6 +251,10 @@ fn the_schema_check_catches_a_missing_key_an_extra_key_and_a_wrong_type() {
     assert!(conforms(&doc, &x, &serde_json::json!({"id": "P1"}), "x").is_err());
     assert!(conforms(&doc, &x, &serde_json::json!({"id": "P1", "n": 1, "more": 2}), "x").is_err());
     assert!(conforms(&doc, &x, &serde_json::json!({"id": 1, "n": 1}), "x").is_err());
+    let maybe = serde_json::json!({"anyOf": [{"$ref": "#/components/schemas/X"}, {"enum": [null], "nullable": true}]});
+    assert!(conforms(&doc, &maybe, &serde_json::Value::Null, "x").is_ok());
+    assert!(conforms(&doc, &maybe, &serde_json::json!({"id": "P1", "n": null}), "x").is_ok());
+    assert!(conforms(&doc, &maybe, &serde_json::json!({"id": 1, "n": null}), "x").is_err());
     assert!(same_shape(&serde_json::json!({"a": [{"b": 1}]}), &serde_json::json!({"a": [{"b": "1"}]}), "y").is_err());
     assert!(same_shape(&serde_json::json!({"a": 1}), &serde_json::json!({"a": 1, "c": 2}), "y").is_err());
 }
