@@ -54,19 +54,31 @@ impl Tx {
             let bytes = &piece[..filled];
             hash.update(bytes);
             length += filled as u64;
-            sqlx::query("INSERT INTO media_chunk (recording_id, number, participant_id, body) VALUES ($1, $2, $3, $4)")
-                .bind(recording.as_str().to_owned())
-                .bind(number)
-                .bind(participant.as_str().to_owned())
-                .bind(bytes.to_vec())
-                .execute(&mut *self.tx)
-                .await?;
+            insert_piece(self, recording.as_str(), number, participant.as_str(), bytes.to_vec()).await?;
             if filled < piece.len() {
                 break;
             }
         }
         Ok(StoredMedia { byte_length: length, sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect() })
     }
+}
+
+/// Stores piece `number` of a recording's bytes in `tx`.
+async fn insert_piece(
+    tx: &mut Tx,
+    recording: &str,
+    number: i64,
+    participant: &str,
+    body: Vec<u8>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO media_chunk (recording_id, number, participant_id, body) VALUES ($1, $2, $3, $4)")
+        .bind(recording.to_owned())
+        .bind(number)
+        .bind(participant.to_owned())
+        .bind(body)
+        .execute(&mut *tx.tx)
+        .await?;
+    Ok(())
 }
 
 /// Reads from `source` until `buf` is full or the source ends; returns how many bytes it read.
@@ -105,13 +117,7 @@ impl Store {
             let Some(body) = self.media_chunk(&ObjectId::new(recording.clone()), number as u64).await? else {
                 continue;
             };
-            sqlx::query("INSERT INTO media_chunk (recording_id, number, participant_id, body) VALUES ($1, $2, $3, $4)")
-                .bind(recording)
-                .bind(number)
-                .bind(participant)
-                .bind(body)
-                .execute(&mut *to.tx)
-                .await?;
+            insert_piece(to, &recording, number, &participant, body).await?;
         }
         Ok(())
     }

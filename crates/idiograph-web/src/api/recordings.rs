@@ -84,7 +84,7 @@ pub(crate) async fn serve(Bench(wb): Bench, Path(id): Path<String>, headers: Hea
         .header(header::CONTENT_TYPE, header_value(&recording.mime, "application/octet-stream"))
         .header(header::CACHE_CONTROL, "private, no-cache");
     if names_this(header::IF_NONE_MATCH) {
-        return Ok(response.status(StatusCode::NOT_MODIFIED).body(Body::empty()).map_err(ApiError::internal)?);
+        return response.status(StatusCode::NOT_MODIFIED).body(Body::empty()).map_err(ApiError::internal);
     }
     let asked = headers
         .get(header::RANGE)
