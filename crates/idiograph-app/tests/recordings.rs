@@ -21,7 +21,7 @@ on_both_backends!(
 );
 
 const INTERVIEW: &str =
-    "Interviewer: How did it start?\n\nOlivia: With a long walk by the river.\n\nInterviewer: And then?\n\nOlivia: Then the group, every Tuesday.\n";
+    "Interviewer: How did it start?\n\nOlivia: With a long walk by the Tamar.\n\nInterviewer: And then?\n\nOlivia: Then the group, every Tuesday.\n";
 
 /// Bytes no text holds, 2.5 pieces long so that ranges cross piece boundaries.
 fn media(len: usize) -> Vec<u8> {
@@ -187,6 +187,15 @@ async fn sync_points_are_checked_and_carried_to_new_versions(backend: Backend) {
     wb.undo().await.unwrap().unwrap();
     assert_eq!(wb.transcript("T1").await.unwrap().1.number, 1, "undo goes back to version 1 with its times");
     assert_eq!(wb.line_times("T1").await.unwrap().lines.len(), 4);
+
+    // Pseudonymisation makes a new version too: the place named goes, the times stay.
+    wb.unlock_key_store(&dir.path().join("study.key"), "a long enough passphrase").await.unwrap();
+    wb.add_known("Tamar", "", "town", &[]).await.unwrap();
+    wb.pseudonymise(&idiograph_app::ApplyScope::All).await.unwrap();
+    let (_, v) = wb.transcript("T1").await.unwrap();
+    assert!(v.number == 2 && !v.text.contains("Tamar"), "{}", v.text);
+    let kept: Vec<(u32, u64)> = wb.line_times("T1").await.unwrap().lines.iter().map(|l| (l.line, l.time_ms)).collect();
+    assert_eq!(kept, lines, "pseudonymisation keeps every line's time");
 
     // Clearing them leaves the times of the turns (none here).
     wb.set_sync_points("T1", Vec::new()).await.unwrap();
