@@ -293,6 +293,17 @@ async fn a_qdpx_export_carries_the_recording_and_its_sync_points_back(backend: B
         assert_eq!(recording_state(&back).await, recording_state(wb).await, "{expected}");
         back.close().await;
     }
+    // A merge into an existing study adds no recordings, and says so.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Study::create(&backend, other_dir.path(), "Other", "ana").await;
+    let merged = other.wb.merge_qdpx(&qdpx, "study.qdpx").await.unwrap();
+    assert_eq!(merged.not_imported.get("recordings"), Some(&1), "{:?}", merged.diagnostics);
+    assert!(
+        merged.diagnostics.iter().any(|d| d.contains("1 recordings (a merge adds no recordings")),
+        "{:?}",
+        merged.diagnostics
+    );
+    assert!(other.wb.recordings().await.unwrap().is_empty());
 }
 
 /// The same archive as if another tool had written it (its origin changed).
