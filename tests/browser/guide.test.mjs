@@ -8,18 +8,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { axeCheck, pageWithProblems, servedBy } from "./support.mjs";
+import { axeCheck, servedBy, zoomed } from "./support.mjs";
 
 const served = servedBy("IDIOGRAPH_GUIDE_URL");
 const { base: BASE, skip } = served;
 
-/** A page at `zoom` (1 = 100 %), as a reader who zoomed in sees it. */
-function open(zoom = 1) {
-  return pageWithProblems(served.browser, {
-    viewport: { width: Math.round(1280 / zoom), height: Math.round(900 / zoom) },
-    deviceScaleFactor: zoom,
-  });
-}
+const open = (zoom = 1) => zoomed(served.browser, zoom);
 
 test("the guide shows every participant's answers side by side with citations", { skip }, async () => {
   const { page, problems } = await open();

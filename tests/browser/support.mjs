@@ -50,6 +50,15 @@ export async function pageWithProblems(browser, options) {
   return { page, problems };
 }
 
+/** A page as a reader who zoomed to `zoom` (1 = 100 %) sees it on a 1280 × 900 window: the
+ *  viewport shrinks and every pixel grows, as browser zoom does. */
+export function zoomed(browser, zoom = 1) {
+  return pageWithProblems(browser, {
+    viewport: { width: Math.round(1280 / zoom), height: Math.round(900 / zoom) },
+    deviceScaleFactor: zoom,
+  });
+}
+
 /** The server a test file runs against, from the environment variable `variable` (set by
  *  crates/idiograph-web/tests/browser.rs): its address `base`, the `skip` reason when it is not
  *  set, and `browser`, a Chromium launched before the file's tests and closed after them. */

@@ -412,11 +412,7 @@ impl Workbench {
     }
 
     /// Commits the command that added statement `s`, grounded `on` (as its summary says).
-    async fn commit_statement(
-        tx: Tx,
-        s: ExperientialStatement,
-        on: String,
-    ) -> Result<ExperientialStatement, AppError> {
+    async fn commit_statement(tx: Tx, s: ExperientialStatement, on: String) -> Result<ExperientialStatement, AppError> {
         tx.commit(Action::AddStatement, &format!("add statement {} {on}", s.short_id())).await?;
         Ok(s)
     }

@@ -1479,6 +1479,10 @@ fn export_texts(bytes: &[u8]) -> Vec<(String, String)> {
             for i in 0..zip.len() {
                 let Ok(mut file) = zip.by_index(i) else { continue };
                 let name = String::from_utf8_lossy(file.name_raw()).into_owned();
+                // A recording in a .qdpx is no text, and may be a gigabyte: not read.
+                if crate::media_type(&name).is_some() {
+                    continue;
+                }
                 let mut text = String::new();
                 use std::io::Read;
                 // Binary parts (images) are not text and cannot hold a name the check can read.

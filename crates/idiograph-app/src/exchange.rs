@@ -15,10 +15,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use idiograph_formats::ImportOptions;
-use idiograph_model::{GroupingStrategy, Member, NoteKind, ObjectId, Term, Theme};
+use idiograph_model::{GroupingStrategy, Member, NoteKind, ObjectId, ShortId, SyncPoint, Term, Theme};
 use idiograph_refi::{
-    read_qde, read_qdpx, write_qdc, write_qdpx, RefiCase, RefiCode, RefiCoding, RefiDiagnostic, RefiNote, RefiProject,
-    RefiSelection, RefiSet, RefiSource, RefiUser, RefiValue, RefiVariable, RefiVariableType, RefiVariableValue,
+    read_qde, read_qdpx, write_qdc, write_qdpx, RefiCase, RefiCode, RefiCoding, RefiDiagnostic, RefiMedia,
+    RefiMediaKind, RefiNote, RefiProject, RefiSelection, RefiSet, RefiSource, RefiSyncPoint, RefiTranscript, RefiUser,
+    RefiValue, RefiVariable, RefiVariableType, RefiVariableValue,
 };
 
 use crate::{now, AppError, Snapshot, Target, Workbench};
@@ -138,6 +139,7 @@ impl ExchangeReport {
                 }
                 "empty notes" => "a note needs text",
                 "sets" => "Idiograph groups themes by hierarchy",
+                "recordings" => "a merge adds no recordings; attach each to its transcript with `recording attach`",
                 "further passages of a memo" => "a note is anchored to one passage: the first that carries the memo",
                 "extracts already in the study" => "the study has an extract of that passage for that theme",
                 "notes already in the study" => "the study has a note with that text on that passage",
@@ -281,6 +283,7 @@ impl Workbench {
             src.selections.sort_by_key(|sel| (sel.span.start(), sel.span.end()));
             p.sources.push(src);
         }
+        p.media = self.refi_media(&s).await?;
         for n in &notes {
             let mut note = RefiNote::new(derived("note", n.id.as_str()), &n.text);
             note.name = Some(format!("{} {} note", n.short_id(), n.kind));
@@ -319,6 +322,56 @@ impl Workbench {
         Ok(p)
     }
 
+    /// The recordings of the transcripts of `s` as REFI-QDA audio and video sources, each with
+    /// its transcript (the transcript's text source) and the sync points of its current version.
+    /// The bytes are read whole: the archive is made in memory (REFI-QDA caps a file in it at
+    /// 2 GiB; a recording at 1 GiB).
+    async fn refi_media(&self, s: &Snapshot) -> Result<Vec<RefiMedia>, AppError> {
+        let recordings = self.recordings().await?;
+        let mut media = Vec::with_capacity(recordings.len());
+        for r in recordings {
+            let Some(t) = s.transcripts.iter().find(|t| t.id == r.transcript_id) else { continue };
+            let mut bytes = Vec::with_capacity(usize::try_from(r.byte_length).unwrap_or(0));
+            let mut pieces = self.recording_bytes(&r, 0..r.byte_length);
+            while let Some(piece) = pieces.next_piece().await? {
+                bytes.extend_from_slice(&piece);
+            }
+            let points = {
+                let mut tx = self.store.read().await?;
+                crate::recordings::sync_points_of(&mut tx, &t.current_version).await?
+            };
+            let sync_points = points
+                .iter()
+                .flat_map(|p| p.points.iter().enumerate().map(move |(i, sp)| (p, i, sp)))
+                .map(|(p, i, sp)| RefiSyncPoint {
+                    guid: derived("sync-point", &format!("{}/{i}", p.id)),
+                    time_ms: sp.time_ms,
+                    position: sp.position,
+                })
+                .collect();
+            let extension = r.file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+            media.push(RefiMedia {
+                guid: r.id.to_string(),
+                name: r.file_name.clone(),
+                kind: match r.media {
+                    idiograph_model::MediaKind::Audio => RefiMediaKind::Audio,
+                    idiograph_model::MediaKind::Video => RefiMediaKind::Video,
+                },
+                extension,
+                bytes,
+                transcript: RefiTranscript {
+                    guid: derived("transcript-of-recording", r.id.as_str()),
+                    name: t.title.clone(),
+                    source_guid: t.id.to_string(),
+                    sync_points,
+                },
+                creating_user: Some(user(&r.author)),
+                creation_date: Some(r.created_at.clone()),
+            });
+        }
+        Ok(media)
+    }
+
     /// Makes a new study at `path` from a REFI-QDA project written by any tool. Cases become
     /// participants (sources without a case get a participant named after the source), sources
     /// with text become transcripts, the code tree becomes a tree of group themes that the
@@ -335,8 +388,16 @@ impl Workbench {
         let wb = Workbench::create(path, &project.name, idiograph_model::Terminology::Smith2022, author).await?;
         // A study Idiograph wrote comes back with its IPA structure; anything else as a code tree.
         let ours = project.origin.as_deref().is_some_and(|o| o.starts_with("Idiograph"));
-        let built =
-            if ours { rebuild(&wb, &project, &mut report).await } else { fill(&wb, &project, &mut report).await };
+        let mut placed = BTreeMap::new();
+        let built = if ours {
+            rebuild(&wb, &project, &mut report, &mut placed).await
+        } else {
+            fill(&wb, &project, &mut report, &mut placed).await
+        };
+        let built = match built {
+            Ok(()) => attach_media(&wb, &project, &placed, &mut report).await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = built {
             // A half-built study is worse than none: remove the new file and report why.
             wb.close().await;
@@ -345,6 +406,45 @@ impl Workbench {
         }
         Ok((wb, report))
     }
+}
+
+/// Attaches each recording of `project` to the transcript made from its transcript's source
+/// (`placed`: source GUID → transcript), with its sync points: a command each, after the import.
+/// A recording that cannot be attached is reported, not imported.
+async fn attach_media(
+    wb: &Workbench,
+    project: &RefiProject,
+    placed: &BTreeMap<String, ShortId>,
+    report: &mut ExchangeReport,
+) -> Result<(), AppError> {
+    for m in &project.media {
+        let Some(transcript) = placed.get(&m.transcript.source_guid) else {
+            report.diagnostics.push(format!("recording '{}' not imported: its transcript was not imported", m.name));
+            continue;
+        };
+        let name = match crate::media_type(&m.name) {
+            Some(_) => m.name.clone(),
+            None => format!("{}.{}", m.name, m.extension),
+        };
+        let mut bytes: &[u8] = &m.bytes;
+        let attached = match crate::MediaFile::by_name(&name, &mut bytes) {
+            Ok(file) => wb.attach_recording(*transcript, file).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = attached {
+            report.diagnostics.push(format!("recording '{}' not imported: {e}", m.name));
+            continue;
+        }
+        *report.imported.entry("recordings").or_default() += 1;
+        let points: Vec<SyncPoint> =
+            m.transcript.sync_points.iter().map(|p| SyncPoint { position: p.position, time_ms: p.time_ms }).collect();
+        if !points.is_empty() {
+            if let Err(e) = wb.set_sync_points(*transcript, points).await {
+                report.diagnostics.push(format!("the sync points of recording '{}' not imported: {e}", m.name));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a REFI-QDA project: a `.qdpx` archive, or a bare `.qde` (ATLAS.ti writes these, without
@@ -562,7 +662,12 @@ impl ExchangeReport {
     }
 }
 
-async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport) -> Result<(), AppError> {
+async fn fill(
+    wb: &Workbench,
+    project: &RefiProject,
+    report: &mut ExchangeReport,
+    placed: &mut BTreeMap<String, ShortId>,
+) -> Result<(), AppError> {
     if let Some(q) = &project.description {
         wb.update_study(None, Some(q), None, None, None, None).await?;
     }
@@ -630,6 +735,7 @@ async fn fill(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport
             continue;
         };
         *report.imported.entry("transcripts").or_default() += 1;
+        placed.insert(src.guid.clone(), file.transcript.short_id());
         let t = file.transcript.short_id().to_string();
         let (_, v) = wb.transcript(&t).await?;
         if v.text != *text {
@@ -721,7 +827,12 @@ pub(crate) fn case_details(
 }
 
 /// Rebuilds a study exported by Idiograph with its IPA structure and ids, as one command.
-async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeReport) -> Result<(), AppError> {
+async fn rebuild(
+    wb: &Workbench,
+    project: &RefiProject,
+    report: &mut ExchangeReport,
+    placed: &mut BTreeMap<String, ShortId>,
+) -> Result<(), AppError> {
     use idiograph_model::{
         Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, ObjectKind, Participant,
         RecurrenceRule, ThemeScope, Transcript, TranscriptVersion, Turn,
@@ -828,6 +939,7 @@ async fn rebuild(wb: &Workbench, project: &RefiProject, report: &mut ExchangeRep
         };
         tx.insert(&t).await?;
         tx.insert_version(&version, owner).await?;
+        placed.insert(src.guid.clone(), t.short_id());
         versions.insert(src.guid.as_str(), (t, version));
     }
     report.imported.insert("transcripts", versions.len());

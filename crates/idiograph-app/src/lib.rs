@@ -23,6 +23,7 @@ mod keystore;
 mod merge;
 mod participants;
 mod queries;
+mod recordings;
 mod reference;
 mod report;
 mod search;
@@ -56,6 +57,7 @@ pub use crate::guide::{
 pub use crate::merge::{DuplicateSource, MergedParticipant, MergedTranscript, ProjectMerge};
 pub use crate::participants::{ParticipantChanges, Withdrawal};
 pub use crate::queries::{Snapshot, TranscriptView};
+pub use crate::recordings::{media_type, MediaFile, RecordingBytes};
 pub use crate::reference::Reference;
 pub use crate::search::{
     passage_json, HitRange, KwicPiece, Matrix, MatrixRow, ParticipantCount, SearchHit, SearchKind, SearchRequest,
@@ -69,6 +71,7 @@ pub use idiograph_formats::{Figure, GuideFormat, ReportTable, ResultsFormat};
 pub use idiograph_pseudonym::{CandidateKind, IdentifierKind, CANDIDATE_KINDS};
 pub use idiograph_store::{
     Action, AuditEvent, Change, DeletedProject, LoggedAction, ServerProject, ServerProjects, UndoOutcome, VersionToken,
+    MEDIA_CHUNK_BYTES,
 };
 
 /// An open project and the researcher using it.

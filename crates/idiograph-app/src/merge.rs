@@ -146,6 +146,8 @@ impl Workbench {
             other => other,
         };
         report.count_unplaced(&project);
+        // A merge is one command over rows; a recording is attached by a command of its own.
+        report.drop("recordings", project.media.len());
         let mut coders = Coders::new(&project);
         let structure = Structure::of(&project);
         if structure.is_none() {

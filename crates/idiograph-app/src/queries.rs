@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use idiograph_model::{
     cite, print_quote, Anchor, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, Member,
-    ObjectId, Participant, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
+    ObjectId, Participant, Recording, Recurrence, StudySettings, Theme, Transcript, TranscriptVersion,
 };
 
 use idiograph_store::Tx;
@@ -167,6 +167,11 @@ pub struct TranscriptView {
     pub themes: Vec<Theme>,
     /// Extracts from the current version, in creation order.
     pub extracts: Vec<Extract>,
+    /// The recording of the interview, if one is attached.
+    pub recording: Option<Recording>,
+    /// When each line starts in the recording (index 0 is line 1), from the version's sync
+    /// points or its cue times, where anything says so.
+    pub line_times: Vec<Option<u64>>,
 }
 
 impl TranscriptView {
@@ -233,7 +238,12 @@ impl Workbench {
         let mut themes: Vec<Theme> = tx.all().await?;
         themes.retain(|t| t.is_group() || t.participant_id() == Some(&transcript.participant_id));
         let extracts = tx.of_version(&version.id).await?;
+        let recording = crate::recordings::of_transcript(&mut tx, &transcript).await?;
+        let points = crate::recordings::sync_points_of(&mut tx, &version.id).await?;
+        let line_times = crate::recordings::line_times(&version, points.as_ref());
         Ok(TranscriptView {
+            recording,
+            line_times,
             settings: tx.settings().await?,
             participant: tx.get(&transcript.participant_id).await?,
             transcript,

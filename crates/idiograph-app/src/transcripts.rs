@@ -387,6 +387,14 @@ impl Workbench {
         for a in tx.of_transcript::<idiograph_model::AskedQuestion>(&t.id).await? {
             tx.delete(&a).await?;
         }
+        // The recording's bytes stay outside the row images, as the versions' texts do, so that
+        // undoing the deletion brings the recording back.
+        for r in tx.of_transcript::<idiograph_model::Recording>(&t.id).await? {
+            tx.delete(&r).await?;
+        }
+        for p in tx.of_transcript::<idiograph_model::SyncPoints>(&t.id).await? {
+            tx.delete(&p).await?;
+        }
         tx.delete_versions(&versions).await?;
         tx.delete(&t).await?;
         tx.commit(Action::DeleteTranscript, &format!("delete transcript {}", t.short_id())).await?;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use idiograph_model::{
-    Anchor, AskedQuestion, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, Transcript, TranscriptVersion,
-    Turn,
+    Anchor, AskedQuestion, ExperientialStatement, ExploratoryNote, Extract, SpeakerRole, SyncPoint, SyncPoints,
+    Transcript, TranscriptVersion, Turn,
 };
 use idiograph_store::{Action, Tx};
 use idiograph_text::{apply_edits, normalize, Edit, EditMap, Layout};
@@ -45,8 +45,8 @@ impl Rewrite<'_> {
 }
 
 /// Makes version n+1 of `transcript` from `edits` on its current text, makes it current with
-/// `speakers` and what `rewrite` says, and re-anchors notes, statements, extracts and the
-/// interview guide's confirmed questions (a row changes once per command, so an undo finds each
+/// `speakers` and what `rewrite` says, and re-anchors notes, statements, extracts, the
+/// interview guide's confirmed questions and the version's sync points (a row changes once per command, so an undo finds each
 /// row as the command left it). Anchors whose passage was removed entirely stay on the old
 /// version, where they remain valid. Returns the new version, how many anchors of notes,
 /// statements and extracts were carried over, and for each line of the old version (from 1) the
@@ -126,6 +126,18 @@ pub(crate) async fn new_version(
         if let Some(anchor) = carry(&a.anchor, &version, &map) {
             tx.update(a, &AskedQuestion { anchor, ..a.clone() }).await?;
         }
+    }
+    // The times of the text move with it, as anchors do; two places that become one keep the
+    // earlier time.
+    if let Some(synced) = crate::recordings::sync_points_of(tx, &old.id).await? {
+        let mut points: Vec<SyncPoint> = Vec::with_capacity(synced.points.len());
+        for p in &synced.points {
+            let position = map.map_offset(p.position, false);
+            if points.last().is_none_or(|q| q.position < position) {
+                points.push(SyncPoint { position, time_ms: p.time_ms });
+            }
+        }
+        tx.update(&synced, &SyncPoints { version_id: version.id.clone(), points, ..synced.clone() }).await?;
     }
     let statements: Vec<ExperientialStatement> = tx.of_participant(&transcript.participant_id).await?;
     for s in statements.iter().filter(|s| s.anchors.iter().any(|a| a.version_id() == &old.id)) {

@@ -298,6 +298,8 @@ pub struct TranscriptText<'a> {
     pub statements: Vec<Statement>,
     /// Extracts from this version.
     pub extracts: Vec<Extract>,
+    /// The recording of the interview, if one is attached.
+    pub recording: Option<Recording>,
 }
 
 /// The frozen lines of a version, made one by one as they are serialised: a transcript at the
@@ -376,7 +378,11 @@ pub struct Turn<'a> {
 
 impl<'a> TranscriptText<'a> {
     /// The transcript of a one-transcript snapshot ([`crate::TranscriptView::into_snapshot`]).
-    pub fn of(s: &'a Snapshot, notes: &[model::ExploratoryNote]) -> Option<TranscriptText<'a>> {
+    pub fn of(
+        s: &'a Snapshot,
+        notes: &[model::ExploratoryNote],
+        recording: Option<&model::Recording>,
+    ) -> Option<TranscriptText<'a>> {
         let t = s.transcripts.first()?;
         let v = s.versions.get(&t.current_version)?;
         let p = s.participant(&t.participant_id)?;
@@ -415,8 +421,80 @@ impl<'a> TranscriptText<'a> {
             statements,
             extracts: s.extracts.iter().filter(|x| here(&x.anchor)).map(|x| Extract::of(s, x)).collect(),
             lines: Lines { version: v },
+            recording: recording.map(|r| Recording::of(r, t.short_id())),
         })
     }
+}
+
+/// The recording of an interview, attached to its transcript. Its bytes are served apart
+/// (`GET /api/v1/transcripts/{id}/recording`, with range requests).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Recording {
+    /// `R1`.
+    #[schemars(with = "String")]
+    pub id: ShortId,
+    /// The transcript it is the recording of.
+    #[schemars(with = "String")]
+    pub transcript: ShortId,
+    /// The file's name as attached.
+    pub file_name: String,
+    /// `audio` or `video`.
+    pub media: &'static str,
+    /// The MIME type it is served with.
+    pub mime: String,
+    /// Its length in bytes.
+    pub byte_length: u64,
+    /// How long it plays in milliseconds, when known.
+    pub duration_ms: Option<u64>,
+    /// SHA-256 of its bytes (the `ETag` it is served with).
+    pub sha256: String,
+    /// Who attached it.
+    pub author: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+impl Recording {
+    /// The view of recording `r` of transcript `transcript`.
+    pub fn of(r: &model::Recording, transcript: ShortId) -> Recording {
+        Recording {
+            id: r.short_id(),
+            transcript,
+            file_name: r.file_name.clone(),
+            media: r.media.as_str(),
+            mime: r.mime.clone(),
+            byte_length: r.byte_length,
+            duration_ms: r.duration_ms,
+            sha256: r.sha256.clone(),
+            author: r.author.clone(),
+            created_at: r.created_at.clone(),
+        }
+    }
+}
+
+/// When the lines of a transcript's current version are spoken in its recording: what a
+/// player follows while the researcher listens and reads.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LineTimes {
+    /// The transcript.
+    #[schemars(with = "String")]
+    pub transcript: ShortId,
+    /// The version the line numbers are meant in.
+    pub version: String,
+    /// Where the times come from: `sync points` (set or aligned), `turn timestamps` (the cue
+    /// times of imported captions) or `none`.
+    pub from: &'static str,
+    /// Each line with a time, in order.
+    pub lines: Vec<LineTime>,
+}
+
+/// A line of a transcript version and when it starts in the recording.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub struct LineTime {
+    /// The line's number counted across pages.
+    pub line: u32,
+    /// Milliseconds from the start of the recording.
+    pub time_ms: u64,
 }
 
 /// Where a passage lies: its version, bytes and UTF-16 units, frozen lines and words.
@@ -1099,6 +1177,8 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     g.subschema_for::<crate::GuideMatch>();
     g.subschema_for::<crate::GuideAnswers>();
     g.subschema_for::<crate::ProjectMerge>();
+    g.subschema_for::<Recording>();
+    g.subschema_for::<LineTimes>();
     g.take_definitions(true)
 }
 

@@ -50,6 +50,8 @@ crate::word_enum!(
         Journal => "journal",
         /// A question or prompt of the interview guide.
         Question => "question",
+        /// The recording of an interview.
+        Recording => "recording",
     }
 );
 
@@ -65,6 +67,7 @@ impl ObjectKind {
             ObjectKind::Extract => "X",
             ObjectKind::Journal => "J",
             ObjectKind::Question => "Q",
+            ObjectKind::Recording => "R",
         }
     }
 }
@@ -174,6 +177,7 @@ short_ids!(
     crate::Extract => Extract,
     crate::JournalEntry => Journal,
     crate::GuideQuestion => Question,
+    crate::Recording => Recording,
 );
 
 /// Shown as text (`TH3`) wherever a view is serialised.

@@ -50,8 +50,9 @@ mod zipio;
 
 pub use crate::error::{DiagnosticKind, RefiDiagnostic, RefiError, RefiErrorKind};
 pub use crate::model::{
-    RefiCase, RefiCode, RefiCoding, RefiCounts, RefiNote, RefiProject, RefiSelection, RefiSet, RefiSource, RefiUser,
-    RefiValue, RefiVariable, RefiVariableType, RefiVariableValue,
+    RefiCase, RefiCode, RefiCoding, RefiCounts, RefiMedia, RefiMediaKind, RefiNote, RefiProject, RefiSelection,
+    RefiSet, RefiSource, RefiSyncPoint, RefiTranscript, RefiUser, RefiValue, RefiVariable, RefiVariableType,
+    RefiVariableValue,
 };
 pub use crate::read::{read_qdc, read_qde, read_qde_with, read_qdpx, read_qdpx_with, QdcRead, ReadLimits, ReadOptions};
 pub use crate::units::PositionUnit;

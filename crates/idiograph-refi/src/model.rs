@@ -1,6 +1,6 @@
 //! The plain exchange model: what a REFI-QDA project holds that Idiograph can use.
 
-use idiograph_text::Span;
+use idiograph_text::{Span, TextSize};
 
 /// A REFI-QDA project as this crate reads and writes it.
 ///
@@ -34,6 +34,9 @@ pub struct RefiProject {
     pub notes: Vec<RefiNote>,
     /// `Sets/Set`: groups of codes, sources and notes.
     pub sets: Vec<RefiSet>,
+    /// `Sources/AudioSource` and `Sources/VideoSource` whose transcript is one of `sources`:
+    /// the recordings of interviews.
+    pub media: Vec<RefiMedia>,
 }
 
 impl RefiProject {
@@ -388,4 +391,61 @@ pub struct RefiSet {
     pub member_sources: Vec<String>,
     /// `MemberNote`.
     pub member_notes: Vec<String>,
+}
+
+/// Whether a recording is an `AudioSource` or a `VideoSource`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefiMediaKind {
+    /// `AudioSource`.
+    Audio,
+    /// `VideoSource`.
+    Video,
+}
+
+/// `AudioSource` / `VideoSource`: the recording of an interview, stored in the archive as
+/// `sources/<GUID>.<extension>`, with the transcript of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefiMedia {
+    /// GUID; also names the file in the archive.
+    pub guid: String,
+    /// Name shown to the user (the recording's file name).
+    pub name: String,
+    /// Audio or video.
+    pub kind: RefiMediaKind,
+    /// The file's extension without the dot, e.g. `mp3`.
+    pub extension: String,
+    /// The recording's bytes.
+    pub bytes: Vec<u8>,
+    /// Its transcript: a text source of the project, with the times of places in its text.
+    pub transcript: RefiTranscript,
+    /// `creatingUser`.
+    pub creating_user: Option<String>,
+    /// `creationDateTime`.
+    pub creation_date: Option<String>,
+}
+
+/// `Transcript`: the text of a recording, which is the text of a [`RefiSource`] (written with the
+/// same `plainTextPath`), and its sync points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefiTranscript {
+    /// GUID of the `Transcript` element.
+    pub guid: String,
+    /// Name (the transcript's title).
+    pub name: String,
+    /// The GUID of the text source whose text it is.
+    pub source_guid: String,
+    /// `SyncPoint`s in text order.
+    pub sync_points: Vec<RefiSyncPoint>,
+}
+
+/// `SyncPoint`: a place in a transcript's text and when it is spoken in the recording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefiSyncPoint {
+    /// GUID.
+    pub guid: String,
+    /// `timeStamp`: milliseconds from the start of the recording.
+    pub time_ms: u64,
+    /// `position`: a UTF-8 byte offset on a char boundary of the source's canonical text
+    /// (written in code points).
+    pub position: TextSize,
 }

@@ -20,14 +20,23 @@ pub struct ReadLimits {
     pub max_entry_bytes: u64,
     /// Most bytes all entries read may unpack to together.
     pub max_total_bytes: u64,
+    /// Most bytes one recording (an audio or video source's file) may unpack to; recordings
+    /// are counted apart from texts.
+    pub max_media_bytes: u64,
 }
 
 impl Default for ReadLimits {
     /// 100,000 entries; 50 MB per entry, the size limit of an imported transcript (a larger
     /// source text would be refused anyway, so reading stops there); 100 MB in all. Every text
     /// read stays in memory until the project is built, so these bound `from-qdpx`'s memory.
+    /// A recording may be 1 GiB, the most a recording attached to a transcript may be.
     fn default() -> Self {
-        ReadLimits { max_entries: 100_000, max_entry_bytes: 50_000_000, max_total_bytes: 100_000_000 }
+        ReadLimits {
+            max_entries: 100_000,
+            max_entry_bytes: 50_000_000,
+            max_total_bytes: 100_000_000,
+            max_media_bytes: 1 << 30,
+        }
     }
 }
 
@@ -41,7 +50,9 @@ pub struct ReadOptions {
 }
 
 type Diags = Vec<RefiDiagnostic>;
-type Resolver<'r> = dyn FnMut(&str) -> Result<Option<Vec<u8>>, RefiError> + 'r;
+/// Gives the bytes of a file the project names (by its path as written), `None` when it is not
+/// there; the flag says whether it is a recording (read under the media limit).
+type Resolver<'r> = dyn FnMut(&str, bool) -> Result<Option<Vec<u8>>, RefiError> + 'r;
 
 /// Reads a `.qdpx` archive. `file_name` only names the file in errors.
 pub fn read_qdpx(bytes: &[u8], file_name: &str) -> Result<(RefiProject, Vec<RefiDiagnostic>), RefiError> {
@@ -91,7 +102,7 @@ fn read_archive(bytes: &[u8], options: ReadOptions) -> Result<(RefiProject, Diag
     let mut used: HashSet<usize> = HashSet::from([qde_index]);
     let mut capitalised = false;
     let (project, mut more) = {
-        let mut resolve = |path: &str| -> Result<Option<Vec<u8>>, RefiError> {
+        let mut resolve = |path: &str, media: bool| -> Result<Option<Vec<u8>>, RefiError> {
             let name = path_file_name(path);
             let stripped = strip_scheme(path);
             let candidates = [format!("sources/{name}"), name.to_owned(), stripped.to_owned()];
@@ -101,7 +112,7 @@ fn read_archive(bytes: &[u8], options: ReadOptions) -> Result<(RefiProject, Diag
                         capitalised = true;
                     }
                     used.insert(i);
-                    return archive.read(i).map(Some);
+                    return if media { archive.read_media(i) } else { archive.read(i) }.map(Some);
                 }
             }
             Ok(None)
@@ -171,7 +182,7 @@ pub fn read_qde_with(
     options: ReadOptions,
     resolve: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
 ) -> Result<(RefiProject, Vec<RefiDiagnostic>), RefiError> {
-    let mut r = |path: &str| Ok(resolve(path));
+    let mut r = |path: &str, _media: bool| Ok(resolve(path));
     read_project(xml, options, &mut r).map(|((p, _), d)| (p, d))
 }
 
@@ -236,6 +247,19 @@ struct RawSource {
     source: RefiSource,
     raw_text: Option<String>,
     selections: Vec<RawSelection>,
+    /// Its `plainTextPath`'s file name, lower-cased: how a recording's transcript names it.
+    text_file: Option<String>,
+    /// Sync points of a recording's transcript of this text: (recording, GUID, time, position
+    /// as written).
+    sync: Vec<(usize, String, u64, Option<i128>)>,
+}
+
+/// An audio or video source whose transcript names a text source, before it is matched.
+struct RawMedia<'e> {
+    element: &'e Element,
+    media: RefiMedia,
+    /// The transcript's `plainTextPath`.
+    text_path: String,
 }
 
 #[derive(Default)]
@@ -474,7 +498,7 @@ fn read_project(xml: &[u8], options: ReadOptions, resolve: &mut Resolver<'_>) ->
             Some(t)
         } else if let Some(path) = n.attr("plainTextPath") {
             cx.mentioned_files.insert(path_file_name(path).to_lowercase());
-            resolve(path)?.map(|b| decode_text(&b, &what, &mut cx, &mut bom_texts))
+            resolve(path, false)?.map(|b| decode_text(&b, &what, &mut cx, &mut bom_texts))
         } else {
             None
         };
@@ -507,9 +531,18 @@ fn read_project(xml: &[u8], options: ReadOptions, resolve: &mut Resolver<'_>) ->
     let mut nameless = 0usize;
     let mut rich_text = 0usize;
     let mut dropped: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut raw_media: Vec<RawMedia<'_>> = Vec::new();
     for s in root.child("Sources").into_iter().flat_map(|s| s.children.iter()) {
         let label = s.attr("name").filter(|n| !n.is_empty()).unwrap_or("(unnamed)").to_owned();
         let guid_label = s.attr("guid").unwrap_or("?");
+        // A recording whose transcript is a text source's file waits until every text source
+        // is read.
+        if let Some(media) =
+            ["AudioSource", "VideoSource"].contains(&s.name.as_str()).then(|| media_with_transcript(s)).flatten()
+        {
+            raw_media.push(media);
+            continue;
+        }
         match s.name.as_str() {
             "TextSource" => {}
             "PictureSource" | "PDFSource" | "AudioSource" | "VideoSource" => {
@@ -569,7 +602,7 @@ fn read_project(xml: &[u8], options: ReadOptions, resolve: &mut Resolver<'_>) ->
         let raw_text = if let Some(t) = s.child_text("PlainTextContent") {
             Some(t)
         } else if let Some(path) = &plain_path {
-            resolve(path)?.map(|b| decode_text(&b, &what, &mut cx, &mut bom_texts))
+            resolve(path, false)?.map(|b| decode_text(&b, &what, &mut cx, &mut bom_texts))
         } else {
             None
         };
@@ -623,8 +656,11 @@ fn read_project(xml: &[u8], options: ReadOptions, resolve: &mut Resolver<'_>) ->
             },
             raw_text,
             selections,
+            text_file: plain_path.as_deref().map(|p| path_file_name(p).to_lowercase()),
+            sync: Vec::new(),
         });
     }
+    let media = match_media(&mut cx, raw_media, &mut raw_sources, resolve, &mut dropped)?;
     if nameless > 0 {
         cx.lenient(format!("{nameless} text sources had no name; named after their text file"));
     }
@@ -783,7 +819,11 @@ fn read_project(xml: &[u8], options: ReadOptions, resolve: &mut Resolver<'_>) ->
     }
 
     // Positions.
-    let sources = convert_positions(&mut cx, raw_sources, origin.as_deref(), options.unit);
+    let (sources, sync_points) = convert_positions(&mut cx, raw_sources, origin.as_deref(), options.unit);
+    let mut media = media;
+    for (m, point) in sync_points {
+        media[m].transcript.sync_points.push(point);
+    }
 
     if cx.non_guid_ids > 0 {
         cx.lenient(format!(
@@ -810,6 +850,7 @@ fn read_project(xml: &[u8], options: ReadOptions, resolve: &mut Resolver<'_>) ->
         sources,
         notes,
         sets,
+        media,
     };
     // A Description that only mirrors the selection's notes (as this crate writes it) is not a
     // separate comment.
@@ -922,7 +963,7 @@ fn convert_positions(
     raw: Vec<RawSource>,
     origin: Option<&str>,
     forced: Option<PositionUnit>,
-) -> Vec<RefiSource> {
+) -> (Vec<RefiSource>, Vec<(usize, RefiSyncPoint)>) {
     let mut maps: Vec<Option<TextMap>> = raw.iter().map(|s| s.raw_text.as_deref().map(TextMap::new)).collect();
     let total_sel: usize = raw.iter().zip(&maps).filter(|(_, m)| m.is_some()).map(|(s, _)| s.selections.len()).sum();
     let expected = PositionUnit::expected_for_origin(origin);
@@ -997,8 +1038,25 @@ fn convert_positions(
     };
 
     let mut out = Vec::with_capacity(raw.len());
+    let mut sync_points = Vec::new();
     for (rs, map) in raw.into_iter().zip(maps.iter_mut()) {
         let mut source = rs.source;
+        for (m, guid, time_ms, position) in rs.sync {
+            let at = position.and_then(|p| u64::try_from(p).ok());
+            match (map.as_mut(), at) {
+                (Some(map), Some(p)) => match map.span(unit, p, p) {
+                    Ok(span) => sync_points.push((m, RefiSyncPoint { guid, time_ms, position: span.start() })),
+                    Err(_) => cx.skip(format!(
+                        "sync point {guid} of the transcript of \"{}\" at {p} is outside its text; skipped",
+                        source.name
+                    )),
+                },
+                _ => cx.skip(format!(
+                    "sync point {guid} of the transcript of \"{}\" has no position; skipped",
+                    source.name
+                )),
+            }
+        }
         for sel in rs.selections {
             let label = format!("selection {} in source \"{}\"", sel.selection.guid, source.name);
             let (Some(a), Some(b)) = (sel.start, sel.end) else {
@@ -1042,7 +1100,93 @@ fn convert_positions(
         source.text = map.take().map(TextMap::into_canonical);
         out.push(source);
     }
-    out
+    (out, sync_points)
+}
+
+/// An audio or video source with a file and a transcript in a text file: what can become the
+/// recording of a transcript.
+fn media_with_transcript(s: &Element) -> Option<RawMedia<'_>> {
+    let path = s.attr("path")?;
+    let transcript = s.child("Transcript")?;
+    let text_path = transcript.attr("plainTextPath")?.to_owned();
+    let file = path_file_name(path);
+    let extension = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let kind = if s.name == "VideoSource" { RefiMediaKind::Video } else { RefiMediaKind::Audio };
+    Some(RawMedia {
+        element: s,
+        text_path,
+        media: RefiMedia {
+            guid: s.attr("guid").unwrap_or("").to_owned(),
+            name: s.attr("name").filter(|n| !n.is_empty()).unwrap_or(file).to_owned(),
+            kind,
+            extension,
+            bytes: Vec::new(),
+            transcript: RefiTranscript {
+                guid: transcript.attr("guid").unwrap_or("").to_owned(),
+                name: transcript.attr("name").unwrap_or("").to_owned(),
+                source_guid: String::new(),
+                sync_points: Vec::new(),
+            },
+            creating_user: None,
+            creation_date: s.attr("creationDateTime").map(str::to_owned),
+        },
+    })
+}
+
+/// Each recording whose transcript is the text of a text source read, with its bytes; the others
+/// are reported as not imported. Sync points are handed to their text source for conversion.
+fn match_media(
+    cx: &mut Context,
+    raw: Vec<RawMedia<'_>>,
+    sources: &mut [RawSource],
+    resolve: &mut Resolver<'_>,
+    dropped: &mut BTreeMap<&'static str, usize>,
+) -> Result<Vec<RefiMedia>, RefiError> {
+    let mut out = Vec::new();
+    for RawMedia { element, mut media, text_path } in raw {
+        let kind = if media.kind == RefiMediaKind::Video { "video" } else { "audio" };
+        let path = element.attr("path").unwrap_or("");
+        cx.mentioned_files.insert(path_file_name(path).to_lowercase());
+        let text_file = path_file_name(&text_path).to_lowercase();
+        let source = sources.iter_mut().find(|s| s.raw_text.is_some() && s.text_file.as_deref() == Some(&text_file));
+        let why = match (source, cx.register(element, "source")) {
+            (None, _) => format!("its transcript ({text_path}) is not a text source of the project"),
+            (Some(_), None) => "its id cannot be used".to_owned(),
+            (Some(source), Some(guid)) => match resolve(path, true)? {
+                None => format!("its file ({path}) is not in the archive"),
+                Some(bytes) => {
+                    media.guid = guid;
+                    media.bytes = bytes;
+                    media.creating_user = cx.user(element, "creatingUser");
+                    media.transcript.source_guid = source.source.guid.clone();
+                    let transcript = element.child("Transcript");
+                    for sp in transcript.into_iter().flat_map(|t| t.children_named("SyncPoint")) {
+                        let time = sp.attr("timeStamp").and_then(|t| t.trim().parse::<u64>().ok());
+                        let (Some(time), Some(guid)) = (time, cx.register(sp, "sync point")) else {
+                            cx.skip(format!(
+                                "a sync point of \"{}\" has no usable timeStamp or id; skipped",
+                                media.name
+                            ));
+                            continue;
+                        };
+                        source.sync.push((out.len(), guid, time, parse_position(sp.attr("position"))));
+                    }
+                    let selections = count_descendants(element, &|n: &str| n.ends_with("Selection"));
+                    if selections > 0 {
+                        cx.not_imported(format!(
+                            "{kind} source \"{}\": {selections} selections of the recording (times) not imported",
+                            media.name
+                        ));
+                    }
+                    out.push(media);
+                    continue;
+                }
+            },
+        };
+        *dropped.entry(kind).or_default() += 1;
+        cx.not_imported(format!("{kind} source \"{}\" not imported: {why}", media.name));
+    }
+    Ok(out)
 }
 
 fn unit_word(unit: PositionUnit) -> &'static str {

@@ -102,6 +102,20 @@ fn check_project(p: &RefiProject) -> Result<(), RefiError> {
     for n in &p.notes {
         ck.guid(|| format!("note {:?}", n.name.as_deref().unwrap_or("")), &n.guid)?;
     }
+    for m in &p.media {
+        ck.guid(|| format!("recording {:?}", m.name), &m.guid)?;
+        ck.guid(|| format!("transcript of recording {:?}", m.name), &m.transcript.guid)?;
+        for sp in &m.transcript.sync_points {
+            ck.guid(|| format!("sync point of recording {:?}", m.name), &sp.guid)?;
+        }
+        if m.extension.is_empty() || m.extension.len() > 8 || !m.extension.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(RefiErrorKind::InvalidValue(format!(
+                "recording {:?}: {:?} cannot be a file extension",
+                m.name, m.extension
+            ))
+            .into());
+        }
+    }
     for s in &p.sets {
         ck.guid(|| format!("set {:?}", s.name), &s.guid)?;
     }
@@ -167,6 +181,24 @@ fn check_project(p: &RefiProject) -> Result<(), RefiError> {
     }
     for n in &p.notes {
         user(&|| format!("note {}", n.guid), &n.creating_user)?;
+    }
+    for m in &p.media {
+        let what = || format!("recording {:?}", m.name);
+        user(&what, &m.creating_user)?;
+        check_ref(&source_set, what, &m.transcript.source_guid)?;
+        let text = p.source(&m.transcript.source_guid).and_then(|s| s.text.as_deref());
+        let misplaced = m.transcript.sync_points.iter().find(|sp| {
+            text.is_some_and(|t| sp.position.to_usize() > t.len() || !t.is_char_boundary(sp.position.to_usize()))
+        });
+        if let Some(sp) = misplaced {
+            return Err(RefiErrorKind::InvalidValue(format!(
+                "{}: sync point {} at byte {} is not on a character of its transcript",
+                what(),
+                sp.guid,
+                sp.position
+            ))
+            .into());
+        }
     }
     for s in &p.sets {
         let what = || format!("set {:?}", s.name);
@@ -392,7 +424,7 @@ fn project_xml(p: &RefiProject) -> String {
         }
         w.end("Cases");
     }
-    if !p.sources.is_empty() {
+    if !p.sources.is_empty() || !p.media.is_empty() {
         w.start("Sources", &[]);
         for s in &p.sources {
             let path = s.text.as_ref().map(|_| format!("internal://{}.txt", s.guid));
@@ -444,6 +476,9 @@ fn project_xml(p: &RefiProject) -> String {
                 }
             });
         }
+        for m in &p.media {
+            write_media(&mut w, p, m);
+        }
         w.end("Sources");
     }
     if !p.notes.is_empty() {
@@ -485,18 +520,57 @@ fn project_xml(p: &RefiProject) -> String {
     w.out
 }
 
-/// Writes a `.qdpx`: exactly `project.qde` and `sources/<GUID>.txt` (UTF-8, the canonical text,
-/// no BOM) for each source with text. Positions are written as Unicode code points over that
+/// An `AudioSource` or `VideoSource` with its `Transcript`: the text of its text source (the same
+/// `plainTextPath`) and the sync points, positions in code points over that text.
+fn write_media(w: &mut W, p: &RefiProject, m: &RefiMedia) {
+    let element = match m.kind {
+        RefiMediaKind::Audio => "AudioSource",
+        RefiMediaKind::Video => "VideoSource",
+    };
+    let path = format!("internal://{}.{}", m.guid, m.extension);
+    let attrs = [
+        ("guid", Some(m.guid.as_str())),
+        ("name", Some(m.name.as_str())),
+        ("path", Some(path.as_str())),
+        ("creatingUser", m.creating_user.as_deref()),
+        ("creationDateTime", m.creation_date.as_deref()),
+    ];
+    let t = &m.transcript;
+    let text = p.source(&t.source_guid).and_then(|s| s.text.as_deref());
+    let text_path = text.map(|_| format!("internal://{}.txt", t.source_guid));
+    let index = text.map(UnitIndex::new);
+    w.start(element, &attrs);
+    let transcript_attrs =
+        [("guid", Some(t.guid.as_str())), ("name", Some(t.name.as_str())), ("plainTextPath", text_path.as_deref())];
+    w.element("Transcript", &transcript_attrs, !t.sync_points.is_empty(), |w| {
+        for sp in &t.sync_points {
+            let position = index.as_ref().map_or(sp.position.to_usize(), |i| i.byte_to_char(sp.position)).to_string();
+            let time = sp.time_ms.to_string();
+            w.empty(
+                "SyncPoint",
+                &[("guid", Some(sp.guid.as_str())), ("timeStamp", Some(time.as_str())), ("position", Some(&position))],
+            );
+        }
+    });
+    w.end(element);
+}
+
+/// Writes a `.qdpx`: exactly `project.qde`, `sources/<GUID>.txt` (UTF-8, the canonical text,
+/// no BOM) for each source with text and `sources/<GUID>.<extension>` for each recording. Positions are written as Unicode code points over that
 /// text, end exclusive. Refuses projects with non-GUID ids, duplicate GUIDs, dangling
 /// references, bad colours or spans that do not fit their text.
 pub fn write_qdpx(project: &RefiProject) -> Result<Vec<u8>, RefiError> {
     check_project(project)?;
     let xml = project_xml(project);
-    let mut entries: Vec<(String, &[u8])> = vec![("project.qde".to_owned(), xml.as_bytes())];
+    let mut entries: Vec<(String, &[u8], bool)> = vec![("project.qde".to_owned(), xml.as_bytes(), true)];
     for s in &project.sources {
         if let Some(text) = &s.text {
-            entries.push((format!("sources/{}.txt", s.guid), text.as_bytes()));
+            entries.push((format!("sources/{}.txt", s.guid), text.as_bytes(), true));
         }
+    }
+    for m in &project.media {
+        // Recordings are compressed already: stored as they are.
+        entries.push((format!("sources/{}.{}", m.guid, m.extension), &m.bytes, false));
     }
     write_zip(&entries)
 }

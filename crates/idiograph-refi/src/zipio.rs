@@ -58,39 +58,64 @@ impl<'a> Archive<'a> {
 
     /// Unpacks an entry, counting against the limits whatever the headers claim.
     pub fn read(&mut self, index: usize) -> Result<Vec<u8>, RefiError> {
-        let name = self.names.get(index).cloned().flatten().unwrap_or_default();
         let per_entry = self.limits.max_entry_bytes;
-        let remaining = self.limits.max_total_bytes.saturating_sub(self.unpacked);
-        let mut file = self
-            .zip
-            .by_index(index)
-            .map_err(|e| RefiErrorKind::CorruptEntry { entry: name.clone(), message: e.to_string() })?;
-        if file.size() > per_entry {
-            return Err(RefiErrorKind::TooLarge { what: name, limit: per_entry }.into());
-        }
-        if file.size() > remaining {
-            return Err(
-                RefiErrorKind::TooLarge { what: "the archive".into(), limit: self.limits.max_total_bytes }.into()
-            );
-        }
-        let cap = per_entry.min(remaining);
-        let mut out = Vec::with_capacity(file.size().min(cap) as usize);
-        (&mut file)
-            .take(cap + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| RefiErrorKind::CorruptEntry { entry: name.clone(), message: e.to_string() })?;
-        if out.len() as u64 > cap {
-            let what = if cap == per_entry { name } else { "the archive".into() };
-            let limit = if cap == per_entry { per_entry } else { self.limits.max_total_bytes };
-            return Err(RefiErrorKind::TooLarge { what, limit }.into());
-        }
+        let total = self.limits.max_total_bytes;
+        let remaining = total.saturating_sub(self.unpacked);
+        let out = self.unpack(index, |name, size| {
+            let too_large = |what: String, limit| RefiError::from(RefiErrorKind::TooLarge { what, limit });
+            if size > per_entry {
+                return Err(too_large(name, per_entry));
+            }
+            if size > remaining {
+                return Err(too_large("the archive".into(), total));
+            }
+            let cap = per_entry.min(remaining);
+            Ok((
+                cap,
+                if cap == per_entry { too_large(name, per_entry) } else { too_large("the archive".into(), total) },
+            ))
+        })?;
         self.unpacked += out.len() as u64;
+        Ok(out)
+    }
+
+    /// Unpacks a recording: counted against the media limit, not the limits on texts.
+    pub fn read_media(&mut self, index: usize) -> Result<Vec<u8>, RefiError> {
+        let limit = self.limits.max_media_bytes;
+        self.unpack(index, |name, size| {
+            let too_large = RefiError::from(RefiErrorKind::TooLarge { what: name, limit });
+            if size > limit {
+                Err(too_large)
+            } else {
+                Ok((limit, too_large))
+            }
+        })
+    }
+
+    /// Unpacks entry `index`. `cap_for` is given the entry's name and the size its header
+    /// claims, and refuses it, or gives the most bytes to read and the error for an entry that
+    /// unpacks to more (the header may lie).
+    fn unpack(
+        &mut self,
+        index: usize,
+        cap_for: impl FnOnce(String, u64) -> Result<(u64, RefiError), RefiError>,
+    ) -> Result<Vec<u8>, RefiError> {
+        let name = self.names.get(index).cloned().flatten().unwrap_or_default();
+        let corrupt = |e: String| RefiError::from(RefiErrorKind::CorruptEntry { entry: name.clone(), message: e });
+        let mut file = self.zip.by_index(index).map_err(|e| corrupt(e.to_string()))?;
+        let (cap, over) = cap_for(name.clone(), file.size())?;
+        let mut out = Vec::with_capacity(file.size().min(cap) as usize);
+        (&mut file).take(cap + 1).read_to_end(&mut out).map_err(|e| corrupt(e.to_string()))?;
+        if out.len() as u64 > cap {
+            return Err(over);
+        }
         Ok(out)
     }
 }
 
-/// Writes entries in order, deflated, with a fixed timestamp so equal projects give equal bytes.
-pub(crate) fn write_zip(entries: &[(String, &[u8])]) -> Result<Vec<u8>, RefiError> {
+/// Writes entries in order, deflated (or stored, those marked `false`), with a fixed timestamp so
+/// equal projects give equal bytes.
+pub(crate) fn write_zip(entries: &[(String, &[u8], bool)]) -> Result<Vec<u8>, RefiError> {
     let zip_err = |e: zip::result::ZipError| RefiError::from(RefiErrorKind::Zip(e.to_string()));
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
@@ -98,8 +123,10 @@ pub(crate) fn write_zip(entries: &[(String, &[u8])]) -> Result<Vec<u8>, RefiErro
         .compression_level(Some(1))
         .last_modified_time(DateTime::default())
         .large_file(false);
-    for (name, data) in entries {
+    for (name, data, deflate) in entries {
         let large = data.len() as u64 >= u32::MAX as u64;
+        let method = if *deflate { CompressionMethod::Deflated } else { CompressionMethod::Stored };
+        let options = options.compression_method(method).compression_level(deflate.then_some(1));
         writer.start_file(name.as_str(), options.large_file(large)).map_err(zip_err)?;
         writer.write_all(data).map_err(|e| RefiErrorKind::Zip(e.to_string()))?;
     }

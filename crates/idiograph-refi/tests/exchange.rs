@@ -346,7 +346,12 @@ fn hostile_archives_are_refused() {
     let zip = common::zip_of(&[("project.qde", &zeros)]);
     assert!(zip.len() < 100_000);
     let tight = ReadOptions {
-        limits: ReadLimits { max_entries: 10, max_entry_bytes: 1 << 20, max_total_bytes: 4 << 20 },
+        limits: ReadLimits {
+            max_entries: 10,
+            max_entry_bytes: 1 << 20,
+            max_total_bytes: 4 << 20,
+            ..ReadLimits::default()
+        },
         unit: None,
     };
     assert!(matches!(read_qdpx_with(&zip, "bomb.qdpx", tight).unwrap_err().kind, RefiErrorKind::TooLarge { .. }));
@@ -361,7 +366,12 @@ fn hostile_archives_are_refused() {
         ("sources/b.txt", &three_mb),
     ]);
     let tight = ReadOptions {
-        limits: ReadLimits { max_entries: 10, max_entry_bytes: 4 << 20, max_total_bytes: 5 << 20 },
+        limits: ReadLimits {
+            max_entries: 10,
+            max_entry_bytes: 4 << 20,
+            max_total_bytes: 5 << 20,
+            ..ReadLimits::default()
+        },
         unit: None,
     };
     let err = read_qdpx_with(&zip, "bomb.qdpx", tight).unwrap_err();
@@ -414,4 +424,91 @@ fn mutated_archives_never_panic() {
     for cut in (0..qde.len()).step_by(97) {
         let _ = read_qde(&qde[..cut]);
     }
+}
+
+/// A source with a recording of it: the recording's bytes stored as they are under
+/// `sources/<GUID>.<ext>`, its transcript the source's text file, sync points in code points.
+fn recorded_project(kind: RefiMediaKind) -> RefiProject {
+    let mut p = RefiProject::new("Recorded");
+    p.origin = Some("Idiograph 0.1".into());
+    let source = RefiSource::new(g(30), "Olivia", "Interviewer: Ça va? 😢\nOlivia: Oui, très bien.\n");
+    let text = source.text.clone().unwrap();
+    p.sources.push(source);
+    let olivia = text.find("Olivia").unwrap();
+    p.media.push(RefiMedia {
+        guid: g(70),
+        name: "olivia.mp3".into(),
+        kind,
+        extension: "mp3".into(),
+        bytes: (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect(),
+        transcript: RefiTranscript {
+            guid: g(71),
+            name: "Olivia".into(),
+            source_guid: g(30),
+            sync_points: vec![
+                RefiSyncPoint { guid: g(72), time_ms: 0, position: 0.into() },
+                RefiSyncPoint { guid: g(73), time_ms: 4_250, position: (olivia as u32).into() },
+            ],
+        },
+        creating_user: None,
+        creation_date: Some("2024-05-01T10:00:00Z".into()),
+    });
+    p
+}
+
+#[test]
+fn a_recording_and_its_sync_points_round_trip_and_validate() {
+    for kind in [RefiMediaKind::Audio, RefiMediaKind::Video] {
+        let p = recorded_project(kind);
+        let bytes = write_qdpx(&p).unwrap();
+        let mut names = common::entry_names(&bytes);
+        names.sort();
+        assert_eq!(
+            names,
+            ["project.qde".to_owned(), format!("sources/{}.txt", g(30)), format!("sources/{}.mp3", g(70))]
+        );
+        assert_eq!(common::unzip_entry(&bytes, &format!("sources/{}.mp3", g(70))), p.media[0].bytes);
+        let qde = common::unzip_entry(&bytes, "project.qde");
+        common::assert_valid(&qde, "Project.xsd");
+        let xml = String::from_utf8(qde).unwrap();
+        let element = if kind == RefiMediaKind::Audio { "AudioSource" } else { "VideoSource" };
+        assert!(
+            xml.contains(&format!(
+                "<{element} guid=\"{}\" name=\"olivia.mp3\" path=\"internal://{}.mp3\"",
+                g(70),
+                g(70)
+            )),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(&format!(
+                "<Transcript guid=\"{}\" name=\"Olivia\" plainTextPath=\"internal://{}.txt\"",
+                g(71),
+                g(30)
+            )),
+            "{xml}"
+        );
+        // "Interviewer: Ça va? 😢\n" is 22 code points (26 bytes): positions are code points.
+        assert!(xml.contains(&format!("<SyncPoint guid=\"{}\" timeStamp=\"4250\" position=\"22\"/>", g(73))), "{xml}");
+        let (back, diagnostics) = read_qdpx(&bytes, "recorded.qdpx").unwrap();
+        assert_eq!(back, p, "{diagnostics:?}");
+        assert!(diagnostics.iter().all(|d| d.kind == DiagnosticKind::Positions), "{diagnostics:?}");
+    }
+}
+
+#[test]
+fn a_recording_whose_transcript_is_not_a_source_is_reported() {
+    let mut p = recorded_project(RefiMediaKind::Audio);
+    let bytes = write_qdpx(&p).unwrap();
+    // The same archive without the text source: the recording has no transcript to go with.
+    let xml = String::from_utf8(common::unzip_entry(&bytes, "project.qde")).unwrap();
+    let start = xml.find("<TextSource").unwrap();
+    let end = xml.find("<AudioSource").unwrap();
+    let (project, diagnostics) = read_qde(format!("{}{}", &xml[..start], &xml[end..]).as_bytes()).unwrap();
+    assert!(project.media.is_empty());
+    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(said.iter().any(|d| d.contains("audio source \"olivia.mp3\" not imported: its transcript")), "{said:?}");
+    // A writer refuses a sync point inside a character.
+    p.media[0].transcript.sync_points[1].position = 24.into();
+    assert!(write_qdpx(&p).unwrap_err().to_string().contains("not on a character"));
 }

@@ -109,6 +109,12 @@ actions! {
     DeleteGuideQuestion => "delete guide question",
     /// The questions asked in a transcript confirmed.
     ConfirmQuestions => "confirm questions",
+    /// A recording attached to a transcript (replacing the one it had).
+    AttachRecording => "attach recording",
+    /// A transcript's recording removed.
+    RemoveRecording => "remove recording",
+    /// The sync points of a transcript version set.
+    SetSyncPoints => "set sync points",
     /// The study's settings changed.
     EditStudy => "edit study",
     /// The study's key store created.

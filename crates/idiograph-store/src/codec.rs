@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use idiograph_model::{
     Anchor, AskedQuestion, Assignment, ExperientialStatement, ExploratoryNote, Extract, FillerPolicy, GroupingStrategy,
     GuideQuestion, InterviewMeta, JournalEntry, LineMapping, Member, NoteKind, ObjectId, OriginalsPolicy, Participant,
-    RecurrenceRule, ReplacementCount, ReviewDecision, SpeakerRole, StudySettings, Terminology, Theme, ThemeScope,
-    Transcript, Verdict, WordDecision,
+    Recording, RecurrenceRule, ReplacementCount, ReviewDecision, SpeakerRole, StudySettings, SyncPoint, SyncPoints,
+    Terminology, Theme, ThemeScope, Transcript, Verdict, WordDecision,
 };
 use idiograph_text::{LayoutParams, Quote, Span, TextSize};
 use serde_json::{json, Value as Json};
@@ -468,6 +468,100 @@ impl Codec for AskedQuestion {
             participant_id: id(r, "participant_id"),
             transcript_id: id(r, "transcript_id"),
             anchor: anchor_from(r)?,
+            author: r.text("author"),
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+impl Codec for Recording {
+    fn table() -> &'static Table {
+        &RECORDING
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &RECORDING,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::Int(self.short as i64),
+                Value::text(self.participant_id.as_str()),
+                Value::text(self.transcript_id.as_str()),
+                Value::text(&self.file_name),
+                Value::text(self.media.as_str()),
+                Value::text(&self.mime),
+                Value::Int(self.byte_length as i64),
+                self.duration_ms.map_or(Value::Null, |d| Value::Int(d as i64)),
+                Value::text(&self.sha256),
+                Value::text(&self.author),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        let count = |c: &str| u64::try_from(r.int(c)).map_err(|_| corrupt(r, c));
+        Ok(Recording {
+            id: id(r, "id"),
+            short: r.int("short") as u32,
+            participant_id: id(r, "participant_id"),
+            transcript_id: id(r, "transcript_id"),
+            file_name: r.text("file_name"),
+            media: parse(r, "media_kind")?,
+            mime: r.text("mime"),
+            byte_length: count("byte_length")?,
+            duration_ms: match r.get("duration_ms") {
+                Value::Null => None,
+                _ => Some(count("duration_ms")?),
+            },
+            sha256: r.text("sha256"),
+            author: r.text("author"),
+            created_at: r.text("created_at"),
+        })
+    }
+}
+
+/// Sync points as `position:time` pairs in decimal, space-separated: compact, readable, and
+/// the same on both backends.
+fn encode_points(points: &[SyncPoint]) -> String {
+    points.iter().map(|p| format!("{}:{}", p.position, p.time_ms)).collect::<Vec<_>>().join(" ")
+}
+
+fn decode_points(r: &Row) -> Result<Vec<SyncPoint>, StoreError> {
+    r.text("points")
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (position, time) = pair.split_once(':')?;
+            Some(SyncPoint { position: TextSize::new(position.parse().ok()?), time_ms: time.parse().ok()? })
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| corrupt(r, "points"))
+}
+
+impl Codec for SyncPoints {
+    fn table() -> &'static Table {
+        &SYNC_POINTS
+    }
+    fn to_row(&self) -> Row {
+        row(
+            &SYNC_POINTS,
+            vec![
+                Value::text(self.id.as_str()),
+                Value::text(self.participant_id.as_str()),
+                Value::text(self.transcript_id.as_str()),
+                Value::text(self.version_id.as_str()),
+                Value::text(encode_points(&self.points)),
+                Value::text(&self.author),
+                Value::text(&self.created_at),
+            ],
+        )
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(SyncPoints {
+            id: id(r, "id"),
+            participant_id: id(r, "participant_id"),
+            transcript_id: id(r, "transcript_id"),
+            version_id: id(r, "version_id"),
+            points: decode_points(r)?,
             author: r.text("author"),
             created_at: r.text("created_at"),
         })

@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/postgres/0011_interview_guide.sql"),
     ),
     (
+        "0012_recordings",
+        include_str!("../migrations/sqlite/0012_recordings.sql"),
+        include_str!("../migrations/postgres/0012_recordings.sql"),
+    ),
+    (
         "0013_heard_times",
         include_str!("../migrations/sqlite/0013_heard_times.sql"),
         include_str!("../migrations/postgres/0013_heard_times.sql"),

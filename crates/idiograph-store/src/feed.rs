@@ -63,6 +63,10 @@ pub enum StoredKind {
     GuideQuestion,
     /// An interviewer turn confirmed as asking a question of the guide.
     AskedQuestion,
+    /// The recording of a transcript.
+    Recording,
+    /// The sync points of a transcript version.
+    SyncPoints,
 }
 
 impl StoredKind {
@@ -84,6 +88,8 @@ impl StoredKind {
         StoredKind::ReviewWord,
         StoredKind::GuideQuestion,
         StoredKind::AskedQuestion,
+        StoredKind::Recording,
+        StoredKind::SyncPoints,
     ];
 
     /// The name of the kind's table, as the audit log and the change feed's clients see it.
@@ -105,6 +111,8 @@ impl StoredKind {
             StoredKind::ReviewWord => "review_word",
             StoredKind::GuideQuestion => "guide_question",
             StoredKind::AskedQuestion => "asked_question",
+            StoredKind::Recording => "recording",
+            StoredKind::SyncPoints => "sync_points",
         }
     }
 

@@ -5,7 +5,7 @@
 
 use idiograph_model::{
     AskedQuestion, Assignment, ExperientialStatement, ExploratoryNote, Extract, JournalEntry, LineMapping, ObjectId,
-    ReplacementCount, ReviewDecision, Theme, Transcript,
+    Recording, ReplacementCount, ReviewDecision, SyncPoints, Theme, Transcript,
 };
 
 use crate::codec::Codec;
@@ -44,9 +44,9 @@ macro_rules! belong {
 }
 
 belong! {
-    OfTranscript(TRANSCRIPT): ExploratoryNote, Extract, ReviewDecision, ReplacementCount, LineMapping, AskedQuestion;
+    OfTranscript(TRANSCRIPT): ExploratoryNote, Extract, ReviewDecision, ReplacementCount, LineMapping, AskedQuestion, Recording, SyncPoints;
     OfParticipant(PARTICIPANT): Transcript, ExploratoryNote, ExperientialStatement, Theme, Assignment, Extract, JournalEntry, AskedQuestion;
-    OfVersion(VERSION): Extract, ReviewDecision;
+    OfVersion(VERSION): Extract, ReviewDecision, SyncPoints;
     OfTheme(THEME): Assignment, Extract;
 }
 

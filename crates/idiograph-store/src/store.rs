@@ -173,6 +173,7 @@ impl Store {
                 db::insert_rows(&mut to.tx, table, chunk).await?;
             }
         }
+        self.copy_media(&mut to).await?;
         if !dest.db.is_sqlite() {
             // Explicit sequence numbers were copied; the identity must continue after them.
             sqlx::query("SELECT setval(pg_get_serial_sequence('audit_event', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_event), 0) + 1, false)")
@@ -432,6 +433,7 @@ impl Store {
             }
         }
         sqlx::query("DELETE FROM content WHERE participant_id = $1").bind(pid.clone()).execute(&mut *tx.tx).await?;
+        sqlx::query("DELETE FROM media_chunk WHERE participant_id = $1").bind(pid.clone()).execute(&mut *tx.tx).await?;
         sqlx::query("UPDATE pending_erasure SET stage = 1 WHERE participant_id = $1")
             .bind(pid)
             .execute(&mut *tx.tx)
@@ -468,8 +470,8 @@ impl Store {
         Ok(())
     }
 
-    /// Every domain row and stored text in a canonical order, one line each: two projects with
-    /// equal dumps hold the same study. The audit log and id counters are not part of it.
+    /// Every domain row, stored text and piece of media in a canonical order, one line each: two
+    /// projects with equal dumps hold the same study. The audit log and id counters are not part of it.
     pub async fn dump(&self) -> Result<String, StoreError> {
         let mut tx = self.read().await?;
         let mut out = String::new();
@@ -490,6 +492,7 @@ impl Store {
             out.push_str(&h.try_get::<String, _>(0)?);
             out.push('\n');
         }
+        self.dump_media(&mut out).await?;
         Ok(out)
     }
 }

@@ -260,6 +260,39 @@ pub static ASKED_QUESTION: Table = Table {
     participant_column: Some("participant_id"),
 };
 
+pub static RECORDING: Table = Table {
+    name: "recording",
+    columns: &[
+        ("id", Text),
+        ("short", Int),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("file_name", Text),
+        ("media_kind", Text),
+        ("mime", Text),
+        ("byte_length", Int),
+        ("duration_ms", Int),
+        ("sha256", Text),
+        ("author", Text),
+        ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
+pub static SYNC_POINTS: Table = Table {
+    name: "sync_points",
+    columns: &[
+        ("id", Text),
+        ("participant_id", Text),
+        ("transcript_id", Text),
+        ("version_id", Text),
+        ("points", Text),
+        ("author", Text),
+        ("created_at", Text),
+    ],
+    participant_column: Some("participant_id"),
+};
+
 /// Every domain table, parents before children (the order a dump and a withdrawal rely on).
 pub static ALL: &[&Table] = &[
     &STUDY,
@@ -278,6 +311,8 @@ pub static ALL: &[&Table] = &[
     &REVIEW_WORD,
     &GUIDE_QUESTION,
     &ASKED_QUESTION,
+    &RECORDING,
+    &SYNC_POINTS,
 ];
 
 /// Columns that migrations after the first added to existing tables, in the order the

@@ -9,7 +9,7 @@ use axum::Router;
 use crate::api::events;
 use idiograph_model::Role::{Analyst, Auditor, Owner};
 
-use crate::api::{annotations, deid, guide, members, misc, study, themes, transcript_setup, transcripts};
+use crate::api::{annotations, deid, guide, members, misc, recordings, study, themes, transcript_setup, transcripts};
 use crate::{assets, auth, pages, security, AppState};
 
 /// Who may use a route on a team server (`serve --team`); locally everything is open to the
@@ -95,6 +95,16 @@ fn table() -> Vec<Entry> {
         ("DELETE", "/api/v1/transcripts/{id}", ANALYSE, delete(transcript_setup::delete)),
         ("GET", "/api/v1/transcripts/{id}/speakers", READ, get(transcript_setup::speakers)),
         ("PUT", "/api/v1/transcripts/{id}/speakers/{label}", ANALYSE, put(transcript_setup::set_role)),
+        ("GET", "/api/v1/recordings", READ, get(recordings::list)),
+        ("GET", "/api/v1/transcripts/{id}/recording", READ, get(recordings::serve)),
+        (
+            "POST",
+            "/api/v1/transcripts/{id}/recording",
+            ANALYSE,
+            post(recordings::attach).layer(DefaultBodyLimit::max(recordings::MAX_RECORDING_BYTES)),
+        ),
+        ("DELETE", "/api/v1/transcripts/{id}/recording", ANALYSE, delete(recordings::remove)),
+        ("GET", "/api/v1/transcripts/{id}/sync-points", READ, get(recordings::line_times)),
         ("GET", "/api/v1/notes", READ, get(annotations::list_notes)),
         ("POST", "/api/v1/notes", ANALYSE, post(annotations::add_note)),
         ("PATCH", "/api/v1/notes/{id}", ANALYSE, patch(annotations::patch_note)),

@@ -14,8 +14,10 @@ use std::net::SocketAddr;
 
 use crate::AppState;
 
-/// The Content-Security-Policy of every response: only our own scripts, styles and requests.
-pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+/// The Content-Security-Policy of every response: only our own scripts, styles, requests and
+/// media (a transcript's recording).
+pub(crate) const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; \
 connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The address browsers use to reach a team server through a reverse proxy or load balancer

@@ -67,7 +67,7 @@ async fn every_response_carries_the_security_headers() {
         let r = get(&app, path).await;
         assert_eq!(
             r.headers[header::CONTENT_SECURITY_POLICY],
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
             "{path}"
         );

@@ -2,7 +2,8 @@
 //! ephemeral port, serving a fresh demo study, a second one in team mode for the login form, the
 //! members page and two analysts on one board, a third for pseudonymisation, the home page of
 //! an empty folder of studies, a demo of its own for the reading tests, a study with a long
-//! interview for landing on a search hit, a demo to merge a project into, and a team server of
+//! interview for landing on a search hit, a demo to merge a project into, a captioned interview
+//! with its recording (from the shared data) to listen while reading, and a team server of
 //! the projects of a PostgreSQL database (when one answers; see `idiograph_testkit::postgres_url`). Needs Node, `npm
 //! ci` in `tests/browser/` and Chromium at `/usr/bin/chromium` (or `$CHROMIUM`); without them the test says what is missing
 //! and passes, except under `CI=true`, where it fails.
@@ -136,6 +137,22 @@ async fn workbench_in_headless_chromium() {
     let merge_wb = idiograph_app::build_demo(&dir.path().join("merge.idg"), "researcher").await.unwrap();
     let (merge_url, merge_server) = serve_local(merge_wb).await;
     let shared = idiograph_testkit::shared_dir();
+    // A captioned interview with its recording, to listen while reading (listening.test.mjs):
+    // the shared synthetic interview, whose VTT gives every turn's time.
+    let mut listening = None;
+    if let Some(shared) = &shared {
+        let audio = shared.join("corpus/synthetic-interview-audio");
+        let wb = Workbench::create(&dir.path().join("listen.idg"), "Listening", Terminology::Smith2022, "researcher")
+            .await
+            .unwrap();
+        wb.add_participant("Dan", &[], Default::default()).await.unwrap();
+        let vtt = std::fs::read(audio.join("interview.vtt")).unwrap();
+        let out = wb.import_files("P1", vec![("interview.vtt".into(), vtt)], &Default::default()).await.unwrap();
+        assert_eq!(out.imported.len(), 1, "{:?}", out.refused);
+        let mut wav = std::fs::File::open(audio.join("interview.wav")).unwrap();
+        wb.attach_recording("T1", idiograph_app::MediaFile::by_name("interview.wav", &mut wav).unwrap()).await.unwrap();
+        listening = Some(serve_local(wb).await);
+    }
 
     // A fifth: a team server of two projects on PostgreSQL, whose member owns one of them.
     let mut team_home = None;
@@ -169,6 +186,7 @@ async fn workbench_in_headless_chromium() {
         ],
         None => vec![],
     };
+    let listen_url = listening.as_ref().map(|(url, _)| url.clone());
     let status = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .args([
@@ -184,6 +202,7 @@ async fn workbench_in_headless_chromium() {
                 "tests/browser/landing.test.mjs",
                 "tests/browser/guide.test.mjs",
                 "tests/browser/merge.test.mjs",
+                "tests/browser/listening.test.mjs",
             ])
             .current_dir(&root)
             .env("IDIOGRAPH_URL", &url)
@@ -198,6 +217,7 @@ async fn workbench_in_headless_chromium() {
             .env("IDIOGRAPH_LONG_URL", &long_url)
             .env("IDIOGRAPH_GUIDE_URL", &guide_url)
             .env("IDIOGRAPH_MERGE_URL", &merge_url)
+            .envs(listen_url.map(|url| ("IDIOGRAPH_LISTEN_URL", url)))
             .envs(team_home_env)
             .envs(shared.map(|s| ("IDIOGRAPH_SHARED", s)))
             .status()
@@ -213,6 +233,9 @@ async fn workbench_in_headless_chromium() {
     reading_server.abort();
     long_server.abort();
     merge_server.abort();
+    if let Some((_, server)) = listening {
+        server.abort();
+    }
     if let Some((_, member, server, db, projects, ids)) = team_home {
         server.abort();
         for p in projects {

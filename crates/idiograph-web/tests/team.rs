@@ -240,6 +240,20 @@ impl Team {
                 Call::new(method, path("/api/v1/transcripts/T1/speakers/Interviewer"))
                     .json(json!({"role": "interviewer"}))
             }
+            // Each request that needs a recording attaches one first (a removal may have taken it).
+            ("GET" | "DELETE", "/api/v1/transcripts/{id}/recording") => {
+                let mut bytes: &[u8] = b"ID3 a recording of the interview";
+                let file = idiograph_app::MediaFile::by_name("interview.mp3", &mut bytes).unwrap();
+                self.wb.attach_recording("T1", file).await.unwrap();
+                Call::new(method, path("/api/v1/transcripts/T1/recording"))
+            }
+            ("POST", "/api/v1/transcripts/{id}/recording") => {
+                Call::new(method, path("/api/v1/transcripts/T1/recording?name=a.mp3"))
+                    .body("ID3 another recording".to_owned(), "application/octet-stream")
+            }
+            ("GET", "/api/v1/transcripts/{id}/sync-points") => {
+                Call::new(method, path("/api/v1/transcripts/T1/sync-points"))
+            }
             ("POST", "/api/v1/notes") => {
                 Call::new(method, path(template)).json(self.selection(json!({"kind": "linguistic", "text": "repeats"})))
             }

@@ -9,8 +9,8 @@ use idiograph_app::Workbench;
 
 use crate::cli::{AdminCommand, Cli, Command};
 use crate::commands::{
-    admin, analysis, deid, extracts, guide, history, import, journal, notes, open, participants, project, reports,
-    serve, statements, study, themes, transcripts,
+    admin, analysis, deid, extracts, guide, history, import, journal, notes, open, participants, project, recordings,
+    reports, serve, statements, study, themes, transcripts,
 };
 use crate::printer::Printer;
 
@@ -55,6 +55,7 @@ async fn on_project(wb: &Workbench, out: Printer, command: &Command) -> Result<E
         Command::Extract(c) => extracts::run(wb, out, c).await?,
         Command::Journal(c) => journal::run(wb, out, c).await?,
         Command::Guide(c) => guide::run(wb, out, c).await?,
+        Command::Recording(c) => recordings::run(wb, out, c).await?,
         Command::Recurrence => analysis::recurrence(wb, out).await?,
         Command::Search(args) => analysis::search(wb, out, args).await?,
         Command::Matrix { themes, by_attr } => analysis::matrix(wb, out, themes, by_attr.as_deref()).await?,

@@ -140,6 +140,7 @@ on_both_backends!(
     fn pseudonyms_that_look_like_short_ids_do_not_clash,
     fn renaming_a_speaker_carries_anchors_to_the_new_version,
     fn the_interview_guide_from_a_document_to_the_answers_side_by_side,
+    fn a_recording_is_attached_listed_exported_and_removed,
     fn a_selection_by_lines_quotes_the_words_not_the_cue_time_and_label,
     fn a_markdown_transcript_reads_as_rendered,
     fn folder_import_with_a_participant_per_file,
@@ -1438,6 +1439,60 @@ fn renaming_a_speaker_carries_anchors_to_the_new_version(backend: Backend) {
 /// The interview guide on the command line: a guide document imported, suggestions shown and
 /// confirmed with one turn set by line, the answers printed and written as a workbook; bad
 /// `--set` values refused naming the line, and nothing changed by them.
+/// The `recording` commands (issue #16): attach, list, export byte for byte, remove with undo,
+/// the line times of the turns; bad input refused with the reason, a non-zero exit and nothing
+/// changed.
+fn a_recording_is_attached_listed_exported_and_removed(backend: Backend) {
+    let p = Project::on(&backend);
+    p.ok(&["participant", "add", "Olivia"]);
+    let t = p.write("olivia.txt", "[00:00:03] Interviewer: How was it?\n\n[00:00:07.5] Olivia: Hard at first.\n");
+    p.ok(&["import", t.to_str().unwrap(), "--participant", "Olivia"]);
+    assert!(p.ok(&["recording", "list"]).contains("No recordings"));
+    let audio: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let file = p.write("olivia.wav", audio.clone());
+
+    let before = p.json(&["history"]);
+    let docx = p.write("notes.docx", "x");
+    let (docx, missing, file_arg) = (docx.to_str().unwrap(), p.file("missing.mp3"), file.to_str().unwrap());
+    let elsewhere = p.file("x.wav");
+    let refused: [(&[&str], &str); 5] = [
+        (&["recording", "attach", "T1", docx], "notes.docx is not a recording"),
+        (&["recording", "attach", "T1", missing.to_str().unwrap()], "cannot read"),
+        (&["recording", "attach", "T7", file_arg], "no transcript T7"),
+        (&["recording", "remove", "T1"], "T1 has no recording"),
+        (&["recording", "export", "T1", "-o", elsewhere.to_str().unwrap()], "T1 has no recording"),
+    ];
+    for (args, why) in refused {
+        let run = p.run(args);
+        assert!(!run.success && run.stderr.contains(why), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(p.json(&["history"]), before, "refused commands change nothing");
+
+    let attached = p.json(&["recording", "attach", "T1", file.to_str().unwrap()]);
+    assert_eq!((attached["id"].as_str(), attached["media"].as_str()), (Some("R1"), Some("audio")));
+    assert_eq!(attached["mime"], "audio/wav");
+    assert!(p.ok(&["recording", "list"]).contains("R1   T1   olivia.wav (audio, audio/wav, 70000 bytes)"));
+    let times = p.json(&["recording", "times", "T1"]);
+    assert_eq!(times["from"], "turn timestamps");
+    assert_eq!(times["lines"], serde_json::json!([{"line": 1, "time_ms": 3000}, {"line": 3, "time_ms": 7500}]));
+    assert!(p.ok(&["recording", "times", "T1"]).contains("line 3      0:00:07.500"));
+
+    let out = p.file("copy.wav");
+    p.ok(&["recording", "export", "T1", "-o", out.to_str().unwrap()]);
+    assert!(std::fs::read(&out).unwrap() == audio, "exported byte for byte");
+    let again = p.run(&["recording", "export", "T1", "-o", out.to_str().unwrap()]);
+    assert!(
+        !again.success && again.stderr.contains("cannot create"),
+        "an existing file is not overwritten: {}",
+        again.stderr
+    );
+
+    assert!(p.ok(&["recording", "remove", "T1"]).contains("Removed R1 (olivia.wav) from T1"));
+    assert_eq!(p.json(&["recording", "list"]), serde_json::json!([]));
+    p.ok(&["undo"]);
+    assert_eq!(p.json(&["recording", "list"])[0]["id"], "R1", "undo brings the recording back");
+}
+
 fn the_interview_guide_from_a_document_to_the_answers_side_by_side(backend: Backend) {
     let p = Project::on(&backend);
     p.ok(&["participant", "add", "Olivia"]);
@@ -1625,14 +1680,20 @@ fn a_project_moves_to_the_server_and_back() {
     let p = Project::uninitialised();
     p.ok(&["demo", "--no-serve", "--out", p.path.to_str().unwrap()]);
     p.ok(&["note", "delete", "N3"]);
+    // A recording (3 pieces and a bit) travels byte for byte.
+    let audio: Vec<u8> = (0..3 * (1 << 20) + 999).map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect();
+    let file = p.write("t1.wav", audio.clone());
+    p.ok(&["recording", "attach", "T1", file.to_str().unwrap()]);
     let server = p.copy_on_server(&url);
-    let views: [&[&str]; 6] = [
+    let views: [&[&str]; 8] = [
         &["--json", "participant", "list"],
         &["--json", "note", "list"],
         &["--json", "theme", "list"],
         &["--json", "recurrence"],
         &["--json", "history", "--limit", "500"],
         &["report", "--format", "md"],
+        &["--json", "recording", "list"],
+        &["--json", "recording", "times", "T1"],
     ];
     for view in views {
         assert_eq!(server.ok(view), p.ok(view), "{view:?} on the server");
@@ -1647,6 +1708,9 @@ fn a_project_moves_to_the_server_and_back() {
     for view in views {
         assert_eq!(back.ok(view), server.ok(view), "{view:?} after coming back");
     }
+    let exported = p.file("t1-back.wav");
+    back.ok(&["recording", "export", "T1", "-o", exported.to_str().unwrap()]);
+    assert!(std::fs::read(&exported).unwrap() == audio, "the recording came back byte for byte");
     let missing =
         support::run_in(p.dir.path(), ["--database", url.as_str(), "-p", "idg_nosuchproject", "note", "list"]);
     assert!(

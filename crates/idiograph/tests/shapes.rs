@@ -56,6 +56,14 @@ fn conforms(doc: &Value, schema: &Value, v: &Value, path: &str) -> Result<(), St
     if let Some(all) = schema["allOf"].as_array() {
         return all.iter().try_for_each(|s| conforms(doc, s, v, path));
     }
+    // An optional object (`Option<Recording>`) is one of its schema or null.
+    if let Some(any) = schema["anyOf"].as_array() {
+        let tried: Vec<Result<(), String>> = any.iter().map(|s| conforms(doc, s, v, path)).collect();
+        if tried.iter().any(Result::is_ok) {
+            return Ok(());
+        }
+        return tried.into_iter().next().unwrap_or(Ok(()));
+    }
     if v.is_null() {
         return if schema["nullable"] == true {
             Ok(())
@@ -153,6 +161,8 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
     p.ok(&["guide", "add", "How did the group feel at first?"]);
     let guide = p.json(&["guide", "add", "--under", "Q1", "And later?"]);
     p.ok(&["guide", "confirm", "T1"]);
+    let audio = p.write("rachel.mp3", b"ID3 a recording of the interview".as_slice());
+    let recording = p.json(&["recording", "attach", "T1", audio.to_str().unwrap()]);
 
     let mut server = p.spawn(&["serve", "--port", "0"]);
     let host = served_host(&mut server);
@@ -183,6 +193,8 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
         ("guide", p.json(&["guide", "list"]), "/api/v1/guide", None, "Guide"),
         ("guide match", p.json(&["guide", "match", "T1"]), "/api/v1/guide/match/T1", None, "GuideMatch"),
         ("guide answers", p.json(&["guide", "answers"]), "/api/v1/guide/answers", None, "GuideAnswers"),
+        ("recordings", p.json(&["recording", "list"]), "/api/v1/recordings", Some("recordings"), "Recording"),
+        ("line times", p.json(&["recording", "times", "T1"]), "/api/v1/transcripts/T1/sync-points", None, "LineTimes"),
     ];
     let mut failures = Vec::new();
     for (what, cli, path, key, name) in &objects {
@@ -217,6 +229,7 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
         ("extract add", &extract, "Extract"),
         ("journal add", &journal, "JournalEntry"),
         ("guide add", &guide, "Guide"),
+        ("recording attach", &recording, "Recording"),
     ] {
         failures.extend(conforms(&doc, &schema(name), printed, what).err());
     }
@@ -238,6 +251,10 @@ fn the_schema_check_catches_a_missing_key_an_extra_key_and_a_wrong_type() {
     assert!(conforms(&doc, &x, &serde_json::json!({"id": "P1"}), "x").is_err());
     assert!(conforms(&doc, &x, &serde_json::json!({"id": "P1", "n": 1, "more": 2}), "x").is_err());
     assert!(conforms(&doc, &x, &serde_json::json!({"id": 1, "n": 1}), "x").is_err());
+    let maybe = serde_json::json!({"anyOf": [{"$ref": "#/components/schemas/X"}, {"enum": [null], "nullable": true}]});
+    assert!(conforms(&doc, &maybe, &serde_json::Value::Null, "x").is_ok());
+    assert!(conforms(&doc, &maybe, &serde_json::json!({"id": "P1", "n": null}), "x").is_ok());
+    assert!(conforms(&doc, &maybe, &serde_json::json!({"id": 1, "n": null}), "x").is_err());
     assert!(same_shape(&serde_json::json!({"a": [{"b": 1}]}), &serde_json::json!({"a": [{"b": "1"}]}), "y").is_err());
     assert!(same_shape(&serde_json::json!({"a": 1}), &serde_json::json!({"a": 1, "c": 2}), "y").is_err());
 }

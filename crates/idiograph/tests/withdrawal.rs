@@ -2,8 +2,9 @@
 //! `participant withdraw`, a word found only in their transcript is in none of the project file,
 //! its WAL, the server's rows, any search index folder (beside the file, or a server process's
 //! in its private temporary folder), the key store's originals, or any export; and a withdrawal
-//! killed at any point (kill -9) is finished by the next open of the project. On a project file
-//! and on a PostgreSQL server project.
+//! killed at any point (kill -9) is finished by the next open of the project. The recording of
+//! their interview goes too (issue #16): no run of its bytes stays in the file, its WAL or free
+//! pages, or the server's rows. On a project file and on a PostgreSQL server project.
 
 mod support;
 
@@ -22,6 +23,34 @@ const PSEUDONYM: &str = "Zephyrine";
 /// The steps a withdrawal announces (see `idiograph_app::ErasureHook`), in order.
 const STEPS: [&str; 5] =
     ["withdrawal recorded", "rows erased", "file rewritten", "search index purged", "key store purged"];
+
+/// A run of bytes found only in the withdrawn participant's recording: no text, binary.
+fn audio_run() -> Vec<u8> {
+    MARKER.bytes().map(|b| b ^ 0xA5).chain([0x00, 0xFF, 0x7F, 0x80]).collect()
+}
+
+/// The recording of their interview: 1.5 pieces of noise with the run every 4 KiB, so that some
+/// copy of it lies whole within a page of the file whatever the page boundaries.
+fn recording() -> Vec<u8> {
+    let run = audio_run();
+    let mut bytes: Vec<u8> = (0..(3 << 19)).map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 9) as u8).collect();
+    for at in (0..bytes.len() - run.len()).step_by(4096) {
+        bytes[at..at + run.len()].copy_from_slice(&run);
+    }
+    bytes
+}
+
+/// Which copies hold a run of the recording: as bytes (a file) or as `pg_dump` writes a bytea
+/// (hexadecimal).
+fn holding_recording(copies: &[(String, Vec<u8>)]) -> Vec<String> {
+    let run = audio_run();
+    let hex: String = run.iter().map(|b| format!("{b:02x}")).collect();
+    copies
+        .iter()
+        .filter(|(_, bytes)| contains_bytes(bytes, &run) || contains_bytes(bytes, hex.as_bytes()))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
 
 /// The marker as written and as the search index keeps its terms (lower case).
 fn needles() -> [String; 2] {
@@ -49,6 +78,9 @@ fn study(backend: &Backend) -> Project {
     p.ok(&["import", z.to_str().unwrap(), "--participant", PSEUDONYM]); // T1
     p.ok(&["import", b.to_str().unwrap(), "--participant", "Bruno"]); // T2
     std::fs::remove_file(&z).unwrap();
+    let audio = p.write("z.mp3", recording());
+    p.ok(&["recording", "attach", "T1", audio.to_str().unwrap()]);
+    std::fs::remove_file(&audio).unwrap();
     p.ok(&["note", "add", "--transcript", "T1", "--lines", "1-4", "the lantern as refuge"]);
     p.ok(&["statement", "add", "--transcript", "T1", "--lines", "1-4", "Finding calm"]);
     p.ok(&["theme", "add", "--group", "Mood"]); // TH1
@@ -151,6 +183,7 @@ fn withdrawal_leaves_no_copy_of_the_words_anywhere(backend: Backend) {
         assert!(held.iter().any(|h| h.contains(place)), "before the withdrawal {place} holds the marker: {held:?}");
     }
     assert!(held.iter().any(|h| !h.contains("key store") && !h.contains("search")), "the project holds it: {held:?}");
+    assert!(!holding_recording(&p.stored_bytes()).is_empty(), "before the withdrawal the project holds the recording");
     // The index folder and its files are the user's alone.
     {
         use std::os::unix::fs::PermissionsExt;
@@ -171,6 +204,11 @@ fn withdrawal_leaves_no_copy_of_the_words_anywhere(backend: Backend) {
     assert_eq!(out["key_store_pending"], false, "{out}");
     let after = copies(&p, &[index]);
     assert_eq!(holding_marker(&after), Vec::<String>::new(), "after the withdrawal the marker is in no copy");
+    assert_eq!(
+        holding_recording(&after),
+        Vec::<String>::new(),
+        "after the withdrawal no byte run of the recording is left"
+    );
     assert_eq!(participants(&p), ["Bruno"]);
 
     // Every export of what remains.
@@ -187,6 +225,7 @@ fn withdrawal_leaves_no_copy_of_the_words_anywhere(backend: Backend) {
     }
     assert!(parts.iter().any(|(_, b)| contains_bytes(b, b"grey morning")), "the exports hold what remains");
     assert_eq!(holding_marker(&parts), Vec::<String>::new(), "no export holds the marker");
+    assert_eq!(holding_recording(&parts), Vec::<String>::new(), "no export holds the recording");
     assert_eq!(withdraw_events(&p), 1);
 }
 

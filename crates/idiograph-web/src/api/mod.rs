@@ -7,6 +7,7 @@ pub(crate) mod events;
 pub(crate) mod guide;
 pub(crate) mod members;
 pub(crate) mod misc;
+pub(crate) mod recordings;
 pub(crate) mod study;
 pub(crate) mod themes;
 pub(crate) mod transcript_setup;
@@ -46,8 +47,9 @@ impl Upload {
             .is_some_and(|v| v.starts_with("multipart/form-data"));
         let mut upload = Upload { name: None, bytes: Vec::new(), fields: Default::default() };
         if !multipart {
+            // Taken, not copied: a recording may be near a gigabyte.
             upload.bytes =
-                Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?.to_vec();
+                Vec::from(Bytes::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?);
             return Ok(upload);
         }
         let mut form = Multipart::from_request(req, &()).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
@@ -55,7 +57,7 @@ impl Upload {
             let (file_name, name) = (field.file_name().map(str::to_owned), field.name().map(str::to_owned));
             let data = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
             match (file_name, name) {
-                (Some(f), _) => (upload.name, upload.bytes) = (Some(f), data.to_vec()),
+                (Some(f), _) => (upload.name, upload.bytes) = (Some(f), Vec::from(data)),
                 (None, Some(n)) => {
                     upload.fields.insert(n, String::from_utf8_lossy(&data).into_owned());
                 }

@@ -99,7 +99,9 @@ pub(crate) async fn upload(
 /// blocking thread in 64 KiB pieces as the client reads them, with the lines made one by one,
 /// so a transcript at the size limit (a 190 MB reply) never sits in memory whole.
 pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResult<Response> {
-    let (s, notes) = wb.transcript_view(&id).await?.into_snapshot();
+    let read = wb.transcript_view(&id).await?;
+    let recording = read.recording.clone();
+    let (s, notes) = read.into_snapshot();
     let whole = s
         .transcripts
         .first()
@@ -110,7 +112,7 @@ pub(crate) async fn get_one(Bench(wb): Bench, Path(id): Path<String>) -> ApiResu
     let (pieces, received) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, Pieces(pieces));
-        if let Some(reply) = views::TranscriptText::of(&s, &notes) {
+        if let Some(reply) = views::TranscriptText::of(&s, &notes, recording.as_ref()) {
             // A client that went away ends the writing with an error; nothing else can fail.
             let _ = serde_json::to_writer(&mut out, &reply)
                 .map_err(std::io::Error::from)

@@ -237,8 +237,6 @@ struct Reading<'v> {
     statements: Vec<StatementCard>,
     /// Each extract's lines, as `first-last`, by its stable id.
     extract_lines: HashMap<String, String>,
-    /// When each line starts in the recording (index 0 is line 1).
-    times: Vec<Option<u64>>,
 }
 
 impl<'v> Reading<'v> {
@@ -366,8 +364,7 @@ impl<'v> Reading<'v> {
             .filter_map(|turn| turn.label_span)
             .map(|sp| (sp.start().to_usize(), sp.end().to_usize()))
             .collect();
-        let times = idiograph_model::line_times(&v.layout, &idiograph_model::cue_points(v));
-        Reading { view, marks, per_line, labels, notes, statements, extract_lines, times }
+        Reading { view, marks, per_line, labels, notes, statements, extract_lines }
     }
 
     fn line_count(&self) -> u32 {
@@ -432,8 +429,7 @@ impl<'v> Reading<'v> {
             line: pos.line,
             u16: v.units().byte_to_utf16(span.start()),
             words: v.units().byte_to_utf16(words),
-            // A blank line between turns is not heard: following the recording skips it.
-            time_ms: self.times.get(g as usize - 1).copied().flatten().filter(|_| !text.trim().is_empty()),
+            time_ms: self.view.line_times.get(g as usize - 1).copied().flatten(),
             page_break: pos.line == 1,
             segments,
         })
@@ -532,8 +528,12 @@ pub(crate) async fn transcript(Bench(wb): Bench, Path(id): Path<String>) -> Page
         authors,
         themes: view.themes.iter().map(|th| (th.short_id().to_string(), th.title.clone())).collect(),
         renumberings,
-        recording: None,
-        timed_lines: reading.times.iter().flatten().count(),
+        recording: view.recording.as_ref().map(|r| RecordingBar {
+            src: format!("/api/v1/transcripts/{}/recording", t.short_id()),
+            video: r.media == idiograph_model::MediaKind::Video,
+            file_name: r.file_name.clone(),
+        }),
+        timed_lines: view.line_times.iter().flatten().count(),
     };
     render(&page)
 }

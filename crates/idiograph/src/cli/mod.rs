@@ -6,6 +6,7 @@ mod admin;
 mod analysis;
 mod deid;
 mod guide;
+mod recording;
 mod study;
 mod words;
 
@@ -21,6 +22,7 @@ pub use self::analysis::{
 };
 pub use self::deid::{DeidCommand, KnownCommand};
 pub use self::guide::GuideCommand;
+pub use self::recording::RecordingCommand;
 pub use self::study::{ParticipantCommand, ParticipantDetails, StudyCommand, TranscriptCommand};
 use self::words::words;
 pub use self::words::{AnnotatedFormat, FigureFormat, ReportFormat};
@@ -139,6 +141,9 @@ pub enum Command {
     /// The interview guide: its questions, which interviewer turn asked each, and the answers.
     #[command(subcommand)]
     Guide(GuideCommand),
+    /// Recordings of interviews: attached to their transcripts and stored in the project.
+    #[command(subcommand)]
+    Recording(RecordingCommand),
     /// The group theme × participant recurrence matrix and the rule check.
     Recurrence,
     /// Full-text search across transcripts, notes, statements, themes and the journal, shown as

@@ -13,6 +13,7 @@ pub(crate) mod journal;
 pub(crate) mod notes;
 pub(crate) mod participants;
 pub(crate) mod project;
+pub(crate) mod recordings;
 pub(crate) mod reports;
 pub(crate) mod serve;
 pub(crate) mod statements;

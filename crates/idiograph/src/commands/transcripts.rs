@@ -87,8 +87,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &TranscriptComman
 
 /// `transcript show`: the text with its frozen line numbers and page breaks.
 async fn show(wb: &Workbench, out: Printer, id: &str) -> Result<()> {
-    let (s, notes) = wb.transcript_view(id).await?.into_snapshot();
-    let (Some(t), Some(view)) = (s.transcripts.first(), views::TranscriptText::of(&s, &notes)) else {
+    let read = wb.transcript_view(id).await?;
+    let recording = read.recording.clone();
+    let (s, notes) = read.into_snapshot();
+    let (Some(t), Some(view)) = (s.transcripts.first(), views::TranscriptText::of(&s, &notes, recording.as_ref()))
+    else {
         anyhow::bail!("transcript {id} has no current version");
     };
     let v = &s.versions[&t.current_version];
