@@ -14,8 +14,12 @@
 //! names; everything CPU-heavy, so callers run it on a blocking thread.
 
 pub mod decode;
+pub mod wer;
+pub mod whisper;
 
 pub use decode::{decode_16k_mono, probe, MediaInfo, MediaKind, MAX_DURATION_S, SAMPLE_RATE};
+pub use wer::{normalise_words, word_error_rate};
+pub use whisper::{Segment, Transcriber, Word};
 
 /// Why a recording could not be decoded, a model not loaded, or a transcription not finished.
 /// Every refusal names the file or folder and the reason.

