@@ -13,10 +13,13 @@
 //! Pure over what the caller supplies: no network, no files beyond the model folder the caller
 //! names; everything CPU-heavy, so callers run it on a blocking thread.
 
+mod activity;
+pub mod align;
 pub mod decode;
 pub mod wer;
 pub mod whisper;
 
+pub use align::{align_words, Alignment, TimedWord};
 pub use decode::{decode_16k_mono, probe, MediaInfo, MediaKind, MAX_DURATION_S, SAMPLE_RATE};
 pub use wer::{normalise_words, word_error_rate};
 pub use whisper::{Segment, Transcriber, Word};

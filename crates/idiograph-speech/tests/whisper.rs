@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use idiograph_speech::{decode_16k_mono, word_error_rate, Segment, SpeechError, Transcriber};
+use idiograph_speech::{align_words, decode_16k_mono, word_error_rate, Segment, SpeechError, Transcriber};
 
 /// One turn of `truth.json`.
 struct Truth {
@@ -87,6 +87,38 @@ fn the_transcription_has_at_most_20_percent_word_errors() {
         for word in &segment.words {
             assert!(word.start_s <= word.end_s && !word.text.contains(' '), "{word:?}");
         }
+    }
+}
+
+#[test]
+fn aligned_lines_start_within_half_a_second_of_when_they_are_spoken() {
+    let Some(heard) = heard() else { return };
+    let text: String = heard.truth.iter().map(|t| format!("{}\n", t.text)).collect();
+    let started = Instant::now();
+    let alignment = align_words(&text, &heard.segments, &heard.samples);
+    let took = started.elapsed();
+    let starts = alignment.line_starts(&text);
+    assert_eq!(starts.len(), heard.truth.len());
+    let mut close = 0;
+    for (turn, start) in heard.truth.iter().zip(&starts) {
+        let start = start.expect("every line has words");
+        if (start - turn.start_s).abs() <= 0.5 {
+            close += 1;
+        } else {
+            eprintln!("line at {:.2} s aligned to {start:.2} s: {}", turn.start_s, turn.text);
+        }
+    }
+    let share = close as f64 / heard.truth.len() as f64;
+    eprintln!(
+        "{close} of {} lines ({:.0} %) start within 0.5 s; {:.0} % of words heard; aligned in {took:?}",
+        heard.truth.len(),
+        share * 100.0,
+        alignment.heard_share() * 100.0
+    );
+    assert!(share >= 0.95, "{:.0} % of lines", share * 100.0);
+    // The text is only read: every word's range is a word of it.
+    for word in &alignment.words {
+        assert!(!text[word.range.clone()].trim().is_empty());
     }
 }
 
