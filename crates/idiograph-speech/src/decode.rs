@@ -92,10 +92,12 @@ where
             Ok(Some(packet)) => packet,
             Ok(None) | Err(DecodeError::ResetRequired) => break,
             // Without a stated length the file's end is the recording's end; with one, it is cut short.
-            Err(DecodeError::IoError(error)) if error.kind() == std::io::ErrorKind::UnexpectedEof => match info.duration_s {
-                None => break,
-                Some(declared) => return Err(damaged(file, ends_early(resample.seconds(), declared))),
-            },
+            Err(DecodeError::IoError(error)) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+                match info.duration_s {
+                    None => break,
+                    Some(declared) => return Err(damaged(file, ends_early(resample.seconds(), declared))),
+                }
+            }
             Err(error) => return Err(damaged(file, error.to_string())),
         };
         if packet.track_id != track_id {
@@ -278,8 +280,10 @@ impl Mono16k {
         let resampler = if input_rate == SAMPLE_RATE {
             None
         } else {
-            let resampler = FftFixedIn::new(input_rate as usize, SAMPLE_RATE as usize, CHUNK, 2, 1)
-                .map_err(|error| damaged(file, format!("its sample rate {input_rate} Hz cannot be resampled: {error}")))?;
+            let resampler =
+                FftFixedIn::new(input_rate as usize, SAMPLE_RATE as usize, CHUNK, 2, 1).map_err(|error| {
+                    damaged(file, format!("its sample rate {input_rate} Hz cannot be resampled: {error}"))
+                })?;
             Some(resampler)
         };
         Ok(Mono16k { resampler, pending: Vec::new(), output: Vec::new(), input_rate, frames_in: 0 })
@@ -290,7 +294,8 @@ impl Mono16k {
         match self.resampler {
             None => self.output.len() as f64 / f64::from(SAMPLE_RATE),
             Some(_) => {
-                self.output.len() as f64 / f64::from(SAMPLE_RATE) + self.pending.len() as f64 / f64::from(self.input_rate)
+                self.output.len() as f64 / f64::from(SAMPLE_RATE)
+                    + self.pending.len() as f64 / f64::from(self.input_rate)
             }
         }
     }
@@ -330,7 +335,8 @@ impl Mono16k {
         while self.output.len() < wanted + delay {
             let take = resampler.input_frames_next();
             tail.resize(take.max(tail.len()), 0.0);
-            let out = resampler.process(&[&tail[..take]], None).map_err(|error| SpeechError::Compute(error.to_string()))?;
+            let out =
+                resampler.process(&[&tail[..take]], None).map_err(|error| SpeechError::Compute(error.to_string()))?;
             self.output.extend_from_slice(&out[0]);
             tail.drain(..take);
         }

@@ -16,11 +16,13 @@
 mod activity;
 pub mod align;
 pub mod decode;
+pub mod speakers;
 pub mod wer;
 pub mod whisper;
 
 pub use align::{align_words, Alignment, TimedWord};
 pub use decode::{decode_16k_mono, probe, MediaInfo, MediaKind, MAX_DURATION_S, SAMPLE_RATE};
+pub use speakers::{speaker_turns, SpokenTurn, TurnOptions};
 pub use wer::{normalise_words, word_error_rate};
 pub use whisper::{Segment, Transcriber, Word};
 

@@ -27,7 +27,8 @@ fn wav(format: u16, rate: u32, channels: u16, bits: u16, data: &[u8]) -> Vec<u8>
 }
 
 fn sine(rate: u32, seconds: f64, hz: f64) -> impl Iterator<Item = f64> {
-    (0..(f64::from(rate) * seconds) as usize).map(move |i| (2.0 * std::f64::consts::PI * hz * i as f64 / f64::from(rate)).sin() * 0.5)
+    (0..(f64::from(rate) * seconds) as usize)
+        .map(move |i| (2.0 * std::f64::consts::PI * hz * i as f64 / f64::from(rate)).sin() * 0.5)
 }
 
 /// Upward zero crossings per second: the frequency of a clean tone.
@@ -114,7 +115,10 @@ fn garbage_empty_and_truncated_files_are_refused_with_the_reason() {
     let cut = &whole[..whole.len() / 3];
     let error = decode_16k_mono(Cursor::new(cut.to_vec()), "cut.wav").unwrap_err();
     assert!(matches!(error, SpeechError::Damaged { .. }), "{error:?}");
-    assert!(error.to_string().starts_with("cut.wav is truncated or damaged (its audio ends after 1.0 s of the 3.0 s"), "{error}");
+    assert!(
+        error.to_string().starts_with("cut.wav is truncated or damaged (its audio ends after 1.0 s of the 3.0 s"),
+        "{error}"
+    );
     for keep in [4, 12, 30, 44] {
         let error = decode_16k_mono(Cursor::new(whole[..keep].to_vec()), "stub.wav").unwrap_err();
         assert!(error.to_string().contains("stub.wav"), "{keep} bytes: {error}");

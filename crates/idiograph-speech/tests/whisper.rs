@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use idiograph_speech::{align_words, decode_16k_mono, word_error_rate, Segment, SpeechError, Transcriber};
+use idiograph_speech::{
+    align_words, decode_16k_mono, speaker_turns, word_error_rate, Segment, SpeechError, Transcriber, TurnOptions,
+};
 
 /// One turn of `truth.json`.
 struct Truth {
@@ -120,6 +122,49 @@ fn aligned_lines_start_within_half_a_second_of_when_they_are_spoken() {
     for word in &alignment.words {
         assert!(!text[word.range.clone()].trim().is_empty());
     }
+}
+
+#[test]
+fn turns_are_told_apart_by_voice() {
+    let Some(heard) = heard() else { return };
+    let turns = speaker_turns(&heard.samples, &heard.segments, &TurnOptions::default());
+    // Which truth speaker each label stands for: the one it most overlaps.
+    let overlap = |a: (f64, f64), b: (f64, f64)| (a.1.min(b.1) - a.0.max(b.0)).max(0.0);
+    let truth_of = |turn: &idiograph_speech::SpokenTurn| {
+        heard
+            .truth
+            .iter()
+            .max_by(|a, b| {
+                let key = |t: &Truth| overlap((turn.start_s, turn.end_s), (t.start_s, t.end_s));
+                key(a).total_cmp(&key(b))
+            })
+            .map(|t| t.speaker.clone())
+            .unwrap()
+    };
+    let mut votes: std::collections::HashMap<(String, String), usize> = Default::default();
+    for turn in &turns {
+        *votes.entry((turn.speaker.clone(), truth_of(turn))).or_default() += 1;
+    }
+    let labels: std::collections::BTreeSet<&String> = turns.iter().map(|t| &t.speaker).collect();
+    assert_eq!(labels.len(), 2, "two voices: {turns:#?}");
+    let meaning = |label: &str| {
+        votes
+            .iter()
+            .filter(|((l, _), _)| l == label)
+            .max_by_key(|(_, &n)| n)
+            .map(|((_, truth), _)| truth.clone())
+            .unwrap()
+    };
+    assert_ne!(meaning("Speaker 1"), meaning("Speaker 2"), "the two labels are the two people");
+    let right = turns.iter().filter(|turn| meaning(&turn.speaker) == truth_of(turn)).count();
+    let share = right as f64 / turns.len() as f64;
+    eprintln!(
+        "{right} of {} turns ({:.0} %) have the true speaker ({} turns in the truth)",
+        turns.len(),
+        share * 100.0,
+        heard.truth.len()
+    );
+    assert!(share >= 0.90, "{:.0} % of turns", share * 100.0);
 }
 
 #[test]
