@@ -48,6 +48,8 @@ struct Specials {
     end_of_text: u32,
     no_timestamps: u32,
     timestamp_begin: u32,
+    /// Marks the previous windows' text given as context.
+    previous: u32,
     /// The prompt: start of transcript (and, for a multilingual model, English and transcribe).
     start: Vec<u32>,
 }
@@ -108,6 +110,7 @@ impl Transcriber {
             end_of_text: special("<|endoftext|>")?,
             no_timestamps: special("<|notimestamps|>")?,
             timestamp_begin: special("<|0.00|>")?,
+            previous: special("<|startofprev|>")?,
             start,
         };
         let alignment_heads = if alignment_heads.is_empty() {
@@ -141,6 +144,10 @@ impl Transcriber {
         let total_frames = samples.len() / HOP;
         let mut segments: Vec<Segment> = Vec::new();
         let mut seek = 0;
+        // The tokens of the segments so far: the next window reads them as context, as
+        // openai-whisper does (`condition_on_previous_text`), which keeps names and spellings
+        // consistent from window to window.
+        let mut history: Vec<u32> = Vec::new();
         // Windows shorter than this hold too little to decode (openai-whisper skips them too).
         let shortest = 10;
         while seek + shortest < total_frames {
@@ -152,11 +159,12 @@ impl Transcriber {
             let frames = (total_frames - seek).min(N_FRAMES);
             let offset_s = start as f64 / f64::from(SAMPLE_RATE);
             let audio = self.model.encode(self.mel.compute(window))?;
-            let tokens = self.greedy(&audio)?;
+            let tokens = self.greedy(&audio, &history)?;
             let (spans, advance) = self.split_segments(&tokens, frames);
             let text_tokens: Vec<u32> = tokens.iter().copied().filter(|&t| t < self.specials.end_of_text).collect();
             let words = self.time_words(&audio, &text_tokens, frames)?;
             self.add_segments(&mut segments, &tokens, &spans, &words, offset_s);
+            history.extend(spans.iter().flat_map(|&(from, to, _, _)| tokens[from..to].iter().copied()));
             seek += advance.max(1);
             progress((seek.min(total_frames)) as f64 / total_frames.max(1) as f64);
         }
@@ -166,11 +174,17 @@ impl Transcriber {
 
     /// Greedy decoding of one window with openai-whisper's timestamp rules; the tokens after
     /// the prompt, without the end of text.
-    fn greedy(&self, audio: &model::Audio) -> Result<Vec<u32>> {
+    fn greedy(&self, audio: &model::Audio, history: &[u32]) -> Result<Vec<u32>> {
         let mut cache = Cache::default();
         let mut tokens: Vec<u32> = Vec::new();
-        let mut input = self.specials.start.clone();
-        let room = self.model.text_context / 2;
+        let half = self.model.text_context / 2;
+        let mut input = Vec::with_capacity(half + self.specials.start.len());
+        if !history.is_empty() {
+            input.push(self.specials.previous);
+            input.extend_from_slice(&history[history.len().saturating_sub(half - 1)..]);
+        }
+        input.extend_from_slice(&self.specials.start);
+        let room = half.min(self.model.text_context - input.len());
         for _ in 0..room {
             let (mut logits, _) = self.model.decode(&input, audio, &mut cache, &[])?;
             self.apply_rules(&mut logits, &tokens);
