@@ -132,9 +132,10 @@ impl Transcriber {
     }
 
     /// Transcribes `samples` (mono, 16 kHz, as [`crate::decode_16k_mono`] gives) into timed
-    /// segments. `progress` is told the fraction done after each 30-s window; `cancel` is
-    /// checked before each window, and once set the transcription stops with
-    /// [`SpeechError::Cancelled`].
+    /// segments. `progress` is told the fraction done after each 30-s window; `cancel` (an
+    /// `Arc<AtomicBool>` shared with whoever may cancel, passed as `&flag`) is checked before
+    /// each window, and once set the transcription stops with [`SpeechError::Cancelled`].
+    /// Takes a few seconds of CPU per window; callers run it on a blocking thread.
     pub fn transcribe(
         &self,
         samples: &[f32],

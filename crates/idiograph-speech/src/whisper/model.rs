@@ -30,7 +30,13 @@ impl Variables<'_> {
     }
 
     fn linear(&self, prefix: &str) -> Result<Linear> {
-        Ok(Linear::new(self.get(&format!("{prefix}/weight"))?, self.0.get(&format!("{prefix}/bias")).cloned()))
+        let weight = self.get(&format!("{prefix}/weight"))?;
+        if weight.dtype() != DType::F32 {
+            return Err(format!(
+                "{prefix}/weight is quantised to integers, which this reader does not take; convert the model with --quantization float16"
+            ));
+        }
+        Ok(Linear::new(weight, self.0.get(&format!("{prefix}/bias")).cloned()))
     }
 
     fn layer_norm(&self, prefix: &str) -> Result<LayerNorm> {

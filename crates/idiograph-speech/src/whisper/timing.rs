@@ -20,7 +20,7 @@ const SENTENCE_END: &str = ".。!！?？";
 pub(crate) struct TimedTokens {
     /// The word as decoded, with its leading space.
     pub text: String,
-    /// Index of its first token among the window's text tokens (`None` once merged away).
+    /// Index of its first token among the window's text tokens.
     pub first_token: usize,
     pub start_s: f64,
     pub end_s: f64,
