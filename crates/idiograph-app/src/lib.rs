@@ -30,6 +30,7 @@ mod search;
 mod speakers;
 mod themes;
 mod trail;
+mod transcription;
 mod transcripts;
 mod versions;
 pub mod views;
@@ -66,6 +67,7 @@ pub use crate::search::{
 pub use crate::speakers::{likely_interviewer, speaker_tallies, SpeakerTally};
 pub use crate::themes::{MemberRef, Revisions, ThemeChanges};
 pub use crate::trail::{Trail, TrailMember, TrailNote};
+pub use crate::transcription::{probe_recording, Aligned, Job, SpeechModel};
 pub use crate::transcripts::{FileBytes, ImportGroup, ImportOutcome, ImportProgress, ImportedFile, RefusedFile};
 pub use idiograph_formats::{Figure, GuideFormat, ReportTable, ResultsFormat};
 pub use idiograph_pseudonym::{CandidateKind, IdentifierKind, CANDIDATE_KINDS};

@@ -47,9 +47,22 @@ fn text(reply: &Reply) -> serde_json::Value {
     serde_json::from_slice(&reply.body).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&reply.body)))
 }
 
-/// 3.5 pieces of bytes no text holds.
+/// A WAV of 3.5 pieces whose samples are bytes no text holds (noise the probe can read).
 fn media() -> Vec<u8> {
-    (0..3 * idiograph_app::MEDIA_CHUNK_BYTES + 500_000).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect()
+    let noise =
+        (0..3 * idiograph_app::MEDIA_CHUNK_BYTES + 500_000).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8);
+    let data = (3 * idiograph_app::MEDIA_CHUNK_BYTES + 500_000) as u32;
+    // A WAV header (16-bit mono PCM at 16 kHz) before noise: a file the probe can read.
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(data + 36).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    for field in [16u32.to_le_bytes(), [1, 0, 1, 0], 16_000u32.to_le_bytes(), 32_000u32.to_le_bytes(), [2, 0, 16, 0]] {
+        wav.extend_from_slice(&field);
+    }
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data.to_le_bytes());
+    wav.extend(noise);
+    wav
 }
 
 async fn a_recording_is_served_with_range_requests_exactly(backend: Backend) {
@@ -94,20 +107,23 @@ async fn a_recording_is_served_with_range_requests_exactly(backend: Backend) {
     let refused = send(&router, upload("slides.pptx", b"PK".to_vec())).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(&refused)["error"].as_str().unwrap().contains("slides.pptx is not a recording"));
-    let made = send(&router, upload("olivia.mp3", bytes.clone())).await;
+    let noise = send(&router, upload("noise.mp3", bytes[44..].to_vec())).await;
+    assert_eq!(noise.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&noise)["error"].as_str().unwrap().contains("noise.mp3 is not an audio or video file"));
+    let made = send(&router, upload("olivia.wav", bytes.clone())).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&made.body));
     let view = text(&made);
     assert_eq!((view["id"].as_str(), view["transcript"].as_str()), (Some("R1"), Some("T1")));
     assert_eq!(view["byte_length"], bytes.len());
     let etag = format!("\"{}\"", view["sha256"].as_str().unwrap());
     assert_eq!(text(&get(&router, "/api/v1/transcripts/T1", &[]).await)["recording"]["id"], "R1");
-    assert_eq!(text(&get(&router, "/api/v1/recordings", &[]).await)["recordings"][0]["file_name"], "olivia.mp3");
+    assert_eq!(text(&get(&router, "/api/v1/recordings", &[]).await)["recordings"][0]["file_name"], "olivia.wav");
 
     // The whole recording without Range.
     let len = bytes.len();
     let whole = get(&router, path, &[]).await;
     assert_eq!(whole.status, StatusCode::OK);
-    assert_eq!(whole.headers[header::CONTENT_TYPE], "audio/mpeg");
+    assert_eq!(whole.headers[header::CONTENT_TYPE], "audio/wav");
     assert_eq!(whole.headers[header::ACCEPT_RANGES], "bytes");
     assert_eq!(whole.headers[header::ETAG].to_str().unwrap(), etag);
     assert_eq!(whole.headers[header::CONTENT_LENGTH], len.to_string().as_str());
@@ -131,7 +147,7 @@ async fn a_recording_is_served_with_range_requests_exactly(backend: Backend) {
         let content_range = format!("bytes {}-{}/{len}", expected.start, expected.end - 1);
         assert_eq!(r.headers[header::CONTENT_RANGE].to_str().unwrap(), content_range, "{range}");
         assert_eq!(r.headers[header::CONTENT_LENGTH], expected.len().to_string().as_str(), "{range}");
-        assert_eq!(r.headers[header::CONTENT_TYPE], "audio/mpeg");
+        assert_eq!(r.headers[header::CONTENT_TYPE], "audio/wav");
         assert!(r.body == bytes[expected.clone()], "{range}: exactly bytes {expected:?}");
     }
 

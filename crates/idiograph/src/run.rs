@@ -56,6 +56,12 @@ async fn on_project(wb: &Workbench, out: Printer, command: &Command) -> Result<E
         Command::Journal(c) => journal::run(wb, out, c).await?,
         Command::Guide(c) => guide::run(wb, out, c).await?,
         Command::Recording(c) => recordings::run(wb, out, c).await?,
+        Command::Transcribe { recording, participant, model } => {
+            recordings::transcribe(wb, out, recording, participant, &model.model).await?
+        }
+        Command::Align { transcript, recording, model } => {
+            recordings::align(wb, out, transcript, recording.as_deref(), &model.model).await?
+        }
         Command::Recurrence => analysis::recurrence(wb, out).await?,
         Command::Search(args) => analysis::search(wb, out, args).await?,
         Command::Matrix { themes, by_attr } => analysis::matrix(wb, out, themes, by_attr.as_deref()).await?,

