@@ -211,3 +211,23 @@ pub fn schema_contents(url: &str, schema: &str) -> Vec<u8> {
     assert!(out.status.success(), "pg_dump of {schema}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
+
+/// A WAV file (8-bit mono PCM at 8 kHz) whose samples are `samples`: a recording any test can
+/// attach, since attaching probes the bytes. A short one whose samples are below 0x80 is also
+/// valid UTF-8, for a request body given as text.
+pub fn wav(samples: &[u8]) -> Vec<u8> {
+    let data = samples.len() as u32;
+    let mut out = Vec::with_capacity(samples.len() + 44);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(data + 36).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&[1, 0, 1, 0]); // PCM, mono
+    out.extend_from_slice(&8_000u32.to_le_bytes()); // samples per second
+    out.extend_from_slice(&8_000u32.to_le_bytes()); // bytes per second
+    out.extend_from_slice(&[1, 0, 8, 0]); // one byte per sample, 8 bits
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data.to_le_bytes());
+    out.extend_from_slice(samples);
+    out
+}

@@ -49,20 +49,11 @@ fn text(reply: &Reply) -> serde_json::Value {
 
 /// A WAV of 3.5 pieces whose samples are bytes no text holds (noise the probe can read).
 fn media() -> Vec<u8> {
-    let noise =
-        (0..3 * idiograph_app::MEDIA_CHUNK_BYTES + 500_000).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8);
-    let data = (3 * idiograph_app::MEDIA_CHUNK_BYTES + 500_000) as u32;
-    // A WAV header (16-bit mono PCM at 16 kHz) before noise: a file the probe can read.
-    let mut wav = b"RIFF".to_vec();
-    wav.extend_from_slice(&(data + 36).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    for field in [16u32.to_le_bytes(), [1, 0, 1, 0], 16_000u32.to_le_bytes(), 32_000u32.to_le_bytes(), [2, 0, 16, 0]] {
-        wav.extend_from_slice(&field);
-    }
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&data.to_le_bytes());
-    wav.extend(noise);
-    wav
+    idiograph_testkit::wav(
+        &(0..3 * idiograph_app::MEDIA_CHUNK_BYTES + 500_000)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect::<Vec<u8>>(),
+    )
 }
 
 async fn a_recording_is_served_with_range_requests_exactly(backend: Backend) {

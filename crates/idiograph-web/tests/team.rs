@@ -242,14 +242,17 @@ impl Team {
             }
             // Each request that needs a recording attaches one first (a removal may have taken it).
             ("GET" | "DELETE", "/api/v1/transcripts/{id}/recording") => {
-                let mut bytes: &[u8] = b"ID3 a recording of the interview";
-                let file = idiograph_app::MediaFile::by_name("interview.mp3", &mut bytes).unwrap();
+                let wav = idiograph_testkit::wav(b"a recording of the interview");
+                let mut bytes: &[u8] = &wav;
+                let file = idiograph_app::MediaFile::by_name("interview.wav", &mut bytes).unwrap();
                 self.wb.attach_recording("T1", file).await.unwrap();
                 Call::new(method, path("/api/v1/transcripts/T1/recording"))
             }
             ("POST", "/api/v1/transcripts/{id}/recording") => {
-                Call::new(method, path("/api/v1/transcripts/T1/recording?name=a.mp3"))
-                    .body("ID3 another recording".to_owned(), "application/octet-stream")
+                // Bytes below 0x80 only: the request's body is text.
+                let wav = String::from_utf8(idiograph_testkit::wav(b"another recording")).unwrap();
+                Call::new(method, path("/api/v1/transcripts/T1/recording?name=a.wav"))
+                    .body(wav, "application/octet-stream")
             }
             ("GET", "/api/v1/transcripts/{id}/sync-points") => {
                 Call::new(method, path("/api/v1/transcripts/T1/sync-points"))

@@ -1442,36 +1442,13 @@ fn renaming_a_speaker_carries_anchors_to_the_new_version(backend: Backend) {
 /// The `recording` commands (issue #16): attach, list, export byte for byte, remove with undo,
 /// the line times of the turns; bad input refused with the reason, a non-zero exit and nothing
 /// changed.
-/// A playable WAV file of `bytes` bytes: 16-bit mono at 16 kHz, a 440 Hz tone.
-fn wav(bytes: u32) -> Vec<u8> {
-    let data = bytes - 44;
-    let mut out = Vec::with_capacity(bytes as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(bytes - 8).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&16_000u32.to_le_bytes());
-    out.extend_from_slice(&32_000u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data.to_le_bytes());
-    for i in 0..data / 2 {
-        let sample = (f64::from(i) * 440.0 * std::f64::consts::TAU / 16_000.0).sin() * 8_000.0;
-        out.extend_from_slice(&(sample as i16).to_le_bytes());
-    }
-    out
-}
-
 fn a_recording_is_attached_listed_exported_and_removed(backend: Backend) {
     let p = Project::on(&backend);
     p.ok(&["participant", "add", "Olivia"]);
     let t = p.write("olivia.txt", "[00:00:03] Interviewer: How was it?\n\n[00:00:07.5] Olivia: Hard at first.\n");
     p.ok(&["import", t.to_str().unwrap(), "--participant", "Olivia"]);
     assert!(p.ok(&["recording", "list"]).contains("No recordings"));
-    let audio = wav(70_000);
+    let audio = idiograph_testkit::wav(&(0..69_956u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<u8>>());
     let file = p.write("olivia.wav", audio.clone());
     let noise = p.write("noise.wav", (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<u8>>());
 
@@ -1496,8 +1473,8 @@ fn a_recording_is_attached_listed_exported_and_removed(backend: Backend) {
     let attached = p.json(&["recording", "attach", "T1", file.to_str().unwrap()]);
     assert_eq!((attached["id"].as_str(), attached["media"].as_str()), (Some("R1"), Some("audio")));
     assert_eq!(attached["mime"], "audio/wav");
-    // 34,978 samples at 16 kHz, as the probe read.
-    assert!(p.ok(&["recording", "list"]).contains("R1   T1   olivia.wav (audio, audio/wav, 70000 bytes, 0:00:02.186)"));
+    // 69,956 samples at 8 kHz, as the probe read.
+    assert!(p.ok(&["recording", "list"]).contains("R1   T1   olivia.wav (audio, audio/wav, 70000 bytes, 0:00:08.745)"));
     let times = p.json(&["recording", "times", "T1"]);
     assert_eq!(times["from"], "turn timestamps");
     assert_eq!(times["lines"], serde_json::json!([{"line": 1, "time_ms": 3000}, {"line": 3, "time_ms": 7500}]));
@@ -1707,7 +1684,9 @@ fn a_project_moves_to_the_server_and_back() {
     p.ok(&["demo", "--no-serve", "--out", p.path.to_str().unwrap()]);
     p.ok(&["note", "delete", "N3"]);
     // A recording (3 pieces and a bit) travels byte for byte.
-    let audio: Vec<u8> = (0..3 * (1 << 20) + 999).map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect();
+    let audio = idiograph_testkit::wav(
+        &(0..3 * (1 << 20) + 999).map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect::<Vec<u8>>(),
+    );
     let file = p.write("t1.wav", audio.clone());
     p.ok(&["recording", "attach", "T1", file.to_str().unwrap()]);
     let server = p.copy_on_server(&url);

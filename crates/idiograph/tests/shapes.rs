@@ -161,7 +161,7 @@ fn one_shape_per_object_on_the_command_line_the_api_and_openapi(backend: Backend
     p.ok(&["guide", "add", "How did the group feel at first?"]);
     let guide = p.json(&["guide", "add", "--under", "Q1", "And later?"]);
     p.ok(&["guide", "confirm", "T1"]);
-    let audio = p.write("rachel.mp3", b"ID3 a recording of the interview".as_slice());
+    let audio = p.write("rachel.wav", idiograph_testkit::wav(b"a recording of the interview"));
     let recording = p.json(&["recording", "attach", "T1", audio.to_str().unwrap()]);
 
     let mut server = p.spawn(&["serve", "--port", "0"]);

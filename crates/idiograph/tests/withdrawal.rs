@@ -78,7 +78,7 @@ fn study(backend: &Backend) -> Project {
     p.ok(&["import", z.to_str().unwrap(), "--participant", PSEUDONYM]); // T1
     p.ok(&["import", b.to_str().unwrap(), "--participant", "Bruno"]); // T2
     std::fs::remove_file(&z).unwrap();
-    let audio = p.write("z.mp3", recording());
+    let audio = p.write("z.wav", idiograph_testkit::wav(&recording()));
     p.ok(&["recording", "attach", "T1", audio.to_str().unwrap()]);
     std::fs::remove_file(&audio).unwrap();
     p.ok(&["note", "add", "--transcript", "T1", "--lines", "1-4", "the lantern as refuge"]);
