@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use idiograph_model::{SyncPoint, Transcript, TranscriptVersion};
+use idiograph_model::{format_cue_time, SyncPoint, Transcript, TranscriptVersion};
 use idiograph_speech::{align_words, decode_16k_mono, speaker_turns, Segment, SpeechError, Transcriber, TurnOptions};
 use idiograph_text::TextSize;
 
@@ -66,12 +66,6 @@ where
     Ok(info.duration_s.map(|s| (s * 1000.0).round() as u64))
 }
 
-/// A clock time for a transcript's cue, `00:01:02.345`.
-fn cue(seconds: f64) -> String {
-    let ms = (seconds.max(0.0) * 1000.0).round() as u64;
-    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
-}
-
 /// The sync points of `version` from the times of its words: the first spoken word of each line
 /// (past a turn's cue time and speaker label, which no one says), times never running back and
 /// never past `duration_ms`.
@@ -127,30 +121,65 @@ async fn hear(model: &SpeechModel, name: &str, bytes: Vec<u8>, job: Job) -> Resu
 impl Workbench {
     /// Gives every line of a transcript (`T1`) a time in its recording, by transcribing the
     /// recording and aligning Whisper's words to the transcript's: the text never changes. The
-    /// times become the version's sync points (one command, undoable). Refused, changing nothing,
-    /// when the transcript has no recording or a new version was made while the job ran.
+    /// times become the version's sync points (one command, undoable). With `recording` (a file
+    /// name and its bytes), that recording is aligned to and, once the alignment succeeded,
+    /// attached. Refused, changing nothing, when there is no recording to align to, the file
+    /// cannot be decoded, the job is cancelled or fails, or a new version was made while it ran.
     pub async fn align_transcript(
         &self,
         transcript: impl Reference,
+        recording: Option<(&str, Vec<u8>)>,
         model: &SpeechModel,
         job: Job,
     ) -> Result<Aligned, AppError> {
         let (t, v) = self.transcript(transcript).await?;
-        let Some(recording) = self.recording(t.short_id()).await? else {
-            return Err(invalid!(
-                "{} has no recording to align it to: attach one first (recording attach {} FILE)",
-                t.short_id(),
-                t.short_id()
-            ));
+        let recording_given = recording.is_some();
+        let (name, mut bytes, duration_ms) = match recording {
+            Some((name, bytes)) => {
+                // Named and probed as attach does, before minutes of work.
+                MediaFile::by_name(name, &mut std::io::empty())?;
+                let duration = probe_recording(name, Cursor::new(bytes.clone()))?;
+                (name.to_owned(), bytes, duration)
+            }
+            None => {
+                let Some(recording) = self.recording(t.short_id()).await? else {
+                    return Err(invalid!(
+                        "{} has no recording to align it to: attach one first (recording attach {} FILE)",
+                        t.short_id(),
+                        t.short_id()
+                    ));
+                };
+                let mut bytes = Vec::with_capacity(recording.byte_length as usize);
+                let mut pieces = self.recording_bytes(&recording, 0..recording.byte_length);
+                while let Some(piece) = pieces.next_piece().await? {
+                    bytes.extend_from_slice(&piece);
+                }
+                (recording.file_name, bytes, recording.duration_ms)
+            }
         };
-        let mut bytes = Vec::with_capacity(recording.byte_length as usize);
-        let mut pieces = self.recording_bytes(&recording, 0..recording.byte_length);
-        while let Some(piece) = pieces.next_piece().await? {
-            bytes.extend_from_slice(&piece);
-        }
-        let (segments, samples) = hear(model, &recording.file_name, bytes, job).await?;
+        // The bytes are kept only when they are still to be attached.
+        let heard = if recording_given { bytes.clone() } else { std::mem::take(&mut bytes) };
+        let (segments, samples) = hear(model, &name, heard, job).await?;
         let alignment = align_words(&spoken(&v), &segments, &samples);
-        self.set_aligned(&t, &v, &alignment, recording.duration_ms).await
+        if recording_given {
+            self.still_current(&t, &v).await?;
+            let mut source: &[u8] = &bytes;
+            let mut media = MediaFile::by_name(&name, &mut source)?;
+            media.duration_ms = duration_ms;
+            self.attach_recording(t.short_id(), media).await?;
+        }
+        self.set_aligned(&t, &v, &alignment, duration_ms).await
+    }
+
+    /// Refuses when `t` has a newer version than `v`, the one it was aligned in.
+    async fn still_current(&self, t: &Transcript, v: &TranscriptVersion) -> Result<(), AppError> {
+        if self.transcript(t.short_id()).await?.1.id != v.id {
+            return Err(AppError::Conflict(format!(
+                "{} changed while it was being aligned (a new version); align it again",
+                t.short_id()
+            )));
+        }
+        Ok(())
     }
 
     /// Sets the sync points of `v`, the version `t` was aligned in, from `alignment`.
@@ -163,13 +192,7 @@ impl Workbench {
     ) -> Result<Aligned, AppError> {
         let points = line_points(v, alignment, duration_ms);
         let lines = points.len();
-        let current = self.transcript(t.short_id()).await?.1;
-        if current.id != v.id {
-            return Err(AppError::Conflict(format!(
-                "{} changed while it was being aligned (a new version); align it again",
-                t.short_id()
-            )));
-        }
+        self.still_current(t, v).await?;
         self.set_sync_points(t.short_id(), points).await?;
         Ok(Aligned { lines, heard_share: alignment.heard_share() })
     }
@@ -197,8 +220,17 @@ impl Workbench {
         if turns.is_empty() {
             return Err(invalid!("no speech was heard in {file_name}; nothing was made"));
         }
-        let text: String =
-            turns.iter().map(|t| format!("[{}] {}: {}\n\n", cue(t.start_s), t.speaker, t.text)).collect();
+        let text: String = turns
+            .iter()
+            .map(|t| {
+                format!(
+                    "[{}] {}: {}\n\n",
+                    format_cue_time((t.start_s.max(0.0) * 1000.0).round() as u64),
+                    t.speaker,
+                    t.text
+                )
+            })
+            .collect();
         let stem = Path::new(file_name).file_stem().and_then(|s| s.to_str()).unwrap_or("recording");
         let out = self
             .import_files(participant, vec![(format!("{stem}.txt"), text.into_bytes())], &Default::default())
@@ -215,18 +247,5 @@ impl Workbench {
         let v = self.transcript(t.short_id()).await?.1;
         self.set_aligned(&t, &v, &align_words(&spoken(&v), &segments, &samples), duration_ms).await?;
         Ok(t)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cue;
-
-    #[test]
-    fn cue_times_read_as_transcripts_write_them() {
-        assert_eq!(cue(0.0), "00:00:00.000");
-        assert_eq!(cue(62.3456), "00:01:02.346");
-        assert_eq!(cue(3723.5), "01:02:03.500");
-        assert_eq!(idiograph_model::parse_cue_time(&cue(3723.5)), Some(3_723_500));
     }
 }

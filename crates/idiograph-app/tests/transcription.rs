@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use idiograph_app::{AppError, Job, MediaFile, SpeechModel, Workbench};
+use idiograph_app::{AppError, Job, SpeechModel, Workbench};
 use idiograph_model::Terminology;
 
 /// The shared recording's folder and the Whisper model, or `None` (skipped, failing under CI).
@@ -72,10 +72,17 @@ async fn a_recording_becomes_a_timed_transcript_in_turns_and_a_typed_one_is_alig
     let vtt = std::fs::read(folder.join("interview.vtt")).unwrap();
     let out = wb.import_files("P1", vec![("interview.vtt".into(), vtt)], &Default::default()).await.unwrap();
     let typed = out.imported[0].transcript.short_id();
-    let mut source: &[u8] = &wav;
-    wb.attach_recording(typed, MediaFile::by_name("interview.wav", &mut source).unwrap()).await.unwrap();
     let before = wb.transcript(typed).await.unwrap().1;
-    let aligned = wb.align_transcript(typed, &model, job()).await.unwrap();
+    // Without a recording there is nothing to align to; a cancelled alignment to a file given
+    // attaches nothing.
+    let none = wb.align_transcript(typed, None, &model, job()).await.unwrap_err();
+    assert!(none.to_string().contains("has no recording"), "{none}");
+    let cancelled = Job { progress: Box::new(|_| {}), cancel: Arc::new(AtomicBool::new(true)) };
+    let stopped = wb.align_transcript(typed, Some(("interview.wav", wav.clone())), &model, cancelled).await;
+    assert!(matches!(stopped, Err(AppError::Conflict(_))), "{stopped:?}");
+    assert!(wb.recording(typed).await.unwrap().is_none(), "a failed alignment attaches nothing");
+    let aligned = wb.align_transcript(typed, Some(("interview.wav", wav.clone())), &model, job()).await.unwrap();
+    assert!(wb.recording(typed).await.unwrap().is_some(), "the recording aligned to is attached");
     let after = wb.transcript(typed).await.unwrap().1;
     assert_eq!(after.text, before.text, "alignment never changes the text");
     let times = wb.line_times(typed).await.unwrap();

@@ -44,7 +44,7 @@ pub use crate::team::Role;
 pub use crate::theme::{
     check_assignment, check_parent, Assignment, GroupingStrategy, Member, Theme, ThemeRuleError, ThemeScope,
 };
-pub use crate::timing::{cue_points, line_times, parse_cue_time};
+pub use crate::timing::{cue_points, format_cue_time, line_times, parse_cue_time};
 pub use crate::transcript::{cite, Derived, Provenance, SpeakerRole, Transcript, TranscriptVersion, Turn};
 
 /// Why a value given as text is not one of the accepted words.

@@ -51,6 +51,12 @@ pub fn parse_cue_time(time: &str) -> Option<u64> {
     Some(total * 1000 + millis)
 }
 
+/// A time in milliseconds as transcripts write cue times, `00:01:02.345`: what
+/// [`parse_cue_time`] reads back.
+pub fn format_cue_time(ms: u64) -> String {
+    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
 /// The times a version's own text gives: each turn opened by a cue time, timed where its words
 /// begin, in text order. Times that go backwards (a cue out of order) are left out, so the
 /// points always run forward.
@@ -94,7 +100,7 @@ pub fn line_times(layout: &Layout, points: &[(TextSize, u64)]) -> Vec<Option<u64
 
 #[cfg(test)]
 mod tests {
-    use super::{line_times, parse_cue_time};
+    use super::{format_cue_time, line_times, parse_cue_time};
     use idiograph_text::{Layout, LayoutParams, TextSize};
     use proptest::prelude::*;
 
@@ -131,6 +137,12 @@ mod tests {
     }
 
     proptest! {
+        /// A cue time written is read back to the millisecond.
+        #[test]
+        fn cue_times_round_trip(ms in 0u64..360_000_000) {
+            prop_assert_eq!(parse_cue_time(&format_cue_time(ms)), Some(ms));
+        }
+
         /// Times never run backwards down the lines, and every line between the first and the
         /// last point has one.
         #[test]

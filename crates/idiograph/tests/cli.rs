@@ -1474,11 +1474,13 @@ fn a_recording_is_attached_listed_exported_and_removed(backend: Backend) {
     assert_eq!((attached["id"].as_str(), attached["media"].as_str()), (Some("R1"), Some("audio")));
     assert_eq!(attached["mime"], "audio/wav");
     // 69,956 samples at 8 kHz, as the probe read.
-    assert!(p.ok(&["recording", "list"]).contains("R1   T1   olivia.wav (audio, audio/wav, 70000 bytes, 0:00:08.745)"));
+    assert!(p
+        .ok(&["recording", "list"])
+        .contains("R1   T1   olivia.wav (audio, audio/wav, 70000 bytes, 00:00:08.745)"));
     let times = p.json(&["recording", "times", "T1"]);
     assert_eq!(times["from"], "turn timestamps");
     assert_eq!(times["lines"], serde_json::json!([{"line": 1, "time_ms": 3000}, {"line": 3, "time_ms": 7500}]));
-    assert!(p.ok(&["recording", "times", "T1"]).contains("line 3      0:00:07.500"));
+    assert!(p.ok(&["recording", "times", "T1"]).contains("line 3      00:00:07.500"));
 
     let out = p.file("copy.wav");
     p.ok(&["recording", "export", "T1", "-o", out.to_str().unwrap()]);

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 use idiograph_app::{probe_recording, views, Job, MediaFile, SpeechModel, Workbench};
+use idiograph_model::format_cue_time;
 use serde_json::json;
 
 use crate::cli::RecordingCommand;
@@ -70,7 +71,7 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &RecordingCommand
                 }
                 let mut text = format!("{} (times from its {})\n", times.transcript, times.from);
                 for l in &times.lines {
-                    text.push_str(&format!("line {:<6} {}\n", l.line, clock(l.time_ms)));
+                    text.push_str(&format!("line {:<6} {}\n", l.line, format_cue_time(l.time_ms)));
                 }
                 text.trim_end().to_owned()
             });
@@ -81,16 +82,11 @@ pub(crate) async fn run(wb: &Workbench, out: Printer, command: &RecordingCommand
 
 /// One recording in a listing.
 fn line(r: &views::Recording) -> String {
-    let length = r.duration_ms.map(|ms| format!(", {}", clock(ms))).unwrap_or_default();
+    let length = r.duration_ms.map(|ms| format!(", {}", format_cue_time(ms))).unwrap_or_default();
     format!(
         "{:<4} {:<4} {} ({}, {}, {} bytes{length})",
         r.id, r.transcript, r.file_name, r.media, r.mime, r.byte_length
     )
-}
-
-/// Milliseconds as `h:mm:ss.mmm`.
-fn clock(ms: u64) -> String {
-    format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
 }
 
 /// Attaches `file` to `transcript` once a probe has found it decodable (and how long it is),
@@ -160,12 +156,14 @@ pub(crate) async fn align(
     recording: Option<&std::path::Path>,
     model: &std::path::Path,
 ) -> Result<()> {
+    let name = recording.map(file_name);
+    let bytes = match recording {
+        Some(file) => Some(std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?),
+        None => None,
+    };
     let model = SpeechModel::load(model)?;
-    if let Some(file) = recording {
-        attach(wb, transcript, file).await?;
-    }
     let (job, bar) = job(&out, "Aligning");
-    let aligned = wb.align_transcript(transcript, &model, job).await;
+    let aligned = wb.align_transcript(transcript, name.as_deref().zip(bytes), &model, job).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
